@@ -1,0 +1,50 @@
+# Koers: `make run` brings up the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   ?= .venv
+PORT   ?= 8000
+PY     := $(VENV)/bin/python
+KOERS  := $(VENV)/bin/koers
+export KOERS_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run install dev test lint test-sqlite test-postgres demo-reset bench
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+dev: $(VENV)/.dev-installed
+
+run: install
+	$(KOERS) migrate --noinput
+	$(KOERS) demo --if-empty
+	$(KOERS) demo-logins
+	$(KOERS) runserver 127.0.0.1:$(PORT)
+
+lint: dev
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy
+	$(KOERS) makemigrations --check --dry-run
+
+# The suite runs on SQLite always; on PostgreSQL too when a server answers
+# (DATABASE_URL, or 127.0.0.1:5432). On CI PostgreSQL is required.
+test: lint
+	$(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile
+	@pg=$$($(PY) -m koers.dbprobe); \
+	if [ -n "$$pg" ]; then \
+	  echo "== PostgreSQL run on $$pg"; \
+	  DATABASE_URL="$$pg" $(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile -m "not browser"; \
+	elif [ -n "$$CI" ]; then echo "PostgreSQL is required on CI but none answered"; exit 1; \
+	else echo "== PostgreSQL not reachable: PostgreSQL run skipped"; fi
+
+demo-reset: install
+	rm -f "$(KOERS_DATA_DIR)/koers.sqlite3"
+	$(KOERS) migrate --noinput
+	$(KOERS) demo

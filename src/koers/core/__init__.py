@@ -1,0 +1,1 @@
+"""Cross-cutting Django helpers shared by the apps (fields, errors, audit)."""

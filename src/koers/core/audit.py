@@ -1,0 +1,34 @@
+"""Recording who changed what, when, before and after."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Model
+from django.forms.models import model_to_dict
+
+
+def snapshot(obj: Model | None) -> dict[str, Any] | None:
+    """The record's field values as JSON-safe data (Decimals and dates as strings)."""
+    if obj is None or obj.pk is None:
+        return None
+    return json.loads(json.dumps(model_to_dict(obj), cls=DjangoJSONEncoder))
+
+
+def audit(*, actor: Any, action: str, obj: Model, before: dict[str, Any] | None) -> None:
+    from koers.org.models import AuditEvent
+
+    after = snapshot(obj) if action != "delete" else None
+    if before == after:
+        return
+    AuditEvent.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        model=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        before=before,
+        after=after,
+    )

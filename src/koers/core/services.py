@@ -1,0 +1,26 @@
+"""The generic write path: validate with named errors, save, audit, all in one transaction."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db import transaction
+from django.db.models import Model
+
+from koers.core.audit import audit, snapshot
+from koers.core.errors import full_clean_named
+
+M = TypeVar("M", bound=Model)
+
+
+def record_save(*, obj: M, by: Any, before: dict[str, Any] | None = None) -> M:
+    """Validate and save ``obj``; record the change. ``before`` is the snapshot taken
+    before the caller changed the object (fetched from the database when omitted)."""
+    if before is None and obj.pk is not None:
+        before = snapshot(type(obj)._default_manager.filter(pk=obj.pk).first())
+    with transaction.atomic():
+        full_clean_named(obj)
+        action = "update" if obj.pk else "create"
+        obj.save()
+        audit(actor=by, action=action, obj=obj, before=before)
+    return obj

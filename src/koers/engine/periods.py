@@ -1,0 +1,28 @@
+"""Periods: a month is the base period; quarters and (fiscal) years roll up."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The first day of the month ``months`` after ``day``'s month (negative goes back)."""
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def fiscal_year_start(day: dt.date, start_month: int = 1) -> dt.date:
+    """First day of the fiscal year containing ``day`` when fiscal years start in
+    ``start_month`` (1 = January: the calendar year)."""
+    if not 1 <= start_month <= 12:
+        raise ValueError("start_month must be 1-12")
+    year = day.year if day.month >= start_month else day.year - 1
+    return dt.date(year, start_month, 1)
+
+
+def month_end(day: dt.date) -> dt.date:
+    return add_months(day, 1) - dt.timedelta(days=1)

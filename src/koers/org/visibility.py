@@ -1,0 +1,179 @@
+"""Who may see and change what. Every view, selector and API endpoint goes through here.
+
+The rules, one per role:
+
+* salesperson: their own person record and the records they own or are credited on;
+* sales manager: everyone in their unit's subtree and those people's records;
+* director: everything;
+* compensation administrator: everything, sales data read-only; plans and pay for all;
+* administrator: everything;
+* a login without a person (an outsider): nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model, Q, QuerySet
+
+from koers.org.models import OrgUnit, Person, Role
+
+ALL_SEEING = {Role.DIRECTOR, Role.COMP_ADMIN, Role.ADMIN}
+PAY_ROLES = {Role.COMP_ADMIN, Role.ADMIN, Role.DIRECTOR}
+
+
+def person_of(user: Any) -> Person | None:
+    """The person behind a login, fetched once per request."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if not hasattr(user, "_koers_person"):
+        user._koers_person = Person.objects.select_related("unit").filter(user=user).first()
+    return user._koers_person
+
+
+def role_of(user: Any) -> str | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if user.is_superuser:
+        return Role.ADMIN
+    person = person_of(user)
+    return person.role if person else None
+
+
+def sees_everything(user: Any) -> bool:
+    return role_of(user) in ALL_SEEING
+
+
+def visible_units(user: Any) -> QuerySet[OrgUnit]:
+    role, me = role_of(user), person_of(user)
+    if role in ALL_SEEING:
+        return OrgUnit.objects.all()
+    if role == Role.MANAGER and me:
+        return OrgUnit.objects.subtree_of(me.unit)
+    if role == Role.SALESPERSON and me:
+        return OrgUnit.objects.filter(pk=me.unit_id)
+    return OrgUnit.objects.none()
+
+
+def visible_people(user: Any) -> QuerySet[Person]:
+    role, me = role_of(user), person_of(user)
+    if role in ALL_SEEING:
+        return Person.objects.all()
+    if role == Role.MANAGER and me:
+        return Person.objects.filter(Q(unit__path__startswith=me.unit.path) | Q(pk=me.pk))
+    if role == Role.SALESPERSON and me:
+        return Person.objects.filter(pk=me.pk)
+    return Person.objects.none()
+
+
+def _owned(qs: QuerySet[Any], user: Any, *owner_fields: str) -> QuerySet[Any]:
+    """Records of ``qs`` owned by (or credited to) someone the user may see."""
+    if sees_everything(user):
+        return qs
+    if role_of(user) not in {Role.MANAGER, Role.SALESPERSON}:
+        return qs.none()
+    people = visible_people(user).values("pk")
+    condition = Q()
+    for field in owner_fields:
+        condition |= Q(**{f"{field}__in": people})
+    matching = qs.filter(condition).values("pk")
+    return qs.filter(pk__in=matching)
+
+
+def visible_accounts(user: Any) -> QuerySet[Any]:
+    from koers.sales.models import Account
+
+    return _owned(Account.objects.all(), user, "owner", "opportunities__owner")
+
+
+def visible_opportunities(user: Any) -> QuerySet[Any]:
+    from koers.sales.models import Opportunity
+
+    return _owned(Opportunity.objects.all(), user, "owner", "splits__person")
+
+
+def visible_activities(user: Any) -> QuerySet[Any]:
+    from koers.sales.models import Activity
+
+    return _owned(Activity.objects.all(), user, "owner")
+
+
+def visible_order_lines(user: Any) -> QuerySet[Any]:
+    from koers.sales.models import OrderLine
+
+    return _owned(OrderLine.objects.all(), user, "credits__person")
+
+
+def visible_leads(user: Any) -> QuerySet[Any]:
+    from koers.sales.models import Lead
+
+    return _owned(Lead.objects.all(), user, "owner")
+
+
+def visible_nps(user: Any) -> QuerySet[Any]:
+    from koers.sales.models import NpsResponse
+
+    return _owned(NpsResponse.objects.all(), user, "person", "account__owner")
+
+
+def visible_territories(user: Any) -> QuerySet[Any]:
+    from koers.sales.models import Territory
+
+    if sees_everything(user):
+        return Territory.objects.all()
+    return Territory.objects.filter(unit__in=visible_units(user).values("pk"))
+
+
+def visible_reference(model: type[Model]):
+    """Reference data (products, stages, campaigns, rates) is open to every role."""
+
+    def selector(user: Any) -> QuerySet[Any]:
+        return model.objects.all() if role_of(user) else model.objects.none()
+
+    return selector
+
+
+def can_see_pay(user: Any, person: Person) -> bool:
+    """Base salary and earnings: one's own, the pay roles', a manager's for their subtree."""
+    role, me = role_of(user), person_of(user)
+    if role in PAY_ROLES:
+        return True
+    if me is not None and me.pk == person.pk:
+        return True
+    return role == Role.MANAGER and visible_people(user).filter(pk=person.pk).exists()
+
+
+def can_edit_pay(user: Any) -> bool:
+    return role_of(user) in {Role.COMP_ADMIN, Role.ADMIN}
+
+
+# Which roles may create or change each kind of record. Managers and salespeople
+# are further limited to the records they can see.
+EDIT_ROLES: dict[str, set[str]] = {
+    "org.orgunit": {Role.ADMIN, Role.DIRECTOR},
+    "org.person": {Role.ADMIN, Role.DIRECTOR, Role.COMP_ADMIN},
+    "sales.account": {Role.ADMIN, Role.DIRECTOR, Role.MANAGER, Role.SALESPERSON},
+    "sales.opportunity": {Role.ADMIN, Role.DIRECTOR, Role.MANAGER, Role.SALESPERSON},
+    "sales.activity": {Role.ADMIN, Role.DIRECTOR, Role.MANAGER, Role.SALESPERSON},
+    "sales.lead": {Role.ADMIN, Role.DIRECTOR, Role.MANAGER, Role.SALESPERSON},
+    "sales.territory": {Role.ADMIN, Role.DIRECTOR},
+    "sales.product": {Role.ADMIN, Role.DIRECTOR},
+    "sales.productgroup": {Role.ADMIN, Role.DIRECTOR},
+    "sales.campaign": {Role.ADMIN, Role.DIRECTOR},
+    "sales.orderline": {Role.ADMIN},
+    "sales.npsresponse": {Role.ADMIN},
+    "sales.exchangerate": {Role.ADMIN, Role.COMP_ADMIN},
+}
+
+
+def can_create(user: Any, model: type[Model]) -> bool:
+    return role_of(user) in EDIT_ROLES.get(model._meta.label_lower, set())
+
+
+def can_edit(user: Any, obj: Model, visible: QuerySet[Any]) -> bool:
+    """May ``user`` change ``obj``? ``visible`` is the user's visible queryset for its model."""
+    if not can_create(user, type(obj)):
+        return False
+    if role_of(user) in {Role.MANAGER, Role.SALESPERSON}:
+        return visible.filter(pk=obj.pk).exists()
+    return True

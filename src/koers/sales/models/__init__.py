@@ -1,0 +1,44 @@
+"""The sales foundation: the single source of truth every phase reads."""
+
+from koers.sales.models.accounts import (
+    Account,
+    Product,
+    ProductGroup,
+    Territory,
+    TerritoryAccount,
+    TerritoryPerson,
+)
+from koers.sales.models.pipeline import (
+    Activity,
+    Campaign,
+    CloseReason,
+    Lead,
+    Opportunity,
+    OpportunitySplit,
+    SalesProcess,
+    Stage,
+    StageChange,
+)
+from koers.sales.models.transactions import ExchangeRate, NpsResponse, OrderLine, OrderLineCredit
+
+__all__ = [
+    "Account",
+    "Activity",
+    "Campaign",
+    "CloseReason",
+    "ExchangeRate",
+    "Lead",
+    "NpsResponse",
+    "Opportunity",
+    "OpportunitySplit",
+    "OrderLine",
+    "OrderLineCredit",
+    "Product",
+    "ProductGroup",
+    "SalesProcess",
+    "Stage",
+    "StageChange",
+    "Territory",
+    "TerritoryAccount",
+    "TerritoryPerson",
+]

@@ -1,0 +1,118 @@
+"""Read queries for pages and the API. Each takes querysets that have already been
+narrowed by the visibility module, and aggregates in the database (no row loops)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncMonth
+
+from koers.engine.money import quantize_money
+from koers.sales.models import Activity, Opportunity, OrderLineCredit, Stage
+
+MONEY = DecimalField(max_digits=18, decimal_places=2)
+ZERO = Decimal("0")
+CREDITED = ExpressionWrapper(F("line__amount") * F("percent") / 100, output_field=MONEY)
+WEIGHTED = ExpressionWrapper(F("amount") * F("stage__probability") / 100, output_field=MONEY)
+
+
+def _money(value: Any) -> Decimal:
+    return quantize_money(Decimal(str(value or 0)))
+
+
+def credits_for(people: QuerySet[Any], start: dt.date, end: dt.date) -> QuerySet[Any]:
+    """Credit rows of ``people`` on order lines dated ``start``..``end`` inclusive."""
+    return OrderLineCredit.objects.filter(
+        person__in=people.values("pk"), line__order_date__gte=start, line__order_date__lte=end
+    )
+
+
+def credited_revenue(people: QuerySet[Any], start: dt.date, end: dt.date) -> Decimal:
+    """Revenue credited to ``people``: each line's amount times the person's share."""
+    total = credits_for(people, start, end).aggregate(v=Sum(CREDITED))["v"]
+    return _money(total)
+
+
+def revenue_by_month(
+    people: QuerySet[Any], start: dt.date, end: dt.date
+) -> list[tuple[dt.date, Decimal]]:
+    rows = (
+        credits_for(people, start, end)
+        .annotate(month=TruncMonth("line__order_date"))
+        .values("month")
+        .annotate(v=Sum(CREDITED))
+        .order_by("month")
+    )
+    return [(_as_date(r["month"]), _money(r["v"])) for r in rows]
+
+
+def _as_date(value: dt.date | dt.datetime) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+@dataclass(frozen=True)
+class PipelineSummary:
+    open_count: int
+    open_value: Decimal
+    weighted_value: Decimal
+
+
+def pipeline_summary(opportunities: QuerySet[Opportunity]) -> PipelineSummary:
+    row = opportunities.filter(stage__kind=Stage.Kind.OPEN).aggregate(
+        n=Count("pk"), v=Sum("amount"), w=Sum(WEIGHTED)
+    )
+    return PipelineSummary(row["n"], _money(row["v"]), _money(row["w"]))
+
+
+def win_rate(opportunities: QuerySet[Opportunity], start: dt.date, end: dt.date) -> Decimal | None:
+    """Won ÷ (won + lost) among opportunities closed in the period, as a percentage."""
+    row = opportunities.filter(closed_on__gte=start, closed_on__lte=end).aggregate(
+        won=Count("pk", filter=Q(stage__kind=Stage.Kind.WON)),
+        lost=Count("pk", filter=Q(stage__kind=Stage.Kind.LOST)),
+    )
+    decided = row["won"] + row["lost"]
+    return None if not decided else Decimal(row["won"] * 100) / decided
+
+
+def activity_counts(activities: QuerySet[Activity], start: dt.date, end: dt.date) -> dict[str, int]:
+    rows = (
+        activities.filter(date__gte=start, date__lte=end)
+        .values("kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {r["kind"]: r["n"] for r in rows}
+
+
+@dataclass
+class PersonFigures:
+    revenue: Decimal = ZERO
+    open_pipeline: Decimal = ZERO
+    activities: int = 0
+
+
+def figures_by_person(
+    people: QuerySet[Any], start: dt.date, end: dt.date
+) -> dict[int, PersonFigures]:
+    """Revenue in the period, open pipeline now and activities in the period, per person:
+    three grouped queries, whatever the number of people."""
+    figures: dict[int, PersonFigures] = defaultdict(PersonFigures)
+    ids = people.values("pk")
+    for r in credits_for(people, start, end).values("person").annotate(v=Sum(CREDITED)):
+        figures[r["person"]].revenue = _money(r["v"])
+    pipeline = (
+        Opportunity.objects.filter(owner__in=ids, stage__kind=Stage.Kind.OPEN)
+        .values("owner")
+        .annotate(v=Coalesce(Sum("amount"), ZERO, output_field=MONEY))
+    )
+    for r in pipeline:
+        figures[r["owner"]].open_pipeline = _money(r["v"])
+    acts = Activity.objects.filter(owner__in=ids, date__gte=start, date__lte=end)
+    for r in acts.values("owner").annotate(n=Count("pk")).order_by():
+        figures[r["owner"]].activities = r["n"]
+    return figures

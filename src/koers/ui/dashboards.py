@@ -1,0 +1,120 @@
+"""What each role's home page shows: their own figures, their team's, or the organisation's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count
+from django.utils.translation import gettext as _
+
+from koers.engine.periods import add_months, fiscal_year_start, month_start
+from koers.org import visibility as vis
+from koers.org.models import OrgUnit, Person, Role
+from koers.sales import selectors as sel
+from koers.sales.models import Account, Activity, Opportunity, OrderLine
+
+
+def home_context(user: Any, today: dt.date) -> dict[str, Any]:
+    role = vis.role_of(user)
+    if role is None:
+        return {"outsider": True}
+    people = vis.visible_people(user)
+    year_start = fiscal_year_start(today, settings.KOERS_FISCAL_YEAR_START_MONTH)
+    this_month = month_start(today)
+    context: dict[str, Any] = {
+        "today": today,
+        "scope_label": _scope_label(role),
+        "tiles": _tiles(user, people, today, this_month, year_start),
+        "trend_json": _trend_json(people, add_months(this_month, -11), today),
+    }
+    if role in {Role.MANAGER, Role.DIRECTOR, Role.COMP_ADMIN, Role.ADMIN}:
+        context["team"] = _people_table(people, year_start, today)
+    if role in {Role.DIRECTOR, Role.ADMIN}:
+        context["units"] = _unit_table(year_start, today)
+    if role == Role.ADMIN:
+        context["record_counts"] = _record_counts()
+    return context
+
+
+def _scope_label(role: str) -> str:
+    return {
+        Role.SALESPERSON: _("My figures"),
+        Role.MANAGER: _("My team"),
+    }.get(role, _("The whole organisation"))
+
+
+def _tiles(user: Any, people: Any, today: dt.date, month: dt.date, year: dt.date) -> list[dict]:
+    opportunities = vis.visible_opportunities(user)
+    if vis.role_of(user) in {Role.SALESPERSON, Role.MANAGER}:
+        opportunities = opportunities.filter(owner__in=people.values("pk"))
+    pipeline = sel.pipeline_summary(opportunities)
+    acts = sel.activity_counts(vis.visible_activities(user), month, today)
+    rate = sel.win_rate(opportunities, year, today)
+    return [
+        {"label": _("Revenue this month"), "money": sel.credited_revenue(people, month, today)},
+        {"label": _("Revenue this year"), "money": sel.credited_revenue(people, year, today)},
+        {
+            "label": _("Open pipeline"),
+            "money": pipeline.open_value,
+            "note": _("%(n)s opportunities, weighted %(w)s")
+            % {"n": pipeline.open_count, "w": f"€ {pipeline.weighted_value:,.0f}"},
+        },
+        {"label": _("Win rate this year"), "percent": rate},
+        {
+            "label": _("Quotes this month"),
+            "count": acts.get(Activity.Kind.QUOTE, 0),
+            "note": _("%(v)s visits, %(c)s calls")
+            % {"v": acts.get(Activity.Kind.VISIT, 0), "c": acts.get(Activity.Kind.CALL, 0)},
+        },
+    ]
+
+
+def _trend_json(people: Any, start: dt.date, end: dt.date) -> str:
+    rows = sel.revenue_by_month(people, start, end)
+    return json.dumps(
+        {
+            "x": [r[0].isoformat() for r in rows],
+            "y": [float(r[1]) for r in rows],  # chart coordinates only; figures stay Decimal
+            "title": _("Revenue per month"),
+        }
+    )
+
+
+def _people_table(people: Any, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    sellers = people.filter(role__in=[Role.SALESPERSON, Role.MANAGER]).select_related("unit")
+    figures = sel.figures_by_person(sellers, start, end)
+    rows = [{"person": p, "figures": figures.get(p.pk, sel.PersonFigures())} for p in sellers]
+    rows.sort(key=lambda r: r["figures"].revenue, reverse=True)
+    return rows
+
+
+def _unit_table(start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """Per country or region: headcount, revenue this year and revenue per FTE."""
+    units = list(OrgUnit.objects.filter(kind__in=[OrgUnit.Kind.COUNTRY, OrgUnit.Kind.REGION]))
+    people = list(Person.objects.select_related("unit").only("pk", "fte", "unit__path"))
+    figures = sel.figures_by_person(Person.objects.all(), start, end)
+    table = []
+    for unit in units:
+        members = [p for p in people if p.unit.path.startswith(unit.path)]
+        revenue = sum((figures[p.pk].revenue for p in members if p.pk in figures), sel.ZERO)
+        fte = sum((p.fte for p in members), sel.ZERO)
+        table.append(
+            {
+                "unit": unit,
+                "headcount": len(members),
+                "revenue": revenue,
+                "per_fte": sel._money(revenue / fte) if fte else None,
+            }
+        )
+    return table
+
+
+def _record_counts() -> list[tuple[str, int]]:
+    models = [Person, Account, Opportunity, Activity, OrderLine]
+    return [
+        (str(m._meta.verbose_name_plural).capitalize(), m.objects.aggregate(n=Count("pk"))["n"])
+        for m in models
+    ]

@@ -1,0 +1,485 @@
+"""The foundation records as the web app shows them: one declaration per kind of record
+drives its list (filters, search, sorting), detail page and edit form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from koers.org import visibility as vis
+from koers.org.models import OrgUnit, Person
+from koers.sales import models as sm
+
+Selector = Callable[[Any], QuerySet[Any]]
+
+
+@dataclass(frozen=True)
+class Related:
+    """A table of related records on a detail page."""
+
+    label: str | Promise
+    entity: str  # slug of the related entity
+    lookup: str  # field on the related model that points at this record
+
+
+@dataclass(frozen=True)
+class Entity:
+    slug: str
+    model: type[Model]
+    selector: Selector
+    columns: tuple[str, ...]
+    search: tuple[str, ...] = ()
+    filters: tuple[str, ...] = ()
+    form_fields: tuple[str, ...] = ()
+    select_related: tuple[str, ...] = ()
+    related: tuple[Related, ...] = ()
+    phase: str = "data"
+    default_sort: str = ""
+    pay_fields: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def label(self) -> str:
+        return str(self.model._meta.verbose_name_plural).capitalize()
+
+    @property
+    def label_singular(self) -> str:
+        return str(self.model._meta.verbose_name)
+
+
+ENTITIES: dict[str, Entity] = {}
+
+
+def register(entity: Entity) -> Entity:
+    ENTITIES[entity.slug] = entity
+    return entity
+
+
+register(
+    Entity(
+        slug="units",
+        model=OrgUnit,
+        selector=vis.visible_units,
+        phase="plan",
+        columns=("name", "code", "kind", "parent", "country", "team_selling"),
+        search=("name", "code"),
+        filters=("kind", "country"),
+        form_fields=("code", "name", "kind", "parent", "country", "team_selling"),
+        select_related=("parent",),
+        default_sort="path",
+        related=(
+            Related(_("People"), "people", "unit"),
+            Related(_("Sub-units"), "units", "parent"),
+            Related(_("Territories"), "territories", "unit"),
+        ),
+    )
+)
+
+register(
+    Entity(
+        slug="people",
+        model=Person,
+        selector=vis.visible_people,
+        phase="steer",
+        columns=(
+            "full_name",
+            "job_title",
+            "role",
+            "sales_focus",
+            "unit",
+            "manager",
+            "fte",
+            "start_date",
+            "base_salary",
+        ),
+        search=("first_name", "last_name", "email", "job_title", "external_id"),
+        filters=("role", "sales_focus", "unit"),
+        form_fields=(
+            "first_name",
+            "last_name",
+            "email",
+            "external_id",
+            "job_title",
+            "role",
+            "sales_focus",
+            "manager",
+            "unit",
+            "fte",
+            "start_date",
+            "end_date",
+            "base_salary",
+            "currency",
+            "show_on_leaderboard",
+        ),
+        select_related=("unit", "manager"),
+        default_sort="last_name",
+        pay_fields=frozenset({"base_salary", "currency"}),
+        related=(
+            Related(_("Accounts"), "accounts", "owner"),
+            Related(_("Opportunities"), "opportunities", "owner"),
+            Related(_("Activities"), "activities", "owner"),
+            Related(_("Direct reports"), "people", "manager"),
+        ),
+    )
+)
+
+register(
+    Entity(
+        slug="territories",
+        model=sm.Territory,
+        selector=vis.visible_territories,
+        phase="plan",
+        columns=("name", "code", "unit"),
+        search=("name", "code"),
+        filters=("unit",),
+        form_fields=("code", "name", "unit", "description"),
+        select_related=("unit",),
+        default_sort="code",
+    )
+)
+
+register(
+    Entity(
+        slug="accounts",
+        model=sm.Account,
+        selector=vis.visible_accounts,
+        phase="plan",
+        columns=(
+            "name",
+            "segment",
+            "industry",
+            "size_class",
+            "lifecycle",
+            "city",
+            "country",
+            "owner",
+        ),
+        search=("name", "city", "external_id", "postcode"),
+        filters=("lifecycle", "segment", "size_class", "country", "owner"),
+        form_fields=(
+            "name",
+            "external_id",
+            "segment",
+            "industry",
+            "size_class",
+            "lifecycle",
+            "country",
+            "city",
+            "postcode",
+            "latitude",
+            "longitude",
+            "owner",
+        ),
+        select_related=("owner",),
+        default_sort="name",
+        related=(
+            Related(_("Opportunities"), "opportunities", "account"),
+            Related(_("Activities"), "activities", "account"),
+            Related(_("Order lines"), "orders", "account"),
+            Related(_("NPS responses"), "nps", "account"),
+        ),
+    )
+)
+
+register(
+    Entity(
+        slug="product-groups",
+        model=sm.ProductGroup,
+        selector=vis.visible_reference(sm.ProductGroup),
+        phase="plan",
+        columns=("name", "code"),
+        search=("name", "code"),
+        form_fields=("code", "name"),
+        default_sort="name",
+        related=(Related(_("Products"), "products", "group"),),
+    )
+)
+
+register(
+    Entity(
+        slug="products",
+        model=sm.Product,
+        selector=vis.visible_reference(sm.Product),
+        phase="plan",
+        columns=(
+            "name",
+            "external_id",
+            "group",
+            "list_price",
+            "standard_cost",
+            "margin_pct",
+            "currency",
+            "active",
+        ),
+        search=("name", "external_id"),
+        filters=("group", "active"),
+        form_fields=(
+            "name",
+            "external_id",
+            "group",
+            "list_price",
+            "standard_cost",
+            "currency",
+            "active",
+        ),
+        select_related=("group",),
+        default_sort="name",
+    )
+)
+
+register(
+    Entity(
+        slug="opportunities",
+        model=sm.Opportunity,
+        selector=vis.visible_opportunities,
+        phase="measure",
+        columns=(
+            "name",
+            "account",
+            "owner",
+            "stage",
+            "amount",
+            "currency",
+            "expected_close_date",
+            "forecast_category",
+            "source",
+        ),
+        search=("name", "account__name", "external_id"),
+        filters=("stage", "forecast_category", "source", "owner", "is_new_business"),
+        form_fields=(
+            "name",
+            "external_id",
+            "account",
+            "owner",
+            "stage",
+            "product_group",
+            "amount",
+            "currency",
+            "created_on",
+            "expected_close_date",
+            "closed_on",
+            "close_reason",
+            "source",
+            "forecast_category",
+            "is_new_business",
+        ),
+        select_related=("account", "owner", "stage"),
+        default_sort="-created_on",
+        related=(
+            Related(_("Credit splits"), "splits", "opportunity"),
+            Related(_("Stage history"), "stage-history", "opportunity"),
+            Related(_("Activities"), "activities", "opportunity"),
+            Related(_("Order lines"), "orders", "opportunity"),
+        ),
+    )
+)
+
+register(
+    Entity(
+        slug="activities",
+        model=sm.Activity,
+        selector=vis.visible_activities,
+        phase="steer",
+        columns=(
+            "kind",
+            "date",
+            "owner",
+            "account",
+            "subject",
+            "duration_minutes",
+            "outcome",
+            "amount",
+        ),
+        search=("subject", "account__name"),
+        filters=("kind", "outcome", "owner"),
+        form_fields=(
+            "kind",
+            "date",
+            "duration_minutes",
+            "owner",
+            "account",
+            "opportunity",
+            "subject",
+            "outcome",
+            "amount",
+            "currency",
+        ),
+        select_related=("owner", "account"),
+        default_sort="-date",
+    )
+)
+
+register(
+    Entity(
+        slug="campaigns",
+        model=sm.Campaign,
+        selector=vis.visible_reference(sm.Campaign),
+        phase="measure",
+        columns=("name", "channel", "start_date", "end_date", "budget", "currency"),
+        search=("name", "channel"),
+        filters=("channel",),
+        form_fields=(
+            "name",
+            "external_id",
+            "channel",
+            "start_date",
+            "end_date",
+            "budget",
+            "currency",
+        ),
+        default_sort="-start_date",
+        related=(Related(_("Leads"), "leads", "campaign"),),
+    )
+)
+
+register(
+    Entity(
+        slug="leads",
+        model=sm.Lead,
+        selector=vis.visible_leads,
+        phase="measure",
+        columns=(
+            "company_name",
+            "contact_name",
+            "campaign",
+            "source",
+            "status",
+            "created_on",
+            "owner",
+            "opportunity",
+        ),
+        search=("company_name", "contact_name", "email"),
+        filters=("status", "source", "campaign"),
+        form_fields=(
+            "company_name",
+            "contact_name",
+            "email",
+            "campaign",
+            "account",
+            "source",
+            "status",
+            "created_on",
+            "owner",
+            "opportunity",
+            "converted_on",
+        ),
+        select_related=("campaign", "owner", "opportunity"),
+        default_sort="-created_on",
+    )
+)
+
+register(
+    Entity(
+        slug="orders",
+        model=sm.OrderLine,
+        selector=vis.visible_order_lines,
+        phase="measure",
+        columns=(
+            "order_number",
+            "kind",
+            "order_date",
+            "account",
+            "product",
+            "quantity",
+            "amount",
+            "gross_margin",
+            "currency",
+            "invoice_date",
+            "paid_date",
+        ),
+        search=("order_number", "account__name", "product__name", "external_id"),
+        filters=("kind", "product__group", "account__segment"),
+        select_related=("account", "product"),
+        default_sort="-order_date",
+        related=(
+            Related(_("Credit holders"), "credits", "line"),
+            Related(_("Corrections"), "orders", "original"),
+        ),
+    )
+)
+
+register(
+    Entity(
+        slug="nps",
+        model=sm.NpsResponse,
+        selector=vis.visible_nps,
+        phase="measure",
+        columns=("responded_on", "account", "score", "contact_name", "comment", "person"),
+        search=("account__name", "comment", "contact_name"),
+        filters=("score",),
+        select_related=("account", "person"),
+        default_sort="-responded_on",
+    )
+)
+
+register(
+    Entity(
+        slug="exchange-rates",
+        model=sm.ExchangeRate,
+        selector=vis.visible_reference(sm.ExchangeRate),
+        phase="data",
+        columns=("currency", "date", "rate"),
+        filters=("currency",),
+        form_fields=("currency", "date", "rate"),
+        default_sort="currency",
+    )
+)
+
+# Child tables shown on detail pages only; visible through their parent.
+register(
+    Entity(
+        slug="splits",
+        model=sm.OpportunitySplit,
+        phase="hidden",
+        selector=lambda u: sm.OpportunitySplit.objects.filter(
+            opportunity__in=vis.visible_opportunities(u).values("pk")
+        ),
+        columns=("person", "percent"),
+        select_related=("person",),
+    )
+)
+register(
+    Entity(
+        slug="stage-history",
+        model=sm.StageChange,
+        phase="hidden",
+        selector=lambda u: sm.StageChange.objects.filter(
+            opportunity__in=vis.visible_opportunities(u).values("pk")
+        ),
+        columns=("changed_on", "stage"),
+        select_related=("stage",),
+        default_sort="changed_on",
+    )
+)
+register(
+    Entity(
+        slug="credits",
+        model=sm.OrderLineCredit,
+        phase="hidden",
+        selector=lambda u: sm.OrderLineCredit.objects.filter(
+            line__in=vis.visible_order_lines(u).values("pk")
+        ),
+        columns=("person", "percent"),
+        select_related=("person",),
+    )
+)
+
+
+def entity_or_404(slug: str) -> Entity:
+    from django.http import Http404
+
+    entity = ENTITIES.get(slug)
+    if entity is None or entity.phase == "hidden":
+        raise Http404(slug)
+    return entity
+
+
+def slug_for_model(model: type[Model]) -> str | None:
+    for entity in ENTITIES.values():
+        if entity.model is model and entity.phase != "hidden":
+            return entity.slug
+    return None

@@ -1,0 +1,171 @@
+"""List, detail and edit pages for every foundation record, through the visibility module."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from koers.org import visibility as vis
+from koers.org.models import Person
+from koers.sales.models import Opportunity
+from koers.ui.entities import ENTITIES, Entity, entity_or_404
+from koers.ui.forms import attach_errors, build_form, save_record, split_formset, splits_from
+
+PAGE_SIZE = 50
+
+
+def _filterset(entity: Entity, user: Any, data: Any, queryset: QuerySet[Any]):
+    meta = type("Meta", (), {"model": entity.model, "fields": list(entity.filters)})
+    filterset_class = type("EntityFilter", (django_filters.FilterSet,), {"Meta": meta})
+    filterset = filterset_class(data=data, queryset=queryset)
+    for field in filterset.form.fields.values():
+        model = getattr(getattr(field, "queryset", None), "model", None)
+        if model is not None:
+            selector = next(
+                (e.selector for e in ENTITIES.values() if e.model is model and e.phase != "hidden"),
+                None,
+            )
+            if selector is not None:
+                field.queryset = selector(user)
+    return filterset
+
+
+def _search(queryset: QuerySet[Any], entity: Entity, term: str) -> QuerySet[Any]:
+    if not term or not entity.search:
+        return queryset
+    condition = Q()
+    for field in entity.search:
+        condition |= Q(**{f"{field}__icontains": term})
+    return queryset.filter(condition)
+
+
+def _sorted(queryset: QuerySet[Any], entity: Entity, sort: str) -> QuerySet[Any]:
+    concrete = {f.name for f in entity.model._meta.concrete_fields}
+    key = sort.lstrip("-")
+    if key in concrete and key in entity.columns:
+        return queryset.order_by(sort, "pk")
+    return queryset.order_by(entity.default_sort or "pk", "pk")
+
+
+def filtered_queryset(request: HttpRequest, entity: Entity):
+    """The user's visible records of ``entity`` with the page's filters, search and sort."""
+    visible = entity.selector(request.user).select_related(*entity.select_related)
+    filterset = _filterset(entity, request.user, request.GET or None, visible)
+    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else visible
+    queryset = _search(queryset, entity, request.GET.get("q", "").strip())
+    return filterset, _sorted(queryset, entity, request.GET.get("sort", ""))
+
+
+def entity_list(request: HttpRequest, slug: str) -> HttpResponse:
+    entity = entity_or_404(slug)
+    filterset, queryset = filtered_queryset(request, entity)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "entity": entity,
+        "filterset": filterset,
+        "page": page,
+        "query": request.GET.get("q", ""),
+        "sort": request.GET.get("sort", ""),
+        "can_create": bool(entity.form_fields) and vis.can_create(request.user, entity.model),
+        "hide_pay": _hide_pay(request.user, entity, page.object_list),
+    }
+    template = "ui/entity_list.html#results" if request.htmx else "ui/entity_list.html"
+    return render(request, template, context)
+
+
+def _hide_pay(user: Any, entity: Entity, rows: Any) -> set[int]:
+    """Ids of people on this page whose pay the user may not see."""
+    if entity.model is not Person:
+        return set()
+    return {p.pk for p in rows if not vis.can_see_pay(user, p)}
+
+
+def _get_visible(request: HttpRequest, entity: Entity, pk: int):
+    obj = entity.selector(request.user).select_related(*entity.select_related).filter(pk=pk).first()
+    if obj is None:  # not there, or not the user's to see: the same answer for both
+        raise Http404(_("No such record."))
+    return obj
+
+
+def entity_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    entity = entity_or_404(slug)
+    obj = _get_visible(request, entity, pk)
+    hidden = (
+        set(entity.pay_fields)
+        if isinstance(obj, Person) and not vis.can_see_pay(request.user, obj)
+        else set()
+    )
+    fields = [
+        f
+        for f in obj._meta.concrete_fields
+        if f.name not in hidden and f.name != "id" and f.editable
+    ]
+    related = []
+    for rel in entity.related:
+        target = ENTITIES[rel.entity]
+        rows = target.selector(request.user).filter(**{rel.lookup: obj})
+        rows = rows.select_related(*target.select_related).order_by(target.default_sort or "pk")
+        related.append({"rel": rel, "entity": target, "rows": rows[:25], "count": rows.count()})
+    context = {
+        "entity": entity,
+        "obj": obj,
+        "fields": fields,
+        "related": related,
+        "can_edit": bool(entity.form_fields)
+        and vis.can_edit(request.user, obj, entity.selector(request.user)),
+    }
+    return render(request, "ui/entity_detail.html", context)
+
+
+def entity_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpResponse:
+    entity = entity_or_404(slug)
+    if not entity.form_fields:
+        raise Http404(slug)
+    obj = _get_visible(request, entity, pk) if pk else None
+    allowed = (
+        vis.can_edit(request.user, obj, entity.selector(request.user))
+        if obj
+        else vis.can_create(request.user, entity.model)
+    )
+    if not allowed:
+        raise PermissionDenied(_("You may not change this record."))
+    data = request.POST if request.method == "POST" else None
+    form = build_form(entity, request.user, data=data, instance=obj)
+    splits = split_formset(request.user, obj, data) if entity.model is Opportunity else None
+    if request.method == "POST" and form.is_valid() and (splits is None or splits.is_valid()):
+        try:
+            with transaction.atomic():
+                shares = splits_from(splits) if splits is not None else None
+                saved = save_record(entity, form, request.user, splits=shares or None)
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("entity_detail", slug=slug, pk=saved.pk)
+    context = {"entity": entity, "obj": obj, "form": form, "splits": splits}
+    return render(request, "ui/entity_edit.html", context, status=400 if form.errors else 200)
+
+
+LOOKUP_LIMIT = 20
+
+
+def entity_lookup(request: HttpRequest, slug: str) -> HttpResponse:
+    """Suggestions for a record picker: the user's visible records matching ``q``."""
+    entity = entity_or_404(slug)
+    term = request.GET.get("q", "").strip().removesuffix("#").strip()
+    rows = (
+        _search(entity.selector(request.user), entity, term)
+        if term
+        else entity.selector(request.user)
+    )
+    rows = rows.select_related(*entity.select_related).order_by(entity.default_sort or "pk")
+    return render(request, "ui/lookup_options.html", {"rows": rows[:LOOKUP_LIMIT]})

@@ -1,0 +1,119 @@
+"""Edit forms for the foundation records, limited to what the user may see and change,
+and saved through the services (which validate and audit)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+from django.forms import modelform_factory
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from koers.core.services import record_save
+from koers.org import services as org_services
+from koers.org import visibility as vis
+from koers.org.models import OrgUnit, Person
+from koers.sales import services as sales_services
+from koers.sales.models import Opportunity
+from koers.ui.entities import ENTITIES, Entity, slug_for_model
+from koers.ui.widgets import LookupWidget
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+# Record kinds that can run into thousands: picked by searching, not from a list.
+LOOKUP_MODELS = {
+    "sales.account",
+    "sales.opportunity",
+    "org.person",
+    "sales.product",
+    "sales.lead",
+    "sales.orderline",
+    "sales.campaign",
+}
+
+
+def use_lookup(field: forms.ModelChoiceField) -> None:
+    model = field.queryset.model
+    if model._meta.label_lower in LOOKUP_MODELS:
+        url = reverse("entity_lookup", args=[slug_for_model(model)])
+        field.widget = LookupWidget(url=url, queryset=field.queryset)
+
+
+def _selector_for(model: type[Model]):
+    for entity in ENTITIES.values():
+        if entity.model is model and entity.phase != "hidden":
+            return entity.selector
+    return None
+
+
+def build_form(entity: Entity, user: Any, data: Any = None, instance: Model | None = None):
+    fields = list(entity.form_fields)
+    if entity.pay_fields and not vis.can_edit_pay(user):
+        fields = [f for f in fields if f not in entity.pay_fields]
+    form_class = modelform_factory(entity.model, fields=fields)
+    form = form_class(data=data, instance=instance)
+    for field in form.fields.values():
+        if isinstance(field, forms.ModelChoiceField):
+            selector = _selector_for(field.queryset.model)
+            if selector is not None:
+                field.queryset = selector(user)
+            use_lookup(field)
+        if isinstance(field, forms.DateField):
+            field.widget = DATE_WIDGET
+    return form
+
+
+class SplitForm(forms.Form):
+    person = forms.ModelChoiceField(queryset=Person.objects.none(), label=_("Person"))
+    percent = forms.DecimalField(label=_("Share %"), max_digits=5, decimal_places=2)
+
+
+SplitFormSet = forms.formset_factory(SplitForm, extra=1, can_delete=True)
+
+
+def split_formset(user: Any, opportunity: Opportunity | None, data: Any = None):
+    initial = None
+    if opportunity is not None and opportunity.pk:
+        initial = [{"person": s.person, "percent": s.percent} for s in opportunity.splits.all()]
+    formset = SplitFormSet(data=data, initial=initial, prefix="splits")
+    for form in formset.forms:
+        form.fields["person"].queryset = Person.objects.all()
+        use_lookup(form.fields["person"])
+    return formset
+
+
+def splits_from(formset) -> list[tuple[Person, Decimal]]:
+    return [
+        (f.cleaned_data["person"], f.cleaned_data["percent"])
+        for f in formset.forms
+        if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("person")
+    ]
+
+
+def save_record(entity: Entity, form, user: Any, splits=None) -> Model:
+    """Save through the service that owns the model; raises ValidationError on bad data."""
+    obj = form.save(commit=False)
+    if isinstance(obj, OrgUnit):
+        return org_services.unit_save(unit=obj, by=user)
+    if isinstance(obj, Person):
+        return org_services.person_save(person=obj, by=user)
+    if isinstance(obj, Opportunity):
+        return sales_services.opportunity_save(opportunity=obj, by=user, splits=splits)
+    return record_save(obj=obj, by=user)
+
+
+def attach_errors(form, error: ValidationError) -> None:
+    """Show a service's validation errors on the form, by field where the form has it."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            target = field if field in form.fields else None
+            for message in messages:
+                form.add_error(target, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)

@@ -1,0 +1,76 @@
+"""The main navigation: Plan, Steer, Measure, Reward and Data, with what each role may open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from koers.org.models import Role
+from koers.org.visibility import role_of
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url: str
+
+
+@dataclass(frozen=True)
+class NavSection:
+    key: str
+    label: str | Promise
+    url: str
+    active: bool
+    items: tuple[NavItem, ...]
+
+
+def _entity(slug: str) -> NavItem:
+    from koers.ui.entities import ENTITIES
+
+    return NavItem(ENTITIES[slug].label, reverse("entity_list", args=[slug]))
+
+
+SECTIONS: dict[str, tuple[str | Promise, tuple[str, ...]]] = {
+    "plan": (_("Plan"), ("units", "territories", "accounts", "products", "product-groups")),
+    "steer": (_("Steer"), ("people", "activities")),
+    "measure": (_("Measure"), ("opportunities", "orders", "leads", "campaigns", "nps")),
+    "reward": (_("Reward"), ("people",)),
+    "data": (
+        _("Data"),
+        (
+            "accounts",
+            "opportunities",
+            "activities",
+            "orders",
+            "leads",
+            "campaigns",
+            "nps",
+            "products",
+            "people",
+            "units",
+            "territories",
+            "exchange-rates",
+        ),
+    ),
+}
+
+
+def section_items(key: str, user: Any) -> tuple[NavItem, ...]:
+    items = tuple(_entity(slug) for slug in SECTIONS[key][1])
+    if key == "data" and role_of(user) in {Role.ADMIN, Role.COMP_ADMIN, Role.DIRECTOR}:
+        items += (NavItem(_("Audit trail"), reverse("audit_log")),)
+    if key == "data" and role_of(user) == Role.ADMIN:
+        items += (NavItem(_("Raw records (admin)"), reverse("admin:index")),)
+    return items
+
+
+def navigation_for(user: Any, path: str) -> tuple[NavSection, ...]:
+    sections = []
+    for key, (label, _slugs) in SECTIONS.items():
+        url = reverse("section", args=[key])
+        sections.append(NavSection(key, label, url, path.startswith(url), section_items(key, user)))
+    return tuple(sections)

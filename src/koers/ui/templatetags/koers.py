@@ -1,0 +1,96 @@
+"""Formatting for Koers pages: money, percentages and table cells."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.db.models import Model
+from django.urls import reverse
+from django.utils import formats
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from koers.ui.entities import slug_for_model
+
+register = template.Library()
+
+
+@register.filter
+def money(value: Any, currency: str = "EUR") -> str:
+    """€ 1.234,56 in Dutch, € 1,234.56 in English; empty for no value."""
+    if value is None or value == "":
+        return "–"
+    number = formats.number_format(Decimal(value), 2, use_l10n=True, force_grouping=True)
+    symbol = {"EUR": "€", "USD": "$", "GBP": "£"}.get(currency, currency)
+    return f"{symbol} {number}"
+
+
+@register.filter
+def money0(value: Any) -> str:
+    if value is None:
+        return "–"
+    return "€ " + formats.number_format(Decimal(value), 0, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def percent(value: Any) -> str:
+    if value is None:
+        return "–"
+    return formats.number_format(Decimal(value), 1, use_l10n=True) + "%"
+
+
+def _value(obj: Model, name: str) -> Any:
+    try:
+        field = obj._meta.get_field(name)
+    except Exception:
+        return getattr(obj, name, None), None
+    if getattr(field, "choices", None):
+        return getattr(obj, f"get_{name}_display")(), field
+    return getattr(obj, name), field
+
+
+@register.simple_tag
+def cell(obj: Model, name: str, hidden: Any = None) -> str:
+    """One table cell or detail value: linked when it is a record the user can open."""
+    if hidden and name in {"base_salary", "currency"} and obj.pk in hidden:
+        return format_html('<span class="muted" title="{}">•••</span>', _("hidden"))
+    value, field = _value(obj, name)
+    if isinstance(value, Model):
+        slug = slug_for_model(type(value))
+        if slug:
+            return format_html(
+                '<a href="{}">{}</a>', reverse("entity_detail", args=[slug, value.pk]), value
+            )
+        return str(value)
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return "✓" if value else "–"
+    if isinstance(value, dt.date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    if isinstance(value, Decimal):
+        if field is not None and getattr(field, "decimal_places", 0) == 2 and "percent" not in name:
+            return money(value, getattr(obj, "currency", "EUR"))
+        return formats.number_format(value, 2 if "pct" in name else None, use_l10n=True)
+    return str(value)
+
+
+@register.simple_tag
+def column_label(model: type[Model], name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name).capitalize()
+    except Exception:
+        labels = {
+            "full_name": _("Name"),
+            "margin_pct": _("Margin %"),
+            "gross_margin": _("Gross margin"),
+        }
+        return str(labels.get(name, name.replace("_", " ").capitalize()))
+
+
+@register.simple_tag
+def detail_url(entity_slug: str, obj: Model) -> str:
+    return reverse("entity_detail", args=[entity_slug, obj.pk])

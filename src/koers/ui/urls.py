@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from koers.ui import entity_views, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("login/", auth_views.LoginView.as_view(template_name="ui/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("assets/plotly.min.js", views.plotly_js, name="plotly_js"),
+    path("section/<slug:key>/", views.section, name="section"),
+    path("data/audit/", views.audit_log, name="audit_log"),
+    path("data/<slug:slug>/", entity_views.entity_list, name="entity_list"),
+    path("data/<slug:slug>/lookup/", entity_views.entity_lookup, name="entity_lookup"),
+    path("data/<slug:slug>/new/", entity_views.entity_edit, name="entity_create"),
+    path("data/<slug:slug>/<int:pk>/", entity_views.entity_detail, name="entity_detail"),
+    path("data/<slug:slug>/<int:pk>/edit/", entity_views.entity_edit, name="entity_edit"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,68 @@
+"""Home pages per role, the phase sections, health check and vendored assets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import plotly
+from django.contrib.auth.decorators import user_passes_test
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from koers.org.models import AuditEvent, Role
+from koers.org.visibility import role_of
+from koers.ui.dashboards import home_context
+from koers.ui.navigation import SECTIONS, section_items
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """200 when the app and its database answer, 503 otherwise."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any database failure means unhealthy
+        return JsonResponse({"status": "error", "database": str(exc)[:200]}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def plotly_js(request: HttpRequest) -> FileResponse:
+    """Plotly's bundle, served from the installed Python package (no CDN)."""
+    path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    return FileResponse(path.open("rb"), content_type="application/javascript")
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    return render(request, "ui/home.html", home_context(request.user, today))
+
+
+def section(request: HttpRequest, key: str) -> HttpResponse:
+    if key not in SECTIONS:
+        raise Http404(key)
+    label, _slugs = SECTIONS[key]
+    items = section_items(key, request.user)
+    return render(
+        request, "ui/section.html", {"section_key": key, "section_label": label, "items": items}
+    )
+
+
+def _may_read_audit(user) -> bool:
+    return role_of(user) in {Role.ADMIN, Role.COMP_ADMIN, Role.DIRECTOR}
+
+
+@user_passes_test(_may_read_audit)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    events = AuditEvent.objects.select_related("actor")
+    if model := request.GET.get("model"):
+        events = events.filter(model=model)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "ui/audit_log.html", {"page": page})

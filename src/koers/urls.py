@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [path("", include("koers.ui.urls"))]
+
+handler404 = "koers.ui.errors.not_found"
+handler403 = "koers.ui.errors.forbidden"

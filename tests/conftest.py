@@ -1,0 +1,201 @@
+"""The named cast every test can use.
+
+Van Test B.V. (company)
+└── Nederland (country)
+    ├── Team Noord: manager Mia; salespeople Ruud and Rosa
+    └── Team Zuid:  manager Max; salesperson Rik
+Director Dirk, compensation administrator Cora and administrator Ada sit at the company.
+Otto is an outsider: a login without a person, who must see nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from koers.org.models import OrgUnit, Person
+from koers.sales import models as sm
+from koers.sales.services import opportunity_save, order_line_save
+from tests.factories import (
+    AccountFactory,
+    PersonFactory,
+    ProductFactory,
+    UnitFactory,
+    UserFactory,
+)
+
+TODAY = dt.date(2026, 11, 23)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Tests create many logins; the production hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class Cast:
+    company: OrgUnit
+    country: OrgUnit
+    noord: OrgUnit
+    zuid: OrgUnit
+    dirk: Person
+    cora: Person
+    ada: Person
+    mia: Person
+    max: Person
+    ruud: Person
+    rosa: Person
+    rik: Person
+    otto: Any
+    stages: dict[str, sm.Stage]
+    accounts: dict[str, sm.Account]
+    opportunities: dict[str, sm.Opportunity]
+    lines: dict[str, sm.OrderLine]
+    product: sm.Product
+
+    def user(self, name: str):
+        return self.otto if name == "otto" else getattr(self, name).user
+
+
+def _person(username: str, unit: OrgUnit, role: str, manager: Person | None = None) -> Person:
+    from koers.org.services import person_save
+
+    person = PersonFactory.build(
+        user=UserFactory(username=username),
+        first_name=username.capitalize(),
+        unit=unit,
+        role=role,
+        manager=manager,
+    )
+    if role == "admin":
+        person.user.is_superuser = person.user.is_staff = True
+        person.user.save()
+    return person_save(person=person, by=None, on=dt.date(2024, 1, 1))
+
+
+def default_process() -> dict[str, sm.Stage]:
+    process = sm.SalesProcess.objects.create(name="Default", is_default=True)
+    spec = [
+        ("suspect", 1, "open", "10"),
+        ("prospect", 2, "open", "25"),
+        ("hot_prospect", 3, "open", "60"),
+        ("customer", 4, "won", "100"),
+        ("lost", 5, "lost", "0"),
+    ]
+    return {
+        code: sm.Stage.objects.create(
+            process=process,
+            code=code,
+            order=order,
+            kind=kind,
+            probability=Decimal(p),
+            name_en=code,
+            name_nl=code,
+        )
+        for code, order, kind, p in spec
+    }
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    company = UnitFactory(code="HQ", name="Van Test B.V.", kind="company")
+    country = UnitFactory(code="NL", name="Nederland", kind="country", parent=company)
+    noord = UnitFactory(code="NOORD", name="Team Noord", parent=country)
+    zuid = UnitFactory(code="ZUID", name="Team Zuid", parent=country)
+    dirk = _person("dirk", company, "director")
+    cora = _person("cora", company, "compadmin", dirk)
+    ada = _person("ada", company, "admin", dirk)
+    mia = _person("mia", noord, "manager", dirk)
+    max_ = _person("max", zuid, "manager", dirk)
+    ruud = _person("ruud", noord, "salesperson", mia)
+    rosa = _person("rosa", noord, "salesperson", mia)
+    rik = _person("rik", zuid, "salesperson", max_)
+    otto = UserFactory(username="otto")
+    stages = default_process()
+    accounts = {
+        "ruud": AccountFactory(name="Ruud's Pompen", owner=ruud),
+        "rosa": AccountFactory(name="Rosa's Kleppen", owner=rosa),
+        "rik": AccountFactory(name="Rik's Bouw", owner=rik),
+    }
+    product = ProductFactory()
+    opportunities = {}
+    lines = {}
+    for name, person in [("ruud", ruud), ("rosa", rosa), ("rik", rik)]:
+        opportunities[name] = opportunity_save(
+            opportunity=sm.Opportunity(
+                name=f"Deal {name}",
+                account=accounts[name],
+                owner=person,
+                stage=stages["prospect"],
+                amount=Decimal("10000.00"),
+                currency="EUR",
+                created_on=dt.date(2026, 10, 1),
+                expected_close_date=dt.date(2026, 12, 15),
+                source="sales",
+            ),
+            by=None,
+            on=dt.date(2026, 10, 1),
+        )
+        lines[name] = order_line_save(
+            line=sm.OrderLine(
+                order_number=f"SO-{name}",
+                order_date=dt.date(2026, 11, 2),
+                account=accounts[name],
+                product=product,
+                quantity=Decimal("10"),
+                amount=Decimal("1000.00"),
+                cost=Decimal("700.00"),
+                currency="EUR",
+            ),
+            by=None,
+            credits=[(person, Decimal("100"))],
+        )
+    for name, person in [("ruud", ruud), ("rik", rik)]:
+        sm.NpsResponse.objects.create(
+            account=accounts[name], person=person, score=9, responded_on=dt.date(2026, 11, 5)
+        )
+        sm.Activity.objects.create(
+            kind="visit", date=dt.date(2026, 11, 3), owner=person, account=accounts[name]
+        )
+        sm.Lead.objects.create(
+            company_name=f"Lead {name}",
+            source="sales",
+            owner=person,
+            created_on=dt.date(2026, 11, 1),
+        )
+    return Cast(
+        company,
+        country,
+        noord,
+        zuid,
+        dirk,
+        cora,
+        ada,
+        mia,
+        max_,
+        ruud,
+        rosa,
+        rik,
+        otto,
+        stages,
+        accounts,
+        opportunities,
+        lines,
+        product,
+    )
+
+
+@pytest.fixture
+def login(client):
+    """Log the test client in as one of the cast: ``login(cast.user("ruud"))``."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
