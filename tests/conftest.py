@@ -168,6 +168,14 @@ def cast(db) -> Cast:
             owner=person,
             created_on=dt.date(2026, 11, 1),
         )
+    territory = sm.Territory.objects.create(code="T-NOORD", name="Rayon Noord", unit=noord)
+    sm.TerritoryPerson.objects.create(
+        territory=territory, person=ruud, valid_from=dt.date(2024, 1, 1)
+    )
+    sm.Campaign.objects.create(
+        name="Vakbeurs 2026", channel="Beurs", start_date=dt.date(2026, 9, 1)
+    )
+    sm.ExchangeRate.objects.create(currency="USD", date=dt.date(2026, 11, 1), rate=Decimal("0.92"))
     return Cast(
         company,
         country,

@@ -59,8 +59,9 @@ def _tiles(user: Any, people: Any, today: dt.date, month: dt.date, year: dt.date
         {
             "label": _("Open pipeline"),
             "money": pipeline.open_value,
-            "note": _("%(n)s opportunities, weighted %(w)s")
-            % {"n": pipeline.open_count, "w": f"€ {pipeline.weighted_value:,.0f}"},
+            "note": _("%(n)s opportunities") % {"n": pipeline.open_count},
+            "sub_label": _("weighted"),
+            "sub_money": pipeline.weighted_value,
         },
         {"label": _("Win rate this year"), "percent": rate},
         {
