@@ -1,0 +1,65 @@
+"""People log in, see what their role allows and nothing more, in their own language."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_salesperson_sees_own_records_and_not_a_peers(cast, page):
+    log_in(page, "ruud")
+    assert "Ruud" in page.inner_text("[data-testid=whoami]")
+    page.click("nav >> text=Measure")
+    page.click("main >> text=Opportunities")
+    table = page.inner_text("[data-testid=entity-table]")
+    assert "Deal ruud" in table and "Deal rosa" not in table
+    page.goto(f"{page.base}/data/opportunities/{cast.opportunities['rosa'].pk}/")
+    assert "Not found" in page.inner_text("h1")
+    assert "Deal rosa" not in page.content()
+
+
+def test_salesperson_sees_no_peer_in_people(cast, page):
+    log_in(page, "ruud")
+    page.goto(page.base + "/data/people/")
+    table = page.inner_text("[data-testid=entity-table]")
+    assert "Ruud" in table and "Rosa" not in table and "Rik" not in table
+
+
+def test_manager_sees_the_team_and_switches_language(cast, page):
+    log_in(page, "mia")
+    team = page.inner_text("[data-testid=team-table]")
+    assert "Ruud" in team and "Rosa" in team and "Rik" not in team
+    page.click("button[data-lang=nl]")
+    page.wait_for_selector("text=Omzet dit jaar")
+    assert page.inner_text("nav [data-section=measure]") == "Meten"
+    page.goto(page.base + "/data/accounts/")
+    assert page.inner_text("h1") == "Accounts"
+    body = page.inner_text("[data-testid=entity-table]")
+    assert "Ruud's Pompen" in body and "Rik's Bouw" not in body
+    page.click("button[data-lang=en]")
+    page.wait_for_selector("nav >> text=Measure")
+
+
+def test_manager_filters_a_list_without_reloading(cast, page):
+    log_in(page, "mia")
+    page.goto(page.base + "/data/opportunities/")
+    page.fill("input[name=q]", "rosa")
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=entity-table]').innerText.includes('Deal ruud')"
+    )
+    assert "Deal rosa" in page.inner_text("[data-testid=entity-table]")
+    assert "q=rosa" in page.url
+
+
+def test_edit_with_a_bad_split_shows_the_reason_and_keeps_the_data(cast, page):
+    log_in(page, "mia")
+    deal = cast.opportunities["ruud"]
+    page.goto(f"{page.base}/data/opportunities/{deal.pk}/edit/")
+    page.fill("input[name='splits-0-percent']", "80")
+    page.click("button.primary")
+    assert "100%" in page.inner_text(".editform")
+    deal.refresh_from_db()
+    assert [s.percent for s in deal.splits.all()] == [100]

@@ -1,0 +1,67 @@
+"""The demo loads into the database whole, its records pass Koers's own validation,
+and every page renders for every demo login."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+
+from koers.core.errors import full_clean_named
+from koers.demo.cast import NAMED
+from koers.org.models import Person
+from koers.sales import models as sm
+from koers.ui.entities import ENTITIES
+from koers.ui.navigation import SECTIONS
+
+TODAY = dt.date(2026, 11, 23)
+
+
+@pytest.fixture
+def loaded(db):
+    call_command("demo", today=TODAY, verbosity=0, stdout=io.StringIO())
+
+
+def test_demo_records_pass_validation(loaded):
+    for model in [
+        Person,
+        sm.Account,
+        sm.Opportunity,
+        sm.Activity,
+        sm.Lead,
+        sm.OrderLine,
+        sm.NpsResponse,
+        sm.Campaign,
+        sm.Product,
+    ]:
+        for obj in model.objects.order_by("?")[:60]:
+            full_clean_named(obj)
+
+
+def test_demo_refuses_a_database_that_holds_data(loaded):
+    with pytest.raises(CommandError):
+        call_command("demo", today=TODAY, verbosity=0)
+    call_command("demo", today=TODAY, if_empty=True, stdout=io.StringIO())
+    assert Person.objects.count() == 51
+
+
+def test_every_page_renders_for_every_demo_login(loaded, client):
+    logins = [n.username for n in NAMED]
+    assert set(logins) >= {"director", "manager", "rep", "compadmin", "admin"}
+    for username in logins:
+        assert client.login(username=username, password="demo"), username
+        urls = [reverse("home")] + [reverse("section", args=[k]) for k in SECTIONS]
+        for slug, entity in ENTITIES.items():
+            if entity.phase == "hidden":
+                continue
+            urls.append(reverse("entity_list", args=[slug]))
+            first = entity.selector(Person.objects.get(user__username=username).user).first()
+            if first is not None:
+                urls.append(reverse("entity_detail", args=[slug, first.pk]))
+        for url in urls:
+            assert client.get(url).status_code == 200, (username, url)
+        client.logout()
