@@ -10,6 +10,7 @@ from koers.demo.flows import NAT, days, expand
 from koers.demo.sim import Simulation, cents_text, coded
 
 DSO = {code: dso for code, _n, _iso, dso in cast.COUNTRIES}
+KINDS = {0: "sale", 1: "return", 2: "cancellation"}
 
 
 def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
@@ -27,44 +28,42 @@ def order_lines(sim: Simulation, lines: dict[str, np.ndarray], split_frame: pl.D
     corrections = _corrections(sim, lines, ids)
     all_lines = _concat(
         [
-            {
-                **lines,
-                "id": ids,
-                "original": np.zeros(n, np.int64),
-                "kind": np.full(n, "sale", dtype=object),
-            },
+            {**lines, "id": ids, "original": np.zeros(n, np.int64), "kind": np.zeros(n, np.int8)},
             corrections,
         ]
     )
     total = all_lines["id"].size
-    country = np.array(org.team_country)[sim.acc_team[all_lines["account"]]]
-    dso = np.vectorize(DSO.get)(country).astype(float)
+    team_dso = np.array([DSO[country] for country in org.team_country], dtype=float)
+    dso = team_dso[sim.acc_team[all_lines["account"]]]
     invoice = all_lines["date"] + days(rng.integers(0, 5, total))
     paid = invoice + days(np.maximum(0, rng.normal(dso, 12)))
     invoice_ok = invoice <= cal.today
     paid = np.where(invoice_ok & (paid <= cal.today), paid, NAT)
-    sim.frames["sales_orderline"] = pl.DataFrame(
+    frame = pl.DataFrame(
         {
             "id": all_lines["id"],
-            "external_id": coded("OL-", all_lines["id"], 9),
-            "order_number": np.where(
-                all_lines["opportunity"] > 0,
-                np.char.add("SO-D", all_lines["opportunity"].astype(str)),
-                np.char.add("SO-", all_lines["id"].astype(str)),
-            ),
-            "kind": all_lines["kind"].astype(str),
+            "opportunity_id": all_lines["opportunity"],
+            "kind": pl.Series(all_lines["kind"]).replace_strict(KINDS, return_dtype=pl.Utf8),
             "order_date": all_lines["date"].astype("datetime64[D]"),
             "account_id": sim.acc_id[all_lines["account"]],
             "product_id": all_lines["product"] + 1,
-            "opportunity_id": pl.Series(all_lines["opportunity"]).replace(0, None),
-            "quantity": pl.Series(all_lines["qty"]).cast(pl.Float64).round(0).cast(pl.Utf8),
+            "quantity": pl.Series(all_lines["qty"]).cast(pl.Int64).cast(pl.Utf8),
             "amount": cents_text(all_lines["amount"]),
             "cost": cents_text(all_lines["cost"]),
-            "currency": "EUR",
             "invoice_date": np.where(invoice_ok, invoice, NAT).astype("datetime64[D]"),
             "paid_date": paid.astype("datetime64[D]"),
             "original_id": pl.Series(all_lines["original"]).replace(0, None),
         }
+    )
+    deal = pl.col("opportunity_id") > 0
+    sim.frames["sales_orderline"] = frame.with_columns(
+        coded("OL-", all_lines["id"], 9).alias("external_id"),
+        pl.when(deal)
+        .then("SO-D" + pl.col("opportunity_id").cast(pl.Utf8))
+        .otherwise("SO-" + pl.col("id").cast(pl.Utf8))
+        .alias("order_number"),
+        pl.when(deal).then(pl.col("opportunity_id")).alias("opportunity_id"),
+        pl.lit("EUR").alias("currency"),
     )
     sim.frames["sales_orderlinecredit"] = _credits(sim, all_lines, split_frame)
     sim.sale_lines = lines
@@ -90,7 +89,7 @@ def _corrections(sim: Simulation, lines: dict[str, np.ndarray], ids: np.ndarray)
         "opportunity": lines["opportunity"][keep],
         "id": np.arange(n + 1, n + 1 + count, dtype=np.int64),
         "original": ids[keep],
-        "kind": np.where(is_return[keep], "return", "cancellation").astype(object),
+        "kind": np.where(is_return[keep], 1, 2).astype(np.int8),
     }
 
 

@@ -35,7 +35,7 @@ def load_demo(
     counts: dict[str, int] = {}
     with transaction.atomic():
         for table, frame in frames.items():
-            counts[table] = bulk_insert(table, frame)
+            counts[table] = bulk_insert(table, frame, rebuild_indexes=frame.height > 50_000)
             progress(f"{table}: {counts[table]:,} rows ({time.perf_counter() - started:.1f} s)")
         reset_sequences(*frames)
     return counts
