@@ -24,7 +24,7 @@ dev: $(VENV)/.dev-installed
 run: install
 	$(KOERS) migrate --noinput
 	$(KOERS) demo --if-empty
-	$(KOERS) demo-logins
+	$(KOERS) demo-logins --url http://127.0.0.1:$(PORT)
 	$(KOERS) runserver 127.0.0.1:$(PORT)
 
 lint: dev

@@ -76,6 +76,9 @@ def reset_sequences(*tables: str) -> None:
 @contextmanager
 def _indexes_dropped(table: str) -> Iterator[None]:
     with connection.cursor() as cursor:
+        # Earlier inserts in this transaction may have deferred foreign-key checks
+        # pending; PostgreSQL will not alter a table while they are. Run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
             "WHERE conrelid = %s::regclass AND contype IN ('f', 'u', 'c') ORDER BY contype DESC",
@@ -98,3 +101,4 @@ def _indexes_dropped(table: str) -> Iterator[None]:
             cursor.execute(definition)
         for name, definition in constraints:
             cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")

@@ -9,6 +9,9 @@ from koers.org.models import Person
 class Command(BaseCommand):
     help = "Print the demo logins."
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--url", default="http://127.0.0.1:8000", help="where Koers is served")
+
     def handle(self, *args, **options) -> None:
         people = {
             p.user.username: p
@@ -25,4 +28,4 @@ class Command(BaseCommand):
             if person:
                 role = person.get_role_display()
                 self.stdout.write(f"  {named.username:<16} {person} – {role}, {person.unit}")
-        self.stdout.write("\nOpen http://127.0.0.1:8000 and log in.\n")
+        self.stdout.write(f"\nOpen {options['url']} and log in.\n")
