@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from koers.ui import entity_views, views
+from koers.ui import entity_views, exports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +14,8 @@ urlpatterns = [
     path("section/<slug:key>/", views.section, name="section"),
     path("data/audit/", views.audit_log, name="audit_log"),
     path("data/<slug:slug>/", entity_views.entity_list, name="entity_list"),
+    path("data/<slug:slug>/export.csv", exports.export_csv, name="entity_export_csv"),
+    path("data/<slug:slug>/export.xlsx", exports.export_xlsx, name="entity_export_xlsx"),
     path("data/<slug:slug>/lookup/", entity_views.entity_lookup, name="entity_lookup"),
     path("data/<slug:slug>/new/", entity_views.entity_edit, name="entity_create"),
     path("data/<slug:slug>/<int:pk>/", entity_views.entity_detail, name="entity_detail"),
