@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_filters",
     "koers.org",
     "koers.sales",
+    "koers.imports",
     "koers.demo",
     "koers.ui",
 ]
@@ -147,3 +148,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# Uploaded files (original import files are kept for the audit trail).
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "media/"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024

@@ -65,3 +65,36 @@ def quantize_money(value: Decimal | int | str) -> Decimal:
 def is_known_currency(code: str) -> bool:
     """True when ``code`` is an upper-case ISO 4217 code Koers accepts."""
     return code in CURRENCIES
+
+
+def cents_from_decimal_text(expr):  # type: ignore[no-untyped-def]
+    """Polars expression: canonical decimal text ("-12.345") to integer cents, rounded by
+    the same rule as ``quantize_money`` (half away from zero), without floats.
+
+    Only the third decimal decides: a digit of 5 or more rounds the magnitude up, since
+    anything after it can only add to the remainder. The input must already match
+    ``-?\\d+(\\.\\d+)?``.
+    """
+    import polars as pl
+
+    negative = expr.str.starts_with("-")
+    magnitude = expr.str.strip_chars_start("-")
+    parts = magnitude.str.split_exact(".", 1)
+    whole = parts.struct.field("field_0").cast(pl.Int64)
+    fraction = (parts.struct.field("field_1").fill_null("") + "000").str.slice(0, 3)
+    cents = (
+        whole * 100
+        + fraction.str.slice(0, 2).cast(pl.Int64)
+        + (fraction.str.slice(2, 1).cast(pl.Int64) >= 5).cast(pl.Int64)
+    )
+    return pl.when(negative).then(-cents).otherwise(cents)
+
+
+def cents_to_text(expr):  # type: ignore[no-untyped-def]
+    """Polars expression: integer cents to exact decimal text ("-12.05")."""
+    import polars as pl
+
+    sign = pl.when(expr < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    return pl.format(
+        "{}{}.{}", sign, expr.abs() // 100, (expr.abs() % 100).cast(pl.Utf8).str.zfill(2)
+    )

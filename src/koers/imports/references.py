@@ -1,0 +1,51 @@
+"""Resolving references between files by external id (or code), with joins."""
+
+from __future__ import annotations
+
+import polars as pl
+from django.db import connection
+
+from koers.imports.specs import KINDS
+
+STAGES = "stages"
+
+
+def key_table(kind_name: str) -> pl.DataFrame:
+    """All (key, id) pairs of a kind in the database, keys as text."""
+    with connection.cursor() as cursor:
+        if kind_name == STAGES:
+            cursor.execute("SELECT code, name_en, name_nl, id FROM sales_stage")
+            rows = cursor.fetchall()
+            pairs = [(str(k).lower(), i) for *keys, i in rows for k in keys]
+        else:
+            kind = KINDS[kind_name]
+            cursor.execute(
+                f'SELECT "{kind.ref_key}", id FROM "{kind.table}" '
+                f'WHERE "{kind.ref_key}" IS NOT NULL'
+            )
+            pairs = [(str(k), i) for k, i in cursor.fetchall()]
+    frame = pl.DataFrame(pairs, schema={"key": pl.Utf8, "id": pl.Int64}, orient="row")
+    return frame.unique("key", keep="first")
+
+
+def resolve(frame: pl.DataFrame, column: str, target: str, extra_keys: pl.Series | None = None):
+    """Replace the key text in ``column`` with the referenced id (in ``column``); returns the
+    frame and a mask of rows whose key is neither in the database nor in ``extra_keys``."""
+    keys = key_table(target)
+    lookup = frame[column].str.to_lowercase() if target == STAGES else frame[column]
+    joined = pl.DataFrame({"key": lookup}).join(keys, on="key", how="left", maintain_order="left")
+    ids = joined["id"]
+    pending = extra_keys is not None and frame[column].is_in(extra_keys.implode())
+    unresolved = frame[column].is_not_null() & ids.is_null()
+    if extra_keys is not None:
+        unresolved = unresolved & ~pending
+    return frame.with_columns(ids.alias(column)), unresolved
+
+
+def kind_label(kind_name: str) -> str:
+    """The referenced record kind in the user's language: “person”, “account”, “stage”."""
+    from django.apps import apps
+
+    table = "sales_stage" if kind_name == STAGES else KINDS[kind_name].table
+    model = next(m for m in apps.get_models() if m._meta.db_table == table)
+    return str(model._meta.verbose_name)

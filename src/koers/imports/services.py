@@ -1,0 +1,245 @@
+"""Importing a file: read, map, parse, check, resolve references, then write everything
+or nothing. Importing the same file again changes nothing; a changed row updates the
+record with the same key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from koers.core.bulk import bulk_insert
+from koers.imports import followups
+from koers.imports.checks import check_rules
+from koers.imports.mapping import auto_mapping
+from koers.imports.models import ImportRun
+from koers.imports.parse import Parsed, parse
+from koers.imports.presets import PRESETS
+from koers.imports.reader import ImportFileError, read_table
+from koers.imports.references import kind_label, resolve
+from koers.imports.specs import KINDS, Kind
+
+VIRTUAL = {"credited_to"}  # columns that feed follow-ups, not the table itself
+MAX_STORED_ERRORS = 1000
+
+
+class ImportError_(ValueError):
+    """Raised inside the transaction to undo every write."""
+
+
+@dataclass
+class Outcome:
+    run: ImportRun
+    errors: pl.DataFrame
+    preview: pl.DataFrame = field(default_factory=pl.DataFrame)
+
+
+def import_file(
+    *,
+    kind: str,
+    raw: bytes,
+    filename: str,
+    by: Any,
+    preset: str = "",
+    mapping: dict[str, str] | None = None,
+    dry_run: bool = False,
+) -> Outcome:
+    """Import ``raw`` as ``kind``. With errors, or with ``dry_run``, nothing is written."""
+    if kind not in KINDS:
+        raise ImportFileError(_("Unknown import kind “%(kind)s”.") % {"kind": kind})
+    if preset and preset not in PRESETS:
+        raise ImportFileError(_("Unknown preset “%(preset)s”.") % {"preset": preset})
+    spec = KINDS[kind]
+    table, file_format = read_table(raw, filename)
+    mapping = mapping or auto_mapping(table.columns, spec, preset)
+    run = ImportRun(
+        kind=kind,
+        preset=preset,
+        filename=filename[:255],
+        by=by,
+        file_format=file_format.describe(),
+        rows=table.height,
+        mapping=mapping,
+    )
+    parsed = _parse(table, spec, mapping, preset, file_format.separator)
+    run.formats = parsed.formats
+    with transaction.atomic():
+        frame = _resolve(parsed, spec)
+        check_rules(parsed, spec, frame)
+        errors = parsed.error_frame()
+        if errors.height == 0:
+            new, changed, unchanged = _diff(frame, spec)
+            run.created, run.updated, run.unchanged = new.height, changed.height, unchanged
+            if not dry_run:
+                _write(spec, new, changed, frame)
+    _finish(run, raw, errors, dry_run)
+    return Outcome(run, errors, parsed.frame.head(20))
+
+
+def _parse(
+    table: pl.DataFrame, spec: Kind, mapping: dict[str, str], preset: str, sep: str
+) -> Parsed:
+    missing = [
+        c
+        for c in spec.columns
+        if c.required and c.default is None and c.name not in mapping.values()
+    ]
+    if missing:
+        names = ", ".join(c.header for c in missing)
+        raise ImportFileError(_("Required columns are missing: %(names)s.") % {"names": names})
+    renamed = table.select([pl.col(h).alias(c) for h, c in mapping.items()])
+    renamed = renamed.with_row_index("_row", offset=2).with_columns(pl.col("_row").cast(pl.Int64))
+    headers = {c: h for h, c in mapping.items()}
+    p = PRESETS.get(preset)
+    parsed = parse(
+        renamed,
+        spec,
+        headers,
+        separator=sep,
+        value_maps=p.values.get(spec.name) if p else None,
+        date_formats=p.date_formats if p else None,
+    )
+    _duplicates(parsed, spec, headers)
+    return parsed
+
+
+def _duplicates(parsed: Parsed, spec: Kind, headers: dict[str, str]) -> None:
+    key = list(spec.key)
+    frame = parsed.frame
+    if any(frame[k].is_null().all() for k in key):
+        return
+    dup = (
+        frame.select(pl.struct(key).is_duplicated()).to_series()
+        & frame.select(pl.all_horizontal(pl.col(key).is_not_null())).to_series()
+    )
+    shown = frame.select(
+        pl.concat_str([pl.col(k).cast(pl.Utf8) for k in key], separator=" / ")
+    ).to_series()
+    parsed.add_errors(
+        dup, headers.get(key[0], key[0]), shown, _("appears more than once in the file")
+    )
+
+
+def _resolve(parsed: Parsed, spec: Kind) -> pl.DataFrame:
+    frame = parsed.frame
+    for column in spec.columns:
+        if column.type != "ref":
+            continue
+        own = frame[spec.ref_key] if column.ref == spec.name else None
+        raw = frame[column.name]
+        frame, unresolved = resolve(frame, column.name, column.ref, own)
+        if own is not None:  # a reference to a row in this same file is kept as its key
+            frame = frame.with_columns(
+                pl.when(raw.is_in(own.implode()))
+                .then(None)
+                .otherwise(pl.col(column.name))
+                .alias(column.name),
+                raw.alias(f"_{column.name}_key"),
+            )
+        parsed.frame = frame
+        header = parsed.headers.get(column.name, column.header)
+        message = _("refers to an unknown %(what)s") % {"what": kind_label(column.ref)}
+        parsed.add_errors(unresolved, header, raw, message)
+    return frame
+
+
+def _diff(frame: pl.DataFrame, spec: Kind) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Split rows into new ones, changed ones (with their id) and a count of unchanged."""
+    columns = [c.name for c in spec.columns if c.name not in VIRTUAL]
+    existing = _existing(spec, columns)
+    joined = frame.join(existing, on=list(spec.key), how="left", suffix="__db", nulls_equal=False)
+    new = joined.filter(pl.col("id").is_null())
+    found = joined.filter(pl.col("id").is_not_null())
+    differs = pl.lit(False)
+    for name in columns:
+        if name in spec.key or f"{name}__db" not in found.columns:
+            continue
+        ours, theirs = _comparable(found, name, spec)
+        differs = differs | (ours.ne_missing(theirs))
+    changed = found.filter(differs)
+    return new, changed, found.height - changed.height
+
+
+def _comparable(frame: pl.DataFrame, name: str, spec: Kind):
+    column = spec.column(name)
+    ours, theirs = pl.col(name), pl.col(f"{name}__db")
+    if column.type in {"money", "decimal"}:
+        return ours.cast(pl.Float64), theirs.cast(pl.Utf8).cast(pl.Float64)
+    if column.type == "bool":
+        return ours.cast(pl.Boolean), theirs.cast(pl.Int64).cast(pl.Boolean)
+    if column.type == "date":
+        return ours.cast(pl.Utf8), theirs.cast(pl.Utf8).str.slice(0, 10)
+    if column.type in {"int", "ref"}:
+        return ours.cast(pl.Int64), theirs.cast(pl.Int64)
+    return ours.cast(pl.Utf8).fill_null(""), theirs.cast(pl.Utf8).fill_null("")
+
+
+def _existing(spec: Kind, columns: list[str]) -> pl.DataFrame:
+    quoted = ", ".join(f'"{c}"' for c in ["id", *columns])
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT {quoted} FROM "{spec.table}"')
+        rows = cursor.fetchall()
+    text = pl.DataFrame(
+        [[None if v is None else str(v) for v in r] for r in rows],
+        schema={c: pl.Utf8 for c in ["id", *columns]},
+        orient="row",
+    )
+    renamed = text.rename({c: f"{c}__db" for c in columns if c not in spec.key})
+    casts = [pl.col("id").cast(pl.Int64)]
+    for key in spec.key:
+        column = spec.column(key)
+        if column.type in {"int", "ref"}:
+            casts.append(pl.col(key).cast(pl.Int64))
+        elif column.type == "date":
+            casts.append(pl.col(key).str.slice(0, 10).str.to_date())
+    return renamed.with_columns(casts)
+
+
+def _write(spec: Kind, new: pl.DataFrame, changed: pl.DataFrame, frame: pl.DataFrame) -> None:
+    columns = [c.name for c in spec.columns if c.name not in VIRTUAL]
+    if new.height:
+        rows = new.select(columns).with_columns([pl.lit(v).alias(k) for k, v in spec.extra.items()])
+        bulk_insert(spec.table, rows, rebuild_indexes=rows.height > 200_000 and _small(spec.table))
+    if changed.height:
+        settable = [c for c in columns if c not in spec.key]
+        assignments = ", ".join(f'"{c}" = %s' for c in settable)
+        sql = f'UPDATE "{spec.table}" SET {assignments} WHERE id = %s'
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, changed.select([*settable, "id"]).rows())
+    followups.run(spec, frame, new, changed)
+
+
+def _small(table: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT COUNT(*) FROM (SELECT 1 FROM "{table}" LIMIT 100000) t')
+        return cursor.fetchone()[0] < 100_000
+
+
+def _finish(run: ImportRun, raw: bytes, errors: pl.DataFrame, dry_run: bool) -> None:
+    run.error_count = errors.height
+    run.errors = errors.head(MAX_STORED_ERRORS).to_dicts()
+    run.status = (
+        ImportRun.Status.FAILED
+        if errors.height
+        else ImportRun.Status.CHECKED
+        if dry_run
+        else ImportRun.Status.COMMITTED
+    )
+    if errors.height:
+        run.created = run.updated = run.unchanged = 0
+    run.finished_at = timezone.now()
+    run.file.save(run.filename or "import.csv", ContentFile(raw), save=False)
+    run.save()
+
+
+def error_report_csv(run: ImportRun) -> str:
+    frame = pl.DataFrame(
+        run.errors,
+        schema={"row": pl.Int64, "column": pl.Utf8, "value": pl.Utf8, "message": pl.Utf8},
+    )
+    return frame.write_csv()
