@@ -49,3 +49,22 @@ def test_periods():
     assert fiscal_year_start(dt.date(2026, 3, 5), 4) == dt.date(2025, 4, 1)
     assert fiscal_year_start(dt.date(2026, 4, 1), 4) == dt.date(2026, 4, 1)
     assert month_end(dt.date(2028, 2, 10)) == dt.date(2028, 2, 29)
+
+
+@given(
+    st.lists(
+        st.decimals(min_value=-(10**9), max_value=10**9, places=5, allow_nan=False),
+        min_size=1,
+        max_size=50,
+    )
+)
+def test_column_rounding_agrees_with_quantize_money(values):
+    import polars as pl
+
+    from koers.engine.money import cents_from_decimal_text, cents_to_text
+
+    text = [format(v, "f") for v in values]
+    frame = pl.DataFrame({"t": text}).select(
+        cents_to_text(cents_from_decimal_text(pl.col("t"))).alias("m")
+    )
+    assert [Decimal(m) for m in frame["m"]] == [quantize_money(v) for v in values]

@@ -157,8 +157,10 @@ def _parse_column(
         parsed.add_errors(bad, header, raw, _("is not a number"))
         text = pl.select(pl.when(empty | bad).then(None).otherwise(text)).to_series()
         if column.type == "money":
-            cents = pl.select(cents_from_decimal_text(pl.lit(text))).to_series()
-            return pl.select(cents_to_text(pl.lit(cents))).to_series()
+            money = pl.DataFrame({"t": text}).select(
+                cents_to_text(cents_from_decimal_text(pl.col("t")))
+            )
+            return money.to_series()
         return text
     if column.type == "int":
         text = raw.str.replace_all(r"[\s.]", "")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 from django.db import connection
 
@@ -10,13 +12,18 @@ from koers.imports.specs import KINDS
 STAGES = "stages"
 
 
+def stage_key(text: str) -> str:
+    """Stage names match loosely: “Hot prospect”, “hot_prospect” and “HOT-PROSPECT”."""
+    return re.sub(r"[\s_\-]+", " ", text.lower()).strip()
+
+
 def key_table(kind_name: str) -> pl.DataFrame:
     """All (key, id) pairs of a kind in the database, keys as text."""
     with connection.cursor() as cursor:
         if kind_name == STAGES:
             cursor.execute("SELECT code, name_en, name_nl, id FROM sales_stage")
             rows = cursor.fetchall()
-            pairs = [(str(k).lower(), i) for *keys, i in rows for k in keys]
+            pairs = [(stage_key(str(k)), i) for *keys, i in rows for k in keys]
         else:
             kind = KINDS[kind_name]
             cursor.execute(
@@ -32,7 +39,9 @@ def resolve(frame: pl.DataFrame, column: str, target: str, extra_keys: pl.Series
     """Replace the key text in ``column`` with the referenced id (in ``column``); returns the
     frame and a mask of rows whose key is neither in the database nor in ``extra_keys``."""
     keys = key_table(target)
-    lookup = frame[column].str.to_lowercase() if target == STAGES else frame[column]
+    lookup = frame[column]
+    if target == STAGES:
+        lookup = lookup.str.to_lowercase().str.replace_all(r"[\s_\-]+", " ").str.strip_chars()
     joined = pl.DataFrame({"key": lookup}).join(keys, on="key", how="left", maintain_order="left")
     ids = joined["id"]
     pending = extra_keys is not None and frame[column].is_in(extra_keys.implode())
