@@ -42,7 +42,9 @@ INSTALLED_APPS = [
     "django_filters",
     "koers.org",
     "koers.sales",
+    "ninja",
     "koers.imports",
+    "koers.api",
     "koers.demo",
     "koers.ui",
 ]

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from koers.api.routes import api
 from koers.ui import entity_views, exports, views
 
 urlpatterns = [
@@ -21,4 +22,5 @@ urlpatterns = [
     path("data/<slug:slug>/<int:pk>/", entity_views.entity_detail, name="entity_detail"),
     path("data/<slug:slug>/<int:pk>/edit/", entity_views.entity_edit, name="entity_edit"),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
 ]

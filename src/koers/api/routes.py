@@ -1,0 +1,280 @@
+"""Koers REST API v1: the same services, selectors and visibility as the web app.
+
+OpenAPI 3 at /api/v1/openapi.json, interactive documentation at /api/v1/docs.
+Authenticate with a personal token (POST /api/v1/auth/token) sent as
+``Authorization: Bearer <token>``, or with the web app's session.
+"""
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, QueryDict
+from django.utils.translation import gettext as _
+from ninja import File, Form, NinjaAPI, Path, Query, Router, Status
+from ninja.files import UploadedFile
+from ninja.security import HttpBearer, django_auth
+
+from koers.api import schemas as s
+from koers.api.models import ApiToken
+from koers.api.services import token_create, token_revoke, token_user
+from koers.imports.models import ImportRun
+from koers.imports.reader import ImportFileError
+from koers.imports.services import import_file
+from koers.imports.specs import KINDS
+from koers.org import visibility as vis
+from koers.org.models import Person, Role
+from koers.ui.entities import ENTITIES, Entity
+from koers.ui.entity_views import filtered_queryset
+from koers.ui.forms import build_form, save_record
+
+IMPORT_ROLES = {Role.ADMIN, Role.DIRECTOR, Role.COMP_ADMIN}
+RecordId = Path(..., ge=1, le=s.MAX_ID)
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Koers API",
+    version="1",
+    urls_namespace="api",
+    auth=[TokenAuth(), django_auth],
+    description=__doc__,
+)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        detail = [
+            {"loc": ["body", field], "msg": msg, "type": "invalid"}
+            for field, messages in exc.message_dict.items()
+            for msg in messages
+        ]
+    else:
+        detail = [{"loc": ["body"], "msg": msg, "type": "invalid"} for msg in exc.messages]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request: HttpRequest, exc: PermissionDenied):
+    return api.create_response(request, {"detail": str(exc) or _("Not allowed.")}, status=403)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404):
+    return api.create_response(request, {"detail": _("No such record.")}, status=404)
+
+
+# ---------------------------------------------------------------- tokens
+auth_router = Router(tags=["auth"])
+
+
+@auth_router.post("/token", auth=None, response={201: s.NewTokenOut, 401: s.ErrorOut})
+def create_token(request: HttpRequest, payload: s.TokenIn):
+    """Exchange a username and password for a personal token."""
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if user is None:
+        return Status(401, {"detail": _("Unknown username or wrong password.")})
+    token, raw = token_create(user=user, name=payload.name)
+    return Status(201, {**s.TokenOut.model_validate(token).model_dump(), "token": raw})
+
+
+@auth_router.get("/tokens", response=list[s.TokenOut])
+def list_tokens(request: HttpRequest):
+    return ApiToken.objects.filter(user=request.user)
+
+
+@auth_router.delete("/tokens/{token_id}", response={204: None, 404: s.ErrorOut})
+def revoke_token(request: HttpRequest, token_id: int = RecordId):
+    if not token_revoke(user=request.user, token_id=token_id):
+        return Status(404, {"detail": _("No such token.")})
+    return Status(204, None)
+
+
+@auth_router.get("/me", response=s.MeOut)
+def me(request: HttpRequest):
+    person = vis.person_of(request.user)
+    return {
+        "username": request.user.get_username(),
+        "person_id": person.pk if person else None,
+        "name": str(person) if person else None,
+        "role": vis.role_of(request.user),
+    }
+
+
+api.add_router("/auth", auth_router)
+
+
+# ---------------------------------------------------------------- records
+def _visible_object(request: HttpRequest, entity: Entity, pk: int):
+    obj = entity.selector(request.user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return _mask_pay(request, obj)
+
+
+def _mask_pay(request: HttpRequest, obj: Any) -> Any:  # noqa: D103
+    if isinstance(obj, Person) and not vis.can_see_pay(request.user, obj):
+        obj.base_salary = obj.currency = None
+    return obj
+
+
+def _form_data(entity: Entity, payload: dict[str, Any]) -> QueryDict:
+    """The API's field names (``owner_id``) as the form's (``owner``)."""
+    data = QueryDict(mutable=True)
+    for key, value in payload.items():
+        key = key.removesuffix("_id") if key.removesuffix("_id") in entity.form_fields else key
+        if value is None:
+            continue
+        data[key] = ("on" if value else "") if isinstance(value, bool) else str(value)
+    return data
+
+
+def _save(request: HttpRequest, entity: Entity, payload: dict[str, Any], obj: Any = None):
+    if obj is None and not vis.can_create(request.user, entity.model):
+        raise PermissionDenied(_("Your role may not create this kind of record."))
+    if obj is not None and not vis.can_edit(request.user, obj, entity.selector(request.user)):
+        raise PermissionDenied(_("You may not change this record."))
+    if obj is not None:  # a partial update keeps the fields it does not name
+        current = {f: getattr(obj, f"{f}_id", getattr(obj, f, None)) for f in entity.form_fields}
+        payload = {
+            **current,
+            **{
+                k.removesuffix("_id") if k.removesuffix("_id") in current else k: v
+                for k, v in payload.items()
+            },
+        }
+    me = vis.person_of(request.user)
+    if obj is None and "owner" in entity.form_fields and me and not payload.get("owner_id"):
+        payload = {**payload, "owner_id": me.pk}  # what you create without an owner is yours
+    form = build_form(entity, request.user, data=_form_data(entity, payload), instance=obj)
+    if not form.is_valid():
+        raise ValidationError({f: [str(e) for e in errs] for f, errs in form.errors.items()})
+    with transaction.atomic():
+        return save_record(entity, form, request.user)
+
+
+def _register(entity: Entity) -> None:
+    router = Router(tags=[entity.slug])
+    out, page = s.out_schema(entity.slug), s.page_schema(entity.slug)
+    query = s.query_schema(entity.slug)
+
+    @router.get(
+        "",
+        response=page,
+        operation_id=f"list_{entity.slug.replace('-', '_')}",
+        summary=f"List {entity.label.lower()}",
+    )
+    def list_records(request: HttpRequest, params: Query[query]):  # type: ignore[valid-type]
+        _filters, queryset = filtered_queryset(request, entity)
+        items = [
+            _mask_pay(request, o) for o in queryset[params.offset : params.offset + params.limit]
+        ]
+        return {"count": queryset.count(), "items": items}
+
+    @router.get(
+        "/{record_id}",
+        response={200: out, 404: s.ErrorOut},
+        operation_id=f"get_{entity.slug.replace('-', '_')}",
+    )
+    def get_record(request: HttpRequest, record_id: int = RecordId):
+        return _visible_object(request, entity, record_id)
+
+    if entity.form_fields:
+        writes = {403: s.ErrorOut, 404: s.ErrorOut, 422: s.ErrorOut}
+
+        @router.post(
+            "",
+            response={201: out, **writes},
+            operation_id=f"create_{entity.slug.replace('-', '_')}",
+        )
+        def create_record(request: HttpRequest, payload: s.in_schema(entity.slug)):  # type: ignore[valid-type]
+            record = _save(request, entity, payload.model_dump())
+            return Status(201, _mask_pay(request, record))
+
+        @router.patch(
+            "/{record_id}",
+            response={200: out, **writes},
+            operation_id=f"update_{entity.slug.replace('-', '_')}",
+        )
+        def update_record(
+            request: HttpRequest, payload: s.in_schema(entity.slug, True), record_id: int = RecordId
+        ):  # type: ignore[valid-type]
+            obj = _visible_object(request, entity, record_id)
+            return _mask_pay(
+                request, _save(request, entity, payload.model_dump(exclude_unset=True), obj)
+            )
+
+    api.add_router(f"/{entity.slug}", router)
+
+
+for _entity in ENTITIES.values():
+    if _entity.phase != "hidden":
+        _register(_entity)
+
+
+# ---------------------------------------------------------------- imports
+imports_router = Router(tags=["imports"])
+
+
+@imports_router.post(
+    "/{kind}",
+    response={
+        201: s.ImportOut,
+        400: s.ErrorOut,
+        403: s.ErrorOut,
+        404: s.ErrorOut,
+        422: s.ImportOut | s.ErrorOut,
+    },
+)
+def run_import(
+    request: HttpRequest,
+    kind: str,
+    file: File[UploadedFile],
+    preset: Form[str] = "",
+    dry_run: Form[bool] = False,
+):
+    """Import a CSV or XLSX file; all or nothing. 422 with the error list when any row is bad."""
+    if vis.role_of(request.user) not in IMPORT_ROLES:
+        return Status(403, {"detail": _("Your role may not import data.")})
+    if kind not in KINDS:
+        return Status(404, {"detail": _("Unknown import kind “%(kind)s”.") % {"kind": kind}})
+    try:
+        outcome = import_file(
+            kind=kind,
+            raw=file.read(),
+            filename=file.name or "upload",
+            by=request.user,
+            preset=preset,
+            dry_run=dry_run,
+        )
+    except ImportFileError as exc:
+        return Status(400, {"detail": str(exc)})
+    return Status(422 if outcome.run.error_count else 201, outcome.run)
+
+
+@imports_router.get("", response=list[s.ImportOut])
+def list_imports(request: HttpRequest, limit: int = Query(50, ge=1, le=s.MAX_LIMIT)):
+    runs = ImportRun.objects.all()
+    if vis.role_of(request.user) not in IMPORT_ROLES:
+        runs = runs.filter(by=request.user)
+    return runs[:limit]
+
+
+@imports_router.get("/{import_id}", response={200: s.ImportOut, 404: s.ErrorOut})
+def get_import(request: HttpRequest, import_id: int = RecordId):
+    run = ImportRun.objects.filter(pk=import_id).first()
+    if run is None or (vis.role_of(request.user) not in IMPORT_ROLES and run.by != request.user):
+        return Status(404, {"detail": _("No such import.")})
+    return run
+
+
+api.add_router("/imports", imports_router)
