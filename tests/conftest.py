@@ -19,6 +19,7 @@ import pytest
 
 from koers.org.models import OrgUnit, Person
 from koers.sales import models as sm
+from koers.sales.funnel import ensure_default_funnel
 from koers.sales.services import opportunity_save, order_line_save
 from tests.factories import (
     AccountFactory,
@@ -79,26 +80,9 @@ def _person(username: str, unit: OrgUnit, role: str, manager: Person | None = No
 
 
 def default_process() -> dict[str, sm.Stage]:
-    process = sm.SalesProcess.objects.create(name="Default", is_default=True)
-    spec = [
-        ("suspect", 1, "open", "10"),
-        ("prospect", 2, "open", "25"),
-        ("hot_prospect", 3, "open", "60"),
-        ("customer", 4, "won", "100"),
-        ("lost", 5, "lost", "0"),
-    ]
-    return {
-        code: sm.Stage.objects.create(
-            process=process,
-            code=code,
-            order=order,
-            kind=kind,
-            probability=Decimal(p),
-            name_en=code,
-            name_nl=code,
-        )
-        for code, order, kind, p in spec
-    }
+    """The default funnel, as the migrations create it."""
+    ensure_default_funnel(sm.SalesProcess, sm.Stage, sm.CloseReason)
+    return {stage.code: stage for stage in sm.Stage.objects.filter(process__is_default=True)}
 
 
 @pytest.fixture

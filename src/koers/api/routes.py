@@ -24,12 +24,11 @@ from koers.imports.reader import ImportFileError
 from koers.imports.services import import_file
 from koers.imports.specs import KINDS
 from koers.org import visibility as vis
-from koers.org.models import Person, Role
+from koers.org.models import Person
 from koers.ui.entities import ENTITIES, Entity
 from koers.ui.entity_views import filtered_queryset
 from koers.ui.forms import build_form, save_record
 
-IMPORT_ROLES = {Role.ADMIN, Role.DIRECTOR, Role.COMP_ADMIN}
 RecordId = Path(..., ge=1, le=s.MAX_ID)
 
 
@@ -243,7 +242,7 @@ def run_import(
     dry_run: Form[bool] = False,
 ):
     """Import a CSV or XLSX file; all or nothing. 422 with the error list when any row is bad."""
-    if vis.role_of(request.user) not in IMPORT_ROLES:
+    if not vis.can_import(request.user):
         return Status(403, {"detail": _("Your role may not import data.")})
     if kind not in KINDS:
         return Status(404, {"detail": _("Unknown import kind “%(kind)s”.") % {"kind": kind}})
@@ -264,7 +263,7 @@ def run_import(
 @imports_router.get("", response=list[s.ImportOut])
 def list_imports(request: HttpRequest, limit: int = Query(50, ge=1, le=s.MAX_LIMIT)):
     runs = ImportRun.objects.all()
-    if vis.role_of(request.user) not in IMPORT_ROLES:
+    if not vis.can_import(request.user):
         runs = runs.filter(by=request.user)
     return runs[:limit]
 
@@ -272,7 +271,7 @@ def list_imports(request: HttpRequest, limit: int = Query(50, ge=1, le=s.MAX_LIM
 @imports_router.get("/{import_id}", response={200: s.ImportOut, 404: s.ErrorOut})
 def get_import(request: HttpRequest, import_id: int = RecordId):
     run = ImportRun.objects.filter(pk=import_id).first()
-    if run is None or (vis.role_of(request.user) not in IMPORT_ROLES and run.by != request.user):
+    if run is None or (not vis.can_import(request.user) and run.by != request.user):
         return Status(404, {"detail": _("No such import.")})
     return run
 

@@ -347,18 +347,6 @@ NPS_COMMENTS = {
         "Denkt echt met ons mee.",
     ],
 }
-LOST_REASONS = [
-    ("price", "Price too high", "Prijs te hoog"),
-    ("competitor", "Chose a competitor", "Koos een concurrent"),
-    ("no_budget", "No budget", "Geen budget"),
-    ("timing", "Project postponed", "Project uitgesteld"),
-]
-WON_REASONS = [
-    ("relationship", "Relationship", "Relatie"),
-    ("advice", "Technical advice", "Technisch advies"),
-    ("price", "Price", "Prijs"),
-    ("delivery", "Delivery time", "Levertijd"),
-]
 # Seasonality of a technical wholesaler: quiet in the summer and at year end.
 SEASON = [0.92, 0.97, 1.06, 1.02, 1.05, 1.00, 0.78, 0.72, 1.06, 1.10, 1.08, 0.86]
 ANNUAL_GROWTH = 0.08

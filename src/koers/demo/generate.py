@@ -17,9 +17,6 @@ TABLE_ORDER = [
     "org_orgunit",
     "org_person",
     "org_unitmembership",
-    "sales_salesprocess",
-    "sales_stage",
-    "sales_closereason",
     "sales_productgroup",
     "sales_product",
     "sales_account",
@@ -52,7 +49,6 @@ def generate(
         "org_orgunit": org.units,
         "org_person": org.people,
         "org_unitmembership": org.memberships,
-        **reference.process_frames(),
         **reference.product_frames(rng),
     }
     sim = Simulation(org, today, scale, rng, frames["sales_product"])

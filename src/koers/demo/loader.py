@@ -6,14 +6,38 @@ import datetime as dt
 import time
 from collections.abc import Callable
 
+import polars as pl
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from koers.core.bulk import bulk_insert, reset_sequences
 from koers.demo.generate import generate
 from koers.org.models import Person
+from koers.sales.funnel import REASONS, STAGES, ensure_default_funnel
+from koers.sales.models import CloseReason, SalesProcess, Stage
 
 DEMO_PASSWORD = "demo"
+
+
+def _with_funnel_ids(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """The generator numbers stages 1-5 and reasons 1-8 in the default funnel's order;
+    map those numbers onto the ids this database gave the default funnel."""
+    ensure_default_funnel(SalesProcess, Stage, CloseReason)
+    stage_codes = [code for code, *_rest in STAGES]
+    stages = dict(Stage.objects.filter(process__is_default=True).values_list("code", "id"))
+    stage_ids = {i + 1: stages[code] for i, code in enumerate(stage_codes)}
+    reasons = list(CloseReason.objects.order_by("id").values_list("id", flat=True))[: len(REASONS)]
+    reason_ids = {i + 1: pk for i, pk in enumerate(reasons)}
+    remap = {
+        ("sales_opportunity", "stage_id"): stage_ids,
+        ("sales_stagechange", "stage_id"): stage_ids,
+        ("sales_opportunity", "close_reason_id"): reason_ids,
+    }
+    for (table, column), ids in remap.items():
+        frames[table] = frames[table].with_columns(
+            pl.col(column).replace_strict(ids, default=None, return_dtype=pl.Int64)
+        )
+    return frames
 
 
 def database_has_data() -> bool:
@@ -34,6 +58,7 @@ def load_demo(
     progress(f"generated in {time.perf_counter() - started:.1f} s")
     counts: dict[str, int] = {}
     with transaction.atomic():
+        frames = _with_funnel_ids(frames)
         for table, frame in frames.items():
             counts[table] = bulk_insert(table, frame, rebuild_indexes=frame.height > 50_000)
             progress(f"{table}: {counts[table]:,} rows ({time.perf_counter() - started:.1f} s)")

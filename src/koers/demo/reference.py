@@ -10,51 +10,8 @@ import polars as pl
 from koers.demo import cast
 from koers.engine.periods import add_months
 
-# The default funnel of DOMAIN.md with its default probabilities.
-STAGES = [  # id, code, en, nl, order, kind, probability
-    (1, "suspect", "Suspect", "Suspect", 1, "open", "10.00"),
-    (2, "prospect", "Prospect", "Prospect", 2, "open", "25.00"),
-    (3, "hot_prospect", "Hot prospect", "Hot prospect", 3, "open", "60.00"),
-    (4, "customer", "Customer (won)", "Klant (gewonnen)", 4, "won", "100.00"),
-    (5, "lost", "Lost", "Verloren", 5, "lost", "0.00"),
-]
+# Stage ids of the default funnel, created by the sales app's migrations.
 SUSPECT, PROSPECT, HOT, WON, LOST = 1, 2, 3, 4, 5
-
-
-def process_frames() -> dict[str, pl.DataFrame]:
-    stages = pl.DataFrame(
-        [
-            {
-                "id": s[0],
-                "process_id": 1,
-                "code": s[1],
-                "name_en": s[2],
-                "name_nl": s[3],
-                "order": s[4],
-                "kind": s[5],
-                "probability": s[6],
-            }
-            for s in STAGES
-        ]
-    )
-    reasons = [(i + 1, "lost", en, nl) for i, (_c, en, nl) in enumerate(cast.LOST_REASONS)]
-    reasons += [
-        (len(reasons) + i + 1, "won", en, nl) for i, (_c, en, nl) in enumerate(cast.WON_REASONS)
-    ]
-    return {
-        "sales_salesprocess": pl.DataFrame(
-            {"id": [1], "name": ["Standaard verkoopproces"], "is_default": [True]}
-        ),
-        "sales_stage": stages,
-        "sales_closereason": pl.DataFrame(
-            {
-                "id": [r[0] for r in reasons],
-                "kind": [r[1] for r in reasons],
-                "name_en": [r[2] for r in reasons],
-                "name_nl": [r[3] for r in reasons],
-            }
-        ),
-    }
 
 
 def product_frames(rng: np.random.Generator) -> dict[str, pl.DataFrame]:

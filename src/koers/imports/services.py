@@ -48,8 +48,10 @@ def import_file(
     preset: str = "",
     mapping: dict[str, str] | None = None,
     dry_run: bool = False,
+    record: bool = True,
 ) -> Outcome:
-    """Import ``raw`` as ``kind``. With errors, or with ``dry_run``, nothing is written."""
+    """Import ``raw`` as ``kind``. With errors, or with ``dry_run``, nothing is written.
+    ``record=False`` (a preview) keeps no ImportRun either."""
     if kind not in KINDS:
         raise ImportFileError(_("Unknown import kind “%(kind)s”.") % {"kind": kind})
     if preset and preset not in PRESETS:
@@ -77,8 +79,8 @@ def import_file(
             run.created, run.updated, run.unchanged = new.height, changed.height, unchanged
             if not dry_run:
                 _write(spec, new, changed, frame)
-    _finish(run, raw, errors, dry_run)
-    return Outcome(run, errors, parsed.frame.head(20))
+    _finish(run, raw, errors, dry_run, record)
+    return Outcome(run, errors, table.head(10))
 
 
 def _parse(
@@ -220,7 +222,7 @@ def _small(table: str) -> bool:
         return cursor.fetchone()[0] < 100_000
 
 
-def _finish(run: ImportRun, raw: bytes, errors: pl.DataFrame, dry_run: bool) -> None:
+def _finish(run: ImportRun, raw: bytes, errors: pl.DataFrame, dry_run: bool, record: bool) -> None:
     run.error_count = errors.height
     run.errors = errors.head(MAX_STORED_ERRORS).to_dicts()
     run.status = (
@@ -233,8 +235,9 @@ def _finish(run: ImportRun, raw: bytes, errors: pl.DataFrame, dry_run: bool) -> 
     if errors.height:
         run.created = run.updated = run.unchanged = 0
     run.finished_at = timezone.now()
-    run.file.save(run.filename or "import.csv", ContentFile(raw), save=False)
-    run.save()
+    if record:
+        run.file.save(run.filename or "import.csv", ContentFile(raw), save=False)
+        run.save()
 
 
 def error_report_csv(run: ImportRun) -> str:

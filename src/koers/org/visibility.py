@@ -177,3 +177,8 @@ def can_edit(user: Any, obj: Model, visible: QuerySet[Any]) -> bool:
     if role_of(user) in {Role.MANAGER, Role.SALESPERSON}:
         return visible.filter(pk=obj.pk).exists()
     return True
+
+
+def can_import(user: Any) -> bool:
+    """Imports write many records at once: the director, pay and system administrators."""
+    return role_of(user) in {Role.ADMIN, Role.DIRECTOR, Role.COMP_ADMIN}
