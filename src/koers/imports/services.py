@@ -135,14 +135,8 @@ def _resolve(parsed: Parsed, spec: Kind) -> pl.DataFrame:
         own = frame[spec.ref_key] if column.ref == spec.name else None
         raw = frame[column.name]
         frame, unresolved = resolve(frame, column.name, column.ref, own)
-        if own is not None:  # a reference to a row in this same file is kept as its key
-            frame = frame.with_columns(
-                pl.when(raw.is_in(own.implode()))
-                .then(None)
-                .otherwise(pl.col(column.name))
-                .alias(column.name),
-                raw.alias(f"_{column.name}_key"),
-            )
+        if own is not None:  # a row of this same file not yet in the database: set after writing
+            frame = frame.with_columns(raw.alias(f"_{column.name}_key"))
         parsed.frame = frame
         header = parsed.headers.get(column.name, column.header)
         message = _("refers to an unknown %(what)s") % {"what": kind_label(column.ref)}
@@ -173,7 +167,7 @@ def _comparable(frame: pl.DataFrame, name: str, spec: Kind):
     if column.type in {"money", "decimal"}:
         return ours.cast(pl.Float64), theirs.cast(pl.Utf8).cast(pl.Float64)
     if column.type == "bool":
-        return ours.cast(pl.Boolean), theirs.cast(pl.Int64).cast(pl.Boolean)
+        return ours.cast(pl.Boolean), theirs.str.to_lowercase().is_in(["true", "1", "t"])
     if column.type == "date":
         return ours.cast(pl.Utf8), theirs.cast(pl.Utf8).str.slice(0, 10)
     if column.type in {"int", "ref"}:

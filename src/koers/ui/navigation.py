@@ -10,7 +10,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from koers.org.models import Role
-from koers.org.visibility import role_of
+from koers.org.visibility import can_import, role_of
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,8 @@ SECTIONS: dict[str, tuple[str | Promise, tuple[str, ...]]] = {
 
 def section_items(key: str, user: Any) -> tuple[NavItem, ...]:
     items = tuple(_entity(slug) for slug in SECTIONS[key][1])
+    if key == "data" and can_import(user):
+        items = (NavItem(_("Imports"), reverse("import_history")), *items)
     if key == "data" and role_of(user) in {Role.ADMIN, Role.COMP_ADMIN, Role.DIRECTOR}:
         items += (NavItem(_("Audit trail"), reverse("audit_log")),)
     if key == "data" and role_of(user) == Role.ADMIN:

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from koers.api.routes import api
+from koers.imports import views as import_views
 from koers.ui import entity_views, exports, views
 
 urlpatterns = [
@@ -14,6 +15,17 @@ urlpatterns = [
     path("assets/plotly.min.js", views.plotly_js, name="plotly_js"),
     path("section/<slug:key>/", views.section, name="section"),
     path("data/audit/", views.audit_log, name="audit_log"),
+    path("data/imports/", import_views.history, name="import_history"),
+    path("data/imports/new/", import_views.upload, name="import_upload"),
+    path("data/imports/check/<str:key>/", import_views.stage, name="import_stage"),
+    path(
+        "data/imports/check/<str:key>/errors.csv",
+        import_views.stage_errors,
+        name="import_stage_errors",
+    ),
+    path("data/imports/<int:pk>/", import_views.run_detail, name="import_run"),
+    path("data/imports/<int:pk>/errors.csv", import_views.run_errors, name="import_run_errors"),
+    path("data/imports/template/<slug:kind>.csv", import_views.template, name="import_template"),
     path("data/<slug:slug>/", entity_views.entity_list, name="entity_list"),
     path("data/<slug:slug>/export.csv", exports.export_csv, name="entity_export_csv"),
     path("data/<slug:slug>/export.xlsx", exports.export_xlsx, name="entity_export_xlsx"),

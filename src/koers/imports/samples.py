@@ -1,0 +1,38 @@
+"""Koers's own import template and the sample files of each preset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from koers.imports.specs import KINDS
+
+SAMPLES = Path(__file__).parent / "sample_files"
+# The order in which files refer only to what came before.
+IMPORT_ORDER = [
+    "units",
+    "people",
+    "territories",
+    "product-groups",
+    "products",
+    "accounts",
+    "campaigns",
+    "opportunities",
+    "stage-history",
+    "activities",
+    "leads",
+    "orders",
+    "nps",
+    "exchange-rates",
+]
+
+
+def sample_path(kind: str, preset: str = "koers") -> Path:
+    return SAMPLES / (preset or "koers") / f"{kind}.csv"
+
+
+def template_csv(kind: str) -> str:
+    """Koers's template for ``kind``: every column, with example rows."""
+    path = sample_path(kind)
+    if path.exists():
+        return path.read_text(encoding="utf-8")
+    return ";".join(c.header for c in KINDS[kind].columns) + "\n"

@@ -1,0 +1,197 @@
+"""The import wizard: upload, check the column mapping and every row, then import."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from koers.imports.mapping import auto_mapping
+from koers.imports.models import ImportRun
+from koers.imports.presets import PRESETS
+from koers.imports.reader import ImportFileError, read_table
+from koers.imports.samples import template_csv
+from koers.imports.services import error_report_csv, import_file
+from koers.imports.specs import KINDS
+from koers.org import visibility as vis
+from koers.ui.entities import ENTITIES
+
+MAX_UPLOAD = 200 * 1024 * 1024
+IGNORE = ""
+
+
+def _kind_label(kind: str) -> str:
+    entity = ENTITIES.get(kind)
+    return entity.label if entity else kind.replace("-", " ").capitalize()
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("What does the file hold?"))
+    preset = forms.ChoiceField(label=gettext_lazy("Exported from"), required=False)
+    file = forms.FileField(label=gettext_lazy("CSV or Excel file"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k, _kind_label(k)) for k in KINDS]
+        self.fields["preset"].choices = [("", _("Koers template or other"))] + [
+            (p.name, p.label) for p in PRESETS.values()
+        ]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD:
+            raise forms.ValidationError(_("The file is larger than 200 MB."))
+        return upload
+
+
+def _require_import(request: HttpRequest) -> None:
+    if not vis.can_import(request.user):
+        raise PermissionDenied(_("Your role may not import data."))
+
+
+def _staging_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "staging"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def history(request: HttpRequest) -> HttpResponse:
+    _require_import(request)
+    page = Paginator(ImportRun.objects.select_related("by"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "imports/history.html",
+        {"page": page, "form": UploadForm(), "kinds": [(k, _kind_label(k)) for k in KINDS]},
+    )
+
+
+def upload(request: HttpRequest) -> HttpResponse:
+    _require_import(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        key = uuid.uuid4().hex
+        (_staging_dir() / key).write_bytes(form.cleaned_data["file"].read())
+        request.session[f"import:{key}"] = {
+            "kind": form.cleaned_data["kind"],
+            "preset": form.cleaned_data["preset"],
+            "filename": form.cleaned_data["file"].name,
+        }
+        return redirect("import_stage", key=key)
+    return render(
+        request, "imports/upload.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+def _staged(request: HttpRequest, key: str) -> tuple[dict, bytes]:
+    meta = request.session.get(f"import:{key}")
+    path = _staging_dir() / key
+    if not meta or not path.exists() or not key.isalnum():
+        raise Http404(_("This upload has expired; upload the file again."))
+    return meta, path.read_bytes()
+
+
+def _mapping_from(request: HttpRequest, headers: list[str]) -> dict[str, str] | None:
+    if "map-0" not in request.POST:
+        return None
+    chosen = {}
+    for index, header in enumerate(headers):
+        column = request.POST.get(f"map-{index}", IGNORE)
+        if column != IGNORE and column not in chosen.values():
+            chosen[header] = column
+    return chosen
+
+
+def stage(request: HttpRequest, key: str) -> HttpResponse:
+    """Show the mapping, the preview and every error; import when asked and clean."""
+    _require_import(request)
+    meta, raw = _staged(request, key)
+    spec = KINDS[meta["kind"]]
+    try:
+        headers = read_table(raw, meta["filename"])[0].columns
+    except ImportFileError as exc:
+        messages.error(request, str(exc))
+        return redirect("import_upload")
+    mapping = _mapping_from(request, headers) or auto_mapping(headers, spec, meta["preset"])
+    commit = request.method == "POST" and request.POST.get("action") == "import"
+    try:
+        outcome = import_file(
+            kind=meta["kind"],
+            raw=raw,
+            filename=meta["filename"],
+            by=request.user,
+            preset=meta["preset"],
+            mapping=mapping,
+            dry_run=not commit,
+            record=commit,
+        )
+    except ImportFileError as exc:
+        outcome, problem = None, str(exc)
+    else:
+        problem = ""
+    if commit and outcome is not None and not outcome.run.error_count:
+        (_staging_dir() / key).unlink(missing_ok=True)
+        request.session.pop(f"import:{key}", None)
+        return redirect("import_run", pk=outcome.run.pk)
+    context = {
+        "key": key,
+        "meta": meta,
+        "kind_label": _kind_label(meta["kind"]),
+        "spec": spec,
+        "headers": list(enumerate(headers)),
+        "mapping": mapping,
+        "outcome": outcome,
+        "problem": problem,
+        "preview": outcome.preview.rows() if outcome else [],
+        "errors": outcome.errors.head(200).to_dicts() if outcome else [],
+        "columns": [(c.name, c.header, c.required and c.default is None) for c in spec.columns],
+    }
+    return render(request, "imports/stage.html", context)
+
+
+def stage_errors(request: HttpRequest, key: str) -> HttpResponse:
+    _require_import(request)
+    meta, raw = _staged(request, key)
+    outcome = import_file(
+        kind=meta["kind"],
+        raw=raw,
+        filename=meta["filename"],
+        by=request.user,
+        preset=meta["preset"],
+        dry_run=True,
+        record=False,
+    )
+    return _csv_response(outcome.errors.write_csv(), f"errors-{meta['filename']}")
+
+
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_import(request)
+    run = get_object_or_404(ImportRun.objects.select_related("by"), pk=pk)
+    return render(request, "imports/run.html", {"run": run, "kind_label": _kind_label(run.kind)})
+
+
+def run_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_import(request)
+    run = get_object_or_404(ImportRun, pk=pk)
+    return _csv_response(error_report_csv(run), f"errors-{run.filename}")
+
+
+def template(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in KINDS:
+        raise Http404(kind)
+    return _csv_response(template_csv(kind), f"koers-{kind}.csv")
+
+
+def _csv_response(text: str, filename: str) -> HttpResponse:
+    name = Path(filename).stem + ".csv"
+    response = HttpResponse("\ufeff" + text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
