@@ -10,13 +10,13 @@ import polars as pl
 from django.db import connection
 
 from koers.core.bulk import bulk_insert
-from koers.imports.references import key_table
+from koers.imports.references import exact_ids, resolve
 from koers.imports.specs import Kind
 
 
 def run(spec: Kind, frame: pl.DataFrame, new: pl.DataFrame, changed: pl.DataFrame) -> None:
     _same_file_references(spec, frame)
-    ids = key_table(spec.name) if spec.ref_key in frame.columns else None
+    ids = exact_ids(spec.name) if spec.ref_key in frame.columns else None
     new_ids = (
         new.select(pl.col(spec.ref_key).alias("key")).join(ids, on="key", how="left")["id"]
         if ids is not None and new.height
@@ -40,11 +40,12 @@ def _same_file_references(spec: Kind, frame: pl.DataFrame) -> None:
         pending = frame.filter(pl.col(key_column).is_not_null() & pl.col(column.name).is_null())
         if pending.height == 0:
             continue
-        keys = key_table(spec.name)
+        targets, _missing = resolve(pending.select(pl.col(key_column)), key_column, spec.name)
+        own = exact_ids(spec.name).rename({"key": "own", "id": "row_id"})
         rows = (
-            pending.select(pl.col(key_column).alias("key"), pl.col(spec.ref_key).alias("own"))
-            .join(keys, on="key")
-            .join(keys.rename({"key": "own", "id": "row_id"}), on="own")
+            pending.select(pl.col(spec.ref_key).alias("own"))
+            .with_columns(id=targets[key_column])
+            .join(own, on="own")
         )
         with connection.cursor() as cursor:
             cursor.executemany(

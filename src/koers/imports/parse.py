@@ -86,10 +86,59 @@ def date_format(values: pl.Series, preferred: str | None = None) -> str:
     return best
 
 
+COUNTRY_NAMES = {
+    "NETHERLANDS": "NL",
+    "THE NETHERLANDS": "NL",
+    "NEDERLAND": "NL",
+    "HOLLAND": "NL",
+    "BELGIUM": "BE",
+    "BELGIË": "BE",
+    "BELGIE": "BE",
+    "BELGIQUE": "BE",
+    "GERMANY": "DE",
+    "DUITSLAND": "DE",
+    "DEUTSCHLAND": "DE",
+    "LUXEMBOURG": "LU",
+    "LUXEMBURG": "LU",
+    "FRANCE": "FR",
+    "FRANKRIJK": "FR",
+    "UNITED KINGDOM": "GB",
+    "VERENIGD KONINKRIJK": "GB",
+    "UNITED STATES": "US",
+    "VERENIGDE STATEN": "US",
+    "SPAIN": "ES",
+    "SPANJE": "ES",
+    "ITALY": "IT",
+    "ITALIË": "IT",
+    "DENMARK": "DK",
+    "DENEMARKEN": "DK",
+    "SWEDEN": "SE",
+    "ZWEDEN": "SE",
+    "POLAND": "PL",
+    "POLEN": "PL",
+    "AUSTRIA": "AT",
+    "OOSTENRIJK": "AT",
+    "SWITZERLAND": "CH",
+    "ZWITSERLAND": "CH",
+}
+
+
+def _model_for(kind: Kind):
+    return next((m for m in apps.get_models() if m._meta.db_table == kind.table), None)
+
+
+def _max_length(kind: Kind, name: str) -> int | None:
+    model = _model_for(kind)
+    try:
+        return getattr(model._meta.get_field(name), "max_length", None) if model else None
+    except Exception:
+        return None
+
+
 def choice_map(kind: Kind, column: Column) -> dict[str, str]:
     """Codes, English labels and Dutch labels of a choice column, lower-cased, to codes."""
     mapping = {c.lower(): c for c in column.choices}
-    model = next((m for m in apps.get_models() if m._meta.db_table == kind.table), None)
+    model = _model_for(kind)
     if model is None:
         return mapping
     try:
@@ -127,8 +176,17 @@ def parse(
         if column.required:
             parsed.add_errors(raw == "", header, raw, _("a value is required"))
         maps = (value_maps or {}).get(column.name)
-        if maps:
-            raw = raw.replace({k: v for k, v in maps.items()})
+        if maps:  # the vendor's values, matched whatever their case
+            lowered = pl.col("r").str.to_lowercase().str.strip_chars()
+            raw = (
+                pl.DataFrame({"r": raw})
+                .select(
+                    pl.when(lowered.is_in(list(maps)))
+                    .then(lowered.replace(maps))
+                    .otherwise(pl.col("r"))
+                )
+                .to_series()
+            )
         out.append(
             _parse_column(
                 parsed, kind, column, header, raw, separator, (date_formats or {}).get(column.name)
@@ -190,6 +248,16 @@ def _parse_column(
         allowed = ", ".join(c for c in column.choices if c)
         parsed.add_errors(bad, header, raw, _("is not one of: %(allowed)s") % {"allowed": allowed})
         return codes.fill_null("")
+    if column.type == "country":
+        upper = raw.str.strip_chars().str.to_uppercase()
+        codes = upper.replace(COUNTRY_NAMES)
+        parsed.add_errors(
+            ~empty & ~codes.str.contains(r"^[A-Z]{2}$"),
+            header,
+            raw,
+            _("is not a country (use a two-letter code such as NL)"),
+        )
+        return codes
     if column.type == "currency":
         upper = raw.str.to_uppercase()
         parsed.add_errors(
@@ -199,5 +267,13 @@ def _parse_column(
             _("is not a known currency code (use ISO 4217, such as EUR)"),
         )
         return upper
+    limit = _max_length(kind, column.name)
+    if limit:
+        parsed.add_errors(
+            raw.str.len_chars() > limit,
+            header,
+            raw,
+            _("is longer than %(n)s characters") % {"n": limit},
+        )
     nullable = column.name == "external_id" or column.type == "ref"
     return pl.select(pl.when(empty & nullable).then(None).otherwise(raw)).to_series()

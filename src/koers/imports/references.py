@@ -20,7 +20,16 @@ def stage_key(text: str) -> str:
 def key_table(kind_name: str) -> pl.DataFrame:
     """All (key, id) pairs of a kind in the database, keys as text."""
     with connection.cursor() as cursor:
-        if kind_name == STAGES:
+        if kind_name == "people":  # exports name people by id, e-mail or full name
+            cursor.execute("SELECT external_id, email, first_name, last_name, id FROM org_person")
+            rows = cursor.fetchall()
+            pairs = [
+                (str(key).lower(), i)
+                for ext, email, first, last, i in rows
+                for key in (ext, email, f"{first} {last}")
+                if key
+            ]
+        elif kind_name == STAGES:
             cursor.execute("SELECT code, name_en, name_nl, id FROM sales_stage")
             rows = cursor.fetchall()
             pairs = [(stage_key(str(k)), i) for *keys, i in rows for k in keys]
@@ -35,11 +44,24 @@ def key_table(kind_name: str) -> pl.DataFrame:
     return frame.unique("key", keep="first")
 
 
+def exact_ids(kind_name: str) -> pl.DataFrame:
+    """(key, id) of a kind by its own key exactly as stored: for rows just written."""
+    kind = KINDS[kind_name]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT "{kind.ref_key}", id FROM "{kind.table}" WHERE "{kind.ref_key}" IS NOT NULL'
+        )
+        rows = [(str(k), i) for k, i in cursor.fetchall()]
+    return pl.DataFrame(rows, schema={"key": pl.Utf8, "id": pl.Int64}, orient="row")
+
+
 def resolve(frame: pl.DataFrame, column: str, target: str, extra_keys: pl.Series | None = None):
     """Replace the key text in ``column`` with the referenced id (in ``column``); returns the
     frame and a mask of rows whose key is neither in the database nor in ``extra_keys``."""
     keys = key_table(target)
     lookup = frame[column]
+    if target == "people":
+        lookup = lookup.str.to_lowercase().str.strip_chars()
     if target == STAGES:
         lookup = lookup.str.to_lowercase().str.replace_all(r"[\s_\-]+", " ").str.strip_chars()
     joined = pl.DataFrame({"key": lookup}).join(keys, on="key", how="left", maintain_order="left")

@@ -36,3 +36,10 @@ def template_csv(kind: str) -> str:
     if path.exists():
         return path.read_text(encoding="utf-8")
     return ";".join(c.header for c in KINDS[kind].columns) + "\n"
+
+
+PRESET_ORDER = {
+    "salesforce": ["people", "accounts", "opportunities", "activities"],
+    "hubspot": ["accounts", "opportunities", "leads"],
+    "odoo": ["accounts", "opportunities", "orders"],
+}

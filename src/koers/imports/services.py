@@ -58,6 +58,8 @@ def import_file(
         raise ImportFileError(_("Unknown preset “%(preset)s”.") % {"preset": preset})
     spec = KINDS[kind]
     table, file_format = read_table(raw, filename)
+    if preset and PRESETS[preset].prepare:
+        table = PRESETS[preset].prepare(kind, table)
     mapping = mapping or auto_mapping(table.columns, spec, preset)
     run = ImportRun(
         kind=kind,
