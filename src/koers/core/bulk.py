@@ -102,3 +102,26 @@ def _indexes_dropped(table: str) -> Iterator[None]:
         for name, definition in constraints:
             cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def query_frame(sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """The result of ``sql`` as a frame: streamed with COPY on PostgreSQL (no Python object
+    per row), fetched on SQLite. ``schema`` names and types the selected columns."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            buffer = io.BytesIO()
+            with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
+                for chunk in copy:
+                    buffer.write(chunk)
+            if not buffer.getbuffer().nbytes:
+                return pl.DataFrame(schema=schema)
+            buffer.seek(0)
+            return pl.read_csv(
+                buffer,
+                has_header=False,
+                new_columns=list(schema),
+                schema_overrides=schema,
+                infer_schema=False,
+            )
+        cursor.execute(sql)
+        return pl.DataFrame(cursor.fetchall(), schema=schema, orient="row")

@@ -7,6 +7,7 @@ import re
 import polars as pl
 from django.db import connection
 
+from koers.core.bulk import query_frame
 from koers.imports.specs import KINDS
 
 STAGES = "stages"
@@ -34,25 +35,19 @@ def key_table(kind_name: str) -> pl.DataFrame:
             rows = cursor.fetchall()
             pairs = [(stage_key(str(k)), i) for *keys, i in rows for k in keys]
         else:
-            kind = KINDS[kind_name]
-            cursor.execute(
-                f'SELECT "{kind.ref_key}", id FROM "{kind.table}" '
-                f'WHERE "{kind.ref_key}" IS NOT NULL'
-            )
-            pairs = [(str(k), i) for k, i in cursor.fetchall()]
+            return exact_ids(kind_name).unique("key", keep="first")
     frame = pl.DataFrame(pairs, schema={"key": pl.Utf8, "id": pl.Int64}, orient="row")
     return frame.unique("key", keep="first")
 
 
 def exact_ids(kind_name: str) -> pl.DataFrame:
-    """(key, id) of a kind by its own key exactly as stored: for rows just written."""
+    """(key, id) of a kind by its own key exactly as stored, streamed without row objects."""
     kind = KINDS[kind_name]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'SELECT "{kind.ref_key}", id FROM "{kind.table}" WHERE "{kind.ref_key}" IS NOT NULL'
-        )
-        rows = [(str(k), i) for k, i in cursor.fetchall()]
-    return pl.DataFrame(rows, schema={"key": pl.Utf8, "id": pl.Int64}, orient="row")
+    sql = (
+        f'SELECT CAST("{kind.ref_key}" AS TEXT), id FROM "{kind.table}" '
+        f'WHERE "{kind.ref_key}" IS NOT NULL'
+    )
+    return query_frame(sql, {"key": pl.Utf8, "id": pl.Int64})
 
 
 def resolve(frame: pl.DataFrame, column: str, target: str, extra_keys: pl.Series | None = None):

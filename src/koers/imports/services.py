@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from koers.core.bulk import bulk_insert
+from koers.core.bulk import bulk_insert, query_frame
 from koers.imports import followups
 from koers.imports.checks import check_rules
 from koers.imports.mapping import auto_mapping
@@ -178,15 +178,10 @@ def _comparable(frame: pl.DataFrame, name: str, spec: Kind):
 
 
 def _existing(spec: Kind, columns: list[str]) -> pl.DataFrame:
-    quoted = ", ".join(f'"{c}"' for c in ["id", *columns])
-    with connection.cursor() as cursor:
-        cursor.execute(f'SELECT {quoted} FROM "{spec.table}"')
-        rows = cursor.fetchall()
-    text = pl.DataFrame(
-        [[None if v is None else str(v) for v in r] for r in rows],
-        schema={c: pl.Utf8 for c in ["id", *columns]},
-        orient="row",
-    )
+    """The table's current rows, every column as text, streamed without row objects."""
+    names = ["id", *columns]
+    selected = ", ".join(f'CAST("{c}" AS TEXT)' for c in names)
+    text = query_frame(f'SELECT {selected} FROM "{spec.table}"', {c: pl.Utf8 for c in names})
     renamed = text.rename({c: f"{c}__db" for c in columns if c not in spec.key})
     casts = [pl.col("id").cast(pl.Int64)]
     for key in spec.key:
