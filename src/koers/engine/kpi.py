@@ -1,0 +1,274 @@
+"""KPIs: monthly facts per person, computed from plain frames.
+
+Every KPI is stored as a (numerator, denominator) pair per person and month, so that any
+roll-up (team, unit, quarter, year) is exact: sum both, then divide. A count or an
+amount has denominator 1 per month; a ratio carries its real denominator (win rate =
+won / decided; margin % = margin / revenue; NPS = (promoters - detractors) / answers).
+
+Money is in integer cents; nothing here rounds. Inputs are checked at the edge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+LEADING, LAGGING = "leading", "lagging"
+ACTIVITY, RESULT = "activity", "result"
+
+
+@dataclass(frozen=True)
+class KpiDefinition:
+    code: str
+    name_en: str
+    name_nl: str
+    timing: str  # leading or lagging
+    level: str  # activity or result
+    unit: str  # count, money, percent, days, score
+    higher_is_better: bool = True
+    scale: int = 1  # value = numerator / denominator * scale (100 for percentages)
+
+
+CATALOGUE: dict[str, KpiDefinition] = {
+    k.code: k
+    for k in [
+        KpiDefinition("visits", "Visits", "Bezoeken", LEADING, ACTIVITY, "count"),
+        KpiDefinition("calls", "Calls", "Telefoongesprekken", LEADING, ACTIVITY, "count"),
+        KpiDefinition("meetings", "Meetings", "Afspraken", LEADING, ACTIVITY, "count"),
+        KpiDefinition(
+            "quotes", "Quotes issued", "Uitgebrachte offertes", LEADING, ACTIVITY, "count"
+        ),
+        KpiDefinition("leads", "Leads", "Leads", LEADING, ACTIVITY, "count"),
+        KpiDefinition(
+            "new_opportunities",
+            "New opportunities",
+            "Nieuwe verkoopkansen",
+            LEADING,
+            ACTIVITY,
+            "count",
+        ),
+        KpiDefinition(
+            "new_business_time",
+            "Selling time on new accounts",
+            "Verkooptijd aan nieuwe accounts",
+            LEADING,
+            ACTIVITY,
+            "percent",
+            scale=100,
+        ),
+        KpiDefinition("revenue", "Revenue", "Omzet", LAGGING, RESULT, "money"),
+        KpiDefinition("gross_margin", "Gross margin", "Brutomarge", LAGGING, RESULT, "money"),
+        KpiDefinition(
+            "margin_pct", "Gross margin %", "Brutomarge %", LAGGING, RESULT, "percent", scale=100
+        ),
+        KpiDefinition("volume", "Volume", "Afzet", LAGGING, RESULT, "count"),
+        KpiDefinition("won_deals", "Deals won", "Gewonnen deals", LAGGING, RESULT, "count"),
+        KpiDefinition("win_rate", "Win rate", "Winratio", LAGGING, RESULT, "percent", scale=100),
+        KpiDefinition(
+            "avg_deal_size", "Average deal size", "Gemiddelde dealgrootte", LAGGING, RESULT, "money"
+        ),
+        KpiDefinition(
+            "sales_cycle",
+            "Sales cycle",
+            "Verkoopcyclus",
+            LAGGING,
+            RESULT,
+            "days",
+            higher_is_better=False,
+        ),
+        KpiDefinition("new_customers", "New customers", "Nieuwe klanten", LAGGING, RESULT, "count"),
+        KpiDefinition(
+            "dso",
+            "Debtor days (DSO)",
+            "Debiteurendagen (DSO)",
+            LAGGING,
+            RESULT,
+            "days",
+            higher_is_better=False,
+        ),
+        KpiDefinition(
+            "nps", "Net Promoter Score", "Net Promoter Score", LAGGING, RESULT, "score", scale=100
+        ),
+    ]
+}
+
+ONE = pl.col("person_id").is_not_null().cast(pl.Int64)  # 1 per row, summed to a count
+
+FACT_SCHEMA = {
+    "kpi": pl.Utf8,
+    "person_id": pl.Int64,
+    "month": pl.Date,
+    "numerator": pl.Int64,
+    "denominator": pl.Int64,
+}
+
+
+def _require(frame: pl.DataFrame, name: str, columns: dict[str, type[pl.DataType]]) -> None:
+    for column, dtype in columns.items():
+        if column not in frame.columns:
+            raise ValueError(f"{name}: column {column!r} is missing")
+        if frame.schema[column].base_type() != dtype:
+            raise ValueError(f"{name}: column {column!r} is {frame.schema[column]}, not {dtype}")
+
+
+def _facts(
+    frame: pl.DataFrame, kpi: str, date: str, numerator: pl.Expr, denominator: pl.Expr | None = None
+) -> pl.DataFrame:
+    """Sum ``numerator`` (and ``denominator``, default 1 per month) per person and month."""
+    grouped = frame.group_by("person_id", pl.col(date).dt.truncate("1mo").alias("month")).agg(
+        numerator.sum().cast(pl.Int64).alias("numerator"),
+        (denominator.sum() if denominator is not None else pl.lit(1))
+        .cast(pl.Int64)
+        .alias("denominator"),
+    )
+    return grouped.select(
+        pl.lit(kpi).alias("kpi"), "person_id", "month", "numerator", "denominator"
+    )
+
+
+def activity_facts(activities: pl.DataFrame) -> pl.DataFrame:
+    """``activities``: person_id, date, kind, minutes, new_account (bool).
+
+    visits, calls, meetings, quotes, leads: counts per month. new_business_time: minutes
+    with accounts that are new business ÷ all minutes with an account."""
+    _require(
+        activities,
+        "activities",
+        {
+            "person_id": pl.Int64,
+            "date": pl.Date,
+            "kind": pl.Utf8,
+            "minutes": pl.Int64,
+            "new_account": pl.Boolean,
+        },
+    )
+    kinds = {
+        "visits": "visit",
+        "calls": "call",
+        "meetings": "meeting",
+        "quotes": "quote",
+        "leads": "lead",
+    }
+    parts = [
+        _facts(activities, code, "date", (pl.col("kind") == kind).cast(pl.Int64))
+        for code, kind in kinds.items()
+    ]
+    with_account = activities.filter(pl.col("new_account").is_not_null())
+    parts.append(
+        _facts(
+            with_account,
+            "new_business_time",
+            "date",
+            pl.col("minutes") * pl.col("new_account").cast(pl.Int64),
+            pl.col("minutes"),
+        )
+    )
+    return pl.concat(parts)
+
+
+def order_facts(credits: pl.DataFrame) -> pl.DataFrame:
+    """``credits``: one row per credited share of an order line: person_id, date,
+    amount_cents, cost_cents (null when unknown), quantity, share (0-1 as basis points
+    over 10000). Revenue, gross margin, margin % and volume are the credited shares.
+
+    Gross margin and margin % count only lines with a known cost."""
+    _require(
+        credits,
+        "credits",
+        {"person_id": pl.Int64, "date": pl.Date, "amount_cents": pl.Int64, "share_bp": pl.Int64},
+    )
+    share = pl.col("share_bp")
+    revenue = pl.col("amount_cents") * share // 10000
+    costed = pl.col("cost_cents").is_not_null()
+    margin = (pl.col("amount_cents") - pl.col("cost_cents").fill_null(0)) * share // 10000
+    return pl.concat(
+        [
+            _facts(credits, "revenue", "date", revenue),
+            _facts(credits, "gross_margin", "date", pl.when(costed).then(margin).otherwise(0)),
+            _facts(
+                credits,
+                "margin_pct",
+                "date",
+                pl.when(costed).then(margin).otherwise(0),
+                pl.when(costed).then(revenue).otherwise(0),
+            ),
+            _facts(credits, "volume", "date", pl.col("quantity") * share // 10000),
+        ]
+    )
+
+
+def opportunity_facts(opportunities: pl.DataFrame) -> pl.DataFrame:
+    """``opportunities``: person_id, created_on, closed_on, outcome (open/won/lost),
+    amount_cents, new_business (bool).
+
+    new_opportunities by creation month; won_deals, win rate (won ÷ decided), average deal
+    size (won amount ÷ won deals) and sales cycle (days from creation to winning ÷ won
+    deals) by close month; new_customers: won new-business deals by close month."""
+    _require(
+        opportunities,
+        "opportunities",
+        {
+            "person_id": pl.Int64,
+            "created_on": pl.Date,
+            "outcome": pl.Utf8,
+            "amount_cents": pl.Int64,
+        },
+    )
+    won = (pl.col("outcome") == "won").cast(pl.Int64)
+    closed = opportunities.filter(pl.col("closed_on").is_not_null())
+    cycle = (pl.col("closed_on") - pl.col("created_on")).dt.total_days()
+    return pl.concat(
+        [
+            _facts(opportunities, "new_opportunities", "created_on", ONE),
+            _facts(closed, "won_deals", "closed_on", won),
+            _facts(closed, "win_rate", "closed_on", won, ONE),
+            _facts(closed, "avg_deal_size", "closed_on", pl.col("amount_cents") * won, won),
+            _facts(closed, "sales_cycle", "closed_on", cycle * won, won),
+            _facts(
+                closed, "new_customers", "closed_on", won * pl.col("new_business").cast(pl.Int64)
+            ),
+        ]
+    )
+
+
+def payment_facts(payments: pl.DataFrame) -> pl.DataFrame:
+    """``payments``: person_id, paid_date, invoice_date, amount_cents of paid invoice lines.
+
+    DSO per payment month, weighted by amount: Σ(days from invoice to payment × amount) ÷
+    Σ amount. Negative lines (credit notes) are left out."""
+    _require(
+        payments,
+        "payments",
+        {
+            "person_id": pl.Int64,
+            "paid_date": pl.Date,
+            "invoice_date": pl.Date,
+            "amount_cents": pl.Int64,
+        },
+    )
+    positive = payments.filter(pl.col("amount_cents") > 0)
+    days = (pl.col("paid_date") - pl.col("invoice_date")).dt.total_days()
+    return _facts(
+        positive, "dso", "paid_date", days * pl.col("amount_cents"), pl.col("amount_cents")
+    )
+
+
+def nps_facts(answers: pl.DataFrame) -> pl.DataFrame:
+    """``answers``: person_id, date, score (0-10). NPS = % promoters (9-10) - % detractors
+    (0-6): numerator promoters - detractors, denominator answers; ×100 gives -100..100."""
+    _require(answers, "answers", {"person_id": pl.Int64, "date": pl.Date, "score": pl.Int64})
+    if answers.filter((pl.col("score") < 0) | (pl.col("score") > 10)).height:
+        raise ValueError("answers: an NPS score lies outside 0-10")
+    promoter = (pl.col("score") >= 9).cast(pl.Int64)
+    detractor = (pl.col("score") <= 6).cast(pl.Int64)
+    return _facts(answers, "nps", "date", promoter - detractor, ONE)
+
+
+def value(definition: KpiDefinition, numerator: int, denominator: int) -> float | None:
+    """The KPI's value from summed facts; None when there is nothing to divide by.
+    Money KPIs come back in euros (cents ÷ 100)."""
+    if denominator == 0:
+        return None
+    result = numerator / denominator * definition.scale
+    return result / 100 if definition.unit == "money" else result

@@ -1,0 +1,152 @@
+"""KPI facts on tiny frames, each checked against a value computed by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from koers.engine import kpi
+
+JAN, FEB = dt.date(2026, 1, 1), dt.date(2026, 2, 1)
+D = dt.date
+
+
+def facts_value(facts: pl.DataFrame, code: str, person: int = 1, month: dt.date = JAN):
+    row = facts.filter(
+        (pl.col("kpi") == code) & (pl.col("person_id") == person) & (pl.col("month") == month)
+    )
+    if row.height == 0:
+        return None
+    return kpi.value(kpi.CATALOGUE[code], row["numerator"].sum(), row["denominator"].sum())
+
+
+def test_activity_counts_and_new_business_time():
+    activities = pl.DataFrame(
+        {
+            "person_id": [1, 1, 1, 1, 2],
+            "date": [D(2026, 1, 5), D(2026, 1, 9), D(2026, 1, 20), D(2026, 2, 2), D(2026, 1, 7)],
+            "kind": ["visit", "visit", "call", "quote", "visit"],
+            "minutes": [60, 30, 10, 45, 90],
+            "new_account": [True, False, None, False, True],
+        }
+    )
+    facts = kpi.activity_facts(activities)
+    assert facts_value(facts, "visits") == 2 and facts_value(facts, "calls") == 1
+    assert facts_value(facts, "quotes") == 0 and facts_value(facts, "quotes", month=FEB) == 1
+    assert facts_value(facts, "visits", person=2) == 1
+    # 60 minutes on a new account out of 90 with an account (the call had none)
+    assert facts_value(facts, "new_business_time") == pytest.approx(200 / 3)
+
+
+def test_revenue_margin_and_volume_follow_the_credited_share():
+    credits = pl.DataFrame(
+        {
+            "person_id": [1, 1, 2],
+            "date": [D(2026, 1, 3), D(2026, 1, 8), D(2026, 1, 8)],
+            "amount_cents": [100_000, 50_000, 50_000],
+            "cost_cents": [70_000, None, None],
+            "quantity": [10, 4, 4],
+            "share_bp": [10_000, 5_000, 5_000],
+        }
+    )
+    facts = kpi.order_facts(credits)
+    assert facts_value(facts, "revenue") == 1250.00  # 1,000 + half of 500
+    assert facts_value(facts, "gross_margin") == 300.00  # only the line with a cost
+    assert facts_value(facts, "margin_pct") == pytest.approx(30.0)  # 300 / 1,000
+    assert facts_value(facts, "volume") == 12
+    assert facts_value(facts, "revenue", person=2) == 250.00
+
+
+def test_win_rate_deal_size_cycle_and_new_customers():
+    opportunities = pl.DataFrame(
+        {
+            "person_id": [1, 1, 1, 1],
+            "created_on": [D(2026, 1, 1), D(2025, 12, 1), D(2026, 1, 10), D(2025, 11, 1)],
+            "closed_on": [D(2026, 1, 31), D(2026, 1, 15), None, D(2026, 1, 11)],
+            "outcome": ["won", "lost", "open", "won"],
+            "amount_cents": [1_000_000, 500_000, 200_000, 3_000_000],
+            "new_business": [True, False, True, False],
+        }
+    )
+    facts = kpi.opportunity_facts(opportunities)
+    assert facts_value(facts, "new_opportunities") == 2  # created in January
+    assert facts_value(facts, "won_deals") == 2
+    assert facts_value(facts, "win_rate") == pytest.approx(200 / 3)  # 2 won of 3 decided
+    assert facts_value(facts, "avg_deal_size") == 20_000.00  # (10,000 + 30,000) / 2
+    assert facts_value(facts, "sales_cycle") == pytest.approx((30 + 71) / 2)
+    assert facts_value(facts, "new_customers") == 1
+
+
+def test_dso_is_weighted_by_amount_and_ignores_credit_notes():
+    payments = pl.DataFrame(
+        {
+            "person_id": [1, 1, 1],
+            "invoice_date": [D(2026, 1, 1), D(2026, 1, 10), D(2026, 1, 2)],
+            "paid_date": [D(2026, 1, 31), D(2026, 1, 20), D(2026, 1, 30)],
+            "amount_cents": [10_000, 30_000, -5_000],
+        }
+    )
+    facts = kpi.payment_facts(payments)
+    assert facts_value(facts, "dso") == pytest.approx(15.0)  # (30×100 + 10×300) / 400
+
+
+def _nps(scores: list[int]):
+    answers = pl.DataFrame(
+        {"person_id": [1] * len(scores), "date": [JAN] * len(scores), "score": scores},
+        schema={"person_id": pl.Int64, "date": pl.Date, "score": pl.Int64},
+    )
+    return facts_value(kpi.nps_facts(answers), "nps")
+
+
+def test_nps_as_the_domain_defines_it():
+    # 25% promoters, 55% passives, 20% detractors gives +5
+    assert _nps([9] * 5 + [7] * 11 + [3] * 4) == pytest.approx(5.0)
+    assert _nps([10, 9, 8, 7, 6, 3]) == 0
+    assert _nps([7, 8, 8]) == 0  # only passives
+    assert _nps([0, 6]) == -100 and _nps([9, 10]) == 100
+    assert _nps([]) is None  # no answers: no score
+
+
+def test_nps_refuses_impossible_scores():
+    with pytest.raises(ValueError, match="0-10"):
+        _nps([11])
+
+
+def test_missing_columns_are_named():
+    with pytest.raises(ValueError, match="amount_cents"):
+        kpi.order_facts(pl.DataFrame({"person_id": [1], "date": [JAN]}))
+
+
+def test_every_catalogue_kpi_has_both_names():
+    for definition in kpi.CATALOGUE.values():
+        assert definition.name_en and definition.name_nl
+        assert definition.timing in {kpi.LEADING, kpi.LAGGING}
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 3), st.sampled_from(["won", "lost"])), min_size=1, max_size=40
+    )
+)
+def test_rolled_up_win_rate_equals_the_pooled_rate(deals):
+    """Summing each person's facts and dividing once gives the team's true rate."""
+    frame = pl.DataFrame(
+        {
+            "person_id": [p for p, _o in deals],
+            "created_on": [JAN] * len(deals),
+            "closed_on": [JAN] * len(deals),
+            "outcome": [o for _p, o in deals],
+            "amount_cents": [100] * len(deals),
+            "new_business": [False] * len(deals),
+        }
+    )
+    facts = kpi.opportunity_facts(frame).filter(pl.col("kpi") == "win_rate")
+    pooled = sum(o == "won" for _p, o in deals) / len(deals) * 100
+    rolled = kpi.value(
+        kpi.CATALOGUE["win_rate"], facts["numerator"].sum(), facts["denominator"].sum()
+    )
+    assert rolled == pytest.approx(pooled)
