@@ -95,6 +95,12 @@ def default_process() -> dict[str, sm.Stage]:
 
 
 @pytest.fixture
+def funnel(db) -> dict[str, sm.Stage]:
+    """The default funnel, also after a transactional test flushed the migration's rows."""
+    return default_process()
+
+
+@pytest.fixture
 def cast(db) -> Cast:
     company = UnitFactory(code="HQ", name="Van Test B.V.", kind="company")
     country = UnitFactory(code="NL", name="Nederland", kind="country", parent=company)

@@ -150,3 +150,19 @@ def test_rolled_up_win_rate_equals_the_pooled_rate(deals):
         kpi.CATALOGUE["win_rate"], facts["numerator"].sum(), facts["denominator"].sum()
     )
     assert rolled == pytest.approx(pooled)
+
+
+def test_counts_and_amounts_add_up_over_people_and_months():
+    activities = pl.DataFrame(
+        {
+            "person_id": [1, 1, 2, 2, 2],
+            "kind": ["visit"] * 5,
+            "minutes": [30] * 5,
+            "date": [D(2026, 1, 5), D(2026, 2, 5), D(2026, 1, 6), D(2026, 3, 1), D(2026, 3, 2)],
+            "new_account": [None] * 5,
+        },
+        schema_overrides={"new_account": pl.Boolean},
+    )
+    facts = kpi.activity_facts(activities).filter(pl.col("kpi") == "visits")
+    total = kpi.value(kpi.CATALOGUE["visits"], facts["numerator"].sum(), facts["denominator"].sum())
+    assert total == 5  # a quarter's team total is the sum, not an average per person-month

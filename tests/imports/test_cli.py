@@ -15,7 +15,7 @@ from koers.sales import models as sm
 
 
 @pytest.fixture
-def base(db):
+def base(funnel):
     for kind in ["units", "people", "product-groups", "products"]:
         call_command("import", kind, str(sample_path(kind)), stdout=io.StringIO())
 

@@ -15,7 +15,7 @@ from koers.sales import models as sm
 
 
 @pytest.fixture
-def base(db):
+def base(funnel):
     for kind in ["units", "people", "product-groups", "products"]:
         run = import_file(kind=kind, raw=sample_path(kind).read_bytes(), filename=kind, by=None).run
         assert run.status == "committed", run.errors

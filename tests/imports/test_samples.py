@@ -3,8 +3,6 @@ without changing anything."""
 
 from __future__ import annotations
 
-import pytest
-
 from koers.imports.samples import IMPORT_ORDER, sample_path, template_csv
 from koers.imports.services import import_file
 from koers.imports.specs import KINDS
@@ -18,8 +16,7 @@ def test_there_is_a_template_for_every_kind():
         assert header == [c.header for c in KINDS[kind].columns], kind
 
 
-@pytest.mark.django_db
-def test_koers_samples_import_in_order_and_again_unchanged():
+def test_koers_samples_import_in_order_and_again_unchanged(funnel):
     for kind in IMPORT_ORDER:
         raw = sample_path(kind).read_bytes()
         run = import_file(kind=kind, raw=raw, filename=f"{kind}.csv", by=None).run

@@ -105,8 +105,10 @@ def _indexes_dropped(table: str) -> Iterator[None]:
 
 
 def query_frame(sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """The result of ``sql`` as a frame: streamed with COPY on PostgreSQL (no Python object
-    per row), fetched on SQLite. ``schema`` names and types the selected columns."""
+    """The result of ``sql`` as a frame of the ``schema``'s names and types: streamed with
+    COPY on PostgreSQL (no Python object per row), fetched on SQLite. ``sql`` takes no
+    parameters: callers put only values they formatted themselves into it."""
+    text_schema = {name: pl.Utf8 for name in schema}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             buffer = io.BytesIO()
@@ -116,12 +118,24 @@ def query_frame(sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
             if not buffer.getbuffer().nbytes:
                 return pl.DataFrame(schema=schema)
             buffer.seek(0)
-            return pl.read_csv(
+            text = pl.read_csv(
                 buffer,
                 has_header=False,
                 new_columns=list(schema),
-                schema_overrides=schema,
+                schema_overrides=text_schema,
                 infer_schema=False,
             )
-        cursor.execute(sql)
-        return pl.DataFrame(cursor.fetchall(), schema=schema, orient="row")
+        else:
+            cursor.execute(sql)
+            rows = [[None if v is None else str(v) for v in row] for row in cursor.fetchall()]
+            text = pl.DataFrame(rows, schema=text_schema, orient="row")
+    return text.with_columns(_typed(name, dtype) for name, dtype in schema.items())
+
+
+def _typed(name: str, dtype: pl.DataType) -> pl.Expr:
+    column = pl.col(name)
+    if dtype == pl.Date:
+        return column.str.slice(0, 10).str.to_date()
+    if dtype == pl.Boolean:
+        return column.str.to_lowercase().is_in(["t", "true", "1"]).alias(name)
+    return column.cast(dtype)

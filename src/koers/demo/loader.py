@@ -12,6 +12,8 @@ from django.db import transaction
 
 from koers.core.bulk import bulk_insert, reset_sequences
 from koers.demo.generate import generate
+from koers.engine.periods import add_months
+from koers.measure.services import kpi_facts_refresh
 from koers.org.models import Person
 from koers.sales.funnel import REASONS, STAGES, ensure_default_funnel
 from koers.sales.models import CloseReason, SalesProcess, Stage
@@ -63,4 +65,8 @@ def load_demo(
             counts[table] = bulk_insert(table, frame, rebuild_indexes=frame.height > 50_000)
             progress(f"{table}: {counts[table]:,} rows ({time.perf_counter() - started:.1f} s)")
         reset_sequences(*frames)
+        counts["measure_kpifact"] = kpi_facts_refresh(start=add_months(today, -23), end=today)
+        progress(
+            f"KPI facts: {counts['measure_kpifact']:,} ({time.perf_counter() - started:.1f} s)"
+        )
     return counts

@@ -10,7 +10,7 @@ Money is in integer cents; nothing here rounds. Inputs are checked at the edge.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -28,6 +28,7 @@ class KpiDefinition:
     unit: str  # count, money, percent, days, score
     higher_is_better: bool = True
     scale: int = 1  # value = numerator / denominator * scale (100 for percentages)
+    ratio: bool = False  # a ratio divides; a count or an amount adds up over people and months
 
 
 CATALOGUE: dict[str, KpiDefinition] = {
@@ -92,6 +93,19 @@ CATALOGUE: dict[str, KpiDefinition] = {
         ),
     ]
 }
+
+# Ratios divide their summed numerator by their summed denominator; every other KPI is a
+# count or an amount that adds up over people and months.
+RATIOS = {
+    "new_business_time",
+    "margin_pct",
+    "win_rate",
+    "avg_deal_size",
+    "sales_cycle",
+    "dso",
+    "nps",
+}
+CATALOGUE = {code: replace(d, ratio=code in RATIOS) for code, d in CATALOGUE.items()}
 
 ONE = pl.col("person_id").is_not_null().cast(pl.Int64)  # 1 per row, summed to a count
 
@@ -266,9 +280,9 @@ def nps_facts(answers: pl.DataFrame) -> pl.DataFrame:
 
 
 def value(definition: KpiDefinition, numerator: int, denominator: int) -> float | None:
-    """The KPI's value from summed facts; None when there is nothing to divide by.
-    Money KPIs come back in euros (cents ÷ 100)."""
-    if denominator == 0:
+    """The KPI's value from facts summed over people and months: a ratio divides (None when
+    there is nothing to divide by); a count or amount is the sum. Money comes back in euros."""
+    if definition.ratio and denominator == 0:
         return None
-    result = numerator / denominator * definition.scale
+    result = (numerator / denominator if definition.ratio else numerator) * definition.scale
     return result / 100 if definition.unit == "money" else result

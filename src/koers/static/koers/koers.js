@@ -4,8 +4,15 @@
     if (!window.Plotly) return;
     document.querySelectorAll("[data-figure]").forEach(function (el) {
       var f = JSON.parse(el.dataset.figure);
-      Plotly.newPlot(el, [{ x: f.x, y: f.y, type: "bar", marker: { color: "#0b5f8a" } }],
-        { title: { text: f.title }, margin: { t: 40, r: 10, b: 40, l: 60 }, yaxis: { tickprefix: "€ " } },
+      var traces = [{ x: f.x, y: f.y, type: "bar", marker: { color: "#0b5f8a" } }];
+      var layout = { title: { text: f.title }, margin: { t: 40, r: 50, b: 40, l: 60 },
+        yaxis: { tickprefix: "€ " }, showlegend: false };
+      if (f.y2) {
+        traces.push({ x: f.x, y: f.y2, type: "scatter", mode: "lines+markers", yaxis: "y2",
+          line: { color: "#e0861a" } });
+        layout.yaxis2 = { overlaying: "y", side: "right", rangemode: "tozero" };
+      }
+      Plotly.newPlot(el, traces, layout,
         { displayModeBar: false, responsive: true });
     });
   }

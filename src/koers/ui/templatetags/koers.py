@@ -94,3 +94,24 @@ def column_label(model: type[Model], name: str) -> str:
 @register.simple_tag
 def detail_url(entity_slug: str, obj: Model) -> str:
     return reverse("entity_detail", args=[entity_slug, obj.pk])
+
+
+@register.simple_tag
+def kpi_value(value: Any, unit: str) -> str:
+    """A KPI value in its unit: € 12.345, 23,5%, 41 d, +12, 17."""
+    if value is None:
+        return "–"
+    if unit == "money":
+        return money0(Decimal(str(round(value))))
+    if unit == "percent":
+        return percent(Decimal(str(round(value, 1))))
+    if unit == "days":
+        return formats.number_format(Decimal(str(round(value, 1))), 1, use_l10n=True) + " d"
+    if unit == "score":
+        return f"{round(value):+d}"
+    return formats.number_format(
+        Decimal(str(round(value, 1))),
+        0 if float(value).is_integer() else 1,
+        use_l10n=True,
+        force_grouping=True,
+    )

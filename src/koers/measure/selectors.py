@@ -1,0 +1,80 @@
+"""Reading KPI values from the pre-aggregated facts: sums of numerators and denominators,
+so a team, a quarter or a year is exact."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import QuerySet, Sum
+
+from koers.engine import kpi
+from koers.measure.models import KpiFact
+
+
+def _facts(people: QuerySet[Any], start: dt.date, end: dt.date) -> QuerySet[KpiFact]:
+    return KpiFact.objects.filter(person__in=people.values("pk"), month__gte=start, month__lte=end)
+
+
+def kpi_values(people: QuerySet[Any], start: dt.date, end: dt.date) -> dict[str, float | None]:
+    """Each KPI over all ``people`` together for the months ``start``..``end``."""
+    rows = (
+        _facts(people, start, end)
+        .values("kpi")
+        .annotate(n=Sum("numerator"), d=Sum("denominator"))
+        .order_by()
+    )
+    values: dict[str, float | None] = dict.fromkeys(kpi.CATALOGUE)
+    for row in rows:
+        if row["kpi"] in kpi.CATALOGUE:
+            values[row["kpi"]] = kpi.value(kpi.CATALOGUE[row["kpi"]], row["n"], row["d"])
+    return values
+
+
+def kpi_values_by_person(
+    people: QuerySet[Any], start: dt.date, end: dt.date
+) -> dict[int, dict[str, float | None]]:
+    rows = (
+        _facts(people, start, end)
+        .values("person", "kpi")
+        .annotate(n=Sum("numerator"), d=Sum("denominator"))
+        .order_by()
+    )
+    table: dict[int, dict[str, float | None]] = defaultdict(lambda: dict.fromkeys(kpi.CATALOGUE))
+    for row in rows:
+        if row["kpi"] in kpi.CATALOGUE:
+            table[row["person"]][row["kpi"]] = kpi.value(
+                kpi.CATALOGUE[row["kpi"]], row["n"], row["d"]
+            )
+    return table
+
+
+def rank_among(
+    person_id: int, peers: QuerySet[Any], code: str, start: dt.date, end: dt.date
+) -> tuple[int, int] | None:
+    """(rank, number of peers) of a person for one KPI; 1 is best."""
+    values = {
+        pid: v[code]
+        for pid, v in kpi_values_by_person(peers, start, end).items()
+        if v[code] is not None
+    }
+    if person_id not in values:
+        return None
+    better = kpi.CATALOGUE[code].higher_is_better
+    ordered = sorted(values.values(), reverse=better)
+    return ordered.index(values[person_id]) + 1, len(ordered)
+
+
+def kpi_trend(
+    people: QuerySet[Any], code: str, start: dt.date, end: dt.date
+) -> list[tuple[dt.date, float | None]]:
+    rows = (
+        _facts(people, start, end)
+        .filter(kpi=code)
+        .values("month")
+        .annotate(n=Sum("numerator"), d=Sum("denominator"))
+        .order_by("month")
+    )
+    definition = kpi.CATALOGUE[code]
+    return [(r["month"], kpi.value(definition, r["n"], r["d"])) for r in rows]

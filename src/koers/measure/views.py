@@ -1,0 +1,128 @@
+"""The KPI page: my figures, my team's, or the organisation's, for a chosen period."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from koers.engine import kpi
+from koers.engine.periods import add_months, fiscal_year_start, month_start
+from koers.measure import selectors as sel
+from koers.org import visibility as vis
+from koers.org.models import Person, Role
+
+PERIODS = ("month", "quarter", "ytd")
+
+
+def period_bounds(period: str, today: dt.date) -> tuple[dt.date, dt.date, dt.date, dt.date]:
+    """(start, end, previous start, previous end) of this month, quarter or year to date."""
+    this_month = month_start(today)
+    if period == "quarter":
+        start = this_month.replace(month=(this_month.month - 1) // 3 * 3 + 1)
+        return start, today, add_months(start, -3), start - dt.timedelta(days=1)
+    if period == "ytd":
+        start = fiscal_year_start(today, settings.KOERS_FISCAL_YEAR_START_MONTH)
+        previous = add_months(start, -12)
+        return start, today, previous, previous + (today - start)
+    return this_month, today, add_months(this_month, -1), this_month - dt.timedelta(days=1)
+
+
+def _rows(values: dict, previous: dict) -> list[dict[str, Any]]:
+    dutch = (get_language() or "en").startswith("nl")
+    rows = []
+    for code, definition in kpi.CATALOGUE.items():
+        now, before = values.get(code), previous.get(code)
+        change = None if now is None or before is None else now - before
+        small = change is not None and abs(change) < abs(before or 0) * 0.01  # under 1%: flat
+        good = None if change in (None, 0) or small else (change > 0) == definition.higher_is_better
+        rows.append(
+            {
+                "code": code,
+                "name": definition.name_nl if dutch else definition.name_en,
+                "definition": definition,
+                "value": now,
+                "previous": before,
+                "good": good,
+            }
+        )
+    return rows
+
+
+def kpi_page(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    period = request.GET.get("period", "month")
+    period = period if period in PERIODS else "month"
+    start, end, prev_start, prev_end = period_bounds(period, today)
+    role, me = vis.role_of(request.user), vis.person_of(request.user)
+    sellers = vis.visible_people(request.user).filter(role__in=[Role.SALESPERSON, Role.MANAGER])
+    values = sel.kpi_values(sellers, start, end)
+    rows = _rows(values, sel.kpi_values(sellers, prev_start, prev_end))
+    context: dict[str, Any] = {
+        "period": period,
+        "start": start,
+        "end": end,
+        "rows": rows,
+        "periods": PERIODS,
+    }
+    if role == Role.SALESPERSON and me:
+        peers = Person.objects.filter(unit=me.unit, role=Role.SALESPERSON)
+        for row in rows:
+            row["rank"] = sel.rank_among(me.pk, peers, row["code"], start, end)
+    if role in {Role.MANAGER, Role.DIRECTOR, Role.ADMIN, Role.COMP_ADMIN}:
+        context["heat"] = _heat_map(sellers, values, start, end)
+    trend_start = add_months(month_start(today), -11)
+    revenue = sel.kpi_trend(sellers, "revenue", trend_start, today)
+    quotes = dict(sel.kpi_trend(sellers, "quotes", trend_start, today))
+    context["trend_json"] = json.dumps(
+        {
+            "x": [m.isoformat() for m, _v in revenue],
+            "y": [v or 0 for _m, v in revenue],
+            "y2": [quotes.get(m) or 0 for m, _v in revenue],
+            "title": _("Revenue (bars) and quotes (line) per month"),
+        }
+    )
+    return render(request, "measure/kpis.html", context)
+
+
+HEAT_CODES = (
+    "quotes",
+    "visits",
+    "new_opportunities",
+    "win_rate",
+    "revenue",
+    "margin_pct",
+    "avg_deal_size",
+    "nps",
+)
+
+
+def _heat_map(people, team: dict, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """People × KPI, each cell marked better or worse than the whole group."""
+    by_person = sel.kpi_values_by_person(people, start, end)
+    rows = []
+    for person in people.select_related("unit").order_by("unit__name", "last_name"):
+        cells = []
+        for code in HEAT_CODES:
+            value, reference = by_person.get(person.pk, {}).get(code), team.get(code)
+            good = None
+            if value is not None and reference not in (None, 0):
+                ratio = value / reference if reference else 1
+                up = kpi.CATALOGUE[code].higher_is_better
+                good = (
+                    "good"
+                    if (ratio >= 1.1) == up and abs(ratio - 1) >= 0.1
+                    else ("bad" if abs(ratio - 1) >= 0.1 else None)
+                )
+            cells.append({"value": value, "unit": kpi.CATALOGUE[code].unit, "mark": good})
+        rows.append({"person": person, "cells": cells})
+    dutch = (get_language() or "en").startswith("nl")
+    headers = [kpi.CATALOGUE[c].name_nl if dutch else kpi.CATALOGUE[c].name_en for c in HEAT_CODES]
+    return {"headers": headers, "rows": rows}

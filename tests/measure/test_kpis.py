@@ -1,0 +1,59 @@
+"""KPI facts from the database, and the KPI page per role."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from koers.measure import selectors as sel
+from koers.measure.models import KpiFact
+from koers.measure.services import kpi_facts_refresh
+from koers.org.models import Person
+
+NOV = dt.date(2026, 11, 1)
+
+
+@pytest.fixture
+def facts(cast):
+    kpi_facts_refresh(start=dt.date(2026, 1, 1), end=dt.date(2026, 11, 30))
+    return cast
+
+
+def test_refresh_computes_facts_from_the_records(facts):
+    ruud = Person.objects.filter(pk=facts.ruud.pk)
+    values = sel.kpi_values(ruud, NOV, dt.date(2026, 11, 30))
+    assert values["revenue"] == 1000.00 and values["gross_margin"] == 300.00
+    assert values["margin_pct"] == pytest.approx(30.0)
+    assert values["visits"] == 1 and values["nps"] == 100  # one answer of 9
+    team = Person.objects.filter(pk__in=[facts.ruud.pk, facts.rosa.pk, facts.rik.pk])
+    assert sel.kpi_values(team, NOV, dt.date(2026, 11, 30))["revenue"] == 3000.00
+
+
+def test_refresh_replaces_the_months_it_covers(facts):
+    before = KpiFact.objects.count()
+    kpi_facts_refresh(start=NOV, end=dt.date(2026, 11, 30))
+    assert KpiFact.objects.count() == before
+
+
+def test_salesperson_sees_own_figures_and_rank_not_peers_values(facts, login):
+    body = login(facts.user("ruud")).get(reverse("kpis")).content.decode()
+    assert 'data-testid="kpi-table"' in body and 'data-testid="heat-map"' not in body
+    assert "Rosa" not in body and "Rik" not in body
+    assert " / 2" in body  # rank among the two salespeople of team Noord
+
+
+def test_manager_sees_the_team_heat_map_and_no_other_team(facts, login):
+    body = login(facts.user("mia")).get(reverse("kpis"), {"period": "ytd"}).content.decode()
+    assert 'data-testid="heat-map"' in body
+    assert "Ruud" in body and "Rosa" in body and "Rik" not in body
+
+
+@pytest.mark.parametrize("period", ["month", "quarter", "ytd", "nonsense"])
+def test_every_period_renders_with_a_fixed_number_of_queries(
+    facts, login, period, django_assert_max_num_queries
+):
+    client = login(facts.user("dirk"))
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse("kpis"), {"period": period}).status_code == 200
