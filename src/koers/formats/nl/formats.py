@@ -1,11 +1,5 @@
-DATE_FORMAT = "j F Y"
-SHORT_DATE_FORMAT = "d-m-Y"
-DATETIME_FORMAT = "j F Y H:i"
-SHORT_DATETIME_FORMAT = "d-m-Y H:i"
-MONTH_DAY_FORMAT = "j F"
-YEAR_MONTH_FORMAT = "F Y"
-FIRST_DAY_OF_WEEK = 1
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"]
+# Dutch: the same day-first dates as Koers's English, with Dutch number separators.
+from koers.formats.en.formats import *  # noqa: F403 - a format module is a list of settings
+
 DECIMAL_SEPARATOR = ","
 THOUSAND_SEPARATOR = "."
-NUMBER_GROUPING = 3
