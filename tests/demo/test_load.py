@@ -65,3 +65,12 @@ def test_every_page_renders_for_every_demo_login(loaded, client):
         for url in urls:
             assert client.get(url).status_code == 200, (username, url)
         client.logout()
+
+
+def test_kpi_facts_show_quotes_leading_won_deals_by_a_month(loaded):
+    from koers.measure.views import _lead_lag
+
+    sellers = Person.objects.filter(role="salesperson")
+    rows = {(r["lead"], r["result"]): r["best"] for r in _lead_lag(sellers, TODAY)}
+    best = rows[("Quotes issued", "Deals won")]
+    assert best.lag == 1 and best.r > 0.2

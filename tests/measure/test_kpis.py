@@ -46,7 +46,7 @@ def test_salesperson_sees_own_figures_and_rank_not_peers_values(facts, login):
 
 def test_manager_sees_the_team_heat_map_and_no_other_team(facts, login):
     body = login(facts.user("mia")).get(reverse("kpis"), {"period": "ytd"}).content.decode()
-    assert 'data-testid="heat-map"' in body
+    assert 'data-testid="heat-map"' in body and 'data-testid="lead-lag"' in body
     assert "Ruud" in body and "Rosa" in body and "Rik" not in body
 
 

@@ -78,3 +78,21 @@ def kpi_trend(
     )
     definition = kpi.CATALOGUE[code]
     return [(r["month"], kpi.value(definition, r["n"], r["d"])) for r in rows]
+
+
+def monthly_series(people: QuerySet[Any], code: str, start: dt.date, end: dt.date):
+    """person_id, month, value of one KPI, per person and month, as a frame."""
+    import polars as pl
+
+    definition = kpi.CATALOGUE[code]
+    rows = (
+        _facts(people, start, end)
+        .filter(kpi=code)
+        .values_list("person_id", "month", "numerator", "denominator")
+    )
+    values = [(p, m, kpi.value(definition, n, d)) for p, m, n, d in rows]
+    return pl.DataFrame(
+        [v for v in values if v[2] is not None],
+        orient="row",
+        schema={"person_id": pl.Int64, "month": pl.Date, "value": pl.Float64},
+    )

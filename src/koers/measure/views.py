@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from koers.engine import kpi
+from koers.engine.leadlag import best_lag, lead_lag
 from koers.engine.periods import add_months, fiscal_year_start, month_start
 from koers.measure import selectors as sel
 from koers.org import visibility as vis
@@ -78,6 +79,7 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
             row["rank"] = sel.rank_among(me.pk, peers, row["code"], start, end)
     if role in {Role.MANAGER, Role.DIRECTOR, Role.ADMIN, Role.COMP_ADMIN}:
         context["heat"] = _heat_map(sellers, values, start, end)
+    context["lead_lag"] = _lead_lag(sellers, today)
     trend_start = add_months(month_start(today), -11)
     revenue = sel.kpi_trend(sellers, "revenue", trend_start, today)
     quotes = dict(sel.kpi_trend(sellers, "quotes", trend_start, today))
@@ -126,3 +128,28 @@ def _heat_map(people, team: dict, start: dt.date, end: dt.date) -> dict[str, Any
     dutch = (get_language() or "en").startswith("nl")
     headers = [kpi.CATALOGUE[c].name_nl if dutch else kpi.CATALOGUE[c].name_en for c in HEAT_CODES]
     return {"headers": headers, "rows": rows}
+
+
+LEAD_PAIRS = (
+    ("quotes", "won_deals"),
+    ("quotes", "revenue"),
+    ("visits", "revenue"),
+    ("new_opportunities", "won_deals"),
+)
+
+
+def _lead_lag(people, today: dt.date) -> list[dict[str, Any]]:
+    """For each pair of a leading and a lagging KPI: how many months ahead the leading one
+    runs in the viewer's scope over the last two years, and how strongly."""
+    start, end = add_months(month_start(today), -24), month_start(today) - dt.timedelta(days=1)
+    dutch = (get_language() or "en").startswith("nl")
+    names = {c: (d.name_nl if dutch else d.name_en) for c, d in kpi.CATALOGUE.items()}
+    series = {
+        code: sel.monthly_series(people, code, start, end)
+        for code in {c for pair in LEAD_PAIRS for c in pair}
+    }
+    rows = []
+    for lead, result in LEAD_PAIRS:
+        best = best_lag(lead_lag(series[lead], series[result]))
+        rows.append({"lead": names[lead], "result": names[result], "best": best})
+    return rows
