@@ -57,3 +57,33 @@ def test_every_period_renders_with_a_fixed_number_of_queries(
     client = login(facts.user("dirk"))
     with django_assert_max_num_queries(20):
         assert client.get(reverse("kpis"), {"period": period}).status_code == 200
+
+
+def test_benchmark_marks_best_and_worst_per_column(facts):
+    from koers.measure.benchmark import benchmark
+
+    table = benchmark([facts.noord, facts.zuid], NOV, dt.date(2026, 11, 30))
+    by_unit = {row["unit"].code: row for row in table["rows"]}
+    revenue = table["codes"].index("revenue")
+    assert by_unit["NOORD"]["values"][revenue] == 2000.00
+    assert by_unit["ZUID"]["values"][revenue] == 1000.00
+    assert by_unit["NOORD"]["marks"][revenue] == "best"
+    assert by_unit["ZUID"]["marks"][revenue] == "worst"
+
+
+@pytest.mark.parametrize(
+    "value,reference,higher,mark",
+    [
+        (110, 100, True, "good"),
+        (95, 100, True, None),
+        (85, 100, True, "bad"),
+        (50, 40, False, "bad"),
+        (30, 40, False, "good"),
+        (None, 100, True, None),
+        (5, 0, True, None),
+    ],
+)
+def test_heat_map_marks(value, reference, higher, mark):
+    from koers.measure.views import _mark
+
+    assert _mark(value, reference, higher) == mark

@@ -17,6 +17,7 @@ from koers.engine import kpi
 from koers.engine.leadlag import best_lag, lead_lag
 from koers.engine.periods import add_months, fiscal_year_start, month_start
 from koers.measure import selectors as sel
+from koers.measure.benchmark import benchmark, benchmark_units
 from koers.org import visibility as vis
 from koers.org.models import Person, Role
 
@@ -80,6 +81,14 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
     if role in {Role.MANAGER, Role.DIRECTOR, Role.ADMIN, Role.COMP_ADMIN}:
         context["heat"] = _heat_map(sellers, values, start, end)
     context["lead_lag"] = _lead_lag(sellers, today)
+    units = benchmark_units(me.unit if me else None, vis.sees_everything(request.user))
+    if len(units) > 1:
+        context["bench"] = benchmark(units, start, end)
+        dutch = (get_language() or "en").startswith("nl")
+        context["bench"]["headers"] = [
+            kpi.CATALOGUE[c].name_nl if dutch else kpi.CATALOGUE[c].name_en
+            for c in context["bench"]["codes"]
+        ] + [_("Revenue per FTE")]
     trend_start = add_months(month_start(today), -11)
     revenue = sel.kpi_trend(sellers, "revenue", trend_start, today)
     quotes = dict(sel.kpi_trend(sellers, "quotes", trend_start, today))
@@ -107,23 +116,29 @@ HEAT_CODES = (
 
 
 def _heat_map(people, team: dict, start: dt.date, end: dt.date) -> dict[str, Any]:
-    """People × KPI, each cell marked better or worse than the whole group."""
+    """People × KPI, each cell marked against the group: its rate for a ratio, its average
+    person for a count or an amount."""
     by_person = sel.kpi_values_by_person(people, start, end)
+    references = {}
+    for code in HEAT_CODES:  # a ratio compares with the group's; a sum with the average person
+        counted = [v[code] for v in by_person.values() if v.get(code) is not None]
+        total = team.get(code)
+        if kpi.CATALOGUE[code].ratio or total is None:
+            references[code] = total
+        else:
+            references[code] = total / len(counted) if counted else None
     rows = []
     for person in people.select_related("unit").order_by("unit__name", "last_name"):
         cells = []
         for code in HEAT_CODES:
-            value, reference = by_person.get(person.pk, {}).get(code), team.get(code)
-            good = None
-            if value is not None and reference not in (None, 0):
-                ratio = value / reference if reference else 1
-                up = kpi.CATALOGUE[code].higher_is_better
-                good = (
-                    "good"
-                    if (ratio >= 1.1) == up and abs(ratio - 1) >= 0.1
-                    else ("bad" if abs(ratio - 1) >= 0.1 else None)
-                )
-            cells.append({"value": value, "unit": kpi.CATALOGUE[code].unit, "mark": good})
+            value, reference = by_person.get(person.pk, {}).get(code), references[code]
+            cells.append(
+                {
+                    "value": value,
+                    "unit": kpi.CATALOGUE[code].unit,
+                    "mark": _mark(value, reference, kpi.CATALOGUE[code].higher_is_better),
+                }
+            )
         rows.append({"person": person, "cells": cells})
     dutch = (get_language() or "en").startswith("nl")
     headers = [kpi.CATALOGUE[c].name_nl if dutch else kpi.CATALOGUE[c].name_en for c in HEAT_CODES]
@@ -153,3 +168,13 @@ def _lead_lag(people, today: dt.date) -> list[dict[str, Any]]:
         best = best_lag(lead_lag(series[lead], series[result]))
         rows.append({"lead": names[lead], "result": names[result], "best": best})
     return rows
+
+
+def _mark(value: float | None, reference: float | None, higher_is_better: bool) -> str | None:
+    """good or bad when at least 10% better or worse than the reference."""
+    if value is None or not reference:
+        return None
+    change = (value - reference) / abs(reference)
+    if abs(change) < 0.1:
+        return None
+    return "good" if (change > 0) == higher_is_better else "bad"
