@@ -1,0 +1,135 @@
+"""Customer metrics: the customer pyramid, lifecycle flows, retention and lifetime value.
+
+Inputs are order revenue per account and month (integer cents); nothing here rounds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+PYRAMID_CLASSES = ("top", "large", "medium", "small", "inactive")
+
+
+@dataclass(frozen=True)
+class PyramidThresholds:
+    """Minimum revenue over the last twelve months, in euros, for each class; an account
+    with no revenue is inactive."""
+
+    top: int = 250_000
+    large: int = 50_000
+    medium: int = 10_000
+
+    def __post_init__(self) -> None:
+        if not self.top > self.large > self.medium > 0:
+            raise ValueError("pyramid thresholds must fall: top > large > medium > 0")
+
+
+def _check(frame: pl.DataFrame) -> None:
+    expected = {"account_id": pl.Int64, "month": pl.Date, "revenue_cents": pl.Int64}
+    for column, dtype in expected.items():
+        if column not in frame.columns or frame.schema[column] != dtype:
+            raise ValueError(f"revenue: column {column!r} must be {dtype}")
+
+
+def pyramid(
+    revenue: pl.DataFrame,
+    accounts: pl.Series,
+    end: dt.date,
+    thresholds: PyramidThresholds = PyramidThresholds(),
+) -> pl.DataFrame:  # noqa: B008
+    """Class per account from its revenue in the twelve months up to ``end``:
+    account_id, revenue_cents (12 months), class. Accounts without revenue are inactive."""
+    _check(revenue)
+    start = dt.date(end.year - 1, end.month, 1)  # the window is the 12 months after this
+    window = revenue.filter(pl.col("month") > start, pl.col("month") <= end)
+    totals = window.group_by("account_id").agg(pl.col("revenue_cents").sum())
+    every = (
+        pl.DataFrame({"account_id": accounts.cast(pl.Int64)})
+        .join(totals, on="account_id", how="left")
+        .with_columns(pl.col("revenue_cents").fill_null(0))
+    )
+    euros = pl.col("revenue_cents") / 100
+    klass = (
+        pl.when(euros >= thresholds.top)
+        .then(pl.lit("top"))
+        .when(euros >= thresholds.large)
+        .then(pl.lit("large"))
+        .when(euros >= thresholds.medium)
+        .then(pl.lit("medium"))
+        .when(pl.col("revenue_cents") > 0)
+        .then(pl.lit("small"))
+        .otherwise(pl.lit("inactive"))
+    )
+    return every.with_columns(klass.alias("class"))
+
+
+def pyramid_summary(classes: pl.DataFrame) -> list[dict[str, object]]:
+    """Per class: number of accounts, their revenue and its share of all revenue."""
+    total = int(classes["revenue_cents"].sum())
+    rows = []
+    for name in PYRAMID_CLASSES:
+        part = classes.filter(pl.col("class") == name)
+        revenue = int(part["revenue_cents"].sum())
+        rows.append(
+            {
+                "class": name,
+                "accounts": part.height,
+                "revenue_cents": revenue,
+                "share": revenue / total * 100 if total else None,
+            }
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class Flows:
+    """Customers in a year (``start``..``end``) compared with the year before."""
+
+    active_before: int  # ordered in the year before
+    retained: int  # ordered in both years
+    new: int  # first order ever in this year
+    won_back: int  # ordered this year, not the year before, but earlier
+    lost: int  # ordered the year before, not this year
+    active: int  # ordered this year
+
+    @property
+    def retention(self) -> float | None:
+        """Retained ÷ active the year before, as a percentage."""
+        return self.retained / self.active_before * 100 if self.active_before else None
+
+
+def flows(revenue: pl.DataFrame, start: dt.date, end: dt.date) -> Flows:
+    """Lifecycle flows of the year ``start``..``end`` against the 12 months before it."""
+    _check(revenue)
+    before_start = dt.date(start.year - 1, start.month, start.day)
+    buying = revenue.filter(pl.col("revenue_cents") > 0)
+    this = set(buying.filter(pl.col("month").is_between(start, end))["account_id"])
+    before = set(
+        buying.filter((pl.col("month") >= before_start) & (pl.col("month") < start))["account_id"]
+    )
+    earlier = set(buying.filter(pl.col("month") < before_start)["account_id"])
+    fresh = this - before
+    return Flows(
+        active_before=len(before),
+        retained=len(this & before),
+        new=len(fresh - earlier),
+        won_back=len(fresh & earlier),
+        lost=len(before - this),
+        active=len(this),
+    )
+
+
+def lifetime_value(
+    margin_per_customer_year_cents: float, retention_pct: float | None, max_years: int = 20
+) -> float | None:
+    """Customer lifetime value in cents: yearly gross margin per active customer × the
+    expected number of years a customer stays, 1 ÷ (1 - retention), at most ``max_years``
+    (no discounting). None without a retention rate."""
+    if retention_pct is None:
+        return None
+    churn = 1 - retention_pct / 100
+    years = max_years if churn <= 0 else min(1 / churn, max_years)
+    return margin_per_customer_year_cents * years

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from koers.engine.customers import (
+    PyramidThresholds,
+    flows,
+    lifetime_value,
+    pyramid,
+    pyramid_summary,
+)
+
+D = dt.date
+
+
+def _revenue(rows: list[tuple[int, dt.date, int]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={"account_id": pl.Int64, "month": pl.Date, "revenue_cents": pl.Int64},
+        orient="row",
+    )
+
+
+def test_pyramid_classes_by_twelve_month_revenue():
+    revenue = _revenue(
+        [
+            (1, D(2026, 3, 1), 30_000_000),
+            (1, D(2026, 9, 1), 0),  # € 300,000: top
+            (2, D(2025, 12, 1), 6_000_000),  # € 60,000: large (first month inside the window)
+            (3, D(2025, 11, 1), 9_000_000),
+            (3, D(2026, 11, 1), 500_000),  # only € 5,000 counts
+            (4, D(2026, 1, 1), 1_000_000),  # € 10,000: medium (the threshold is inclusive)
+        ]
+    )
+    classes = pyramid(revenue, pl.Series([1, 2, 3, 4, 5]), D(2026, 11, 23))
+    assert dict(zip(classes["account_id"], classes["class"], strict=True)) == {
+        1: "top",
+        2: "large",
+        3: "small",
+        4: "medium",
+        5: "inactive",
+    }
+    summary = {row["class"]: row for row in pyramid_summary(classes)}
+    assert summary["top"]["accounts"] == 1 and summary["inactive"]["accounts"] == 1
+    assert summary["top"]["share"] == pytest.approx(30_000_000 / 37_500_000 * 100)
+
+
+def test_pyramid_thresholds_are_configurable_and_checked():
+    classes = pyramid(
+        _revenue([(1, D(2026, 5, 1), 2_000_000)]),
+        pl.Series([1]),
+        D(2026, 11, 23),
+        PyramidThresholds(top=20_000, large=15_000, medium=5_000),
+    )
+    assert classes["class"][0] == "top"
+    with pytest.raises(ValueError):
+        PyramidThresholds(top=10, large=20, medium=5)
+
+
+def test_pyramid_without_any_orders_is_all_inactive():
+    classes = pyramid(_revenue([]), pl.Series([1, 2]), D(2026, 11, 23))
+    assert set(classes["class"]) == {"inactive"}
+    assert all(row["share"] is None for row in pyramid_summary(classes))
+
+
+def test_lifecycle_flows_and_retention():
+    revenue = _revenue(
+        [
+            (1, D(2025, 3, 1), 100),
+            (1, D(2026, 2, 1), 100),  # retained
+            (2, D(2025, 6, 1), 100),  # lost
+            (3, D(2026, 4, 1), 100),  # new
+            (4, D(2023, 1, 1), 100),
+            (4, D(2026, 5, 1), 100),  # won back
+            (5, D(2025, 1, 1), 100),
+            (5, D(2026, 6, 1), 100),  # retained
+            (6, D(2026, 7, 1), -50),  # only a credit note: not a purchase
+        ]
+    )
+    result = flows(revenue, D(2025, 12, 1), D(2026, 11, 30))
+    assert (result.active_before, result.retained, result.lost) == (3, 2, 1)
+    assert (result.new, result.won_back, result.active) == (1, 1, 4)
+    assert result.retention == pytest.approx(200 / 3)
+
+
+def test_lifetime_value():
+    assert lifetime_value(100_000, 80.0) == pytest.approx(500_000)  # 5 years
+    assert lifetime_value(100_000, 100.0) == 2_000_000  # capped at 20 years
+    assert lifetime_value(100_000, None) is None
