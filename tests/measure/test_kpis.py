@@ -87,3 +87,20 @@ def test_heat_map_marks(value, reference, higher, mark):
     from koers.measure.views import _mark
 
     assert _mark(value, reference, higher) == mark
+
+
+def test_customers_page_for_a_salesperson_shows_only_own_customers(facts, login):
+    body = login(facts.user("ruud")).get(reverse("customers")).content.decode()
+    assert 'data-testid="pyramid"' in body
+    assert '<span class="kpi-value" data-testid="nps">+100</span>' in body  # one answer of 9
+    assert "Rik" not in body
+
+
+def test_pyramid_thresholds_come_from_the_settings(facts, login):
+    from koers.measure.models import PyramidSettings
+
+    PyramidSettings.objects.create(top=900, large=800, medium=500)
+    body = login(facts.user("dirk")).get(reverse("customers")).content.decode()
+    # each cast account bought € 1,000 this month: all three are now top customers
+    top_row = body.split('data-class="top"')[1].split("</tr>")[0]
+    assert '<td class="num">3</td>' in top_row

@@ -29,3 +29,24 @@ class KpiFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi} {self.person_id} {self.month}"
+
+
+class PyramidSettings(models.Model):
+    """Thresholds of the customer pyramid: minimum revenue over twelve months, in euros."""
+
+    top = models.PositiveIntegerField(_("top customer from (€ per 12 months)"), default=250_000)
+    large = models.PositiveIntegerField(_("large customer from"), default=50_000)
+    medium = models.PositiveIntegerField(_("medium customer from"), default=10_000)
+
+    class Meta:
+        verbose_name = _("customer pyramid thresholds")
+        verbose_name_plural = _("customer pyramid thresholds")
+
+    def __str__(self) -> str:
+        return f"{self.top} / {self.large} / {self.medium}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if not self.top > self.large > self.medium > 0:
+            raise ValidationError(_("The thresholds must fall: top above large above medium."))

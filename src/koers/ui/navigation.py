@@ -62,7 +62,11 @@ SECTIONS: dict[str, tuple[str | Promise, tuple[str, ...]]] = {
 def section_items(key: str, user: Any) -> tuple[NavItem, ...]:
     items = tuple(_entity(slug) for slug in SECTIONS[key][1])
     if key == "measure":
-        items = (NavItem(_("KPIs"), reverse("kpis")), *items)
+        items = (
+            NavItem(_("KPIs"), reverse("kpis")),
+            NavItem(_("Customers"), reverse("customers")),
+            *items,
+        )
     if key == "data" and can_import(user):
         items = (NavItem(_("Imports"), reverse("import_history")), *items)
     if key == "data" and role_of(user) in {Role.ADMIN, Role.COMP_ADMIN, Role.DIRECTOR}:

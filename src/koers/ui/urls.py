@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from koers.api.routes import api
 from koers.imports import views as import_views
+from koers.measure import customers as measure_customers
 from koers.measure import views as measure_views
 from koers.ui import entity_views, exports, views
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("section/<slug:key>/", views.section, name="section"),
     path("data/audit/", views.audit_log, name="audit_log"),
     path("measure/kpis/", measure_views.kpi_page, name="kpis"),
+    path("measure/customers/", measure_customers.customers_page, name="customers"),
     path("data/imports/", import_views.history, name="import_history"),
     path("data/imports/new/", import_views.upload, name="import_upload"),
     path("data/imports/check/<str:key>/", import_views.stage, name="import_stage"),

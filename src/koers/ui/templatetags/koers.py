@@ -103,6 +103,8 @@ def kpi_value(value: Any, unit: str) -> str:
         return "–"
     if unit == "money":
         return money0(Decimal(str(round(value))))
+    if unit == "cents":
+        return money0(Decimal(str(round(value))) / 100)
     if unit == "percent":
         return percent(Decimal(str(round(value, 1))))
     if unit == "days":

@@ -1,0 +1,18 @@
+from django.contrib import admin
+
+from koers.measure.models import KpiFact, PyramidSettings
+
+
+@admin.register(PyramidSettings)
+class PyramidSettingsAdmin(admin.ModelAdmin):
+    list_display = ["top", "large", "medium"]
+
+    def has_add_permission(self, request) -> bool:  # one set of thresholds
+        return not PyramidSettings.objects.exists()
+
+
+@admin.register(KpiFact)
+class KpiFactAdmin(admin.ModelAdmin):
+    list_display = ["kpi", "person", "month", "numerator", "denominator"]
+    list_filter = ["kpi"]
+    raw_id_fields = ["person"]

@@ -1,0 +1,97 @@
+"""The customers page: pyramid, lifecycle, retention, lifetime value and NPS."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
+from django.db.models.functions import TruncMonth
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from koers.engine.customers import (
+    PyramidThresholds,
+    flows,
+    lifetime_value,
+    pyramid,
+    pyramid_summary,
+)
+from koers.engine.periods import add_months, month_start
+from koers.measure.models import PyramidSettings
+from koers.org import visibility as vis
+from koers.sales.models import OrderLine
+
+MARGIN = ExpressionWrapper(
+    F("amount") - F("cost"), output_field=DecimalField(max_digits=18, decimal_places=2)
+)
+
+
+def thresholds() -> PyramidThresholds:
+    stored = PyramidSettings.objects.first()
+    if stored is None:
+        return PyramidThresholds()
+    return PyramidThresholds(top=stored.top, large=stored.large, medium=stored.medium)
+
+
+def _monthly_revenue(accounts, since: dt.date) -> pl.DataFrame:
+    rows = (
+        OrderLine.objects.filter(account__in=accounts.values("pk"), order_date__gte=since)
+        .annotate(m=TruncMonth("order_date"))
+        .values("account_id", "m")
+        .annotate(v=Sum("amount"))
+        .order_by()
+    )
+    return pl.DataFrame(
+        [(r["account_id"], r["m"], int(round(r["v"] * 100))) for r in rows],
+        schema={"account_id": pl.Int64, "month": pl.Date, "revenue_cents": pl.Int64},
+        orient="row",
+    )
+
+
+def _nps(user: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
+    answers = vis.visible_nps(user).filter(responded_on__gte=start, responded_on__lte=end)
+    scores = list(answers.values_list("score", flat=True))
+    promoters = sum(s >= 9 for s in scores)
+    detractors = sum(s <= 6 for s in scores)
+    total = len(scores)
+    comments = answers.exclude(comment="").select_related("account").order_by("-responded_on")[:12]
+    return {
+        "total": total,
+        "promoters": promoters,
+        "passives": total - promoters - detractors,
+        "detractors": detractors,
+        "comments": comments,
+        "score": round((promoters - detractors) / total * 100) if total else None,
+    }
+
+
+def customers_page(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    accounts = vis.visible_accounts(request.user)
+    revenue = _monthly_revenue(accounts, add_months(today, -36))
+    ids = pl.Series(list(accounts.values_list("pk", flat=True)), dtype=pl.Int64)
+    limits = thresholds()
+    classes = pyramid(revenue, ids, today, limits)
+    year_start = add_months(month_start(today), -11)
+    flow = flows(revenue, year_start, today)
+    margin = OrderLine.objects.filter(
+        account__in=accounts.values("pk"), cost__isnull=False, order_date__gte=year_start
+    ).aggregate(m=Sum(MARGIN))["m"]
+    per_customer = float(margin or 0) * 100 / flow.active if flow.active else 0.0
+    counts = dict(accounts.order_by().values_list("lifecycle").annotate(n=Count("pk")))
+    lifecycle = {k: counts.get(k, 0) for k in ("potential", "new", "loyal", "ex")}
+    context = {
+        "pyramid": pyramid_summary(classes),
+        "limits": limits,
+        "flow": flow,
+        "clv": lifetime_value(per_customer, flow.retention),
+        "margin_per_customer": per_customer,
+        "lifecycle": lifecycle,
+        "nps": _nps(request.user, add_months(month_start(today), -11), today),
+        "year_start": year_start,
+        "today": today,
+    }
+    return render(request, "measure/customers.html", context)
