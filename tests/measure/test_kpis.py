@@ -47,6 +47,7 @@ def test_salesperson_sees_own_figures_and_rank_not_peers_values(facts, login):
 def test_manager_sees_the_team_heat_map_and_no_other_team(facts, login):
     body = login(facts.user("mia")).get(reverse("kpis"), {"period": "ytd"}).content.decode()
     assert 'data-testid="heat-map"' in body and 'data-testid="lead-lag"' in body
+    assert 'data-testid="waterfall"' in body
     assert "Ruud" in body and "Rosa" in body and "Rik" not in body
 
 
@@ -104,3 +105,14 @@ def test_pyramid_thresholds_come_from_the_settings(facts, login):
     # each cast account bought € 1,000 this month: all three are now top customers
     top_row = body.split('data-class="top"')[1].split("</tr>")[0]
     assert '<td class="num">3</td>' in top_row
+
+
+def test_driver_totals_come_from_the_facts(facts):
+    from koers.sales.services import opportunity_save
+
+    deal = facts.opportunities["ruud"]
+    deal.stage, deal.closed_on = facts.stages["customer"], dt.date(2026, 11, 20)
+    opportunity_save(opportunity=deal, by=None)
+    kpi_facts_refresh(start=NOV, end=dt.date(2026, 11, 30))
+    totals = sel.driver_totals(Person.objects.filter(pk=facts.ruud.pk), NOV, dt.date(2026, 11, 30))
+    assert (totals.decided, totals.won, totals.won_cents) == (1, 1, 1_000_000)

@@ -96,3 +96,21 @@ def monthly_series(people: QuerySet[Any], code: str, start: dt.date, end: dt.dat
         orient="row",
         schema={"person_id": pl.Int64, "month": pl.Date, "value": pl.Float64},
     )
+
+
+def driver_totals(people: QuerySet[Any], start: dt.date, end: dt.date):
+    """Decided and won opportunities and the won value, from the facts."""
+    from koers.engine.drivers import Drivers
+
+    sums = {
+        row["kpi"]: row
+        for row in _facts(people, start, end)
+        .filter(kpi__in=["win_rate", "won_deals", "avg_deal_size"])
+        .values("kpi")
+        .annotate(n=Sum("numerator"), d=Sum("denominator"))
+        .order_by()
+    }
+    decided = sums.get("win_rate", {}).get("d") or 0
+    won = sums.get("won_deals", {}).get("n") or 0
+    value = sums.get("avg_deal_size", {}).get("n") or 0
+    return Drivers(int(decided), int(won), int(value))

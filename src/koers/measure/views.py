@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from koers.engine import kpi
+from koers.engine.drivers import decompose
 from koers.engine.leadlag import best_lag, lead_lag
 from koers.engine.periods import add_months, fiscal_year_start, month_start
 from koers.measure import selectors as sel
@@ -81,6 +82,33 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
     if role in {Role.MANAGER, Role.DIRECTOR, Role.ADMIN, Role.COMP_ADMIN}:
         context["heat"] = _heat_map(sellers, values, start, end)
     context["lead_lag"] = _lead_lag(sellers, today)
+    parts = decompose(
+        sel.driver_totals(sellers, prev_start, prev_end), sel.driver_totals(sellers, start, end)
+    )
+    context["waterfall_json"] = json.dumps(
+        {
+            "type": "waterfall",
+            "title": _("Won deals: from the period before to now"),
+            "x": [
+                _("Before"),
+                _("More or fewer deals decided"),
+                _("Win rate"),
+                _("Deal size"),
+                _("Now"),
+            ],
+            "y": [
+                round(v / 100)
+                for v in (
+                    parts.before_cents,
+                    parts.volume_cents,
+                    parts.conversion_cents,
+                    parts.deal_size_cents,
+                    parts.after_cents,
+                )
+            ],
+            "measure": ["absolute", "relative", "relative", "relative", "total"],
+        }
+    )
     units = benchmark_units(me.unit if me else None, vis.sees_everything(request.user))
     if len(units) > 1:
         context["bench"] = benchmark(units, start, end)

@@ -4,6 +4,15 @@
     if (!window.Plotly) return;
     document.querySelectorAll("[data-figure]").forEach(function (el) {
       var f = JSON.parse(el.dataset.figure);
+      if (f.type === "waterfall") {
+        Plotly.newPlot(el, [{ type: "waterfall", x: f.x, y: f.y, measure: f.measure,
+          connector: { line: { color: "#999" } }, increasing: { marker: { color: "#1b7f3b" } },
+          decreasing: { marker: { color: "#b3261e" } }, totals: { marker: { color: "#0b5f8a" } } }],
+          { title: { text: f.title }, margin: { t: 40, r: 10, b: 60, l: 70 },
+            yaxis: { tickprefix: "€ " }, showlegend: false },
+          { displayModeBar: false, responsive: true });
+        return;
+      }
       var traces = [{ x: f.x, y: f.y, type: "bar", marker: { color: "#0b5f8a" } }];
       var layout = { title: { text: f.title }, margin: { t: 40, r: 50, b: 40, l: 60 },
         yaxis: { tickprefix: "€ " }, showlegend: false };
