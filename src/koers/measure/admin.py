@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from koers.measure.models import KpiFact, PyramidSettings
+from koers.measure.models import KpiFact, PyramidSettings, RootCauseAction, RootCauseAnalysis
 
 
 @admin.register(PyramidSettings)
@@ -16,3 +16,16 @@ class KpiFactAdmin(admin.ModelAdmin):
     list_display = ["kpi", "person", "month", "numerator", "denominator"]
     list_filter = ["kpi"]
     raw_id_fields = ["person"]
+
+
+class ActionInline(admin.TabularInline):
+    model = RootCauseAction
+    extra = 0
+    raw_id_fields = ["owner"]
+
+
+@admin.register(RootCauseAnalysis)
+class RootCauseAnalysisAdmin(admin.ModelAdmin):
+    list_display = ["title", "person", "kpi", "month", "created_at"]
+    raw_id_fields = ["person"]
+    inlines = [ActionInline]

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from koers.api.routes import api
 from koers.imports import views as import_views
+from koers.measure import analysis as measure_analysis
 from koers.measure import customers as measure_customers
 from koers.measure import views as measure_views
 from koers.ui import entity_views, exports, views
@@ -19,6 +20,10 @@ urlpatterns = [
     path("data/audit/", views.audit_log, name="audit_log"),
     path("measure/kpis/", measure_views.kpi_page, name="kpis"),
     path("measure/customers/", measure_customers.customers_page, name="customers"),
+    path("measure/deviations/", measure_analysis.deviations_page, name="deviations"),
+    path("measure/analyses/", measure_analysis.analyses_list, name="analyses"),
+    path("measure/analyses/new/", measure_analysis.analysis_new, name="analysis_new"),
+    path("measure/analyses/<int:pk>/", measure_analysis.analysis_detail, name="analysis_detail"),
     path("data/imports/", import_views.history, name="import_history"),
     path("data/imports/new/", import_views.upload, name="import_upload"),
     path("data/imports/check/<str:key>/", import_views.stage, name="import_stage"),
