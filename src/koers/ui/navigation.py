@@ -65,6 +65,7 @@ def section_items(key: str, user: Any) -> tuple[NavItem, ...]:
         items = (
             NavItem(_("KPIs"), reverse("kpis")),
             NavItem(_("Customers"), reverse("customers")),
+            NavItem(_("Deviations"), reverse("deviations")),
             *items,
         )
     if key == "data" and can_import(user):

@@ -1,0 +1,64 @@
+"""Salesperson, manager and director dashboards, a drill-down and a Five Times Why."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from koers.engine.periods import add_months, month_start
+from koers.measure.models import KpiFact, RootCauseAnalysis
+from koers.measure.services import kpi_facts_refresh
+from tests.browser.conftest import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def measured(cast):
+    kpi_facts_refresh(start=dt.date(2026, 1, 1), end=dt.date(2026, 11, 30))
+    this_month = month_start(timezone.localdate())
+    for k, euros in {-8: 1000, -7: 1000, -6: 1000, -5: 1000, -4: 1000, -3: 1000, -2: 300}.items():
+        KpiFact.objects.update_or_create(
+            kpi="quotes",
+            person=cast.ruud,
+            month=add_months(this_month, k),
+            defaults={"numerator": euros // 100, "denominator": 1},
+        )
+    return cast
+
+
+def test_dashboards_drill_down_and_five_times_why(measured, page):
+    log_in(page, "ruud")
+    page.goto(page.base + "/measure/kpis/")
+    assert "Rank in team" in page.inner_text("[data-testid=kpi-table]")
+    assert page.locator("[data-testid=heat-map]").count() == 0
+    page.click("text=Log out")
+
+    log_in(page, "mia")
+    page.goto(page.base + "/measure/kpis/?period=ytd")
+    heat = page.inner_text("[data-testid=heat-map]")
+    assert "Ruud" in heat and "Rik" not in heat
+    page.click("[data-testid=heat-map] >> text=Ruud")  # drill down to the person
+    assert "Deal ruud" in page.inner_text("main")
+    page.goto(page.base + "/section/measure/")
+    page.click("main >> text=Deviations")
+    page.click("[data-testid=analyse]")
+    page.fill("#id_why_1", "Minder offertes: drukte met een storing bij een grote klant")
+    page.fill("#id_why_2", "De storing kostte twee weken")
+    page.fill("#id_root_cause", "Geen vervanger voor storingsdiensten")
+    page.fill("input[name='actions-0-description']", "Storingsrooster met collega's")
+    page.select_option("select[name='actions-0-owner']", label="Mia Tester")
+    page.fill("input[name='actions-0-due_date']", "2026-12-15")
+    page.click("button.primary")
+    assert "Geen vervanger" in page.inner_text("[data-testid=root-cause]")
+    assert page.inner_text("[data-testid=recovered]")
+    assert RootCauseAnalysis.objects.get().actions.get().owner == measured.mia
+    page.click("text=Log out")
+
+    log_in(page, "dirk")
+    page.goto(page.base + "/measure/customers/")
+    assert page.inner_text("[data-testid=nps]") == "+100"
+    page.goto(page.base + "/measure/kpis/")
+    assert "Team Zuid" in page.inner_text("[data-testid=heat-map]")
