@@ -116,3 +116,9 @@ def test_driver_totals_come_from_the_facts(facts):
     kpi_facts_refresh(start=NOV, end=dt.date(2026, 11, 30))
     totals = sel.driver_totals(Person.objects.filter(pk=facts.ruud.pk), NOV, dt.date(2026, 11, 30))
     assert (totals.decided, totals.won, totals.won_cents) == (1, 1, 1_000_000)
+
+
+def test_funnel_counts_opportunities_by_the_furthest_stage(facts):
+    steps = dict(sel.funnel_steps(Person.objects.all(), dt.date(2026, 1, 1), dt.date(2026, 11, 30)))
+    # the cast's three opportunities were created in October and are at "prospect"
+    assert [s.reached for s in steps.values()] == [3, 3, 0, 0]

@@ -114,3 +114,39 @@ def driver_totals(people: QuerySet[Any], start: dt.date, end: dt.date):
     won = sums.get("won_deals", {}).get("n") or 0
     value = sums.get("avg_deal_size", {}).get("n") or 0
     return Drivers(int(decided), int(won), int(value))
+
+
+def funnel_steps(people: QuerySet[Any], start: dt.date, end: dt.date):
+    """The funnel of opportunities created in the period by ``people``, from their stage
+    history: the furthest open or won stage each one reached."""
+    import polars as pl
+    from django.db.models import Max
+
+    from koers.engine.funnel import funnel
+    from koers.sales.models import Stage, StageChange
+
+    rows = (
+        StageChange.objects.filter(
+            opportunity__owner__in=people.values("pk"),
+            opportunity__created_on__gte=start,
+            opportunity__created_on__lte=end,
+        )
+        .exclude(stage__kind=Stage.Kind.LOST)
+        .values("opportunity")
+        .annotate(order=Max("stage__order"))
+        .order_by()
+    )
+    highest = pl.DataFrame(
+        [(r["opportunity"], r["order"]) for r in rows],
+        orient="row",
+        schema={"opportunity_id": pl.Int64, "order": pl.Int64},
+    )
+    stages = list(
+        Stage.objects.filter(process__is_default=True)
+        .exclude(kind=Stage.Kind.LOST)
+        .order_by("order")
+    )
+    names = {s.code: str(s) for s in stages}
+    return [
+        (names[step.code], step) for step in funnel(highest, [(s.code, s.order) for s in stages])
+    ]

@@ -82,6 +82,16 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
     if role in {Role.MANAGER, Role.DIRECTOR, Role.ADMIN, Role.COMP_ADMIN}:
         context["heat"] = _heat_map(sellers, values, start, end)
     context["lead_lag"] = _lead_lag(sellers, today)
+    steps = sel.funnel_steps(sellers, add_months(month_start(today), -11), today)
+    context["funnel_json"] = json.dumps(
+        {
+            "type": "funnel",
+            "title": _("Funnel of the opportunities created in the last 12 months"),
+            "y": [name for name, _step in steps],
+            "x": [step.reached for _name, step in steps],
+        }
+    )
+    context["funnel"] = steps
     parts = decompose(
         sel.driver_totals(sellers, prev_start, prev_end), sel.driver_totals(sellers, start, end)
     )

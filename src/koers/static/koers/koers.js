@@ -4,6 +4,12 @@
     if (!window.Plotly) return;
     document.querySelectorAll("[data-figure]").forEach(function (el) {
       var f = JSON.parse(el.dataset.figure);
+      if (f.type === "funnel") {
+        Plotly.newPlot(el, [{ type: "funnel", y: f.y, x: f.x, textinfo: "value+percent previous",
+          marker: { color: "#0b5f8a" } }], { title: { text: f.title },
+          margin: { t: 40, r: 10, b: 20, l: 130 } }, { displayModeBar: false, responsive: true });
+        return;
+      }
       if (f.type === "waterfall") {
         Plotly.newPlot(el, [{ type: "waterfall", x: f.x, y: f.y, measure: f.measure,
           connector: { line: { color: "#999" } }, increasing: { marker: { color: "#1b7f3b" } },
