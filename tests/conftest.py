@@ -33,6 +33,14 @@ TODAY = dt.date(2026, 11, 23)
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Computed pages are cached by scope and facts version; ids repeat between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _english():
     """Each test starts in English; a request for another language must not leak on."""
     from django.utils import translation

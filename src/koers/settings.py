@@ -138,6 +138,17 @@ KOERS_FISCAL_YEAR_START_MONTH = int(env_str("KOERS_FISCAL_YEAR_START_MONTH", "1"
 if not 1 <= KOERS_FISCAL_YEAR_START_MONTH <= 12:
     raise ImproperlyConfigured("KOERS_FISCAL_YEAR_START_MONTH must be a month number 1-12")
 
+# Cache: computed dashboards are kept until their facts change. In-process by default;
+# CACHE_URL (redis://...) shares it between web processes and machines.
+CACHE_URL = env_str("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "koers"}
+    )
+}
+
 # Background jobs: Celery on Redis when a broker is configured, in-process otherwise.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

@@ -61,6 +61,13 @@ def bulk_insert(table: str, frame: pl.DataFrame, *, rebuild_indexes: bool = Fals
     return frame.height
 
 
+def analyze(*tables: str) -> None:
+    """Refresh the planner's statistics after a bulk load (PostgreSQL; SQLite: ANALYZE)."""
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f'ANALYZE "{table}"')
+
+
 def reset_sequences(*tables: str) -> None:
     """Move PostgreSQL id sequences past explicitly inserted ids (no-op on SQLite)."""
     if connection.vendor != "postgresql":

@@ -10,7 +10,7 @@ import polars as pl
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from koers.core.bulk import bulk_insert, reset_sequences
+from koers.core.bulk import analyze, bulk_insert, reset_sequences
 from koers.demo.generate import generate
 from koers.engine.periods import add_months
 from koers.measure.services import kpi_facts_refresh
@@ -65,6 +65,7 @@ def load_demo(
             counts[table] = bulk_insert(table, frame, rebuild_indexes=frame.height > 50_000)
             progress(f"{table}: {counts[table]:,} rows ({time.perf_counter() - started:.1f} s)")
         reset_sequences(*frames)
+        analyze(*frames)  # fresh statistics, so the planner knows the tables' new sizes
         counts["measure_kpifact"] = kpi_facts_refresh(start=add_months(today, -23), end=today)
         progress(
             f"KPI facts: {counts['measure_kpifact']:,} ({time.perf_counter() - started:.1f} s)"

@@ -7,9 +7,13 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -19,6 +23,7 @@ from koers.engine.leadlag import best_lag, lead_lag
 from koers.engine.periods import add_months, fiscal_year_start, month_start
 from koers.measure import selectors as sel
 from koers.measure.benchmark import benchmark, benchmark_units
+from koers.measure.models import KpiFact
 from koers.org import visibility as vis
 from koers.org.models import Person, Role
 
@@ -59,12 +64,35 @@ def _rows(values: dict, previous: dict) -> list[dict[str, Any]]:
     return rows
 
 
+CACHE_SECONDS = 15 * 60
+
+
+def facts_version() -> int:
+    """Rises with every refresh of the facts (which replaces rows with new ids)."""
+    return KpiFact.objects.aggregate(v=Max("id"))["v"] or 0
+
+
 def kpi_page(request: HttpRequest) -> HttpResponse:
+    """The figures change only when the facts are refreshed, so the computed page is kept
+    per scope, period, day and language until the next refresh."""
     today = timezone.localdate()
     period = request.GET.get("period", "month")
     period = period if period in PERIODS else "month"
-    start, end, prev_start, prev_end = period_bounds(period, today)
     role, me = vis.role_of(request.user), vis.person_of(request.user)
+    scope = me.pk if role in {Role.SALESPERSON, Role.MANAGER} and me else "all"
+    key = f"koers:kpis:{role}:{scope}:{period}:{today}:{get_language()}:{facts_version()}"
+    body = cache.get(key)
+    if body is None:  # the content block holds no form, so no per-session token
+        context = _kpi_context(request, today, period, role, me)
+        body = render_to_string("measure/kpis_body.html", context, request=request)
+        cache.set(key, body, CACHE_SECONDS)
+    return render(request, "measure/kpis.html", {"body": mark_safe(body)})  # noqa: S308
+
+
+def _kpi_context(
+    request: HttpRequest, today: dt.date, period: str, role: str | None, me: Person | None
+) -> dict[str, Any]:
+    start, end, prev_start, prev_end = period_bounds(period, today)
     sellers = vis.visible_people(request.user).filter(role__in=[Role.SALESPERSON, Role.MANAGER])
     values = sel.kpi_values(sellers, start, end)
     rows = _rows(values, sel.kpi_values(sellers, prev_start, prev_end))
@@ -138,7 +166,7 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
             "title": _("Revenue (bars) and quotes (line) per month"),
         }
     )
-    return render(request, "measure/kpis.html", context)
+    return context
 
 
 HEAT_CODES = (

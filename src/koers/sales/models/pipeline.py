@@ -129,6 +129,7 @@ class Opportunity(models.Model):
             models.Index(fields=["expected_close_date"]),
             models.Index(fields=["closed_on"]),
             models.Index(fields=["created_on"]),
+            models.Index(fields=["owner", "created_on"]),
         ]
 
     def __str__(self) -> str:
