@@ -16,6 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from koers.org.models import OrgUnit, Person
 from koers.sales import models as sm
@@ -30,6 +32,12 @@ from tests.factories import (
 )
 
 TODAY = dt.date(2026, 11, 23)
+
+# Timings never decide a test: no deadlines for property tests on a busy machine.
+hypothesis_settings.register_profile(
+    "koers", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("koers")
 
 
 @pytest.fixture(autouse=True)
