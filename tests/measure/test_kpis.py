@@ -122,3 +122,25 @@ def test_funnel_counts_opportunities_by_the_furthest_stage(facts):
     steps = dict(sel.funnel_steps(Person.objects.all(), dt.date(2026, 1, 1), dt.date(2026, 11, 30)))
     # the cast's three opportunities were created in October and are at "prospect"
     assert [s.reached for s in steps.values()] == [3, 3, 0, 0]
+
+
+def test_a_kpi_leads_down_to_its_records(facts, login):
+    import re
+
+    client = login(facts.user("ruud"))
+    body = client.get(reverse("kpis")).content.decode()
+    link = re.search(r'<tr data-kpi="revenue">\s*<td><a href="([^"]+)"', body).group(1)
+    link = link.replace("&amp;", "&")
+    assert link.startswith("/data/orders/?order_date__gte=")
+    orders = client.get(link).content.decode()
+    assert "SO-ruud" in orders and "SO-rosa" not in orders and "1 record" in orders
+    quotes = re.search(r'<tr data-kpi="quotes">\s*<td><a href="([^"]+)"', body).group(1)
+    assert "kind=quote" in quotes
+
+
+def test_lists_filter_on_a_date_range(cast, login):
+    client = login(cast.user("dirk"))
+    url = reverse("entity_list", args=["opportunities"])
+    assert "Deal ruud" in client.get(url, {"created_on__gte": "2026-10-01"}).content.decode()
+    body = client.get(url, {"created_on__gte": "2026-10-02"}).content.decode()
+    assert "Deal ruud" not in body

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -12,6 +13,7 @@ from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -43,7 +45,41 @@ def period_bounds(period: str, today: dt.date) -> tuple[dt.date, dt.date, dt.dat
     return this_month, today, add_months(this_month, -1), this_month - dt.timedelta(days=1)
 
 
-def _rows(values: dict, previous: dict) -> list[dict[str, Any]]:
+# Where each KPI's records are: list, the date it is counted by, and further filters.
+DRILL: dict[str, tuple[str, str, dict[str, str]]] = {
+    "visits": ("activities", "date", {"kind": "visit"}),
+    "calls": ("activities", "date", {"kind": "call"}),
+    "meetings": ("activities", "date", {"kind": "meeting"}),
+    "quotes": ("activities", "date", {"kind": "quote"}),
+    "leads": ("activities", "date", {"kind": "lead"}),
+    "new_business_time": ("activities", "date", {}),
+    "new_opportunities": ("opportunities", "created_on", {}),
+    **{
+        code: ("opportunities", "closed_on", {})
+        for code in ("won_deals", "win_rate", "avg_deal_size", "sales_cycle", "new_customers")
+    },
+    **{
+        code: ("orders", "order_date", {})
+        for code in ("revenue", "gross_margin", "margin_pct", "volume")
+    },
+    "dso": ("orders", "paid_date", {}),
+    "nps": ("nps", "responded_on", {}),
+}
+
+
+def records_url(code: str, start: dt.date, end: dt.date) -> str:
+    """The list of the records behind a KPI in the period; the list shows only what the
+    viewer may see, which is the KPI's scope."""
+    slug, date_field, extra = DRILL[code]
+    query = {
+        f"{date_field}__gte": start.isoformat(),
+        f"{date_field}__lte": end.isoformat(),
+        **extra,
+    }
+    return f"{reverse('entity_list', args=[slug])}?{urlencode(query)}"
+
+
+def _rows(values: dict, previous: dict, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
     dutch = (get_language() or "en").startswith("nl")
     rows = []
     for code, definition in kpi.CATALOGUE.items():
@@ -55,6 +91,7 @@ def _rows(values: dict, previous: dict) -> list[dict[str, Any]]:
             {
                 "code": code,
                 "name": definition.name_nl if dutch else definition.name_en,
+                "url": records_url(code, start, end),
                 "definition": definition,
                 "value": now,
                 "previous": before,
@@ -95,7 +132,7 @@ def _kpi_context(
     start, end, prev_start, prev_end = period_bounds(period, today)
     sellers = vis.visible_people(request.user).filter(role__in=[Role.SALESPERSON, Role.MANAGER])
     values = sel.kpi_values(sellers, start, end)
-    rows = _rows(values, sel.kpi_values(sellers, prev_start, prev_end))
+    rows = _rows(values, sel.kpi_values(sellers, prev_start, prev_end), start, end)
     context: dict[str, Any] = {
         "period": period,
         "start": start,

@@ -41,6 +41,7 @@ class Entity:
     phase: str = "data"
     default_sort: str = ""
     pay_fields: frozenset[str] = field(default_factory=frozenset)
+    date_fields: tuple[str, ...] = ()  # filtered from-to on list pages (…__gte, …__lte)
 
     @property
     def label(self) -> str:
@@ -234,6 +235,7 @@ register(
 register(
     Entity(
         slug="opportunities",
+        date_fields=("created_on", "closed_on"),
         model=sm.Opportunity,
         selector=vis.visible_opportunities,
         phase="measure",
@@ -281,6 +283,7 @@ register(
 register(
     Entity(
         slug="activities",
+        date_fields=("date",),
         model=sm.Activity,
         selector=vis.visible_activities,
         phase="steer",
@@ -339,6 +342,7 @@ register(
 register(
     Entity(
         slug="leads",
+        date_fields=("created_on",),
         model=sm.Lead,
         selector=vis.visible_leads,
         phase="measure",
@@ -375,6 +379,7 @@ register(
 register(
     Entity(
         slug="orders",
+        date_fields=("order_date", "paid_date"),
         model=sm.OrderLine,
         selector=vis.visible_order_lines,
         phase="measure",
@@ -392,7 +397,7 @@ register(
             "paid_date",
         ),
         search=("order_number", "account__name", "product__name", "external_id"),
-        filters=("kind", "product__group", "account__segment"),
+        filters=("kind", "product__group", "account__segment", "credits__person"),
         select_related=("account", "product"),
         default_sort="-order_date",
         related=(
@@ -405,12 +410,13 @@ register(
 register(
     Entity(
         slug="nps",
+        date_fields=("responded_on",),
         model=sm.NpsResponse,
         selector=vis.visible_nps,
         phase="measure",
         columns=("responded_on", "account", "score", "contact_name", "comment", "person"),
         search=("account__name", "comment", "contact_name"),
-        filters=("score",),
+        filters=("score", "person"),
         select_related=("account", "person"),
         default_sort="-responded_on",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -24,10 +25,15 @@ PAGE_SIZE = 50
 
 
 def _filterset(entity: Entity, user: Any, data: Any, queryset: QuerySet[Any]):
-    meta = type("Meta", (), {"model": entity.model, "fields": list(entity.filters)})
+    fields: dict[str, list[str]] = {name: ["exact"] for name in entity.filters}
+    for date_field in entity.date_fields:
+        fields[date_field] = ["gte", "lte"]
+    meta = type("Meta", (), {"model": entity.model, "fields": fields})
     filterset_class = type("EntityFilter", (django_filters.FilterSet,), {"Meta": meta})
     filterset = filterset_class(data=data, queryset=queryset)
     for field in filterset.form.fields.values():
+        if isinstance(field, forms.DateField):
+            field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         model = getattr(getattr(field, "queryset", None), "model", None)
         if model is not None:
             selector = next(
