@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "ninja",
     "koers.imports",
     "koers.api",
+    "koers.plan",
     "koers.measure",
     "koers.demo",
     "koers.ui",

@@ -85,6 +85,10 @@ def _rules(kind: str) -> list[tuple[pl.Expr, str, str]]:
                 _("a converted lead needs its opportunity and conversion date"),
             )
         ],
+        "targets": [
+            (col("month").dt.day() != 1, "month", _("use the first day of the month")),
+            (col("value").cast(pl.Float64) < 0, "value", _("cannot be negative")),
+        ],
         "exchange-rates": [(col("rate").cast(pl.Float64) <= 0, "rate", _("must be above 0"))],
     }.get(kind, [])
 

@@ -248,6 +248,15 @@ def _parse_column(
         allowed = ", ".join(c for c in column.choices if c)
         parsed.add_errors(bad, header, raw, _("is not one of: %(allowed)s") % {"allowed": allowed})
         return codes.fill_null("")
+    if column.type == "kpi":
+        from koers.engine.kpi import CATALOGUE
+
+        codes = raw.str.strip_chars().str.to_lowercase()
+        names = {d.name_en.lower(): c for c, d in CATALOGUE.items()}
+        names |= {d.name_nl.lower(): c for c, d in CATALOGUE.items()}
+        codes = codes.replace(names)
+        parsed.add_errors(~codes.is_in(list(CATALOGUE)), header, raw, _("is not a KPI Koers knows"))
+        return codes
     if column.type == "country":
         upper = raw.str.strip_chars().str.to_uppercase()
         codes = upper.replace(COUNTRY_NAMES)

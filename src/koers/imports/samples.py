@@ -23,6 +23,7 @@ IMPORT_ORDER = [
     "orders",
     "nps",
     "exchange-rates",
+    "targets",
 ]
 
 

@@ -338,6 +338,23 @@ KINDS: dict[str, Kind] = {
             ),
         ),
         Kind(
+            "targets",
+            "plan_target",
+            ("kpi", "person_id", "month"),
+            (
+                C("kpi", "kpi", required=True, aliases=("measure",)),
+                C(
+                    "person_id",
+                    "ref",
+                    ref="people",
+                    required=True,
+                    aliases=("person", "salesperson", "verkoper"),
+                ),
+                C("month", "date", required=True, aliases=("maand", "period")),
+                C("value", "decimal", required=True, aliases=("target", "doel", "quota")),
+            ),
+        ),
+        Kind(
             "exchange-rates",
             "sales_exchangerate",
             ("currency", "date"),

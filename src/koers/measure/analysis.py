@@ -26,6 +26,7 @@ from koers.org.models import Person, Role
 
 WATCHED = ("revenue", "quotes", "visits", "new_opportunities", "win_rate", "margin_pct", "nps")
 THRESHOLD = 25.0
+ATTAINMENT_FLOOR = 80.0  # percent of target
 
 
 def _name(code: str) -> str:
@@ -75,8 +76,38 @@ def deviations_page(request: HttpRequest) -> HttpResponse:
                     "analysis": done.get((person_id, code, month)),
                 }
             )
+    rows += _below_target(people, names, done, month_start(last_full), last_full)
     rows.sort(key=lambda r: r["change"])
-    return render(request, "measure/deviations.html", {"rows": rows, "threshold": THRESHOLD})
+    return render(
+        request,
+        "measure/deviations.html",
+        {"rows": rows, "threshold": THRESHOLD, "floor": ATTAINMENT_FLOOR},
+    )
+
+
+def _below_target(people, names: dict, done: dict, month: dt.date, end: dt.date) -> list[dict]:
+    """Last month's KPIs that reached less than ``ATTAINMENT_FLOOR`` percent of target."""
+    targets = sel.targets_by_person(people, month)
+    actuals = sel.kpi_values_by_person(people, month, end) if targets else {}
+    rows = []
+    for (person_id, code), target in targets.items():
+        reached = sel.attainment(code, actuals.get(person_id, {}).get(code), target)
+        if person_id in names and reached is not None and reached < ATTAINMENT_FLOOR:
+            rows.append(
+                {
+                    "person": names[person_id],
+                    "code": code,
+                    "kpi": _name(code),
+                    "month": month,
+                    "value": actuals[person_id][code],
+                    "baseline": target,
+                    "change": reached - 100,
+                    "unit": kpi.CATALOGUE[code].unit,
+                    "against_target": True,
+                    "analysis": done.get((person_id, code, month)),
+                }
+            )
+    return rows
 
 
 class AnalysisForm(forms.ModelForm):

@@ -150,3 +150,45 @@ def funnel_steps(people: QuerySet[Any], start: dt.date, end: dt.date):
     return [
         (names[step.code], step) for step in funnel(highest, [(s.code, s.order) for s in stages])
     ]
+
+
+def target_values(people: QuerySet[Any], start: dt.date, end: dt.date) -> dict[str, float]:
+    """The people's targets per KPI for the months ``start``..``end``: the sum for counts
+    and amounts, the mean for ratios (a team's rate target is its members' average)."""
+    from django.db.models import Avg
+
+    from koers.plan.models import Target
+
+    rows = (
+        Target.objects.filter(
+            person__in=people.values("pk"), month__gte=month_floor(start), month__lte=end
+        )
+        .values("kpi")
+        .annotate(total=Sum("value"), mean=Avg("value"))
+        .order_by()
+    )
+    return {
+        r["kpi"]: float(r["mean"] if kpi.CATALOGUE[r["kpi"]].ratio else r["total"])
+        for r in rows
+        if r["kpi"] in kpi.CATALOGUE
+    }
+
+
+def targets_by_person(people: QuerySet[Any], month: dt.date) -> dict[tuple[int, str], float]:
+    from koers.plan.models import Target
+
+    rows = Target.objects.filter(person__in=people.values("pk"), month=month)
+    return {(t.person_id, t.kpi): float(t.value) for t in rows if t.kpi in kpi.CATALOGUE}
+
+
+def attainment(code: str, actual: float | None, target: float | None) -> float | None:
+    """Actual ÷ target as a percentage (target ÷ actual where lower is better)."""
+    if actual is None or not target:
+        return None
+    if kpi.CATALOGUE[code].higher_is_better:
+        return actual / target * 100
+    return target / actual * 100 if actual else None
+
+
+def month_floor(day: dt.date) -> dt.date:
+    return day.replace(day=1)

@@ -79,7 +79,9 @@ def records_url(code: str, start: dt.date, end: dt.date) -> str:
     return f"{reverse('entity_list', args=[slug])}?{urlencode(query)}"
 
 
-def _rows(values: dict, previous: dict, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+def _rows(
+    values: dict, previous: dict, start: dt.date, end: dt.date, targets: dict[str, float]
+) -> list[dict[str, Any]]:
     dutch = (get_language() or "en").startswith("nl")
     rows = []
     for code, definition in kpi.CATALOGUE.items():
@@ -92,6 +94,8 @@ def _rows(values: dict, previous: dict, start: dt.date, end: dt.date) -> list[di
                 "code": code,
                 "name": definition.name_nl if dutch else definition.name_en,
                 "url": records_url(code, start, end),
+                "target": targets.get(code),
+                "attainment": sel.attainment(code, now, targets.get(code)),
                 "definition": definition,
                 "value": now,
                 "previous": before,
@@ -132,8 +136,10 @@ def _kpi_context(
     start, end, prev_start, prev_end = period_bounds(period, today)
     sellers = vis.visible_people(request.user).filter(role__in=[Role.SALESPERSON, Role.MANAGER])
     values = sel.kpi_values(sellers, start, end)
-    rows = _rows(values, sel.kpi_values(sellers, prev_start, prev_end), start, end)
+    targets = sel.target_values(sellers, start, end)
+    rows = _rows(values, sel.kpi_values(sellers, prev_start, prev_end), start, end, targets)
     context: dict[str, Any] = {
+        "has_targets": bool(targets),
         "period": period,
         "start": start,
         "end": end,

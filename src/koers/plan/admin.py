@@ -1,0 +1,10 @@
+from django.contrib import admin
+
+from koers.plan.models import Target
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    list_display = ["kpi", "person", "month", "value"]
+    list_filter = ["kpi", "month"]
+    raw_id_fields = ["person"]

@@ -1,0 +1,70 @@
+"""Targets (imported until the Plan phase sets them), attainment, and flags below target."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.urls import reverse
+from django.utils import timezone
+
+from koers.engine.periods import add_months, month_start
+from koers.imports.services import import_file
+from koers.measure import selectors as sel
+from koers.measure.models import KpiFact
+from koers.measure.services import kpi_facts_refresh
+from koers.org.models import Person
+from koers.plan.models import Target
+
+NOV = dt.date(2026, 11, 1)
+
+
+def _keyed(cast):
+    cast.ruud.external_id = "P-RUUD"
+    cast.ruud.save()
+
+
+def test_targets_import_and_attainment_on_the_kpi_page(cast, login):
+    _keyed(cast)
+    text = (
+        "kpi;person;month;value\nrevenue;P-RUUD;2026-11-01;2.000,00\nOmzet;P-RUUD;2026-10-01;900\n"
+    )
+    run = import_file(kind="targets", raw=text.encode(), filename="t.csv", by=None).run
+    assert run.status == "committed", run.errors
+    assert Target.objects.get(month=NOV).value == Decimal("2000.00")
+    assert Target.objects.get(month=dt.date(2026, 10, 1)).kpi == "revenue"  # Dutch name
+    kpi_facts_refresh(start=NOV, end=dt.date(2026, 11, 30))
+    ruud = Person.objects.filter(pk=cast.ruud.pk)
+    assert sel.target_values(ruud, NOV, dt.date(2026, 11, 30)) == {"revenue": 2000.0}
+    assert sel.attainment("revenue", 1000.0, 2000.0) == 50.0
+    assert sel.attainment("dso", 40.0, 30.0) == 75.0  # lower is better
+
+
+def test_bad_target_files_are_refused(cast):
+    _keyed(cast)
+    text = "kpi;person;month;value\nrevenue;P-RUUD;2026-11-15;100\nhappiness;P-RUUD;2026-11-01;5\n"
+    outcome = import_file(kind="targets", raw=text.encode(), filename="t.csv", by=None)
+    messages = " ".join(outcome.errors["message"])
+    assert "first day of the month" in messages and "not a KPI" in messages
+    assert not Target.objects.exists()
+
+
+def test_below_target_is_flagged_as_a_deviation(cast, login):
+    last_month = add_months(month_start(timezone.localdate()), -1)
+    KpiFact.objects.create(
+        kpi="revenue", person=cast.ruud, month=last_month, numerator=50_000, denominator=1
+    )
+    Target.objects.create(kpi="revenue", person=cast.ruud, month=last_month, value=1000)
+    body = login(cast.user("mia")).get(reverse("deviations")).content.decode()
+    assert "Ruud" in body and "(target)" in body and "-50%" in body
+
+
+def test_kpi_page_shows_target_and_attainment(cast, login):
+    today = timezone.localdate()
+    this_month = month_start(today)
+    KpiFact.objects.create(
+        kpi="quotes", person=cast.ruud, month=this_month, numerator=6, denominator=1
+    )
+    Target.objects.create(kpi="quotes", person=cast.ruud, month=this_month, value=8)
+    body = login(cast.user("ruud")).get(reverse("kpis")).content.decode()
+    assert 'data-attainment="quotes">75%' in body
