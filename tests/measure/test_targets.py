@@ -68,3 +68,20 @@ def test_kpi_page_shows_target_and_attainment(cast, login):
     Target.objects.create(kpi="quotes", person=cast.ruud, month=this_month, value=8)
     body = login(cast.user("ruud")).get(reverse("kpis")).content.decode()
     assert 'data-attainment="quotes">75%' in body
+
+
+def test_pipeline_coverage_against_the_remaining_target(cast, login):
+    this_month = month_start(timezone.localdate())
+    KpiFact.objects.create(
+        kpi="revenue", person=cast.ruud, month=this_month, numerator=500_000, denominator=1
+    )  # € 5,000 reached
+    Target.objects.create(kpi="revenue", person=cast.ruud, month=this_month, value=10_000)
+    deal = cast.opportunities["ruud"]  # € 10,000 open at prospect (25%)
+    deal.expected_close_date = this_month
+    deal.save()
+    ruud = Person.objects.filter(pk=cast.ruud.pk)
+    assert sel.open_pipeline(ruud, this_month) == (10_000.0, 2_500.0, 1)
+    assert sel.coverage(10_000.0, 10_000.0, 5_000.0) == 2.0
+    assert sel.coverage(10_000.0, 10_000.0, 12_000.0) is None  # the target is reached
+    body = login(cast.user("ruud")).get(reverse("kpis")).content.decode()
+    assert 'data-testid="coverage">2.0×' in body

@@ -192,3 +192,28 @@ def attainment(code: str, actual: float | None, target: float | None) -> float |
 
 def month_floor(day: dt.date) -> dt.date:
     return day.replace(day=1)
+
+
+def open_pipeline(people: QuerySet[Any], until: dt.date) -> tuple[float, float, int]:
+    """Open opportunities of ``people`` expected to close by ``until`` (overdue ones
+    included): (value, probability-weighted value, count), in euros."""
+    from django.db.models import Count, DecimalField, ExpressionWrapper, F
+
+    from koers.sales.models import Opportunity, Stage
+
+    weighted = ExpressionWrapper(
+        F("amount") * F("stage__probability") / 100,
+        output_field=DecimalField(max_digits=18, decimal_places=2),
+    )
+    row = Opportunity.objects.filter(
+        owner__in=people.values("pk"), stage__kind=Stage.Kind.OPEN, expected_close_date__lte=until
+    ).aggregate(v=Sum("amount"), w=Sum(weighted), n=Count("pk"))
+    return float(row["v"] or 0), float(row["w"] or 0), row["n"]
+
+
+def coverage(pipeline: float, target: float | None, achieved: float | None) -> float | None:
+    """Open pipeline ÷ the revenue still to reach the target (None once it is reached)."""
+    if target is None:
+        return None
+    remaining = target - (achieved or 0)
+    return pipeline / remaining if remaining > 0 else None

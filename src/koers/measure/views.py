@@ -79,6 +79,12 @@ def records_url(code: str, start: dt.date, end: dt.date) -> str:
     return f"{reverse('entity_list', args=[slug])}?{urlencode(query)}"
 
 
+def period_close(period: str, start: dt.date) -> dt.date:
+    """The last day of the calendar period that began on ``start``."""
+    months = {"month": 1, "quarter": 3, "ytd": 12}[period]
+    return add_months(start, months) - dt.timedelta(days=1)
+
+
 def _rows(
     values: dict, previous: dict, start: dt.date, end: dt.date, targets: dict[str, float]
 ) -> list[dict[str, Any]]:
@@ -137,9 +143,19 @@ def _kpi_context(
     sellers = vis.visible_people(request.user).filter(role__in=[Role.SALESPERSON, Role.MANAGER])
     values = sel.kpi_values(sellers, start, end)
     targets = sel.target_values(sellers, start, end)
+    close = period_close(period, start)
+    value, weighted, count = sel.open_pipeline(sellers, close)
+    context_pipeline = {
+        "value": value,
+        "weighted": weighted,
+        "count": count,
+        "until": close,
+        "coverage": sel.coverage(value, targets.get("revenue"), values.get("revenue")),
+    }
     rows = _rows(values, sel.kpi_values(sellers, prev_start, prev_end), start, end, targets)
     context: dict[str, Any] = {
         "has_targets": bool(targets),
+        "pipeline": context_pipeline,
         "period": period,
         "start": start,
         "end": end,
