@@ -144,3 +144,11 @@ def test_lists_filter_on_a_date_range(cast, login):
     assert "Deal ruud" in client.get(url, {"created_on__gte": "2026-10-01"}).content.decode()
     body = client.get(url, {"created_on__gte": "2026-10-02"}).content.decode()
     assert "Deal ruud" not in body
+
+
+def test_leaderboard_for_managers_only(facts, login):
+    body = login(facts.user("mia")).get(reverse("kpis"), {"period": "ytd"}).content.decode()
+    board = body.split('data-testid="leaderboard"')[1].split("</section>")[0]
+    assert "Ruud" in board and "Rosa" in board and "Rik" not in board
+    body = login(facts.user("ruud")).get(reverse("kpis")).content.decode()
+    assert 'data-testid="leaderboard"' not in body

@@ -168,6 +168,9 @@ def _kpi_context(
             row["rank"] = sel.rank_among(me.pk, peers, row["code"], start, end)
     if role in {Role.MANAGER, Role.DIRECTOR, Role.ADMIN, Role.COMP_ADMIN}:
         context["heat"] = _heat_map(sellers, values, start, end)
+        context["leaders"] = _leaderboard(
+            context["heat"].pop("by_person"), [r["person"] for r in context["heat"]["rows"]]
+        )
     context["lead_lag"] = _lead_lag(sellers, today)
     steps = sel.funnel_steps(sellers, add_months(month_start(today), -11), today)
     context["funnel_json"] = json.dumps(
@@ -267,7 +270,7 @@ def _heat_map(people, team: dict, start: dt.date, end: dt.date) -> dict[str, Any
         rows.append({"person": person, "cells": cells})
     dutch = (get_language() or "en").startswith("nl")
     headers = [kpi.CATALOGUE[c].name_nl if dutch else kpi.CATALOGUE[c].name_en for c in HEAT_CODES]
-    return {"headers": headers, "rows": rows}
+    return {"headers": headers, "rows": rows, "by_person": by_person}
 
 
 LEAD_PAIRS = (
@@ -303,3 +306,34 @@ def _mark(value: float | None, reference: float | None, higher_is_better: bool) 
     if abs(change) < 0.1:
         return None
     return "good" if (change > 0) == higher_is_better else "bad"
+
+
+LEADER_CODES = ("revenue", "won_deals", "quotes", "win_rate")
+
+
+def _leaderboard(by_person: dict, people: list[Person], size: int = 5) -> list[dict[str, Any]]:
+    """The best ``size`` salespeople of the viewer's scope on a few KPIs, from the figures
+    the heat map already holds."""
+    sellers = {p.pk: p for p in people if p.role == Role.SALESPERSON}
+    boards = []
+    for code in LEADER_CODES:
+        definition = kpi.CATALOGUE[code]
+        scored = [
+            (values[code], pid)
+            for pid, values in by_person.items()
+            if pid in sellers and values.get(code) is not None
+        ]
+        scored.sort(reverse=definition.higher_is_better)
+        boards.append(
+            {
+                "name": _name_of(code),
+                "unit": definition.unit,
+                "rows": [(sellers[pid], value) for value, pid in scored[:size]],
+            }
+        )
+    return boards
+
+
+def _name_of(code: str) -> str:
+    definition = kpi.CATALOGUE[code]
+    return definition.name_nl if (get_language() or "en").startswith("nl") else definition.name_en
