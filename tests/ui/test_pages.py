@@ -80,3 +80,17 @@ def test_healthz_reports_a_broken_database(client, db):
 def test_audit_trail_is_for_the_oversight_roles(cast, login):
     assert login(cast.user("cora")).get(reverse("audit_log")).status_code == 200
     assert login(cast.user("ruud")).get(reverse("audit_log")).status_code == 302
+
+
+def test_people_list_checks_pay_once_not_per_person(cast, login):
+    """A manager's people list and export decide pay visibility in one query, however
+    many people are listed."""
+    from tests.factories import PersonFactory
+
+    client = login(cast.user("mia"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("entity_list", args=["people"]))
+    PersonFactory.create_batch(5, unit=cast.noord)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("entity_list", args=["people"]))
+    assert len(many.captured_queries) == len(few.captured_queries)

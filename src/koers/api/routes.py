@@ -120,10 +120,19 @@ def _visible_object(request: HttpRequest, entity: Entity, pk: int):
     return _mask_pay(request, obj)
 
 
-def _mask_pay(request: HttpRequest, obj: Any) -> Any:  # noqa: D103
-    if isinstance(obj, Person) and not vis.can_see_pay(request.user, obj):
-        obj.base_salary = obj.currency = None
-    return obj
+def _mask_pay(request: HttpRequest, obj: Any) -> Any:
+    return _mask_pay_all(request, [obj])[0]
+
+
+def _mask_pay_all(request: HttpRequest, objs: list[Any]) -> list[Any]:
+    """Blank the pay of people the user may not see it for; one check for the whole page."""
+    people = [o for o in objs if isinstance(o, Person)]
+    if people:
+        visible = vis.pay_visible_ids(request.user, [p.pk for p in people])
+        for person in people:
+            if person.pk not in visible:
+                person.base_salary = person.currency = None
+    return objs
 
 
 def _form_data(entity: Entity, payload: dict[str, Any]) -> QueryDict:
@@ -174,9 +183,7 @@ def _register(entity: Entity) -> None:
     )
     def list_records(request: HttpRequest, params: Query[query]):  # type: ignore[valid-type]
         _filters, queryset = filtered_queryset(request, entity)
-        items = [
-            _mask_pay(request, o) for o in queryset[params.offset : params.offset + params.limit]
-        ]
+        items = _mask_pay_all(request, list(queryset[params.offset : params.offset + params.limit]))
         return {"count": queryset.count(), "items": items}
 
     @router.get(

@@ -12,6 +12,7 @@ The rules, one per role:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Model, Q, QuerySet
@@ -133,14 +134,21 @@ def visible_reference(model: type[Model]):
     return selector
 
 
-def can_see_pay(user: Any, person: Person) -> bool:
-    """Base salary and earnings: one's own, the pay roles', a manager's for their subtree."""
+def pay_visible_ids(user: Any, person_ids: Iterable[int]) -> set[int]:
+    """Of ``person_ids``, those whose base salary and earnings the user may see: one's own,
+    everyone's for the pay roles, a manager's subtree. At most one query for any number."""
+    ids = set(person_ids)
     role, me = role_of(user), person_of(user)
     if role in PAY_ROLES:
-        return True
-    if me is not None and me.pk == person.pk:
-        return True
-    return role == Role.MANAGER and visible_people(user).filter(pk=person.pk).exists()
+        return ids
+    own = {me.pk} & ids if me is not None else set()
+    if role != Role.MANAGER or not ids - own:
+        return own
+    return own | set(visible_people(user).filter(pk__in=ids - own).values_list("pk", flat=True))
+
+
+def can_see_pay(user: Any, person: Person) -> bool:
+    return person.pk in pay_visible_ids(user, [person.pk])
 
 
 def can_edit_pay(user: Any) -> bool:

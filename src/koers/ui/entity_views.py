@@ -92,7 +92,8 @@ def _hide_pay(user: Any, entity: Entity, rows: Any) -> set[int]:
     """Ids of people on this page whose pay the user may not see."""
     if entity.model is not Person:
         return set()
-    return {p.pk for p in rows if not vis.can_see_pay(user, p)}
+    ids = [p.pk for p in rows]
+    return set(ids) - vis.pay_visible_ids(user, ids)
 
 
 def _get_visible(request: HttpRequest, entity: Entity, pk: int):

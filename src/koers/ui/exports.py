@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 from django.db.models import Model
@@ -41,9 +42,15 @@ def _rows(request: HttpRequest, entity: Entity) -> Iterator[list[Any]]:
     _filters, queryset = filtered_queryset(request, entity)
     columns = ["id", *entity.columns]
     yield [str(column_label(entity.model, c)) if c != "id" else "id" for c in columns]
-    for obj in queryset.iterator(chunk_size=CHUNK):
-        hidden = isinstance(obj, Person) and not vis.can_see_pay(request.user, obj)
-        yield [None if hidden and c in entity.pay_fields else _value(obj, c) for c in columns]
+    rows = queryset.iterator(chunk_size=CHUNK)
+    while chunk := list(islice(rows, CHUNK)):
+        hidden: set[int] = set()
+        if entity.model is Person:  # one pay check per chunk, not per row
+            ids = [obj.pk for obj in chunk]
+            hidden = set(ids) - vis.pay_visible_ids(request.user, ids)
+        for obj in chunk:
+            masked = obj.pk in hidden
+            yield [None if masked and c in entity.pay_fields else _value(obj, c) for c in columns]
 
 
 class _Echo:
