@@ -484,8 +484,32 @@ def entity_or_404(slug: str) -> Entity:
     return entity
 
 
-def slug_for_model(model: type[Model]) -> str | None:
+def entity_for_model(model: type[Model]) -> Entity | None:
+    """The page-level entity of a model (child tables have none)."""
     for entity in ENTITIES.values():
         if entity.model is model and entity.phase != "hidden":
-            return entity.slug
+            return entity
     return None
+
+
+def slug_for_model(model: type[Model]) -> str | None:
+    entity = entity_for_model(model)
+    return entity.slug if entity else None
+
+
+def selector_for_model(model: type[Model]) -> Selector | None:
+    """The visibility selector that narrows choices of this model to what a user may see."""
+    entity = entity_for_model(model)
+    return entity.selector if entity else None
+
+
+def field_value(obj: Model, name: str) -> tuple[Any, Any]:
+    """A column's value as people read it (the label of a choice) and its model field
+    (None for a property such as ``gross_margin``)."""
+    try:
+        field = obj._meta.get_field(name)
+    except Exception:
+        return getattr(obj, name, None), None
+    if getattr(field, "choices", None):
+        return getattr(obj, f"get_{name}_display")(), field
+    return getattr(obj, name), field

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from koers.org import visibility as vis
 from koers.org.models import Person
 from koers.sales.models import Opportunity
-from koers.ui.entities import ENTITIES, Entity, entity_or_404
+from koers.ui.entities import ENTITIES, Entity, entity_or_404, selector_for_model
 from koers.ui.forms import attach_errors, build_form, save_record, split_formset, splits_from
 
 PAGE_SIZE = 50
@@ -36,10 +36,7 @@ def _filterset(entity: Entity, user: Any, data: Any, queryset: QuerySet[Any]):
             field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         model = getattr(getattr(field, "queryset", None), "model", None)
         if model is not None:
-            selector = next(
-                (e.selector for e in ENTITIES.values() if e.model is model and e.phase != "hidden"),
-                None,
-            )
+            selector = selector_for_model(model)
             if selector is not None:
                 field.queryset = selector(user)
     return filterset

@@ -20,7 +20,7 @@ from openpyxl import Workbook
 
 from koers.org import visibility as vis
 from koers.org.models import Person
-from koers.ui.entities import Entity, entity_or_404
+from koers.ui.entities import Entity, entity_or_404, field_value
 from koers.ui.entity_views import filtered_queryset
 from koers.ui.templatetags.koers import column_label
 
@@ -28,13 +28,7 @@ CHUNK = 2000
 
 
 def _value(obj: Model, name: str) -> Any:
-    try:
-        field = obj._meta.get_field(name)
-    except Exception:
-        return getattr(obj, name, None)
-    if getattr(field, "choices", None):
-        return getattr(obj, f"get_{name}_display")()
-    value = getattr(obj, name)
+    value, _field = field_value(obj, name)
     return str(value) if isinstance(value, Model) else value
 
 

@@ -19,7 +19,7 @@ from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person
 from koers.sales import services as sales_services
 from koers.sales.models import Opportunity
-from koers.ui.entities import ENTITIES, Entity, slug_for_model
+from koers.ui.entities import Entity, selector_for_model, slug_for_model
 from koers.ui.widgets import LookupWidget
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -44,13 +44,6 @@ def use_lookup(field: forms.ModelChoiceField) -> None:
         field.widget = LookupWidget(url=url, queryset=field.queryset)
 
 
-def _selector_for(model: type[Model]):
-    for entity in ENTITIES.values():
-        if entity.model is model and entity.phase != "hidden":
-            return entity.selector
-    return None
-
-
 def build_form(entity: Entity, user: Any, data: Any = None, instance: Model | None = None):
     fields = list(entity.form_fields)
     if entity.pay_fields and not vis.can_edit_pay(user):
@@ -59,7 +52,7 @@ def build_form(entity: Entity, user: Any, data: Any = None, instance: Model | No
     form = form_class(data=data, instance=instance)
     for field in form.fields.values():
         if isinstance(field, forms.ModelChoiceField):
-            selector = _selector_for(field.queryset.model)
+            selector = selector_for_model(field.queryset.model)
             if selector is not None:
                 field.queryset = selector(user)
             use_lookup(field)

@@ -13,7 +13,7 @@ from django.utils import formats
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from koers.ui.entities import slug_for_model
+from koers.ui.entities import field_value, slug_for_model
 
 register = template.Library()
 
@@ -42,22 +42,12 @@ def percent(value: Any) -> str:
     return formats.number_format(Decimal(value), 1, use_l10n=True) + "%"
 
 
-def _value(obj: Model, name: str) -> Any:
-    try:
-        field = obj._meta.get_field(name)
-    except Exception:
-        return getattr(obj, name, None), None
-    if getattr(field, "choices", None):
-        return getattr(obj, f"get_{name}_display")(), field
-    return getattr(obj, name), field
-
-
 @register.simple_tag
 def cell(obj: Model, name: str, hidden: Any = None) -> str:
     """One table cell or detail value: linked when it is a record the user can open."""
     if hidden and name in {"base_salary", "currency"} and obj.pk in hidden:
         return format_html('<span class="muted" title="{}">•••</span>', _("hidden"))
-    value, field = _value(obj, name)
+    value, field = field_value(obj, name)
     if isinstance(value, Model):
         slug = slug_for_model(type(value))
         if slug:
