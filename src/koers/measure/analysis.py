@@ -12,7 +12,6 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from koers.core.services import record_save
@@ -27,11 +26,6 @@ from koers.org.models import Person, Role
 WATCHED = ("revenue", "quotes", "visits", "new_opportunities", "win_rate", "margin_pct", "nps")
 THRESHOLD = 25.0
 ATTAINMENT_FLOOR = 80.0  # percent of target
-
-
-def _name(code: str) -> str:
-    definition = kpi.CATALOGUE[code]
-    return definition.name_nl if (get_language() or "en").startswith("nl") else definition.name_en
 
 
 def visible_analyses(user: Any):
@@ -67,7 +61,7 @@ def deviations_page(request: HttpRequest) -> HttpResponse:
                 {
                     "person": names[person_id],
                     "code": code,
-                    "kpi": _name(code),
+                    "kpi": sel.kpi_name(code),
                     "month": month,
                     "value": value,
                     "baseline": baseline,
@@ -97,7 +91,7 @@ def _below_target(people, names: dict, done: dict, month: dt.date, end: dt.date)
                 {
                     "person": names[person_id],
                     "code": code,
-                    "kpi": _name(code),
+                    "kpi": sel.kpi_name(code),
                     "month": month,
                     "value": actuals[person_id][code],
                     "baseline": target,
@@ -148,7 +142,7 @@ def analysis_new(request: HttpRequest) -> HttpResponse:
         raise Http404(_("No such deviation."))
     if not may_analyse(request.user, person):
         raise PermissionDenied(_("Your role may not record this analysis."))
-    initial = {"title": f"{_name(code)} {person} {month:%m-%Y}"}
+    initial = {"title": f"{sel.kpi_name(code)} {person} {month:%m-%Y}"}
     form = AnalysisForm(request.POST or None, initial=initial)
     actions = ActionFormSet(request.POST or None, prefix="actions")
     for action_form in actions.forms:
@@ -173,7 +167,7 @@ def analysis_new(request: HttpRequest) -> HttpResponse:
         "form": form,
         "actions": actions,
         "person": person,
-        "kpi": _name(code),
+        "kpi": sel.kpi_name(code),
         "code": code,
         "month": month,
     }
@@ -223,7 +217,7 @@ def analysis_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(_("No such record."))
     context = {
         "analysis": analysis,
-        "kpi": _name(analysis.kpi),
+        "kpi": sel.kpi_name(analysis.kpi),
         "actions": analysis.actions.select_related("owner"),
         "follow": follow_up(analysis, timezone.localdate()),
     }

@@ -13,6 +13,14 @@ from koers.engine import kpi
 from koers.measure.models import KpiFact
 
 
+def kpi_name(code: str) -> str:
+    """The KPI's name in the user's language."""
+    from django.utils.translation import get_language
+
+    definition = kpi.CATALOGUE[code]
+    return definition.name_nl if (get_language() or "en").startswith("nl") else definition.name_en
+
+
 def _facts(people: QuerySet[Any], start: dt.date, end: dt.date) -> QuerySet[KpiFact]:
     return KpiFact.objects.filter(person__in=people.values("pk"), month__gte=start, month__lte=end)
 

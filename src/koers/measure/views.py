@@ -88,7 +88,6 @@ def period_close(period: str, start: dt.date) -> dt.date:
 def _rows(
     values: dict, previous: dict, start: dt.date, end: dt.date, targets: dict[str, float]
 ) -> list[dict[str, Any]]:
-    dutch = (get_language() or "en").startswith("nl")
     rows = []
     for code, definition in kpi.CATALOGUE.items():
         now, before = values.get(code), previous.get(code)
@@ -98,7 +97,7 @@ def _rows(
         rows.append(
             {
                 "code": code,
-                "name": definition.name_nl if dutch else definition.name_en,
+                "name": sel.kpi_name(code),
                 "url": records_url(code, start, end),
                 "target": targets.get(code),
                 "attainment": sel.attainment(code, now, targets.get(code)),
@@ -212,11 +211,9 @@ def _kpi_context(
     units = benchmark_units(me.unit if me else None, vis.sees_everything(request.user))
     if len(units) > 1:
         context["bench"] = benchmark(units, start, end)
-        dutch = (get_language() or "en").startswith("nl")
-        context["bench"]["headers"] = [
-            kpi.CATALOGUE[c].name_nl if dutch else kpi.CATALOGUE[c].name_en
-            for c in context["bench"]["codes"]
-        ] + [_("Revenue per FTE")]
+        context["bench"]["headers"] = [sel.kpi_name(c) for c in context["bench"]["codes"]] + [
+            _("Revenue per FTE")
+        ]
     trend_start = add_months(month_start(today), -11)
     revenue = sel.kpi_trend(sellers, "revenue", trend_start, today)
     quotes = dict(sel.kpi_trend(sellers, "quotes", trend_start, today))
@@ -268,8 +265,7 @@ def _heat_map(people, team: dict, start: dt.date, end: dt.date) -> dict[str, Any
                 }
             )
         rows.append({"person": person, "cells": cells})
-    dutch = (get_language() or "en").startswith("nl")
-    headers = [kpi.CATALOGUE[c].name_nl if dutch else kpi.CATALOGUE[c].name_en for c in HEAT_CODES]
+    headers = [sel.kpi_name(c) for c in HEAT_CODES]
     return {"headers": headers, "rows": rows, "by_person": by_person}
 
 
@@ -285,8 +281,7 @@ def _lead_lag(people, today: dt.date) -> list[dict[str, Any]]:
     """For each pair of a leading and a lagging KPI: how many months ahead the leading one
     runs in the viewer's scope over the last two years, and how strongly."""
     start, end = add_months(month_start(today), -24), month_start(today) - dt.timedelta(days=1)
-    dutch = (get_language() or "en").startswith("nl")
-    names = {c: (d.name_nl if dutch else d.name_en) for c, d in kpi.CATALOGUE.items()}
+    names = {c: sel.kpi_name(c) for c in kpi.CATALOGUE}
     series = {
         code: sel.monthly_series(people, code, start, end)
         for code in {c for pair in LEAD_PAIRS for c in pair}
@@ -326,14 +321,9 @@ def _leaderboard(by_person: dict, people: list[Person], size: int = 5) -> list[d
         scored.sort(reverse=definition.higher_is_better)
         boards.append(
             {
-                "name": _name_of(code),
+                "name": sel.kpi_name(code),
                 "unit": definition.unit,
                 "rows": [(sellers[pid], value) for value, pid in scored[:size]],
             }
         )
     return boards
-
-
-def _name_of(code: str) -> str:
-    definition = kpi.CATALOGUE[code]
-    return definition.name_nl if (get_language() or "en").startswith("nl") else definition.name_en
