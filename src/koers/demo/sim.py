@@ -16,6 +16,7 @@ import polars as pl
 
 from koers.demo import cast
 from koers.demo.org_frames import Org
+from koers.engine.money import cents_to_text
 from koers.engine.periods import add_months
 
 MONTHS = 24
@@ -52,16 +53,8 @@ NEW_BUSINESS_SHARE = {
 
 def cents_text(cents: np.ndarray) -> pl.Series:
     """Integer cents as exact decimal text ("-12.05"), the form the database takes."""
-    s = pl.Series(cents.astype(np.int64))
-    frame = pl.DataFrame({"c": s}).select(
-        pl.format(
-            "{}{}.{}",
-            pl.when(pl.col("c") < 0).then(pl.lit("-")).otherwise(pl.lit("")),
-            pl.col("c").abs() // 100,
-            (pl.col("c").abs() % 100).cast(pl.Utf8).str.zfill(2),
-        ).alias("t")
-    )
-    return frame["t"]
+    frame = pl.DataFrame({"c": cents.astype(np.int64)})
+    return frame.select(cents_to_text(pl.col("c")).alias("t"))["t"]
 
 
 def coded(prefix: str, ids: np.ndarray, width: int) -> pl.Series:

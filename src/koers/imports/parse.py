@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import polars as pl
-from django.apps import apps
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from koers.engine.money import CURRENCIES, cents_from_decimal_text, cents_to_text
-from koers.imports.specs import Column, Kind
+from koers.imports.specs import Column, Kind, model_for_table
 
 NUMBER = r"^-?\d+(\.\d+)?$"
 DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%m/%d/%Y", "%Y/%m/%d"]
@@ -124,7 +123,7 @@ COUNTRY_NAMES = {
 
 
 def _model_for(kind: Kind):
-    return next((m for m in apps.get_models() if m._meta.db_table == kind.table), None)
+    return model_for_table(kind.table)
 
 
 def _max_length(kind: Kind, name: str) -> int | None:

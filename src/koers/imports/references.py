@@ -8,7 +8,7 @@ import polars as pl
 from django.db import connection
 
 from koers.core.bulk import query_frame
-from koers.imports.specs import KINDS
+from koers.imports.specs import KINDS, model_for_table
 
 STAGES = "stages"
 
@@ -70,8 +70,5 @@ def resolve(frame: pl.DataFrame, column: str, target: str, extra_keys: pl.Series
 
 def kind_label(kind_name: str) -> str:
     """The referenced record kind in the user's language: “person”, “account”, “stage”."""
-    from django.apps import apps
-
     table = "sales_stage" if kind_name == STAGES else KINDS[kind_name].table
-    model = next(m for m in apps.get_models() if m._meta.db_table == table)
-    return str(model._meta.verbose_name)
+    return str(model_for_table(table)._meta.verbose_name)

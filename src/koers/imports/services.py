@@ -28,10 +28,6 @@ VIRTUAL = {"credited_to"}  # columns that feed follow-ups, not the table itself
 MAX_STORED_ERRORS = 1000
 
 
-class ImportError_(ValueError):
-    """Raised inside the transaction to undo every write."""
-
-
 @dataclass
 class Outcome:
     run: ImportRun

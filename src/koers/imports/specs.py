@@ -369,3 +369,10 @@ KINDS: dict[str, Kind] = {
 
 # Reference-only kinds: looked up, never imported here.
 STAGE_TABLE = "sales_stage"
+
+
+def model_for_table(table: str):  # type: ignore[no-untyped-def]
+    """The Django model stored in ``table``."""
+    from django.apps import apps
+
+    return next((m for m in apps.get_models() if m._meta.db_table == table), None)
