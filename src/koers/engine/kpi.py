@@ -107,6 +107,8 @@ RATIOS = {
 }
 CATALOGUE = {code: replace(d, ratio=code in RATIOS) for code, d in CATALOGUE.items()}
 
+PROMOTER_MIN, DETRACTOR_MAX = 9, 6  # NPS: 9-10 promote, 0-6 detract, 7-8 are passive
+
 ONE = pl.col("person_id").is_not_null().cast(pl.Int64)  # 1 per row, summed to a count
 
 FACT_SCHEMA = {
@@ -274,8 +276,8 @@ def nps_facts(answers: pl.DataFrame) -> pl.DataFrame:
     _require(answers, "answers", {"person_id": pl.Int64, "date": pl.Date, "score": pl.Int64})
     if answers.filter((pl.col("score") < 0) | (pl.col("score") > 10)).height:
         raise ValueError("answers: an NPS score lies outside 0-10")
-    promoter = (pl.col("score") >= 9).cast(pl.Int64)
-    detractor = (pl.col("score") <= 6).cast(pl.Int64)
+    promoter = (pl.col("score") >= PROMOTER_MIN).cast(pl.Int64)
+    detractor = (pl.col("score") <= DETRACTOR_MAX).cast(pl.Int64)
     return _facts(answers, "nps", "date", promoter - detractor, ONE)
 
 

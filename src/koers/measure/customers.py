@@ -6,12 +6,13 @@ import datetime as dt
 from typing import Any
 
 import polars as pl
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from koers.engine import kpi
 from koers.engine.customers import (
     PyramidThresholds,
     flows,
@@ -52,11 +53,16 @@ def _monthly_revenue(accounts, since: dt.date) -> pl.DataFrame:
 
 
 def _nps(user: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """Promoters, passives and detractors counted in the database; NPS by the engine's
+    definition."""
     answers = vis.visible_nps(user).filter(responded_on__gte=start, responded_on__lte=end)
-    scores = list(answers.values_list("score", flat=True))
-    promoters = sum(s >= 9 for s in scores)
-    detractors = sum(s <= 6 for s in scores)
-    total = len(scores)
+    counts = answers.aggregate(
+        total=Count("pk"),
+        promoters=Count("pk", filter=Q(score__gte=kpi.PROMOTER_MIN)),
+        detractors=Count("pk", filter=Q(score__lte=kpi.DETRACTOR_MAX)),
+    )
+    total, promoters, detractors = counts["total"], counts["promoters"], counts["detractors"]
+    score = kpi.value(kpi.CATALOGUE["nps"], promoters - detractors, total)
     comments = answers.exclude(comment="").select_related("account").order_by("-responded_on")[:12]
     return {
         "total": total,
@@ -64,7 +70,7 @@ def _nps(user: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
         "passives": total - promoters - detractors,
         "detractors": detractors,
         "comments": comments,
-        "score": round((promoters - detractors) / total * 100) if total else None,
+        "score": round(score) if score is not None else None,
     }
 
 
