@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from koers.measure.models import OperatingCost
 from koers.org.models import OrgUnit, Person
 from koers.sales import models as sm
 from koers.sales.funnel import ensure_default_funnel
@@ -191,6 +192,7 @@ def cast(db) -> Cast:
         name="Vakbeurs 2026", channel="Beurs", start_date=dt.date(2026, 9, 1)
     )
     sm.ExchangeRate.objects.create(currency="USD", date=dt.date(2026, 11, 1), rate=Decimal("0.92"))
+    OperatingCost.objects.create(unit=noord, month=dt.date(2026, 11, 1), amount=Decimal("400.00"))
     return Cast(
         company,
         country,

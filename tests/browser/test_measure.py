@@ -40,6 +40,12 @@ def test_dashboards_drill_down_and_five_times_why(measured, page):
     page.goto(page.base + "/measure/kpis/?period=ytd")
     heat = page.inner_text("[data-testid=heat-map]")
     assert "Ruud" in heat and "Rik" not in heat
+    row = page.locator("[data-testid=heat-map] tr", has_text="Ruud")
+    row.locator("[data-testid=heat-cell]").nth(4).click()  # Ruud's revenue: his order lines
+    assert "Ruud" in page.inner_text("[data-testid=drill-scope]")
+    assert page.inner_text("[data-testid=result-count]") == "1 record"
+    assert "SO-ruud" in page.inner_text("[data-testid=entity-table]")
+    page.go_back()
     page.click("[data-testid=heat-map] >> text=Ruud")  # drill down to the person
     assert "Deal ruud" in page.inner_text("main")
     page.goto(page.base + "/section/measure/")
@@ -62,3 +68,27 @@ def test_dashboards_drill_down_and_five_times_why(measured, page):
     assert page.inner_text("[data-testid=nps]") == "+100"
     page.goto(page.base + "/measure/kpis/")
     assert "Team Zuid" in page.inner_text("[data-testid=heat-map]")
+
+
+def test_an_administrator_adds_a_kpi_and_drills_into_it(measured, page):
+    log_in(page, "ada")
+    page.goto(page.base + "/measure/catalogue/")
+    page.click("[data-testid=new-kpi]")
+    page.fill("#id_code", "own_leads")
+    page.fill("#id_name_en", "Own leads")
+    page.fill("#id_name_nl", "Eigen leads")
+    page.select_option("#id_timing", "leading")
+    page.select_option("#id_level", "activity")
+    page.select_option("#id_source", "leads")
+    page.select_option("#id_lead_source", "sales")
+    page.select_option("#id_measure", "amount")  # a lead has no amount: refused, kept
+    page.click("button.primary")
+    assert "only be counted" in page.inner_text("[data-field=measure]")
+    assert page.input_value("#id_name_nl") == "Eigen leads"
+    page.select_option("#id_measure", "count")
+    page.click("button.primary")
+    assert "2 monthly figures" in page.inner_text("main")
+    page.goto(page.base + "/measure/kpis/")
+    page.click("tr[data-kpi=own_leads] a")
+    assert page.inner_text("[data-testid=result-count]") == "2 records"
+    assert "Own leads" in page.inner_text("[data-testid=drill-scope]")

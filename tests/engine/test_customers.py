@@ -90,3 +90,28 @@ def test_lifetime_value():
     assert lifetime_value(100_000, 80.0) == pytest.approx(500_000)  # 5 years
     assert lifetime_value(100_000, 100.0) == 2_000_000  # capped at 20 years
     assert lifetime_value(100_000, None) is None
+
+
+def test_account_month_facts_sum_revenue_and_the_margin_of_costed_lines():
+    import datetime as dt
+
+    from koers.engine.customers import account_month_facts
+
+    lines = pl.DataFrame(
+        {
+            "account_id": [1, 1, 1, 2],
+            "date": [
+                dt.date(2026, 1, 3),
+                dt.date(2026, 1, 20),
+                dt.date(2026, 2, 1),
+                dt.date(2026, 1, 9),
+            ],
+            "amount_cents": [100_000, -20_000, 5_000, 7_000],
+            "cost_cents": [60_000, -12_000, None, 3_000],
+        }
+    )
+    rows = {(r["account_id"], r["month"].month): r for r in account_month_facts(lines).to_dicts()}
+    assert rows[(1, 1)]["revenue_cents"] == 80_000  # a return is a negative line
+    assert rows[(1, 1)]["margin_cents"] == 32_000
+    assert rows[(1, 2)]["margin_cents"] == 0  # no cost known: no margin
+    assert rows[(2, 1)]["revenue_cents"] == 7_000

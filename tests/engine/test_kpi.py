@@ -166,3 +166,49 @@ def test_counts_and_amounts_add_up_over_people_and_months():
     facts = kpi.activity_facts(activities).filter(pl.col("kpi") == "visits")
     total = kpi.value(kpi.CATALOGUE["visits"], facts["numerator"].sum(), facts["denominator"].sum())
     assert total == 5  # a quarter's team total is the sum, not an average per person-month
+
+
+def test_leads_count_marketing_and_sales_generated_apart_and_together():
+    activities = pl.DataFrame(
+        {
+            "person_id": [1, 1],
+            "date": [D(2026, 1, 5), D(2026, 1, 6)],
+            "kind": ["lead", "visit"],
+            "minutes": [10, 60],
+            "new_account": [True, True],
+        }
+    )
+    leads = pl.DataFrame(
+        {
+            "person_id": [1, 1, 1],
+            "date": [D(2026, 1, 2), D(2026, 1, 3), D(2026, 1, 4)],
+            "source": ["marketing", "marketing", "sales"],
+        }
+    )
+    facts = kpi.lead_facts(activities, leads)
+    assert facts_value(facts, "marketing_leads") == 2
+    assert facts_value(facts, "sales_leads") == 2  # a lead record from sales and a logged lead
+    assert facts_value(facts, "leads") == 4
+    assert "leads" not in kpi.activity_facts(activities)["kpi"].to_list()
+
+
+def test_every_built_in_kpi_is_described_in_both_languages():
+    for definition in kpi.CATALOGUE.values():
+        assert definition.description_en and definition.description_nl, definition.code
+
+
+def test_group_facts_split_revenue_and_quantity_per_product_group():
+    credits = pl.DataFrame(
+        {
+            "person_id": [1, 1, 1],
+            "date": [D(2026, 1, 3), D(2026, 1, 8), D(2026, 1, 9)],
+            "amount_cents": [100_000, 50_000, 20_000],
+            "cost_cents": [None, None, None],
+            "quantity": [10, 4, 2],
+            "share_bp": [10_000, 5_000, 10_000],
+            "product_group_id": [7, 7, 8],
+        }
+    )
+    rows = {r["product_group_id"]: r for r in kpi.group_facts(credits).to_dicts()}
+    assert (rows[7]["revenue_cents"], rows[7]["quantity"]) == (125_000, 12)
+    assert (rows[8]["revenue_cents"], rows[8]["quantity"]) == (20_000, 2)

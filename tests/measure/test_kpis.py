@@ -56,7 +56,7 @@ def test_every_period_renders_with_a_fixed_number_of_queries(
     facts, login, period, django_assert_max_num_queries
 ):
     client = login(facts.user("dirk"))
-    with django_assert_max_num_queries(22):  # the same for any number of people or facts
+    with django_assert_max_num_queries(25):  # the same for any number of people or facts
         assert client.get(reverse("kpis"), {"period": period}).status_code == 200
 
 
@@ -152,3 +152,64 @@ def test_leaderboard_for_managers_only(facts, login):
     assert "Ruud" in board and "Rosa" in board and "Rik" not in board
     body = login(facts.user("ruud")).get(reverse("kpis")).content.decode()
     assert 'data-testid="leaderboard"' not in body
+
+
+def test_benchmark_shows_ebit_where_operating_costs_exist(facts):
+    from koers.measure.benchmark import benchmark
+
+    table = benchmark([facts.noord, facts.zuid], NOV, dt.date(2026, 11, 30))
+    assert table["ebit"] and table["units"][-1] == "percent"
+    by_unit = {row["unit"].code: row["values"][-1] for row in table["rows"]}
+    # Noord: margin € 600 on € 2,000 of costed revenue, € 400 of costs: 200 / 2,000 = 10%
+    assert by_unit["NOORD"] == pytest.approx(10.0)
+    assert by_unit["ZUID"] is None  # no costs recorded for Zuid
+    table = benchmark([facts.noord, facts.zuid], dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+    assert not table["ebit"]  # no costs in October: no EBIT column
+
+
+def test_benchmark_and_heat_map_figures_lead_to_their_records(facts, login):
+    import re
+
+    from koers.measure.benchmark import benchmark
+
+    table = benchmark([facts.noord, facts.zuid], NOV, dt.date(2026, 11, 30))
+    noord = login(facts.user("dirk")).get(table["rows"][0]["urls"][0]).content.decode()
+    assert "SO-ruud" in noord and "SO-rosa" in noord and "SO-rik" not in noord
+    body = login(facts.user("dirk")).get(reverse("kpis")).content.decode()
+    cells = re.findall(r'href="([^"]+)" data-testid="heat-cell"', body)
+    assert any(f"for_person={facts.ruud.pk}" in c for c in cells)
+
+
+def test_heat_map_leaves_out_people_without_figures(facts, login):
+    body = login(facts.user("mia")).get(reverse("kpis")).content.decode()
+    heat = body.split('data-testid="heat-map"')[1].split("</table>")[0]
+    assert "Ruud" in heat and "Mia" not in heat  # the manager sells nothing herself
+
+
+def test_win_rate_board_needs_enough_decided_deals(facts):
+    from koers.measure.views import MIN_DECIDED, _leaderboard
+
+    people = [facts.ruud, facts.rosa]
+    by_person = {
+        facts.ruud.pk: {"win_rate": 100.0, "revenue": 1.0, "won_deals": 1, "quotes": 1},
+        facts.rosa.pk: {"win_rate": 40.0, "revenue": 2.0, "won_deals": 4, "quotes": 1},
+    }
+    decided = {facts.ruud.pk: 1, facts.rosa.pk: MIN_DECIDED + 7}
+    board = next(b for b in _leaderboard(by_person, people, decided) if b["code"] == "win_rate")
+    assert [p for p, _v in board["rows"]] == [facts.rosa]  # one lucky deal does not lead
+
+
+def test_price_mix_and_leads_come_from_the_facts(facts):
+    people = Person.objects.filter(pk__in=[facts.ruud.pk, facts.rosa.pk])
+    groups = sel.group_sales(people, NOV, dt.date(2026, 11, 30))
+    assert list(groups.values()) == [(200_000, 20)]  # two lines of € 1,000 and 10 units
+    assert sel.driver_totals(people, NOV, dt.date(2026, 11, 30)).leads == 1  # Ruud's lead
+
+
+def test_operating_costs_are_not_for_salespeople(cast):
+    from koers.org import visibility as vis
+
+    assert vis.visible_operating_costs(cast.user("ruud")).count() == 0
+    assert vis.visible_operating_costs(cast.user("mia")).count() == 1
+    assert vis.visible_operating_costs(cast.user("max")).count() == 0
+    assert vis.visible_operating_costs(cast.user("dirk")).count() == 1

@@ -33,6 +33,7 @@ TABLE_ORDER = [
     "sales_activity",
     "sales_npsresponse",
     "sales_exchangerate",
+    "measure_operatingcost",
 ]
 
 
@@ -66,4 +67,7 @@ def generate(
     customers.territories(sim)
     frames.update(sim.frames)
     frames["sales_exchangerate"] = reference.exchange_rate_frame(today, rng)
+    frames["measure_operatingcost"] = reference.operating_cost_frame(
+        org.units, org.people, today, seed
+    )
     return {name: frames[name] for name in TABLE_ORDER}

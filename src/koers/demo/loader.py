@@ -42,6 +42,59 @@ def _with_funnel_ids(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]
     return frames
 
 
+def _custom_kpis() -> None:
+    """Three KPIs an administrator would add: a ratio, a product push, a hunting measure."""
+    from django.core.cache import cache
+
+    from koers.measure.catalogue import CACHE_KEY
+    from koers.measure.models import CustomKpi
+    from koers.sales.models import ProductGroup
+
+    common = {"timing": "leading", "level": "activity"}
+    CustomKpi.objects.bulk_create(
+        [
+            CustomKpi(
+                code="quotes_per_visit",
+                name_en="Quotes per visit",
+                name_nl="Offertes per bezoek",
+                description_en="Quotes issued ÷ customer visits.",
+                description_nl="Uitgebrachte offertes ÷ klantbezoeken.",
+                kind=CustomKpi.Kind.RATIO,
+                numerator="quotes",
+                denominator="visits",
+                ratio_unit=CustomKpi.RatioUnit.NUMBER,
+                **common,
+            ),
+            CustomKpi(
+                code="quotes_new_business",
+                name_en="Quotes to new business",
+                name_nl="Offertes aan nieuwe klanten",
+                description_en="Quotes to potential and new accounts.",
+                description_nl="Offertes aan potentiële en nieuwe klanten.",
+                kind=CustomKpi.Kind.MEASURE,
+                source=CustomKpi.Source.ACTIVITIES,
+                activity_kind="quote",
+                business=CustomKpi.Business.NEW,
+                **common,
+            ),
+            CustomKpi(
+                code="revenue_pumps",
+                name_en="Revenue pumps",
+                name_nl="Omzet pompen",
+                description_en="Credited revenue of the product group Pumps.",
+                description_nl="Toegekende omzet van de productgroep Pompen.",
+                kind=CustomKpi.Kind.MEASURE,
+                source=CustomKpi.Source.ORDERS,
+                measure=CustomKpi.Measure.AMOUNT,
+                product_group=ProductGroup.objects.filter(code="PMP").first(),
+                timing="lagging",
+                level="result",
+            ),
+        ]
+    )
+    cache.delete(CACHE_KEY)  # bulk creation sends no signals
+
+
 def database_has_data() -> bool:
     return Person.objects.exists()
 
@@ -66,6 +119,7 @@ def load_demo(
             progress(f"{table}: {counts[table]:,} rows ({time.perf_counter() - started:.1f} s)")
         reset_sequences(*frames)
         analyze(*frames)  # fresh statistics, so the planner knows the tables' new sizes
+        _custom_kpis()
         counts["measure_kpifact"] = kpi_facts_refresh(start=add_months(today, -23), end=today)
         progress(
             f"KPI facts: {counts['measure_kpifact']:,} ({time.perf_counter() - started:.1f} s)"

@@ -53,3 +53,29 @@ def exchange_rate_frame(today: dt.date, rng: np.random.Generator) -> pl.DataFram
     return (
         pl.DataFrame(rows).with_row_index("id", offset=1).with_columns(pl.col("id").cast(pl.Int64))
     )
+
+
+def operating_cost_frame(
+    units: pl.DataFrame, people: pl.DataFrame, today: dt.date, seed: int
+) -> pl.DataFrame:
+    """Monthly operating costs per team: about € 9,500 per FTE (salary, car, travel) plus
+    € 4,000 for the office, varying a little month to month. Its own random stream, so
+    the rest of the demo stays as it was."""
+    rng = np.random.default_rng(seed + 7)
+    fte = people.group_by("unit_id").agg(pl.col("fte").cast(pl.Float64).sum())
+    teams = units.filter(pl.col("kind") == "team").join(
+        fte, left_on="id", right_on="unit_id", how="left"
+    )
+    rows = []
+    for unit_id, team_fte in teams.select("id", pl.col("fte").fill_null(0.0)).iter_rows():
+        for m in range(-23, 1):
+            euros = (team_fte * 9_500 + 4_000) * float(rng.uniform(0.92, 1.08))
+            rows.append(
+                {
+                    "unit_id": unit_id,
+                    "month": add_months(today, m).replace(day=1),
+                    "amount": f"{euros:.2f}",
+                }
+            )
+    frame = pl.DataFrame(rows, schema={"unit_id": pl.Int64, "month": pl.Date, "amount": pl.Utf8})
+    return frame.with_row_index("id", offset=1).with_columns(pl.col("id").cast(pl.Int64))

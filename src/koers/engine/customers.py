@@ -133,3 +133,13 @@ def lifetime_value(
     churn = 1 - retention_pct / 100
     years = max_years if churn <= 0 else min(1 / churn, max_years)
     return margin_per_customer_year_cents * years
+
+
+def account_month_facts(lines: pl.DataFrame) -> pl.DataFrame:
+    """``lines``: account_id, date, amount_cents, cost_cents (null when unknown). Revenue
+    and gross margin (of the lines with a cost) per account and month, in cents."""
+    margin = pl.col("amount_cents") - pl.col("cost_cents")
+    return lines.group_by("account_id", pl.col("date").dt.truncate("1mo").alias("month")).agg(
+        pl.col("amount_cents").sum().cast(pl.Int64).alias("revenue_cents"),
+        margin.fill_null(0).sum().cast(pl.Int64).alias("margin_cents"),
+    )

@@ -29,6 +29,9 @@ class KpiDefinition:
     higher_is_better: bool = True
     scale: int = 1  # value = numerator / denominator * scale (100 for percentages)
     ratio: bool = False  # a ratio divides; a count or an amount adds up over people and months
+    description_en: str = ""
+    description_nl: str = ""
+    custom: bool = False  # defined by an administrator rather than built in
 
 
 CATALOGUE: dict[str, KpiDefinition] = {
@@ -41,6 +44,17 @@ CATALOGUE: dict[str, KpiDefinition] = {
             "quotes", "Quotes issued", "Uitgebrachte offertes", LEADING, ACTIVITY, "count"
         ),
         KpiDefinition("leads", "Leads", "Leads", LEADING, ACTIVITY, "count"),
+        KpiDefinition(
+            "marketing_leads", "Marketing leads", "Marketingleads", LEADING, ACTIVITY, "count"
+        ),
+        KpiDefinition(
+            "sales_leads",
+            "Sales-generated leads",
+            "Zelf gegenereerde leads",
+            LEADING,
+            ACTIVITY,
+            "count",
+        ),
         KpiDefinition(
             "new_opportunities",
             "New opportunities",
@@ -105,7 +119,85 @@ RATIOS = {
     "dso",
     "nps",
 }
-CATALOGUE = {code: replace(d, ratio=code in RATIOS) for code, d in CATALOGUE.items()}
+DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    "visits": (
+        "Customer visits recorded as activities.",
+        "Klantbezoeken, vastgelegd als activiteit.",
+    ),
+    "calls": ("Calls recorded as activities.", "Telefoongesprekken, vastgelegd als activiteit."),
+    "meetings": ("Meetings recorded as activities.", "Afspraken, vastgelegd als activiteit."),
+    "quotes": (
+        "Quotes issued, recorded as activities.",
+        "Uitgebrachte offertes, vastgelegd als activiteit.",
+    ),
+    "leads": (
+        "Marketing leads assigned plus leads the salesperson generated.",
+        "Toegewezen marketingleads plus zelf gegenereerde leads.",
+    ),
+    "marketing_leads": (
+        "Leads from marketing campaigns assigned to the person, by creation date.",
+        "Leads uit marketingcampagnes die aan de persoon zijn toegewezen, op aanmaakdatum.",
+    ),
+    "sales_leads": (
+        "Leads the salesperson generated: lead records with source sales and lead activities.",
+        "Leads die de verkoper zelf genereerde: leads met bron verkoop en lead-activiteiten.",
+    ),
+    "new_opportunities": (
+        "Opportunities created, by creation date.",
+        "Aangemaakte verkoopkansen, op aanmaakdatum.",
+    ),
+    "new_business_time": (
+        "Minutes with potential and new accounts as a share of all minutes with accounts.",
+        "Minuten met potentiële en nieuwe klanten als deel van alle minuten met klanten.",
+    ),
+    "revenue": (
+        "Credited order value, cancellations and returns deducted.",
+        "Toegekende orderwaarde, na annuleringen en retouren.",
+    ),
+    "gross_margin": (
+        "Credited revenue minus cost, on lines with a known cost.",
+        "Toegekende omzet min kostprijs, op regels met een bekende kostprijs.",
+    ),
+    "margin_pct": (
+        "Gross margin ÷ revenue of the lines with a known cost.",
+        "Brutomarge ÷ omzet van de regels met een bekende kostprijs.",
+    ),
+    "volume": ("Credited quantity sold.", "Toegekende verkochte aantallen."),
+    "won_deals": ("Opportunities won, by close date.", "Gewonnen verkoopkansen, op sluitdatum."),
+    "win_rate": (
+        "Won ÷ decided (won plus lost) opportunities.",
+        "Gewonnen ÷ beslist (gewonnen plus verloren).",
+    ),
+    "avg_deal_size": (
+        "Won value ÷ won opportunities.",
+        "Gewonnen waarde ÷ gewonnen verkoopkansen.",
+    ),
+    "sales_cycle": (
+        "Average days from creation to winning.",
+        "Gemiddeld aantal dagen van aanmaken tot winnen.",
+    ),
+    "new_customers": (
+        "Won new-business opportunities.",
+        "Gewonnen verkoopkansen bij nieuwe klanten.",
+    ),
+    "dso": (
+        "Days from invoice to payment, weighted by amount, by payment month.",
+        "Dagen van factuur tot betaling, gewogen naar bedrag, per betaalmaand.",
+    ),
+    "nps": (
+        "% promoters (9-10) minus % detractors (0-6) of the answers.",
+        "% promoters (9-10) min % criticasters (0-6) van de antwoorden.",
+    ),
+}
+CATALOGUE = {
+    code: replace(
+        d,
+        ratio=code in RATIOS,
+        description_en=DESCRIPTIONS[code][0],
+        description_nl=DESCRIPTIONS[code][1],
+    )
+    for code, d in CATALOGUE.items()
+}
 
 PROMOTER_MIN, DETRACTOR_MAX = 9, 6  # NPS: 9-10 promote, 0-6 detract, 7-8 are passive
 
@@ -146,8 +238,9 @@ def _facts(
 def activity_facts(activities: pl.DataFrame) -> pl.DataFrame:
     """``activities``: person_id, date, kind, minutes, new_account (bool).
 
-    visits, calls, meetings, quotes, leads: counts per month. new_business_time: minutes
-    with accounts that are new business ÷ all minutes with an account."""
+    visits, calls, meetings, quotes: counts per month. new_business_time: minutes with
+    accounts that are new business ÷ all minutes with an account. Lead activities count in
+    :func:`lead_facts`."""
     _require(
         activities,
         "activities",
@@ -159,13 +252,7 @@ def activity_facts(activities: pl.DataFrame) -> pl.DataFrame:
             "new_account": pl.Boolean,
         },
     )
-    kinds = {
-        "visits": "visit",
-        "calls": "call",
-        "meetings": "meeting",
-        "quotes": "quote",
-        "leads": "lead",
-    }
+    kinds = {"visits": "visit", "calls": "call", "meetings": "meeting", "quotes": "quote"}
     parts = [
         _facts(activities, code, "date", (pl.col("kind") == kind).cast(pl.Int64))
         for code, kind in kinds.items()
@@ -181,6 +268,26 @@ def activity_facts(activities: pl.DataFrame) -> pl.DataFrame:
         )
     )
     return pl.concat(parts)
+
+
+def lead_facts(activities: pl.DataFrame, leads: pl.DataFrame) -> pl.DataFrame:
+    """``leads``: person_id (owner), date (created), source (marketing or sales).
+
+    marketing_leads: lead records from marketing; sales_leads: lead records from sales plus
+    lead activities (a lead the salesperson found and logged); leads: both together."""
+    _require(leads, "leads", {"person_id": pl.Int64, "date": pl.Date, "source": pl.Utf8})
+    logged = activities.filter(pl.col("kind") == "lead").select(
+        "person_id", "date", pl.lit("sales").alias("source")
+    )
+    every = pl.concat([leads.select("person_id", "date", "source"), logged])
+    marketing = (pl.col("source") == "marketing").cast(pl.Int64)
+    return pl.concat(
+        [
+            _facts(every, "leads", "date", ONE),
+            _facts(every, "marketing_leads", "date", marketing),
+            _facts(every, "sales_leads", "date", 1 - marketing),
+        ]
+    )
 
 
 def order_facts(credits: pl.DataFrame) -> pl.DataFrame:
@@ -211,6 +318,23 @@ def order_facts(credits: pl.DataFrame) -> pl.DataFrame:
             ),
             _facts(credits, "volume", "date", pl.col("quantity") * share // 10000),
         ]
+    )
+
+
+def group_facts(credits: pl.DataFrame) -> pl.DataFrame:
+    """Credited revenue (cents) and quantity per person, month and product group, for the
+    price and mix analysis; same shares and rounding as ``order_facts``."""
+    _require(credits, "credits", {"product_group_id": pl.Int64})
+    share = pl.col("share_bp")
+    return (
+        credits.group_by(
+            "person_id", pl.col("date").dt.truncate("1mo").alias("month"), "product_group_id"
+        )
+        .agg(
+            (pl.col("amount_cents") * share // 10000).sum().cast(pl.Int64).alias("revenue_cents"),
+            (pl.col("quantity") * share // 10000).sum().cast(pl.Int64).alias("quantity"),
+        )
+        .filter(pl.col("person_id").is_not_null())
     )
 
 

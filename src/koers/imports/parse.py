@@ -248,13 +248,14 @@ def _parse_column(
         parsed.add_errors(bad, header, raw, _("is not one of: %(allowed)s") % {"allowed": allowed})
         return codes.fill_null("")
     if column.type == "kpi":
-        from koers.engine.kpi import CATALOGUE
+        from koers.measure.catalogue import definitions
 
+        known = definitions()
         codes = raw.str.strip_chars().str.to_lowercase()
-        names = {d.name_en.lower(): c for c, d in CATALOGUE.items()}
-        names |= {d.name_nl.lower(): c for c, d in CATALOGUE.items()}
+        names = {d.name_en.lower(): c for c, d in known.items()}
+        names |= {d.name_nl.lower(): c for c, d in known.items()}
         codes = codes.replace(names)
-        parsed.add_errors(~codes.is_in(list(CATALOGUE)), header, raw, _("is not a KPI Koers knows"))
+        parsed.add_errors(~codes.is_in(list(known)), header, raw, _("is not a KPI Koers knows"))
         return codes
     if column.type == "country":
         upper = raw.str.strip_chars().str.to_uppercase()

@@ -355,6 +355,16 @@ KINDS: dict[str, Kind] = {
             ),
         ),
         Kind(
+            "operating-costs",
+            "measure_operatingcost",
+            ("unit_id", "month"),
+            (
+                C("unit_id", "ref", ref="units", required=True, aliases=("unit", "eenheid")),
+                C("month", "date", required=True, aliases=("maand", "period")),
+                C("amount", "money", required=True, aliases=("costs", "kosten", "bedrag")),
+            ),
+        ),
+        Kind(
             "exchange-rates",
             "sales_exchangerate",
             ("currency", "date"),

@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from koers.core.services import record_save
-from koers.engine import kpi
 from koers.engine.deviations import deviations
 from koers.engine.periods import add_months, month_start
 from koers.measure import selectors as sel
+from koers.measure.catalogue import definition, definitions
 from koers.measure.models import RootCauseAction, RootCauseAnalysis
 from koers.org import visibility as vis
 from koers.org.models import Person, Role
@@ -50,7 +50,7 @@ def deviations_page(request: HttpRequest) -> HttpResponse:
     for code in WATCHED:
         flagged = deviations(
             sel.monthly_series(people, code, start, last_full),
-            higher_is_better=kpi.CATALOGUE[code].higher_is_better,
+            higher_is_better=definition(code).higher_is_better,
             threshold=THRESHOLD,
         )
         recent = flagged.filter(flagged["month"] >= add_months(month_start(today), -3))
@@ -66,7 +66,7 @@ def deviations_page(request: HttpRequest) -> HttpResponse:
                     "value": value,
                     "baseline": baseline,
                     "change": change,
-                    "unit": kpi.CATALOGUE[code].unit,
+                    "unit": definition(code).unit,
                     "analysis": done.get((person_id, code, month)),
                 }
             )
@@ -96,7 +96,7 @@ def _below_target(people, names: dict, done: dict, month: dt.date, end: dt.date)
                     "value": actuals[person_id][code],
                     "baseline": target,
                     "change": reached - 100,
-                    "unit": kpi.CATALOGUE[code].unit,
+                    "unit": definition(code).unit,
                     "against_target": True,
                     "analysis": done.get((person_id, code, month)),
                 }
@@ -138,7 +138,7 @@ def analysis_new(request: HttpRequest) -> HttpResponse:
         month = dt.date.fromisoformat(source.get("month", ""))
     except ValueError:
         month = None
-    if person is None or code not in kpi.CATALOGUE or month is None:
+    if person is None or code not in definitions() or month is None:
         raise Http404(_("No such deviation."))
     if not may_analyse(request.user, person):
         raise PermissionDenied(_("Your role may not record this analysis."))
@@ -198,14 +198,14 @@ def follow_up(analysis: RootCauseAnalysis, today: dt.date) -> dict[str, Any]:
     recovered = None
     if baseline and latest is not None:
         change = (latest - baseline) / abs(baseline) * 100
-        better = kpi.CATALOGUE[analysis.kpi].higher_is_better
+        better = definition(analysis.kpi).higher_is_better
         recovered = (change if better else -change) >= -THRESHOLD
     return {
         "baseline": baseline,
         "at": series.get(analysis.month),
         "after": after,
         "recovered": recovered,
-        "unit": kpi.CATALOGUE[analysis.kpi].unit,
+        "unit": definition(analysis.kpi).unit,
     }
 
 

@@ -6,3 +6,6 @@ class MeasureConfig(AppConfig):
     name = "koers.measure"
     label = "measure"
     verbose_name = _("Measure")
+
+    def ready(self) -> None:
+        from koers.measure import catalogue  # noqa: F401  (drops cached custom KPIs on change)

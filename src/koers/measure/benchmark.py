@@ -8,8 +8,10 @@ from typing import Any
 
 from django.db.models import Sum
 
-from koers.engine import kpi
 from koers.measure import selectors as sel
+from koers.measure.catalogue import definition
+from koers.measure.drill import records_url
+from koers.measure.models import OperatingCost
 from koers.org.models import OrgUnit, Person
 
 COLUMNS = ("revenue", "margin_pct", "dso", "win_rate", "nps")
@@ -18,20 +20,34 @@ COLUMNS = ("revenue", "margin_pct", "dso", "win_rate", "nps")
 def benchmark(units: list[OrgUnit], start: dt.date, end: dt.date) -> dict[str, Any]:
     """One row per unit (its whole subtree): the KPIs of ``COLUMNS`` and revenue per FTE,
     with the best and worst unit marked in each column (lower is better for DSO)."""
+    period_costs = OperatingCost.objects.filter(month__gte=start.replace(day=1), month__lte=end)
+    with_costs = period_costs.exists()
     rows = []
     for unit in units:
         people = Person.objects.filter(unit__path__startswith=unit.path)
         values = sel.kpi_values(people, start, end)
         fte = people.aggregate(total=Sum("fte"))["total"] or Decimal("0")
         per_fte = values["revenue"] / float(fte) if values["revenue"] is not None and fte else None
-        rows.append({"unit": unit, "values": [values[c] for c in COLUMNS] + [per_fte], "fte": fte})
+        urls = [records_url(c, start, end, unit_id=unit.pk) for c in (*COLUMNS, "revenue")]
+        row = {
+            "unit": unit,
+            "values": [values[c] for c in COLUMNS] + [per_fte],
+            "urls": urls,
+            "fte": fte,
+        }
+        if with_costs:
+            row["values"].append(ebit_pct(unit, start, end, values))
+            row["urls"].append(urls[0])
+        rows.append(row)
     codes = [*COLUMNS, "revenue"]  # revenue per FTE: higher is better, like revenue
+    if with_costs:
+        codes.append("margin_pct")  # EBIT %: higher is better, like margin %
     for index, code in enumerate(codes):
         column = [r["values"][index] for r in rows if r["values"][index] is not None]
         if len(column) < 2:
             continue
         high, low = max(column), min(column)
-        best, worst = (high, low) if kpi.CATALOGUE[code].higher_is_better else (low, high)
+        best, worst = (high, low) if definition(code).higher_is_better else (low, high)
         for row in rows:
             marks = row.setdefault("marks", [""] * len(codes))
             marks[index] = (
@@ -44,8 +60,22 @@ def benchmark(units: list[OrgUnit], start: dt.date, end: dt.date) -> dict[str, A
     return {
         "codes": list(COLUMNS),
         "rows": rows,
-        "units": [kpi.CATALOGUE[c].unit for c in COLUMNS] + ["money"],
+        "units": [definition(c).unit for c in COLUMNS] + ["money"] + ["percent"] * with_costs,
+        "ebit": with_costs,
     }
+
+
+def ebit_pct(unit: OrgUnit, start: dt.date, end: dt.date, values: dict) -> float | None:
+    """EBIT % of a unit's subtree: (gross margin - operating costs) ÷ revenue of the lines
+    with a known cost (the revenue behind the gross margin). None without costs."""
+    costs = OperatingCost.objects.filter(
+        unit__path__startswith=unit.path, month__gte=start.replace(day=1), month__lte=end
+    ).aggregate(total=Sum("amount"))["total"]
+    margin, pct = values.get("gross_margin"), values.get("margin_pct")
+    if costs is None or not margin or not pct:
+        return None
+    costed_revenue = margin / (pct / 100)
+    return (margin - float(costs)) / costed_revenue * 100
 
 
 def benchmark_units(user_unit: OrgUnit | None, sees_all: bool) -> list[OrgUnit]:

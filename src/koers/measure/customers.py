@@ -6,8 +6,7 @@ import datetime as dt
 from typing import Any
 
 import polars as pl
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -21,13 +20,8 @@ from koers.engine.customers import (
     pyramid_summary,
 )
 from koers.engine.periods import add_months, month_start
-from koers.measure.models import PyramidSettings
+from koers.measure.models import AccountMonthFact, PyramidSettings
 from koers.org import visibility as vis
-from koers.sales.models import OrderLine
-
-MARGIN = ExpressionWrapper(
-    F("amount") - F("cost"), output_field=DecimalField(max_digits=18, decimal_places=2)
-)
 
 
 def thresholds() -> PyramidThresholds:
@@ -38,16 +32,18 @@ def thresholds() -> PyramidThresholds:
 
 
 def _monthly_revenue(accounts, since: dt.date) -> pl.DataFrame:
-    rows = (
-        OrderLine.objects.filter(account__in=accounts.values("pk"), order_date__gte=since)
-        .annotate(m=TruncMonth("order_date"))
-        .values("account_id", "m")
-        .annotate(v=Sum("amount"))
-        .order_by()
-    )
+    """Revenue per account and month from the pre-aggregated facts."""
+    rows = AccountMonthFact.objects.filter(
+        account__in=accounts.values("pk"), month__gte=month_start(since)
+    ).values_list("account_id", "month", "revenue_cents", "margin_cents")
     return pl.DataFrame(
-        [(r["account_id"], r["m"], int(round(r["v"] * 100))) for r in rows],
-        schema={"account_id": pl.Int64, "month": pl.Date, "revenue_cents": pl.Int64},
+        list(rows),
+        schema={
+            "account_id": pl.Int64,
+            "month": pl.Date,
+            "revenue_cents": pl.Int64,
+            "margin_cents": pl.Int64,
+        },
         orient="row",
     )
 
@@ -83,10 +79,8 @@ def customers_page(request: HttpRequest) -> HttpResponse:
     classes = pyramid(revenue, ids, today, limits)
     year_start = add_months(month_start(today), -11)
     flow = flows(revenue, year_start, today)
-    margin = OrderLine.objects.filter(
-        account__in=accounts.values("pk"), cost__isnull=False, order_date__gte=year_start
-    ).aggregate(m=Sum(MARGIN))["m"]
-    per_customer = float(margin or 0) * 100 / flow.active if flow.active else 0.0
+    margin = revenue.filter(pl.col("month") >= year_start)["margin_cents"].sum()
+    per_customer = float(margin or 0) / flow.active if flow.active else 0.0
     counts = dict(accounts.order_by().values_list("lifecycle").annotate(n=Count("pk")))
     lifecycle = {k: counts.get(k, 0) for k in ("potential", "new", "loyal", "ex")}
     context = {

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from koers.org.models import Person
+from koers.core.fields import MoneyField
+from koers.org.models import OrgUnit, Person
 
 
 class KpiFact(models.Model):
@@ -29,6 +30,42 @@ class KpiFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi} {self.person_id} {self.month}"
+
+
+class GroupSalesFact(models.Model):
+    """Credited revenue and quantity per person, month and product group: the pre-aggregated
+    basis of the volume, mix and price analysis. Refreshed with the KPI facts."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    product_group = models.ForeignKey(
+        "sales.ProductGroup", on_delete=models.CASCADE, related_name="+"
+    )
+    revenue_cents = models.BigIntegerField()
+    quantity = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "person"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.month} {self.product_group_id}"
+
+
+class AccountMonthFact(models.Model):
+    """An account's order revenue and gross margin (of the lines with a known cost) per
+    month, in cents: the pre-aggregated basis of the customers page. Refreshed with the
+    KPI facts."""
+
+    account = models.ForeignKey("sales.Account", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    revenue_cents = models.BigIntegerField()
+    margin_cents = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "month"]), models.Index(fields=["month"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.month}"
 
 
 class PyramidSettings(models.Model):
@@ -110,3 +147,178 @@ class RootCauseAction(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class CustomKpi(models.Model):
+    """A KPI an administrator defines without code: a measure over one source with filters,
+    or the ratio of two additive KPIs. Its facts are kept with the built-in ones."""
+
+    class Kind(models.TextChoices):
+        MEASURE = "measure", _("Measure over a data source")
+        RATIO = "ratio", _("Ratio of two KPIs")
+
+    class Source(models.TextChoices):
+        ACTIVITIES = "activities", _("Activities")
+        ORDERS = "orders", _("Order lines (credited)")
+        OPPORTUNITIES_CREATED = "opportunities_created", _("Opportunities created")
+        OPPORTUNITIES_WON = "opportunities_won", _("Opportunities won")
+        LEADS = "leads", _("Leads")
+
+    class Measure(models.TextChoices):
+        COUNT = "count", _("Number of records")
+        AMOUNT = "amount", _("Amount")
+        MARGIN = "margin", _("Gross margin")
+        QUANTITY = "quantity", _("Quantity")
+
+    class Timing(models.TextChoices):
+        LEADING = "leading", _("Leading")
+        LAGGING = "lagging", _("Lagging")
+
+    class Level(models.TextChoices):
+        ACTIVITY = "activity", _("Activity")
+        RESULT = "result", _("Result")
+
+    class Business(models.TextChoices):
+        NEW = "new", _("New business (potential and new accounts)")
+        EXISTING = "existing", _("Existing business (loyal and former accounts)")
+
+    class RatioUnit(models.TextChoices):
+        PERCENT = "percent", _("Percentage")
+        NUMBER = "count", _("Number")
+        MONEY = "money", _("Amount in euros")
+
+    code = models.SlugField(
+        _("code"),
+        max_length=40,
+        unique=True,
+        help_text=_("Short name used in imports and the API, e.g. quotes_service."),
+    )
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    name_nl = models.CharField(_("name (Dutch)"), max_length=80)
+    description_en = models.CharField(_("description (English)"), max_length=240, blank=True)
+    description_nl = models.CharField(_("description (Dutch)"), max_length=240, blank=True)
+    timing = models.CharField(_("leading or lagging"), max_length=8, choices=Timing.choices)
+    level = models.CharField(_("activity or result"), max_length=8, choices=Level.choices)
+    higher_is_better = models.BooleanField(_("higher is better"), default=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.MEASURE)
+    source = models.CharField(_("data source"), max_length=24, choices=Source.choices, blank=True)
+    measure = models.CharField(
+        _("measure"), max_length=10, choices=Measure.choices, default=Measure.COUNT
+    )
+    activity_kind = models.CharField(_("activity kind"), max_length=8, blank=True)
+    product_group = models.ForeignKey(
+        "sales.ProductGroup",
+        verbose_name=_("product group"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    segment = models.CharField(_("account segment"), max_length=60, blank=True)
+    business = models.CharField(
+        _("new or existing business"), max_length=8, choices=Business.choices, blank=True
+    )
+    lead_source = models.CharField(_("lead source"), max_length=10, blank=True)
+    numerator = models.CharField(_("numerator KPI"), max_length=40, blank=True)
+    denominator = models.CharField(_("denominator KPI"), max_length=40, blank=True)
+    ratio_unit = models.CharField(
+        _("shown as"), max_length=8, choices=RatioUnit.choices, default=RatioUnit.PERCENT
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("custom KPI")
+        verbose_name_plural = _("custom KPIs")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name_en} ({self.code})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from koers.engine.custom_kpi import SOURCES
+        from koers.engine.kpi import CATALOGUE
+
+        errors: dict[str, str] = {}
+        if self.code in CATALOGUE:
+            errors["code"] = _("This code belongs to a built-in KPI.")
+        if self.kind == self.Kind.MEASURE:
+            if self.source not in SOURCES:
+                errors["source"] = _("Choose the data source to measure.")
+            else:
+                _frame, _date, measures, filters = SOURCES[self.source]
+                if self.measure not in measures:
+                    errors["measure"] = _("This source can only be counted, not summed.")
+                for name, label in (
+                    ("activity_kind", _("activity kind")),
+                    ("product_group_id", _("product group")),
+                    ("segment", _("account segment")),
+                    ("business", _("new or existing business")),
+                    ("lead_source", _("lead source")),
+                ):
+                    if getattr(self, name) not in ("", None) and name not in filters:
+                        field = name.removesuffix("_id")
+                        errors[field] = _("This source cannot be filtered on %(what)s.") % {
+                            "what": label
+                        }
+        else:
+            errors |= self._ratio_errors()
+        if errors:
+            raise ValidationError(errors)
+
+    def _ratio_errors(self) -> dict[str, str]:
+        from koers.measure.catalogue import definitions
+
+        known = definitions()
+        errors: dict[str, str] = {}
+        for field in ("numerator", "denominator"):
+            code = getattr(self, field)
+            if not code:
+                errors[field] = _("Choose a KPI.")
+            elif code not in known or code == self.code:
+                errors[field] = _("“%(code)s” is not a KPI Koers knows.") % {"code": code}
+            elif known[code].ratio:
+                errors[field] = _(
+                    "A ratio divides counts or amounts; “%(name)s” is itself a ratio."
+                ) % {"name": known[code].name_en}
+        money = self.ratio_unit == self.RatioUnit.MONEY
+        if (
+            not errors
+            and money
+            and (known[self.numerator].unit != "money" or known[self.denominator].unit == "money")
+        ):
+            errors["ratio_unit"] = _("An amount in euros needs an amount on top and a count below.")
+        return errors
+
+
+class OperatingCost(models.Model):
+    """A unit's operating costs in a month (people, cars, offices, marketing: everything but
+    the cost of goods sold), in the reporting currency. With them the benchmark shows EBIT:
+    gross margin minus operating costs."""
+
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="costs"
+    )
+    month = models.DateField(_("month"))
+    amount = MoneyField(_("operating costs"))
+
+    class Meta:
+        verbose_name = _("operating costs")
+        verbose_name_plural = _("operating costs")
+        ordering = ["-month", "unit"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "month"], name="one_cost_per_unit_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.month:%Y-%m}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.month and self.month.day != 1:
+            raise ValidationError({"month": _("A month is given by its first day.")})
+        if self.amount is not None and self.amount < 0:
+            raise ValidationError({"amount": _("Operating costs cannot be negative.")})

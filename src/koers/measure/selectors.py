@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import QuerySet, Sum
 
 from koers.engine import kpi
+from koers.measure.catalogue import definition, definitions
 from koers.measure.models import KpiFact
 
 
@@ -17,8 +18,8 @@ def kpi_name(code: str) -> str:
     """The KPI's name in the user's language."""
     from django.utils.translation import get_language
 
-    definition = kpi.CATALOGUE[code]
-    return definition.name_nl if (get_language() or "en").startswith("nl") else definition.name_en
+    spec = definition(code)
+    return spec.name_nl if (get_language() or "en").startswith("nl") else spec.name_en
 
 
 def _facts(people: QuerySet[Any], start: dt.date, end: dt.date) -> QuerySet[KpiFact]:
@@ -33,10 +34,11 @@ def kpi_values(people: QuerySet[Any], start: dt.date, end: dt.date) -> dict[str,
         .annotate(n=Sum("numerator"), d=Sum("denominator"))
         .order_by()
     )
-    values: dict[str, float | None] = dict.fromkeys(kpi.CATALOGUE)
+    defs = definitions()
+    values: dict[str, float | None] = dict.fromkeys(defs)
     for row in rows:
-        if row["kpi"] in kpi.CATALOGUE:
-            values[row["kpi"]] = kpi.value(kpi.CATALOGUE[row["kpi"]], row["n"], row["d"])
+        if row["kpi"] in defs:
+            values[row["kpi"]] = kpi.value(defs[row["kpi"]], row["n"], row["d"])
     return values
 
 
@@ -49,13 +51,26 @@ def kpi_values_by_person(
         .annotate(n=Sum("numerator"), d=Sum("denominator"))
         .order_by()
     )
-    table: dict[int, dict[str, float | None]] = defaultdict(lambda: dict.fromkeys(kpi.CATALOGUE))
+    defs = definitions()
+    table: dict[int, dict[str, float | None]] = defaultdict(lambda: dict.fromkeys(defs))
     for row in rows:
-        if row["kpi"] in kpi.CATALOGUE:
-            table[row["person"]][row["kpi"]] = kpi.value(
-                kpi.CATALOGUE[row["kpi"]], row["n"], row["d"]
-            )
+        if row["kpi"] in defs:
+            table[row["person"]][row["kpi"]] = kpi.value(defs[row["kpi"]], row["n"], row["d"])
     return table
+
+
+def denominators_by_person(
+    people: QuerySet[Any], code: str, start: dt.date, end: dt.date
+) -> dict[int, int]:
+    """A ratio KPI's summed denominator per person (for the win rate: decided deals)."""
+    rows = (
+        _facts(people, start, end)
+        .filter(kpi=code)
+        .values("person")
+        .annotate(d=Sum("denominator"))
+        .order_by()
+    )
+    return {r["person"]: r["d"] for r in rows}
 
 
 def rank_among(
@@ -69,7 +84,7 @@ def rank_among(
     }
     if person_id not in values:
         return None
-    better = kpi.CATALOGUE[code].higher_is_better
+    better = definition(code).higher_is_better
     ordered = sorted(values.values(), reverse=better)
     return ordered.index(values[person_id]) + 1, len(ordered)
 
@@ -84,21 +99,21 @@ def kpi_trend(
         .annotate(n=Sum("numerator"), d=Sum("denominator"))
         .order_by("month")
     )
-    definition = kpi.CATALOGUE[code]
-    return [(r["month"], kpi.value(definition, r["n"], r["d"])) for r in rows]
+    spec = definition(code)
+    return [(r["month"], kpi.value(spec, r["n"], r["d"])) for r in rows]
 
 
 def monthly_series(people: QuerySet[Any], code: str, start: dt.date, end: dt.date):
     """person_id, month, value of one KPI, per person and month, as a frame."""
     import polars as pl
 
-    definition = kpi.CATALOGUE[code]
+    spec = definition(code)
     rows = (
         _facts(people, start, end)
         .filter(kpi=code)
         .values_list("person_id", "month", "numerator", "denominator")
     )
-    values = [(p, m, kpi.value(definition, n, d)) for p, m, n, d in rows]
+    values = [(p, m, kpi.value(spec, n, d)) for p, m, n, d in rows]
     return pl.DataFrame(
         [v for v in values if v[2] is not None],
         orient="row",
@@ -107,13 +122,13 @@ def monthly_series(people: QuerySet[Any], code: str, start: dt.date, end: dt.dat
 
 
 def driver_totals(people: QuerySet[Any], start: dt.date, end: dt.date):
-    """Decided and won opportunities and the won value, from the facts."""
+    """Leads, decided and won opportunities and the won value, from the facts."""
     from koers.engine.drivers import Drivers
 
     sums = {
         row["kpi"]: row
         for row in _facts(people, start, end)
-        .filter(kpi__in=["win_rate", "won_deals", "avg_deal_size"])
+        .filter(kpi__in=["win_rate", "won_deals", "avg_deal_size", "leads"])
         .values("kpi")
         .annotate(n=Sum("numerator"), d=Sum("denominator"))
         .order_by()
@@ -121,7 +136,23 @@ def driver_totals(people: QuerySet[Any], start: dt.date, end: dt.date):
     decided = sums.get("win_rate", {}).get("d") or 0
     won = sums.get("won_deals", {}).get("n") or 0
     value = sums.get("avg_deal_size", {}).get("n") or 0
-    return Drivers(int(decided), int(won), int(value))
+    leads = sums.get("leads", {}).get("n") or 0
+    return Drivers(int(decided), int(won), int(value), int(leads))
+
+
+def group_sales(people: QuerySet[Any], start: dt.date, end: dt.date) -> dict[int, tuple[int, int]]:
+    """Product group → (credited revenue in cents, quantity) of ``people`` in the months."""
+    from koers.measure.models import GroupSalesFact
+
+    rows = (
+        GroupSalesFact.objects.filter(
+            person__in=people.values("pk"), month__gte=month_floor(start), month__lte=end
+        )
+        .values("product_group")
+        .annotate(r=Sum("revenue_cents"), q=Sum("quantity"))
+        .order_by()
+    )
+    return {row["product_group"]: (int(row["r"]), int(row["q"])) for row in rows}
 
 
 def funnel_steps(people: QuerySet[Any], start: dt.date, end: dt.date):
@@ -175,10 +206,11 @@ def target_values(people: QuerySet[Any], start: dt.date, end: dt.date) -> dict[s
         .annotate(total=Sum("value"), mean=Avg("value"))
         .order_by()
     )
+    defs = definitions()
     return {
-        r["kpi"]: float(r["mean"] if kpi.CATALOGUE[r["kpi"]].ratio else r["total"])
+        r["kpi"]: float(r["mean"] if defs[r["kpi"]].ratio else r["total"])
         for r in rows
-        if r["kpi"] in kpi.CATALOGUE
+        if r["kpi"] in defs
     }
 
 
@@ -186,14 +218,15 @@ def targets_by_person(people: QuerySet[Any], month: dt.date) -> dict[tuple[int, 
     from koers.plan.models import Target
 
     rows = Target.objects.filter(person__in=people.values("pk"), month=month)
-    return {(t.person_id, t.kpi): float(t.value) for t in rows if t.kpi in kpi.CATALOGUE}
+    defs = definitions()
+    return {(t.person_id, t.kpi): float(t.value) for t in rows if t.kpi in defs}
 
 
 def attainment(code: str, actual: float | None, target: float | None) -> float | None:
     """Actual ÷ target as a percentage (target ÷ actual where lower is better)."""
     if actual is None or not target:
         return None
-    if kpi.CATALOGUE[code].higher_is_better:
+    if definition(code).higher_is_better:
         return actual / target * 100
     return target / actual * 100 if actual else None
 

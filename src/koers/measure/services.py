@@ -9,10 +9,19 @@ from django.db import transaction
 
 from koers.core.bulk import bulk_insert, query_frame
 from koers.engine import kpi
+from koers.engine.custom_kpi import measure_facts, ratio_facts
+from koers.engine.customers import account_month_facts
 from koers.engine.periods import add_months, month_start
-from koers.measure.models import KpiFact
+from koers.measure.catalogue import custom_kpis, measure_of
+from koers.measure.models import AccountMonthFact, CustomKpi, GroupSalesFact, KpiFact
 
 I64, DATE = pl.Int64, pl.Date
+
+
+NEW_ACCOUNT = (
+    "CASE WHEN acc.id IS NULL THEN NULL "
+    "WHEN acc.lifecycle IN ('potential', 'new') THEN 1 ELSE 0 END"
+)
 
 
 def _between(column: str, start: dt.date, end: dt.date) -> str:
@@ -24,9 +33,9 @@ def _inputs(start: dt.date, end: dt.date) -> dict[str, pl.DataFrame]:
     cents = "CAST(ROUND({} * 100) AS BIGINT)"
     return {
         "activities": query_frame(
-            "SELECT a.owner_id, a.date, a.kind, a.duration_minutes, CASE WHEN acc.id IS NULL "
-            "THEN NULL WHEN acc.lifecycle IN ('potential', 'new') THEN 1 ELSE 0 END "
-            "FROM sales_activity a LEFT JOIN sales_account acc ON acc.id = a.account_id "
+            f"SELECT a.owner_id, a.date, a.kind, a.duration_minutes, {NEW_ACCOUNT}, "
+            "acc.segment FROM sales_activity a "
+            "LEFT JOIN sales_account acc ON acc.id = a.account_id "
             f"WHERE {_between('a.date', start, end)}",
             {
                 "person_id": I64,
@@ -34,13 +43,16 @@ def _inputs(start: dt.date, end: dt.date) -> dict[str, pl.DataFrame]:
                 "kind": pl.Utf8,
                 "minutes": I64,
                 "new_account": pl.Boolean,
+                "segment": pl.Utf8,
             },
         ),
         "credits": query_frame(
             f"SELECT c.person_id, l.order_date, {cents.format('l.amount')}, "
             f"{cents.format('l.cost')}, CAST(ROUND(l.quantity) AS BIGINT), "
-            f"{cents.format('c.percent')} FROM sales_orderlinecredit c "
-            "JOIN sales_orderline l ON l.id = c.line_id "
+            f"{cents.format('c.percent')}, p.group_id, acc.segment, {NEW_ACCOUNT} "
+            "FROM sales_orderlinecredit c JOIN sales_orderline l ON l.id = c.line_id "
+            "JOIN sales_product p ON p.id = l.product_id "
+            "JOIN sales_account acc ON acc.id = l.account_id "
             f"WHERE {_between('l.order_date', start, end)}",
             {
                 "person_id": I64,
@@ -49,12 +61,16 @@ def _inputs(start: dt.date, end: dt.date) -> dict[str, pl.DataFrame]:
                 "cost_cents": I64,
                 "quantity": I64,
                 "share_bp": I64,
+                "product_group_id": I64,
+                "segment": pl.Utf8,
+                "new_account": pl.Boolean,
             },
         ),
         "opportunities": query_frame(
             f"SELECT o.owner_id, o.created_on, o.closed_on, s.kind, {cents.format('o.amount')}, "
-            "CASE WHEN o.is_new_business THEN 1 ELSE 0 END FROM sales_opportunity o "
-            "JOIN sales_stage s ON s.id = o.stage_id "
+            "CASE WHEN o.is_new_business THEN 1 ELSE 0 END, o.product_group_id, acc.segment "
+            "FROM sales_opportunity o JOIN sales_stage s ON s.id = o.stage_id "
+            "JOIN sales_account acc ON acc.id = o.account_id "
             f"WHERE {_between('o.created_on', start, end)} "
             f"OR {_between('o.closed_on', start, end)}",
             {
@@ -64,7 +80,15 @@ def _inputs(start: dt.date, end: dt.date) -> dict[str, pl.DataFrame]:
                 "outcome": pl.Utf8,
                 "amount_cents": I64,
                 "new_business": pl.Boolean,
+                "product_group_id": I64,
+                "segment": pl.Utf8,
             },
+        ),
+        "leads": query_frame(
+            "SELECT l.owner_id, l.created_on, l.source, acc.segment FROM sales_lead l "
+            "LEFT JOIN sales_account acc ON acc.id = l.account_id "
+            f"WHERE {_between('l.created_on', start, end)} AND l.owner_id IS NOT NULL",
+            {"person_id": I64, "date": DATE, "source": pl.Utf8, "segment": pl.Utf8},
         ),
         "payments": query_frame(
             f"SELECT c.person_id, l.paid_date, l.invoice_date, "
@@ -83,15 +107,46 @@ def _inputs(start: dt.date, end: dt.date) -> dict[str, pl.DataFrame]:
     }
 
 
+def _order_lines(start: dt.date, end: dt.date) -> pl.DataFrame:
+    """Every order line of the period, credited or not: what the customer bought."""
+    return query_frame(
+        "SELECT l.account_id, l.order_date, CAST(ROUND(l.amount * 100) AS BIGINT), "
+        "CAST(ROUND(l.cost * 100) AS BIGINT) FROM sales_orderline l "
+        f"WHERE {_between('l.order_date', start, end)}",
+        {"account_id": I64, "date": DATE, "amount_cents": I64, "cost_cents": I64},
+    )
+
+
 def compute_facts(start: dt.date, end: dt.date) -> pl.DataFrame:
-    frames = _inputs(start, end)
+    """Every KPI's facts, built-in and custom, for the months ``start``..``end``."""
+    return _compute(_inputs(start, end), start, end)
+
+
+def _compute(frames: dict[str, pl.DataFrame], start: dt.date, end: dt.date) -> pl.DataFrame:
+    customs = custom_kpis()
     facts = pl.concat(
         [
             kpi.activity_facts(frames["activities"]),
+            kpi.lead_facts(frames["activities"], frames["leads"]),
             kpi.order_facts(frames["credits"]),
             kpi.opportunity_facts(frames["opportunities"]),
             kpi.payment_facts(frames["payments"]),
             kpi.nps_facts(frames["answers"]),
+            *[
+                measure_facts(frames, measure_of(c))
+                for c in customs
+                if c.kind == CustomKpi.Kind.MEASURE
+            ],
+        ]
+    )
+    facts = pl.concat(
+        [
+            facts,
+            *[
+                ratio_facts(facts, c.code, c.numerator, c.denominator)
+                for c in customs
+                if c.kind == CustomKpi.Kind.RATIO
+            ],
         ]
     )
     in_range = pl.col("month").is_between(start, end)
@@ -103,6 +158,57 @@ def kpi_facts_refresh(*, start: dt.date, end: dt.date) -> int:
     """Recompute every KPI fact of the months from ``start`` to ``end`` (inclusive) and
     replace what was stored for them; returns the number of facts stored."""
     first, last = month_start(start), add_months(end, 1) - dt.timedelta(days=1)
-    facts = compute_facts(first, last)
+    frames = _inputs(first, last)
+    facts = _compute(frames, first, last)
+    groups = kpi.group_facts(frames["credits"]).filter(pl.col("month").is_between(first, last))
     KpiFact.objects.filter(month__gte=first, month__lte=last).delete()
+    GroupSalesFact.objects.filter(month__gte=first, month__lte=last).delete()
+    bulk_insert("measure_groupsalesfact", groups)
+    accounts = account_month_facts(_order_lines(first, last))
+    AccountMonthFact.objects.filter(month__gte=first, month__lte=last).delete()
+    bulk_insert("measure_accountmonthfact", accounts)
     return bulk_insert("measure_kpifact", facts)
+
+
+def history_bounds() -> tuple[dt.date, dt.date] | None:
+    """The first and last month that hold KPI facts (None before the first refresh)."""
+    from django.db.models import Max, Min
+
+    row = KpiFact.objects.aggregate(first=Min("month"), last=Max("month"))
+    return (row["first"], row["last"]) if row["first"] else None
+
+
+@transaction.atomic
+def custom_kpi_refresh(custom: CustomKpi) -> int:
+    """Compute one custom KPI's facts over the whole history and replace its old ones.
+    A measure reads its source; a ratio reads the stored facts of its two KPIs."""
+    KpiFact.objects.filter(kpi=custom.code).delete()
+    bounds = history_bounds()
+    if bounds is None:
+        return 0
+    first, last = bounds[0], add_months(bounds[1], 1) - dt.timedelta(days=1)
+    if custom.kind == CustomKpi.Kind.RATIO:
+        stored = pl.DataFrame(
+            list(
+                KpiFact.objects.filter(kpi__in=[custom.numerator, custom.denominator]).values_list(
+                    "kpi", "person_id", "month", "numerator", "denominator"
+                )
+            ),
+            schema=kpi.FACT_SCHEMA,
+            orient="row",
+        )
+        facts = ratio_facts(stored, custom.code, custom.numerator, custom.denominator)
+    else:
+        facts = measure_facts(_inputs(first, last), measure_of(custom))
+    in_range = pl.col("month").is_between(first, last) & pl.col("person_id").is_not_null()
+    return bulk_insert("measure_kpifact", facts.filter(in_range))
+
+
+def custom_kpi_save(*, custom: CustomKpi, by) -> int:  # type: ignore[no-untyped-def]
+    """Validate and save a custom KPI and compute its facts, all or nothing; returns the
+    number of facts stored."""
+    from koers.core.services import record_save
+
+    with transaction.atomic():
+        record_save(obj=custom, by=by)
+        return custom_kpi_refresh(custom)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -13,23 +12,24 @@ from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from koers.engine import kpi
-from koers.engine.drivers import decompose
+from koers.engine.drivers import decompose, price_mix
 from koers.engine.leadlag import best_lag, lead_lag
 from koers.engine.periods import add_months, fiscal_year_start, month_start
 from koers.measure import selectors as sel
 from koers.measure.benchmark import benchmark, benchmark_units
+from koers.measure.catalogue import definition, definitions
+from koers.measure.drill import records_url
 from koers.measure.models import KpiFact
 from koers.org import visibility as vis
 from koers.org.models import Person, Role
 
 PERIODS = ("month", "quarter", "ytd")
+ONE_DAY = dt.timedelta(days=1)
 
 
 def period_bounds(period: str, today: dt.date) -> tuple[dt.date, dt.date, dt.date, dt.date]:
@@ -45,40 +45,6 @@ def period_bounds(period: str, today: dt.date) -> tuple[dt.date, dt.date, dt.dat
     return this_month, today, add_months(this_month, -1), this_month - dt.timedelta(days=1)
 
 
-# Where each KPI's records are: list, the date it is counted by, and further filters.
-DRILL: dict[str, tuple[str, str, dict[str, str]]] = {
-    "visits": ("activities", "date", {"kind": "visit"}),
-    "calls": ("activities", "date", {"kind": "call"}),
-    "meetings": ("activities", "date", {"kind": "meeting"}),
-    "quotes": ("activities", "date", {"kind": "quote"}),
-    "leads": ("activities", "date", {"kind": "lead"}),
-    "new_business_time": ("activities", "date", {}),
-    "new_opportunities": ("opportunities", "created_on", {}),
-    **{
-        code: ("opportunities", "closed_on", {})
-        for code in ("won_deals", "win_rate", "avg_deal_size", "sales_cycle", "new_customers")
-    },
-    **{
-        code: ("orders", "order_date", {})
-        for code in ("revenue", "gross_margin", "margin_pct", "volume")
-    },
-    "dso": ("orders", "paid_date", {}),
-    "nps": ("nps", "responded_on", {}),
-}
-
-
-def records_url(code: str, start: dt.date, end: dt.date) -> str:
-    """The list of the records behind a KPI in the period; the list shows only what the
-    viewer may see, which is the KPI's scope."""
-    slug, date_field, extra = DRILL[code]
-    query = {
-        f"{date_field}__gte": start.isoformat(),
-        f"{date_field}__lte": end.isoformat(),
-        **extra,
-    }
-    return f"{reverse('entity_list', args=[slug])}?{urlencode(query)}"
-
-
 def period_close(period: str, start: dt.date) -> dt.date:
     """The last day of the calendar period that began on ``start``."""
     months = {"month": 1, "quarter": 3, "ytd": 12}[period]
@@ -89,11 +55,11 @@ def _rows(
     values: dict, previous: dict, start: dt.date, end: dt.date, targets: dict[str, float]
 ) -> list[dict[str, Any]]:
     rows = []
-    for code, definition in kpi.CATALOGUE.items():
+    for code, spec in definitions().items():
         now, before = values.get(code), previous.get(code)
         change = None if now is None or before is None else now - before
         small = change is not None and abs(change) < abs(before or 0) * 0.01  # under 1%: flat
-        good = None if change in (None, 0) or small else (change > 0) == definition.higher_is_better
+        good = None if change in (None, 0) or small else (change > 0) == spec.higher_is_better
         rows.append(
             {
                 "code": code,
@@ -101,7 +67,7 @@ def _rows(
                 "url": records_url(code, start, end),
                 "target": targets.get(code),
                 "attainment": sel.attainment(code, now, targets.get(code)),
-                "definition": definition,
+                "definition": spec,
                 "value": now,
                 "previous": before,
                 "good": good,
@@ -167,9 +133,13 @@ def _kpi_context(
             row["rank"] = sel.rank_among(me.pk, peers, row["code"], start, end)
     if role in {Role.MANAGER, Role.DIRECTOR, Role.ADMIN, Role.COMP_ADMIN}:
         context["heat"] = _heat_map(sellers, values, start, end)
+        decided = sel.denominators_by_person(sellers, "win_rate", start, end)
         context["leaders"] = _leaderboard(
-            context["heat"].pop("by_person"), [r["person"] for r in context["heat"]["rows"]]
+            context["heat"].pop("by_person"),
+            [r["person"] for r in context["heat"]["rows"]],
+            decided,
         )
+        context["min_decided"] = MIN_DECIDED
     context["lead_lag"] = _lead_lag(sellers, today)
     steps = sel.funnel_steps(sellers, add_months(month_start(today), -11), today)
     context["funnel_json"] = json.dumps(
@@ -178,42 +148,20 @@ def _kpi_context(
             "title": _("Funnel of the opportunities created in the last 12 months"),
             "y": [name for name, _step in steps],
             "x": [step.reached for _name, step in steps],
+            "url": records_url("new_opportunities", add_months(month_start(today), -11), today),
         }
     )
     context["funnel"] = steps
-    parts = decompose(
-        sel.driver_totals(sellers, prev_start, prev_end), sel.driver_totals(sellers, start, end)
-    )
-    context["waterfall_json"] = json.dumps(
-        {
-            "type": "waterfall",
-            "title": _("Won deals: from the period before to now"),
-            "x": [
-                _("Before"),
-                _("More or fewer deals decided"),
-                _("Win rate"),
-                _("Deal size"),
-                _("Now"),
-            ],
-            "y": [
-                round(v / 100)
-                for v in (
-                    parts.before_cents,
-                    parts.volume_cents,
-                    parts.conversion_cents,
-                    parts.deal_size_cents,
-                    parts.after_cents,
-                )
-            ],
-            "measure": ["absolute", "relative", "relative", "relative", "total"],
-        }
-    )
+    context["waterfall_json"] = _drivers_figure(sellers, start, end, prev_start, prev_end)
+    context["price_mix_json"] = _price_mix_figure(sellers, start, end, prev_start, prev_end)
     units = benchmark_units(me.unit if me else None, vis.sees_everything(request.user))
     if len(units) > 1:
         context["bench"] = benchmark(units, start, end)
         context["bench"]["headers"] = [sel.kpi_name(c) for c in context["bench"]["codes"]] + [
             _("Revenue per FTE")
         ]
+        if context["bench"]["ebit"]:
+            context["bench"]["headers"].append(_("EBIT %"))
     trend_start = add_months(month_start(today), -11)
     revenue = sel.kpi_trend(sellers, "revenue", trend_start, today)
     quotes = dict(sel.kpi_trend(sellers, "quotes", trend_start, today))
@@ -222,10 +170,66 @@ def _kpi_context(
             "x": [m.isoformat() for m, _v in revenue],
             "y": [v or 0 for _m, v in revenue],
             "y2": [quotes.get(m) or 0 for m, _v in revenue],
+            "urls": [records_url("revenue", m, add_months(m, 1) - ONE_DAY) for m, _v in revenue],
             "title": _("Revenue (bars) and quotes (line) per month"),
         }
     )
     return context
+
+
+def _drivers_figure(sellers, start, end, prev_start, prev_end) -> str:
+    """Won value from the period before to now: leads, share of leads decided, win rate,
+    deal size (or decided deals when a period has no leads)."""
+    parts = decompose(
+        sel.driver_totals(sellers, prev_start, prev_end), sel.driver_totals(sellers, start, end)
+    )
+    if parts.leads_cents is not None and parts.lead_conversion_cents is not None:
+        steps = [
+            (_("More or fewer leads"), parts.leads_cents),
+            (_("Leads that came to a decision"), parts.lead_conversion_cents),
+        ]
+    else:
+        steps = [(_("More or fewer deals decided"), parts.volume_cents)]
+    steps += [(_("Win rate"), parts.conversion_cents), (_("Deal size"), parts.deal_size_cents)]
+    return _waterfall(
+        _("Won deals: from the period before to now"),
+        parts.before_cents,
+        steps,
+        parts.after_cents,
+        records_url("won_deals", prev_start, end),
+    )
+
+
+def _price_mix_figure(sellers, start, end, prev_start, prev_end) -> str:
+    parts = price_mix(
+        sel.group_sales(sellers, prev_start, prev_end), sel.group_sales(sellers, start, end)
+    )
+    return _waterfall(
+        _("Revenue: volume, mix and price against the period before"),
+        parts.before_cents,
+        [
+            (_("Volume"), parts.volume_cents),
+            (_("Mix of product groups"), parts.mix_cents),
+            (_("Price"), parts.price_cents),
+        ],
+        parts.after_cents,
+        records_url("revenue", prev_start, end),
+    )
+
+
+def _waterfall(title: str, before: float, steps: list, after: float, url: str | None) -> str:
+    labels = [_("Before"), *[label for label, _v in steps], _("Now")]
+    values = [before, *[v for _label, v in steps], after]
+    return json.dumps(
+        {
+            "type": "waterfall",
+            "title": title,
+            "x": [str(label) for label in labels],
+            "y": [round(v / 100) for v in values],
+            "measure": ["absolute", *["relative"] * len(steps), "total"],
+            "url": url,
+        }
+    )
 
 
 HEAT_CODES = (
@@ -248,20 +252,24 @@ def _heat_map(people, team: dict, start: dt.date, end: dt.date) -> dict[str, Any
     for code in HEAT_CODES:  # a ratio compares with the group's; a sum with the average person
         counted = [v[code] for v in by_person.values() if v.get(code) is not None]
         total = team.get(code)
-        if kpi.CATALOGUE[code].ratio or total is None:
+        if definition(code).ratio or total is None:
             references[code] = total
         else:
             references[code] = total / len(counted) if counted else None
     rows = []
     for person in people.select_related("unit").order_by("unit__name", "last_name"):
+        figures = by_person.get(person.pk, {})
+        if all(figures.get(code) is None for code in HEAT_CODES):
+            continue  # a manager without own figures, someone not yet selling
         cells = []
         for code in HEAT_CODES:
-            value, reference = by_person.get(person.pk, {}).get(code), references[code]
+            value, reference = figures.get(code), references[code]
             cells.append(
                 {
                     "value": value,
-                    "unit": kpi.CATALOGUE[code].unit,
-                    "mark": _mark(value, reference, kpi.CATALOGUE[code].higher_is_better),
+                    "unit": definition(code).unit,
+                    "mark": _mark(value, reference, definition(code).higher_is_better),
+                    "url": records_url(code, start, end, person_id=person.pk),
                 }
             )
         rows.append({"person": person, "cells": cells})
@@ -281,7 +289,7 @@ def _lead_lag(people, today: dt.date) -> list[dict[str, Any]]:
     """For each pair of a leading and a lagging KPI: how many months ahead the leading one
     runs in the viewer's scope over the last two years, and how strongly."""
     start, end = add_months(month_start(today), -24), month_start(today) - dt.timedelta(days=1)
-    names = {c: sel.kpi_name(c) for c in kpi.CATALOGUE}
+    names = {c: sel.kpi_name(c) for c in {c for pair in LEAD_PAIRS for c in pair}}
     series = {
         code: sel.monthly_series(people, code, start, end)
         for code in {c for pair in LEAD_PAIRS for c in pair}
@@ -306,23 +314,32 @@ def _mark(value: float | None, reference: float | None, higher_is_better: bool) 
 LEADER_CODES = ("revenue", "won_deals", "quotes", "win_rate")
 
 
-def _leaderboard(by_person: dict, people: list[Person], size: int = 5) -> list[dict[str, Any]]:
+MIN_DECIDED = 3  # a win rate over fewer decided deals says more about luck than skill
+
+
+def _leaderboard(
+    by_person: dict, people: list[Person], decided: dict[int, int], size: int = 5
+) -> list[dict[str, Any]]:
     """The best ``size`` salespeople of the viewer's scope on a few KPIs, from the figures
-    the heat map already holds."""
+    the heat map already holds; the win rate ranks only people with ``MIN_DECIDED`` or
+    more decided deals in the period."""
     sellers = {p.pk: p for p in people if p.role == Role.SALESPERSON}
     boards = []
     for code in LEADER_CODES:
-        definition = kpi.CATALOGUE[code]
+        spec = definition(code)
         scored = [
             (values[code], pid)
             for pid, values in by_person.items()
-            if pid in sellers and values.get(code) is not None
+            if pid in sellers
+            and values.get(code) is not None
+            and (code != "win_rate" or decided.get(pid, 0) >= MIN_DECIDED)
         ]
-        scored.sort(reverse=definition.higher_is_better)
+        scored.sort(reverse=spec.higher_is_better)
         boards.append(
             {
+                "code": code,
                 "name": sel.kpi_name(code),
-                "unit": definition.unit,
+                "unit": spec.unit,
                 "rows": [(sellers[pid], value) for value, pid in scored[:size]],
             }
         )

@@ -125,6 +125,16 @@ def visible_territories(user: Any) -> QuerySet[Any]:
     return Territory.objects.filter(unit__in=visible_units(user).values("pk"))
 
 
+def visible_operating_costs(user: Any) -> QuerySet[Any]:
+    """A unit's costs: for the whole organisation's overseers and a manager's own subtree;
+    a salesperson steers on sales, not on the unit's books."""
+    from koers.measure.models import OperatingCost
+
+    if role_of(user) == Role.SALESPERSON:
+        return OperatingCost.objects.none()
+    return OperatingCost.objects.filter(unit__in=visible_units(user).values("pk"))
+
+
 def visible_reference(model: type[Model]):
     """Reference data (products, stages, campaigns, rates) is open to every role."""
 
@@ -165,6 +175,7 @@ EDIT_ROLES: dict[str, set[str]] = {
     "sales.activity": {Role.ADMIN, Role.DIRECTOR, Role.MANAGER, Role.SALESPERSON},
     "sales.lead": {Role.ADMIN, Role.DIRECTOR, Role.MANAGER, Role.SALESPERSON},
     "sales.territory": {Role.ADMIN, Role.DIRECTOR},
+    "measure.operatingcost": {Role.ADMIN, Role.DIRECTOR},
     "sales.product": {Role.ADMIN, Role.DIRECTOR},
     "sales.productgroup": {Role.ADMIN, Role.DIRECTOR},
     "sales.campaign": {Role.ADMIN, Role.DIRECTOR},

@@ -7,12 +7,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from koers.engine.kpi import CATALOGUE
 from koers.org.models import Person
 
 
 def validate_kpi(code: str) -> None:
-    if code not in CATALOGUE:
+    from koers.measure.catalogue import definitions
+
+    if code not in definitions():
         raise ValidationError(_("“%(code)s” is not a KPI Koers knows."), params={"code": code})
 
 

@@ -11,6 +11,7 @@ from django.db.models import Model, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from koers.measure.models import OperatingCost
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person
 from koers.sales import models as sm
@@ -42,6 +43,11 @@ class Entity:
     default_sort: str = ""
     pay_fields: frozenset[str] = field(default_factory=frozenset)
     date_fields: tuple[str, ...] = ()  # filtered from-to on list pages (…__gte, …__lte)
+    # The person a record counts for in the KPIs (an owner, a credit holder): lists narrow
+    # to one person (?for_person=) or one unit's subtree (?for_unit=) for drill-downs.
+    # The first of several paths that is set counts (an answer's own person, else the
+    # account's owner).
+    credited_to: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -235,6 +241,7 @@ register(
 register(
     Entity(
         slug="opportunities",
+        credited_to=("owner",),
         date_fields=("created_on", "closed_on"),
         model=sm.Opportunity,
         selector=vis.visible_opportunities,
@@ -283,6 +290,7 @@ register(
 register(
     Entity(
         slug="activities",
+        credited_to=("owner",),
         date_fields=("date",),
         model=sm.Activity,
         selector=vis.visible_activities,
@@ -342,6 +350,7 @@ register(
 register(
     Entity(
         slug="leads",
+        credited_to=("owner",),
         date_fields=("created_on",),
         model=sm.Lead,
         selector=vis.visible_leads,
@@ -379,6 +388,7 @@ register(
 register(
     Entity(
         slug="orders",
+        credited_to=("credits__person",),
         date_fields=("order_date", "paid_date"),
         model=sm.OrderLine,
         selector=vis.visible_order_lines,
@@ -410,6 +420,7 @@ register(
 register(
     Entity(
         slug="nps",
+        credited_to=("person", "account__owner"),
         date_fields=("responded_on",),
         model=sm.NpsResponse,
         selector=vis.visible_nps,
@@ -419,6 +430,22 @@ register(
         filters=("score", "person"),
         select_related=("account", "person"),
         default_sort="-responded_on",
+    )
+)
+
+register(
+    Entity(
+        slug="operating-costs",
+        model=OperatingCost,
+        selector=vis.visible_operating_costs,
+        phase="measure",
+        columns=("unit", "month", "amount"),
+        search=("unit__name",),
+        filters=("unit",),
+        date_fields=("month",),
+        form_fields=("unit", "month", "amount"),
+        select_related=("unit",),
+        default_sort="-month",
     )
 )
 

@@ -59,9 +59,59 @@ def _sorted(queryset: QuerySet[Any], entity: Entity, sort: str) -> QuerySet[Any]
     return queryset.order_by(entity.default_sort or "pk", "pk")
 
 
+def credited_condition(paths: tuple[str, ...], lookup: str, value: Any) -> Q:
+    """Records that count for the people matched by ``lookup`` (on Person) = ``value``:
+    through the first of ``paths`` that is set."""
+    condition, unset = Q(), Q()
+    for path in paths:
+        condition |= unset & Q(**{f"{path}__{lookup}": value})
+        unset &= Q(**{f"{path}__isnull": True})
+    return condition
+
+
+class Drill:
+    """What a drill-down from a KPI narrows a list to: one person's or one unit's records,
+    and the records a custom KPI counts; only what the viewer may see is honoured."""
+
+    def __init__(self, request: HttpRequest, entity: Entity) -> None:
+        self.person = self.unit = self.kpi = None
+        self.condition = Q()
+        get = request.GET
+        if entity.credited_to and get.get("for_person", "").isdigit():
+            people = vis.visible_people(request.user)
+            self.person = people.filter(pk=int(get["for_person"])).first()
+        if entity.credited_to and get.get("for_unit", "").isdigit():
+            self.unit = vis.visible_units(request.user).filter(pk=int(get["for_unit"])).first()
+        if get.get("kpi"):
+            from koers.measure.drill import kpi_condition
+
+            found = kpi_condition(entity.slug, get["kpi"])
+            if found is not None:
+                from koers.measure.selectors import kpi_name
+
+                self.kpi, self.condition = found
+                self.kpi_label = kpi_name(self.kpi.code)
+        if self.person is not None:
+            self.condition &= credited_condition(entity.credited_to, "pk", self.person.pk)
+        if self.unit is not None:
+            path = self.unit.path
+            self.condition &= credited_condition(entity.credited_to, "unit__path__startswith", path)
+
+    def __bool__(self) -> bool:
+        return any(x is not None for x in (self.person, self.unit, self.kpi))
+
+    def apply(self, queryset: QuerySet[Any], entity: Entity) -> QuerySet[Any]:
+        if not self.condition:
+            return queryset
+        # through a many-valued path (credit holders) a record could match twice
+        matching = entity.model._default_manager.filter(self.condition).values("pk")
+        return queryset.filter(pk__in=matching)
+
+
 def filtered_queryset(request: HttpRequest, entity: Entity):
     """The user's visible records of ``entity`` with the page's filters, search and sort."""
     visible = entity.selector(request.user).select_related(*entity.select_related)
+    visible = Drill(request, entity).apply(visible, entity)
     filterset = _filterset(entity, request.user, request.GET or None, visible)
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else visible
     queryset = _search(queryset, entity, request.GET.get("q", "").strip())
@@ -73,6 +123,7 @@ def entity_list(request: HttpRequest, slug: str) -> HttpResponse:
     filterset, queryset = filtered_queryset(request, entity)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
+        "drill": Drill(request, entity),
         "entity": entity,
         "filterset": filterset,
         "page": page,

@@ -53,6 +53,7 @@ SECTIONS: dict[str, tuple[str | Promise, tuple[str, ...]]] = {
             "people",
             "units",
             "territories",
+            "operating-costs",
             "exchange-rates",
         ),
     ),
@@ -64,6 +65,7 @@ def section_items(key: str, user: Any) -> tuple[NavItem, ...]:
     if key == "measure":
         items = (
             NavItem(_("KPIs"), reverse("kpis")),
+            NavItem(_("KPI catalogue"), reverse("kpi_catalogue")),
             NavItem(_("Customers"), reverse("customers")),
             NavItem(_("Deviations"), reverse("deviations")),
             *items,

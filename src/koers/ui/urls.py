@@ -6,6 +6,7 @@ from koers.api.routes import api
 from koers.imports import views as import_views
 from koers.measure import analysis as measure_analysis
 from koers.measure import customers as measure_customers
+from koers.measure import kpi_catalogue as measure_catalogue
 from koers.measure import views as measure_views
 from koers.ui import entity_views, exports, views
 
@@ -19,6 +20,13 @@ urlpatterns = [
     path("section/<slug:key>/", views.section, name="section"),
     path("data/audit/", views.audit_log, name="audit_log"),
     path("measure/kpis/", measure_views.kpi_page, name="kpis"),
+    path("measure/catalogue/", measure_catalogue.catalogue_page, name="kpi_catalogue"),
+    path("measure/catalogue/new/", measure_catalogue.custom_kpi_edit, name="custom_kpi_new"),
+    path(
+        "measure/catalogue/<slug:code>/edit/",
+        measure_catalogue.custom_kpi_edit,
+        name="custom_kpi_edit",
+    ),
     path("measure/customers/", measure_customers.customers_page, name="customers"),
     path("measure/deviations/", measure_analysis.deviations_page, name="deviations"),
     path("measure/analyses/", measure_analysis.analyses_list, name="analyses"),

@@ -4,10 +4,21 @@
     if (!window.Plotly) return;
     document.querySelectorAll("[data-figure]").forEach(function (el) {
       var f = JSON.parse(el.dataset.figure);
+      // a click on a bar or step opens the records behind it
+      var follow = function () {
+        if (!el.on) return;
+        el.on("plotly_click", function (data) {
+          var point = data.points && data.points[0];
+          var url = f.urls ? f.urls[point.pointIndex] : f.url;
+          if (url) window.location.href = url;
+        });
+        el.style.cursor = "pointer";
+      };
       if (f.type === "funnel") {
         Plotly.newPlot(el, [{ type: "funnel", y: f.y, x: f.x, textinfo: "value+percent previous",
           marker: { color: "#0b5f8a" } }], { title: { text: f.title },
           margin: { t: 40, r: 10, b: 20, l: 130 } }, { displayModeBar: false, responsive: true });
+        follow();
         return;
       }
       if (f.type === "waterfall") {
@@ -17,6 +28,7 @@
           { title: { text: f.title }, margin: { t: 40, r: 10, b: 60, l: 70 },
             yaxis: { tickprefix: "€ " }, showlegend: false },
           { displayModeBar: false, responsive: true });
+        follow();
         return;
       }
       var traces = [{ x: f.x, y: f.y, type: "bar", marker: { color: "#0b5f8a" } }];
@@ -29,6 +41,7 @@
       }
       Plotly.newPlot(el, traces, layout,
         { displayModeBar: false, responsive: true });
+      follow();
     });
   }
   if (document.readyState === "complete") draw(); else window.addEventListener("load", draw);
