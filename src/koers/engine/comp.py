@@ -1,0 +1,311 @@
+"""Incentive compensation: credit → measure → attainment → earnings, vectorised.
+
+Pure: plain frames and frozen dataclasses in, frames out; no clock, no database.
+
+Exactness. Money is integer cents. Rates are basis points (1 bp = 0.01%); attainment and
+curve payouts are parts per million (ppm, 1,000,000 = 100%), truncated towards zero.
+Earnings are accumulated in ten-thousandths of a cent and rounded **once per payout line**
+(person × component × period) to whole cents, half away from zero — the rule of
+``koers.engine.money.quantize_money``. Nothing else rounds.
+
+Rules per component:
+
+* ``flat``: rate × measure (a rate per product group where ``group_rates`` names one);
+* ``marginal``: each band's rate on the part of the measure inside the band; bands are
+  given by attainment (``Tier.start_ppm``) of the period's quota;
+* ``retroactive``: the rate of the highest band reached on the whole measure;
+* ``bonus``: target incentive × the payout curve at the attainment; the curve is linear
+  between its points (threshold below the first point pays nothing), flat after the last;
+* every rule: ``cap_cents`` limits the earnings of a payout line.
+
+Crediting: each order line's credit holders (shares in basis points that add up to
+10,000) get their share; with ``rollup`` the managers above a holder get the same credit
+(overlay and manager plans). Cancellations and returns are negative lines: inside the
+clawback window of their original line they reduce the measure of the period in which
+they happen (a clawback, even when the original was paid before); outside it they are
+ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+PPM = 1_000_000
+BP = 10_000
+SCALE = BP  # earnings are summed in 1/10,000 of a cent before the one rounding
+
+RULES = ("flat", "marginal", "retroactive", "bonus")
+MEASURES = ("revenue", "margin", "volume")
+BASES = ("booking", "invoice", "payment")
+PERIODS = ("month", "quarter", "year")
+
+
+@dataclass(frozen=True)
+class Tier:
+    start_ppm: int  # attainment where the band starts (0 = from the first euro)
+    rate_bp: int
+
+
+@dataclass(frozen=True)
+class Component:
+    code: str
+    rule: str
+    measure: str = "revenue"
+    basis: str = "booking"  # the date that counts: order, invoice or payment
+    period: str = "month"
+    tiers: tuple[Tier, ...] = ()
+    group_rates: tuple[tuple[int, int], ...] = ()  # (product group id, rate bp) for flat
+    curve: tuple[tuple[int, int], ...] = ()  # (attainment ppm, payout ppm) for bonus
+    cap_cents: int | None = None
+    product_groups: tuple[int, ...] = ()  # only these groups count (all when empty)
+    business: str = ""  # "new", "existing" or both
+    rollup: bool = False
+    clawback_days: int = 365
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.rule not in RULES:
+            found.append(f"{self.code}: rule {self.rule!r} is not one of {', '.join(RULES)}")
+        if self.measure not in MEASURES:
+            found.append(f"{self.code}: measure {self.measure!r} is unknown")
+        if self.basis not in BASES:
+            found.append(f"{self.code}: basis {self.basis!r} is unknown")
+        if self.period not in PERIODS:
+            found.append(f"{self.code}: period {self.period!r} is unknown")
+        if self.rule in ("marginal", "retroactive") and not self.tiers:
+            found.append(f"{self.code}: a tiered rate needs tiers")
+        starts = [t.start_ppm for t in self.tiers]
+        if starts and (starts[0] != 0 or starts != sorted(set(starts))):
+            found.append(f"{self.code}: tiers must start at 0% and rise")
+        if self.rule == "flat" and not self.tiers and not self.group_rates:
+            found.append(f"{self.code}: a flat rate needs a rate")
+        if self.rule == "bonus":
+            points = [a for a, _p in self.curve]
+            if not self.curve or points != sorted(set(points)):
+                found.append(f"{self.code}: a payout curve needs points in rising attainment")
+        if any(t.rate_bp < 0 for t in self.tiers) or (self.cap_cents or 0) < 0:
+            found.append(f"{self.code}: rates and caps cannot be negative")
+        return found
+
+
+@dataclass(frozen=True)
+class Plan:
+    code: str
+    components: tuple[Component, ...] = field(default_factory=tuple)
+
+
+CREDIT_SCHEMA = {
+    "line_id": pl.Int64,
+    "person_id": pl.Int64,
+    "share_bp": pl.Int64,
+    "order_date": pl.Date,
+    "invoice_date": pl.Date,
+    "paid_date": pl.Date,
+    "amount_cents": pl.Int64,
+    "cost_cents": pl.Int64,
+    "quantity": pl.Int64,
+    "product_group_id": pl.Int64,
+    "new_business": pl.Boolean,
+    "original_date": pl.Date,  # order date of the original line of a correction
+}
+BASIS_DATE = {"booking": "order_date", "invoice": "invoice_date", "payment": "paid_date"}
+
+
+def _check(frame: pl.DataFrame, name: str, schema: dict[str, Any]) -> None:
+    for column, dtype in schema.items():
+        if column not in frame.columns:
+            raise ValueError(f"{name}: column {column!r} is missing")
+        if frame.schema[column] != dtype:
+            raise ValueError(f"{name}: column {column!r} is {frame.schema[column]}, not {dtype}")
+
+
+def rolled_up(credits: pl.DataFrame, managers: pl.DataFrame, depth: int = 8) -> pl.DataFrame:
+    """The credits plus, for every credit, the same credit for each manager above the
+    holder (``managers``: person_id, manager_id). A manager above two holders of one line
+    gets both shares. Vectorised: one join per level."""
+    chain = managers.select("person_id", "manager_id").filter(pl.col("manager_id").is_not_null())
+    out, level = [credits], credits
+    for _ in range(depth):
+        level = (
+            level.join(chain, on="person_id", how="inner")
+            .drop("person_id")
+            .rename({"manager_id": "person_id"})
+            .select(credits.columns)
+        )
+        if level.height == 0:
+            break
+        out.append(level)
+    return pl.concat(out)
+
+
+def credited(
+    credits: pl.DataFrame,
+    component: Component,
+    start: dt.date,
+    end: dt.date,
+    managers: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """The credited transactions of one component in ``start``..``end``: line_id,
+    person_id, date, value (cents, or units for volume, already times the share),
+    product_group_id. Every payout line is traceable to these rows."""
+    _check(credits, "credits", CREDIT_SCHEMA)
+    if component.measure == "revenue":
+        raw = pl.col("amount_cents")
+    elif component.measure == "margin":
+        raw = pl.col("amount_cents") - pl.col("cost_cents").fill_null(pl.col("amount_cents"))
+    else:
+        raw = pl.col("quantity")
+    frame = split_values(credits, raw)
+    if component.rollup and managers is not None:
+        frame = rolled_up(frame, managers)
+    date = BASIS_DATE[component.basis]
+    keep = pl.col(date).is_between(start, end)
+    if component.product_groups:
+        keep &= pl.col("product_group_id").is_in(list(component.product_groups))
+    if component.business:
+        keep &= pl.col("new_business") == (component.business == "new")
+    # a correction counts only within the clawback window of its original
+    late = (pl.col("amount_cents") < 0) & (
+        (pl.col("order_date") - pl.col("original_date")).dt.total_days() > component.clawback_days
+    )
+    keep &= ~late.fill_null(False)
+    return frame.filter(keep).select(
+        "line_id", "person_id", pl.col(date).alias("date"), "value", "product_group_id"
+    )
+
+
+def split_values(credits: pl.DataFrame, raw: pl.Expr) -> pl.DataFrame:
+    """Each holder's share of ``raw`` in whole cents (or units), conserving the line: shares
+    are truncated towards zero and the cents left over go to the holder with the largest
+    share (the lowest person id among equals), when the shares add up to 100%."""
+    magnitude = (raw.abs() * pl.col("share_bp")).floordiv(BP)
+    frame = credits.with_columns(
+        raw.alias("_raw"), (magnitude * raw.sign()).cast(pl.Int64).alias("value")
+    ).sort("line_id", pl.col("share_bp"), "person_id", descending=[False, True, False])
+    whole = pl.col("share_bp").sum().over("line_id") == BP
+    first = pl.int_range(pl.len()).over("line_id") == 0
+    rest = pl.col("_raw") - pl.col("value").sum().over("line_id")
+    return frame.with_columns(
+        pl.when(whole & first).then(pl.col("value") + rest).otherwise(pl.col("value"))
+    ).drop("_raw")
+
+
+def _round_scaled(expr: pl.Expr) -> pl.Expr:
+    """Ten-thousandths of a cent to cents, half away from zero."""
+    half = SCALE // 2
+    return (
+        pl.when(expr >= 0)
+        .then((expr + half).floordiv(SCALE))
+        .otherwise(-((-expr + half).floordiv(SCALE)))
+    )
+
+
+def _interpolate(curve: tuple[tuple[int, int], ...], attainment: pl.Expr) -> pl.Expr:
+    """Payout ppm at ``attainment`` ppm: 0 below the first point, linear between points
+    (truncated), the last point's payout beyond the last point."""
+    (a0, _p0) = curve[0]
+    result: Any = pl.when(attainment < a0).then(0)
+    for (a1, p1), (a2, p2) in zip(curve, curve[1:], strict=False):
+        step = p1 + ((attainment - a1) * (p2 - p1)).floordiv(a2 - a1)
+        result = result.when(attainment < a2).then(step)
+    out: pl.Expr = result.otherwise(curve[-1][1])
+    return out
+
+
+def earnings(
+    measured: pl.DataFrame, component: Component, target_col: str = "target_incentive_cents"
+) -> pl.DataFrame:
+    """Earnings per person of one component and period.
+
+    ``measured``: person_id, measure (cents or units), quota (same unit; null or 0 when
+    there is none), target_incentive_cents (for a bonus), and for flat group rates a
+    ``by_group`` measure is not needed: see :func:`calculate`. Adds attainment_ppm,
+    earnings_scaled (1/10,000 cent) and earnings_cents (rounded once, capped)."""
+    problems = component.problems()
+    if problems:
+        raise ValueError("; ".join(problems))
+    measure, quota = pl.col("measure"), pl.col("quota").fill_null(0)
+    attainment = pl.when(quota > 0).then((measure * PPM).floordiv(quota)).otherwise(None)
+    frame = measured.with_columns(attainment.alias("attainment_ppm"))
+    att = pl.col("attainment_ppm")
+    if component.rule == "bonus":
+        payout_ppm = _interpolate(component.curve, att.fill_null(0))
+        # target incentive (cents) × payout ppm, to 1/10,000 cent: × BP ÷ PPM, truncated
+        scaled = (pl.col(target_col) * payout_ppm * SCALE).floordiv(PPM)
+    elif component.rule == "retroactive":
+        rate = pl.lit(component.tiers[0].rate_bp)
+        for tier in component.tiers[1:]:
+            rate = pl.when(att.fill_null(0) >= tier.start_ppm).then(tier.rate_bp).otherwise(rate)
+        scaled = measure * rate
+    elif component.rule == "marginal":
+        scaled = pl.lit(0, dtype=pl.Int64)
+        bounds = [t.start_ppm for t in component.tiers] + [None]
+        for tier, upper in zip(component.tiers, bounds[1:], strict=True):
+            low = (quota * tier.start_ppm).floordiv(PPM)
+            inside = measure - low
+            if upper is not None:
+                high = (quota * upper).floordiv(PPM)
+                inside = pl.min_horizontal(measure, high) - low
+            # without a quota everything falls in the first band
+            inside = (
+                pl.when(quota > 0).then(inside).otherwise(measure if tier.start_ppm == 0 else 0)
+            )
+            scaled = scaled + pl.max_horizontal(inside, 0) * tier.rate_bp
+        # a negative measure (returns exceeding sales) claws back at the first band's rate
+        scaled = pl.when(measure < 0).then(measure * component.tiers[0].rate_bp).otherwise(scaled)
+    else:  # flat
+        scaled = pl.col("flat_scaled")
+    frame = frame.with_columns(scaled.cast(pl.Int64).alias("earnings_scaled"))
+    cents = _round_scaled(pl.col("earnings_scaled"))
+    if component.cap_cents is not None:
+        cents = pl.min_horizontal(cents, component.cap_cents)
+    return frame.with_columns(cents.alias("earnings_cents"))
+
+
+def calculate(
+    credits: pl.DataFrame,
+    payees: pl.DataFrame,
+    component: Component,
+    start: dt.date,
+    end: dt.date,
+    managers: pl.DataFrame | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One component over one period for every payee on it.
+
+    ``payees``: person_id, quota (cents or units for the period; may be null),
+    target_incentive_cents (for a bonus; already prorated to the days on the plan),
+    valid_from, valid_to (the part of the period the person is on the plan).
+    Returns (results, trace): results person_id, measure, quota, attainment_ppm,
+    earnings_cents; trace line_id, person_id, date, value — the credited rows behind
+    each result."""
+    trace = credited(credits, component, start, end, managers)
+    trace = trace.join(
+        payees.select("person_id", "valid_from", "valid_to"), on="person_id", how="inner"
+    )
+    trace = trace.filter(pl.col("date").is_between(pl.col("valid_from"), pl.col("valid_to")))
+    trace = trace.drop("valid_from", "valid_to")
+    sums = trace.group_by("person_id").agg(pl.col("value").sum().alias("measure"))
+    if component.rule == "flat":
+        rates = dict(component.group_rates)
+        default = component.tiers[0].rate_bp if component.tiers else 0
+        rate = pl.col("product_group_id").replace_strict(
+            rates, default=default, return_dtype=pl.Int64
+        )
+        flat = trace.group_by("person_id").agg((pl.col("value") * rate).sum().alias("flat_scaled"))
+        sums = sums.join(flat, on="person_id", how="left")
+    measured = payees.join(sums, on="person_id", how="left").with_columns(
+        pl.col("measure").fill_null(0).cast(pl.Int64)
+    )
+    if "flat_scaled" in measured.columns:
+        measured = measured.with_columns(pl.col("flat_scaled").fill_null(0))
+    results = earnings(measured, component)
+    return (
+        results.select("person_id", "measure", "quota", "attainment_ppm", "earnings_cents").sort(
+            "person_id"
+        ),
+        trace,
+    )
