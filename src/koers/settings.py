@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "koers.api",
     "koers.plan",
     "koers.measure",
+    "koers.reward",
     "koers.demo",
     "koers.ui",
 ]

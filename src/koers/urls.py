@@ -1,6 +1,9 @@
 from django.urls import include, path
 
-urlpatterns = [path("", include("koers.ui.urls"))]
+urlpatterns = [
+    path("reward/", include("koers.reward.urls")),
+    path("", include("koers.ui.urls")),
+]
 
 handler404 = "koers.ui.errors.not_found"
 handler403 = "koers.ui.errors.forbidden"

@@ -95,6 +95,20 @@ def _custom_kpis() -> None:
     cache.delete(CACHE_KEY)  # bulk creation sends no signals
 
 
+def _reward(today: dt.date) -> int:
+    """Plans, targets, and the last months calculated: paid, approved and open."""
+    from koers.reward import demo_plans
+    from koers.reward.models import CalcRun
+    from koers.reward.services import run_month
+
+    assigned = demo_plans.load(today)
+    for back in (3, 2, 1, 0):
+        run_month(add_months(today, -back), by=None)
+    CalcRun.objects.filter(month__lte=add_months(today, -2)).update(status="locked")
+    CalcRun.objects.filter(month=add_months(today, -1)).update(status="approved")
+    return assigned
+
+
 def database_has_data() -> bool:
     return Person.objects.exists()
 
@@ -124,4 +138,6 @@ def load_demo(
         progress(
             f"KPI facts: {counts['measure_kpifact']:,} ({time.perf_counter() - started:.1f} s)"
         )
+        counts["reward_planassignment"] = _reward(today)
+        progress(f"incentive plans and runs ({time.perf_counter() - started:.1f} s)")
     return counts

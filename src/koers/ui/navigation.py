@@ -70,6 +70,8 @@ def section_items(key: str, user: Any) -> tuple[NavItem, ...]:
             NavItem(_("Deviations"), reverse("deviations")),
             *items,
         )
+    if key == "reward":
+        items = (NavItem(_("My statement"), reverse("statement")), *items)
     if key == "data" and can_import(user):
         items = (NavItem(_("Imports"), reverse("import_history")), *items)
     if key == "data" and role_of(user) in {Role.ADMIN, Role.COMP_ADMIN, Role.DIRECTOR}:

@@ -21,6 +21,19 @@
         follow();
         return;
       }
+      if (f.type === "curve") {
+        Plotly.newPlot(el, [
+          { x: f.x, y: f.y, type: "scatter", mode: "lines", line: { color: "#0b5f8a" } },
+          { x: f.here, y: [null], type: "scatter", mode: "markers" }],
+          { title: { text: f.title }, margin: { t: 40, r: 10, b: 40, l: 50 }, showlegend: false,
+            xaxis: { ticksuffix: "%" }, yaxis: { ticksuffix: "%" },
+            shapes: [{ type: "line", x0: f.here[0], x1: f.here[0], yref: "paper", y0: 0, y1: 1,
+              line: { color: "#e0861a", dash: "dot" } }],
+            annotations: [{ x: f.here[0], yref: "paper", y: 1, text: f.here_label,
+              showarrow: false, font: { color: "#e0861a" } }] },
+          { displayModeBar: false, responsive: true });
+        return;
+      }
       if (f.type === "waterfall") {
         Plotly.newPlot(el, [{ type: "waterfall", x: f.x, y: f.y, measure: f.measure,
           connector: { line: { color: "#999" } }, increasing: { marker: { color: "#1b7f3b" } },

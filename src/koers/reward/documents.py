@@ -1,0 +1,227 @@
+"""Plan documents: the YAML form of a plan, for review in git and for the API.
+
+    code: account-manager
+    name: Account manager
+    components:
+      - code: commission
+        name: {en: Commission on revenue, nl: Provisie op omzet}
+        measure: revenue            # revenue, margin or volume (credited)
+        basis: booking              # booking, invoice or payment
+        period: month               # month, quarter or year
+        rule: marginal              # flat, marginal, retroactive or bonus
+        quota: revenue              # the target KPI that is the quota
+        tiers: [{from: 0%, rate: 2%}, {from: 100%, rate: 4%}]
+        cap: 5000.00
+      - code: quarter-bonus
+        rule: bonus
+        period: quarter
+        incentive: 40%              # share of the yearly target incentive
+        curve: [{attainment: 50%, payout: 0%}, {attainment: 100%, payout: 100%}]
+
+Percentages are written with a % sign (or as numbers meaning percent); amounts in euros.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import yaml
+from django.utils.translation import gettext as _
+
+from koers.engine.comp import BASES, MEASURES, PERIODS, RULES, Component, Tier
+
+
+class PlanDocumentError(ValueError):
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    component: Component
+    name_en: str
+    name_nl: str
+    quota_kpi: str  # the target KPI used as quota ("" for none)
+    incentive_bp: int  # share of the yearly target incentive (bonus rules)
+
+
+@dataclass(frozen=True)
+class PlanSpec:
+    code: str
+    name: str
+    components: tuple[ComponentSpec, ...]
+
+
+def _percent(value: Any, where: str, errors: list[str], scale: int) -> int:
+    """'4%' or 4 → 4% in ``scale`` units per 100% (10,000 for bp, 1,000,000 for ppm)."""
+    text = str(value).strip().removesuffix("%").strip()
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        errors.append(
+            _("%(where)s: “%(value)s” is not a percentage") % {"where": where, "value": value}
+        )
+        return 0
+    return int(number * scale / 100)
+
+
+def _money_cents(value: Any, where: str, errors: list[str]) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int((Decimal(str(value)) * 100).to_integral_value())
+    except InvalidOperation:
+        errors.append(
+            _("%(where)s: “%(value)s” is not an amount") % {"where": where, "value": value}
+        )
+        return None
+
+
+def _choice(
+    raw: dict, key: str, options: tuple[str, ...], default: str, where: str, errors: list[str]
+) -> str:
+    value = str(raw.get(key, default))
+    if value not in options:
+        errors.append(
+            _("%(where)s: %(key)s is one of %(options)s, not “%(value)s”")
+            % {"where": where, "key": key, "options": ", ".join(options), "value": value}
+        )
+    return value
+
+
+def _component(raw: Any, index: int, errors: list[str]) -> ComponentSpec | None:
+    where = _("component %(n)s") % {"n": index}
+    if not isinstance(raw, dict) or not raw.get("code"):
+        errors.append(_("%(where)s needs at least a code and a rule") % {"where": where})
+        return None
+    where = f"{where} ({raw['code']})"
+    rule = _choice(raw, "rule", RULES, "", where, errors)
+    tiers = tuple(
+        Tier(
+            _percent(t.get("from", 0), where, errors, 1_000_000),
+            _percent(t.get("rate", 0), where, errors, 10_000),
+        )
+        for t in raw.get("tiers") or []
+        if isinstance(t, dict)
+    )
+    if rule == "flat" and "rate" in raw:
+        tiers = (Tier(0, _percent(raw["rate"], where, errors, 10_000)),)
+    curve = tuple(
+        (
+            _percent(p.get("attainment", 0), where, errors, 1_000_000),
+            _percent(p.get("payout", 0), where, errors, 1_000_000),
+        )
+        for p in raw.get("curve") or []
+        if isinstance(p, dict)
+    )
+    groups = raw.get("product_group_rates") or {}
+    component = Component(
+        code=str(raw["code"]),
+        rule=rule,
+        measure=_choice(raw, "measure", MEASURES, "revenue", where, errors),
+        basis=_choice(raw, "basis", BASES, "booking", where, errors),
+        period=_choice(raw, "period", PERIODS, "month", where, errors),
+        tiers=tiers,
+        group_rates=tuple(
+            (int(g), _percent(r, where, errors, 10_000)) for g, r in dict(groups).items()
+        ),
+        curve=curve,
+        cap_cents=_money_cents(raw.get("cap"), where, errors),
+        product_groups=tuple(int(g) for g in raw.get("product_groups") or []),
+        business=str(raw.get("business", "")),
+        rollup=bool(raw.get("rollup", False)),
+        clawback_days=int(raw.get("clawback_days", 365)),
+    )
+    if not errors:
+        errors.extend(component.problems())
+    name = raw.get("name") or {}
+    if isinstance(name, str):
+        name = {"en": name, "nl": name}
+    return ComponentSpec(
+        component=component,
+        name_en=str(name.get("en") or raw["code"]),
+        name_nl=str(name.get("nl") or name.get("en") or raw["code"]),
+        quota_kpi=str(raw.get("quota", "revenue" if rule != "flat" else "")),
+        incentive_bp=_percent(raw.get("incentive", "100%"), where, errors, 10_000),
+    )
+
+
+def parse_plan(text: str) -> PlanSpec:
+    """The plan in ``text``; raises PlanDocumentError naming every problem."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f" (line {mark.line + 1})" if mark else ""
+        raise PlanDocumentError(
+            [_("The document is not valid YAML%(line)s.") % {"line": line}]
+        ) from error
+    if not isinstance(raw, dict):
+        raise PlanDocumentError([_("A plan document is a mapping with code, name and components.")])
+    errors: list[str] = []
+    components = raw.get("components") or []
+    if not components:
+        errors.append(_("A plan needs at least one component."))
+    specs = [_component(c, i, errors) for i, c in enumerate(components, start=1)]
+    codes = [s.component.code for s in specs if s]
+    if len(codes) != len(set(codes)):
+        errors.append(_("Two components have the same code."))
+    if errors:
+        raise PlanDocumentError(errors)
+    return PlanSpec(
+        code=str(raw.get("code", "")),
+        name=str(raw.get("name", "")),
+        components=tuple(s for s in specs if s),
+    )
+
+
+def _pct(units: int, scale: int) -> str:
+    value = Decimal(units) * 100 / scale
+    return f"{value.normalize():f}%"
+
+
+def dump_plan(spec: PlanSpec) -> str:
+    """The YAML text of a plan; ``parse_plan(dump_plan(p)) == p``."""
+    components = []
+    for s in spec.components:
+        c = s.component
+        item: dict[str, Any] = {
+            "code": c.code,
+            "name": {"en": s.name_en, "nl": s.name_nl},
+            "measure": c.measure,
+            "basis": c.basis,
+            "period": c.period,
+            "rule": c.rule,
+            "quota": s.quota_kpi,
+            "incentive": _pct(s.incentive_bp, 10_000),
+        }
+        if c.tiers:
+            item["tiers"] = [
+                {"from": _pct(t.start_ppm, 1_000_000), "rate": _pct(t.rate_bp, 10_000)}
+                for t in c.tiers
+            ]
+        if c.group_rates:
+            item["product_group_rates"] = {g: _pct(r, 10_000) for g, r in c.group_rates}
+        if c.curve:
+            item["curve"] = [
+                {"attainment": _pct(a, 1_000_000), "payout": _pct(p, 1_000_000)} for a, p in c.curve
+            ]
+        if c.cap_cents is not None:
+            item["cap"] = f"{Decimal(c.cap_cents) / 100:.2f}"
+        if c.product_groups:
+            item["product_groups"] = list(c.product_groups)
+        if c.business:
+            item["business"] = c.business
+        if c.rollup:
+            item["rollup"] = True
+        if c.clawback_days != 365:
+            item["clawback_days"] = c.clawback_days
+        components.append(item)
+    return yaml.safe_dump(
+        {"code": spec.code, "name": spec.name, "components": components},
+        sort_keys=False,
+        allow_unicode=True,
+    )

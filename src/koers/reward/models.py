@@ -1,0 +1,140 @@
+"""Incentive plans, who is on which plan, calculation runs and their payout lines."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from koers.core.fields import MoneyField
+from koers.org.models import Person
+from koers.sales.models import OrderLine
+
+
+class Plan(models.Model):
+    """A versioned plan document (YAML): its components, measures and payout rules."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        RETIRED = "retired", _("Retired")
+
+    code = models.SlugField(_("code"), max_length=40)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    name = models.CharField(_("name"), max_length=120)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.DRAFT
+    )
+    document = models.TextField(_("plan document (YAML)"))
+    created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("incentive plan")
+        verbose_name_plural = _("incentive plans")
+        ordering = ["code", "-version"]
+        constraints = [models.UniqueConstraint(fields=["code", "version"], name="one_plan_version")]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from koers.reward.documents import PlanDocumentError, parse_plan
+
+        try:
+            parse_plan(self.document)
+        except PlanDocumentError as error:
+            raise ValidationError({"document": error.messages}) from error
+
+
+class PlanAssignment(models.Model):
+    """A person on a plan for a stretch of time, with the yearly target incentive (the
+    variable pay at 100% of every goal)."""
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="plans"
+    )
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    target_incentive = MoneyField(_("target incentive per year"))
+
+    class Meta:
+        verbose_name = _("plan assignment")
+        verbose_name_plural = _("plan assignments")
+        ordering = ["person", "-valid_from"]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.plan}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.valid_to and self.valid_from and self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": _("The end lies before the start.")})
+        if self.target_incentive is not None and self.target_incentive < 0:
+            raise ValidationError({"target_incentive": _("A target incentive is not negative.")})
+
+
+class CalcRun(models.Model):
+    """The calculation of one month. Open runs are recalculated; approval freezes the
+    figures, locking releases them to payroll."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        APPROVED = "approved", _("Approved")
+        LOCKED = "locked", _("Locked (paid)")
+
+    month = models.DateField(_("month"), unique=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default="open")
+    calculated_at = models.DateTimeField(_("calculated at"), null=True)
+    approved_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("calculation run")
+        verbose_name_plural = _("calculation runs")
+        ordering = ["-month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+
+class PayoutLine(models.Model):
+    """One person's result on one plan component for the period that ends in (or runs
+    through) the run's month."""
+
+    run = models.ForeignKey(CalcRun, on_delete=models.CASCADE, related_name="lines")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="payout_lines")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
+    component = models.CharField(_("component"), max_length=40)
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    measure = models.BigIntegerField(_("measure"))  # cents, or units for volume
+    quota = models.BigIntegerField(_("quota"), null=True)
+    attainment_ppm = models.BigIntegerField(_("attainment"), null=True)
+    earnings = MoneyField(_("earnings"))
+    payable = models.BooleanField(_("payable this month"), default=False)
+
+    class Meta:
+        verbose_name = _("payout line")
+        verbose_name_plural = _("payout lines")
+        ordering = ["person", "component"]
+        indexes = [models.Index(fields=["person", "run"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.component} {self.period_start}"
+
+
+class PayoutCredit(models.Model):
+    """A credited transaction behind a payout line: the trace down to the deal."""
+
+    line = models.ForeignKey(PayoutLine, on_delete=models.CASCADE, related_name="credits")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="+")
+    value = models.BigIntegerField()  # cents, or units for volume
+
+    def __str__(self) -> str:
+        return f"{self.line_id} ← {self.order_line_id}"

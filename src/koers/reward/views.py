@@ -1,0 +1,175 @@
+"""Statements: what each person must reach, has reached and earns, down to the deals;
+and the estimator: what one more deal would bring."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import polars as pl
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from koers.engine import comp
+from koers.org import visibility as vis
+from koers.org.models import Person
+from koers.reward.documents import ComponentSpec, parse_plan
+from koers.reward.models import CalcRun, PayoutCredit, PayoutLine
+
+
+def _person_or_404(request: HttpRequest, person_id: int | None) -> Person:
+    me = vis.person_of(request.user)
+    if person_id is None:
+        if me is None:
+            raise Http404(_("No statement for this login."))
+        return me
+    person = vis.visible_people(request.user).filter(pk=person_id).first()
+    if person is None or not vis.can_see_pay(request.user, person):
+        raise Http404(_("No such statement."))  # the same answer as for no one at all
+    return person
+
+
+def _specs(lines: list[PayoutLine]) -> dict[tuple[int, str], ComponentSpec]:
+    found: dict[tuple[int, str], ComponentSpec] = {}
+    for plan in {line.plan for line in lines}:
+        for spec in parse_plan(plan.document).components:
+            found[(plan.pk, spec.component.code)] = spec
+    return found
+
+
+def next_step(spec: ComponentSpec, line: PayoutLine) -> dict[str, Any] | None:
+    """The distance (cents) to the next band or curve point above the attainment."""
+    if not line.quota:
+        return None
+    points = (
+        [t.start_ppm for t in spec.component.tiers]
+        if spec.component.rule in ("marginal", "retroactive")
+        else [a for a, _p in spec.component.curve]
+    )
+    above = [p for p in points if p > (line.attainment_ppm or 0)]
+    if not above:
+        return None
+    needed = line.quota * above[0] // comp.PPM - line.measure
+    return {"cents": needed, "at_pct": above[0] / 10_000}
+
+
+def _curve_figure(spec: ComponentSpec, line: PayoutLine) -> str | None:
+    if spec.component.rule != "bonus":
+        return None
+    x = [a / 10_000 for a, _p in spec.component.curve]
+    y = [p / 10_000 for _a, p in spec.component.curve]
+    return json.dumps(
+        {
+            "type": "curve",
+            "title": _("Payout curve"),
+            "x": [0, *x, x[-1] + 30],
+            "y": [0, 0, *y[1:], y[-1]] if len(y) > 1 else [0, *y, y[-1]],
+            "here": [(line.attainment_ppm or 0) / 10_000],
+            "here_label": _("you are here"),
+        }
+    )
+
+
+def estimate(spec: ComponentSpec, line: PayoutLine, target_cents: int, extra: int) -> int:
+    """Earnings of the line if its measure were ``extra`` cents higher (a flat rate at the
+    component's base rate for the extra)."""
+    frame = pl.DataFrame(
+        {
+            "person_id": [line.person_id],
+            "measure": [line.measure + extra],
+            "quota": [line.quota],
+            "target_incentive_cents": [target_cents],
+            "flat_scaled": [
+                int(line.earnings * 100) * comp.SCALE
+                + extra * (spec.component.tiers[0].rate_bp if spec.component.tiers else 0)
+            ],
+        },
+        schema={
+            "person_id": pl.Int64,
+            "measure": pl.Int64,
+            "quota": pl.Int64,
+            "target_incentive_cents": pl.Int64,
+            "flat_scaled": pl.Int64,
+        },
+    )
+    return int(comp.earnings(frame, spec.component)["earnings_cents"][0])
+
+
+def _target_cents(line: PayoutLine, spec: ComponentSpec) -> int:
+    """The line's target incentive, recovered from the payout at 100% of the curve."""
+    assignment = line.person.plans.filter(plan=line.plan).order_by("-valid_from").first()
+    if assignment is None:
+        return 0
+    months = {"month": 1, "quarter": 3, "year": 12}[spec.component.period]
+    return int(assignment.target_incentive * 100) * spec.incentive_bp * months // (10_000 * 12)
+
+
+def statement(request: HttpRequest, person_id: int | None = None) -> HttpResponse:
+    person = _person_or_404(request, person_id)
+    runs = list(CalcRun.objects.filter(lines__person=person).distinct().order_by("-month"))
+    chosen = request.GET.get("month", "")
+    run = next((r for r in runs if f"{r.month:%Y-%m}" == chosen), runs[0] if runs else None)
+    lines = list(run.lines.filter(person=person).select_related("plan", "person")) if run else []
+    specs = _specs(lines)
+    nl = (get_language() or "en").startswith("nl")
+    extra_text = request.GET.get("extra", "").strip().replace(",", ".")
+    try:
+        extra = int(Decimal(extra_text) * 100) if extra_text else 0
+    except InvalidOperation:
+        extra = 0
+    rows = []
+    for line in lines:
+        spec = specs[(line.plan_id, line.component)]
+        target = _target_cents(line, spec)
+        rows.append(
+            {
+                "line": line,
+                "name": spec.name_nl if nl else spec.name_en,
+                "spec": spec,
+                "money": spec.component.measure != "volume",
+                "attainment": None if line.attainment_ppm is None else line.attainment_ppm / 10_000,
+                "next": next_step(spec, line),
+                "curve_json": _curve_figure(spec, line),
+                "estimate": (Decimal(estimate(spec, line, target, extra)) / 100 if extra else None),
+            }
+        )
+    payable = sum((r["line"].earnings for r in rows if r["line"].payable), Decimal(0))
+    context = {
+        "person": person,
+        "run": run,
+        "runs": runs,
+        "rows": rows,
+        "payable": payable,
+        "extra": extra_text if extra else "",
+        "own": person == vis.person_of(request.user),
+    }
+    template = "reward/statement.html#estimates" if request.htmx else "reward/statement.html"
+    return render(request, template, context)
+
+
+def line_credits(request: HttpRequest, line_id: int) -> HttpResponse:
+    """The credited transactions behind one payout line."""
+    line = PayoutLine.objects.select_related("person", "plan", "run").filter(pk=line_id).first()
+    if line is None:
+        raise Http404(_("No such statement line."))
+    _person_or_404(request, line.person_id)
+    credits = (
+        PayoutCredit.objects.filter(line=line)
+        .select_related("order_line__account", "order_line__product")
+        .order_by("-order_line__order_date")
+    )
+    spec = _specs([line])[(line.plan_id, line.component)]
+    nl = (get_language() or "en").startswith("nl")
+    return render(
+        request,
+        "reward/line_credits.html",
+        {
+            "line": line,
+            "name": spec.name_nl if nl else spec.name_en,
+            "credits": credits,
+            "money": spec.component.measure != "volume",
+        },
+    )

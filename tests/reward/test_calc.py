@@ -1,0 +1,153 @@
+"""Plan documents, calculation runs and statements on the small cast."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from koers.plan.models import Target
+from koers.reward.documents import PlanDocumentError, dump_plan, parse_plan
+from koers.reward.models import CalcRun, PayoutLine, Plan, PlanAssignment
+from koers.reward.services import period_of, run_advance, run_month
+
+NOV = dt.date(2026, 11, 1)
+DOCUMENT = """\
+code: rep
+name: Rep
+components:
+  - code: commission
+    name: {en: Commission, nl: Provisie}
+    rule: marginal
+    quota: revenue
+    tiers: [{from: 0%, rate: 5%}, {from: 100%, rate: 10%}]
+  - code: bonus
+    name: {en: Quarter bonus, nl: Kwartaalbonus}
+    rule: bonus
+    period: quarter
+    quota: revenue
+    incentive: 50%
+    curve: [{attainment: 50%, payout: 0%}, {attainment: 100%, payout: 100%}]
+"""
+
+
+@pytest.fixture
+def planned(cast):
+    plan = Plan.objects.create(code="rep", name="Rep", status="active", document=DOCUMENT)
+    for person in (cast.ruud, cast.rosa):
+        PlanAssignment.objects.create(
+            person=person,
+            plan=plan,
+            valid_from=dt.date(2026, 1, 1),
+            target_incentive=Decimal("12000.00"),
+        )
+    # Ruud's November quota € 800: he sold € 1,000 (125%)
+    Target.objects.create(kpi="revenue", person=cast.ruud, month=NOV, value=Decimal("800"))
+    return cast
+
+
+def _line(person, component: str) -> PayoutLine:
+    return PayoutLine.objects.get(person=person, component=component, run__month=NOV)
+
+
+def test_a_month_is_calculated_by_hand(planned):
+    run_month(NOV, by=None)
+    commission = _line(planned.ruud, "commission")
+    # 5% of € 800 + 10% of € 200 = € 60
+    assert commission.earnings == Decimal("60.00") and commission.payable
+    assert commission.attainment_ppm == 1_250_000
+    assert list(commission.credits.values_list("order_line__order_number", "value")) == [
+        ("SO-ruud", 100_000)
+    ]
+    # no quota for Rosa: everything in the first band
+    assert _line(planned.rosa, "commission").earnings == Decimal("50.00")
+    bonus = _line(planned.ruud, "bonus")
+    # quarter Oct-Dec, to date: 125% on a 100%-capped curve of € 12,000 × 50% / 4 = € 1,500
+    assert bonus.earnings == Decimal("1500.00") and not bonus.payable
+
+
+def test_re_running_an_open_month_replaces_it_and_changes_nothing(planned):
+    run_month(NOV, by=None)
+    first = sorted(PayoutLine.objects.values_list("person", "component", "earnings"))
+    run_month(NOV, by=None)
+    assert sorted(PayoutLine.objects.values_list("person", "component", "earnings")) == first
+
+
+def test_an_approved_month_is_never_recalculated(planned):
+    run = run_month(NOV, by=None)
+    run_advance(run, by=None)
+    with pytest.raises(ValidationError, match="approved"):
+        run_month(NOV, by=None)
+    run_advance(run, by=None)
+    assert CalcRun.objects.get().status == "locked"
+    with pytest.raises(ValidationError, match="locked"):
+        run_advance(run, by=None)
+
+
+def test_quarters_follow_the_fiscal_year(settings):
+    settings.KOERS_FISCAL_YEAR_START_MONTH = 4
+    assert period_of("quarter", NOV) == (dt.date(2026, 10, 1), dt.date(2026, 12, 31))
+    assert period_of("year", NOV) == (dt.date(2026, 4, 1), dt.date(2027, 3, 31))
+    settings.KOERS_FISCAL_YEAR_START_MONTH = 2
+    assert period_of("quarter", NOV) == (dt.date(2026, 11, 1), dt.date(2027, 1, 31))
+
+
+def test_a_plan_document_round_trips_through_yaml():
+    spec = parse_plan(DOCUMENT)
+    assert parse_plan(dump_plan(spec)) == spec
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("code: [", "not valid YAML"),
+        ("- a list", "mapping"),
+        ("code: x\ncomponents: []", "at least one component"),
+        ("components:\n  - {code: a, rule: magic}", "rule is one of"),
+        ("components:\n  - {code: a, rule: marginal}", "needs tiers"),
+        ("components:\n  - {code: a, rule: flat, rate: lots}", "not a percentage"),
+        (
+            "components:\n  - {code: a, rule: flat, rate: 1%}\n  - {code: a, rule: flat, rate: 2%}",
+            "same code",
+        ),
+    ],
+)
+def test_a_bad_plan_document_is_refused_with_the_reason(text, message):
+    with pytest.raises(PlanDocumentError, match=message):
+        parse_plan(text)
+
+
+def test_a_plan_with_a_bad_document_is_not_saved(db):
+    plan = Plan(code="x", name="x", document="components: []")
+    with pytest.raises(ValidationError):
+        plan.full_clean()
+
+
+def test_a_salesperson_reads_their_statement_and_not_a_peers(planned, login):
+    run_month(NOV, by=None)
+    client = login(planned.user("ruud"))
+    body = client.get(reverse("statement")).content.decode()
+    assert 'data-testid="statement"' in body and "€ 60.00" in body
+    assert client.get(reverse("statement_of", args=[planned.rosa.pk])).status_code == 404
+    rosa_line = _line(planned.rosa, "commission")
+    assert client.get(reverse("statement_line", args=[rosa_line.pk])).status_code == 404
+    trace = client.get(reverse("statement_line", args=[_line(planned.ruud, "commission").pk]))
+    assert "SO-ruud" in trace.content.decode()
+
+
+def test_a_manager_and_the_compensation_administrator_read_the_team_statements(planned, login):
+    run_month(NOV, by=None)
+    url = reverse("statement_of", args=[planned.ruud.pk])
+    assert login(planned.user("mia")).get(url).status_code == 200
+    assert login(planned.user("cora")).get(url).status_code == 200
+    assert login(planned.user("max")).get(url).status_code == 404
+
+
+def test_the_estimator_answers_what_one_more_sale_brings(planned, login):
+    run_month(NOV, by=None)
+    body = login(planned.user("ruud")).get(reverse("statement"), {"extra": "200"}).content.decode()
+    # commission: € 1,200 against € 800 = 5% of 800 + 10% of 400 = € 80
+    assert "€ 80.00" in body
