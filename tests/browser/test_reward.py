@@ -1,0 +1,41 @@
+"""A salesperson reads their statement, asks the estimator, and is refused a peer's."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from koers.plan.models import Target
+from koers.reward.models import Plan, PlanAssignment
+from koers.reward.services import run_month
+from tests.browser.conftest import log_in
+from tests.reward.test_calc import DOCUMENT
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_statement_estimator_and_a_refused_peer(cast, page):
+    plan = Plan.objects.create(code="rep", name="Rep", status="active", document=DOCUMENT)
+    for person in (cast.ruud, cast.rosa):
+        PlanAssignment.objects.create(
+            person=person, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=12000
+        )
+    Target.objects.create(
+        kpi="revenue", person=cast.ruud, month=dt.date(2026, 11, 1), value=Decimal("800")
+    )
+    run_month(dt.date(2026, 11, 1), by=None)
+
+    log_in(page, "ruud")
+    page.goto(page.base + "/reward/statement/")
+    row = page.locator("[data-testid=statement] tr[data-component=commission]")
+    assert "€ 60.00" in row.inner_text()
+    page.fill("[data-testid=extra]", "200")
+    page.click("[data-testid=estimator] button")
+    page.wait_for_selector("[data-testid=estimate]")
+    assert "€ 80.00" in page.inner_text("#estimates")
+    row.locator("a").first.click()
+    assert "SO-ruud" in page.inner_text("[data-testid=credits]")
+    response = page.goto(page.base + f"/reward/statement/{cast.rosa.pk}/")
+    assert response.status == 404
