@@ -7,6 +7,7 @@ column names; ids are given explicitly and sequences are moved past them.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -109,6 +110,24 @@ def _indexes_dropped(table: str) -> Iterator[None]:
         for name, definition in constraints:
             cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def dates_between(column: str, start: dt.date, end: dt.date) -> str:
+    """SQL condition: ``column`` lies in ``start``..``end`` (dates Koers formatted itself,
+    for the parameterless SQL of :func:`query_frame`)."""
+    return f"{column} BETWEEN '{start.isoformat()}' AND '{end.isoformat()}'"
+
+
+def new_account_sql(alias: str = "acc") -> str:
+    """SQL expression: 1 when the account ``alias`` is new business (potential or new),
+    0 when existing, NULL without an account."""
+    from koers.sales.models import Account
+
+    lifecycles = ", ".join(f"'{v}'" for v in Account.NEW_BUSINESS)
+    return (
+        f"CASE WHEN {alias}.id IS NULL THEN NULL "
+        f"WHEN {alias}.lifecycle IN ({lifecycles}) THEN 1 ELSE 0 END"
+    )
 
 
 def query_frame(sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from koers.measure.catalogue import custom_kpis
 from koers.measure.models import CustomKpi
+from koers.sales.models import Account
 
 # Where each built-in KPI's records are: list, the date it is counted by, further filters.
 DRILL: dict[str, tuple[str, str, dict[str, str]]] = {
@@ -42,7 +43,6 @@ SOURCE_LISTS = {
     CustomKpi.Source.OPPORTUNITIES_WON: ("opportunities", "closed_on"),
     CustomKpi.Source.LEADS: ("leads", "created_on"),
 }
-NEW_LIFECYCLES = ("potential", "new")
 
 
 def _custom(code: str) -> CustomKpi | None:
@@ -109,7 +109,7 @@ def kpi_condition(slug: str, code: str) -> tuple[CustomKpi, Q] | None:
     if custom.business and slug == "opportunities":
         q &= Q(is_new_business=custom.business == CustomKpi.Business.NEW)
     elif custom.business:
-        new = Q(**{f"{account}lifecycle__in": NEW_LIFECYCLES})
+        new = Q(**{f"{account}lifecycle__in": Account.NEW_BUSINESS})
         q &= new if custom.business == CustomKpi.Business.NEW else ~new & Q(account__isnull=False)
     if custom.lead_source:
         q &= Q(source=custom.lead_source)

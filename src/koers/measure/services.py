@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 from django.db import transaction
 
-from koers.core.bulk import bulk_insert, query_frame
+from koers.core.bulk import bulk_insert, dates_between, new_account_sql, query_frame
 from koers.engine import kpi
 from koers.engine.custom_kpi import measure_facts, ratio_facts
 from koers.engine.customers import account_month_facts
@@ -18,14 +18,7 @@ from koers.measure.models import AccountMonthFact, CustomKpi, GroupSalesFact, Kp
 I64, DATE = pl.Int64, pl.Date
 
 
-NEW_ACCOUNT = (
-    "CASE WHEN acc.id IS NULL THEN NULL "
-    "WHEN acc.lifecycle IN ('potential', 'new') THEN 1 ELSE 0 END"
-)
-
-
-def _between(column: str, start: dt.date, end: dt.date) -> str:
-    return f"{column} BETWEEN '{start.isoformat()}' AND '{end.isoformat()}'"
+NEW_ACCOUNT = new_account_sql("acc")
 
 
 def _inputs(start: dt.date, end: dt.date) -> dict[str, pl.DataFrame]:
@@ -36,7 +29,7 @@ def _inputs(start: dt.date, end: dt.date) -> dict[str, pl.DataFrame]:
             f"SELECT a.owner_id, a.date, a.kind, a.duration_minutes, {NEW_ACCOUNT}, "
             "acc.segment FROM sales_activity a "
             "LEFT JOIN sales_account acc ON acc.id = a.account_id "
-            f"WHERE {_between('a.date', start, end)}",
+            f"WHERE {dates_between('a.date', start, end)}",
             {
                 "person_id": I64,
                 "date": DATE,
@@ -53,7 +46,7 @@ def _inputs(start: dt.date, end: dt.date) -> dict[str, pl.DataFrame]:
             "FROM sales_orderlinecredit c JOIN sales_orderline l ON l.id = c.line_id "
             "JOIN sales_product p ON p.id = l.product_id "
             "JOIN sales_account acc ON acc.id = l.account_id "
-            f"WHERE {_between('l.order_date', start, end)}",
+            f"WHERE {dates_between('l.order_date', start, end)}",
             {
                 "person_id": I64,
                 "date": DATE,
@@ -71,8 +64,8 @@ def _inputs(start: dt.date, end: dt.date) -> dict[str, pl.DataFrame]:
             "CASE WHEN o.is_new_business THEN 1 ELSE 0 END, o.product_group_id, acc.segment "
             "FROM sales_opportunity o JOIN sales_stage s ON s.id = o.stage_id "
             "JOIN sales_account acc ON acc.id = o.account_id "
-            f"WHERE {_between('o.created_on', start, end)} "
-            f"OR {_between('o.closed_on', start, end)}",
+            f"WHERE {dates_between('o.created_on', start, end)} "
+            f"OR {dates_between('o.closed_on', start, end)}",
             {
                 "person_id": I64,
                 "created_on": DATE,
@@ -87,20 +80,20 @@ def _inputs(start: dt.date, end: dt.date) -> dict[str, pl.DataFrame]:
         "leads": query_frame(
             "SELECT l.owner_id, l.created_on, l.source, acc.segment FROM sales_lead l "
             "LEFT JOIN sales_account acc ON acc.id = l.account_id "
-            f"WHERE {_between('l.created_on', start, end)} AND l.owner_id IS NOT NULL",
+            f"WHERE {dates_between('l.created_on', start, end)} AND l.owner_id IS NOT NULL",
             {"person_id": I64, "date": DATE, "source": pl.Utf8, "segment": pl.Utf8},
         ),
         "payments": query_frame(
             f"SELECT c.person_id, l.paid_date, l.invoice_date, "
             f"CAST(ROUND(l.amount * c.percent) AS BIGINT) FROM sales_orderlinecredit c "
             "JOIN sales_orderline l ON l.id = c.line_id "
-            f"WHERE {_between('l.paid_date', start, end)}",
+            f"WHERE {dates_between('l.paid_date', start, end)}",
             {"person_id": I64, "paid_date": DATE, "invoice_date": DATE, "amount_cents": I64},
         ),
         "answers": query_frame(
             "SELECT COALESCE(n.person_id, acc.owner_id), n.responded_on, n.score "
             "FROM sales_npsresponse n JOIN sales_account acc ON acc.id = n.account_id "
-            f"WHERE {_between('n.responded_on', start, end)} "
+            f"WHERE {dates_between('n.responded_on', start, end)} "
             "AND COALESCE(n.person_id, acc.owner_id) IS NOT NULL",
             {"person_id": I64, "date": DATE, "score": I64},
         ),
@@ -112,7 +105,7 @@ def _order_lines(start: dt.date, end: dt.date) -> pl.DataFrame:
     return query_frame(
         "SELECT l.account_id, l.order_date, CAST(ROUND(l.amount * 100) AS BIGINT), "
         "CAST(ROUND(l.cost * 100) AS BIGINT) FROM sales_orderline l "
-        f"WHERE {_between('l.order_date', start, end)}",
+        f"WHERE {dates_between('l.order_date', start, end)}",
         {"account_id": I64, "date": DATE, "amount_cents": I64, "cost_cents": I64},
     )
 

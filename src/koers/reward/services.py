@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from koers.core.audit import audit
-from koers.core.bulk import bulk_insert, query_frame
+from koers.core.bulk import bulk_insert, dates_between, new_account_sql, query_frame
 from koers.engine import comp
 from koers.engine.periods import add_months, fiscal_year_start, month_end, month_start
 from koers.measure.catalogue import definitions
@@ -38,21 +38,17 @@ def period_of(kind: str, month: dt.date) -> tuple[dt.date, dt.date]:
     return start, add_months(start, PERIOD_MONTHS[kind]) - dt.timedelta(days=1)
 
 
-def _between(column: str, start: dt.date, end: dt.date) -> str:
-    return f"{column} BETWEEN '{start.isoformat()}' AND '{end.isoformat()}'"
-
-
 def credits_frame(start: dt.date, end: dt.date) -> pl.DataFrame:
     """Every credit of an order line booked, invoiced or paid in ``start``..``end``."""
     cents = "CAST(ROUND({} * 100) AS BIGINT)"
     dates = " OR ".join(
-        _between(f"l.{c}", start, end) for c in ("order_date", "invoice_date", "paid_date")
+        dates_between(f"l.{c}", start, end) for c in ("order_date", "invoice_date", "paid_date")
     )
     return query_frame(
         f"SELECT l.id, c.person_id, {cents.format('c.percent')}, l.order_date, "
         f"l.invoice_date, l.paid_date, {cents.format('l.amount')}, {cents.format('l.cost')}, "
         "CAST(ROUND(l.quantity) AS BIGINT), p.group_id, "
-        "CASE WHEN acc.lifecycle IN ('potential', 'new') THEN 1 ELSE 0 END, o.order_date "
+        f"{new_account_sql('acc')}, o.order_date "
         "FROM sales_orderlinecredit c JOIN sales_orderline l ON l.id = c.line_id "
         "JOIN sales_product p ON p.id = l.product_id "
         "JOIN sales_account acc ON acc.id = l.account_id "

@@ -25,6 +25,9 @@ class Account(models.Model):
         LOYAL = "loyal", _("Loyal customer")
         EX = "ex", _("Ex-customer")
 
+    # Selling to these is new business; to loyal and ex-customers, existing business.
+    NEW_BUSINESS = ("potential", "new")
+
     class SizeClass(models.TextChoices):
         SMALL = "small", _("Small (< 50 employees)")
         MEDIUM = "medium", _("Medium (50-249)")
