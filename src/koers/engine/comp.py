@@ -216,14 +216,12 @@ def _interpolate(curve: tuple[tuple[int, int], ...], attainment: pl.Expr) -> pl.
     return out
 
 
-def earnings(
-    measured: pl.DataFrame, component: Component, target_col: str = "target_incentive_cents"
-) -> pl.DataFrame:
+def earnings(measured: pl.DataFrame, component: Component) -> pl.DataFrame:
     """Earnings per person of one component and period.
 
     ``measured``: person_id, measure (cents or units), quota (same unit; null or 0 when
-    there is none), target_incentive_cents (for a bonus), and for flat group rates a
-    ``by_group`` measure is not needed: see :func:`calculate`. Adds attainment_ppm,
+    there is none), target_incentive_cents (for a bonus) and, for a flat rule, flat_scaled
+    (the rate-weighted measure, see :func:`calculate`). Adds attainment_ppm,
     earnings_scaled (1/10,000 cent) and earnings_cents (rounded once, capped)."""
     problems = component.problems()
     if problems:
@@ -235,7 +233,7 @@ def earnings(
     if component.rule == "bonus":
         payout_ppm = _interpolate(component.curve, att.fill_null(0))
         # target incentive (cents) × payout ppm, to 1/10,000 cent: × BP ÷ PPM, truncated
-        scaled = (pl.col(target_col) * payout_ppm * SCALE).floordiv(PPM)
+        scaled = (pl.col("target_incentive_cents") * payout_ppm * SCALE).floordiv(PPM)
     elif component.rule == "retroactive":
         rate = pl.lit(component.tiers[0].rate_bp)
         for tier in component.tiers[1:]:
@@ -304,8 +302,13 @@ def calculate(
         measured = measured.with_columns(pl.col("flat_scaled").fill_null(0))
     results = earnings(measured, component)
     return (
-        results.select("person_id", "measure", "quota", "attainment_ppm", "earnings_cents").sort(
-            "person_id"
-        ),
+        results.select(
+            "person_id",
+            "measure",
+            "quota",
+            "attainment_ppm",
+            "target_incentive_cents",
+            "earnings_cents",
+        ).sort("person_id"),
         trace,
     )

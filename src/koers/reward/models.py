@@ -116,6 +116,8 @@ class PayoutLine(models.Model):
     measure = models.BigIntegerField(_("measure"))  # cents, or units for volume
     quota = models.BigIntegerField(_("quota"), null=True)
     attainment_ppm = models.BigIntegerField(_("attainment"), null=True)
+    # the bonus at 100%, prorated to the period and the days on the plan (cents)
+    target_incentive_cents = models.BigIntegerField(default=0)
     earnings = MoneyField(_("earnings"))
     payable = models.BooleanField(_("payable this month"), default=False)
 

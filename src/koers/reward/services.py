@@ -117,11 +117,13 @@ def _payees(
     )
 
 
+@transaction.atomic
 def run_month(month: dt.date, *, by) -> CalcRun:  # type: ignore[no-untyped-def]
-    """Calculate (or recalculate) every plan component for ``month``. An approved or locked
-    month is never rewritten."""
+    """Calculate (or recalculate) every plan component for ``month``, all or nothing. An
+    approved or locked month is never rewritten; two runs of one month wait in turn."""
     month = month_start(month)
-    run, _created = CalcRun.objects.get_or_create(month=month)
+    CalcRun.objects.get_or_create(month=month)
+    run = CalcRun.objects.select_for_update().get(month=month)
     if run.status != CalcRun.Status.OPEN:
         raise ValidationError(
             _("%(month)s is %(status)s; its figures are not recalculated.")
@@ -136,21 +138,18 @@ def run_month(month: dt.date, *, by) -> CalcRun:  # type: ignore[no-untyped-def]
     by_plan: dict[int, list[PlanAssignment]] = {}
     for a in assignments:
         by_plan.setdefault(a.plan_id, []).append(a)
+    specs = {pk: parse_plan(group[0].plan.document) for pk, group in by_plan.items()}
     earliest = min(
-        (
-            period_of(s.component.period, month)[0]
-            for a in assignments
-            for s in parse_plan(a.plan.document).components
-        ),
+        (period_of(s.component.period, month)[0] for p in specs.values() for s in p.components),
         default=month,
     )
     credits = credits_frame(earliest, end)
     managers = managers_frame()
     lines: list[PayoutLine] = []
     traces: list[pl.DataFrame] = []
-    for plan_assignments in by_plan.values():
+    for plan_id, plan_assignments in by_plan.items():
         plan = plan_assignments[0].plan
-        for spec in parse_plan(plan.document).components:
+        for spec in specs[plan_id].components:
             start, stop = period_of(spec.component.period, month)
             on_plan = [
                 a
@@ -175,6 +174,7 @@ def run_month(month: dt.date, *, by) -> CalcRun:  # type: ignore[no-untyped-def]
                         measure=row["measure"],
                         quota=row["quota"],
                         attainment_ppm=row["attainment_ppm"],
+                        target_incentive_cents=row["target_incentive_cents"],
                         earnings=Decimal(row["earnings_cents"]) / 100,
                         payable=stop <= end,
                     )
@@ -182,27 +182,26 @@ def run_month(month: dt.date, *, by) -> CalcRun:  # type: ignore[no-untyped-def]
             traces.append(
                 trace.with_columns(pl.lit(f"{plan.pk}:{spec.component.code}").alias("key"))
             )
-    with transaction.atomic():
-        run.lines.all().delete()
-        created = PayoutLine.objects.bulk_create(lines, batch_size=2000)
-        ids = pl.DataFrame(
-            [(line.pk, line.person_id, f"{line.plan_id}:{line.component}") for line in created],
-            schema={"line_id_": I64, "person_id": I64, "key": pl.Utf8},
-            orient="row",
+    run.lines.all().delete()
+    created = PayoutLine.objects.bulk_create(lines, batch_size=2000)
+    ids = pl.DataFrame(
+        [(line.pk, line.person_id, f"{line.plan_id}:{line.component}") for line in created],
+        schema={"line_id_": I64, "person_id": I64, "key": pl.Utf8},
+        orient="row",
+    )
+    if traces:
+        trace = pl.concat(traces).join(ids, on=["person_id", "key"], how="inner")
+        bulk_insert(
+            "reward_payoutcredit",
+            trace.select(
+                pl.col("line_id_").alias("line_id"),
+                pl.col("line_id").alias("order_line_id"),
+                "value",
+            ),
         )
-        if traces:
-            trace = pl.concat(traces).join(ids, on=["person_id", "key"], how="inner")
-            bulk_insert(
-                "reward_payoutcredit",
-                trace.select(
-                    pl.col("line_id_").alias("line_id"),
-                    pl.col("line_id").alias("order_line_id"),
-                    "value",
-                ),
-            )
-        run.calculated_at = timezone.now()
-        run.save(update_fields=["calculated_at"])
-        audit(actor=by, action="calculate", obj=run, before=None)
+    run.calculated_at = timezone.now()
+    run.save(update_fields=["calculated_at"])
+    audit(actor=by, action="calculate", obj=run, before=None)
     return run
 
 

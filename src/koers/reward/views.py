@@ -73,7 +73,7 @@ def _curve_figure(spec: ComponentSpec, line: PayoutLine) -> str | None:
     )
 
 
-def estimate(spec: ComponentSpec, line: PayoutLine, target_cents: int, extra: int) -> int:
+def estimate(spec: ComponentSpec, line: PayoutLine, extra: int) -> int:
     """Earnings of the line if its measure were ``extra`` cents higher (a flat rate at the
     component's base rate for the extra)."""
     frame = pl.DataFrame(
@@ -81,7 +81,7 @@ def estimate(spec: ComponentSpec, line: PayoutLine, target_cents: int, extra: in
             "person_id": [line.person_id],
             "measure": [line.measure + extra],
             "quota": [line.quota],
-            "target_incentive_cents": [target_cents],
+            "target_incentive_cents": [line.target_incentive_cents],
             "flat_scaled": [
                 int(line.earnings * 100) * comp.SCALE
                 + extra * (spec.component.tiers[0].rate_bp if spec.component.tiers else 0)
@@ -96,15 +96,6 @@ def estimate(spec: ComponentSpec, line: PayoutLine, target_cents: int, extra: in
         },
     )
     return int(comp.earnings(frame, spec.component)["earnings_cents"][0])
-
-
-def _target_cents(line: PayoutLine, spec: ComponentSpec) -> int:
-    """The line's target incentive, recovered from the payout at 100% of the curve."""
-    assignment = line.person.plans.filter(plan=line.plan).order_by("-valid_from").first()
-    if assignment is None:
-        return 0
-    months = {"month": 1, "quarter": 3, "year": 12}[spec.component.period]
-    return int(assignment.target_incentive * 100) * spec.incentive_bp * months // (10_000 * 12)
 
 
 def statement(request: HttpRequest, person_id: int | None = None) -> HttpResponse:
@@ -123,7 +114,6 @@ def statement(request: HttpRequest, person_id: int | None = None) -> HttpRespons
     rows = []
     for line in lines:
         spec = specs[(line.plan_id, line.component)]
-        target = _target_cents(line, spec)
         rows.append(
             {
                 "line": line,
@@ -133,7 +123,7 @@ def statement(request: HttpRequest, person_id: int | None = None) -> HttpRespons
                 "attainment": None if line.attainment_ppm is None else line.attainment_ppm / 10_000,
                 "next": next_step(spec, line),
                 "curve_json": _curve_figure(spec, line),
-                "estimate": (Decimal(estimate(spec, line, target, extra)) / 100 if extra else None),
+                "estimate": (Decimal(estimate(spec, line, extra)) / 100 if extra else None),
             }
         )
     payable = sum((r["line"].earnings for r in rows if r["line"].payable), Decimal(0))
