@@ -29,7 +29,7 @@ ignored.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -90,12 +90,6 @@ class Component:
         if any(t.rate_bp < 0 for t in self.tiers) or (self.cap_cents or 0) < 0:
             found.append(f"{self.code}: rates and caps cannot be negative")
         return found
-
-
-@dataclass(frozen=True)
-class Plan:
-    code: str
-    components: tuple[Component, ...] = field(default_factory=tuple)
 
 
 CREDIT_SCHEMA = {

@@ -12,8 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from koers.measure.catalogue import definitions
-from koers.measure.drill import DRILL, SOURCE_LISTS
+from koers.measure.catalogue import custom_kpis, definitions
 from koers.measure.models import CustomKpi
 from koers.measure.services import custom_kpi_save
 from koers.org import visibility as vis
@@ -90,13 +89,10 @@ class CustomKpiForm(forms.ModelForm):
 
 def catalogue_page(request: HttpRequest) -> HttpResponse:
     nl = (get_language() or "en").startswith("nl")
-    customs = {c.code: c for c in CustomKpi.objects.select_related("product_group")}
+    customs = {c.code: c for c in custom_kpis()}
     rows = []
     for code, d in definitions().items():
         custom = customs.get(code)
-        source = DRILL[code][0] if code in DRILL else None
-        if custom is not None and custom.kind == CustomKpi.Kind.MEASURE:
-            source = SOURCE_LISTS[custom.source][0]
         rows.append(
             {
                 "code": code,
@@ -105,7 +101,6 @@ def catalogue_page(request: HttpRequest) -> HttpResponse:
                 or (d.description_en or d.description_nl),
                 "definition": d,
                 "custom": custom,
-                "source": source,
             }
         )
     return render(

@@ -72,7 +72,8 @@ def _quotas(kpi: str, people: list[int], start: dt.date, end: dt.date) -> dict[i
 
     if not kpi:
         return {}
-    money = definitions().get(kpi) is not None and definitions()[kpi].unit == "money"
+    known = definitions().get(kpi)
+    money = known is not None and known.unit == "money"
     rows = (
         Target.objects.filter(kpi=kpi, person__in=people, month__gte=start, month__lte=end)
         .values("person")
