@@ -108,10 +108,11 @@ class Drill:
         return queryset.filter(pk__in=matching)
 
 
-def filtered_queryset(request: HttpRequest, entity: Entity):
-    """The user's visible records of ``entity`` with the page's filters, search and sort."""
+def filtered_queryset(request: HttpRequest, entity: Entity, drill: Drill | None = None):
+    """The user's visible records of ``entity`` with the page's drill-down, filters,
+    search and sort."""
     visible = entity.selector(request.user).select_related(*entity.select_related)
-    visible = Drill(request, entity).apply(visible, entity)
+    visible = (drill or Drill(request, entity)).apply(visible, entity)
     filterset = _filterset(entity, request.user, request.GET or None, visible)
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else visible
     queryset = _search(queryset, entity, request.GET.get("q", "").strip())
@@ -120,10 +121,11 @@ def filtered_queryset(request: HttpRequest, entity: Entity):
 
 def entity_list(request: HttpRequest, slug: str) -> HttpResponse:
     entity = entity_or_404(slug)
-    filterset, queryset = filtered_queryset(request, entity)
+    drill = Drill(request, entity)
+    filterset, queryset = filtered_queryset(request, entity, drill)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "drill": Drill(request, entity),
+        "drill": drill,
         "entity": entity,
         "filterset": filterset,
         "page": page,
