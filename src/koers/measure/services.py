@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import polars as pl
 from django.db import transaction
 
 from koers.core.bulk import bulk_insert, dates_between, new_account_sql, query_frame
 from koers.engine import kpi
-from koers.engine.custom_kpi import measure_facts, ratio_facts
+from koers.engine.custom_kpi import SOURCES, measure_facts, ratio_facts
 from koers.engine.customers import account_month_facts
 from koers.engine.periods import add_months, month_start
 from koers.measure.catalogue import custom_kpis, measure_of
@@ -21,11 +22,23 @@ I64, DATE = pl.Int64, pl.Date
 NEW_ACCOUNT = new_account_sql("acc")
 
 
-def _inputs(start: dt.date, end: dt.date) -> dict[str, pl.DataFrame]:
-    """The engine's input frames for ``start``..``end``, each one query."""
+def _inputs(
+    start: dt.date, end: dt.date, only: tuple[str, ...] | None = None
+) -> dict[str, pl.DataFrame]:
+    """The engine's input frames for ``start``..``end`` (all, or those named in ``only``),
+    each one query."""
+    queries = _input_queries(start, end)
+    return {
+        name: query_frame(sql, schema)
+        for name, (sql, schema) in queries.items()
+        if only is None or name in only
+    }
+
+
+def _input_queries(start: dt.date, end: dt.date) -> dict[str, tuple[str, dict[str, Any]]]:
     cents = "CAST(ROUND({} * 100) AS BIGINT)"
     return {
-        "activities": query_frame(
+        "activities": (
             f"SELECT a.owner_id, a.date, a.kind, a.duration_minutes, {NEW_ACCOUNT}, "
             "acc.segment FROM sales_activity a "
             "LEFT JOIN sales_account acc ON acc.id = a.account_id "
@@ -39,7 +52,7 @@ def _inputs(start: dt.date, end: dt.date) -> dict[str, pl.DataFrame]:
                 "segment": pl.Utf8,
             },
         ),
-        "credits": query_frame(
+        "credits": (
             f"SELECT c.person_id, l.order_date, {cents.format('l.amount')}, "
             f"{cents.format('l.cost')}, CAST(ROUND(l.quantity) AS BIGINT), "
             f"{cents.format('c.percent')}, p.group_id, acc.segment, {NEW_ACCOUNT} "
@@ -59,7 +72,7 @@ def _inputs(start: dt.date, end: dt.date) -> dict[str, pl.DataFrame]:
                 "new_account": pl.Boolean,
             },
         ),
-        "opportunities": query_frame(
+        "opportunities": (
             f"SELECT o.owner_id, o.created_on, o.closed_on, s.kind, {cents.format('o.amount')}, "
             "CASE WHEN o.is_new_business THEN 1 ELSE 0 END, o.product_group_id, acc.segment "
             "FROM sales_opportunity o JOIN sales_stage s ON s.id = o.stage_id "
@@ -77,20 +90,20 @@ def _inputs(start: dt.date, end: dt.date) -> dict[str, pl.DataFrame]:
                 "segment": pl.Utf8,
             },
         ),
-        "leads": query_frame(
+        "leads": (
             "SELECT l.owner_id, l.created_on, l.source, acc.segment FROM sales_lead l "
             "LEFT JOIN sales_account acc ON acc.id = l.account_id "
             f"WHERE {dates_between('l.created_on', start, end)} AND l.owner_id IS NOT NULL",
             {"person_id": I64, "date": DATE, "source": pl.Utf8, "segment": pl.Utf8},
         ),
-        "payments": query_frame(
+        "payments": (
             f"SELECT c.person_id, l.paid_date, l.invoice_date, "
             f"CAST(ROUND(l.amount * c.percent) AS BIGINT) FROM sales_orderlinecredit c "
             "JOIN sales_orderline l ON l.id = c.line_id "
             f"WHERE {dates_between('l.paid_date', start, end)}",
             {"person_id": I64, "paid_date": DATE, "invoice_date": DATE, "amount_cents": I64},
         ),
-        "answers": query_frame(
+        "answers": (
             "SELECT COALESCE(n.person_id, acc.owner_id), n.responded_on, n.score "
             "FROM sales_npsresponse n JOIN sales_account acc ON acc.id = n.account_id "
             f"WHERE {dates_between('n.responded_on', start, end)} "
@@ -192,7 +205,8 @@ def custom_kpi_refresh(custom: CustomKpi) -> int:
         )
         facts = ratio_facts(stored, custom.code, custom.numerator, custom.denominator)
     else:
-        facts = measure_facts(_inputs(first, last), measure_of(custom))
+        measure = measure_of(custom)
+        facts = measure_facts(_inputs(first, last, only=(SOURCES[custom.source][0],)), measure)
     in_range = pl.col("month").is_between(first, last) & pl.col("person_id").is_not_null()
     return bulk_insert("measure_kpifact", facts.filter(in_range))
 
