@@ -151,3 +151,12 @@ def test_the_estimator_answers_what_one_more_sale_brings(planned, login):
     body = login(planned.user("ruud")).get(reverse("statement"), {"extra": "200"}).content.decode()
     # commission: € 1,200 against € 800 = 5% of 800 + 10% of 400 = € 80
     assert "€ 80.00" in body
+
+
+def test_the_estimator_says_when_the_amount_is_not_one(planned, login):
+    run_month(NOV, by=None)
+    client = login(planned.user("ruud"))
+    body = client.get(reverse("statement"), {"extra": "lots"}).content.decode()
+    assert 'data-testid="extra-error"' in body and 'data-testid="estimate"' not in body
+    body = client.get(reverse("statement"), {"extra": "1200.50"}).content.decode()
+    assert 'data-testid="extra-error"' not in body and 'data-testid="estimate"' in body

@@ -4,10 +4,11 @@ and the estimator: what one more deal would bring."""
 from __future__ import annotations
 
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
+from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
@@ -98,6 +99,10 @@ def estimate(spec: ComponentSpec, line: PayoutLine, extra: int) -> int:
     return int(comp.earnings(frame, spec.component)["earnings_cents"][0])
 
 
+class EstimateForm(forms.Form):
+    extra = forms.DecimalField(required=False, max_digits=14, decimal_places=2, min_value=0)
+
+
 def statement(request: HttpRequest, person_id: int | None = None) -> HttpResponse:
     person = _person_or_404(request, person_id)
     runs = list(CalcRun.objects.filter(lines__person=person).distinct().order_by("-month"))
@@ -106,11 +111,10 @@ def statement(request: HttpRequest, person_id: int | None = None) -> HttpRespons
     lines = list(run.lines.filter(person=person).select_related("plan", "person")) if run else []
     specs = _specs(lines)
     nl = (get_language() or "en").startswith("nl")
-    extra_text = request.GET.get("extra", "").strip().replace(",", ".")
-    try:
-        extra = int(Decimal(extra_text) * 100) if extra_text else 0
-    except InvalidOperation:
-        extra = 0
+    estimator = EstimateForm(request.GET if "extra" in request.GET else None)
+    extra = 0
+    if estimator.is_bound and estimator.is_valid() and estimator.cleaned_data["extra"]:
+        extra = int(estimator.cleaned_data["extra"] * 100)
     rows = []
     for line in lines:
         spec = specs[(line.plan_id, line.component)]
@@ -133,7 +137,8 @@ def statement(request: HttpRequest, person_id: int | None = None) -> HttpRespons
         "runs": runs,
         "rows": rows,
         "payable": payable,
-        "extra": extra_text if extra else "",
+        "extra": extra,
+        "estimator": estimator,
         "own": person == vis.person_of(request.user),
     }
     template = "reward/statement.html#estimates" if request.htmx else "reward/statement.html"
