@@ -213,3 +213,18 @@ def test_operating_costs_are_not_for_salespeople(cast):
     assert vis.visible_operating_costs(cast.user("mia")).count() == 1
     assert vis.visible_operating_costs(cast.user("max")).count() == 0
     assert vis.visible_operating_costs(cast.user("dirk")).count() == 1
+
+
+def test_every_chart_leads_to_its_records(facts, login):
+    import html
+    import json
+    import re
+
+    client = login(facts.user("mia"))
+    body = client.get(reverse("kpis"), {"period": "ytd"}).content.decode()
+    figures = [json.loads(html.unescape(f)) for f in re.findall(r'data-figure="([^"]*)"', body)]
+    links = [u for f in figures for u in (f.get("urls") or [f.get("url")])]
+    assert len(figures) == 4 and all(links)  # trend (a link per month), funnel, 2 waterfalls
+    november = next(f for f in figures if f.get("urls"))["urls"][-1].replace("&amp;", "&")
+    orders = client.get(november).content.decode()
+    assert "SO-ruud" in orders and "SO-rosa" in orders and "SO-rik" not in orders
