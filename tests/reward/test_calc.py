@@ -9,9 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from koers.plan.models import Target
 from koers.reward.documents import PlanDocumentError, dump_plan, parse_plan
-from koers.reward.models import CalcRun, PayoutLine, Plan, PlanAssignment
+from koers.reward.models import CalcRun, PayoutLine, Plan
 from koers.reward.services import period_of, run_advance, run_month
 
 NOV = dt.date(2026, 11, 1)
@@ -32,21 +31,6 @@ components:
     incentive: 50%
     curve: [{attainment: 50%, payout: 0%}, {attainment: 100%, payout: 100%}]
 """
-
-
-@pytest.fixture
-def planned(cast):
-    plan = Plan.objects.create(code="rep", name="Rep", status="active", document=DOCUMENT)
-    for person in (cast.ruud, cast.rosa):
-        PlanAssignment.objects.create(
-            person=person,
-            plan=plan,
-            valid_from=dt.date(2026, 1, 1),
-            target_incentive=Decimal("12000.00"),
-        )
-    # Ruud's November quota € 800: he sold € 1,000 (125%)
-    Target.objects.create(kpi="revenue", person=cast.ruud, month=NOV, value=Decimal("800"))
-    return cast
 
 
 def _line(person, component: str) -> PayoutLine:

@@ -98,14 +98,13 @@ def _custom_kpis() -> None:
 def _reward(today: dt.date) -> int:
     """Plans, targets, and the last months calculated: paid, approved and open."""
     from koers.reward import demo_plans
-    from koers.reward.models import CalcRun
-    from koers.reward.services import run_month
+    from koers.reward.services import run_advance, run_month
 
     assigned = demo_plans.load(today)
     for back in (3, 2, 1, 0):
-        run_month(add_months(today, -back), by=None)
-    CalcRun.objects.filter(month__lte=add_months(today, -2)).update(status="locked")
-    CalcRun.objects.filter(month=add_months(today, -1)).update(status="approved")
+        run = run_month(add_months(today, -back), by=None)
+        for _step in range(min(back, 2)):  # two months paid, one approved, this one open
+            run = run_advance(run, by=None)
     return assigned
 
 

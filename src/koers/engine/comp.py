@@ -39,7 +39,11 @@ BP = 10_000
 SCALE = BP  # earnings are summed in 1/10,000 of a cent before the one rounding
 
 RULES = ("flat", "marginal", "retroactive", "bonus")
-MEASURES = ("revenue", "margin", "volume")
+# credited measures are summed from order-line credits; "kpi" and "goals" are measured
+# elsewhere and handed in per person (a KPI's value, the weighted score of MBO goals)
+CREDITED = ("revenue", "margin", "volume")
+MEASURES = (*CREDITED, "kpi", "goals")
+SCOPES = ("individual", "team", "company")
 BASES = ("booking", "invoice", "payment")
 PERIODS = ("month", "quarter", "year")
 
@@ -65,6 +69,14 @@ class Component:
     business: str = ""  # "new", "existing" or both
     rollup: bool = False
     clawback_days: int = 365
+    kpi: str = ""  # the KPI measured, for measure "kpi"
+    # individual: the person's own credit; team: their manager's team (every member gets
+    # the team's attainment); company: everyone's credit together
+    scope: str = "individual"
+    window: tuple[dt.date | None, dt.date | None] = (None, None)  # SPIFF: only these dates
+    # a gate or multiplier on a leading KPI: (attainment ppm from, factor ppm) steps
+    modifier_kpi: str = ""
+    modifier_steps: tuple[tuple[int, int], ...] = ()
 
     def problems(self) -> list[str]:
         found = []
@@ -72,6 +84,19 @@ class Component:
             found.append(f"{self.code}: rule {self.rule!r} is not one of {', '.join(RULES)}")
         if self.measure not in MEASURES:
             found.append(f"{self.code}: measure {self.measure!r} is unknown")
+        if self.measure == "kpi" and not self.kpi:
+            found.append(f"{self.code}: measure kpi needs the KPI's code")
+        if self.scope not in SCOPES:
+            found.append(f"{self.code}: scope {self.scope!r} is unknown")
+        if self.scope != "individual" and self.measure not in CREDITED:
+            found.append(f"{self.code}: a team or company scope needs a credited measure")
+        if self.window[0] and self.window[1] and self.window[1] < self.window[0]:
+            found.append(f"{self.code}: the window ends before it starts")
+        steps = [a for a, _f in self.modifier_steps]
+        if self.modifier_kpi and (not steps or steps != sorted(set(steps)) or steps[0] != 0):
+            found.append(f"{self.code}: a gate or multiplier needs steps from 0% rising")
+        if any(f < 0 for _a, f in self.modifier_steps):
+            found.append(f"{self.code}: a multiplier cannot be negative")
         if self.basis not in BASES:
             found.append(f"{self.code}: basis {self.basis!r} is unknown")
         if self.period not in PERIODS:
@@ -157,7 +182,8 @@ def credited(
     if component.rollup and managers is not None:
         frame = rolled_up(frame, managers)
     date = BASIS_DATE[component.basis]
-    keep = pl.col(date).is_between(start, end)
+    first, last = component.window
+    keep = pl.col(date).is_between(max(start, first or start), min(end, last or end))
     if component.product_groups:
         keep &= pl.col("product_group_id").is_in(list(component.product_groups))
     if component.business:
@@ -210,6 +236,21 @@ def _interpolate(curve: tuple[tuple[int, int], ...], attainment: pl.Expr) -> pl.
     return out
 
 
+def _steps(steps: tuple[tuple[int, int], ...], attainment: pl.Expr) -> pl.Expr:
+    """The factor (ppm) of the highest step reached."""
+    factor: Any = pl.lit(steps[0][1], dtype=pl.Int64)
+    for start, value in steps[1:]:
+        factor = pl.when(attainment >= start).then(value).otherwise(factor)
+    out: pl.Expr = factor
+    return out
+
+
+def _times_ppm(scaled: pl.Expr, factor: pl.Expr) -> pl.Expr:
+    """``scaled`` × factor ÷ 1,000,000, truncated towards zero."""
+    product = scaled * factor
+    return pl.when(product >= 0).then(product.floordiv(PPM)).otherwise(-((-product).floordiv(PPM)))
+
+
 def earnings(measured: pl.DataFrame, component: Component) -> pl.DataFrame:
     """Earnings per person of one component and period.
 
@@ -251,6 +292,11 @@ def earnings(measured: pl.DataFrame, component: Component) -> pl.DataFrame:
         scaled = pl.when(measure < 0).then(measure * component.tiers[0].rate_bp).otherwise(scaled)
     else:  # flat
         scaled = pl.col("flat_scaled")
+    if component.modifier_kpi:
+        # a gate (factor 0 below a step) or multiplier on a leading KPI's attainment
+        factor = _steps(component.modifier_steps, pl.col("modifier_ppm").fill_null(0))
+        frame = frame.with_columns(factor.alias("factor_ppm"))
+        scaled = _times_ppm(scaled, pl.col("factor_ppm"))
     frame = frame.with_columns(scaled.cast(pl.Int64).alias("earnings_scaled"))
     cents = _round_scaled(pl.col("earnings_scaled"))
     if component.cap_cents is not None:
@@ -270,39 +316,157 @@ def calculate(
 
     ``payees``: person_id, quota (cents or units for the period; may be null),
     target_incentive_cents (for a bonus; already prorated to the days on the plan),
-    valid_from, valid_to (the part of the period the person is on the plan).
+    valid_from, valid_to (the part of the period the person is on the plan); with a team
+    scope team_id (the manager whose team counts); with a gate or multiplier modifier_ppm
+    (the attainment of its KPI); for a measure that is not credited (a KPI, goals) the
+    measure itself.
     Returns (results, trace): results person_id, measure, quota, attainment_ppm,
     earnings_cents; trace line_id, person_id, date, value — the credited rows behind
-    each result."""
-    trace = credited(credits, component, start, end, managers)
-    trace = trace.join(
-        payees.select("person_id", "valid_from", "valid_to"), on="person_id", how="inner"
+    each result (none for a company scope or a measure that is not credited)."""
+    trace = pl.DataFrame(
+        schema={
+            "line_id": pl.Int64,
+            "person_id": pl.Int64,
+            "date": pl.Date,
+            "value": pl.Int64,
+            "product_group_id": pl.Int64,
+        }
     )
-    trace = trace.filter(pl.col("date").is_between(pl.col("valid_from"), pl.col("valid_to")))
-    trace = trace.drop("valid_from", "valid_to")
-    sums = trace.group_by("person_id").agg(pl.col("value").sum().alias("measure"))
-    if component.rule == "flat":
-        rates = dict(component.group_rates)
-        default = component.tiers[0].rate_bp if component.tiers else 0
-        rate = pl.col("product_group_id").replace_strict(
-            rates, default=default, return_dtype=pl.Int64
+    if component.measure not in CREDITED:
+        measured = payees.with_columns(pl.col("measure").fill_null(0).cast(pl.Int64))
+        if component.rule == "flat":
+            rate = component.tiers[0].rate_bp if component.tiers else 0
+            measured = measured.with_columns((pl.col("measure") * rate).alias("flat_scaled"))
+        return _results(measured, component), trace
+    rows = credited(credits, component, start, end, managers if component.rollup else None)
+    if component.scope == "company":
+        total = rows.group_by(pl.lit(1).alias("_k")).agg(
+            pl.col("value").sum().alias("measure"),
+            (pl.col("value") * _rate(component)).sum().alias("flat_scaled"),
         )
-        flat = trace.group_by("person_id").agg((pl.col("value") * rate).sum().alias("flat_scaled"))
-        sums = sums.join(flat, on="person_id", how="left")
-    measured = payees.join(sums, on="person_id", how="left").with_columns(
-        pl.col("measure").fill_null(0).cast(pl.Int64)
+        measured = payees.join(total.drop("_k"), how="cross") if total.height else payees
+        return _results(_filled(measured), component), trace
+    if component.scope == "team":
+        team_rows = rolled_up(rows, managers) if managers is not None else rows
+        members = payees.select("person_id", "team_id")
+        trace = (
+            team_rows.rename({"person_id": "team_id"})
+            .join(members, on="team_id", how="inner")
+            .select(trace.columns)
+        )
+    else:
+        trace = rows.join(
+            payees.select("person_id", "valid_from", "valid_to"), on="person_id", how="inner"
+        )
+        trace = trace.filter(pl.col("date").is_between(pl.col("valid_from"), pl.col("valid_to")))
+        trace = trace.select(rows.columns)
+    sums = trace.group_by("person_id").agg(
+        pl.col("value").sum().alias("measure"),
+        (pl.col("value") * _rate(component)).sum().alias("flat_scaled"),
     )
-    if "flat_scaled" in measured.columns:
-        measured = measured.with_columns(pl.col("flat_scaled").fill_null(0))
-    results = earnings(measured, component)
+    measured = payees.drop("measure", strict=False).join(sums, on="person_id", how="left")
+    return _results(_filled(measured), component), trace
+
+
+def _rate(component: Component) -> pl.Expr:
+    """The flat rate (bp) of each credited row: its product group's or the base rate."""
+    default = component.tiers[0].rate_bp if component.tiers else 0
+    if not component.group_rates:
+        return pl.lit(default, dtype=pl.Int64)
+    return pl.col("product_group_id").replace_strict(
+        dict(component.group_rates), default=default, return_dtype=pl.Int64
+    )
+
+
+def _filled(measured: pl.DataFrame) -> pl.DataFrame:
+    if "measure" not in measured.columns:
+        measured = measured.with_columns(
+            pl.lit(0, dtype=pl.Int64).alias("measure"),
+            pl.lit(0, dtype=pl.Int64).alias("flat_scaled"),
+        )
+    return measured.with_columns(
+        pl.col("measure").fill_null(0).cast(pl.Int64),
+        pl.col("flat_scaled").fill_null(0).cast(pl.Int64),
+    )
+
+
+def _results(measured: pl.DataFrame, component: Component) -> pl.DataFrame:
     return (
-        results.select(
+        earnings(measured, component)
+        .select(
             "person_id",
             "measure",
             "quota",
             "attainment_ppm",
             "target_incentive_cents",
             "earnings_cents",
-        ).sort("person_id"),
-        trace,
+        )
+        .sort("person_id")
+    )
+
+
+SETTLE_SCHEMA = {
+    "person_id": pl.Int64,
+    "earned_cents": pl.Int64,  # payable earnings this month (calculated lines and deltas)
+    "adjustment_cents": pl.Int64,  # manual adjustments this month
+    "draw_kind": pl.Utf8,  # "", "recoverable" or "guarantee" (non-recoverable)
+    "draw_cents": pl.Int64,  # the draw or guarantee this month (0 when none)
+    "balance_cents": pl.Int64,  # recoverable balance brought forward (owed by the person)
+    "held": pl.Boolean,  # a hold stops payment this month
+    "held_cents": pl.Int64,  # amounts held in earlier months, still held
+}
+
+
+def settle(month: pl.DataFrame) -> pl.DataFrame:
+    """Earnings → payout for one month, every person at once.
+
+    With E = earned + adjustments, D = the month's draw and B the balance brought forward:
+
+    * a draw or guarantee tops the payout up to D: ``topup = max(D − max(E, 0), 0)``;
+      a **recoverable** draw adds the top-up to the balance, a **guarantee** does not;
+    * a negative E (clawbacks or corrections exceeding the month's earnings) is not taken
+      from pay: it is added to the balance;
+    * the balance is recovered from earnings above the draw: ``min(B, max(E − D, 0))``;
+    * a **hold** keeps the month's payout back; when no hold applies, everything held
+      before is released and paid.
+
+    Adds topup_cents, recovery_cents, debt_cents, payout_cents (before holds),
+    released_cents, paid_cents (to payroll), balance_out_cents and held_out_cents."""
+    _check(month, "month", SETTLE_SCHEMA)
+    earned = pl.col("earned_cents") + pl.col("adjustment_cents")
+    draw = (
+        pl.when(pl.col("draw_kind") != "")
+        .then(pl.col("draw_cents").clip(lower_bound=0))
+        .otherwise(0)
+    )
+    positive = pl.max_horizontal(earned, 0)
+    frame = month.with_columns(
+        pl.max_horizontal(draw - positive, 0).alias("topup_cents"),
+        pl.max_horizontal(-earned, 0).alias("debt_cents"),
+        pl.min_horizontal(pl.col("balance_cents"), pl.max_horizontal(earned - draw, 0)).alias(
+            "recovery_cents"
+        ),
+    )
+    payout = positive + pl.col("topup_cents") - pl.col("recovery_cents")
+    recoverable = pl.when(pl.col("draw_kind") == "recoverable").then(pl.col("topup_cents"))
+    frame = frame.with_columns(
+        payout.alias("payout_cents"),
+        (
+            pl.col("balance_cents")
+            - pl.col("recovery_cents")
+            + pl.col("debt_cents")
+            + recoverable.otherwise(0)
+        ).alias("balance_out_cents"),
+    )
+    held = pl.col("held")
+    return frame.with_columns(
+        pl.when(held).then(0).otherwise(pl.col("held_cents")).alias("released_cents"),
+        pl.when(held)
+        .then(0)
+        .otherwise(pl.col("payout_cents") + pl.col("held_cents"))
+        .alias("paid_cents"),
+        pl.when(held)
+        .then(pl.col("held_cents") + pl.col("payout_cents"))
+        .otherwise(0)
+        .alias("held_out_cents"),
     )

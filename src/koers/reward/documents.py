@@ -18,11 +18,22 @@
         incentive: 40%              # share of the yearly target incentive
         curve: [{attainment: 50%, payout: 0%}, {attainment: 100%, payout: 100%}]
 
+Further keys of a component:
+
+    measure: kpi + kpi: visits      # any KPI of the catalogue (its facts, no credits)
+    measure: goals                  # the weighted score of the person's MBO goals
+    scope: team                     # individual (default), team (the manager's team:
+                                    # every member gets the team's attainment) or company
+    window: {from: 2026-10-01, to: 2026-11-30}   # a SPIFF: only these dates count
+    gate: {kpi: visits, min: 80%}   # pays nothing below 80% of the visits target
+    multiplier: {kpi: visits, steps: [{from: 0%, factor: 80%}, {from: 100%, factor: 110%}]}
+
 Percentages are written with a % sign (or as numbers meaning percent); amounts in euros.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -30,7 +41,7 @@ from typing import Any
 import yaml
 from django.utils.translation import gettext as _
 
-from koers.engine.comp import BASES, MEASURES, PERIODS, RULES, Component, Tier
+from koers.engine.comp import BASES, MEASURES, PERIODS, RULES, SCOPES, Component, Tier
 
 
 class PlanDocumentError(ValueError):
@@ -80,6 +91,46 @@ def _money_cents(value: Any, where: str, errors: list[str]) -> int | None:
         return None
 
 
+def _date(value: Any, where: str, errors: list[str]) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        errors.append(
+            _("%(where)s: “%(value)s” is not a date (YYYY-MM-DD)")
+            % {"where": where, "value": value}
+        )
+        return None
+
+
+def _modifier(raw: dict, where: str, errors: list[str]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """A gate (``gate: {kpi: visits, min: 80%}``: nothing below the minimum) or a
+    multiplier (``multiplier: {kpi: visits, steps: [{from: 0%, factor: 80%}, ...]}``) on
+    the attainment of a leading KPI."""
+    gate, multiplier = raw.get("gate"), raw.get("multiplier")
+    if gate and multiplier:
+        errors.append(_("%(where)s: a gate or a multiplier, not both") % {"where": where})
+    if isinstance(gate, dict) and gate.get("kpi"):
+        minimum = _percent(gate.get("min", "100%"), where, errors, 1_000_000)
+        return str(gate["kpi"]), ((0, 0), (minimum, 1_000_000)) if minimum else ((0, 1_000_000),)
+    if isinstance(multiplier, dict) and multiplier.get("kpi"):
+        steps = tuple(
+            (
+                _percent(step.get("from", 0), where, errors, 1_000_000),
+                _percent(step.get("factor", "100%"), where, errors, 1_000_000),
+            )
+            for step in multiplier.get("steps") or []
+            if isinstance(step, dict)
+        )
+        return str(multiplier["kpi"]), steps
+    if gate or multiplier:
+        errors.append(_("%(where)s: a gate or multiplier needs a KPI") % {"where": where})
+    return "", ()
+
+
 def _choice(
     raw: dict, key: str, options: tuple[str, ...], default: str, where: str, errors: list[str]
 ) -> str:
@@ -90,6 +141,14 @@ def _choice(
             % {"where": where, "key": key, "options": ", ".join(options), "value": value}
         )
     return value
+
+
+def _default_quota(raw: dict) -> str:
+    """The target KPI that is a component's quota unless the document names one."""
+    measure = str(raw.get("measure", "revenue"))
+    return {"revenue": "revenue", "margin": "gross_margin", "volume": "volume"}.get(
+        measure, str(raw.get("kpi", "")) if measure == "kpi" else ""
+    )
 
 
 def _component(raw: Any, index: int, errors: list[str]) -> ComponentSpec | None:
@@ -118,6 +177,8 @@ def _component(raw: Any, index: int, errors: list[str]) -> ComponentSpec | None:
         if isinstance(p, dict)
     )
     groups = raw.get("product_group_rates") or {}
+    window = raw.get("window") or {}
+    modifier_kpi, steps = _modifier(raw, where, errors)
     component = Component(
         code=str(raw["code"]),
         rule=rule,
@@ -134,6 +195,14 @@ def _component(raw: Any, index: int, errors: list[str]) -> ComponentSpec | None:
         business=str(raw.get("business", "")),
         rollup=bool(raw.get("rollup", False)),
         clawback_days=int(raw.get("clawback_days", 365)),
+        kpi=str(raw.get("kpi", "")),
+        scope=_choice(raw, "scope", SCOPES, "individual", where, errors),
+        window=(
+            _date(window.get("from"), where, errors) if isinstance(window, dict) else None,
+            _date(window.get("to"), where, errors) if isinstance(window, dict) else None,
+        ),
+        modifier_kpi=modifier_kpi,
+        modifier_steps=steps,
     )
     if not errors:
         errors.extend(component.problems())
@@ -144,7 +213,7 @@ def _component(raw: Any, index: int, errors: list[str]) -> ComponentSpec | None:
         component=component,
         name_en=str(name.get("en") or raw["code"]),
         name_nl=str(name.get("nl") or name.get("en") or raw["code"]),
-        quota_kpi=str(raw.get("quota", "revenue" if rule != "flat" else "")),
+        quota_kpi=str(raw.get("quota", "" if rule == "flat" else _default_quota(raw))),
         incentive_bp=_percent(raw.get("incentive", "100%"), where, errors, 10_000),
     )
 
@@ -219,6 +288,22 @@ def dump_plan(spec: PlanSpec) -> str:
             item["rollup"] = True
         if c.clawback_days != 365:
             item["clawback_days"] = c.clawback_days
+        if c.kpi:
+            item["kpi"] = c.kpi
+        if c.scope != "individual":
+            item["scope"] = c.scope
+        if any(c.window):
+            item["window"] = {
+                k: v.isoformat() for k, v in zip(("from", "to"), c.window, strict=True) if v
+            }
+        if c.modifier_kpi:
+            item["multiplier"] = {
+                "kpi": c.modifier_kpi,
+                "steps": [
+                    {"from": _pct(a, 1_000_000), "factor": _pct(f, 1_000_000)}
+                    for a, f in c.modifier_steps
+                ],
+            }
         components.append(item)
     return yaml.safe_dump(
         {"code": spec.code, "name": spec.name, "components": components},

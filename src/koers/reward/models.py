@@ -61,6 +61,17 @@ class PlanAssignment(models.Model):
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     target_incentive = MoneyField(_("target incentive per year"))
 
+    class Draw(models.TextChoices):
+        NONE = "", _("None")
+        RECOVERABLE = "recoverable", _("Recoverable draw")
+        GUARANTEE = "guarantee", _("Guarantee (not recovered)")
+
+    draw_kind = models.CharField(
+        _("draw"), max_length=12, choices=Draw.choices, default="", blank=True
+    )
+    draw_amount = MoneyField(_("draw per month"), default=0)
+    draw_until = models.DateField(_("draw until"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("plan assignment")
         verbose_name_plural = _("plan assignments")
@@ -74,6 +85,8 @@ class PlanAssignment(models.Model):
 
         if self.valid_to and self.valid_from and self.valid_to < self.valid_from:
             raise ValidationError({"valid_to": _("The end lies before the start.")})
+        if self.draw_kind and not (self.draw_amount or 0) > 0:
+            raise ValidationError({"draw_amount": _("A draw needs an amount per month.")})
         if self.target_incentive is not None and self.target_incentive < 0:
             raise ValidationError({"target_incentive": _("A target incentive is not negative.")})
 
@@ -120,6 +133,9 @@ class PayoutLine(models.Model):
     target_incentive_cents = models.BigIntegerField(default=0)
     earnings = MoneyField(_("earnings"))
     payable = models.BooleanField(_("payable this month"), default=False)
+    # a correction of a closed month: the difference between that month's paid line and
+    # its recalculation now, paid in this (open) run
+    correction_of = models.DateField(_("correction of"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("payout line")
@@ -140,3 +156,107 @@ class PayoutCredit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id} ← {self.order_line_id}"
+
+
+class Payout(models.Model):
+    """What one person is paid for one run's month: earnings → adjustments → draw or
+    guarantee → recovery → hold. The balances carry to the next month."""
+
+    run = models.ForeignKey(CalcRun, on_delete=models.CASCADE, related_name="payouts")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="payouts")
+    earned = MoneyField(_("earned"))  # payable payout lines, corrections included
+    adjustments = MoneyField(_("adjustments"))
+    draw_topup = MoneyField(_("draw or guarantee top-up"))
+    recovered = MoneyField(_("recovered"))
+    held = MoneyField(_("held back"))
+    released = MoneyField(_("released"))
+    paid = MoneyField(_("to payroll"))
+    balance = MoneyField(_("balance to recover"))  # after this month
+    held_balance = MoneyField(_("held in total"))  # after this month
+
+    class Meta:
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
+        ordering = ["person"]
+        constraints = [models.UniqueConstraint(fields=["run", "person"], name="one_payout")]
+
+    def __str__(self) -> str:
+        return f"{self.run} {self.person_id} {self.paid}"
+
+
+class Adjustment(models.Model):
+    """A manual correction of one person's payout in an open month, always with a reason."""
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="adjustments"
+    )
+    month = models.DateField(_("month"))
+    amount = MoneyField(_("amount"))
+    component = models.CharField(_("component"), max_length=40, blank=True)
+    reason = models.CharField(_("reason"), max_length=300)
+    created_by = models.ForeignKey(
+        "auth.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("adjustment")
+        verbose_name_plural = _("adjustments")
+        ordering = ["-month", "person"]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.month:%Y-%m} {self.amount}"
+
+
+class Hold(models.Model):
+    """Payment of a person's payouts is held back from a month until it is released; what
+    was held is paid in the first month calculated after the release."""
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="holds"
+    )
+    from_month = models.DateField(_("from month"))
+    released_on = models.DateField(_("released on"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300)
+    created_by = models.ForeignKey(
+        "auth.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("hold")
+        verbose_name_plural = _("holds")
+        ordering = ["-from_month"]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.from_month:%Y-%m}"
+
+
+class Goal(models.Model):
+    """A personal (MBO or development) goal for a period, weighted, scored by the manager."""
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="goals"
+    )
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    description = models.CharField(_("goal"), max_length=300)
+    weight = models.PositiveIntegerField(_("weight (%)"), default=100)
+    score = models.DecimalField(
+        _("score (%)"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+        ordering = ["person", "period_start"]
+
+    def __str__(self) -> str:
+        return self.description
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.period_end and self.period_start and self.period_end < self.period_start:
+            raise ValidationError({"period_end": _("The end lies before the start.")})
+        if self.score is not None and not 0 <= self.score <= 200:
+            raise ValidationError({"score": _("A score lies between 0% and 200%.")})

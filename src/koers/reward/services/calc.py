@@ -1,0 +1,539 @@
+"""Calculation runs: load the month's credited transactions, run the engine per plan
+component, store payout lines with their trace, then settle each person's payout (draws,
+guarantees, recovery, holds, adjustments). Re-running an open month replaces it; a change
+that reaches a closed month becomes a correction in the open month."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Avg, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from koers.core.audit import audit
+from koers.core.bulk import bulk_insert, dates_between, new_account_sql, query_frame
+from koers.engine import comp
+from koers.engine.periods import add_months, fiscal_year_start, month_end, month_start
+from koers.measure.catalogue import definitions
+from koers.reward.documents import ComponentSpec, PlanSpec, parse_plan
+from koers.reward.models import (
+    Adjustment,
+    CalcRun,
+    Goal,
+    Hold,
+    Payout,
+    PayoutLine,
+    Plan,
+    PlanAssignment,
+)
+
+I64, DATE = pl.Int64, pl.Date
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+# closed months whose figures are checked again for corrections on every run
+LOOKBACK_MONTHS = 12
+
+
+def period_of(kind: str, month: dt.date) -> tuple[dt.date, dt.date]:
+    """The month, fiscal quarter or fiscal year that contains ``month``."""
+    first = fiscal_year_start(month, settings.KOERS_FISCAL_YEAR_START_MONTH)
+    if kind == "month":
+        start = month_start(month)
+    else:
+        size = PERIOD_MONTHS[kind]
+        offset = (month.year * 12 + month.month - first.year * 12 - first.month) // size * size
+        start = add_months(first, offset)
+    return start, add_months(start, PERIOD_MONTHS[kind]) - dt.timedelta(days=1)
+
+
+def credits_frame(start: dt.date, end: dt.date) -> pl.DataFrame:
+    """Every credit of an order line booked, invoiced or paid in ``start``..``end``."""
+    cents = "CAST(ROUND({} * 100) AS BIGINT)"
+    dates = " OR ".join(
+        dates_between(f"l.{c}", start, end) for c in ("order_date", "invoice_date", "paid_date")
+    )
+    return query_frame(
+        f"SELECT l.id, c.person_id, {cents.format('c.percent')}, l.order_date, "
+        f"l.invoice_date, l.paid_date, {cents.format('l.amount')}, {cents.format('l.cost')}, "
+        "CAST(ROUND(l.quantity) AS BIGINT), p.group_id, "
+        f"{new_account_sql('acc')}, o.order_date "
+        "FROM sales_orderlinecredit c JOIN sales_orderline l ON l.id = c.line_id "
+        "JOIN sales_product p ON p.id = l.product_id "
+        "JOIN sales_account acc ON acc.id = l.account_id "
+        "LEFT JOIN sales_orderline o ON o.id = l.original_id "
+        f"WHERE {dates}",
+        comp.CREDIT_SCHEMA,
+    )
+
+
+def managers_frame() -> pl.DataFrame:
+    from koers.org.models import Person
+
+    rows = Person.objects.values_list("pk", "manager_id")
+    return pl.DataFrame(list(rows), schema={"person_id": I64, "manager_id": I64}, orient="row")
+
+
+def _quotas(kpi: str, people: Iterable[int], start: dt.date, end: dt.date) -> dict[int, int]:
+    """The quota of each person for the period: the sum of their monthly targets of
+    ``kpi``, in cents for money (units otherwise)."""
+    from koers.plan.models import Target
+
+    if not kpi:
+        return {}
+    known = definitions().get(kpi)
+    money = known is not None and known.unit == "money"
+    rows = (
+        Target.objects.filter(kpi=kpi, person__in=list(people), month__gte=start, month__lte=end)
+        .values("person")
+        .annotate(total=Sum("value"))
+        .order_by()
+    )
+    return {r["person"]: int(r["total"] * (100 if money else 1)) for r in rows}
+
+
+def kpi_measures(
+    code: str, people: Iterable[int], start: dt.date, end: dt.date
+) -> dict[int, tuple[int | None, int | None]]:
+    """Each person's (actual, target) of a KPI over ``start``..``end``, both in hundredths
+    of the KPI's unit (cents for money): a count or amount sums its facts and its monthly
+    targets, a ratio divides its summed facts and averages its targets."""
+    from koers.measure.models import KpiFact
+    from koers.plan.models import Target
+
+    known = definitions().get(code)
+    if known is None:
+        return {}
+    people = list(people)
+    facts = (
+        KpiFact.objects.filter(kpi=code, person__in=people, month__gte=start, month__lte=end)
+        .values("person")
+        .annotate(n=Sum("numerator"), d=Sum("denominator"))
+        .order_by()
+    )
+    targets = dict(
+        Target.objects.filter(kpi=code, person__in=people, month__gte=start, month__lte=end)
+        .values("person")
+        .annotate(t=Avg("value") if known.ratio else Sum("value"))
+        .order_by()
+        .values_list("person", "t")
+    )
+    actual: dict[int, int | None] = {}
+    for row in facts:
+        if known.ratio:
+            actual[row["person"]] = row["n"] * known.scale * 100 // row["d"] if row["d"] else None
+        else:
+            actual[row["person"]] = row["n"] if known.unit == "money" else row["n"] * 100
+    return {
+        p: (actual.get(p), int(targets[p] * 100) if targets.get(p) is not None else None)
+        for p in people
+    }
+
+
+def _goal_scores(people: Iterable[int], start: dt.date, end: dt.date) -> dict[int, int]:
+    """The weighted score (ppm) of each person's goals for the period; an unscored goal
+    counts as 0% until it is scored."""
+    sums: dict[int, list[int]] = {}
+    goals = Goal.objects.filter(
+        person__in=list(people), period_start__gte=start, period_end__lte=end
+    )
+    for goal in goals:
+        total = sums.setdefault(goal.person_id, [0, 0])
+        total[0] += int((goal.score or 0) * goal.weight * 10_000)
+        total[1] += goal.weight
+    return {p: s // w if w else 0 for p, (s, w) in sums.items()}
+
+
+@dataclass
+class Context:
+    """What every component of a month shares: the credits and the hierarchy."""
+
+    credits: pl.DataFrame
+    managers: pl.DataFrame
+    manager_of: dict[int, int | None] = field(default_factory=dict)
+
+
+def _payees(
+    spec: ComponentSpec,
+    assignments: list[PlanAssignment],
+    start: dt.date,
+    end: dt.date,
+    to_date: dt.date,
+    context: Context,
+) -> pl.DataFrame:
+    """Everyone on the plan during the period: the days on it, the quota to date (the
+    targets of the months up to ``to_date``), the target incentive of this component for
+    the whole period prorated to the days on the plan, their team, the attainment of a
+    gate or multiplier and, for a measure that is not credited, the measure."""
+    from koers.org.models import Person, Role
+
+    c = spec.component
+    days = (end - start).days + 1
+    months = PERIOD_MONTHS[c.period]
+    people = [a.person_id for a in assignments]
+    teams = {p: context.manager_of.get(p) for p in people}
+    if c.measure == "kpi":
+        measured = kpi_measures(c.kpi, people, start, to_date)
+        quotas = {p: t for p, (_a, t) in measured.items() if t is not None}
+        values: dict[int, int | None] = {p: a for p, (a, _t) in measured.items()}
+    elif c.measure == "goals":
+        values = dict(_goal_scores(people, start, end))
+        quotas = {p: comp.PPM for p in people}
+    elif c.scope == "team":
+        team_quotas = _quotas(spec.quota_kpi, {t for t in teams.values() if t}, start, to_date)
+        quotas = {p: team_quotas[t] for p, t in teams.items() if t in team_quotas}
+        values = {}
+    elif c.scope == "company":
+        sellers = Person.objects.filter(role=Role.SALESPERSON).values_list("pk", flat=True)
+        total = sum(_quotas(spec.quota_kpi, sellers, start, to_date).values())
+        quotas = {p: total for p in people} if total else {}
+        values = {}
+    else:
+        quotas = _quotas(spec.quota_kpi, people, start, to_date)
+        values = {}
+    modifier: dict[int, int | None] = {}
+    if c.modifier_kpi:
+        for p, (actual, target) in kpi_measures(c.modifier_kpi, people, start, to_date).items():
+            modifier[p] = (actual or 0) * comp.PPM // target if target else None
+    rows = []
+    for a in assignments:
+        valid_from = max(a.valid_from, start)
+        valid_to = min(a.valid_to or end, end)
+        on_plan = (valid_to - valid_from).days + 1
+        yearly = int(a.target_incentive * 100)
+        # yearly × share × months/12 × days on the plan/days: one truncation to the cent
+        target = yearly * spec.incentive_bp * months * on_plan // (10_000 * 12 * days)
+        p = a.person_id
+        rows.append(
+            (p, quotas.get(p), target, valid_from, valid_to, teams[p], modifier.get(p))
+            + ((values.get(p),) if c.measure not in comp.CREDITED else ())
+        )
+    schema = {
+        "person_id": I64,
+        "quota": I64,
+        "target_incentive_cents": I64,
+        "valid_from": DATE,
+        "valid_to": DATE,
+        "team_id": I64,
+        "modifier_ppm": I64,
+    }
+    if c.measure not in comp.CREDITED:
+        schema["measure"] = I64
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+@dataclass
+class MonthResult:
+    """The payout lines of one month (as dicts) and the credits behind them."""
+
+    lines: list[dict[str, Any]]
+    trace: pl.DataFrame  # key (index into lines), line_id, value
+
+
+def _assignments(month: dt.date) -> list[PlanAssignment]:
+    end = month_end(month)
+    return list(
+        PlanAssignment.objects.select_related("plan")
+        .filter(valid_from__lte=end)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=add_months(month, -11)))
+    )
+
+
+def compute_month(
+    month: dt.date,
+    *,
+    assignments: list[PlanAssignment] | None = None,
+    spec_of: Callable[[Plan], PlanSpec] | None = None,
+    context: Context | None = None,
+) -> MonthResult:
+    """Every component's results for ``month``, without storing anything. ``spec_of`` may
+    put another plan document in a plan's place (modelling a draft)."""
+    month = month_start(month)
+    end = month_end(month)
+    if assignments is None:
+        assignments = _assignments(month)
+    by_plan: dict[int, list[PlanAssignment]] = {}
+    for a in assignments:
+        by_plan.setdefault(a.plan_id, []).append(a)
+    read = spec_of or (lambda plan: parse_plan(plan.document))
+    specs = {pk: read(group[0].plan) for pk, group in by_plan.items()}
+    if context is None:
+        earliest = min(
+            (period_of(s.component.period, month)[0] for p in specs.values() for s in p.components),
+            default=month,
+        )
+        managers = managers_frame()
+        context = Context(
+            credits_frame(earliest, end),
+            managers,
+            dict(managers.iter_rows()),
+        )
+    lines: list[dict[str, Any]] = []
+    traces: list[pl.DataFrame] = []
+    for plan_id, plan_assignments in by_plan.items():
+        for spec in specs[plan_id].components:
+            c = spec.component
+            start, stop = period_of(c.period, month)
+            first, last = c.window
+            if (first and first > min(stop, end)) or (last and last < start):
+                continue  # a SPIFF outside its window
+            on_plan = [
+                a
+                for a in plan_assignments
+                if a.valid_from <= stop and (a.valid_to or stop) >= start
+            ]
+            if not on_plan:
+                continue
+            payees = _payees(spec, on_plan, start, stop, min(stop, end), context)
+            results, trace = comp.calculate(
+                context.credits, payees, c, start, min(stop, end), context.managers
+            )
+            offset = len(lines)
+            for row in results.iter_rows(named=True):
+                lines.append(
+                    {
+                        **row,
+                        "plan_id": plan_id,
+                        "component": c.code,
+                        "period_start": start,
+                        "period_end": stop,
+                        "payable": stop <= end,
+                        "correction_of": None,
+                    }
+                )
+            index = pl.DataFrame(
+                {"person_id": results["person_id"], "key": range(offset, len(lines))},
+                schema={"person_id": I64, "key": I64},
+            )
+            traces.append(trace.join(index, on="person_id").select("key", "line_id", "value"))
+    trace = (
+        pl.concat(traces)
+        if traces
+        else pl.DataFrame(schema={"key": I64, "line_id": I64, "value": I64})
+    )
+    return MonthResult(lines, trace)
+
+
+def _line_key(line: dict[str, Any]) -> tuple[int, int, str, dt.date]:
+    return (line["person_id"], line["plan_id"], line["component"], line["period_start"])
+
+
+def corrections(month: dt.date, run: CalcRun) -> list[dict[str, Any]]:
+    """For every closed month of the last LOOKBACK_MONTHS: what its payable lines would be
+    now, less what was paid and corrected since; every difference is a correction line."""
+    found: list[dict[str, Any]] = []
+    closed = CalcRun.objects.filter(
+        month__lt=month, month__gte=add_months(month, -LOOKBACK_MONTHS)
+    ).exclude(status=CalcRun.Status.OPEN)
+    for past in closed.order_by("month"):
+        now = {_line_key(line): line for line in compute_month(past.month).lines if line["payable"]}
+        paid: dict[tuple[int, int, str, dt.date], int] = {}
+        stored = PayoutLine.objects.filter(
+            Q(run=past, payable=True, correction_of__isnull=True)
+            | (Q(correction_of=past.month) & ~Q(run=run))
+        )
+        for line in stored.values("person_id", "plan_id", "component", "period_start", "earnings"):
+            key = _line_key(line)
+            paid[key] = paid.get(key, 0) + int(line["earnings"] * 100)
+        for key in now.keys() | paid.keys():
+            difference = (now[key]["earnings_cents"] if key in now else 0) - paid.get(key, 0)
+            if difference == 0:
+                continue
+            base = now.get(key) or {
+                "measure": 0,
+                "quota": None,
+                "attainment_ppm": None,
+                "target_incentive_cents": 0,
+            }
+            person_id, plan_id, component, period_start = key
+            found.append(
+                {
+                    **base,
+                    "person_id": person_id,
+                    "plan_id": plan_id,
+                    "component": component,
+                    "period_start": period_start,
+                    "period_end": base.get("period_end") or past.month,
+                    "earnings_cents": difference,
+                    "payable": True,
+                    "correction_of": past.month,
+                }
+            )
+    return found
+
+
+@transaction.atomic
+def run_month(month: dt.date, *, by) -> CalcRun:  # type: ignore[no-untyped-def]
+    """Calculate (or recalculate) every plan component for ``month``, all or nothing, then
+    the corrections of closed months and each person's payout; later open months follow,
+    since their balances start from this one. An approved or locked month is never
+    rewritten; two runs of one month wait in turn."""
+    month = month_start(month)
+    CalcRun.objects.get_or_create(month=month)
+    run = CalcRun.objects.select_for_update().get(month=month)
+    if run.status != CalcRun.Status.OPEN:
+        raise ValidationError(
+            _("%(month)s is %(status)s; its figures are not recalculated.")
+            % {"month": f"{month:%m-%Y}", "status": run.get_status_display().lower()}
+        )
+    result = compute_month(month)
+    extra = corrections(month, run)
+    lines = [
+        PayoutLine(
+            run=run,
+            person_id=row["person_id"],
+            plan_id=row["plan_id"],
+            component=row["component"],
+            period_start=row["period_start"],
+            period_end=row["period_end"],
+            measure=row["measure"],
+            quota=row["quota"],
+            attainment_ppm=row["attainment_ppm"],
+            target_incentive_cents=row["target_incentive_cents"],
+            earnings=Decimal(row["earnings_cents"]) / 100,
+            payable=row["payable"],
+            correction_of=row["correction_of"],
+        )
+        for row in result.lines + extra
+    ]
+    run.lines.all().delete()
+    created = PayoutLine.objects.bulk_create(lines, batch_size=2000)
+    if result.trace.height:
+        ids = pl.DataFrame(
+            {
+                "key": range(len(result.lines)),
+                "payout_line": [x.pk for x in created[: len(result.lines)]],
+            },
+            schema={"key": I64, "payout_line": I64},
+        )
+        bulk_insert(
+            "reward_payoutcredit",
+            result.trace.join(ids, on="key").select(
+                pl.col("payout_line").alias("line_id"),
+                pl.col("line_id").alias("order_line_id"),
+                "value",
+            ),
+        )
+    run.calculated_at = timezone.now()
+    run.save(update_fields=["calculated_at"])
+    settle_month(run)
+    audit(actor=by, action="calculate", obj=run, before=None)
+    for later in CalcRun.objects.filter(month__gt=month, status=CalcRun.Status.OPEN).order_by(
+        "month"
+    ):
+        settle_month(later)
+    return run
+
+
+def _cents(value: Decimal | None) -> int:
+    return int((value or 0) * 100)
+
+
+def settle_month(run: CalcRun) -> None:
+    """Each person's payout of the run's month from its payable lines, the month's
+    adjustments, draws and guarantees, the balances of the month before and holds."""
+    month, end = run.month, month_end(run.month)
+    earned = dict(
+        run.lines.filter(payable=True)
+        .values("person")
+        .annotate(t=Sum("earnings"))
+        .order_by()
+        .values_list("person", "t")
+    )
+    adjusted = dict(
+        Adjustment.objects.filter(month=month)
+        .values("person")
+        .annotate(t=Sum("amount"))
+        .order_by()
+        .values_list("person", "t")
+    )
+    draws: dict[int, tuple[str, int]] = {}
+    for a in PlanAssignment.objects.filter(valid_from__lte=end).exclude(draw_kind=""):
+        if (a.valid_to is None or a.valid_to >= month) and (
+            a.draw_until is None or a.draw_until >= month
+        ):
+            kind, amount = draws.get(a.person_id, (a.draw_kind, 0))
+            draws[a.person_id] = (kind, amount + _cents(a.draw_amount))
+    before = CalcRun.objects.filter(month__lt=month).order_by("-month").values_list("pk", flat=True)
+    previous = {
+        p.person_id: p
+        for p in Payout.objects.filter(run_id__in=before[:1]).exclude(balance=0, held_balance=0)
+    }
+    held = set(
+        Hold.objects.filter(from_month__lte=month)
+        .filter(Q(released_on__isnull=True) | Q(released_on__gt=end))
+        .values_list("person", flat=True)
+    )
+    people = sorted(earned.keys() | adjusted.keys() | draws.keys() | previous.keys())
+    frame = pl.DataFrame(
+        [
+            (
+                p,
+                _cents(earned.get(p)),
+                _cents(adjusted.get(p)),
+                draws.get(p, ("", 0))[0],
+                draws.get(p, ("", 0))[1],
+                _cents(previous[p].balance) if p in previous else 0,
+                p in held,
+                _cents(previous[p].held_balance) if p in previous else 0,
+            )
+            for p in people
+        ],
+        schema=comp.SETTLE_SCHEMA,
+        orient="row",
+    )
+    settled = comp.settle(frame)
+    run.payouts.all().delete()
+
+    def euros(cents: int) -> Decimal:
+        return Decimal(cents) / 100
+
+    Payout.objects.bulk_create(
+        [
+            Payout(
+                run=run,
+                person_id=row["person_id"],
+                earned=euros(row["earned_cents"]),
+                adjustments=euros(row["adjustment_cents"]),
+                draw_topup=euros(row["topup_cents"]),
+                recovered=euros(row["recovery_cents"]),
+                held=euros(row["payout_cents"] if row["held"] else 0),
+                released=euros(row["released_cents"]),
+                paid=euros(row["paid_cents"]),
+                balance=euros(row["balance_out_cents"]),
+                held_balance=euros(row["held_out_cents"]),
+            )
+            for row in settled.iter_rows(named=True)
+        ],
+        batch_size=2000,
+    )
+
+
+def run_advance(run: CalcRun, *, by) -> CalcRun:  # type: ignore[no-untyped-def]
+    """Open → approved → locked; every step is audited. Months close in order."""
+    order = [CalcRun.Status.OPEN, CalcRun.Status.APPROVED, CalcRun.Status.LOCKED]
+    if run.status == CalcRun.Status.LOCKED:
+        raise ValidationError(_("This month is locked and paid."))
+    following = order[order.index(run.status) + 1]
+    earlier = CalcRun.objects.filter(month__lt=run.month).exclude(status=CalcRun.Status.LOCKED)
+    if following == CalcRun.Status.APPROVED:
+        earlier = earlier.filter(status=CalcRun.Status.OPEN)
+    if earlier.exists():
+        raise ValidationError(
+            _("An earlier month (%(month)s) must be closed first.")
+            % {"month": f"{earlier.order_by('month')[0].month:%m-%Y}"}
+        )
+    before = {"status": run.status}
+    run.status = following
+    if run.status == CalcRun.Status.APPROVED:
+        run.approved_by = by
+    run.save()
+    audit(actor=by, action="update", obj=run, before=before)
+    return run

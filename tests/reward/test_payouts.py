@@ -1,0 +1,159 @@
+"""From earnings to payout: draws, holds, adjustments, corrections of closed months and the
+payroll file, on the small cast."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from koers.org.models import AuditEvent
+from koers.reward.models import Payout, PayoutLine, PlanAssignment
+from koers.reward.services import run_advance, run_month
+from koers.reward.services.payouts import (
+    add_adjustment,
+    payroll_csv,
+    place_hold,
+    release_hold,
+)
+from koers.sales import models as sm
+from koers.sales.services import order_line_save
+
+OCT, NOV, DEC = dt.date(2026, 10, 1), dt.date(2026, 11, 1), dt.date(2026, 12, 1)
+
+
+def payout(person, month) -> Payout:
+    return Payout.objects.get(person=person, run__month=month)
+
+
+def close(run):
+    return run_advance(run_advance(run, by=None), by=None)
+
+
+def test_a_recoverable_draw_is_paid_and_recovered_from_later_earnings(planned):
+    PlanAssignment.objects.filter(person=planned.rosa).update(
+        draw_kind="recoverable", draw_amount=Decimal("30.00")
+    )
+    run_month(OCT, by=None)
+    october = payout(planned.rosa, OCT)
+    # nothing earned in October: the draw of € 30 is paid and is owed
+    assert (october.paid, october.draw_topup, october.balance) == (30, 30, 30)
+    run_month(NOV, by=None)
+    november = payout(planned.rosa, NOV)
+    # November earns € 50 (5% of € 1,000): € 20 above the draw recovers € 20 of the € 30
+    assert (november.earned, november.recovered, november.paid) == (50, 20, 30)
+    assert november.balance == 10
+
+
+def test_a_guarantee_is_not_recovered(planned):
+    PlanAssignment.objects.filter(person=planned.rosa).update(
+        draw_kind="guarantee", draw_amount=Decimal("30.00")
+    )
+    run_month(OCT, by=None)
+    run_month(NOV, by=None)
+    assert payout(planned.rosa, OCT).balance == 0
+    assert payout(planned.rosa, NOV).paid == 50
+
+
+def test_recalculating_a_month_carries_its_new_balance_into_later_open_months(planned):
+    PlanAssignment.objects.filter(person=planned.rosa).update(
+        draw_kind="recoverable", draw_amount=Decimal("30.00")
+    )
+    run_month(OCT, by=None)
+    run_month(NOV, by=None)
+    PlanAssignment.objects.filter(person=planned.rosa).update(draw_amount=Decimal("40.00"))
+    run_month(OCT, by=None)
+    assert payout(planned.rosa, NOV).balance == 40 - 10  # the draw of 40, 10 recovered
+
+
+def test_a_hold_keeps_the_payout_back_and_its_release_pays_it(planned):
+    run_month(NOV, by=None)
+    hold = place_hold(person=planned.ruud, month=NOV, reason="Leaving; final check", by=None)
+    november = payout(planned.ruud, NOV)
+    assert (november.paid, november.held, november.held_balance) == (0, 60, 60)
+    close(run_month(NOV, by=None))
+    release_hold(hold, on=dt.date(2026, 12, 10), by=None)
+    run_month(DEC, by=None)
+    december = payout(planned.ruud, DEC)
+    # December: the quarter bonus and the held € 60 of November
+    assert december.released == 60 and december.paid == december.earned + 60
+
+
+def test_an_adjustment_needs_a_reason_and_an_open_month_and_is_audited(planned, cast):
+    run_month(NOV, by=None)
+    with pytest.raises(ValidationError, match="reason"):
+        add_adjustment(person=planned.rosa, month=NOV, amount=Decimal("25"), reason=" ", by=None)
+    add_adjustment(
+        person=planned.rosa, month=NOV, amount=Decimal("25"), reason="Missed split", by=None
+    )
+    assert payout(planned.rosa, NOV).paid == 50 + 25
+    assert AuditEvent.objects.filter(model="reward.adjustment", action="create").exists()
+    close(run_month(NOV, by=None))
+    with pytest.raises(ValidationError, match="closed"):
+        add_adjustment(person=planned.rosa, month=NOV, amount=Decimal("5"), reason="x", by=None)
+    assert payout(planned.rosa, NOV).paid == 75  # the re-run kept the adjustment
+
+
+def test_a_change_reaching_a_paid_month_is_a_correction_in_the_open_month(planned):
+    close(run_month(NOV, by=None))
+    paid = sorted(PayoutLine.objects.filter(run__month=NOV).values_list("pk", "earnings"))
+    # a sale of € 100 dated in November is recorded in December
+    order_line_save(
+        line=sm.OrderLine(
+            order_number="SO-late",
+            order_date=dt.date(2026, 11, 20),
+            account=sm.Account.objects.get(name="Ruud's Pompen"),
+            product=sm.Product.objects.first(),
+            quantity=Decimal("1"),
+            amount=Decimal("100.00"),
+            currency="EUR",
+        ),
+        by=None,
+        credits=[(planned.ruud, Decimal("100"))],
+    )
+    run_month(DEC, by=None)
+    correction = PayoutLine.objects.get(run__month=DEC, correction_of=NOV)
+    # November's commission is now 5% of 800 + 10% of 300 = € 70, € 10 more than was paid
+    assert (correction.person, correction.component, correction.earnings) == (
+        planned.ruud,
+        "commission",
+        Decimal("10.00"),
+    )
+    assert payout(planned.ruud, DEC).earned >= 10
+    # paid history is never rewritten, and a re-run does not correct twice
+    assert sorted(PayoutLine.objects.filter(run__month=NOV).values_list("pk", "earnings")) == paid
+    run_month(DEC, by=None)
+    assert PayoutLine.objects.filter(correction_of=NOV).count() == 1
+    close(run_month(DEC, by=None))
+    run_month(dt.date(2027, 1, 1), by=None)
+    assert PayoutLine.objects.filter(correction_of=NOV).count() == 1
+
+
+def test_months_close_in_order(planned):
+    run_month(NOV, by=None)
+    december = run_month(DEC, by=None)
+    with pytest.raises(ValidationError, match="earlier month"):
+        run_advance(december, by=None)
+
+
+def test_the_payroll_file_has_a_row_per_person_and_component_adding_up_to_the_payout(planned):
+    run = run_month(NOV, by=None)
+    add_adjustment(
+        person=planned.rosa, month=NOV, amount=Decimal("-5.50"), reason="Returned demo", by=None
+    )
+    with pytest.raises(ValidationError, match="approved or locked"):
+        payroll_csv(run)
+    run = run_advance(run, by=None)
+    text = payroll_csv(run)
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    by_person: dict[str, Decimal] = {}
+    for row in rows:
+        by_person[row["person"]] = by_person.get(row["person"], Decimal(0)) + Decimal(row["amount"])
+    for p in Payout.objects.filter(run=run).select_related("person"):
+        assert by_person[str(p.person)] == p.paid
+    assert {"commission", "adjustment: Returned demo"} <= {r["component"] for r in rows}
