@@ -284,3 +284,13 @@ def get_import(request: HttpRequest, import_id: int = RecordId):
 
 
 api.add_router("/imports", imports_router)
+
+
+# ---------------------------------------------------------------- reward
+def _reward_router() -> Router:
+    from koers.reward.api import router
+
+    return router
+
+
+api.add_router("/reward", _reward_router())

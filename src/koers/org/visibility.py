@@ -182,6 +182,8 @@ EDIT_ROLES: dict[str, set[str]] = {
     "sales.orderline": {Role.ADMIN},
     "sales.npsresponse": {Role.ADMIN},
     "sales.exchangerate": {Role.ADMIN, Role.COMP_ADMIN},
+    "reward.planassignment": {Role.ADMIN, Role.COMP_ADMIN},
+    "reward.goal": {Role.ADMIN, Role.COMP_ADMIN, Role.DIRECTOR, Role.MANAGER},
 }
 
 

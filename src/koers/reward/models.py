@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -69,7 +71,7 @@ class PlanAssignment(models.Model):
     draw_kind = models.CharField(
         _("draw"), max_length=12, choices=Draw.choices, default="", blank=True
     )
-    draw_amount = MoneyField(_("draw per month"), default=0)
+    draw_amount = MoneyField(_("draw per month"), default=Decimal("0"))
     draw_until = models.DateField(_("draw until"), null=True, blank=True)
 
     class Meta:

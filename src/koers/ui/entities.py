@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from koers.measure.models import OperatingCost
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person
+from koers.reward import models as rm
 from koers.sales import models as sm
 
 Selector = Callable[[Any], QuerySet[Any]]
@@ -459,6 +460,122 @@ register(
         filters=("currency",),
         form_fields=("currency", "date", "rate"),
         default_sort="currency",
+    )
+)
+
+
+def _of_pay_visible(model: type[Model]) -> Selector:
+    """Records about a person's pay: one's own, a manager's team's, everyone's for the pay
+    roles (the people a user sees are exactly those whose pay they may see)."""
+
+    def selector(user: Any) -> QuerySet[Any]:
+        return model.objects.filter(person__in=vis.visible_people(user).values("pk"))
+
+    return selector
+
+
+register(
+    Entity(
+        slug="plan-assignments",
+        model=rm.PlanAssignment,
+        selector=_of_pay_visible(rm.PlanAssignment),
+        phase="reward",
+        columns=(
+            "person",
+            "plan",
+            "valid_from",
+            "valid_to",
+            "target_incentive",
+            "draw_kind",
+            "draw_amount",
+            "draw_until",
+        ),
+        search=("person__first_name", "person__last_name", "plan__name"),
+        filters=("plan", "draw_kind"),
+        date_fields=("valid_from",),
+        form_fields=(
+            "person",
+            "plan",
+            "valid_from",
+            "valid_to",
+            "target_incentive",
+            "draw_kind",
+            "draw_amount",
+            "draw_until",
+        ),
+        select_related=("person", "plan"),
+        default_sort="person__last_name",
+        credited_to=("person",),
+    )
+)
+register(
+    Entity(
+        slug="goals",
+        model=rm.Goal,
+        selector=_of_pay_visible(rm.Goal),
+        phase="reward",
+        columns=("person", "period_start", "period_end", "description", "weight", "score"),
+        search=("person__first_name", "person__last_name", "description"),
+        filters=("person",),
+        date_fields=("period_start",),
+        form_fields=("person", "period_start", "period_end", "description", "weight", "score"),
+        select_related=("person",),
+        default_sort="-period_start",
+        credited_to=("person",),
+    )
+)
+register(
+    Entity(
+        slug="payouts",
+        model=rm.Payout,
+        selector=_of_pay_visible(rm.Payout),
+        phase="reward",
+        columns=(
+            "run",
+            "person",
+            "earned",
+            "adjustments",
+            "draw_topup",
+            "recovered",
+            "held",
+            "released",
+            "paid",
+            "balance",
+        ),
+        search=("person__first_name", "person__last_name"),
+        filters=("run", "person"),
+        select_related=("person", "run"),
+        default_sort="-run__month",
+        credited_to=("person",),
+    )
+)
+register(
+    Entity(
+        slug="adjustments",
+        model=rm.Adjustment,
+        selector=_of_pay_visible(rm.Adjustment),
+        phase="reward",
+        columns=("month", "person", "component", "amount", "reason", "created_by"),
+        search=("person__first_name", "person__last_name", "reason"),
+        filters=("person",),
+        date_fields=("month",),
+        select_related=("person", "created_by"),
+        default_sort="-month",
+        credited_to=("person",),
+    )
+)
+register(
+    Entity(
+        slug="holds",
+        model=rm.Hold,
+        selector=_of_pay_visible(rm.Hold),
+        phase="reward",
+        columns=("person", "from_month", "released_on", "reason"),
+        search=("person__first_name", "person__last_name", "reason"),
+        filters=("person",),
+        select_related=("person",),
+        default_sort="-from_month",
+        credited_to=("person",),
     )
 )
 

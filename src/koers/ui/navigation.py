@@ -38,7 +38,7 @@ SECTIONS: dict[str, tuple[str | Promise, tuple[str, ...]]] = {
     "plan": (_("Plan"), ("units", "territories", "accounts", "products", "product-groups")),
     "steer": (_("Steer"), ("people", "activities")),
     "measure": (_("Measure"), ("opportunities", "orders", "leads", "campaigns", "nps")),
-    "reward": (_("Reward"), ("people",)),
+    "reward": (_("Reward"), ("plan-assignments", "goals", "payouts", "adjustments", "holds")),
     "data": (
         _("Data"),
         (
@@ -71,7 +71,13 @@ def section_items(key: str, user: Any) -> tuple[NavItem, ...]:
             *items,
         )
     if key == "reward":
-        items = (NavItem(_("My statement"), reverse("statement")), *items)
+        extra: tuple[NavItem, ...] = ()
+        if role_of(user) in {Role.ADMIN, Role.COMP_ADMIN, Role.DIRECTOR}:
+            extra = (
+                NavItem(_("Calculation runs"), reverse("reward_runs")),
+                NavItem(_("Incentive plans"), reverse("reward_plans")),
+            )
+        items = (NavItem(_("My statement"), reverse("statement")), *extra, *items)
     if key == "data" and can_import(user):
         items = (NavItem(_("Imports"), reverse("import_history")), *items)
     if key == "data" and role_of(user) in {Role.ADMIN, Role.COMP_ADMIN, Role.DIRECTOR}:

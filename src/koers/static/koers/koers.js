@@ -44,6 +44,15 @@
         follow();
         return;
       }
+      if (f.type === "bars") {
+        var colours = ["#0b5f8a", "#e0861a", "#1b7f3b"];
+        Plotly.newPlot(el, f.series.map(function (s, i) {
+          return { x: f.x, y: s.y, name: s.name, type: "bar", marker: { color: colours[i % 3] } };
+        }), { title: { text: f.title }, barmode: "group", margin: { t: 40, r: 10, b: 60, l: 50 },
+          xaxis: { title: { text: f.x_title || "" } }, yaxis: { title: { text: f.y_title || "" } } },
+          { displayModeBar: false, responsive: true });
+        return;
+      }
       var traces = [{ x: f.x, y: f.y, type: "bar", marker: { color: "#0b5f8a" } }];
       var layout = { title: { text: f.title }, margin: { t: 40, r: 50, b: 40, l: 60 },
         yaxis: { tickprefix: "€ " }, showlegend: false };

@@ -29,6 +29,14 @@ def money(value: Any, currency: str = "EUR") -> str:
 
 
 @register.filter
+def cents(value: Any) -> str:
+    """Whole cents as money: 123456 → € 1,234.56."""
+    if value is None or value == "":
+        return "–"
+    return money(Decimal(int(value)) / 100)
+
+
+@register.filter
 def money0(value: Any) -> str:
     if value is None:
         return "–"

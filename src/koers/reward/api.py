@@ -1,0 +1,194 @@
+"""Reward in the REST API: start calculation runs, approve and lock them, read payout lines
+and payouts, and keep plan documents as versions (YAML in, YAML out)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Sum
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Path, Query, Router, Schema, Status
+
+from koers.api.schemas import MAX_ID, MAX_LIMIT, ErrorOut
+from koers.org import visibility as vis
+from koers.reward.models import CalcRun, PayoutLine, Plan
+from koers.reward.runs import APPROVE_ROLES, CALCULATE_ROLES
+from koers.reward.services import run_advance, run_month
+from koers.reward.services.plans import plan_activate, plan_save
+
+router = Router(tags=["reward"])
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class RunIn(Schema):
+    month: str = Field(..., pattern=MONTH, description="The month to calculate, YYYY-MM")
+
+    model_config = {"extra": "forbid"}
+
+
+class RunOut(Schema):
+    month: str
+    status: str
+    calculated_at: dt.datetime | None
+    people: int
+    paid: Decimal
+
+
+class LineOut(Schema):
+    id: int
+    person_id: int
+    plan_id: int
+    component: str
+    period_start: dt.date
+    period_end: dt.date
+    measure: int = Field(description="Cents, or units for volume")
+    quota: int | None
+    attainment_ppm: int | None = Field(description="1,000,000 = 100%")
+    earnings: Decimal
+    payable: bool
+    correction_of: dt.date | None
+
+
+class PlanIn(Schema):
+    document: str = Field(..., max_length=100_000, description="The plan document in YAML")
+    name: str = Field("", max_length=120)
+
+    model_config = {"extra": "forbid"}
+
+
+class PlanOut(Schema):
+    id: int
+    code: str
+    version: int
+    name: str
+    status: str
+    document: str
+    created_at: dt.datetime
+
+
+class ActivateIn(Schema):
+    effective_from: dt.date
+
+    model_config = {"extra": "forbid"}
+
+
+def _require(request: HttpRequest, roles: set[str]) -> None:
+    if vis.role_of(request.user) not in roles:
+        raise PermissionDenied(_("Your role may not do this."))
+
+
+def _out(run: CalcRun) -> dict[str, Any]:
+    totals = run.payouts.aggregate(paid=Sum("paid"))
+    return {
+        "month": f"{run.month:%Y-%m}",
+        "status": run.status,
+        "calculated_at": run.calculated_at,
+        "people": run.payouts.count(),
+        "paid": totals["paid"] or Decimal(0),
+    }
+
+
+def _run(month: str) -> CalcRun:
+    from django.http import Http404
+
+    try:
+        day = dt.datetime.strptime(month, "%Y-%m").date()
+    except ValueError as error:
+        raise Http404 from error
+    run = CalcRun.objects.filter(month=day).first()
+    if run is None:
+        raise Http404
+    return run
+
+
+@router.get("/runs", response={200: list[RunOut], 403: ErrorOut})
+def list_runs(request: HttpRequest):
+    """Every calculated month, newest first."""
+    _require(request, APPROVE_ROLES)
+    return [_out(r) for r in CalcRun.objects.order_by("-month")]
+
+
+@router.post("/runs", response={201: RunOut, 403: ErrorOut, 422: ErrorOut})
+def start_run(request: HttpRequest, payload: RunIn):
+    """Calculate (or recalculate) an open month; 422 for an approved or locked month."""
+    _require(request, CALCULATE_ROLES)
+    month = dt.datetime.strptime(payload.month, "%Y-%m").date()
+    if not dt.date(2000, 1, 1) <= month <= dt.date(2100, 12, 1):
+        raise ValidationError({"month": _("Choose a month between 2000 and 2100.")})
+    return Status(201, _out(run_month(month, by=request.user)))
+
+
+@router.get("/runs/{month}", response={200: RunOut, 403: ErrorOut, 404: ErrorOut})
+def get_run(request: HttpRequest, month: str):
+    _require(request, APPROVE_ROLES)
+    return _out(_run(month))
+
+
+@router.post(
+    "/runs/{month}/advance", response={200: RunOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+)
+def advance_run(request: HttpRequest, month: str):
+    """Open → approved → locked (paid)."""
+    _require(request, APPROVE_ROLES)
+    return _out(run_advance(_run(month), by=request.user))
+
+
+@router.get("/runs/{month}/lines", response={200: list[LineOut], 404: ErrorOut})
+def run_lines(
+    request: HttpRequest,
+    month: str,
+    person: int | None = Query(None, ge=1, le=MAX_ID),
+    limit: int = Query(100, ge=1, le=MAX_LIMIT),
+    offset: int = Query(0, ge=0, le=MAX_ID),
+):
+    """The payout lines of a month for the people whose pay you may see (yourself, your
+    team, or everyone for the pay roles)."""
+    run = _run(month)
+    lines = PayoutLine.objects.filter(
+        run=run, person__in=vis.visible_people(request.user).values("pk")
+    )
+    if person is not None:
+        lines = lines.filter(person_id=person)
+    return lines.order_by("person_id", "component", "period_start")[offset : offset + limit]
+
+
+@router.get("/plans", response={200: list[PlanOut], 403: ErrorOut})
+def list_plans(request: HttpRequest):
+    _require(request, APPROVE_ROLES)
+    return Plan.objects.order_by("code", "-version")
+
+
+@router.get("/plans/{plan_id}", response={200: PlanOut, 403: ErrorOut, 404: ErrorOut})
+def get_plan(request: HttpRequest, plan_id: int = Path(..., ge=1, le=MAX_ID)):
+    from django.shortcuts import get_object_or_404
+
+    _require(request, APPROVE_ROLES)
+    return get_object_or_404(Plan, pk=plan_id)
+
+
+@router.post("/plans", response={201: PlanOut, 403: ErrorOut, 422: ErrorOut})
+def save_plan(request: HttpRequest, payload: PlanIn):
+    """A new draft version of the plan the document names; 422 names every problem."""
+    _require(request, CALCULATE_ROLES)
+    return Status(201, plan_save(document=payload.document, name=payload.name, by=request.user))
+
+
+@router.post(
+    "/plans/{plan_id}/activate",
+    response={200: PlanOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+)
+def activate_plan(
+    request: HttpRequest, payload: ActivateIn, plan_id: int = Path(..., ge=1, le=MAX_ID)
+):
+    from django.shortcuts import get_object_or_404
+
+    _require(request, CALCULATE_ROLES)
+    plan = get_object_or_404(Plan, pk=plan_id)
+    if not dt.date(2000, 1, 1) <= payload.effective_from <= dt.date(2100, 12, 31):
+        raise ValidationError({"effective_from": _("Choose a date between 2000 and 2100.")})
+    plan_activate(plan, effective_from=payload.effective_from, by=request.user)
+    return plan

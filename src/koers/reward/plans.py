@@ -1,0 +1,239 @@
+"""Incentive plans: the list of plans and versions, a plan's document with its health
+checks, editing as a new version, activation from a date, and modelling a draft."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from koers.org import visibility as vis
+from koers.org.models import Role
+from koers.reward.documents import PlanSpec
+from koers.reward.health import plan_health
+from koers.reward.models import Plan, PlanAssignment
+from koers.reward.services.plans import check_document, model_plan, plan_activate, plan_save
+from koers.ui.forms import attach_errors
+
+VIEW_ROLES = {Role.COMP_ADMIN, Role.DIRECTOR, Role.ADMIN}
+DESIGN_ROLES = {Role.COMP_ADMIN, Role.ADMIN}
+TEMPLATE = """\
+code: new-plan
+name: New plan
+components:
+  - code: commission
+    name: {en: Commission on revenue, nl: Provisie op omzet}
+    measure: revenue
+    period: month
+    rule: marginal
+    quota: revenue
+    tiers:
+      - {from: 0%, rate: 2%}
+      - {from: 100%, rate: 4%}
+"""
+
+
+def _require(user: Any, roles: set[str]) -> None:
+    if vis.role_of(user) not in roles:
+        raise PermissionDenied(_("Your role may not do this."))
+
+
+def _plan_or_404(pk: int) -> Plan:
+    plan = Plan.objects.filter(pk=pk).first()
+    if plan is None:
+        raise Http404(_("No such plan."))
+    return plan
+
+
+def _people_on(plan: Plan, today: dt.date) -> list[PlanAssignment]:
+    """Everyone on this plan's code now (on any version), for the health checks."""
+    return list(
+        PlanAssignment.objects.filter(plan__code=plan.code, valid_from__lte=today)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        .select_related("person__unit")
+    )
+
+
+def _components(spec: PlanSpec) -> list[dict[str, Any]]:
+    nl = (get_language() or "en").startswith("nl")
+    return [
+        {"spec": s, "name": s.name_nl if nl else s.name_en, "c": s.component}
+        for s in spec.components
+    ]
+
+
+def plan_list(request: HttpRequest) -> HttpResponse:
+    _require(request.user, VIEW_ROLES)
+    today = dt.date.today()
+    plans = Plan.objects.annotate(
+        people=Count(
+            "assignments",
+            filter=Q(assignments__valid_from__lte=today)
+            & (Q(assignments__valid_to__isnull=True) | Q(assignments__valid_to__gte=today)),
+        )
+    ).order_by("code", "-version")
+    return render(
+        request,
+        "reward/plans.html",
+        {"plans": plans, "may_design": vis.role_of(request.user) in DESIGN_ROLES},
+    )
+
+
+class ActivateForm(forms.Form):
+    effective_from = forms.DateField(
+        label=_lazy("Effective from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request.user, VIEW_ROLES)
+    plan = _plan_or_404(pk)
+    spec = check_document(plan.document)
+    today = dt.date.today()
+    form = ActivateForm(request.POST or None, initial={"effective_from": today.replace(day=1)})
+    if request.method == "POST":
+        _require(request.user, DESIGN_ROLES)
+        if form.is_valid():
+            try:
+                moved = plan_activate(
+                    plan, effective_from=form.cleaned_data["effective_from"], by=request.user
+                )
+            except ValidationError as error:
+                attach_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Version %(v)s is active; %(n)s people moved to it.")
+                    % {"v": plan.version, "n": moved},
+                )
+                return redirect("reward_plan", pk=plan.pk)
+    current = (
+        Plan.objects.filter(code=plan.code, status=Plan.Status.ACTIVE).exclude(pk=plan.pk).first()
+    )
+    return render(
+        request,
+        "reward/plan_detail.html",
+        {
+            "plan": plan,
+            "components": _components(spec),
+            "findings": plan_health(spec, _people_on(plan, today), today),
+            "versions": Plan.objects.filter(code=plan.code).order_by("-version"),
+            "current": current,
+            "form": form,
+            "may_design": vis.role_of(request.user) in DESIGN_ROLES,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+class PlanForm(forms.Form):
+    name = forms.CharField(label=_lazy("Name"), max_length=120, required=False)
+    document = forms.CharField(
+        label=_lazy("Plan document (YAML)"),
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 28, "spellcheck": "false", "class": "code"}),
+    )
+
+
+def plan_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Edit a plan as a new draft version. The health checks run on every check, before
+    anything is saved."""
+    _require(request.user, DESIGN_ROLES)
+    base = _plan_or_404(pk) if pk else None
+    initial = {"document": base.document if base else TEMPLATE, "name": base.name if base else ""}
+    form = PlanForm(request.POST or None, initial=initial)
+    findings, spec = [], None
+    today = dt.date.today()
+    if request.method == "POST" and form.is_valid():
+        try:
+            spec = check_document(form.cleaned_data["document"])
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            people = _people_on(base, today) if base else []
+            findings = plan_health(spec, people, today)
+            if "save" in request.POST:
+                plan = plan_save(
+                    document=form.cleaned_data["document"],
+                    name=form.cleaned_data["name"],
+                    by=request.user,
+                )
+                messages.success(
+                    request, _("Saved as version %(v)s (draft).") % {"v": plan.version}
+                )
+                return redirect("reward_plan", pk=plan.pk)
+    context = {
+        "form": form,
+        "base": base,
+        "findings": findings,
+        "checked": spec is not None,
+        "components": _components(spec) if spec else [],
+    }
+    if request.htmx:
+        return render(request, "reward/plan_form.html#check", context)
+    return render(
+        request,
+        "reward/plan_form.html",
+        context,
+        status=400 if request.method == "POST" and form.errors else 200,
+    )
+
+
+def plan_yaml(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request.user, VIEW_ROLES)
+    plan = _plan_or_404(pk)
+    response = HttpResponse(plan.document, content_type="application/yaml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{plan.code}-v{plan.version}.yaml"'
+    return response
+
+
+def plan_model(request: HttpRequest, pk: int) -> HttpResponse:
+    """This version (a draft) against the active version over the last 12 months."""
+    _require(request.user, VIEW_ROLES)
+    draft = _plan_or_404(pk)
+    current = Plan.objects.filter(code=draft.code, status=Plan.Status.ACTIVE).first()
+    if current is None:
+        raise Http404(_("There is no active version to compare with."))
+    result = model_plan(current, check_document(draft.document), today=dt.date.today())
+    people = len(result.people) or 1
+
+    def pct(part: int) -> Decimal:
+        return Decimal(part) * 100 / people
+
+    figure = json.dumps(
+        {
+            "type": "bars",
+            "title": _("Payout as % of target incentive"),
+            "x": result.buckets,
+            "series": [
+                {"name": _("Current"), "y": result.current_distribution},
+                {"name": _("Draft"), "y": result.draft_distribution},
+            ],
+            "y_title": _("People"),
+        }
+    )
+    return render(
+        request,
+        "reward/plan_model.html",
+        {
+            "draft": draft,
+            "current": current,
+            "result": result,
+            "figure": figure,
+            "current_cos": result.cost_of_sales(result.current_total),
+            "draft_cos": result.cost_of_sales(result.draft_total),
+            "current_share": pct(result.current_at_target),
+            "draft_share": pct(result.draft_at_target),
+        },
+    )

@@ -1,0 +1,199 @@
+"""Calculation runs as the compensation administrator works them: calculate a month, check
+it person by person, adjust, hold, approve, lock and hand the payroll file over."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, Sum
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from koers.engine.periods import month_start
+from koers.org import visibility as vis
+from koers.org.models import Person, Role
+from koers.reward.models import Adjustment, CalcRun, Hold
+from koers.reward.services import run_advance, run_month
+from koers.reward.services.payouts import add_adjustment, payroll_csv, place_hold, release_hold
+from koers.ui.forms import attach_errors
+
+CALCULATE_ROLES = {Role.COMP_ADMIN, Role.ADMIN}
+APPROVE_ROLES = {Role.COMP_ADMIN, Role.DIRECTOR, Role.ADMIN}
+
+
+def _require(user: Any, roles: set[str]) -> None:
+    if vis.role_of(user) not in roles:
+        raise PermissionDenied(_("Your role may not do this."))
+
+
+def _run_or_404(month: str) -> CalcRun:
+    try:
+        day = dt.datetime.strptime(month, "%Y-%m").date()
+    except ValueError as error:
+        raise Http404(_("No such month.")) from error
+    run = CalcRun.objects.filter(month=day).first()
+    if run is None:
+        raise Http404(_("No such month."))
+    return run
+
+
+class MonthForm(forms.Form):
+    month = forms.DateField(
+        label=_lazy("Month"),
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )
+
+
+class AdjustmentForm(forms.Form):
+    person = forms.ModelChoiceField(label=_lazy("Person"), queryset=Person.objects.all())
+    amount = forms.DecimalField(label=_lazy("Amount (€)"), max_digits=14, decimal_places=2)
+    component = forms.CharField(label=_lazy("Component"), required=False, max_length=40)
+    reason = forms.CharField(label=_lazy("Reason"), max_length=300)
+
+
+class HoldForm(forms.Form):
+    person = forms.ModelChoiceField(label=_lazy("Person"), queryset=Person.objects.all())
+    reason = forms.CharField(label=_lazy("Reason"), max_length=300)
+
+
+def runs(request: HttpRequest) -> HttpResponse:
+    _require(request.user, APPROVE_ROLES)
+    form = MonthForm(request.POST or None, initial={"month": month_start(dt.date.today())})
+    if request.method == "POST":
+        _require(request.user, CALCULATE_ROLES)
+        if form.is_valid():
+            try:
+                run = run_month(form.cleaned_data["month"], by=request.user)
+            except ValidationError as error:
+                attach_errors(form, error)
+            else:
+                messages.success(
+                    request, _("%(month)s calculated.") % {"month": f"{run.month:%m-%Y}"}
+                )
+                return redirect("reward_run", month=f"{run.month:%Y-%m}")
+    rows = CalcRun.objects.annotate(
+        people=Count("payouts", distinct=True),
+        paid=Sum("payouts__paid"),
+    ).order_by("-month")
+    return render(
+        request,
+        "reward/runs.html",
+        {
+            "runs": rows,
+            "form": form,
+            "may_calculate": vis.role_of(request.user) in CALCULATE_ROLES,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def run_detail(request: HttpRequest, month: str) -> HttpResponse:
+    _require(request.user, APPROVE_ROLES)
+    run = _run_or_404(month)
+    payouts = list(run.payouts.select_related("person__unit").order_by("person__last_name"))
+    totals = run.payouts.aggregate(
+        earned=Sum("earned"),
+        adjustments=Sum("adjustments"),
+        draw_topup=Sum("draw_topup"),
+        recovered=Sum("recovered"),
+        held=Sum("held"),
+        released=Sum("released"),
+        paid=Sum("paid"),
+    )
+    components = (
+        run.lines.filter(payable=True)
+        .values("plan__name", "component")
+        .annotate(
+            people=Count("person", distinct=True),
+            total=Sum("earnings"),
+            corrections=Sum("earnings", filter=Q(correction_of__isnull=False)),
+        )
+        .order_by("plan__name", "component")
+    )
+    may_calculate = vis.role_of(request.user) in CALCULATE_ROLES and run.status == "open"
+    context = {
+        "run": run,
+        "payouts": payouts,
+        "totals": {k: v or Decimal(0) for k, v in totals.items()},
+        "components": components,
+        "corrections": run.lines.filter(correction_of__isnull=False).select_related("person"),
+        "adjustments": Adjustment.objects.filter(month=run.month).select_related("person"),
+        "holds": Hold.objects.filter(
+            Q(released_on__isnull=True) | Q(released_on__gte=run.month)
+        ).select_related("person"),
+        "may_calculate": may_calculate,
+        "may_advance": run.status != "locked",
+        "adjustment_form": AdjustmentForm(prefix="adj"),
+        "hold_form": HoldForm(prefix="hold"),
+    }
+    return render(request, "reward/run_detail.html", context)
+
+
+def _back(run: CalcRun) -> HttpResponse:
+    return redirect("reward_run", month=f"{run.month:%Y-%m}")
+
+
+def _fail(request: HttpRequest, error: ValidationError) -> None:
+    messages.error(request, " ".join(error.messages))
+
+
+@require_POST
+def run_action(request: HttpRequest, month: str, action: str) -> HttpResponse:
+    """Recalculate, approve or lock a month; add an adjustment; place or release a hold."""
+    run = _run_or_404(month)
+    if action == "advance":
+        _require(request.user, APPROVE_ROLES)
+    else:
+        _require(request.user, CALCULATE_ROLES)
+    try:
+        if action == "recalculate":
+            run_month(run.month, by=request.user)
+            messages.success(request, _("Recalculated."))
+        elif action == "advance":
+            run = run_advance(run, by=request.user)
+            messages.success(request, _("Now %(status)s.") % {"status": run.get_status_display()})
+        elif action == "adjust":
+            form = AdjustmentForm(request.POST, prefix="adj")
+            if not form.is_valid():
+                raise ValidationError([f"{k}: {' '.join(v)}" for k, v in form.errors.items()])
+            add_adjustment(month=run.month, by=request.user, **form.cleaned_data)
+            messages.success(request, _("Adjustment added."))
+        elif action == "hold":
+            form = HoldForm(request.POST, prefix="hold")
+            if not form.is_valid():
+                raise ValidationError([f"{k}: {' '.join(v)}" for k, v in form.errors.items()])
+            place_hold(month=run.month, by=request.user, **form.cleaned_data)
+            messages.success(request, _("Payouts held."))
+        elif action == "release":
+            hold = Hold.objects.filter(pk=request.POST.get("hold") or 0).first()
+            if hold is None:
+                raise Http404(_("No such hold."))
+            release_hold(hold, on=dt.date.today(), by=request.user)
+            messages.success(request, _("Hold released; what was held is paid in the open month."))
+        else:
+            raise Http404(action)
+    except ValidationError as error:
+        _fail(request, error)
+    return _back(run)
+
+
+def payroll(request: HttpRequest, month: str) -> HttpResponse:
+    _require(request.user, APPROVE_ROLES)
+    run = _run_or_404(month)
+    try:
+        text = payroll_csv(run)
+    except ValidationError as error:
+        _fail(request, error)
+        return _back(run)
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="payroll-{run.month:%Y-%m}.csv"'
+    return response

@@ -1,0 +1,61 @@
+"""Reward through the REST API: runs started, approved and read; payout lines within pay
+visibility; plan documents saved as versions and activated."""
+
+from __future__ import annotations
+
+import json
+
+from koers.api.services import token_create
+from koers.reward.models import CalcRun, Plan
+from tests.reward.test_calc import DOCUMENT
+
+
+def _headers(cast, name: str) -> dict[str, str]:
+    _record, raw = token_create(user=cast.user(name), name="test")
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+def _post(client, url, body, headers):
+    return client.post(url, json.dumps(body), content_type="application/json", **headers)
+
+
+def test_a_run_is_started_approved_and_read_through_the_api(client, planned):
+    cora, ruud = _headers(planned, "cora"), _headers(planned, "ruud")
+    assert _post(client, "/api/v1/reward/runs", {"month": "2026-11"}, ruud).status_code == 403
+    response = _post(client, "/api/v1/reward/runs", {"month": "2026-11"}, cora)
+    assert response.status_code == 201 and response.json()["status"] == "open"
+    assert _post(client, "/api/v1/reward/runs", {"month": "2026-13"}, cora).status_code == 422
+    assert (
+        _post(client, "/api/v1/reward/runs", {"month": "2026-11", "x": 1}, cora).status_code == 422
+    )
+    # a salesperson reads their own lines only
+    lines = client.get("/api/v1/reward/runs/2026-11/lines", **ruud).json()
+    assert lines and {line["person_id"] for line in lines} == {planned.ruud.pk}
+    commission = next(line for line in lines if line["component"] == "commission")
+    assert commission["earnings"] == "60.00" and commission["attainment_ppm"] == 1_250_000
+    everyone = client.get("/api/v1/reward/runs/2026-11/lines", **cora).json()
+    assert {line["person_id"] for line in everyone} == {planned.ruud.pk, planned.rosa.pk}
+    assert (
+        _post(client, "/api/v1/reward/runs/2026-11/advance", {}, cora).json()["status"]
+        == "approved"
+    )
+    # an approved month is not recalculated: a structured 422 that says why
+    refused = _post(client, "/api/v1/reward/runs", {"month": "2026-11"}, cora)
+    assert refused.status_code == 422 and "approved" in refused.json()["detail"][0]["msg"]
+    assert CalcRun.objects.get().status == "approved"
+    assert client.get("/api/v1/reward/runs/2026-10", **cora).status_code == 404
+
+
+def test_plan_documents_go_in_and_out_as_yaml_versions(client, planned):
+    cora = _headers(planned, "cora")
+    bad = _post(client, "/api/v1/reward/plans", {"document": "components: []"}, cora)
+    assert bad.status_code == 422 and "at least one component" in bad.json()["detail"][0]["msg"]
+    saved = _post(client, "/api/v1/reward/plans", {"document": DOCUMENT}, cora)
+    assert saved.status_code == 201 and saved.json()["version"] == 2
+    plan_id = saved.json()["id"]
+    assert client.get(f"/api/v1/reward/plans/{plan_id}", **cora).json()["document"] == DOCUMENT
+    activated = _post(
+        client, f"/api/v1/reward/plans/{plan_id}/activate", {"effective_from": "2026-12-01"}, cora
+    )
+    assert activated.json()["status"] == "active"
+    assert Plan.objects.get(version=1).status == "retired"

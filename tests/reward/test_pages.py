@@ -1,0 +1,147 @@
+"""The compensation administrator's pages: runs (calculate, adjust, hold, approve, lock,
+payroll file) and plans (health checks, versions, activation, modelling)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from koers.reward.models import CalcRun, Hold, Payout, Plan, PlanAssignment
+from koers.reward.services import run_month
+from tests.reward.test_calc import DOCUMENT
+
+NOV = dt.date(2026, 11, 1)
+RUN = "2026-11"
+
+
+def test_only_pay_roles_open_runs_and_plans(planned, login):
+    run_month(NOV, by=None)
+    for name in ("ruud", "mia"):
+        client = login(planned.user(name))
+        for url in (
+            reverse("reward_runs"),
+            reverse("reward_run", args=[RUN]),
+            reverse("reward_plans"),
+        ):
+            assert client.get(url).status_code == 403
+    assert login(planned.user("dirk")).get(reverse("reward_run", args=[RUN])).status_code == 200
+
+
+def test_the_administrator_works_a_month_through_to_payroll(planned, login):
+    client = login(planned.user("cora"))
+    response = client.post(reverse("reward_runs"), {"month": RUN})
+    assert response.status_code == 302 and CalcRun.objects.filter(month=NOV).exists()
+    page = client.get(reverse("reward_run", args=[RUN])).content.decode()
+    assert 'data-testid="payouts"' in page and "€ 60.00" in page
+    action = lambda name: reverse("reward_run_action", args=[RUN, name])  # noqa: E731
+    client.post(
+        action("adjust"),
+        {"adj-person": planned.rosa.pk, "adj-amount": "12.50", "adj-reason": "Late split"},
+    )
+    assert Payout.objects.get(person=planned.rosa).paid == Decimal("62.50")
+    # an adjustment without a reason is refused with the reason why, and nothing changes
+    response = client.post(
+        action("adjust"), {"adj-person": planned.rosa.pk, "adj-amount": "5"}, follow=True
+    )
+    assert "reason" in response.content.decode() and Payout.objects.get(
+        person=planned.rosa
+    ).paid == Decimal("62.50")
+    client.post(action("hold"), {"hold-person": planned.ruud.pk, "hold-reason": "Audit"})
+    assert Payout.objects.get(person=planned.ruud).paid == 0 and Hold.objects.count() == 1
+    # the payroll file only exists once the month is approved
+    assert client.get(reverse("reward_payroll", args=[RUN])).status_code == 302
+    client.post(action("advance"))
+    assert CalcRun.objects.get().status == "approved"
+    csv = client.get(reverse("reward_payroll", args=[RUN]))
+    assert csv["Content-Type"].startswith("text/csv") and "Late split" in csv.content.decode()
+    client.post(action("advance"))
+    assert CalcRun.objects.get().status == "locked"
+    response = client.post(action("recalculate"), follow=True)
+    assert "locked" in response.content.decode()
+
+
+def test_the_director_approves_but_does_not_calculate(planned, login):
+    run_month(NOV, by=None)
+    client = login(planned.user("dirk"))
+    assert client.post(reverse("reward_runs"), {"month": RUN}).status_code == 403
+    assert client.post(reverse("reward_run_action", args=[RUN, "recalculate"])).status_code == 403
+    client.post(reverse("reward_run_action", args=[RUN, "advance"]))
+    assert CalcRun.objects.get().status == "approved"
+
+
+CURVE = "curve: [{attainment: 0%, payout: 0%}]"
+YEARLY = DOCUMENT.replace("period: quarter", "period: year")
+
+
+def test_plan_health_names_the_common_mistakes(planned, login):
+    # Ruud earns € 30,000 base; a € 40,000 target incentive is 57% of on-target pay
+    planned.ruud.base_salary = Decimal("30000")
+    planned.ruud.save()
+    PlanAssignment.objects.filter(person=planned.ruud).update(target_incentive=Decimal("40000"))
+    planned.noord.team_selling = True
+    planned.noord.save()
+    client = login(planned.user("cora"))
+    plan = Plan.objects.get()
+    body = client.post(
+        reverse("reward_plan_edit", args=[plan.pk]), {"document": YEARLY, "check": "1"}
+    ).content.decode()
+    for check in ("variable-share", "late", "team-selling", "no-targets"):
+        assert f'data-check="{check}"' in body, check
+    assert "Ruud" in body
+    complex_plan = DOCUMENT + "".join(
+        f"  - {{code: k{i}, rule: bonus, measure: kpi, kpi: {k}, {CURVE}}}\n"
+        for i, k in enumerate(("visits", "calls", "quotes"))
+    )
+    body = client.post(
+        reverse("reward_plan_new"), {"document": complex_plan, "check": "1"}
+    ).content.decode()
+    assert 'data-check="complex"' in body
+
+
+def test_a_bad_document_is_refused_with_its_problems_and_nothing_saved(planned, login):
+    client = login(planned.user("cora"))
+    response = client.post(
+        reverse("reward_plan_new"),
+        {"document": "components:\n  - {code: a, rule: magic}", "save": "1"},
+    )
+    assert response.status_code == 400 and "rule is one of" in response.content.decode()
+    response = client.post(
+        reverse("reward_plan_new"),
+        {
+            "document": DOCUMENT.replace("quota: revenue\n    tiers", "quota: unicorns\n    tiers"),
+            "save": "1",
+        },
+    )
+    assert "unicorns is not a KPI" in response.content.decode()
+    assert Plan.objects.count() == 1
+
+
+def test_a_new_version_is_modelled_and_activated_from_a_date(planned, login):
+    run_month(NOV, by=None)
+    client = login(planned.user("cora"))
+    plan = Plan.objects.get()
+    richer = DOCUMENT.replace("rate: 5%", "rate: 6%")
+    response = client.post(
+        reverse("reward_plan_edit", args=[plan.pk]), {"document": richer, "save": "1"}
+    )
+    draft = Plan.objects.get(version=2)
+    assert response.status_code == 302 and draft.status == "draft" and draft.code == "rep"
+    page = client.get(reverse("reward_plan_model", args=[draft.pk]))
+    assert page.status_code == 200 and 'data-testid="model-people"' in page.content.decode()
+    client.post(reverse("reward_plan", args=[draft.pk]), {"effective_from": "2026-12-01"})
+    draft.refresh_from_db()
+    assert draft.status == "active" and Plan.objects.get(version=1).status == "retired"
+    ruud = PlanAssignment.objects.filter(person=planned.ruud).order_by("valid_from")
+    assert [(a.plan.version, a.valid_to) for a in ruud] == [(1, dt.date(2026, 11, 30)), (2, None)]
+    assert client.get(reverse("reward_plan_yaml", args=[draft.pk])).content.decode() == richer
+
+
+@pytest.mark.parametrize("slug", ["payouts", "plan-assignments", "adjustments", "holds", "goals"])
+def test_a_salesperson_lists_only_their_own_reward_records(planned, login, slug):
+    run_month(NOV, by=None)
+    client = login(planned.user("ruud"))
+    body = client.get(reverse("entity_list", args=[slug])).content.decode()
+    assert "Rosa" not in body
