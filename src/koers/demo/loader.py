@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from decimal import Decimal
 
 import polars as pl
 from django.contrib.auth.hashers import make_password
@@ -12,7 +13,7 @@ from django.db import transaction
 
 from koers.core.bulk import analyze, bulk_insert, reset_sequences
 from koers.demo.generate import generate
-from koers.engine.periods import add_months
+from koers.engine.periods import add_months, month_start
 from koers.measure.services import kpi_facts_refresh
 from koers.org.models import Person
 from koers.sales.funnel import REASONS, STAGES, ensure_default_funnel
@@ -105,7 +106,24 @@ def _reward(today: dt.date) -> int:
         run = run_month(add_months(today, -back), by=None)
         for _step in range(min(back, 2)):  # two months paid, one approved, this one open
             run = run_advance(run, by=None)
+    _reward_corrections(today)
     return assigned
+
+
+def _reward_corrections(today: dt.date) -> None:
+    """An adjustment with its reason in the open month, as an administrator would add."""
+    from koers.reward.models import Payout
+    from koers.reward.services.payouts import add_adjustment
+
+    first = Payout.objects.filter(run__month=month_start(today)).order_by("person_id").first()
+    if first is not None:
+        add_adjustment(
+            person=first.person,
+            month=today,
+            amount=Decimal("150.00"),
+            reason="Split of a joint deal with another team, agreed by both managers",
+            by=None,
+        )
 
 
 def database_has_data() -> bool:

@@ -40,14 +40,42 @@ components:
       - {attainment: 60%, payout: 0%}
       - {attainment: 100%, payout: 100%}
       - {attainment: 140%, payout: 180%}
+    multiplier:
+      kpi: visits
+      steps:
+        - {from: 0%, factor: 80%}
+        - {from: 90%, factor: 100%}
+        - {from: 110%, factor: 110%}
+  - code: team-bonus
+    name: {en: Team bonus, nl: Teambonus}
+    measure: revenue
+    period: quarter
+    rule: bonus
+    scope: team
+    incentive: 10%
+    curve:
+      - {attainment: 80%, payout: 0%}
+      - {attainment: 100%, payout: 100%}
+      - {attainment: 120%, payout: 150%}
+  - code: development
+    name: {en: Personal goals, nl: Persoonlijke doelen}
+    measure: goals
+    period: quarter
+    rule: bonus
+    incentive: 10%
+    curve:
+      - {attainment: 0%, payout: 0%}
+      - {attainment: 100%, payout: 100%}
+      - {attainment: 120%, payout: 120%}
   - code: pumps-push
-    name: {en: Pumps push (on payment), nl: Actie pompen (bij betaling)}
+    name: {en: Pumps push (SPIFF, on payment), nl: Actie pompen (SPIFF, bij betaling)}
     measure: revenue
     basis: payment
     period: month
     rule: flat
     rate: 0.5%
     product_groups: [1]
+    window: {from: WINDOW_FROM, to: WINDOW_TO}
 """
 
 SALES_MANAGER = """\
@@ -61,59 +89,140 @@ components:
     rule: bonus
     quota: revenue
     rollup: true
-    incentive: 100%
+    incentive: 80%
     curve:
       - {attainment: 70%, payout: 0%}
       - {attainment: 100%, payout: 100%}
       - {attainment: 130%, payout: 150%}
+  - code: team-margin
+    name: {en: Team margin commission, nl: Teamprovisie op marge}
+    measure: margin
+    period: month
+    rule: retroactive
+    quota: gross_margin
+    rollup: true
+    tiers:
+      - {from: 0%, rate: 0.2%}
+      - {from: 100%, rate: 0.4%}
+  - code: company-bonus
+    name: {en: Company bonus, nl: Bedrijfsbonus}
+    measure: revenue
+    period: quarter
+    rule: bonus
+    scope: company
+    incentive: 20%
+    curve:
+      - {attainment: 90%, payout: 0%}
+      - {attainment: 100%, payout: 100%}
+      - {attainment: 110%, payout: 120%}
 """
+
+GOALS = (
+    ("Complete the pump-sizing certification", "Certificering pompdimensionering afronden"),
+    ("Run two customer workshops", "Twee klantworkshops geven"),
+)
 
 
 def load(today: dt.date) -> int:
-    """Revenue targets (history + 5%), the two plans, and everyone on one; returns the
-    number of assignments."""
+    """Targets (history + 5% for revenue and margin, history for visits), the two plans,
+    everyone on one, draws for new hires and quarterly goals; returns the number of
+    assignments."""
     people = list(Person.objects.filter(role__in=[Role.SALESPERSON, Role.MANAGER]))
-    averages = dict(
-        KpiFact.objects.filter(kpi="revenue")
-        .values("person")
-        .annotate(avg=Avg("numerator"))
-        .values_list("person", "avg")
-    )
     months = [add_months(month_start(today), -k) for k in range(11, -2, -1)]
-    team: dict[int, Decimal] = {}
     targets = []
-    for person in people:
-        if person.role != Role.SALESPERSON or not averages.get(person.pk):
-            continue
-        monthly = (Decimal(averages[person.pk]) / 100 * Decimal("1.05")).quantize(Decimal("100"))
-        team[person.manager_id or 0] = team.get(person.manager_id or 0, Decimal(0)) + monthly
-        targets += [Target(kpi="revenue", person=person, month=m, value=monthly) for m in months]
-    for person in people:
-        if person.role == Role.MANAGER and team.get(person.pk):
-            targets += [
-                Target(kpi="revenue", person=person, month=m, value=team[person.pk]) for m in months
-            ]
+    managers = dict(Person.objects.values_list("pk", "manager_id"))
+    for kpi, uplift in (("revenue", "1.05"), ("gross_margin", "1.05"), ("visits", "1")):
+        averages = dict(
+            KpiFact.objects.filter(kpi=kpi)
+            .values("person")
+            .annotate(avg=Avg("numerator"))
+            .values_list("person", "avg")
+        )
+        money = kpi != "visits"
+        team: dict[int, Decimal] = {}
+        for person in people:
+            if person.role != Role.SALESPERSON or not averages.get(person.pk):
+                continue
+            average = Decimal(averages[person.pk]) / (100 if money else 1)
+            monthly = (average * Decimal(uplift)).quantize(Decimal("100" if money else "1"))
+            boss = managers.get(person.pk)
+            while boss:  # every manager above carries the target of their whole subtree
+                team[boss] = team.get(boss, Decimal(0)) + monthly
+                boss = managers.get(boss)
+            targets += [Target(kpi=kpi, person=person, month=m, value=monthly) for m in months]
+        for person in people:
+            if person.role == Role.MANAGER and team.get(person.pk):
+                targets += [
+                    Target(kpi=kpi, person=person, month=m, value=team[person.pk]) for m in months
+                ]
     Target.objects.bulk_create(targets, batch_size=2000, ignore_conflicts=True)
+    window_from = add_months(month_start(today), -2)
+    window_to = add_months(month_start(today), 1) - dt.timedelta(days=1)
     plans = {
         Role.SALESPERSON: Plan.objects.create(
             code="account-manager",
             name="Account manager",
             status="active",
-            document=ACCOUNT_MANAGER,
+            document=ACCOUNT_MANAGER.replace("WINDOW_FROM", window_from.isoformat()).replace(
+                "WINDOW_TO", window_to.isoformat()
+            ),
         ),
         Role.MANAGER: Plan.objects.create(
             code="sales-manager", name="Sales manager", status="active", document=SALES_MANAGER
         ),
     }
     start = months[0]
-    assignments = [
-        PlanAssignment(
-            person=p,
-            plan=plans[p.role],
-            valid_from=max(start, p.start_date or start),
-            target_incentive=(p.base_salary * Decimal("0.25")).quantize(Decimal("0.01")),
+    assignments = []
+    for p in people:
+        target = (p.base_salary * Decimal("0.25")).quantize(Decimal("0.01"))
+        new_hire = p.start_date and p.start_date > add_months(today, -9)
+        assignments.append(
+            PlanAssignment(
+                person=p,
+                plan=plans[p.role],
+                valid_from=max(start, p.start_date or start),
+                target_incentive=target,
+                # new hires get a recoverable draw of their monthly target for six months
+                draw_kind="recoverable" if new_hire else "",
+                draw_amount=(target / 12).quantize(Decimal("0.01")) if new_hire else Decimal(0),
+                draw_until=add_months(p.start_date, 6) if new_hire else None,
+            )
         )
-        for p in people
-    ]
     PlanAssignment.objects.bulk_create(assignments, batch_size=2000)
+    _goals(people, today)
     return len(assignments)
+
+
+def _goals(people: list[Person], today: dt.date) -> None:
+    """Two goals a quarter for every salesperson: last quarter's scored, this one's open."""
+    from koers.reward.models import Goal
+    from koers.reward.services import period_of
+
+    this_start, this_end = period_of("quarter", today)
+    last_start, last_end = period_of("quarter", this_start - dt.timedelta(days=1))
+    goals = []
+    for person in people:
+        if person.role != Role.SALESPERSON:
+            continue
+        for n, (en, _nl) in enumerate(GOALS):
+            score = Decimal(70 + (person.pk * 7 + n * 13) % 50)
+            goals.append(
+                Goal(
+                    person=person,
+                    period_start=last_start,
+                    period_end=last_end,
+                    description=en,
+                    weight=50,
+                    score=score,
+                )
+            )
+            goals.append(
+                Goal(
+                    person=person,
+                    period_start=this_start,
+                    period_end=this_end,
+                    description=en,
+                    weight=50,
+                )
+            )
+    Goal.objects.bulk_create(goals, batch_size=2000)

@@ -98,7 +98,9 @@ def plan_health(spec: PlanSpec, assignments: list[PlanAssignment], today: dt.dat
     individual = [
         s.component.code
         for s in spec.components
-        if s.component.scope == "individual" and s.component.measure in comp.CREDITED
+        if s.component.scope == "individual"
+        and s.component.measure in comp.CREDITED
+        and not s.component.rollup  # a manager's rolled-up credit is the team's
     ]
     team_sellers = {a.person_id for a in assignments if a.person.unit.team_selling}
     if individual and team_sellers:
@@ -135,6 +137,12 @@ def _target_findings(
     kpis = {
         s.quota_kpi for s in spec.components if s.quota_kpi and s.component.scope == "individual"
     }
+    # run rate and pipeline are a person's own: a rolled-up quota is the team's
+    own = {
+        s.quota_kpi
+        for s in spec.components
+        if s.quota_kpi and s.component.scope == "individual" and not s.component.rollup
+    }
     gates = {s.component.modifier_kpi for s in spec.components if s.component.modifier_kpi}
     known = definitions()
     for kpi in sorted(kpis | gates):
@@ -161,7 +169,7 @@ def _target_findings(
                     _names(assignments, missing),
                 )
             )
-        if definition.ratio or kpi not in kpis:
+        if definition.ratio or kpi not in own:
             continue
         history = dict(
             KpiFact.objects.filter(kpi=kpi, person__in=people, month__gte=past, month__lt=start)

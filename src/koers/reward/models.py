@@ -262,3 +262,57 @@ class Goal(models.Model):
             raise ValidationError({"period_end": _("The end lies before the start.")})
         if self.score is not None and not 0 <= self.score <= 200:
             raise ValidationError({"score": _("A score lies between 0% and 200%.")})
+
+
+class Inquiry(models.Model):
+    """A question or dispute about one statement line, answered by the compensation
+    administrator within the service level; every step is audited."""
+
+    class Reason(models.TextChoices):
+        MISSING_CREDIT = "missing-credit", _("A deal is missing")
+        WRONG_SPLIT = "wrong-split", _("The split is wrong")
+        WRONG_QUOTA = "wrong-quota", _("The goal (quota) is wrong")
+        WRONG_RULE = "wrong-rule", _("The rate or rule is applied wrongly")
+        CLAWBACK = "clawback", _("A clawback is wrong")
+        OTHER = "other", _("Something else")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="inquiries"
+    )
+    # the statement line, by what survives a recalculation of an open month
+    month = models.DateField(_("month"))
+    component = models.CharField(_("component"), max_length=40)
+    period_start = models.DateField(_("period from"))
+    line = models.ForeignKey(
+        PayoutLine, null=True, blank=True, on_delete=models.SET_NULL, related_name="inquiries"
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    message = models.TextField(_("question"), max_length=2000)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
+    )
+    opened_by = models.ForeignKey(
+        "auth.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    due_on = models.DateField(_("answer due"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution = models.TextField(_("answer"), blank=True)
+    adjustment = models.ForeignKey(
+        Adjustment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("inquiry")
+        verbose_name_plural = _("inquiries")
+        ordering = ["status", "due_on"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.component} {self.month:%Y-%m}"

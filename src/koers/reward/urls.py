@@ -1,11 +1,18 @@
 from django.urls import path
 
-from koers.reward import plans, runs, views
+from koers.reward import inquiries, plans, runs, views
 
 urlpatterns = [
     path("statement/", views.statement, name="statement"),
     path("statement/<int:person_id>/", views.statement, name="statement_of"),
     path("statement/lines/<int:line_id>/", views.line_credits, name="statement_line"),
+    path(
+        "statement/lines/<int:line_id>/inquiry/",
+        inquiries.raise_inquiry,
+        name="statement_line_inquiry",
+    ),
+    path("inquiries/", inquiries.inquiries, name="reward_inquiries"),
+    path("inquiries/<int:pk>/resolve/", inquiries.resolve_inquiry, name="reward_inquiry_resolve"),
     path("plans/", plans.plan_list, name="reward_plans"),
     path("plans/new/", plans.plan_edit, name="reward_plan_new"),
     path("plans/<int:pk>/", plans.plan_detail, name="reward_plan"),

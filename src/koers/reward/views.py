@@ -15,10 +15,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from koers.engine import comp
+from koers.measure.catalogue import definitions
 from koers.org import visibility as vis
 from koers.org.models import Person
 from koers.reward.documents import ComponentSpec, parse_plan
-from koers.reward.models import CalcRun, PayoutCredit, PayoutLine
+from koers.reward.inquiries import InquiryForm
+from koers.reward.models import Adjustment, CalcRun, Inquiry, PayoutCredit, PayoutLine
+from koers.ui.templatetags.koers import kpi_value
 
 
 def _person_or_404(request: HttpRequest, person_id: int | None) -> Person:
@@ -54,7 +57,7 @@ def next_step(spec: ComponentSpec, line: PayoutLine) -> dict[str, Any] | None:
     if not above:
         return None
     needed = line.quota * above[0] // comp.PPM - line.measure
-    return {"cents": needed, "at_pct": above[0] / 10_000}
+    return {"cents": needed, "at_pct": above[0] / 10_000, "text": shown(spec, needed)}
 
 
 def _curve_figure(spec: ComponentSpec, line: PayoutLine) -> str | None:
@@ -99,6 +102,25 @@ def estimate(spec: ComponentSpec, line: PayoutLine, extra: int) -> int:
     return int(comp.earnings(frame, spec.component)["earnings_cents"][0])
 
 
+def shown(spec: ComponentSpec, value: int | None) -> str:
+    """A goal or measure in its unit: cents as euros, units, a goals score as a
+    percentage, a KPI in hundredths of its unit."""
+    if value is None:
+        return "–"
+    c = spec.component
+    if c.measure in ("revenue", "margin"):
+        return kpi_value(value, "cents")
+    if c.measure == "goals":
+        return kpi_value(value / 10_000, "percent")
+    if c.measure == "kpi":
+        known = definitions().get(c.kpi)
+        unit = known.unit if known else "count"
+        return kpi_value(
+            value if unit == "money" else value / 100, "cents" if unit == "money" else unit
+        )
+    return kpi_value(value, "count")
+
+
 class EstimateForm(forms.Form):
     extra = forms.DecimalField(required=False, max_digits=14, decimal_places=2, min_value=0)
 
@@ -123,7 +145,9 @@ def statement(request: HttpRequest, person_id: int | None = None) -> HttpRespons
                 "line": line,
                 "name": spec.name_nl if nl else spec.name_en,
                 "spec": spec,
-                "money": spec.component.measure != "volume",
+                "money": spec.component.measure in ("revenue", "margin"),
+                "goal_text": shown(spec, line.quota),
+                "reached_text": shown(spec, line.measure),
                 "attainment": None if line.attainment_ppm is None else line.attainment_ppm / 10_000,
                 "next": next_step(spec, line),
                 "curve_json": _curve_figure(spec, line),
@@ -131,7 +155,10 @@ def statement(request: HttpRequest, person_id: int | None = None) -> HttpRespons
             }
         )
     payable = sum((r["line"].earnings for r in rows if r["line"].payable), Decimal(0))
+    payout = run.payouts.filter(person=person).first() if run else None
     context = {
+        "payout": payout,
+        "adjustments": (Adjustment.objects.filter(person=person, month=run.month) if run else []),
         "person": person,
         "run": run,
         "runs": runs,
@@ -166,5 +193,7 @@ def line_credits(request: HttpRequest, line_id: int) -> HttpResponse:
             "name": spec.name_nl if nl else spec.name_en,
             "credits": credits,
             "money": spec.component.measure != "volume",
+            "inquiries": Inquiry.objects.filter(line=line).order_by("-opened_at"),
+            "inquiry_form": InquiryForm(),
         },
     )

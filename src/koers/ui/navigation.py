@@ -77,7 +77,12 @@ def section_items(key: str, user: Any) -> tuple[NavItem, ...]:
                 NavItem(_("Calculation runs"), reverse("reward_runs")),
                 NavItem(_("Incentive plans"), reverse("reward_plans")),
             )
-        items = (NavItem(_("My statement"), reverse("statement")), *extra, *items)
+        items = (
+            NavItem(_("My statement"), reverse("statement")),
+            NavItem(_("Inquiries"), reverse("reward_inquiries")),
+            *extra,
+            *items,
+        )
     if key == "data" and can_import(user):
         items = (NavItem(_("Imports"), reverse("import_history")), *items)
     if key == "data" and role_of(user) in {Role.ADMIN, Role.COMP_ADMIN, Role.DIRECTOR}:

@@ -421,6 +421,7 @@ def run_month(month: dt.date, *, by) -> CalcRun:  # type: ignore[no-untyped-def]
                 "value",
             ),
         )
+    _relink_inquiries(run)
     run.calculated_at = timezone.now()
     run.save(update_fields=["calculated_at"])
     settle_month(run)
@@ -430,6 +431,24 @@ def run_month(month: dt.date, *, by) -> CalcRun:  # type: ignore[no-untyped-def]
     ):
         settle_month(later)
     return run
+
+
+def _relink_inquiries(run: CalcRun) -> None:
+    """Inquiries keep pointing at their statement line after the month is recalculated."""
+    from koers.reward.models import Inquiry
+
+    open_ones = Inquiry.objects.filter(month=run.month, line__isnull=True)
+    if not open_ones.exists():
+        return
+    lines = {
+        (line.person_id, line.component, line.period_start): line
+        for line in run.lines.filter(correction_of__isnull=True)
+    }
+    for inquiry in open_ones:
+        line = lines.get((inquiry.person_id, inquiry.component, inquiry.period_start))
+        if line is not None:
+            inquiry.line = line
+            inquiry.save(update_fields=["line"])
 
 
 def _cents(value: Decimal | None) -> int:
