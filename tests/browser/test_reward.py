@@ -31,11 +31,36 @@ def test_statement_estimator_and_a_refused_peer(cast, page):
     page.goto(page.base + "/reward/statement/")
     row = page.locator("[data-testid=statement] tr[data-component=commission]")
     assert "€ 60.00" in row.inner_text()
+    page.wait_for_selector("[data-testid=curve] svg")  # the payout curve with "you are here"
+    assert "you are here" in page.inner_text("[data-testid=curve]")
     page.fill("[data-testid=extra]", "200")
     page.click("[data-testid=estimator] button")
     page.wait_for_selector("[data-testid=estimate]")
     assert "€ 80.00" in page.inner_text("#estimates")
     row.locator("a").first.click()
     assert "SO-ruud" in page.inner_text("[data-testid=credits]")
+    # something looks wrong: he asks, with a reason
+    page.select_option("[data-testid=inquiry-form] select", "missing-credit")
+    page.fill("[data-testid=inquiry-form] textarea", "My order of 28 November is missing.")
+    page.click("[data-testid=inquiry-form] button")
+    assert "answer due" in page.inner_text("[data-testid=inquiry]")
     response = page.goto(page.base + f"/reward/statement/{cast.rosa.pk}/")
     assert response.status == 404
+
+
+def test_the_administrator_closes_a_month_and_hands_payroll_its_file(cast, page):
+    plan = Plan.objects.create(code="rep", name="Rep", status="active", document=DOCUMENT)
+    PlanAssignment.objects.create(
+        person=cast.ruud, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=12000
+    )
+    log_in(page, "cora")
+    page.goto(page.base + "/reward/runs/")
+    page.fill("[data-testid=calculate-form] input[name=month]", "2026-11")
+    page.click("[data-testid=calculate-form] button")
+    assert "Open" in page.inner_text("[data-testid=run-status]")
+    page.click("[data-testid=advance]")
+    assert "Approved" in page.inner_text("[data-testid=run-status]")
+    with page.expect_download() as download:
+        page.click("[data-testid=payroll]")
+    text = open(download.value.path(), encoding="utf-8-sig").read()
+    assert text.startswith("month,person_id") and "commission" in text

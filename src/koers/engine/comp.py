@@ -321,7 +321,8 @@ def calculate(
     (the attainment of its KPI); for a measure that is not credited (a KPI, goals) the
     measure itself.
     Returns (results, trace): results person_id, measure, quota, attainment_ppm,
-    earnings_cents; trace line_id, person_id, date, value — the credited rows behind
+    earnings_cents, modifier_ppm and factor_ppm (a gate's or multiplier's KPI attainment and
+    factor); trace line_id, person_id, date, value — the credited rows behind
     each result (none for a company scope or a measure that is not credited)."""
     trace = pl.DataFrame(
         schema={
@@ -391,18 +392,22 @@ def _filled(measured: pl.DataFrame) -> pl.DataFrame:
 
 
 def _results(measured: pl.DataFrame, component: Component) -> pl.DataFrame:
-    return (
-        earnings(measured, component)
-        .select(
-            "person_id",
-            "measure",
-            "quota",
-            "attainment_ppm",
-            "target_incentive_cents",
-            "earnings_cents",
+    frame = earnings(measured, component)
+    if not component.modifier_kpi:
+        frame = frame.with_columns(
+            pl.lit(None, dtype=pl.Int64).alias("modifier_ppm"),
+            pl.lit(None, dtype=pl.Int64).alias("factor_ppm"),
         )
-        .sort("person_id")
-    )
+    return frame.select(
+        "person_id",
+        "measure",
+        "quota",
+        "attainment_ppm",
+        "target_incentive_cents",
+        "earnings_cents",
+        "modifier_ppm",
+        "factor_ppm",
+    ).sort("person_id")
 
 
 SETTLE_SCHEMA = {

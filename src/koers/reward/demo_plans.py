@@ -68,7 +68,7 @@ components:
       - {attainment: 100%, payout: 100%}
       - {attainment: 120%, payout: 120%}
   - code: pumps-push
-    name: {en: Pumps push (SPIFF, on payment), nl: Actie pompen (SPIFF, bij betaling)}
+    name: {en: "Pumps push (SPIFF, on payment)", nl: "Actie pompen (SPIFF, bij betaling)"}
     measure: revenue
     basis: payment
     period: month

@@ -134,6 +134,9 @@ class PayoutLine(models.Model):
     # the bonus at 100%, prorated to the period and the days on the plan (cents)
     target_incentive_cents = models.BigIntegerField(default=0)
     earnings = MoneyField(_("earnings"))
+    # a gate or multiplier: the attainment of its KPI and the factor it gave (ppm)
+    modifier_ppm = models.BigIntegerField(null=True, blank=True)
+    factor_ppm = models.BigIntegerField(null=True, blank=True)
     payable = models.BooleanField(_("payable this month"), default=False)
     # a correction of a closed month: the difference between that month's paid line and
     # its recalculation now, paid in this (open) run

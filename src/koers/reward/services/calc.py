@@ -397,6 +397,8 @@ def run_month(month: dt.date, *, by) -> CalcRun:  # type: ignore[no-untyped-def]
             quota=row["quota"],
             attainment_ppm=row["attainment_ppm"],
             target_incentive_cents=row["target_incentive_cents"],
+            modifier_ppm=row.get("modifier_ppm"),
+            factor_ppm=row.get("factor_ppm"),
             earnings=Decimal(row["earnings_cents"]) / 100,
             payable=row["payable"],
             correction_of=row["correction_of"],
