@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from decimal import Decimal
 
 import pytest
@@ -62,5 +63,5 @@ def test_the_administrator_closes_a_month_and_hands_payroll_its_file(cast, page)
     assert "Approved" in page.inner_text("[data-testid=run-status]")
     with page.expect_download() as download:
         page.click("[data-testid=payroll]")
-    text = open(download.value.path(), encoding="utf-8-sig").read()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert text.startswith("month,person_id") and "commission" in text
