@@ -149,9 +149,24 @@ def test_managers_get_the_credit_of_their_people_through_the_hierarchy():
     managers = pl.DataFrame({"person_id": [1, 2, 3], "manager_id": [2, 3, None]})
     lines = [{"amount_cents": 100_000}]
     rollup = Component("r", "flat", tiers=(Tier(0, 100),), rollup=True)
-    results, trace = run(rollup, lines, payees((1, None, 0), (2, None, 0), (3, None, 0)), managers)
+    people = payees((1, None, 0), (2, None, 0), (3, None, 0))
+    results, trace = run(rollup, lines, people, managers)
     assert [results[p]["measure"] for p in (1, 2, 3)] == [100_000] * 3
-    assert set(trace["person_id"]) == {1, 2, 3}
+    # the trace names the holder once; per payee it is every row of their subtree
+    assert trace["person_id"].to_list() == [1]
+    assert sorted(comp.payee_trace(trace, people, managers)["person_id"]) == [1, 2, 3]
+
+
+def test_a_manager_who_joins_mid_month_gets_only_the_credit_of_their_days():
+    managers = pl.DataFrame({"person_id": [1, 2], "manager_id": [2, None]})
+    lines = [
+        {"line_id": 1, "amount_cents": 100_000, "order_date": D(2026, 1, 5)},
+        {"line_id": 2, "amount_cents": 50_000, "order_date": D(2026, 1, 25)},
+    ]
+    rollup = Component("r", "flat", tiers=(Tier(0, 100),), rollup=True)
+    people = payees((2, None, 0)).with_columns(pl.lit(D(2026, 1, 20)).alias("valid_from"))
+    results, _ = run(rollup, lines, people, managers)
+    assert results[2]["measure"] == 50_000
 
 
 def test_a_return_within_the_window_claws_back_even_after_payment():

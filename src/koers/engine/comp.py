@@ -178,9 +178,6 @@ def credited(
         raw = pl.col("amount_cents") - pl.col("cost_cents").fill_null(pl.col("amount_cents"))
     else:
         raw = pl.col("quantity")
-    frame = split_values(credits, raw)
-    if component.rollup and managers is not None:
-        frame = rolled_up(frame, managers)
     date = BASIS_DATE[component.basis]
     first, last = component.window
     keep = pl.col(date).is_between(max(start, first or start), min(end, last or end))
@@ -193,25 +190,72 @@ def credited(
         (pl.col("order_date") - pl.col("original_date")).dt.total_days() > component.clawback_days
     )
     keep &= ~late.fill_null(False)
-    return frame.filter(keep).select(
-        "line_id", "person_id", pl.col(date).alias("date"), "value", "product_group_id"
+    # every holder of a line shares its dates, group and business: filter, then split,
+    # carrying only the columns the trace needs
+    selected = (
+        credits.lazy()
+        .filter(keep)
+        .select(
+            "line_id",
+            "person_id",
+            "share_bp",
+            pl.col(date).alias("date"),
+            raw.alias("_measure"),
+            "product_group_id",
+        )
     )
+    frame = (
+        _split_lazy(selected, pl.col("_measure"))
+        .select("line_id", "person_id", "date", "value", "product_group_id")
+        .collect()
+    )
+    if component.rollup and managers is not None:
+        frame = rolled_up(frame, managers)
+    return frame
+
+
+def credit_key(component: Component) -> tuple[Any, ...]:
+    """Components with the same key credit the same rows in the same period."""
+    c = component
+    return (c.measure, c.basis, c.product_groups, c.business, c.window, c.clawback_days)
 
 
 def split_values(credits: pl.DataFrame, raw: pl.Expr) -> pl.DataFrame:
     """Each holder's share of ``raw`` in whole cents (or units), conserving the line: shares
     are truncated towards zero and the cents left over go to the holder with the largest
-    share (the lowest person id among equals), when the shares add up to 100%."""
-    magnitude = (raw.abs() * pl.col("share_bp")).floordiv(BP)
-    frame = credits.with_columns(
-        raw.alias("_raw"), (magnitude * raw.sign()).cast(pl.Int64).alias("value")
-    ).sort("line_id", pl.col("share_bp"), "person_id", descending=[False, True, False])
-    whole = pl.col("share_bp").sum().over("line_id") == BP
-    first = pl.int_range(pl.len()).over("line_id") == 0
-    rest = pl.col("_raw") - pl.col("value").sum().over("line_id")
-    return frame.with_columns(
-        pl.when(whole & first).then(pl.col("value") + rest).otherwise(pl.col("value"))
-    ).drop("_raw")
+    share (the lowest person id among equals), when the shares add up to 100%.
+
+    A holder of the whole line needs no arithmetic; only split lines are ranked. One lazy
+    query, so Polars plans and parallelises it as a whole."""
+    return _split_lazy(credits.lazy(), raw).collect()
+
+
+def _split_lazy(frame: pl.LazyFrame, raw: pl.Expr) -> pl.LazyFrame:
+    frame = frame.with_columns(raw.alias("_raw"))
+    whole = pl.col("share_bp") == BP
+    single = frame.filter(whole).with_columns(pl.col("_raw").alias("value"))
+    magnitude = (pl.col("_raw").abs() * pl.col("share_bp")).floordiv(BP)
+    # per line: is it split exactly, what is left over, and who gets it: the largest share,
+    # the lowest person id among equals (one key, no sort)
+    parts = frame.filter(~whole).with_columns(
+        (magnitude * pl.col("_raw").sign()).cast(pl.Int64).alias("value"),
+        (pl.col("share_bp") * (1 << 40) - pl.col("person_id")).alias("_key"),
+    )
+    lines = parts.group_by("line_id").agg(
+        (pl.col("share_bp").sum() == BP).alias("_exact"),
+        (pl.col("_raw").first() - pl.col("value").sum()).alias("_rest"),
+        pl.col("_key").max().alias("_top"),
+    )
+    parts = parts.join(lines, on="line_id", how="left").with_columns(
+        pl.when(pl.col("_exact") & (pl.col("_key") == pl.col("_top")))
+        .then(pl.col("value") + pl.col("_rest"))
+        .otherwise(pl.col("value"))
+        .alias("value")
+    )
+    return pl.concat(
+        [single.drop("_raw"), parts.drop("_raw", "_key", "_exact", "_rest", "_top")],
+        how="vertical",
+    )
 
 
 def _round_scaled(expr: pl.Expr) -> pl.Expr:
@@ -311,8 +355,12 @@ def calculate(
     start: dt.date,
     end: dt.date,
     managers: pl.DataFrame | None = None,
+    rows: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One component over one period for every payee on it.
+
+    ``rows`` may hand in ``credited(credits, component, start, end)`` when several
+    components credit alike (see :func:`credit_key`), so it is computed once.
 
     ``payees``: person_id, quota (cents or units for the period; may be null),
     target_incentive_cents (for a bonus; already prorated to the days on the plan),
@@ -323,7 +371,9 @@ def calculate(
     Returns (results, trace): results person_id, measure, quota, attainment_ppm,
     earnings_cents, modifier_ppm and factor_ppm (a gate's or multiplier's KPI attainment and
     factor); trace line_id, person_id, date, value — the credited rows behind
-    each result (none for a company scope or a measure that is not credited)."""
+    each result (none for a company scope or a measure that is not credited). For a
+    rolled-up component the trace names the credit holders, once per row; a payee's rows
+    are those of their subtree (:func:`payee_trace` lists them per payee)."""
     trace = pl.DataFrame(
         schema={
             "line_id": pl.Int64,
@@ -339,7 +389,10 @@ def calculate(
             rate = component.tiers[0].rate_bp if component.tiers else 0
             measured = measured.with_columns((pl.col("measure") * rate).alias("flat_scaled"))
         return _results(measured, component), trace
-    rows = credited(credits, component, start, end, managers if component.rollup else None)
+    if rows is None:
+        rows = credited(credits, component, start, end)
+    if component.rollup and component.scope == "individual" and managers is not None:
+        return _rolled_results(rows, payees, component, start, end, managers), rows
     if component.scope == "company":
         total = rows.group_by(pl.lit(1).alias("_k")).agg(
             pl.col("value").sum().alias("measure"),
@@ -355,18 +408,83 @@ def calculate(
             .join(members, on="team_id", how="inner")
             .select(trace.columns)
         )
-    else:
+    elif payees.filter((pl.col("valid_from") > start) | (pl.col("valid_to") < end)).height:
+        # someone joined or left during the period: only their days count
         trace = rows.join(
             payees.select("person_id", "valid_from", "valid_to"), on="person_id", how="inner"
         )
         trace = trace.filter(pl.col("date").is_between(pl.col("valid_from"), pl.col("valid_to")))
         trace = trace.select(rows.columns)
-    sums = trace.group_by("person_id").agg(
-        pl.col("value").sum().alias("measure"),
-        (pl.col("value") * _rate(component)).sum().alias("flat_scaled"),
-    )
+    else:
+        trace = rows.filter(pl.col("person_id").is_in(payees["person_id"].implode()))
+    aggregates = [pl.col("value").sum().alias("measure")]
+    if component.rule == "flat":
+        aggregates.append((pl.col("value") * _rate(component)).sum().alias("flat_scaled"))
+    sums = trace.lazy().group_by("person_id").agg(aggregates).collect()
     measured = payees.drop("measure", strict=False).join(sums, on="person_id", how="left")
     return _results(_filled(measured), component), trace
+
+
+def ancestors(managers: pl.DataFrame, depth: int = 8) -> pl.DataFrame:
+    """person_id, above_id: every person with themselves and each manager above them."""
+    chain = managers.select("person_id", "manager_id").filter(pl.col("manager_id").is_not_null())
+    level = managers.select("person_id", pl.col("person_id").alias("above_id"))
+    out = [level]
+    for _ in range(depth):
+        level = (
+            level.join(chain.rename({"person_id": "above_id"}), on="above_id", how="inner")
+            .drop("above_id")
+            .rename({"manager_id": "above_id"})
+        )
+        if level.height == 0:
+            break
+        out.append(level)
+    return pl.concat(out)
+
+
+def _rolled_results(
+    rows: pl.DataFrame,
+    payees: pl.DataFrame,
+    component: Component,
+    start: dt.date,
+    end: dt.date,
+    managers: pl.DataFrame,
+) -> pl.DataFrame:
+    """A rolled-up measure: each payee's own credit plus everyone's below them. The credit
+    is summed per holder first and then carried up the hierarchy, so the work grows with
+    the number of people, not with lines times levels."""
+    partial = payees.filter((pl.col("valid_from") > start) | (pl.col("valid_to") < end))
+    flat = component.rule == "flat"
+    aggregates = [pl.col("value").sum().alias("measure")]
+    if flat:
+        aggregates.append((pl.col("value") * _rate(component)).sum().alias("flat_scaled"))
+    if partial.height:
+        # someone joined or left during the period: only credit dated in their days counts
+        expanded = payee_trace(rows, payees, managers)
+        sums = expanded.group_by("person_id").agg(aggregates)
+    else:
+        per_holder = rows.lazy().group_by("person_id").agg(aggregates).collect()
+        sums = (
+            per_holder.join(ancestors(managers), on="person_id", how="inner")
+            .group_by("above_id")
+            .agg(pl.col(c).sum() for c in per_holder.columns if c != "person_id")
+            .rename({"above_id": "person_id"})
+        )
+    measured = payees.drop("measure", strict=False).join(sums, on="person_id", how="left")
+    return _results(_filled(measured), component)
+
+
+def payee_trace(rows: pl.DataFrame, payees: pl.DataFrame, managers: pl.DataFrame) -> pl.DataFrame:
+    """The trace of a rolled-up component per payee: every credited row of the payee and
+    of everyone below them, dated within the payee's days on the plan."""
+    expanded = (
+        rows.join(ancestors(managers), on="person_id", how="inner")
+        .drop("person_id")
+        .rename({"above_id": "person_id"})
+        .join(payees.select("person_id", "valid_from", "valid_to"), on="person_id", how="inner")
+        .filter(pl.col("date").is_between(pl.col("valid_from"), pl.col("valid_to")))
+    )
+    return expanded.select(rows.columns)
 
 
 def _rate(component: Component) -> pl.Expr:
@@ -380,11 +498,9 @@ def _rate(component: Component) -> pl.Expr:
 
 
 def _filled(measured: pl.DataFrame) -> pl.DataFrame:
-    if "measure" not in measured.columns:
-        measured = measured.with_columns(
-            pl.lit(0, dtype=pl.Int64).alias("measure"),
-            pl.lit(0, dtype=pl.Int64).alias("flat_scaled"),
-        )
+    for column in ("measure", "flat_scaled"):
+        if column not in measured.columns:
+            measured = measured.with_columns(pl.lit(0, dtype=pl.Int64).alias(column))
     return measured.with_columns(
         pl.col("measure").fill_null(0).cast(pl.Int64),
         pl.col("flat_scaled").fill_null(0).cast(pl.Int64),

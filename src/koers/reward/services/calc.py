@@ -158,6 +158,8 @@ class Context:
     credits: pl.DataFrame
     managers: pl.DataFrame
     manager_of: dict[int, int | None] = field(default_factory=dict)
+    # credited rows per (credit key, start, end), shared by components that credit alike
+    rows: dict[tuple[Any, ...], pl.DataFrame] = field(default_factory=dict)
 
 
 def _payees(
@@ -292,9 +294,20 @@ def compute_month(
             if not on_plan:
                 continue
             payees = _payees(spec, on_plan, start, stop, min(stop, end), context)
+            key = (comp.credit_key(c), start, min(stop, end))
+            if c.measure in comp.CREDITED and key not in context.rows:
+                context.rows[key] = comp.credited(context.credits, c, start, min(stop, end))
             results, trace = comp.calculate(
-                context.credits, payees, c, start, min(stop, end), context.managers
+                context.credits,
+                payees,
+                c,
+                start,
+                min(stop, end),
+                context.managers,
+                rows=context.rows.get(key),
             )
+            if c.rollup and c.scope == "individual":
+                trace = comp.payee_trace(trace, payees, context.managers)
             offset = len(lines)
             for row in results.iter_rows(named=True):
                 lines.append(
