@@ -137,6 +137,13 @@ X_FRAME_OPTIONS = "DENY"
 # Koers's own settings.
 KOERS_REPORTING_CURRENCY = env_str("KOERS_REPORTING_CURRENCY", "EUR")
 KOERS_FISCAL_YEAR_START_MONTH = int(env_str("KOERS_FISCAL_YEAR_START_MONTH", "1"))
+# Reward: the largest variable share of on-target earnings before a plan is flagged (%),
+# business days to answer an inquiry, working days a year (a day off is worth the annual
+# base salary divided by these) and the training budget a euro of reward becomes (bp).
+KOERS_MAX_VARIABLE_SHARE = int(env_str("KOERS_MAX_VARIABLE_SHARE", "40"))
+KOERS_INQUIRY_SLA_DAYS = int(env_str("KOERS_INQUIRY_SLA_DAYS", "5"))
+KOERS_WORKING_DAYS = int(env_str("KOERS_WORKING_DAYS", "220"))
+KOERS_TRAINING_FACTOR_BP = int(env_str("KOERS_TRAINING_FACTOR_BP", "11000"))
 if not 1 <= KOERS_FISCAL_YEAR_START_MONTH <= 12:
     raise ImproperlyConfigured("KOERS_FISCAL_YEAR_START_MONTH must be a month number 1-12")
 

@@ -32,7 +32,7 @@ def rewarded(cast):
     import datetime as dt
     from decimal import Decimal
 
-    from koers.reward.models import Goal, Plan, PlanAssignment
+    from koers.reward.models import Badge, Goal, Plan, PlanAssignment, PointRule
     from koers.reward.services import run_month
     from koers.reward.services.payouts import add_adjustment, place_hold
     from tests.reward.test_calc import DOCUMENT
@@ -54,6 +54,8 @@ def rewarded(cast):
         description="Certified in pumps",
         score=Decimal("80"),
     )
+    PointRule.objects.create(kpi="visits", points=1, per=1)
+    Badge.objects.create(code="b", name_en="B", name_nl="B", kpi="visits", threshold=1)
     run_month(nov, by=None)
     add_adjustment(person=cast.ruud, month=nov, amount=Decimal("10"), reason="Fix", by=None)
     place_hold(person=cast.ruud, month=nov, reason="Check", by=None)

@@ -184,6 +184,8 @@ EDIT_ROLES: dict[str, set[str]] = {
     "sales.exchangerate": {Role.ADMIN, Role.COMP_ADMIN},
     "reward.planassignment": {Role.ADMIN, Role.COMP_ADMIN},
     "reward.goal": {Role.ADMIN, Role.COMP_ADMIN, Role.DIRECTOR, Role.MANAGER},
+    "reward.pointrule": {Role.ADMIN, Role.COMP_ADMIN, Role.DIRECTOR},
+    "reward.badge": {Role.ADMIN, Role.COMP_ADMIN, Role.DIRECTOR},
 }
 
 

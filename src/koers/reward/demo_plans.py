@@ -76,6 +76,7 @@ components:
     rate: 0.5%
     product_groups: [1]
     window: {from: WINDOW_FROM, to: WINDOW_TO}
+    choice: true
 """
 
 SALES_MANAGER = """\
@@ -190,7 +191,40 @@ def load(today: dt.date) -> int:
         )
     PlanAssignment.objects.bulk_create(assignments, batch_size=2000)
     _goals(people, today)
+    _game(people, today)
     return len(assignments)
+
+
+POINT_RULES = (("visits", 1, 1), ("quotes", 2, 1), ("won_deals", 10, 1), ("new_customers", 25, 1))
+BADGES = (
+    ("road-warrior", "Road warrior", "Op de weg", "visits", 30),
+    ("closer", "Closer", "Afsluiter", "won_deals", 5),
+    ("hunter", "Hunter", "Jager", "new_customers", 2),
+    ("big-month", "Big month", "Topmaand", "revenue", 50_000),
+)
+
+
+def _game(people: list[Person], today: dt.date) -> None:
+    """Point rules, badges, and a few salespeople who take the pumps SPIFF as days off or
+    training budget."""
+    from koers.reward.models import Badge, PointRule, RewardChoice
+
+    PointRule.objects.bulk_create(PointRule(kpi=k, points=p, per=n) for k, p, n in POINT_RULES)
+    PointRule.objects.create(kpi="revenue", points=1, per=1_000)
+    Badge.objects.bulk_create(
+        Badge(code=c, name_en=en, name_nl=nl, kpi=k, threshold=t) for c, en, nl, k, t in BADGES
+    )
+    sellers = sorted((p for p in people if p.role == Role.SALESPERSON), key=lambda p: p.pk)
+    choices = ("days", "training")
+    RewardChoice.objects.bulk_create(
+        RewardChoice(
+            person=p,
+            component="pumps-push",
+            from_month=add_months(month_start(today), -3),
+            choice=choices[i % 2],
+        )
+        for i, p in enumerate(sellers[1::7])
+    )
 
 
 def _goals(people: list[Person], today: dt.date) -> None:

@@ -25,6 +25,7 @@ Further keys of a component:
     scope: team                     # individual (default), team (the manager's team:
                                     # every member gets the team's attainment) or company
     window: {from: 2026-10-01, to: 2026-11-30}   # a SPIFF: only these dates count
+    choice: true                    # may be taken as cash, days off or training budget
     gate: {kpi: visits, min: 80%}   # pays nothing below 80% of the visits target
     multiplier: {kpi: visits, steps: [{from: 0%, factor: 80%}, {from: 100%, factor: 110%}]}
 
@@ -57,6 +58,7 @@ class ComponentSpec:
     name_nl: str
     quota_kpi: str  # the target KPI used as quota ("" for none)
     incentive_bp: int  # share of the yearly target incentive (bonus rules)
+    choice: bool = False  # the person may take it as cash, days off or training budget
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,7 @@ def _component(raw: Any, index: int, errors: list[str]) -> ComponentSpec | None:
         name_nl=str(name.get("nl") or name.get("en") or raw["code"]),
         quota_kpi=str(raw.get("quota", "" if rule == "flat" else _default_quota(raw))),
         incentive_bp=_percent(raw.get("incentive", "100%"), where, errors, 10_000),
+        choice=bool(raw.get("choice", False)),
     )
 
 
@@ -288,6 +291,8 @@ def dump_plan(spec: PlanSpec) -> str:
             item["rollup"] = True
         if c.clawback_days != 365:
             item["clawback_days"] = c.clawback_days
+        if s.choice:
+            item["choice"] = True
         if c.kpi:
             item["kpi"] = c.kpi
         if c.scope != "individual":

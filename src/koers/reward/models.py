@@ -178,6 +178,11 @@ class Payout(models.Model):
     paid = MoneyField(_("to payroll"))
     balance = MoneyField(_("balance to recover"))  # after this month
     held_balance = MoneyField(_("held in total"))  # after this month
+    # earnings taken other than in cash (reward choice): what left the cash payout, the
+    # half days off and the training budget it became
+    converted = MoneyField(_("taken as days off or training"), default=Decimal("0"))
+    half_days_off = models.PositiveIntegerField(_("half days off"), default=0)
+    training_budget = MoneyField(_("training budget"), default=Decimal("0"))
 
     class Meta:
         verbose_name = _("payout")
@@ -319,3 +324,91 @@ class Inquiry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.component} {self.month:%Y-%m}"
+
+
+def _validate_additive_kpi(code: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    from koers.measure.catalogue import definitions
+
+    known = definitions().get(code)
+    if known is None:
+        raise ValidationError(_("“%(code)s” is not a KPI Koers knows."), params={"code": code})
+    if known.ratio:
+        raise ValidationError(
+            _("Points and badges count a KPI that adds up, not a ratio such as %(code)s."),
+            params={"code": code},
+        )
+
+
+class PointRule(models.Model):
+    """Points for an activity or a result: ``points`` for every ``per`` of a KPI in a month
+    (euros for an amount)."""
+
+    kpi = models.CharField(_("KPI"), max_length=40, validators=[_validate_additive_kpi])
+    points = models.PositiveIntegerField(_("points"))
+    per = models.PositiveIntegerField(_("for every"), default=1)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("point rule")
+        verbose_name_plural = _("point rules")
+        ordering = ["kpi"]
+
+    def __str__(self) -> str:
+        return f"{self.points} / {self.per} {self.kpi}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.per == 0:
+            raise ValidationError({"per": _("Count for every one or more.")})
+
+
+class Badge(models.Model):
+    """A badge for reaching a level of a KPI in one month (euros for an amount)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    name_nl = models.CharField(_("name (Dutch)"), max_length=80)
+    kpi = models.CharField(_("KPI"), max_length=40, validators=[_validate_additive_kpi])
+    threshold = models.PositiveIntegerField(_("at least, in a month"))
+
+    class Meta:
+        verbose_name = _("badge")
+        verbose_name_plural = _("badges")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name_en
+
+
+class RewardChoice(models.Model):
+    """How a person takes the earnings of a component that offers a choice, from a month on:
+    cash, extra days off or training budget."""
+
+    class Choice(models.TextChoices):
+        CASH = "cash", _("Cash")
+        DAYS = "days", _("Extra days off")
+        TRAINING = "training", _("Training budget")
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="reward_choices"
+    )
+    component = models.CharField(_("component"), max_length=40)
+    from_month = models.DateField(_("from month"))
+    choice = models.CharField(_("take as"), max_length=8, choices=Choice.choices)
+    chosen_at = models.DateTimeField(_("chosen at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("reward choice")
+        verbose_name_plural = _("reward choices")
+        ordering = ["person", "component", "-from_month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "component", "from_month"], name="one_choice_per_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.component} {self.choice}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from koers.reward import inquiries, plans, runs, views
+from koers.reward import game_views, inquiries, plans, runs, views
 
 urlpatterns = [
     path("statement/", views.statement, name="statement"),
@@ -11,6 +11,8 @@ urlpatterns = [
         inquiries.raise_inquiry,
         name="statement_line_inquiry",
     ),
+    path("game/", game_views.game, name="reward_game"),
+    path("choices/", game_views.choices, name="reward_choices"),
     path("inquiries/", inquiries.inquiries, name="reward_inquiries"),
     path("inquiries/<int:pk>/resolve/", inquiries.resolve_inquiry, name="reward_inquiry_resolve"),
     path("plans/", plans.plan_list, name="reward_plans"),

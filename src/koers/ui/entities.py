@@ -579,6 +579,31 @@ register(
     )
 )
 
+register(
+    Entity(
+        slug="point-rules",
+        model=rm.PointRule,
+        selector=vis.visible_reference(rm.PointRule),
+        phase="reward",
+        columns=("kpi", "points", "per", "active"),
+        filters=("active",),
+        form_fields=("kpi", "points", "per", "active"),
+        default_sort="kpi",
+    )
+)
+register(
+    Entity(
+        slug="badges",
+        model=rm.Badge,
+        selector=vis.visible_reference(rm.Badge),
+        phase="reward",
+        columns=("code", "name_en", "name_nl", "kpi", "threshold"),
+        search=("code", "name_en", "name_nl"),
+        form_fields=("code", "name_en", "name_nl", "kpi", "threshold"),
+        default_sort="code",
+    )
+)
+
 # Child tables shown on detail pages only; visible through their parent.
 register(
     Entity(

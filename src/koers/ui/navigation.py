@@ -38,7 +38,18 @@ SECTIONS: dict[str, tuple[str | Promise, tuple[str, ...]]] = {
     "plan": (_("Plan"), ("units", "territories", "accounts", "products", "product-groups")),
     "steer": (_("Steer"), ("people", "activities")),
     "measure": (_("Measure"), ("opportunities", "orders", "leads", "campaigns", "nps")),
-    "reward": (_("Reward"), ("plan-assignments", "goals", "payouts", "adjustments", "holds")),
+    "reward": (
+        _("Reward"),
+        (
+            "plan-assignments",
+            "goals",
+            "payouts",
+            "adjustments",
+            "holds",
+            "point-rules",
+            "badges",
+        ),
+    ),
     "data": (
         _("Data"),
         (
@@ -80,6 +91,8 @@ def section_items(key: str, user: Any) -> tuple[NavItem, ...]:
         items = (
             NavItem(_("My statement"), reverse("statement")),
             NavItem(_("Inquiries"), reverse("reward_inquiries")),
+            NavItem(_("Points and badges"), reverse("reward_game")),
+            NavItem(_("My reward choices"), reverse("reward_choices")),
             *extra,
             *items,
         )

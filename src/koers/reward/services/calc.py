@@ -524,6 +524,7 @@ def settle_month(run: CalcRun) -> None:
         orient="row",
     )
     settled = comp.settle(frame)
+    converted = _conversions(run, settled)
     run.payouts.all().delete()
 
     def euros(cents: int) -> Decimal:
@@ -540,14 +541,60 @@ def settle_month(run: CalcRun) -> None:
                 recovered=euros(row["recovery_cents"]),
                 held=euros(row["payout_cents"] if row["held"] else 0),
                 released=euros(row["released_cents"]),
-                paid=euros(row["paid_cents"]),
+                paid=euros(row["paid_cents"] - converted.get(row["person_id"], (0, 0, 0))[0]),
                 balance=euros(row["balance_out_cents"]),
                 held_balance=euros(row["held_out_cents"]),
+                converted=euros(converted.get(row["person_id"], (0, 0, 0))[0]),
+                half_days_off=converted.get(row["person_id"], (0, 0, 0))[1],
+                training_budget=euros(converted.get(row["person_id"], (0, 0, 0))[2]),
             )
             for row in settled.iter_rows(named=True)
         ],
         batch_size=2000,
     )
+
+
+def _conversions(run: CalcRun, settled: pl.DataFrame) -> dict[int, tuple[int, int, int]]:
+    """Per person: (cents taken out of cash, half days off, training budget cents) for the
+    payable lines of components that offer a choice, as each person chose. Nothing is
+    converted while a hold applies, and never more than the month pays."""
+    from koers.engine.game import convert
+    from koers.reward.models import RewardChoice
+
+    paid = {r["person_id"]: r["paid_cents"] for r in settled.iter_rows(named=True) if not r["held"]}
+    choices: dict[tuple[int, str], str] = {}
+    for c in RewardChoice.objects.filter(from_month__lte=run.month, person__in=list(paid)).order_by(
+        "from_month"
+    ):
+        choices[(c.person_id, c.component)] = c.choice  # the latest choice wins
+    if not choices:
+        return {}
+    eligible = {
+        (plan.pk, s.component.code)
+        for plan in Plan.objects.filter(pk__in=run.lines.values("plan"))
+        for s in parse_plan(plan.document).components
+        if s.choice
+    }
+    working_days = int(getattr(settings, "KOERS_WORKING_DAYS", 220))
+    training_bp = int(getattr(settings, "KOERS_TRAINING_FACTOR_BP", 11_000))
+    out: dict[int, tuple[int, int, int]] = {}
+    lines = run.lines.filter(payable=True, person__in=list(paid)).select_related("person")
+    for line in lines.order_by("person_id", "component"):
+        choice = choices.get((line.person_id, line.component), "cash")
+        if choice == "cash" or (line.plan_id, line.component) not in eligible:
+            continue
+        taken, half_days, training = out.get(line.person_id, (0, 0, 0))
+        amount = min(_cents(line.earnings), paid[line.person_id] - taken)
+        day_rate = _cents(line.person.base_salary) // working_days
+        if amount <= 0 or (choice == "days" and day_rate <= 0):
+            continue
+        result = convert(amount, choice, day_rate, training_bp)
+        out[line.person_id] = (
+            taken + amount - result["cash_cents"],
+            half_days + result["half_days"],
+            training + result["training_cents"],
+        )
+    return out
 
 
 def run_advance(run: CalcRun, *, by) -> CalcRun:  # type: ignore[no-untyped-def]

@@ -170,6 +170,13 @@ def payroll_rows(run: CalcRun) -> Iterator[tuple[str, ...]]:
         ):
             if amount:
                 yield row(payout, name, "", "", amount)
+        if payout.converted:
+            taken = []
+            if payout.half_days_off:
+                taken.append(f"{Decimal(payout.half_days_off) / 2} days off")
+            if payout.training_budget:
+                taken.append(f"training budget {payout.training_budget:.2f}")
+            yield row(payout, "taken as " + " and ".join(taken), "", "", -payout.converted)
 
 
 def payroll_csv(run: CalcRun) -> str:
