@@ -144,3 +144,16 @@ def test_the_estimator_says_when_the_amount_is_not_one(planned, login):
     assert 'data-testid="extra-error"' in body and 'data-testid="estimate"' not in body
     body = client.get(reverse("statement"), {"extra": "1200.50"}).content.decode()
     assert 'data-testid="extra-error"' not in body and 'data-testid="estimate"' in body
+
+
+def test_the_estimator_answers_what_winning_an_open_deal_brings(planned, login):
+    run_month(NOV, by=None)
+    client = login(planned.user("ruud"))
+    deal = planned.opportunities["ruud"]
+    body = client.get(reverse("statement"), {"deal": deal.pk}).content.decode()
+    # the € 10,000 deal: € 11,000 against € 800 = 5% of 800 + 10% of 10,200 = € 1,060
+    assert 'data-testid="deal-estimate"' in body and "€ 1,060.00" in body
+    # a peer's deal is not on offer
+    rosa_deal = planned.opportunities["rosa"]
+    body = client.get(reverse("statement"), {"deal": rosa_deal.pk}).content.decode()
+    assert 'data-testid="deal-estimate"' not in body

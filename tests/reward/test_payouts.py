@@ -157,3 +157,48 @@ def test_the_payroll_file_has_a_row_per_person_and_component_adding_up_to_the_pa
     for p in Payout.objects.filter(run=run).select_related("person"):
         assert by_person[str(p.person)] == p.paid
     assert {"commission", "adjustment: Returned demo"} <= {r["component"] for r in rows}
+
+
+YTD = """\
+code: ytd
+name: Year to date
+components:
+  - code: ytd-commission
+    rule: marginal
+    period: ytd
+    quota: revenue
+    tiers: [{from: 0%, rate: 5%}, {from: 100%, rate: 10%}]
+"""
+
+
+def test_a_year_to_date_component_pays_the_years_earnings_less_what_was_paid(cast):
+    from koers.plan.models import Target
+    from koers.reward.models import Plan
+
+    plan = Plan.objects.create(code="ytd", name="YTD", status="active", document=YTD)
+    PlanAssignment.objects.create(
+        person=cast.ruud, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=0
+    )
+    Target.objects.create(kpi="revenue", person=cast.ruud, month=OCT, value=Decimal("800"))
+    Target.objects.create(kpi="revenue", person=cast.ruud, month=NOV, value=Decimal("1200"))
+    order_line_save(
+        line=sm.OrderLine(
+            order_number="SO-oct",
+            order_date=dt.date(2026, 10, 10),
+            account=sm.Account.objects.get(name="Ruud's Pompen"),
+            product=sm.Product.objects.first(),
+            quantity=Decimal("1"),
+            amount=Decimal("1000.00"),
+            currency="EUR",
+        ),
+        by=None,
+        credits=[(cast.ruud, Decimal("100"))],
+    )
+    run_month(OCT, by=None)
+    october = PayoutLine.objects.get(run__month=OCT, person=cast.ruud)
+    # October: € 1,000 against € 800 = 5% of 800 + 10% of 200 = € 60
+    assert october.earnings == 60 and october.payable
+    run_month(NOV, by=None)
+    november = PayoutLine.objects.get(run__month=NOV, person=cast.ruud)
+    # the year so far: € 2,000 against € 2,000 = 5% of 2,000 = € 100, of which 60 was paid
+    assert (november.measure, november.quota, november.earnings) == (200_000, 200_000, 40)

@@ -45,7 +45,7 @@ CREDITED = ("revenue", "margin", "volume")
 MEASURES = (*CREDITED, "kpi", "goals")
 SCOPES = ("individual", "team", "company")
 BASES = ("booking", "invoice", "payment")
-PERIODS = ("month", "quarter", "year")
+PERIODS = ("month", "quarter", "year", "ytd")  # ytd: the fiscal year to date, paid monthly
 
 
 @dataclass(frozen=True)

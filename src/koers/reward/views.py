@@ -9,6 +9,7 @@ from typing import Any
 
 import polars as pl
 from django import forms
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
@@ -121,6 +122,29 @@ def shown(spec: ComponentSpec, value: int | None) -> str:
     return kpi_value(value, "count")
 
 
+def _open_deals(request: HttpRequest, person: Person) -> list[Any]:
+    """The person's open deals the viewer may see, largest first: candidates for "what if
+    I win this deal?"."""
+    from koers.sales.models import Stage
+
+    return list(
+        vis.visible_opportunities(request.user)
+        .filter(Q(owner=person) | Q(splits__person=person), stage__kind=Stage.Kind.OPEN)
+        .select_related("account")
+        .distinct()
+        .order_by("-amount")[:25]
+    )
+
+
+def _share(deal: Any, person: Person) -> Decimal:
+    """The person's credit share of a deal in percent: their split, else all of it as the
+    owner."""
+    split = deal.splits.filter(person=person).first()
+    if split is not None:
+        return Decimal(split.percent)
+    return Decimal(100) if deal.owner_id == person.pk else Decimal(0)
+
+
 class EstimateForm(forms.Form):
     extra = forms.DecimalField(required=False, max_digits=14, decimal_places=2, min_value=0)
 
@@ -137,6 +161,13 @@ def statement(request: HttpRequest, person_id: int | None = None) -> HttpRespons
     extra = 0
     if estimator.is_bound and estimator.is_valid() and estimator.cleaned_data["extra"]:
         extra = int(estimator.cleaned_data["extra"] * 100)
+    deals, deal, deal_amount = _open_deals(request, person), None, None
+    chosen_deal = request.GET.get("deal", "")
+    if chosen_deal.isdigit():
+        deal = next((d for d in deals if d.pk == int(chosen_deal)), None)
+    if deal is not None:
+        deal_amount = deal.amount * _share(deal, person) / 100
+        extra += int(deal_amount * 100)
     rows = []
     for line in lines:
         spec = specs[(line.plan_id, line.component)]
@@ -165,6 +196,9 @@ def statement(request: HttpRequest, person_id: int | None = None) -> HttpRespons
         "rows": rows,
         "payable": payable,
         "extra": extra,
+        "deals": deals,
+        "deal": deal,
+        "deal_amount": deal_amount,
         "estimator": estimator,
         "own": person == vis.person_of(request.user),
     }

@@ -43,8 +43,11 @@ LOOKBACK_MONTHS = 12
 
 
 def period_of(kind: str, month: dt.date) -> tuple[dt.date, dt.date]:
-    """The month, fiscal quarter or fiscal year that contains ``month``."""
+    """The month, fiscal quarter or fiscal year that contains ``month``; for ``ytd`` the
+    fiscal year up to the end of ``month`` (cumulative, paid every month)."""
     first = fiscal_year_start(month, settings.KOERS_FISCAL_YEAR_START_MONTH)
+    if kind == "ytd":
+        return first, month_end(month)
     if kind == "month":
         start = month_start(month)
     else:
@@ -178,7 +181,11 @@ def _payees(
 
     c = spec.component
     days = (end - start).days + 1
-    months = PERIOD_MONTHS[c.period]
+    months = (
+        (end.year - start.year) * 12 + end.month - start.month + 1
+        if c.period == "ytd"
+        else PERIOD_MONTHS[c.period]
+    )
     people = [a.person_id for a in assignments]
     teams = {p: context.manager_of.get(p) for p in people}
     if c.measure == "kpi":
@@ -308,6 +315,8 @@ def compute_month(
             )
             if c.rollup and c.scope == "individual":
                 trace = comp.payee_trace(trace, payees, context.managers)
+            if c.period == "ytd":
+                results = _less_paid_before(results, plan_id, c.code, start, month)
             offset = len(lines)
             for row in results.iter_rows(named=True):
                 lines.append(
@@ -332,6 +341,40 @@ def compute_month(
         else pl.DataFrame(schema={"key": I64, "line_id": I64, "value": I64})
     )
     return MonthResult(lines, trace)
+
+
+def _less_paid_before(
+    results: pl.DataFrame, plan_id: int, component: str, start: dt.date, month: dt.date
+) -> pl.DataFrame:
+    """A year-to-date line pays the year's earnings so far less what the earlier months of
+    the year paid on it (their corrections included)."""
+    paid = dict(
+        PayoutLine.objects.filter(
+            plan__code=Plan.objects.filter(pk=plan_id).values("code")[:1],
+            component=component,
+            period_start=start,
+            payable=True,
+            run__month__lt=month,
+        )
+        .values("person")
+        .annotate(t=Sum("earnings"))
+        .order_by()
+        .values_list("person", "t")
+    )
+    if not paid:
+        return results
+    before = pl.DataFrame(
+        [(p, int(t * 100)) for p, t in paid.items()],
+        schema={"person_id": I64, "_paid": I64},
+        orient="row",
+    )
+    return (
+        results.join(before, on="person_id", how="left")
+        .with_columns(
+            (pl.col("earnings_cents") - pl.col("_paid").fill_null(0)).alias("earnings_cents")
+        )
+        .drop("_paid")
+    )
 
 
 def _line_key(line: dict[str, Any]) -> tuple[int, int, str, dt.date]:
