@@ -246,3 +246,25 @@ def test_running_twice_gives_the_same_result(sold, quota):
     component = Component("c", "marginal", tiers=TIERS)
     first = run(component, [{"amount_cents": sold}], payees((1, quota, 0)))[0]
     assert run(component, [{"amount_cents": sold}], payees((1, quota, 0)))[0] == first
+
+
+def test_a_roll_up_follows_the_hierarchy_valid_on_the_day_of_the_credit():
+    # person 1 reports to manager 2 until the 15th, then to manager 3
+    managers = pl.DataFrame(
+        {
+            "person_id": [1, 1, 2, 3],
+            "manager_id": [2, 3, None, None],
+            "valid_from": [D(2025, 1, 1), D(2026, 1, 16), None, None],
+            "valid_to": [D(2026, 1, 15), None, None, None],
+        }
+    )
+    lines = [
+        {"line_id": 1, "amount_cents": 100_000, "order_date": D(2026, 1, 10)},
+        {"line_id": 2, "amount_cents": 30_000, "order_date": D(2026, 1, 20)},
+    ]
+    rollup = Component("r", "flat", tiers=(Tier(0, 100),), rollup=True)
+    people = payees((2, None, 0), (3, None, 0))
+    results, trace = run(rollup, lines, people, managers)
+    assert (results[2]["measure"], results[3]["measure"]) == (100_000, 30_000)
+    per_payee = comp.payee_trace(trace, people, managers, JAN, JAN_END)
+    assert sorted(per_payee.select("person_id", "line_id").rows()) == [(2, 1), (3, 2)]

@@ -52,3 +52,17 @@ def test_membership_valid_on_a_date(cast):
     on = UnitMembership.valid_on_q
     assert UnitMembership.objects.get(on(dt.date(2026, 6, 30)), person=cast.rosa).unit == cast.noord
     assert UnitMembership.objects.get(on(dt.date(2026, 7, 1)), person=cast.rosa).unit == cast.zuid
+
+
+def test_changing_a_persons_manager_keeps_the_reporting_history(cast):
+    from koers.org.models import ManagerLink
+
+    cast.rosa.manager = cast.max
+    person_save(person=cast.rosa, by=None, on=dt.date(2026, 7, 1))
+    history = list(
+        ManagerLink.objects.filter(person=cast.rosa)
+        .order_by("valid_from")
+        .values_list("manager__first_name", "valid_from", "valid_to")
+    )
+    assert [h[0] for h in history] == [cast.mia.first_name, cast.max.first_name]
+    assert history[0][2] == dt.date(2026, 6, 30) and history[1][1:] == (dt.date(2026, 7, 1), None)

@@ -202,3 +202,38 @@ def test_a_year_to_date_component_pays_the_years_earnings_less_what_was_paid(cas
     november = PayoutLine.objects.get(run__month=NOV, person=cast.ruud)
     # the year so far: € 2,000 against € 2,000 = 5% of 2,000 = € 100, of which 60 was paid
     assert (november.measure, november.quota, november.earnings) == (200_000, 200_000, 40)
+
+
+OVERRIDE = """\
+code: override
+name: Override
+components:
+  - code: override
+    rule: flat
+    rate: 1%
+    rollup: true
+"""
+
+
+def test_a_manager_keeps_the_roll_up_of_credit_from_before_a_move(cast):
+    from koers.org.services import person_save
+    from koers.reward.models import Plan
+
+    plan = Plan.objects.create(code="override", name="O", status="active", document=OVERRIDE)
+    for boss in (cast.mia, cast.max):
+        PlanAssignment.objects.create(
+            person=boss, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=0
+        )
+    # Ruud sold € 1,000 on 2 November and moved from Mia's team to Max's on the 15th
+    cast.ruud.manager = cast.max
+    person_save(person=cast.ruud, by=None, on=dt.date(2026, 11, 15))
+    run_month(NOV, by=None)
+    earned = dict(PayoutLine.objects.values_list("person__first_name", "earnings"))
+    # Mia: her own team's € 1,000 (Ruud's, before his move) and Rosa's € 1,000; Max: Rik's
+    assert earned[cast.mia.first_name] == Decimal("20.00")
+    assert earned[cast.max.first_name] == Decimal("10.00")
+    line = PayoutLine.objects.get(person=cast.mia)
+    assert set(line.credits.values_list("order_line__order_number", flat=True)) == {
+        "SO-ruud",
+        "SO-rosa",
+    }

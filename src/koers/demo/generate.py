@@ -17,6 +17,7 @@ TABLE_ORDER = [
     "org_orgunit",
     "org_person",
     "org_unitmembership",
+    "org_managerlink",
     "sales_productgroup",
     "sales_product",
     "sales_account",
@@ -50,6 +51,7 @@ def generate(
         "org_orgunit": org.units,
         "org_person": org.people,
         "org_unitmembership": org.memberships,
+        "org_managerlink": org.manager_links,
         **reference.product_frames(rng),
     }
     sim = Simulation(org, today, scale, rng, frames["sales_product"])

@@ -27,6 +27,7 @@ class Org:
     people: pl.DataFrame
     users: pl.DataFrame
     memberships: pl.DataFrame
+    manager_links: pl.DataFrame = field(default_factory=pl.DataFrame)
     # Per salesperson, in one order: ids, team index, profile key, start date.
     rep_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     rep_team: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -232,6 +233,7 @@ def build_org(today: dt.date, scale: int, rng: np.random.Generator, password_has
     )
     org.users = _users(rows, today, password_hash)
     org.memberships = _memberships(rows, unit_ids, today)
+    org.manager_links = _manager_links(rows, unit_ids, today)
     return org
 
 
@@ -277,4 +279,31 @@ def _memberships(rows: list[dict], unit_ids: dict[str, int], today: dt.date) -> 
             "valid_to": [o[3] for o in out],
         },
         schema_overrides={"valid_to": pl.Date},
+    )
+
+
+def _manager_links(rows: list[dict], unit_ids: dict[str, int], today: dt.date) -> pl.DataFrame:
+    """One reporting line per person from their start; Eva de Wit reported to the manager
+    of Noord-Nederland until her move eight months ago."""
+    out = []
+    moved_on = add_months(today, -8)
+    north = unit_ids["NL-NRD"]
+    old_boss = next(
+        (r["id"] for r in rows if r["role"] == "manager" and r["unit_id"] == north), None
+    )
+    for r in rows:
+        if r["user_id"] and r["email"].startswith("eva.dewit@") and old_boss:
+            out.append((r["id"], old_boss, r["start_date"], moved_on - dt.timedelta(days=1)))
+            out.append((r["id"], r["manager_id"], moved_on, None))
+        else:
+            out.append((r["id"], r["manager_id"], r["start_date"], None))
+    return pl.DataFrame(
+        {
+            "id": list(range(1, len(out) + 1)),
+            "person_id": [o[0] for o in out],
+            "manager_id": [o[1] for o in out],
+            "valid_from": [o[2] for o in out],
+            "valid_to": [o[3] for o in out],
+        },
+        schema_overrides={"manager_id": pl.Int64, "valid_to": pl.Date},
     )

@@ -142,19 +142,47 @@ def _check(frame: pl.DataFrame, name: str, schema: dict[str, Any]) -> None:
             raise ValueError(f"{name}: column {column!r} is {frame.schema[column]}, not {dtype}")
 
 
+def dated(managers: pl.DataFrame, start: dt.date, end: dt.date) -> bool:
+    """Does the hierarchy change during ``start``..``end``? ``managers`` may carry
+    valid_from and valid_to (null: open) per reporting line."""
+    if "valid_from" not in managers.columns:
+        return False
+    covers = (pl.col("valid_from").is_null() | (pl.col("valid_from") <= start)) & (
+        pl.col("valid_to").is_null() | (pl.col("valid_to") >= end)
+    )
+    return managers.filter(~covers).height > 0
+
+
+def static(managers: pl.DataFrame, start: dt.date, end: dt.date) -> pl.DataFrame:
+    """The reporting lines valid throughout ``start``..``end`` (person_id, manager_id)."""
+    if "valid_from" not in managers.columns:
+        return managers.select("person_id", "manager_id")
+    return managers.filter(
+        (pl.col("valid_from").is_null() | (pl.col("valid_from") <= end))
+        & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= start))
+    ).select("person_id", "manager_id")
+
+
 def rolled_up(credits: pl.DataFrame, managers: pl.DataFrame, depth: int = 8) -> pl.DataFrame:
     """The credits plus, for every credit, the same credit for each manager above the
     holder (``managers``: person_id, manager_id). A manager above two holders of one line
-    gets both shares. Vectorised: one join per level."""
-    chain = managers.select("person_id", "manager_id").filter(pl.col("manager_id").is_not_null())
+    gets both shares. With valid_from and valid_to on the reporting lines, each credit
+    goes up the lines valid on its ``date``: the effective-dated hierarchy. Vectorised: one
+    join per level."""
+    columns = ["person_id", "manager_id"]
+    dated_lines = "valid_from" in managers.columns and "date" in credits.columns
+    if dated_lines:
+        columns += ["valid_from", "valid_to"]
+    chain = managers.select(columns).filter(pl.col("manager_id").is_not_null())
     out, level = [credits], credits
     for _ in range(depth):
-        level = (
-            level.join(chain, on="person_id", how="inner")
-            .drop("person_id")
-            .rename({"manager_id": "person_id"})
-            .select(credits.columns)
-        )
+        level = level.join(chain, on="person_id", how="inner")
+        if dated_lines:
+            level = level.filter(
+                (pl.col("valid_from").is_null() | (pl.col("date") >= pl.col("valid_from")))
+                & (pl.col("valid_to").is_null() | (pl.col("date") <= pl.col("valid_to")))
+            )
+        level = level.drop("person_id").rename({"manager_id": "person_id"}).select(credits.columns)
         if level.height == 0:
             break
         out.append(level)
@@ -427,7 +455,8 @@ def calculate(
 
 def ancestors(managers: pl.DataFrame, depth: int = 8) -> pl.DataFrame:
     """person_id, above_id: every person with themselves and each manager above them."""
-    chain = managers.select("person_id", "manager_id").filter(pl.col("manager_id").is_not_null())
+    managers = managers.select("person_id", "manager_id")
+    chain = managers.filter(pl.col("manager_id").is_not_null())
     level = managers.select("person_id", pl.col("person_id").alias("above_id"))
     out = [level]
     for _ in range(depth):
@@ -458,14 +487,15 @@ def _rolled_results(
     aggregates = [pl.col("value").sum().alias("measure")]
     if flat:
         aggregates.append((pl.col("value") * _rate(component)).sum().alias("flat_scaled"))
-    if partial.height:
-        # someone joined or left during the period: only credit dated in their days counts
-        expanded = payee_trace(rows, payees, managers)
-        sums = expanded.group_by("person_id").agg(aggregates)
+    if partial.height or dated(managers, start, end):
+        # someone joined, left or moved during the period: each credit counts for whom it
+        # reached on its date, within their days on the plan
+        expanded = payee_trace(rows, payees, managers, start, end)
+        sums = expanded.lazy().group_by("person_id").agg(aggregates).collect()
     else:
         per_holder = rows.lazy().group_by("person_id").agg(aggregates).collect()
         sums = (
-            per_holder.join(ancestors(managers), on="person_id", how="inner")
+            per_holder.join(ancestors(static(managers, start, end)), on="person_id", how="inner")
             .group_by("above_id")
             .agg(pl.col(c).sum() for c in per_holder.columns if c != "person_id")
             .rename({"above_id": "person_id"})
@@ -474,17 +504,36 @@ def _rolled_results(
     return _results(_filled(measured), component)
 
 
-def payee_trace(rows: pl.DataFrame, payees: pl.DataFrame, managers: pl.DataFrame) -> pl.DataFrame:
+def payee_trace(
+    rows: pl.DataFrame,
+    payees: pl.DataFrame,
+    managers: pl.DataFrame,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> pl.DataFrame:
     """The trace of a rolled-up component per payee: every credited row of the payee and
-    of everyone below them, dated within the payee's days on the plan."""
-    expanded = (
-        rows.join(ancestors(managers), on="person_id", how="inner")
-        .drop("person_id")
-        .rename({"above_id": "person_id"})
-        .join(payees.select("person_id", "valid_from", "valid_to"), on="person_id", how="inner")
-        .filter(pl.col("date").is_between(pl.col("valid_from"), pl.col("valid_to")))
+    of everyone below them on the row's date, dated within the payee's days on the plan."""
+    first = start or dt.date.min
+    last = end or dt.date.max
+    if dated(managers, first, last):
+        expanded = rolled_up(rows, managers)
+    else:
+        expanded = (
+            rows.join(ancestors(static(managers, first, last)), on="person_id", how="inner")
+            .drop("person_id")
+            .rename({"above_id": "person_id"})
+        )
+    return (
+        expanded.join(
+            payees.select(
+                "person_id", pl.col("valid_from").alias("_from"), pl.col("valid_to").alias("_to")
+            ),
+            on="person_id",
+            how="inner",
+        )
+        .filter(pl.col("date").is_between(pl.col("_from"), pl.col("_to")))
+        .select(rows.columns)
     )
-    return expanded.select(rows.columns)
 
 
 def _rate(component: Component) -> pl.Expr:

@@ -84,6 +84,31 @@ def _people(new, changed, new_ids) -> None:
                 schema_overrides={"valid_to": pl.Date},
             ),
         )
+    if new_ids is not None:
+        manager = new["manager_id"] if "manager_id" in new.columns else None
+        bulk_insert(
+            "org_managerlink",
+            pl.DataFrame(
+                {
+                    "person_id": new_ids,
+                    "manager_id": manager,
+                    "valid_from": new["start_date"],
+                    "valid_to": None,
+                },
+                schema_overrides={"manager_id": pl.Int64, "valid_to": pl.Date},
+            ),
+        )
+    if "manager_id__db" in changed.columns:
+        from koers.org.models import Person
+        from koers.org.services import person_move_manager
+
+        rebossed = changed.filter(
+            pl.col("manager_id").cast(pl.Int64).ne_missing(pl.col("manager_id__db").cast(pl.Int64))
+        )
+        for person_id, manager_id in rebossed.select("id", "manager_id").rows():
+            person_move_manager(
+                person=Person(pk=person_id), manager_id=manager_id, on=dt.date.today()
+            )
     moved = changed.filter(pl.col("unit_id") != pl.col("unit_id__db").cast(pl.Int64))
     if moved.height:
         from koers.org.models import Person

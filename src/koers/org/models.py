@@ -184,6 +184,31 @@ class EffectiveDated(models.Model):
         return Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
 
 
+class ManagerLink(EffectiveDated):
+    """Who a person reported to over time; roll-ups of credit use the one valid on the day
+    of the credit."""
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="manager_links"
+    )
+    manager = models.ForeignKey(
+        Person,
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("reporting line")
+        verbose_name_plural = _("reporting lines")
+        ordering = ["person", "valid_from"]
+
+    def __str__(self) -> str:
+        return f"{self.person} → {self.manager} ({self.valid_from})"
+
+
 class UnitMembership(EffectiveDated):
     """Which unit a person belonged to over time; calculations use the one valid that day."""
 

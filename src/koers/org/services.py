@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from koers.core.audit import snapshot
 from koers.core.errors import field_error
 from koers.core.services import record_save
-from koers.org.models import OrgUnit, Person, UnitMembership
+from koers.org.models import ManagerLink, OrgUnit, Person, UnitMembership
 
 
 def _path_for(unit: OrgUnit) -> str:
@@ -45,11 +45,24 @@ def person_save(*, person: Person, by: Any, on: dt.date | None = None) -> Person
     before ``on`` (default: today) and opens a new one, so history stays intact."""
     before = snapshot(Person.objects.filter(pk=person.pk).first())
     old_unit = before["unit"] if before else None
+    old_manager = before["manager"] if before else None
     record_save(obj=person, by=by, before=before)
     if old_unit != person.unit_id:
         day = on or (person.start_date if old_unit is None else dt.date.today())
         person_move_membership(person=person, unit_id=person.unit_id, on=day)
+    if before is None or old_manager != person.manager_id:
+        day = on or (person.start_date if before is None else dt.date.today())
+        person_move_manager(person=person, manager_id=person.manager_id, on=day)
     return person
+
+
+def person_move_manager(*, person: Person, manager_id: int | None, on: dt.date) -> None:
+    """From ``on`` the person reports to ``manager_id``; the earlier line ends the day
+    before, so roll-ups of earlier credit keep going to the earlier manager."""
+    open_ones = ManagerLink.objects.filter(person=person, valid_to__isnull=True)
+    open_ones.filter(valid_from__lt=on).update(valid_to=on - dt.timedelta(days=1))
+    open_ones.filter(valid_from__gte=on).delete()
+    ManagerLink.objects.create(person=person, manager_id=manager_id, valid_from=on)
 
 
 def person_move_membership(*, person: Person, unit_id: int, on: dt.date) -> None:

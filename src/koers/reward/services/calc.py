@@ -77,11 +77,38 @@ def credits_frame(start: dt.date, end: dt.date) -> pl.DataFrame:
     )
 
 
-def managers_frame() -> pl.DataFrame:
-    from koers.org.models import Person
+def managers_frame(start: dt.date | None = None, end: dt.date | None = None) -> pl.DataFrame:
+    """The reporting lines (person_id, manager_id, valid_from, valid_to) that overlap
+    ``start``..``end``: the effective-dated hierarchy. Someone without any recorded line
+    reports to their current manager throughout."""
+    from koers.org.models import ManagerLink, Person
 
-    rows = Person.objects.values_list("pk", "manager_id")
-    return pl.DataFrame(list(rows), schema={"person_id": I64, "manager_id": I64}, orient="row")
+    links = ManagerLink.objects.all()
+    if start is not None and end is not None:
+        links = links.filter(valid_from__lte=end).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=start)
+        )
+    rows = list(links.values_list("person_id", "manager_id", "valid_from", "valid_to"))
+    linked = set(ManagerLink.objects.values_list("person_id", flat=True).distinct())
+    rows += [
+        (pk, manager, None, None)
+        for pk, manager in Person.objects.values_list("pk", "manager_id")
+        if pk not in linked
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={"person_id": I64, "manager_id": I64, "valid_from": DATE, "valid_to": DATE},
+        orient="row",
+    )
+
+
+def _manager_on(managers: pl.DataFrame, day: dt.date) -> dict[int, int | None]:
+    """Each person's manager on ``day``."""
+    valid = managers.filter(
+        (pl.col("valid_from").is_null() | (pl.col("valid_from") <= day))
+        & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= day))
+    )
+    return dict(valid.select("person_id", "manager_id").iter_rows())
 
 
 def _quotas(kpi: str, people: Iterable[int], start: dt.date, end: dt.date) -> dict[int, int]:
@@ -278,12 +305,8 @@ def compute_month(
             (period_of(s.component.period, month)[0] for p in specs.values() for s in p.components),
             default=month,
         )
-        managers = managers_frame()
-        context = Context(
-            credits_frame(earliest, end),
-            managers,
-            dict(managers.iter_rows()),
-        )
+        managers = managers_frame(earliest, end)
+        context = Context(credits_frame(earliest, end), managers, _manager_on(managers, end))
     lines: list[dict[str, Any]] = []
     traces: list[pl.DataFrame] = []
     for plan_id, plan_assignments in by_plan.items():
@@ -314,7 +337,7 @@ def compute_month(
                 rows=context.rows.get(key),
             )
             if c.rollup and c.scope == "individual":
-                trace = comp.payee_trace(trace, payees, context.managers)
+                trace = comp.payee_trace(trace, payees, context.managers, start, min(stop, end))
             if c.period == "ytd":
                 results = _less_paid_before(results, plan_id, c.code, start, month)
             offset = len(lines)

@@ -21,6 +21,7 @@ from koers.reward.models import Plan, PlanAssignment
 from koers.reward.services.calc import (
     Context,
     _assignments,
+    _manager_on,
     compute_month,
     credits_frame,
     managers_frame,
@@ -148,11 +149,12 @@ def model_plan(current: Plan, draft: PlanSpec, *, today: dt.date, months: int = 
         if not on_plan:
             continue
         # one load of the credits of the whole fiscal year serves both plans
-        managers = managers_frame()
+        first = period_of("year", month)[0]
+        managers = managers_frame(first, month_end(month))
         context = Context(
-            credits_frame(period_of("year", month)[0], month_end(month)),
+            credits_frame(first, month_end(month)),
             managers,
-            dict(managers.iter_rows()),
+            _manager_on(managers, month_end(month)),
         )
         now = compute_month(month, assignments=on_plan, context=context)
         for line in now.lines:
