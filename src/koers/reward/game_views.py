@@ -16,9 +16,8 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from koers.core.audit import audit, snapshot
 from koers.engine.periods import month_start
@@ -31,9 +30,9 @@ from koers.reward.services import period_of
 from koers.reward.services.game import board_rows, scores
 
 PERIODS = {
-    "month": _lazy("This month"),
-    "quarter": _lazy("This quarter"),
-    "year": _lazy("This year"),
+    "month": gettext_lazy("This month"),
+    "quarter": gettext_lazy("This quarter"),
+    "year": gettext_lazy("This year"),
 }
 
 
@@ -101,7 +100,7 @@ def game(request: HttpRequest) -> HttpResponse:
 
 
 class ChoiceForm(forms.Form):
-    choice = forms.ChoiceField(choices=RewardChoice.Choice.choices, label=_lazy("Take as"))
+    choice = forms.ChoiceField(choices=RewardChoice.Choice.choices, label=gettext_lazy("Take as"))
 
 
 def _eligible(person: Person, today: dt.date) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from koers.org import visibility as vis
@@ -21,18 +21,23 @@ from koers.ui.forms import attach_errors
 
 
 class InquiryForm(forms.Form):
-    reason = forms.ChoiceField(label=_lazy("Reason"), choices=Inquiry.Reason.choices)
+    reason = forms.ChoiceField(label=gettext_lazy("Reason"), choices=Inquiry.Reason.choices)
     message = forms.CharField(
-        label=_lazy("What looks wrong?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("What looks wrong?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class ResolveForm(forms.Form):
     answer = forms.CharField(
-        label=_lazy("Answer"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Answer"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
     amount = forms.DecimalField(
-        label=_lazy("Adjustment (€, optional)"), required=False, max_digits=14, decimal_places=2
+        label=gettext_lazy("Adjustment (€, optional)"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
     )
 
 

@@ -14,9 +14,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from koers.org import visibility as vis
 from koers.org.models import Role
@@ -92,7 +91,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 
 class ActivateForm(forms.Form):
     effective_from = forms.DateField(
-        label=_lazy("Effective from"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Effective from"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
 
@@ -138,9 +137,9 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class PlanForm(forms.Form):
-    name = forms.CharField(label=_lazy("Name"), max_length=120, required=False)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=120, required=False)
     document = forms.CharField(
-        label=_lazy("Plan document (YAML)"),
+        label=gettext_lazy("Plan document (YAML)"),
         strip=False,
         widget=forms.Textarea(attrs={"rows": 28, "spellcheck": "false", "class": "code"}),
     )

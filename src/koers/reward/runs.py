@@ -14,7 +14,7 @@ from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from koers.engine.periods import month_start
@@ -47,22 +47,22 @@ def _run_or_404(month: str) -> CalcRun:
 
 class MonthForm(forms.Form):
     month = forms.DateField(
-        label=_lazy("Month"),
+        label=gettext_lazy("Month"),
         input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
     )
 
 
 class AdjustmentForm(forms.Form):
-    person = forms.ModelChoiceField(label=_lazy("Person"), queryset=Person.objects.all())
-    amount = forms.DecimalField(label=_lazy("Amount (€)"), max_digits=14, decimal_places=2)
-    component = forms.CharField(label=_lazy("Component"), required=False, max_length=40)
-    reason = forms.CharField(label=_lazy("Reason"), max_length=300)
+    person = forms.ModelChoiceField(label=gettext_lazy("Person"), queryset=Person.objects.all())
+    amount = forms.DecimalField(label=gettext_lazy("Amount (€)"), max_digits=14, decimal_places=2)
+    component = forms.CharField(label=gettext_lazy("Component"), required=False, max_length=40)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300)
 
 
 class HoldForm(forms.Form):
-    person = forms.ModelChoiceField(label=_lazy("Person"), queryset=Person.objects.all())
-    reason = forms.CharField(label=_lazy("Reason"), max_length=300)
+    person = forms.ModelChoiceField(label=gettext_lazy("Person"), queryset=Person.objects.all())
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300)
 
 
 def runs(request: HttpRequest) -> HttpResponse:
