@@ -213,7 +213,7 @@ def plan_model(request: HttpRequest, pk: int) -> HttpResponse:
     figure = json.dumps(
         {
             "type": "bars",
-            "title": _("Payout as % of target incentive"),
+            "title": _("Payout against the target incentive, in percent"),
             "x": result.buckets,
             "series": [
                 {"name": _("Current"), "y": result.current_distribution},
