@@ -145,3 +145,22 @@ def test_a_salesperson_lists_only_their_own_reward_records(planned, login, slug)
     client = login(planned.user("ruud"))
     body = client.get(reverse("entity_list", args=[slug])).content.decode()
     assert "Rosa" not in body
+
+
+def test_a_manager_scores_the_goals_of_their_team_but_not_their_own(planned, login):
+    from koers.org import visibility as vis
+    from koers.reward.models import Goal
+
+    def goal(person):
+        return Goal.objects.create(
+            person=person,
+            period_start=dt.date(2026, 10, 1),
+            period_end=dt.date(2026, 12, 31),
+            description="Workshop",
+        )
+
+    visible = Goal.objects.all()
+    mia = planned.user("mia")
+    assert vis.can_edit(mia, goal(planned.ruud), visible)
+    assert not vis.can_edit(mia, goal(planned.mia), visible)
+    assert not vis.can_edit(mia, goal(planned.rik), Goal.objects.filter(person__unit=planned.noord))

@@ -197,6 +197,9 @@ def can_edit(user: Any, obj: Model, visible: QuerySet[Any]) -> bool:
     """May ``user`` change ``obj``? ``visible`` is the user's visible queryset for its model."""
     if not can_create(user, type(obj)):
         return False
+    me = person_of(user)
+    if obj._meta.label_lower == "reward.goal" and me is not None and obj.person_id == me.pk:
+        return False  # one's own goals are scored by one's manager
     if role_of(user) in {Role.MANAGER, Role.SALESPERSON}:
         return visible.filter(pk=obj.pk).exists()
     return True

@@ -108,6 +108,7 @@ def run_detail(request: HttpRequest, month: str) -> HttpResponse:
         held=Sum("held"),
         released=Sum("released"),
         paid=Sum("paid"),
+        converted=Sum("converted"),
     )
     components = (
         run.lines.filter(payable=True)

@@ -124,7 +124,7 @@ class ModelResult:
         return Decimal(total) * 100 / self.revenue if self.revenue else None
 
 
-BUCKETS = (0, 50, 80, 100, 120, 150)  # payout as % of target incentive: lower bounds
+BUCKETS = (0, 50, 80, 100, 120, 150, 200, 300)  # payout as % of target incentive: lower bounds
 
 
 def _bucket(pct: Decimal) -> int:
