@@ -115,6 +115,7 @@ def credits(lines: int, reps: int, first_rep: int) -> pl.DataFrame:
             pl.lit(1, dtype=pl.Int64).alias("quantity"),
             pl.lit(False).alias("new_business"),
             pl.lit(None, dtype=pl.Date).alias("original_date"),
+            pl.lit("", dtype=pl.Utf8).alias("segment"),
         )
         .select(list(comp.CREDIT_SCHEMA))
         .cast(comp.CREDIT_SCHEMA)

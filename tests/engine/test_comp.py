@@ -30,6 +30,7 @@ def credits(rows: list[dict]) -> pl.DataFrame:
         "product_group_id": 1,
         "new_business": False,
         "original_date": None,
+        "segment": "",
     }
     return pl.DataFrame([{**base, **r} for r in rows], schema=comp.CREDIT_SCHEMA)
 

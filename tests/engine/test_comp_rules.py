@@ -160,3 +160,13 @@ def test_over_the_months_nothing_is_created_or_lost(earned, draw, kind):
         balance, paid = row["balance_out_cents"], paid + row["paid_cents"]
         topups += row["topup_cents"] if kind == "guarantee" else 0
     assert paid == sum(earned) + topups + balance
+
+
+def test_only_the_segments_named_count():
+    lines = [
+        {"line_id": 1, "amount_cents": 100_000, "segment": "Industrie"},
+        {"line_id": 2, "amount_cents": 300_000, "segment": "Zorg"},
+    ]
+    industry = Component("c", "flat", tiers=TEN_PCT, segments=("Industrie",))
+    results, trace = run(industry, lines, payees((1, None, 0)))
+    assert results[1]["earnings_cents"] == 10_000 and trace["line_id"].to_list() == [1]

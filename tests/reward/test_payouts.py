@@ -237,3 +237,44 @@ def test_a_manager_keeps_the_roll_up_of_credit_from_before_a_move(cast):
         "SO-ruud",
         "SO-rosa",
     }
+
+
+TERRITORY = """\
+code: territory
+name: Territory
+components:
+  - code: territory
+    rule: flat
+    rate: 1%
+    credit: territory
+  - code: overlay
+    rule: flat
+    rate: 2%
+    credit: territory-overlay
+"""
+
+
+def test_territory_credit_goes_to_whoever_holds_the_territory_on_the_day(cast):
+    from koers.reward.models import Plan
+
+    territory = sm.Territory.objects.get(code="T-NOORD")
+    # Rosa's account belongs to Ruud's territory; Max is its overlay specialist
+    sm.TerritoryAccount.objects.create(
+        territory=territory,
+        account=sm.Account.objects.get(name="Rosa's Kleppen"),
+        valid_from=dt.date(2026, 1, 1),
+    )
+    sm.TerritoryPerson.objects.create(
+        territory=territory, person=cast.max, kind="overlay", valid_from=dt.date(2026, 1, 1)
+    )
+    plan = Plan.objects.create(code="territory", name="T", status="active", document=TERRITORY)
+    for person in (cast.ruud, cast.max):
+        PlanAssignment.objects.create(
+            person=person, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=0
+        )
+    run_month(NOV, by=None)
+    earned = {(line.person_id, line.component): line.earnings for line in PayoutLine.objects.all()}
+    # Rosa's € 1,000 sale in Ruud's territory: 1% to Ruud, 2% to Max as overlay
+    assert earned[(cast.ruud.pk, "territory")] == Decimal("10.00")
+    assert earned[(cast.max.pk, "overlay")] == Decimal("20.00")
+    assert earned[(cast.max.pk, "territory")] == 0 and earned[(cast.ruud.pk, "overlay")] == 0

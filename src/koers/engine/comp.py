@@ -44,6 +44,7 @@ RULES = ("flat", "marginal", "retroactive", "bonus")
 CREDITED = ("revenue", "margin", "volume")
 MEASURES = (*CREDITED, "kpi", "goals")
 SCOPES = ("individual", "team", "company")
+CREDITS = ("holders", "territory", "territory-overlay")
 BASES = ("booking", "invoice", "payment")
 PERIODS = ("month", "quarter", "year", "ytd")  # ytd: the fiscal year to date, paid monthly
 
@@ -66,7 +67,12 @@ class Component:
     curve: tuple[tuple[int, int], ...] = ()  # (attainment ppm, payout ppm) for bonus
     cap_cents: int | None = None
     product_groups: tuple[int, ...] = ()  # only these groups count (all when empty)
+    segments: tuple[str, ...] = ()  # only accounts in these segments count (all when empty)
     business: str = ""  # "new", "existing" or both
+    # who gets the credit: the line's credit holders, or the people assigned to the
+    # account's territory on the line's date ("territory"; "territory-overlay" for overlay
+    # specialists): the service hands in the matching credits
+    credit: str = "holders"
     rollup: bool = False
     clawback_days: int = 365
     kpi: str = ""  # the KPI measured, for measure "kpi"
@@ -97,6 +103,8 @@ class Component:
             found.append(f"{self.code}: a gate or multiplier needs steps from 0% rising")
         if any(f < 0 for _a, f in self.modifier_steps):
             found.append(f"{self.code}: a multiplier cannot be negative")
+        if self.credit not in CREDITS:
+            found.append(f"{self.code}: credit {self.credit!r} is unknown")
         if self.basis not in BASES:
             found.append(f"{self.code}: basis {self.basis!r} is unknown")
         if self.period not in PERIODS:
@@ -130,6 +138,7 @@ CREDIT_SCHEMA = {
     "product_group_id": pl.Int64,
     "new_business": pl.Boolean,
     "original_date": pl.Date,  # order date of the original line of a correction
+    "segment": pl.Utf8,  # the account's segment ("" when none)
 }
 BASIS_DATE = {"booking": "order_date", "invoice": "invoice_date", "payment": "paid_date"}
 
@@ -211,6 +220,8 @@ def credited(
     keep = pl.col(date).is_between(max(start, first or start), min(end, last or end))
     if component.product_groups:
         keep &= pl.col("product_group_id").is_in(list(component.product_groups))
+    if component.segments:
+        keep &= pl.col("segment").is_in(list(component.segments))
     if component.business:
         keep &= pl.col("new_business") == (component.business == "new")
     # a correction counts only within the clawback window of its original
@@ -245,7 +256,16 @@ def credited(
 def credit_key(component: Component) -> tuple[Any, ...]:
     """Components with the same key credit the same rows in the same period."""
     c = component
-    return (c.measure, c.basis, c.product_groups, c.business, c.window, c.clawback_days)
+    return (
+        c.measure,
+        c.basis,
+        c.product_groups,
+        c.segments,
+        c.business,
+        c.window,
+        c.clawback_days,
+        c.credit,
+    )
 
 
 def split_values(credits: pl.DataFrame, raw: pl.Expr) -> pl.DataFrame:

@@ -26,6 +26,9 @@ Further keys of a component:
                                     # every member gets the team's attainment) or company
     window: {from: 2026-10-01, to: 2026-11-30}   # a SPIFF: only these dates count
     choice: true                    # may be taken as cash, days off or training budget
+    segments: [Industrie]           # only accounts in these segments
+    credit: territory               # credit the people of the account's territory on the
+                                    # line's date (territory-overlay: overlay specialists)
     gate: {kpi: visits, min: 80%}   # pays nothing below 80% of the visits target
     multiplier: {kpi: visits, steps: [{from: 0%, factor: 80%}, {from: 100%, factor: 110%}]}
 
@@ -42,7 +45,7 @@ from typing import Any
 import yaml
 from django.utils.translation import gettext as _
 
-from koers.engine.comp import BASES, MEASURES, PERIODS, RULES, SCOPES, Component, Tier
+from koers.engine.comp import BASES, CREDITS, MEASURES, PERIODS, RULES, SCOPES, Component, Tier
 
 
 class PlanDocumentError(ValueError):
@@ -194,6 +197,8 @@ def _component(raw: Any, index: int, errors: list[str]) -> ComponentSpec | None:
         curve=curve,
         cap_cents=_money_cents(raw.get("cap"), where, errors),
         product_groups=tuple(int(g) for g in raw.get("product_groups") or []),
+        segments=tuple(str(g) for g in raw.get("segments") or []),
+        credit=_choice(raw, "credit", CREDITS, "holders", where, errors),
         business=str(raw.get("business", "")),
         rollup=bool(raw.get("rollup", False)),
         clawback_days=int(raw.get("clawback_days", 365)),
@@ -285,6 +290,10 @@ def dump_plan(spec: PlanSpec) -> str:
             item["cap"] = f"{Decimal(c.cap_cents) / 100:.2f}"
         if c.product_groups:
             item["product_groups"] = list(c.product_groups)
+        if c.segments:
+            item["segments"] = list(c.segments)
+        if c.credit != "holders":
+            item["credit"] = c.credit
         if c.business:
             item["business"] = c.business
         if c.rollup:

@@ -67,12 +67,43 @@ def credits_frame(start: dt.date, end: dt.date) -> pl.DataFrame:
         f"SELECT l.id, c.person_id, {cents.format('c.percent')}, l.order_date, "
         f"l.invoice_date, l.paid_date, {cents.format('l.amount')}, {cents.format('l.cost')}, "
         "CAST(ROUND(l.quantity) AS BIGINT), p.group_id, "
-        f"{new_account_sql('acc')}, o.order_date "
+        f"{new_account_sql('acc')}, o.order_date, COALESCE(acc.segment, '') "
         "FROM sales_orderlinecredit c JOIN sales_orderline l ON l.id = c.line_id "
         "JOIN sales_product p ON p.id = l.product_id "
         "JOIN sales_account acc ON acc.id = l.account_id "
         "LEFT JOIN sales_orderline o ON o.id = l.original_id "
         f"WHERE {dates}",
+        comp.CREDIT_SCHEMA,
+    )
+
+
+TERRITORY_KINDS = {"primary": "primary", "overlay": "overlay"}  # only these reach the SQL
+
+
+def territory_credits_frame(start: dt.date, end: dt.date, kind: str) -> pl.DataFrame:
+    """Territory-based credit: every order line dated (booked, invoiced or paid) in
+    ``start``..``end`` credited in full to each person assigned (as ``kind``: primary or
+    overlay) to the territory that held the line's account on the order date."""
+    cents = "CAST(ROUND({} * 100) AS BIGINT)"
+    dates = " OR ".join(
+        dates_between(f"l.{c}", start, end) for c in ("order_date", "invoice_date", "paid_date")
+    )
+    return query_frame(
+        f"SELECT l.id, tp.person_id, 10000, l.order_date, "
+        f"l.invoice_date, l.paid_date, {cents.format('l.amount')}, {cents.format('l.cost')}, "
+        "CAST(ROUND(l.quantity) AS BIGINT), p.group_id, "
+        f"{new_account_sql('acc')}, o.order_date, COALESCE(acc.segment, '') "
+        "FROM sales_orderline l "
+        "JOIN sales_product p ON p.id = l.product_id "
+        "JOIN sales_account acc ON acc.id = l.account_id "
+        "JOIN sales_territoryaccount ta ON ta.account_id = l.account_id "
+        "AND ta.valid_from <= l.order_date "
+        "AND (ta.valid_to IS NULL OR ta.valid_to >= l.order_date) "
+        "JOIN sales_territoryperson tp ON tp.territory_id = ta.territory_id "
+        "AND tp.valid_from <= l.order_date "
+        "AND (tp.valid_to IS NULL OR tp.valid_to >= l.order_date) "
+        "LEFT JOIN sales_orderline o ON o.id = l.original_id "
+        f"WHERE ({dates}) AND tp.kind = '{TERRITORY_KINDS[kind]}'",
         comp.CREDIT_SCHEMA,
     )
 
@@ -326,7 +357,11 @@ def compute_month(
             payees = _payees(spec, on_plan, start, stop, min(stop, end), context)
             key = (comp.credit_key(c), start, min(stop, end))
             if c.measure in comp.CREDITED and key not in context.rows:
-                context.rows[key] = comp.credited(context.credits, c, start, min(stop, end))
+                source = context.credits
+                if c.credit != "holders":
+                    kind = "overlay" if c.credit == "territory-overlay" else "primary"
+                    source = territory_credits_frame(start, min(stop, end), kind)
+                context.rows[key] = comp.credited(source, c, start, min(stop, end))
             results, trace = comp.calculate(
                 context.credits,
                 payees,
