@@ -59,3 +59,23 @@ def test_plan_documents_go_in_and_out_as_yaml_versions(client, planned):
     )
     assert activated.json()["status"] == "active"
     assert Plan.objects.get(version=1).status == "retired"
+
+
+def test_with_a_broker_a_run_goes_to_a_worker(client, planned, settings, monkeypatch):
+    from koers.reward import tasks
+
+    sent = []
+
+    class Result:
+        id = "task-1"
+
+    monkeypatch.setattr(tasks.calculate_month, "delay", lambda *a: sent.append(a) or Result())
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    cora = _headers(planned, "cora")
+    response = _post(client, "/api/v1/reward/runs", {"month": "2026-11"}, cora)
+    assert response.status_code == 202 and response.json()["task_id"] == "task-1"
+    assert sent == [("2026-11-01", planned.user("cora").pk)]
+    assert not CalcRun.objects.exists()  # the worker calculates, not the request
+    # the worker's task is the same calculation
+    assert tasks.calculate_month("2026-11-01", planned.user("cora").pk) == "2026-11"
+    assert CalcRun.objects.get().lines.exists()

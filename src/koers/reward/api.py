@@ -19,6 +19,7 @@ from koers.reward.models import CalcRun, PayoutLine, Plan
 from koers.reward.runs import APPROVE_ROLES, CALCULATE_ROLES
 from koers.reward.services import run_advance, run_month
 from koers.reward.services.plans import plan_activate, plan_save
+from koers.reward.tasks import calculate_month, queued
 
 router = Router(tags=["reward"])
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -112,13 +113,27 @@ def list_runs(request: HttpRequest):
     return [_out(r) for r in CalcRun.objects.order_by("-month")]
 
 
-@router.post("/runs", response={201: RunOut, 403: ErrorOut, 422: ErrorOut})
+class RunQueued(Schema):
+    month: str
+    status: str = "queued"
+    task_id: str
+
+
+@router.post("/runs", response={201: RunOut, 202: RunQueued, 403: ErrorOut, 422: ErrorOut})
 def start_run(request: HttpRequest, payload: RunIn):
-    """Calculate (or recalculate) an open month; 422 for an approved or locked month."""
+    """Calculate (or recalculate) an open month; 422 for an approved or locked month.
+    With a Celery broker configured the run goes to a worker: 202 with the task id, and
+    the month's status tells when it is done."""
     _require(request, CALCULATE_ROLES)
     month = dt.datetime.strptime(payload.month, "%Y-%m").date()
     if not dt.date(2000, 1, 1) <= month <= dt.date(2100, 12, 1):
         raise ValidationError({"month": _("Choose a month between 2000 and 2100.")})
+    if queued():
+        run = CalcRun.objects.filter(month=month).first()
+        if run is not None and run.status != CalcRun.Status.OPEN:
+            run_month(month, by=request.user)  # refused with the reason, as in the request
+        task = calculate_month.delay(month.isoformat(), request.user.pk)
+        return Status(202, {"month": payload.month, "task_id": str(task.id)})
     return Status(201, _out(run_month(month, by=request.user)))
 
 

@@ -23,6 +23,7 @@ from koers.org.models import Person, Role
 from koers.reward.models import Adjustment, CalcRun, Hold
 from koers.reward.services import run_advance, run_month
 from koers.reward.services.payouts import add_adjustment, payroll_csv, place_hold, release_hold
+from koers.reward.tasks import calculate_month, queued
 from koers.ui.forms import attach_errors
 
 CALCULATE_ROLES = {Role.COMP_ADMIN, Role.ADMIN}
@@ -70,6 +71,14 @@ def runs(request: HttpRequest) -> HttpResponse:
     form = MonthForm(request.POST or None, initial={"month": month_start(dt.date.today())})
     if request.method == "POST":
         _require(request.user, CALCULATE_ROLES)
+        if form.is_valid() and queued():
+            calculate_month.delay(form.cleaned_data["month"].isoformat(), request.user.pk)
+            messages.success(
+                request,
+                _("The calculation of %(month)s is queued; refresh to see it.")
+                % {"month": f"{form.cleaned_data['month']:%m-%Y}"},
+            )
+            return redirect("reward_runs")
         if form.is_valid():
             try:
                 run = run_month(form.cleaned_data["month"], by=request.user)
