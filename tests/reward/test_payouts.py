@@ -30,6 +30,23 @@ def payout(person, month) -> Payout:
     return Payout.objects.get(person=person, run__month=month)
 
 
+def ruuds_sale(number: str, day: dt.date, amount: str, ruud) -> None:
+    """A sale to Ruud's account, credited to him in full."""
+    order_line_save(
+        line=sm.OrderLine(
+            order_number=number,
+            order_date=day,
+            account=sm.Account.objects.get(name="Ruud's Pompen"),
+            product=sm.Product.objects.first(),
+            quantity=Decimal("1"),
+            amount=Decimal(amount),
+            currency="EUR",
+        ),
+        by=None,
+        credits=[(ruud, Decimal("100"))],
+    )
+
+
 def close(run):
     return run_advance(run_advance(run, by=None), by=None)
 
@@ -102,19 +119,7 @@ def test_a_change_reaching_a_paid_month_is_a_correction_in_the_open_month(planne
     close(run_month(NOV, by=None))
     paid = sorted(PayoutLine.objects.filter(run__month=NOV).values_list("pk", "earnings"))
     # a sale of € 100 dated in November is recorded in December
-    order_line_save(
-        line=sm.OrderLine(
-            order_number="SO-late",
-            order_date=dt.date(2026, 11, 20),
-            account=sm.Account.objects.get(name="Ruud's Pompen"),
-            product=sm.Product.objects.first(),
-            quantity=Decimal("1"),
-            amount=Decimal("100.00"),
-            currency="EUR",
-        ),
-        by=None,
-        credits=[(planned.ruud, Decimal("100"))],
-    )
+    ruuds_sale("SO-late", dt.date(2026, 11, 20), "100.00", planned.ruud)
     run_month(DEC, by=None)
     correction = PayoutLine.objects.get(run__month=DEC, correction_of=NOV)
     # November's commission is now 5% of 800 + 10% of 300 = € 70, € 10 more than was paid
@@ -181,19 +186,7 @@ def test_a_year_to_date_component_pays_the_years_earnings_less_what_was_paid(cas
     )
     Target.objects.create(kpi="revenue", person=cast.ruud, month=OCT, value=Decimal("800"))
     Target.objects.create(kpi="revenue", person=cast.ruud, month=NOV, value=Decimal("1200"))
-    order_line_save(
-        line=sm.OrderLine(
-            order_number="SO-oct",
-            order_date=dt.date(2026, 10, 10),
-            account=sm.Account.objects.get(name="Ruud's Pompen"),
-            product=sm.Product.objects.first(),
-            quantity=Decimal("1"),
-            amount=Decimal("1000.00"),
-            currency="EUR",
-        ),
-        by=None,
-        credits=[(cast.ruud, Decimal("100"))],
-    )
+    ruuds_sale("SO-oct", dt.date(2026, 10, 10), "1000.00", cast.ruud)
     run_month(OCT, by=None)
     october = PayoutLine.objects.get(run__month=OCT, person=cast.ruud)
     # October: € 1,000 against € 800 = 5% of 800 + 10% of 200 = € 60

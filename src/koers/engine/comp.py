@@ -151,25 +151,27 @@ def _check(frame: pl.DataFrame, name: str, schema: dict[str, Any]) -> None:
             raise ValueError(f"{name}: column {column!r} is {frame.schema[column]}, not {dtype}")
 
 
+def valid_on(first: Any, last: Any) -> pl.Expr:
+    """A reporting line (valid_from, valid_to; null: open) valid from ``first`` through
+    ``last`` (dates or date expressions)."""
+    starts: pl.Expr = pl.col("valid_from").is_null() | (pl.col("valid_from") <= first)
+    ends: pl.Expr = pl.col("valid_to").is_null() | (pl.col("valid_to") >= last)
+    return starts & ends
+
+
 def dated(managers: pl.DataFrame, start: dt.date, end: dt.date) -> bool:
     """Does the hierarchy change during ``start``..``end``? ``managers`` may carry
     valid_from and valid_to (null: open) per reporting line."""
     if "valid_from" not in managers.columns:
         return False
-    covers = (pl.col("valid_from").is_null() | (pl.col("valid_from") <= start)) & (
-        pl.col("valid_to").is_null() | (pl.col("valid_to") >= end)
-    )
-    return managers.filter(~covers).height > 0
+    return managers.filter(~valid_on(start, end)).height > 0
 
 
 def static(managers: pl.DataFrame, start: dt.date, end: dt.date) -> pl.DataFrame:
     """The reporting lines valid throughout ``start``..``end`` (person_id, manager_id)."""
     if "valid_from" not in managers.columns:
         return managers.select("person_id", "manager_id")
-    return managers.filter(
-        (pl.col("valid_from").is_null() | (pl.col("valid_from") <= end))
-        & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= start))
-    ).select("person_id", "manager_id")
+    return managers.filter(valid_on(end, start)).select("person_id", "manager_id")
 
 
 def rolled_up(credits: pl.DataFrame, managers: pl.DataFrame, depth: int = 8) -> pl.DataFrame:
@@ -187,10 +189,7 @@ def rolled_up(credits: pl.DataFrame, managers: pl.DataFrame, depth: int = 8) -> 
     for _ in range(depth):
         level = level.join(chain, on="person_id", how="inner")
         if dated_lines:
-            level = level.filter(
-                (pl.col("valid_from").is_null() | (pl.col("date") >= pl.col("valid_from")))
-                & (pl.col("valid_to").is_null() | (pl.col("date") <= pl.col("valid_to")))
-            )
+            level = level.filter(valid_on(pl.col("date"), pl.col("date")))
         level = level.drop("person_id").rename({"manager_id": "person_id"}).select(credits.columns)
         if level.height == 0:
             break

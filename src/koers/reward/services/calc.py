@@ -57,22 +57,38 @@ def period_of(kind: str, month: dt.date) -> tuple[dt.date, dt.date]:
     return start, add_months(start, PERIOD_MONTHS[kind]) - dt.timedelta(days=1)
 
 
-def credits_frame(start: dt.date, end: dt.date) -> pl.DataFrame:
-    """Every credit of an order line booked, invoiced or paid in ``start``..``end``."""
+def _credit_query(holder: str, share: str, joins: str, start: dt.date, end: dt.date) -> str:
+    """The SELECT of credit rows in the order of ``comp.CREDIT_SCHEMA`` for order lines
+    booked, invoiced or paid in ``start``..``end``; ``holder`` and ``share`` name the
+    credit holder and their share (bp), ``joins`` reach them."""
     cents = "CAST(ROUND({} * 100) AS BIGINT)"
     dates = " OR ".join(
         dates_between(f"l.{c}", start, end) for c in ("order_date", "invoice_date", "paid_date")
     )
-    return query_frame(
-        f"SELECT l.id, c.person_id, {cents.format('c.percent')}, l.order_date, "
+    return (
+        f"SELECT l.id, {holder}, {share}, l.order_date, "
         f"l.invoice_date, l.paid_date, {cents.format('l.amount')}, {cents.format('l.cost')}, "
         "CAST(ROUND(l.quantity) AS BIGINT), p.group_id, "
         f"{new_account_sql('acc')}, o.order_date, COALESCE(acc.segment, '') "
-        "FROM sales_orderlinecredit c JOIN sales_orderline l ON l.id = c.line_id "
+        "FROM sales_orderline l "
         "JOIN sales_product p ON p.id = l.product_id "
         "JOIN sales_account acc ON acc.id = l.account_id "
+        f"{joins} "
         "LEFT JOIN sales_orderline o ON o.id = l.original_id "
-        f"WHERE {dates}",
+        f"WHERE ({dates})"
+    )
+
+
+def credits_frame(start: dt.date, end: dt.date) -> pl.DataFrame:
+    """Every credit of an order line booked, invoiced or paid in ``start``..``end``."""
+    return query_frame(
+        _credit_query(
+            "c.person_id",
+            "CAST(ROUND(c.percent * 100) AS BIGINT)",
+            "JOIN sales_orderlinecredit c ON c.line_id = l.id",
+            start,
+            end,
+        ),
         comp.CREDIT_SCHEMA,
     )
 
@@ -84,27 +100,17 @@ def territory_credits_frame(start: dt.date, end: dt.date, kind: str) -> pl.DataF
     """Territory-based credit: every order line dated (booked, invoiced or paid) in
     ``start``..``end`` credited in full to each person assigned (as ``kind``: primary or
     overlay) to the territory that held the line's account on the order date."""
-    cents = "CAST(ROUND({} * 100) AS BIGINT)"
-    dates = " OR ".join(
-        dates_between(f"l.{c}", start, end) for c in ("order_date", "invoice_date", "paid_date")
-    )
-    return query_frame(
-        f"SELECT l.id, tp.person_id, 10000, l.order_date, "
-        f"l.invoice_date, l.paid_date, {cents.format('l.amount')}, {cents.format('l.cost')}, "
-        "CAST(ROUND(l.quantity) AS BIGINT), p.group_id, "
-        f"{new_account_sql('acc')}, o.order_date, COALESCE(acc.segment, '') "
-        "FROM sales_orderline l "
-        "JOIN sales_product p ON p.id = l.product_id "
-        "JOIN sales_account acc ON acc.id = l.account_id "
+    joins = (
         "JOIN sales_territoryaccount ta ON ta.account_id = l.account_id "
         "AND ta.valid_from <= l.order_date "
         "AND (ta.valid_to IS NULL OR ta.valid_to >= l.order_date) "
         "JOIN sales_territoryperson tp ON tp.territory_id = ta.territory_id "
         "AND tp.valid_from <= l.order_date "
         "AND (tp.valid_to IS NULL OR tp.valid_to >= l.order_date) "
-        "LEFT JOIN sales_orderline o ON o.id = l.original_id "
-        f"WHERE ({dates}) AND tp.kind = '{TERRITORY_KINDS[kind]}'",
-        comp.CREDIT_SCHEMA,
+        f"AND tp.kind = '{TERRITORY_KINDS[kind]}'"
+    )
+    return query_frame(
+        _credit_query("tp.person_id", "10000", joins, start, end), comp.CREDIT_SCHEMA
     )
 
 
@@ -135,10 +141,7 @@ def managers_frame(start: dt.date | None = None, end: dt.date | None = None) -> 
 
 def _manager_on(managers: pl.DataFrame, day: dt.date) -> dict[int, int | None]:
     """Each person's manager on ``day``."""
-    valid = managers.filter(
-        (pl.col("valid_from").is_null() | (pl.col("valid_from") <= day))
-        & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= day))
-    )
+    valid = managers.filter(comp.valid_on(day, day))
     return dict(valid.select("person_id", "manager_id").iter_rows())
 
 
