@@ -65,3 +65,20 @@ def test_the_administrator_closes_a_month_and_hands_payroll_its_file(cast, page)
         page.click("[data-testid=payroll]")
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert text.startswith("month,person_id") and "commission" in text
+
+
+def test_the_administrator_sees_plan_health_while_designing(cast, page):
+    plan = Plan.objects.create(code="rep", name="Rep", status="active", document=DOCUMENT)
+    PlanAssignment.objects.create(
+        person=cast.ruud, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=12000
+    )
+    log_in(page, "cora")
+    page.goto(page.base + f"/reward/plans/{plan.pk}/")
+    page.click("[data-testid=edit-plan]")
+    text = page.input_value("#id_document").replace("period: quarter", "period: year")
+    page.fill("#id_document", text)
+    page.click("[data-testid=check]")
+    assert page.locator("[data-check=late]").count() == 1
+    page.click("[data-testid=save-plan]")
+    assert "Draft" in page.inner_text("[data-testid=plan-status]")
+    assert page.locator("[data-check=late]").count() == 1
