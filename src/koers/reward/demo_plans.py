@@ -118,6 +118,34 @@ components:
       - {attainment: 110%, payout: 120%}
 """
 
+DIRECTOR = """\
+code: commercial-director
+name: Commercial director
+components:
+  - code: company-bonus
+    name: {en: Company revenue bonus, nl: Bedrijfsbonus omzet}
+    measure: revenue
+    period: quarter
+    rule: bonus
+    scope: company
+    incentive: 60%
+    curve:
+      - {attainment: 90%, payout: 0%}
+      - {attainment: 100%, payout: 100%}
+      - {attainment: 120%, payout: 150%}
+    cap: 40000.00
+  - code: margin-ytd
+    name: {en: Margin commission year to date, nl: Margeprovisie lopend jaar}
+    measure: margin
+    period: ytd
+    rule: marginal
+    quota: gross_margin
+    rollup: true
+    tiers:
+      - {from: 0%, rate: 0.1%}
+      - {from: 100%, rate: 0.3%}
+"""
+
 GOALS = (
     ("Complete the pump-sizing certification", "Certificering pompdimensionering afronden"),
     ("Run two customer workshops", "Twee klantworkshops geven"),
@@ -128,7 +156,7 @@ def load(today: dt.date) -> int:
     """Targets (history + 5% for revenue and margin, history for visits), the two plans,
     everyone on one, draws for new hires and quarterly goals; returns the number of
     assignments."""
-    people = list(Person.objects.filter(role__in=[Role.SALESPERSON, Role.MANAGER]))
+    people = list(Person.objects.filter(role__in=[Role.SALESPERSON, Role.MANAGER, Role.DIRECTOR]))
     months = [add_months(month_start(today), -k) for k in range(11, -2, -1)]
     targets = []
     managers = dict(Person.objects.values_list("pk", "manager_id"))
@@ -152,7 +180,7 @@ def load(today: dt.date) -> int:
                 boss = managers.get(boss)
             targets += [Target(kpi=kpi, person=person, month=m, value=monthly) for m in months]
         for person in people:
-            if person.role == Role.MANAGER and team.get(person.pk):
+            if person.role in (Role.MANAGER, Role.DIRECTOR) and team.get(person.pk):
                 targets += [
                     Target(kpi=kpi, person=person, month=m, value=team[person.pk]) for m in months
                 ]
@@ -170,6 +198,12 @@ def load(today: dt.date) -> int:
         ),
         Role.MANAGER: Plan.objects.create(
             code="sales-manager", name="Sales manager", status="active", document=SALES_MANAGER
+        ),
+        Role.DIRECTOR: Plan.objects.create(
+            code="commercial-director",
+            name="Commercial director",
+            status="active",
+            document=DIRECTOR,
         ),
     }
     start = months[0]

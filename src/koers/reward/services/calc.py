@@ -339,8 +339,9 @@ def compute_month(
             (period_of(s.component.period, month)[0] for p in specs.values() for s in p.components),
             default=month,
         )
-        managers = managers_frame(earliest, end)
-        context = Context(credits_frame(earliest, end), managers, _manager_on(managers, end))
+        context = shared_context(earliest, end)
+    else:
+        context.manager_of = _manager_on(context.managers, end)
     lines: list[dict[str, Any]] = []
     traces: list[pl.DataFrame] = []
     for plan_id, plan_assignments in by_plan.items():
@@ -442,15 +443,33 @@ def _line_key(line: dict[str, Any]) -> tuple[int, int, str, dt.date]:
     return (line["person_id"], line["plan_id"], line["component"], line["period_start"])
 
 
-def corrections(month: dt.date, run: CalcRun) -> list[dict[str, Any]]:
+def shared_context(first: dt.date, end: dt.date) -> Context:
+    """The credits and reporting lines of ``first``..``end``, loaded once for every month
+    computed within it (a month's components filter their own period)."""
+    managers = managers_frame(first, end)
+    return Context(credits_frame(first, end), managers, _manager_on(managers, end))
+
+
+def _closed_months(month: dt.date) -> list[CalcRun]:
+    return list(
+        CalcRun.objects.filter(month__lt=month, month__gte=add_months(month, -LOOKBACK_MONTHS))
+        .exclude(status=CalcRun.Status.OPEN)
+        .order_by("month")
+    )
+
+
+def corrections(
+    month: dt.date, run: CalcRun, context: Context | None = None
+) -> list[dict[str, Any]]:
     """For every closed month of the last LOOKBACK_MONTHS: what its payable lines would be
     now, less what was paid and corrected since; every difference is a correction line."""
     found: list[dict[str, Any]] = []
-    closed = CalcRun.objects.filter(
-        month__lt=month, month__gte=add_months(month, -LOOKBACK_MONTHS)
-    ).exclude(status=CalcRun.Status.OPEN)
-    for past in closed.order_by("month"):
-        now = {_line_key(line): line for line in compute_month(past.month).lines if line["payable"]}
+    for past in _closed_months(month):
+        now = {
+            _line_key(line): line
+            for line in compute_month(past.month, context=context).lines
+            if line["payable"]
+        }
         paid: dict[tuple[int, int, str, dt.date], int] = {}
         stored = PayoutLine.objects.filter(
             Q(run=past, payable=True, correction_of__isnull=True)
@@ -500,8 +519,15 @@ def run_month(month: dt.date, *, by) -> CalcRun:  # type: ignore[no-untyped-def]
             _("%(month)s is %(status)s; its figures are not recalculated.")
             % {"month": f"{month:%m-%Y}", "status": run.get_status_display().lower()}
         )
-    result = compute_month(month)
-    extra = corrections(month, run)
+    # one load of credits serves this month and the closed months checked for corrections:
+    # from the start of the earliest fiscal year any of their periods can reach
+    closed = _closed_months(month)
+    first = fiscal_year_start(
+        closed[0].month if closed else month, settings.KOERS_FISCAL_YEAR_START_MONTH
+    )
+    context = shared_context(first, month_end(month))
+    result = compute_month(month, context=context)
+    extra = corrections(month, run, context)
     lines = [
         PayoutLine(
             run=run,
