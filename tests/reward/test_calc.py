@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from koers.reward.documents import PlanDocumentError, dump_plan, parse_plan
-from koers.reward.models import CalcRun, PayoutLine, Plan
+from koers.reward.models import CalcRun, PayoutLine, Plan, PlanAssignment
 from koers.reward.services import period_of, run_advance, run_month
 
 NOV = dt.date(2026, 11, 1)
@@ -157,3 +157,35 @@ def test_the_estimator_answers_what_winning_an_open_deal_brings(planned, login):
     rosa_deal = planned.opportunities["rosa"]
     body = client.get(reverse("statement"), {"deal": rosa_deal.pk}).content.decode()
     assert 'data-testid="deal-estimate"' not in body
+
+
+MULTIPLIED = """\
+code: steered
+name: Steered
+components:
+  - code: commission
+    rule: flat
+    rate: 10%
+    multiplier: {kpi: visits, steps: [{from: 0%, factor: 50%}, {from: 100%, factor: 100%}]}
+  - code: development
+    rule: bonus
+    measure: goals
+    period: quarter
+    curve: [{attainment: 0%, payout: 0%}, {attainment: 100%, payout: 100%}]
+"""
+
+
+def test_the_estimator_keeps_a_multiplier_and_skips_what_is_not_money(cast, login):
+    plan = Plan.objects.create(code="steered", name="S", status="active", document=MULTIPLIED)
+    PlanAssignment.objects.create(
+        person=cast.ruud, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=1200
+    )
+    run_month(NOV, by=None)
+    # no visits target: the multiplier's first step, 50% of 10% of € 1,000 = € 50
+    assert _line(cast.ruud, "commission").earnings == Decimal("50.00")
+    client = login(cast.user("ruud"))
+    response = client.get(reverse("statement"), {"extra": "200"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    # € 200 more at the same 50%: € 60; the goals bonus has no euro estimate
+    assert response.status_code == 200 and "€ 60.00" in body
+    assert body.count('data-testid="estimate"') == 1

@@ -78,19 +78,25 @@ def _curve_figure(spec: ComponentSpec, line: PayoutLine) -> str | None:
     )
 
 
-def estimate(spec: ComponentSpec, line: PayoutLine, extra: int) -> int:
-    """Earnings of the line if its measure were ``extra`` cents higher (a flat rate at the
-    component's base rate for the extra)."""
+def estimate(spec: ComponentSpec, line: PayoutLine, extra: int) -> int | None:
+    """Earnings of the line if its measure were ``extra`` cents higher: the line's earnings
+    plus what the rule pays on the higher measure less what it pays on the current one, so
+    caps, a gate or multiplier and what a year-to-date line already paid all hold (a flat
+    rate counts the extra at the component's base rate). None for a measure that is not
+    money (goals, a KPI, volume)."""
+    c = spec.component
+    if c.measure not in ("revenue", "margin"):
+        return None
+    base = c.tiers[0].rate_bp if c.tiers else 0
+    measures = [line.measure, line.measure + extra]
     frame = pl.DataFrame(
         {
-            "person_id": [line.person_id],
-            "measure": [line.measure + extra],
-            "quota": [line.quota],
-            "target_incentive_cents": [line.target_incentive_cents],
-            "flat_scaled": [
-                int(line.earnings * 100) * comp.SCALE
-                + extra * (spec.component.tiers[0].rate_bp if spec.component.tiers else 0)
-            ],
+            "person_id": [line.person_id] * 2,
+            "measure": measures,
+            "quota": [line.quota] * 2,
+            "target_incentive_cents": [line.target_incentive_cents] * 2,
+            "flat_scaled": [m * base for m in measures],
+            "modifier_ppm": [line.modifier_ppm] * 2,
         },
         schema={
             "person_id": pl.Int64,
@@ -98,9 +104,15 @@ def estimate(spec: ComponentSpec, line: PayoutLine, extra: int) -> int:
             "quota": pl.Int64,
             "target_incentive_cents": pl.Int64,
             "flat_scaled": pl.Int64,
+            "modifier_ppm": pl.Int64,
         },
     )
-    return int(comp.earnings(frame, spec.component)["earnings_cents"][0])
+    now, then = comp.earnings(frame, c)["earnings_cents"].to_list()
+    return int(line.earnings * 100) + then - now
+
+
+def _euros(cents: int | None) -> Decimal | None:
+    return None if cents is None else Decimal(cents) / 100
 
 
 def shown(spec: ComponentSpec, value: int | None) -> str:
@@ -182,7 +194,7 @@ def statement(request: HttpRequest, person_id: int | None = None) -> HttpRespons
                 "attainment": None if line.attainment_ppm is None else line.attainment_ppm / 10_000,
                 "next": next_step(spec, line),
                 "curve_json": _curve_figure(spec, line),
-                "estimate": (Decimal(estimate(spec, line, extra)) / 100 if extra else None),
+                "estimate": _euros(estimate(spec, line, extra)) if extra else None,
             }
         )
     payable = sum((r["line"].earnings for r in rows if r["line"].payable), Decimal(0))
