@@ -12,6 +12,7 @@ from django.urls import reverse
 from koers.reward.documents import PlanDocumentError, dump_plan, parse_plan
 from koers.reward.models import CalcRun, PayoutLine, Plan, PlanAssignment
 from koers.reward.services import period_of, run_advance, run_month
+from tests.reward.test_payouts import ruuds_sale
 
 NOV = dt.date(2026, 11, 1)
 DOCUMENT = """\
@@ -189,3 +190,19 @@ def test_the_estimator_keeps_a_multiplier_and_skips_what_is_not_money(cast, logi
     # € 200 more at the same 50%: € 60; the goals bonus has no euro estimate
     assert response.status_code == 200 and "€ 60.00" in body
     assert body.count('data-testid="estimate"') == 1
+
+
+def test_a_lines_deals_are_paged_and_download_in_full(planned, login, monkeypatch):
+    from koers.reward import views
+
+    monkeypatch.setattr(views, "CREDITS_PER_PAGE", 1)
+    ruuds_sale("SO-second", dt.date(2026, 11, 9), "50.00", planned.ruud)
+    run_month(NOV, by=None)
+    client = login(planned.user("ruud"))
+    url = reverse("statement_line", args=[_line(planned.ruud, "commission").pk])
+    first = client.get(url).content.decode()
+    assert "2 credited transactions" in first and "Page 1 of 2" in first
+    assert "SO-second" in first and "SO-ruud" not in first  # newest first
+    assert "SO-ruud" in client.get(url, {"page": 2}).content.decode()
+    csv_body = b"".join(client.get(url, {"format": "csv"}).streaming_content).decode()
+    assert csv_body.startswith("\ufefforder,") and "SO-ruud" in csv_body and "SO-second" in csv_body

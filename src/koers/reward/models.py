@@ -155,8 +155,15 @@ class PayoutLine(models.Model):
 class PayoutCredit(models.Model):
     """A credited transaction behind a payout line: the trace down to the deal."""
 
-    line = models.ForeignKey(PayoutLine, on_delete=models.CASCADE, related_name="credits")
-    order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="+")
+    # Written only by a calculation run, in its transaction, millions of rows at a time:
+    # without database constraints, so PostgreSQL does not queue two foreign-key checks
+    # per row until the commit (deleting an order line still removes its trace here).
+    line = models.ForeignKey(
+        PayoutLine, on_delete=models.CASCADE, related_name="credits", db_constraint=False
+    )
+    order_line = models.ForeignKey(
+        OrderLine, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     value = models.BigIntegerField()  # cents, or units for volume
 
     def __str__(self) -> str:

@@ -3,14 +3,17 @@ and the estimator: what one more deal would bring."""
 
 from __future__ import annotations
 
+import csv
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import polars as pl
 from django import forms
-from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -218,6 +221,32 @@ def statement(request: HttpRequest, person_id: int | None = None) -> HttpRespons
     return render(request, template, context)
 
 
+CREDITS_PER_PAGE = 100
+
+
+def _credits_csv(line: PayoutLine, credits: Any) -> StreamingHttpResponse:
+    """Every credited transaction of a line, streamed (UTF-8 with BOM)."""
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+
+    def rows() -> Iterator[str]:
+        yield "\ufeff" + writer.writerow(
+            ["order", "order_date", "account", "product", "credited_cents_or_units"]
+        )
+        for c in credits.iterator(chunk_size=5000):
+            o = c.order_line
+            yield writer.writerow([o.order_number, o.order_date, o.account, o.product, c.value])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    name = f"koers-{line.component}-{line.period_start:%Y%m}-{line.person_id}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 def line_credits(request: HttpRequest, line_id: int) -> HttpResponse:
     """The credited transactions behind one payout line."""
     line = PayoutLine.objects.select_related("person", "plan", "run").filter(pk=line_id).first()
@@ -227,8 +256,11 @@ def line_credits(request: HttpRequest, line_id: int) -> HttpResponse:
     credits = (
         PayoutCredit.objects.filter(line=line)
         .select_related("order_line__account", "order_line__product")
-        .order_by("-order_line__order_date")
+        .order_by("-order_line__order_date", "order_line_id")
     )
+    if request.GET.get("format") == "csv":
+        return _credits_csv(line, credits)
+    page = Paginator(credits, CREDITS_PER_PAGE).get_page(request.GET.get("page"))
     spec = _specs([line])[(line.plan_id, line.component)]
     nl = (get_language() or "en").startswith("nl")
     return render(
@@ -237,7 +269,8 @@ def line_credits(request: HttpRequest, line_id: int) -> HttpResponse:
         {
             "line": line,
             "name": spec.name_nl if nl else spec.name_en,
-            "credits": credits,
+            "credits": page,
+            "total": credits.aggregate(n=Count("pk"), v=Sum("value")),
             "money": spec.component.measure != "volume",
             "inquiries": Inquiry.objects.filter(line=line).order_by("-opened_at"),
             "inquiry_form": InquiryForm(),

@@ -548,7 +548,7 @@ def run_month(month: dt.date, *, by) -> CalcRun:  # type: ignore[no-untyped-def]
         )
         for row in result.lines + extra
     ]
-    run.lines.all().delete()
+    _clear_lines(run)
     created = PayoutLine.objects.bulk_create(lines, batch_size=2000)
     if result.trace.height:
         ids = pl.DataFrame(
@@ -576,6 +576,24 @@ def run_month(month: dt.date, *, by) -> CalcRun:  # type: ignore[no-untyped-def]
     ):
         settle_month(later)
     return run
+
+
+def _clear_lines(run: CalcRun) -> None:
+    """Remove an open run's lines and their trace in three set-based statements (Django's
+    cascade would first read every credited row into memory). Inquiries keep their place
+    through their natural key and are linked again after the run."""
+    from django.db import connection
+
+    from koers.reward.models import Inquiry
+
+    Inquiry.objects.filter(line__run=run).update(line=None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM reward_payoutcredit WHERE line_id IN "
+            "(SELECT id FROM reward_payoutline WHERE run_id = %s)",
+            [run.pk],
+        )
+        cursor.execute("DELETE FROM reward_payoutline WHERE run_id = %s", [run.pk])
 
 
 def _relink_inquiries(run: CalcRun) -> None:
