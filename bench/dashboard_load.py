@@ -25,13 +25,13 @@ from concurrent.futures import ThreadPoolExecutor
 PAGE = "/measure/kpis/"
 
 
-def login(base: str) -> urllib.request.OpenerDirector:
+def login(base: str, username: str = "manager") -> urllib.request.OpenerDirector:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(base + "/login/").read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     data = urllib.parse.urlencode(
-        {"username": "manager", "password": "demo", "csrfmiddlewaretoken": token}
+        {"username": username, "password": "demo", "csrfmiddlewaretoken": token}
     ).encode()
     request = urllib.request.Request(base + "/login/", data=data, headers={"Referer": base})
     opener.open(request).read()
