@@ -164,3 +164,27 @@ def test_a_manager_scores_the_goals_of_their_team_but_not_their_own(planned, log
     assert vis.can_edit(mia, goal(planned.ruud), visible)
     assert not vis.can_edit(mia, goal(planned.mia), visible)
     assert not vis.can_edit(mia, goal(planned.rik), Goal.objects.filter(person__unit=planned.noord))
+
+
+def test_modelling_a_plan_against_itself_changes_nothing_and_counts_year_to_date_once(cast):
+    from koers.plan.models import Target
+    from koers.reward.services.plans import model_plan
+    from tests.reward.test_payouts import YTD, ruuds_sale
+
+    plan = Plan.objects.create(code="ytd", name="YTD", status="active", document=YTD)
+    PlanAssignment.objects.create(
+        person=cast.ruud, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=0
+    )
+    Target.objects.create(kpi="revenue", person=cast.ruud, month=dt.date(2026, 10, 1), value=800)
+    Target.objects.create(kpi="revenue", person=cast.ruud, month=NOV, value=1200)
+    ruuds_sale("SO-oct", dt.date(2026, 10, 10), "1000.00", cast.ruud)
+    result = model_plan(plan, check_spec(YTD), today=dt.date(2026, 12, 15))
+    # October pays € 60, November the year's € 100 less those 60: € 100 in all, not € 160
+    assert result.current_total == result.draft_total == 10_000
+    assert all(p["difference"] == 0 for p in result.people)
+
+
+def check_spec(text):
+    from koers.reward.documents import parse_plan
+
+    return parse_plan(text)

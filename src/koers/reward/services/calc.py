@@ -322,9 +322,11 @@ def compute_month(
     assignments: list[PlanAssignment] | None = None,
     spec_of: Callable[[Plan], PlanSpec] | None = None,
     context: Context | None = None,
+    ytd_totals: bool = False,
 ) -> MonthResult:
     """Every component's results for ``month``, without storing anything. ``spec_of`` may
-    put another plan document in a plan's place (modelling a draft)."""
+    put another plan document in a plan's place (modelling a draft); ``ytd_totals`` gives
+    a year-to-date line its total so far instead of this month's part of it."""
     month = month_start(month)
     end = month_end(month)
     if assignments is None:
@@ -377,7 +379,7 @@ def compute_month(
             )
             if c.rollup and c.scope == "individual":
                 trace = comp.payee_trace(trace, payees, context.managers, start, min(stop, end))
-            if c.period == "ytd":
+            if c.period == "ytd" and not ytd_totals:
                 results = _less_paid_before(results, plan_id, c.code, start, month)
             offset = len(lines)
             for row in results.iter_rows(named=True):
@@ -386,6 +388,7 @@ def compute_month(
                         **row,
                         "plan_id": plan_id,
                         "component": c.code,
+                        "period": c.period,
                         "period_start": start,
                         "period_end": stop,
                         "payable": stop <= end,

@@ -19,13 +19,10 @@ from koers.measure.catalogue import definitions
 from koers.reward.documents import PlanDocumentError, PlanSpec, parse_plan
 from koers.reward.models import Plan, PlanAssignment
 from koers.reward.services.calc import (
-    Context,
     _assignments,
-    _manager_on,
     compute_month,
-    credits_frame,
-    managers_frame,
     period_of,
+    shared_context,
 )
 
 
@@ -124,6 +121,26 @@ class ModelResult:
         return Decimal(total) * 100 / self.revenue if self.revenue else None
 
 
+def _add_payable(
+    which: str,
+    lines: list[dict],
+    pay: Counter[int],
+    ytd_before: dict[tuple[str, int, str, dt.date], int],
+) -> None:
+    """Add the payable earnings of one modelled month. A year-to-date line pays its total
+    less what the same model paid on it in the year's earlier months."""
+    for line in lines:
+        if not line["payable"]:
+            continue
+        cents = line["earnings_cents"]
+        if line["period"] == "ytd":
+            key = (which, line["person_id"], line["component"], line["period_start"])
+            total = cents
+            cents = total - ytd_before.get(key, 0)
+            ytd_before[key] = total
+        pay[line["person_id"]] += cents
+
+
 BUCKETS = (0, 50, 80, 100, 120, 150, 200, 300)  # payout as % of target incentive: lower bounds
 
 
@@ -144,28 +161,34 @@ def model_plan(current: Plan, draft: PlanSpec, *, today: dt.date, months: int = 
     current_pay: Counter[int] = Counter()
     draft_pay: Counter[int] = Counter()
     targets: Counter[int] = Counter()
+    # one load of the credits from the fiscal year of the first month serves every month
+    context = shared_context(period_of("year", add_months(span[0], -1))[0], month_end(span[-1]))
+    ytd_before: dict[tuple[str, int, str, dt.date], int] = {}
+
+    before = add_months(span[0], -1)
+    if period_of("year", before)[0] == period_of("year", span[0])[0]:
+        # the span starts inside a fiscal year: what year-to-date lines had reached by then
+        # is not part of the span
+        on_plan = [a for a in _assignments(before) if a.plan_id in codes]
+        for which, spec_of in (("current", None), ("draft", lambda _plan: draft)):
+            earlier = compute_month(
+                before, assignments=on_plan, spec_of=spec_of, context=context, ytd_totals=True
+            )
+            _add_payable(which, earlier.lines, Counter(), ytd_before)
     for month in span:
         on_plan = [a for a in _assignments(month) if a.plan_id in codes]
         if not on_plan:
             continue
-        # one load of the credits of the whole fiscal year serves both plans
-        first = period_of("year", month)[0]
-        managers = managers_frame(first, month_end(month))
-        context = Context(
-            credits_frame(first, month_end(month)),
-            managers,
-            _manager_on(managers, month_end(month)),
-        )
-        now = compute_month(month, assignments=on_plan, context=context)
-        for line in now.lines:
-            if line["payable"]:
-                current_pay[line["person_id"]] += line["earnings_cents"]
+        now = compute_month(month, assignments=on_plan, context=context, ytd_totals=True)
+        _add_payable("current", now.lines, current_pay, ytd_before)
         modelled = compute_month(
-            month, assignments=on_plan, spec_of=lambda _plan: draft, context=context
+            month,
+            assignments=on_plan,
+            spec_of=lambda _plan: draft,
+            context=context,
+            ytd_totals=True,
         )
-        for line in modelled.lines:
-            if line["payable"]:
-                draft_pay[line["person_id"]] += line["earnings_cents"]
+        _add_payable("draft", modelled.lines, draft_pay, ytd_before)
         for a in on_plan:
             if a.valid_from <= month and (a.valid_to is None or a.valid_to >= month):
                 targets[a.person_id] += int(a.target_incentive * 100) // 12
