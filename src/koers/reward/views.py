@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from koers.engine import comp
 from koers.measure.catalogue import definitions
+from koers.measure.selectors import kpi_name
 from koers.org import visibility as vis
 from koers.org.models import Person
 from koers.reward.documents import ComponentSpec, parse_plan
@@ -193,6 +194,9 @@ def statement(request: HttpRequest, person_id: int | None = None) -> HttpRespons
                 "spec": spec,
                 "money": spec.component.measure in ("revenue", "margin"),
                 "goal_text": shown(spec, line.quota),
+                "modifier_name": (
+                    kpi_name(spec.component.modifier_kpi) if spec.component.modifier_kpi else ""
+                ),
                 "reached_text": shown(spec, line.measure),
                 "attainment": None if line.attainment_ppm is None else line.attainment_ppm / 10_000,
                 "next": next_step(spec, line),
