@@ -271,3 +271,16 @@ def test_territory_credit_goes_to_whoever_holds_the_territory_on_the_day(cast):
     assert earned[(cast.ruud.pk, "territory")] == Decimal("10.00")
     assert earned[(cast.max.pk, "overlay")] == Decimal("20.00")
     assert earned[(cast.max.pk, "territory")] == 0 and earned[(cast.ruud.pk, "overlay")] == 0
+
+
+def test_a_month_is_calculated_locked_and_paid_from_the_command_line(planned, tmp_path):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    file = tmp_path / "payroll.csv"
+    call_command("calculate", "2026-11", "--lock", "--payroll", str(file), stdout=out)
+    assert "2026-11 locked" in out.getvalue() and "commission" in file.read_text("utf-8")
+    with pytest.raises(CommandError, match="not a month"):
+        call_command("calculate", "november", stdout=out)
