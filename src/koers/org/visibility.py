@@ -21,6 +21,8 @@ from koers.org.models import OrgUnit, Person, Role
 
 ALL_SEEING = {Role.DIRECTOR, Role.COMP_ADMIN, Role.ADMIN}
 PAY_ROLES = {Role.COMP_ADMIN, Role.ADMIN, Role.DIRECTOR}
+# who changes pay: salaries, plans, calculation runs, adjustments and holds
+PAY_EDIT_ROLES = {Role.COMP_ADMIN, Role.ADMIN}
 
 
 def person_of(user: Any) -> Person | None:
@@ -162,7 +164,16 @@ def can_see_pay(user: Any, person: Person) -> bool:
 
 
 def can_edit_pay(user: Any) -> bool:
-    return role_of(user) in {Role.COMP_ADMIN, Role.ADMIN}
+    return role_of(user) in PAY_EDIT_ROLES
+
+
+def require_role(user: Any, roles: set[str]) -> None:
+    """PermissionDenied unless the user's role is one of ``roles``."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+
+    if role_of(user) not in roles:
+        raise PermissionDenied(_("Your role may not do this."))
 
 
 # Which roles may create or change each kind of record. Managers and salespeople

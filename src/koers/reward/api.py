@@ -7,8 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Sum
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
@@ -17,6 +16,7 @@ from koers.api.schemas import MAX_ID, MAX_LIMIT, ErrorOut
 from koers.org import visibility as vis
 from koers.reward.models import CalcRun, PayoutLine, Plan
 from koers.reward.runs import APPROVE_ROLES, CALCULATE_ROLES
+from koers.reward.selectors import run_of_month, runs_with_totals
 from koers.reward.services import run_advance, run_month
 from koers.reward.services.plans import plan_activate, plan_save
 from koers.reward.tasks import calculate_month, queued
@@ -77,40 +77,26 @@ class ActivateIn(Schema):
     model_config = {"extra": "forbid"}
 
 
-def _require(request: HttpRequest, roles: set[str]) -> None:
-    if vis.role_of(request.user) not in roles:
-        raise PermissionDenied(_("Your role may not do this."))
-
-
 def _out(run: CalcRun) -> dict[str, Any]:
-    totals = run.payouts.aggregate(paid=Sum("paid"))
+    """A run with its totals, as annotated by ``runs_with_totals``."""
     return {
         "month": f"{run.month:%Y-%m}",
         "status": run.status,
         "calculated_at": run.calculated_at,
-        "people": run.payouts.count(),
-        "paid": totals["paid"] or Decimal(0),
+        "people": run.people,
+        "paid": run.paid or Decimal(0),
     }
 
 
-def _run(month: str) -> CalcRun:
-    from django.http import Http404
-
-    try:
-        day = dt.datetime.strptime(month, "%Y-%m").date()
-    except ValueError as error:
-        raise Http404 from error
-    run = CalcRun.objects.filter(month=day).first()
-    if run is None:
-        raise Http404
-    return run
+def _totals(run: CalcRun) -> dict[str, Any]:
+    return _out(runs_with_totals().get(pk=run.pk))
 
 
 @router.get("/runs", response={200: list[RunOut], 403: ErrorOut})
 def list_runs(request: HttpRequest):
     """Every calculated month, newest first."""
-    _require(request, APPROVE_ROLES)
-    return [_out(r) for r in CalcRun.objects.order_by("-month")]
+    vis.require_role(request.user, APPROVE_ROLES)
+    return [_out(r) for r in runs_with_totals()]
 
 
 class RunQueued(Schema):
@@ -124,7 +110,7 @@ def start_run(request: HttpRequest, payload: RunIn):
     """Calculate (or recalculate) an open month; 422 for an approved or locked month.
     With a Celery broker configured the run goes to a worker: 202 with the task id, and
     the month's status tells when it is done."""
-    _require(request, CALCULATE_ROLES)
+    vis.require_role(request.user, CALCULATE_ROLES)
     month = dt.datetime.strptime(payload.month, "%Y-%m").date()
     if not dt.date(2000, 1, 1) <= month <= dt.date(2100, 12, 1):
         raise ValidationError({"month": _("Choose a month between 2000 and 2100.")})
@@ -134,13 +120,13 @@ def start_run(request: HttpRequest, payload: RunIn):
             run_month(month, by=request.user)  # refused with the reason, as in the request
         task = calculate_month.delay(month.isoformat(), request.user.pk)
         return Status(202, {"month": payload.month, "task_id": str(task.id)})
-    return Status(201, _out(run_month(month, by=request.user)))
+    return Status(201, _totals(run_month(month, by=request.user)))
 
 
 @router.get("/runs/{month}", response={200: RunOut, 403: ErrorOut, 404: ErrorOut})
 def get_run(request: HttpRequest, month: str):
-    _require(request, APPROVE_ROLES)
-    return _out(_run(month))
+    vis.require_role(request.user, APPROVE_ROLES)
+    return _totals(run_of_month(month))
 
 
 @router.post(
@@ -148,8 +134,8 @@ def get_run(request: HttpRequest, month: str):
 )
 def advance_run(request: HttpRequest, month: str):
     """Open → approved → locked (paid)."""
-    _require(request, APPROVE_ROLES)
-    return _out(run_advance(_run(month), by=request.user))
+    vis.require_role(request.user, APPROVE_ROLES)
+    return _totals(run_advance(run_of_month(month), by=request.user))
 
 
 @router.get("/runs/{month}/lines", response={200: list[LineOut], 404: ErrorOut})
@@ -162,7 +148,7 @@ def run_lines(
 ):
     """The payout lines of a month for the people whose pay you may see (yourself, your
     team, or everyone for the pay roles)."""
-    run = _run(month)
+    run = run_of_month(month)
     lines = PayoutLine.objects.filter(
         run=run, person__in=vis.visible_people(request.user).values("pk")
     )
@@ -173,7 +159,7 @@ def run_lines(
 
 @router.get("/plans", response={200: list[PlanOut], 403: ErrorOut})
 def list_plans(request: HttpRequest):
-    _require(request, APPROVE_ROLES)
+    vis.require_role(request.user, APPROVE_ROLES)
     return Plan.objects.order_by("code", "-version")
 
 
@@ -181,14 +167,14 @@ def list_plans(request: HttpRequest):
 def get_plan(request: HttpRequest, plan_id: int = Path(..., ge=1, le=MAX_ID)):
     from django.shortcuts import get_object_or_404
 
-    _require(request, APPROVE_ROLES)
+    vis.require_role(request.user, APPROVE_ROLES)
     return get_object_or_404(Plan, pk=plan_id)
 
 
 @router.post("/plans", response={201: PlanOut, 403: ErrorOut, 422: ErrorOut})
 def save_plan(request: HttpRequest, payload: PlanIn):
     """A new draft version of the plan the document names; 422 names every problem."""
-    _require(request, CALCULATE_ROLES)
+    vis.require_role(request.user, CALCULATE_ROLES)
     return Status(201, plan_save(document=payload.document, name=payload.name, by=request.user))
 
 
@@ -201,7 +187,7 @@ def activate_plan(
 ):
     from django.shortcuts import get_object_or_404
 
-    _require(request, CALCULATE_ROLES)
+    vis.require_role(request.user, CALCULATE_ROLES)
     plan = get_object_or_404(Plan, pk=plan_id)
     if not dt.date(2000, 1, 1) <= payload.effective_from <= dt.date(2100, 12, 31):
         raise ValidationError({"effective_from": _("Choose a date between 2000 and 2100.")})

@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,15 +18,14 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from koers.org import visibility as vis
-from koers.org.models import Role
 from koers.reward.documents import PlanSpec
 from koers.reward.health import plan_health
 from koers.reward.models import Plan, PlanAssignment
 from koers.reward.services.plans import check_document, model_plan, plan_activate, plan_save
 from koers.ui.forms import attach_errors
 
-VIEW_ROLES = {Role.COMP_ADMIN, Role.DIRECTOR, Role.ADMIN}
-DESIGN_ROLES = {Role.COMP_ADMIN, Role.ADMIN}
+VIEW_ROLES = vis.PAY_ROLES
+DESIGN_ROLES = vis.PAY_EDIT_ROLES
 TEMPLATE = """\
 code: new-plan
 name: New plan
@@ -41,11 +40,6 @@ components:
       - {from: 0%, rate: 2%}
       - {from: 100%, rate: 4%}
 """
-
-
-def _require(user: Any, roles: set[str]) -> None:
-    if vis.role_of(user) not in roles:
-        raise PermissionDenied(_("Your role may not do this."))
 
 
 def _plan_or_404(pk: int) -> Plan:
@@ -73,7 +67,7 @@ def _components(spec: PlanSpec) -> list[dict[str, Any]]:
 
 
 def plan_list(request: HttpRequest) -> HttpResponse:
-    _require(request.user, VIEW_ROLES)
+    vis.require_role(request.user, VIEW_ROLES)
     today = dt.date.today()
     plans = Plan.objects.annotate(
         people=Count(
@@ -96,13 +90,13 @@ class ActivateForm(forms.Form):
 
 
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request.user, VIEW_ROLES)
+    vis.require_role(request.user, VIEW_ROLES)
     plan = _plan_or_404(pk)
     spec = check_document(plan.document)
     today = dt.date.today()
     form = ActivateForm(request.POST or None, initial={"effective_from": today.replace(day=1)})
     if request.method == "POST":
-        _require(request.user, DESIGN_ROLES)
+        vis.require_role(request.user, DESIGN_ROLES)
         if form.is_valid():
             try:
                 moved = plan_activate(
@@ -148,7 +142,7 @@ class PlanForm(forms.Form):
 def plan_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """Edit a plan as a new draft version. The health checks run on every check, before
     anything is saved."""
-    _require(request.user, DESIGN_ROLES)
+    vis.require_role(request.user, DESIGN_ROLES)
     base = _plan_or_404(pk) if pk else None
     initial = {"document": base.document if base else TEMPLATE, "name": base.name if base else ""}
     form = PlanForm(request.POST or None, initial=initial)
@@ -190,7 +184,7 @@ def plan_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 def plan_yaml(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request.user, VIEW_ROLES)
+    vis.require_role(request.user, VIEW_ROLES)
     plan = _plan_or_404(pk)
     response = HttpResponse(plan.document, content_type="application/yaml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{plan.code}-v{plan.version}.yaml"'
@@ -199,7 +193,7 @@ def plan_yaml(request: HttpRequest, pk: int) -> HttpResponse:
 
 def plan_model(request: HttpRequest, pk: int) -> HttpResponse:
     """This version (a draft) against the active version over the last 12 months."""
-    _require(request.user, VIEW_ROLES)
+    vis.require_role(request.user, VIEW_ROLES)
     draft = _plan_or_404(pk)
     current = Plan.objects.filter(code=draft.code, status=Plan.Status.ACTIVE).first()
     if current is None:

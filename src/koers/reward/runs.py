@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,31 +18,16 @@ from django.views.decorators.http import require_POST
 
 from koers.engine.periods import month_start
 from koers.org import visibility as vis
-from koers.org.models import Person, Role
+from koers.org.models import Person
 from koers.reward.models import Adjustment, CalcRun, Hold
+from koers.reward.selectors import run_of_month, runs_with_totals
 from koers.reward.services import run_advance, run_month
 from koers.reward.services.payouts import add_adjustment, payroll_csv, place_hold, release_hold
 from koers.reward.tasks import calculate_month, queued
 from koers.ui.forms import attach_errors
 
-CALCULATE_ROLES = {Role.COMP_ADMIN, Role.ADMIN}
-APPROVE_ROLES = {Role.COMP_ADMIN, Role.DIRECTOR, Role.ADMIN}
-
-
-def _require(user: Any, roles: set[str]) -> None:
-    if vis.role_of(user) not in roles:
-        raise PermissionDenied(_("Your role may not do this."))
-
-
-def _run_or_404(month: str) -> CalcRun:
-    try:
-        day = dt.datetime.strptime(month, "%Y-%m").date()
-    except ValueError as error:
-        raise Http404(_("No such month.")) from error
-    run = CalcRun.objects.filter(month=day).first()
-    if run is None:
-        raise Http404(_("No such month."))
-    return run
+CALCULATE_ROLES = vis.PAY_EDIT_ROLES  # calculate, adjust, hold
+APPROVE_ROLES = vis.PAY_ROLES  # see every run, approve and lock
 
 
 class MonthForm(forms.Form):
@@ -67,10 +51,10 @@ class HoldForm(forms.Form):
 
 
 def runs(request: HttpRequest) -> HttpResponse:
-    _require(request.user, APPROVE_ROLES)
+    vis.require_role(request.user, APPROVE_ROLES)
     form = MonthForm(request.POST or None, initial={"month": month_start(dt.date.today())})
     if request.method == "POST":
-        _require(request.user, CALCULATE_ROLES)
+        vis.require_role(request.user, CALCULATE_ROLES)
         if form.is_valid() and queued():
             calculate_month.delay(form.cleaned_data["month"].isoformat(), request.user.pk)
             messages.success(
@@ -89,10 +73,7 @@ def runs(request: HttpRequest) -> HttpResponse:
                     request, _("%(month)s calculated.") % {"month": f"{run.month:%m-%Y}"}
                 )
                 return redirect("reward_run", month=f"{run.month:%Y-%m}")
-    rows = CalcRun.objects.annotate(
-        people=Count("payouts", distinct=True),
-        paid=Sum("payouts__paid"),
-    ).order_by("-month")
+    rows = runs_with_totals()
     return render(
         request,
         "reward/runs.html",
@@ -106,8 +87,8 @@ def runs(request: HttpRequest) -> HttpResponse:
 
 
 def run_detail(request: HttpRequest, month: str) -> HttpResponse:
-    _require(request.user, APPROVE_ROLES)
-    run = _run_or_404(month)
+    vis.require_role(request.user, APPROVE_ROLES)
+    run = run_of_month(month)
     payouts = list(run.payouts.select_related("person__unit").order_by("person__last_name"))
     totals = run.payouts.aggregate(
         earned=Sum("earned"),
@@ -159,11 +140,11 @@ def _fail(request: HttpRequest, error: ValidationError) -> None:
 @require_POST
 def run_action(request: HttpRequest, month: str, action: str) -> HttpResponse:
     """Recalculate, approve or lock a month; add an adjustment; place or release a hold."""
-    run = _run_or_404(month)
+    run = run_of_month(month)
     if action == "advance":
-        _require(request.user, APPROVE_ROLES)
+        vis.require_role(request.user, APPROVE_ROLES)
     else:
-        _require(request.user, CALCULATE_ROLES)
+        vis.require_role(request.user, CALCULATE_ROLES)
     try:
         if action == "recalculate":
             run_month(run.month, by=request.user)
@@ -197,8 +178,8 @@ def run_action(request: HttpRequest, month: str, action: str) -> HttpResponse:
 
 
 def payroll(request: HttpRequest, month: str) -> HttpResponse:
-    _require(request.user, APPROVE_ROLES)
-    run = _run_or_404(month)
+    vis.require_role(request.user, APPROVE_ROLES)
+    run = run_of_month(month)
     try:
         text = payroll_csv(run)
     except ValidationError as error:
