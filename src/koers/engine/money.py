@@ -62,6 +62,16 @@ def quantize_money(value: Decimal | int | str) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def to_cents(value: Decimal | int | str | None) -> int:
+    """An amount as whole cents, rounded by ``quantize_money``'s rule (None is 0)."""
+    return int(quantize_money(value or 0) * 100)
+
+
+def from_cents(cents: int) -> Decimal:
+    """Whole cents as an amount: 12345 -> Decimal("123.45")."""
+    return Decimal(cents) / 100
+
+
 def is_known_currency(code: str) -> bool:
     """True when ``code`` is an upper-case ISO 4217 code Koers accepts."""
     return code in CURRENCIES

@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from koers.engine import comp
+from koers.engine.money import from_cents, to_cents
 from koers.measure.catalogue import definitions
 from koers.measure.selectors import kpi_name
 from koers.org import visibility as vis
@@ -112,11 +113,11 @@ def estimate(spec: ComponentSpec, line: PayoutLine, extra: int) -> int | None:
         },
     )
     now, then = comp.earnings(frame, c)["earnings_cents"].to_list()
-    return int(line.earnings * 100) + then - now
+    return to_cents(line.earnings) + then - now
 
 
 def _euros(cents: int | None) -> Decimal | None:
-    return None if cents is None else Decimal(cents) / 100
+    return None if cents is None else from_cents(cents)
 
 
 def shown(spec: ComponentSpec, value: int | None) -> str:
@@ -176,14 +177,14 @@ def statement(request: HttpRequest, person_id: int | None = None) -> HttpRespons
     estimator = EstimateForm(request.GET if "extra" in request.GET else None)
     extra = 0
     if estimator.is_bound and estimator.is_valid() and estimator.cleaned_data["extra"]:
-        extra = int(estimator.cleaned_data["extra"] * 100)
+        extra = to_cents(estimator.cleaned_data["extra"])
     deals, deal, deal_amount = _open_deals(request, person), None, None
     chosen_deal = request.GET.get("deal", "")
     if chosen_deal.isdigit():
         deal = next((d for d in deals if d.pk == int(chosen_deal)), None)
     if deal is not None:
         deal_amount = deal.amount * _share(deal, person) / 100
-        extra += int(deal_amount * 100)
+        extra += to_cents(deal_amount)
     rows = []
     for line in lines:
         spec = specs[(line.plan_id, line.component)]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from koers.core.audit import audit
 from koers.core.bulk import bulk_insert, dates_between, new_account_sql, query_frame
 from koers.engine import comp
+from koers.engine.money import from_cents, to_cents
 from koers.engine.periods import add_months, fiscal_year_start, month_end, month_start
 from koers.measure.catalogue import definitions
 from koers.reward.documents import ComponentSpec, PlanSpec, parse_plan
@@ -277,7 +277,7 @@ def _payees(
         valid_from = max(a.valid_from, start)
         valid_to = min(a.valid_to or end, end)
         on_plan = (valid_to - valid_from).days + 1
-        yearly = int(a.target_incentive * 100)
+        yearly = to_cents(a.target_incentive)
         # yearly × share × months/12 × days on the plan/days: one truncation to the cent
         target = yearly * spec.incentive_bp * months * on_plan // (10_000 * 12 * days)
         p = a.person_id
@@ -429,7 +429,7 @@ def _less_paid_before(
     if not paid:
         return results
     before = pl.DataFrame(
-        [(p, int(t * 100)) for p, t in paid.items()],
+        [(p, to_cents(t)) for p, t in paid.items()],
         schema={"person_id": I64, "_paid": I64},
         orient="row",
     )
@@ -480,7 +480,7 @@ def corrections(
         )
         for line in stored.values("person_id", "plan_id", "component", "period_start", "earnings"):
             key = _line_key(line)
-            paid[key] = paid.get(key, 0) + int(line["earnings"] * 100)
+            paid[key] = paid.get(key, 0) + to_cents(line["earnings"])
         for key in now.keys() | paid.keys():
             difference = (now[key]["earnings_cents"] if key in now else 0) - paid.get(key, 0)
             if difference == 0:
@@ -545,7 +545,7 @@ def run_month(month: dt.date, *, by) -> CalcRun:  # type: ignore[no-untyped-def]
             target_incentive_cents=row["target_incentive_cents"],
             modifier_ppm=row.get("modifier_ppm"),
             factor_ppm=row.get("factor_ppm"),
-            earnings=Decimal(row["earnings_cents"]) / 100,
+            earnings=from_cents(row["earnings_cents"]),
             payable=row["payable"],
             correction_of=row["correction_of"],
         )
@@ -617,10 +617,6 @@ def _relink_inquiries(run: CalcRun) -> None:
             inquiry.save(update_fields=["line"])
 
 
-def _cents(value: Decimal | None) -> int:
-    return int((value or 0) * 100)
-
-
 def settle_month(run: CalcRun) -> None:
     """Each person's payout of the run's month from its payable lines, the month's
     adjustments, draws and guarantees, the balances of the month before and holds."""
@@ -645,7 +641,7 @@ def settle_month(run: CalcRun) -> None:
             a.draw_until is None or a.draw_until >= month
         ):
             kind, amount = draws.get(a.person_id, (a.draw_kind, 0))
-            draws[a.person_id] = (kind, amount + _cents(a.draw_amount))
+            draws[a.person_id] = (kind, amount + to_cents(a.draw_amount))
     before = CalcRun.objects.filter(month__lt=month).order_by("-month").values_list("pk", flat=True)
     previous = {
         p.person_id: p
@@ -661,13 +657,13 @@ def settle_month(run: CalcRun) -> None:
         [
             (
                 p,
-                _cents(earned.get(p)),
-                _cents(adjusted.get(p)),
+                to_cents(earned.get(p)),
+                to_cents(adjusted.get(p)),
                 draws.get(p, ("", 0))[0],
                 draws.get(p, ("", 0))[1],
-                _cents(previous[p].balance) if p in previous else 0,
+                to_cents(previous[p].balance) if p in previous else 0,
                 p in held,
-                _cents(previous[p].held_balance) if p in previous else 0,
+                to_cents(previous[p].held_balance) if p in previous else 0,
             )
             for p in people
         ],
@@ -678,28 +674,26 @@ def settle_month(run: CalcRun) -> None:
     converted = _conversions(run, settled)
     run.payouts.all().delete()
 
-    def euros(cents: int) -> Decimal:
-        return Decimal(cents) / 100
-
     Payout.objects.bulk_create(
         [
             Payout(
                 run=run,
                 person_id=row["person_id"],
-                earned=euros(row["earned_cents"]),
-                adjustments=euros(row["adjustment_cents"]),
-                draw_topup=euros(row["topup_cents"]),
-                recovered=euros(row["recovery_cents"]),
-                held=euros(row["payout_cents"] if row["held"] else 0),
-                released=euros(row["released_cents"]),
-                paid=euros(row["paid_cents"] - converted.get(row["person_id"], (0, 0, 0))[0]),
-                balance=euros(row["balance_out_cents"]),
-                held_balance=euros(row["held_out_cents"]),
-                converted=euros(converted.get(row["person_id"], (0, 0, 0))[0]),
-                half_days_off=converted.get(row["person_id"], (0, 0, 0))[1],
-                training_budget=euros(converted.get(row["person_id"], (0, 0, 0))[2]),
+                earned=from_cents(row["earned_cents"]),
+                adjustments=from_cents(row["adjustment_cents"]),
+                draw_topup=from_cents(row["topup_cents"]),
+                recovered=from_cents(row["recovery_cents"]),
+                held=from_cents(row["payout_cents"] if row["held"] else 0),
+                released=from_cents(row["released_cents"]),
+                paid=from_cents(row["paid_cents"] - taken),
+                balance=from_cents(row["balance_out_cents"]),
+                held_balance=from_cents(row["held_out_cents"]),
+                converted=from_cents(taken),
+                half_days_off=half_days,
+                training_budget=from_cents(training),
             )
             for row in settled.iter_rows(named=True)
+            for taken, half_days, training in [converted.get(row["person_id"], (0, 0, 0))]
         ],
         batch_size=2000,
     )
@@ -735,8 +729,8 @@ def _conversions(run: CalcRun, settled: pl.DataFrame) -> dict[int, tuple[int, in
         if choice == "cash" or (line.plan_id, line.component) not in eligible:
             continue
         taken, half_days, training = out.get(line.person_id, (0, 0, 0))
-        amount = min(_cents(line.earnings), paid[line.person_id] - taken)
-        day_rate = _cents(line.person.base_salary) // working_days
+        amount = min(to_cents(line.earnings), paid[line.person_id] - taken)
+        day_rate = to_cents(line.person.base_salary) // working_days
         if amount <= 0 or (choice == "days" and day_rate <= 0):
             continue
         result = convert(amount, choice, day_rate, training_bp)

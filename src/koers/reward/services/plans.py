@@ -14,6 +14,7 @@ from django.db.models import Max, Sum
 from django.utils.translation import gettext as _
 
 from koers.core.audit import audit
+from koers.engine.money import to_cents
 from koers.engine.periods import add_months, month_end, month_start
 from koers.measure.catalogue import definitions
 from koers.reward.documents import PlanDocumentError, PlanSpec, parse_plan
@@ -191,7 +192,7 @@ def model_plan(current: Plan, draft: PlanSpec, *, today: dt.date, months: int = 
         _add_payable("draft", modelled.lines, draft_pay, ytd_before)
         for a in on_plan:
             if a.valid_from <= month and (a.valid_to is None or a.valid_to >= month):
-                targets[a.person_id] += int(a.target_incentive * 100) // 12
+                targets[a.person_id] += to_cents(a.target_incentive) // 12
     people = sorted(current_pay.keys() | draft_pay.keys() | targets.keys())
     revenue = dict(
         KpiFact.objects.filter(
