@@ -188,3 +188,19 @@ def check_spec(text):
     from koers.reward.documents import parse_plan
 
     return parse_plan(text)
+
+
+def test_targets_far_above_run_rate_and_pipeline_are_called_unlikely(planned):
+    from koers.plan.models import Target
+    from koers.reward.health import plan_health
+    from koers.reward.services.plans import check_document
+
+    today = dt.date(2026, 11, 23)
+    dec = dt.date(2026, 12, 1)
+    # Ruud: € 50,000 for December against no history and one € 10,000 deal in the pipeline;
+    # Rosa: € 100, well within her weighted pipeline
+    Target.objects.create(kpi="revenue", person=planned.ruud, month=dec, value=50_000)
+    Target.objects.create(kpi="revenue", person=planned.rosa, month=dec, value=100)
+    assignments = list(PlanAssignment.objects.select_related("person__unit"))
+    findings = {f.code: f for f in plan_health(check_document(DOCUMENT), assignments, today)}
+    assert findings["unattainable"].people == [str(planned.ruud)]

@@ -126,8 +126,7 @@ def _target_findings(
     today: dt.date,
 ) -> list[Finding]:
     """Targets that history and pipeline make unlikely; quotas and gates without targets."""
-    from koers.measure.models import KpiFact
-    from koers.plan.models import Target
+    from koers.reward.services.calc import kpi_measures
     from koers.sales.models import Opportunity, Stage
 
     found: list[Finding] = []
@@ -152,13 +151,9 @@ def _target_findings(
                 Finding("no-targets", _("%(kpi)s is not a KPI of the catalogue.") % {"kpi": kpi})
             )
             continue
-        targets = dict(
-            Target.objects.filter(kpi=kpi, person__in=people, month__gte=start, month__lte=coming)
-            .values("person")
-            .annotate(t=Sum("value"))
-            .order_by()
-            .values_list("person", "t")
-        )
+        # both in hundredths of the KPI's unit (cents for money)
+        coming_quarter = kpi_measures(kpi, people, start, coming)
+        targets = {p: t for p, (_a, t) in coming_quarter.items() if t is not None}
         missing = set(people) - set(targets)
         if missing:
             found.append(
@@ -171,13 +166,7 @@ def _target_findings(
             )
         if definition.ratio or kpi not in own:
             continue
-        history = dict(
-            KpiFact.objects.filter(kpi=kpi, person__in=people, month__gte=past, month__lt=start)
-            .values("person")
-            .annotate(n=Sum("numerator"))
-            .order_by()
-            .values_list("person", "n")
-        )
+        history = kpi_measures(kpi, people, past, start - dt.timedelta(days=1))
         pipeline: dict[int, Decimal] = {}
         if kpi == "revenue":
             from django.db.models import F
@@ -195,10 +184,8 @@ def _target_findings(
             }
         unlikely = set()
         for person, target in targets.items():
-            per_month = Decimal(history.get(person, 0)) / 12
-            if definition.unit == "money":
-                per_month /= 100
-            supported = max(per_month * 3, pipeline.get(person, Decimal(0)))
+            run_rate = Decimal(history.get(person, (None, None))[0] or 0) / 12 * 3
+            supported = max(run_rate, pipeline.get(person, Decimal(0)) * 100)
             if target > 0 and target > supported * UNLIKELY_FACTOR:
                 unlikely.add(person)
         if unlikely:
