@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -117,7 +118,9 @@ def run_detail(request: HttpRequest, month: str) -> HttpResponse:
         "totals": {k: v or Decimal(0) for k, v in totals.items()},
         "components": components,
         "corrections": run.lines.filter(correction_of__isnull=False).select_related("person"),
-        "adjustments": Adjustment.objects.filter(month=run.month).select_related("person"),
+        "adjustments": Adjustment.objects.filter(month=run.month).select_related(
+            "person", "created_by"
+        ),
         "holds": Hold.objects.filter(
             Q(released_on__isnull=True) | Q(released_on__gte=run.month)
         ).select_related("person"),
@@ -137,6 +140,13 @@ def _fail(request: HttpRequest, error: ValidationError) -> None:
     messages.error(request, " ".join(error.messages))
 
 
+def _cleaned(form: forms.Form) -> dict[str, Any]:
+    """The form's data, or a ValidationError naming each field's problem."""
+    if not form.is_valid():
+        raise ValidationError([f"{k}: {' '.join(v)}" for k, v in form.errors.items()])
+    return form.cleaned_data
+
+
 @require_POST
 def run_action(request: HttpRequest, month: str, action: str) -> HttpResponse:
     """Recalculate, approve or lock a month; add an adjustment; place or release a hold."""
@@ -153,16 +163,12 @@ def run_action(request: HttpRequest, month: str, action: str) -> HttpResponse:
             run = run_advance(run, by=request.user)
             messages.success(request, _("Now %(status)s.") % {"status": run.get_status_display()})
         elif action == "adjust":
-            form = AdjustmentForm(request.POST, prefix="adj")
-            if not form.is_valid():
-                raise ValidationError([f"{k}: {' '.join(v)}" for k, v in form.errors.items()])
-            add_adjustment(month=run.month, by=request.user, **form.cleaned_data)
+            data = _cleaned(AdjustmentForm(request.POST, prefix="adj"))
+            add_adjustment(month=run.month, by=request.user, **data)
             messages.success(request, _("Adjustment added."))
         elif action == "hold":
-            form = HoldForm(request.POST, prefix="hold")
-            if not form.is_valid():
-                raise ValidationError([f"{k}: {' '.join(v)}" for k, v in form.errors.items()])
-            place_hold(month=run.month, by=request.user, **form.cleaned_data)
+            data = _cleaned(HoldForm(request.POST, prefix="hold"))
+            place_hold(month=run.month, by=request.user, **data)
             messages.success(request, _("Payouts held."))
         elif action == "release":
             hold = Hold.objects.filter(pk=request.POST.get("hold") or 0).first()
