@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -95,8 +95,7 @@ def inquiries(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def resolve_inquiry(request: HttpRequest, pk: int) -> HttpResponse:
-    if vis.role_of(request.user) not in CALCULATE_ROLES:
-        raise PermissionDenied(_("Your role may not do this."))
+    vis.require_role(request.user, CALCULATE_ROLES)
     inquiry = Inquiry.objects.filter(pk=pk).first()
     if inquiry is None:
         raise Http404(_("No such inquiry."))
