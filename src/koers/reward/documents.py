@@ -38,6 +38,7 @@ Percentages are written with a % sign (or as numbers meaning percent); amounts i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -227,7 +228,16 @@ def _component(raw: Any, index: int, errors: list[str]) -> ComponentSpec | None:
 
 
 def parse_plan(text: str) -> PlanSpec:
-    """The plan in ``text``; raises PlanDocumentError naming every problem."""
+    """The plan in ``text``; raises PlanDocumentError naming every problem (in the active
+    language). A document read before is not parsed again: a run, a statement and a plan
+    page read the same few documents over and over."""
+    return _parsed(text)
+
+
+@functools.lru_cache(maxsize=128)
+def _parsed(text: str) -> PlanSpec:
+    """Successful parses only are remembered (an exception is never cached), and a
+    PlanSpec is immutable, so sharing one is safe."""
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
