@@ -350,8 +350,9 @@ def compute_month(
         for spec in specs[plan_id].components:
             c = spec.component
             start, stop = period_of(c.period, month)
+            to = min(stop, end)  # the part of the period calculated so far
             first, last = c.window
-            if (first and first > min(stop, end)) or (last and last < start):
+            if (first and first > to) or (last and last < start):
                 continue  # a SPIFF outside its window
             on_plan = [
                 a
@@ -360,25 +361,25 @@ def compute_month(
             ]
             if not on_plan:
                 continue
-            payees = _payees(spec, on_plan, start, stop, min(stop, end), context)
-            key = (comp.credit_key(c), start, min(stop, end))
+            payees = _payees(spec, on_plan, start, stop, to, context)
+            key = (comp.credit_key(c), start, to)
             if c.measure in comp.CREDITED and key not in context.rows:
                 source = context.credits
                 if c.credit != "holders":
                     kind = "overlay" if c.credit == "territory-overlay" else "primary"
-                    source = territory_credits_frame(start, min(stop, end), kind)
-                context.rows[key] = comp.credited(source, c, start, min(stop, end))
+                    source = territory_credits_frame(start, to, kind)
+                context.rows[key] = comp.credited(source, c, start, to)
             results, trace = comp.calculate(
                 context.credits,
                 payees,
                 c,
                 start,
-                min(stop, end),
+                to,
                 context.managers,
                 rows=context.rows.get(key),
             )
             if c.rollup and c.scope == "individual":
-                trace = comp.payee_trace(trace, payees, context.managers, start, min(stop, end))
+                trace = comp.payee_trace(trace, payees, context.managers, start, to)
             if c.period == "ytd" and not ytd_totals:
                 results = _less_paid_before(results, plan_id, c.code, start, month)
             offset = len(lines)
