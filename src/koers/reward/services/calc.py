@@ -455,6 +455,7 @@ def shared_context(first: dt.date, end: dt.date) -> Context:
 
 
 def _closed_months(month: dt.date) -> list[CalcRun]:
+    """The approved and locked months of the LOOKBACK_MONTHS before ``month``."""
     return list(
         CalcRun.objects.filter(month__lt=month, month__gte=add_months(month, -LOOKBACK_MONTHS))
         .exclude(status=CalcRun.Status.OPEN)
@@ -463,12 +464,13 @@ def _closed_months(month: dt.date) -> list[CalcRun]:
 
 
 def corrections(
-    month: dt.date, run: CalcRun, context: Context | None = None
+    run: CalcRun, closed: list[CalcRun], context: Context | None = None
 ) -> list[dict[str, Any]]:
-    """For every closed month of the last LOOKBACK_MONTHS: what its payable lines would be
-    now, less what was paid and corrected since; every difference is a correction line."""
+    """For every closed month (``_closed_months``): what its payable lines would be now,
+    less what was paid and corrected since; every difference is a correction line in
+    ``run``."""
     found: list[dict[str, Any]] = []
-    for past in _closed_months(month):
+    for past in closed:
         now = {
             _line_key(line): line
             for line in compute_month(past.month, context=context).lines
@@ -531,7 +533,7 @@ def run_month(month: dt.date, *, by) -> CalcRun:  # type: ignore[no-untyped-def]
     )
     context = shared_context(first, month_end(month))
     result = compute_month(month, context=context)
-    extra = corrections(month, run, context)
+    extra = corrections(run, closed, context)
     lines = [
         PayoutLine(
             run=run,
