@@ -68,3 +68,10 @@ def test_a_reward_taken_as_training_leaves_cash_and_reaches_payroll(planned, log
     ]
     assert sum(Decimal(r["amount"]) for r in rows) == 0
     assert any("training budget 55.00" in r["component"] for r in rows)
+
+
+def test_a_login_without_a_person_sees_no_board(cast, login):
+    kpi_facts_refresh(start=dt.date(2026, 1, 1), end=dt.date(2026, 11, 30))
+    PointRule.objects.create(kpi="visits", points=5, per=1)
+    response = login(cast.user("otto")).get(reverse("reward_game"), {"period": "year"})
+    assert response.status_code == 404 and "Ruud" not in response.content.decode()

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
@@ -37,6 +37,8 @@ PERIODS = {
 
 
 def game(request: HttpRequest) -> HttpResponse:
+    if vis.role_of(request.user) is None:  # a login without a person sees nothing
+        raise Http404(_("No boards for this login."))
     me = vis.person_of(request.user)
     if request.method == "POST" and me is not None:
         before = snapshot(me)
