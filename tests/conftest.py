@@ -14,8 +14,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -33,12 +35,22 @@ from tests.factories import (
 )
 
 TODAY = dt.date(2026, 11, 23)
+# The cast's records are dated around TODAY, so every test runs on that day (at noon in
+# Amsterdam) unless it travels elsewhere itself: the suite passes whatever the real date.
+NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
 
 # Timings never decide a test: no deadlines for property tests on a busy machine.
 hypothesis_settings.register_profile(
     "koers", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 hypothesis_settings.load_profile("koers")
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    """The clock stands on TODAY and ticks on from there, so timeouts still pass."""
+    with time_machine.travel(NOW, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -224,3 +236,43 @@ def login(client):
         return client
 
     return _login
+
+
+# --- Every API operation runs: parallel workers must not drop schemathesis cases. ---
+_API_CASE = "tests/api/test_schemathesis.py::test_api_conforms_to_its_schema["
+_api_cases: dict[str, set[str]] = {"seen": set(), "passed": set()}
+
+
+def pytest_runtest_logreport(report):
+    if _API_CASE in report.nodeid and report.when == "call":
+        _api_cases["seen"].add(report.nodeid)
+        if report.passed:
+            _api_cases["passed"].add(report.nodeid)
+
+
+def _api_operation_count() -> int:
+    from koers.api.routes import api
+
+    methods = {"get", "post", "put", "patch", "delete"}
+    return sum(len(methods & set(ops)) for ops in api.get_openapi_schema()["paths"].values())
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if hasattr(session.config, "workerinput") or not _api_cases["seen"]:
+        return  # a worker, or a run that did not select the API cases
+    if session.config.option.keyword:
+        return  # `-k` chose some cases on purpose
+    expected, passed = _api_operation_count(), len(_api_cases["passed"])
+    session.config._koers_api_cases = (passed, expected)
+    if passed < expected and session.exitstatus == 0:
+        session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    counted = getattr(config, "_koers_api_cases", None)
+    if counted:
+        passed, expected = counted
+        verdict = "" if passed >= expected else " -- FEWER THAN THE DOCUMENT HAS: failing the run"
+        terminalreporter.write_line(
+            f"schemathesis: {passed} of {expected} API operations ran and passed{verdict}"
+        )

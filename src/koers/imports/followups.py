@@ -4,10 +4,9 @@ rows of the same file."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import polars as pl
 from django.db import connection
+from django.utils import timezone
 
 from koers.core.bulk import bulk_insert
 from koers.imports.references import exact_ids, resolve
@@ -107,14 +106,14 @@ def _people(new, changed, new_ids) -> None:
         )
         for person_id, manager_id in rebossed.select("id", "manager_id").rows():
             person_move_manager(
-                person=Person(pk=person_id), manager_id=manager_id, on=dt.date.today()
+                person=Person(pk=person_id), manager_id=manager_id, on=timezone.localdate()
             )
     moved = changed.filter(pl.col("unit_id") != pl.col("unit_id__db").cast(pl.Int64))
     if moved.height:
         from koers.org.models import Person
         from koers.org.services import person_move_membership
 
-        today = dt.date.today()
+        today = timezone.localdate()
         for person_id, unit_id in moved.select("id", "unit_id").rows():
             person_move_membership(person=Person(pk=person_id), unit_id=unit_id, on=today)
 
@@ -139,7 +138,7 @@ def _opportunities(new, changed, new_ids) -> None:
         )
     restaged = changed.filter(pl.col("stage_id") != pl.col("stage_id__db").cast(pl.Int64))
     if restaged.height:
-        day = restaged["closed_on"].fill_null(dt.date.today())
+        day = restaged["closed_on"].fill_null(timezone.localdate())
         bulk_insert(
             "sales_stagechange",
             pl.DataFrame(

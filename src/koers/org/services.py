@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from koers.core.audit import snapshot
@@ -48,10 +49,10 @@ def person_save(*, person: Person, by: Any, on: dt.date | None = None) -> Person
     old_manager = before["manager"] if before else None
     record_save(obj=person, by=by, before=before)
     if old_unit != person.unit_id:
-        day = on or (person.start_date if old_unit is None else dt.date.today())
+        day = on or (person.start_date if old_unit is None else timezone.localdate())
         person_move_membership(person=person, unit_id=person.unit_id, on=day)
     if before is None or old_manager != person.manager_id:
-        day = on or (person.start_date if before is None else dt.date.today())
+        day = on or (person.start_date if before is None else timezone.localdate())
         person_move_manager(person=person, manager_id=person.manager_id, on=day)
     return person
 

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -68,7 +69,7 @@ def _components(spec: PlanSpec) -> list[dict[str, Any]]:
 
 def plan_list(request: HttpRequest) -> HttpResponse:
     vis.require_role(request.user, VIEW_ROLES)
-    today = dt.date.today()
+    today = timezone.localdate()
     plans = Plan.objects.annotate(
         people=Count(
             "assignments",
@@ -93,7 +94,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     vis.require_role(request.user, VIEW_ROLES)
     plan = _plan_or_404(pk)
     spec = check_document(plan.document)
-    today = dt.date.today()
+    today = timezone.localdate()
     form = ActivateForm(request.POST or None, initial={"effective_from": today.replace(day=1)})
     if request.method == "POST":
         vis.require_role(request.user, DESIGN_ROLES)
@@ -147,7 +148,7 @@ def plan_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     initial = {"document": base.document if base else TEMPLATE, "name": base.name if base else ""}
     form = PlanForm(request.POST or None, initial=initial)
     findings, spec = [], None
-    today = dt.date.today()
+    today = timezone.localdate()
     if request.method == "POST" and form.is_valid():
         try:
             spec = check_document(form.cleaned_data["document"])
@@ -198,7 +199,7 @@ def plan_model(request: HttpRequest, pk: int) -> HttpResponse:
     current = Plan.objects.filter(code=draft.code, status=Plan.Status.ACTIVE).first()
     if current is None:
         raise Http404(_("There is no active version to compare with."))
-    result = model_plan(current, check_document(draft.document), today=dt.date.today())
+    result = model_plan(current, check_document(draft.document), today=timezone.localdate())
     people = len(result.people) or 1
 
     def pct(part: int) -> Decimal:

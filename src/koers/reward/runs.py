@@ -3,7 +3,6 @@ it person by person, adjust, hold, approve, lock and hand the payroll file over.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -53,7 +53,7 @@ class HoldForm(forms.Form):
 
 def runs(request: HttpRequest) -> HttpResponse:
     vis.require_role(request.user, APPROVE_ROLES)
-    form = MonthForm(request.POST or None, initial={"month": month_start(dt.date.today())})
+    form = MonthForm(request.POST or None, initial={"month": month_start(timezone.localdate())})
     if request.method == "POST":
         vis.require_role(request.user, CALCULATE_ROLES)
         if form.is_valid() and queued():
@@ -174,7 +174,7 @@ def run_action(request: HttpRequest, month: str, action: str) -> HttpResponse:
             hold = Hold.objects.filter(pk=request.POST.get("hold") or 0).first()
             if hold is None:
                 raise Http404(_("No such hold."))
-            release_hold(hold, on=dt.date.today(), by=request.user)
+            release_hold(hold, on=timezone.localdate(), by=request.user)
             messages.success(request, _("Hold released; what was held is paid in the open month."))
         else:
             raise Http404(action)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from koers.core.audit import snapshot
@@ -76,7 +77,7 @@ def opportunity_save(
             OpportunitySplit(opportunity=opportunity, person=p, percent=pct) for p, pct in splits
         )
     if previous_stage != opportunity.stage_id:
-        day = on or opportunity.closed_on or dt.date.today()
+        day = on or opportunity.closed_on or timezone.localdate()
         StageChange.objects.create(opportunity=opportunity, stage=opportunity.stage, changed_on=day)
     return opportunity
 
