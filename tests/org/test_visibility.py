@@ -105,3 +105,34 @@ def test_salesperson_edits_own_opportunity_only(cast):
     visible = vis.visible_opportunities(ruud)
     assert vis.can_edit(ruud, cast.opportunities["ruud"], visible)
     assert not vis.can_edit(ruud, cast.opportunities["rosa"], visible)
+
+
+@pytest.fixture
+def deep(cast):
+    """A unit below Team Noord (Noord-Oost, salesperson Ties) and a regional manager Ria
+    at the country, two levels above the teams."""
+    from tests.conftest import _person
+    from tests.factories import AccountFactory, UnitFactory
+
+    oost = UnitFactory(code="NOORD-OOST", name="Noord-Oost", parent=cast.noord)
+    ria = _person("ria", cast.country, "manager", cast.dirk)
+    ties = _person("ties", oost, "salesperson", cast.mia)
+    account = AccountFactory(name="Ties' Techniek", owner=ties)
+    return oost, ria, ties, account
+
+
+def test_a_manager_sees_every_unit_and_person_below_her_not_beside(cast, deep):
+    oost, ria, ties, account = deep
+    names = {p.user.username for p in vis.visible_people(ria.user)}
+    assert names == {"ria", "mia", "max", "ruud", "rosa", "rik", "ties"}
+    assert set(vis.visible_units(ria.user)) == {cast.country, cast.noord, cast.zuid, oost}
+    mia_sees = {p.user.username for p in vis.visible_people(cast.user("mia"))}
+    assert mia_sees == {"mia", "ruud", "rosa", "ties"}
+    assert set(vis.visible_units(cast.user("mia"))) == {cast.noord, oost}
+    assert "ties" not in {p.user.username for p in vis.visible_people(cast.user("max"))}
+    assert account in vis.visible_accounts(ria.user)
+    assert account in vis.visible_accounts(cast.user("mia"))
+    assert account not in vis.visible_accounts(cast.user("max"))
+    assert vis.can_see_pay(ria.user, ties) and vis.can_see_pay(cast.user("mia"), ties)
+    assert not vis.can_see_pay(cast.user("max"), ties)
+    assert not vis.can_see_pay(ties.user, cast.ruud)
