@@ -63,6 +63,15 @@ def test_pay_is_masked_where_the_role_may_not_see_it(client, cast, token):
     assert own["base_salary"] == "50000.00"
     for item in client.get("/api/v1/people", **token("dirk")).json()["items"]:
         assert item["base_salary"] is not None
+    # a manager sees her team's pay, not the other team's nor her director's
+    listed = client.get("/api/v1/people?limit=100", **token("mia")).json()["items"]
+    pay = {item["id"]: item["base_salary"] for item in listed}
+    assert set(pay) == {cast.mia.pk, cast.ruud.pk, cast.rosa.pk}
+    assert all(value is not None for value in pay.values())
+    director = client.get(f"/api/v1/people/{cast.dirk.pk}", **token("cora")).json()
+    assert director["base_salary"] is not None  # the pay roles see everyone's
+    peer = client.get(f"/api/v1/people/{cast.rosa.pk}", **token("ruud"))
+    assert peer.status_code == 404  # not masked but not there at all
 
 
 def test_filters_search_and_pagination(client, cast, token):

@@ -38,7 +38,7 @@ def test_demo_records_pass_validation(loaded):
         sm.Campaign,
         sm.Product,
     ]:
-        for obj in model.objects.order_by("?")[:60]:
+        for obj in model.objects.order_by("pk")[:: max(1, model.objects.count() // 60)]:
             full_clean_named(obj)
 
 

@@ -134,9 +134,20 @@ def test_only_an_administrator_defines_kpis(cast, login):
     assert 'data-testid="new-kpi"' not in page and 'data-kpi="win_rate"' in page
 
 
-def test_a_custom_kpi_can_carry_targets(cast, login):
-    _post(login(cast.user("ada")), code="own_leads", kind="measure", source="leads")
+def test_a_custom_kpi_can_carry_targets(facts, login):
+    from koers.imports.services import import_file
+
+    _post(login(facts.user("ada")), code="own_leads", kind="measure", source="leads")
     validate_kpi("own_leads")  # does not raise
+    facts.ruud.external_id = "P-RUUD"
+    facts.ruud.save()
+    text = "kpi;person;month;value\nown_leads;P-RUUD;2026-11-01;4\n"
+    run = import_file(kind="targets", raw=text.encode(), filename="t.csv", by=None).run
+    assert run.status == "committed", run.errors
+    ruud = Person.objects.filter(pk=facts.ruud.pk)
+    assert sel.target_values(ruud, NOV, END) == {"own_leads": 4.0}
+    body = login(facts.user("ruud")).get(reverse("kpis")).content.decode()
+    assert 'data-attainment="own_leads">25%' in body  # one lead of the four
 
 
 def test_a_custom_kpi_leads_down_to_exactly_the_records_it_counts(facts, login):

@@ -56,7 +56,9 @@ def test_bad_splits_in_the_form_are_refused_with_a_message(cast, login):
     )
     response = client.post(reverse("entity_edit", args=["opportunities", deal.pk]), data)
     assert response.status_code == 400
-    assert "90" in response.content.decode() and "100%" in response.content.decode()
+    assert "the credit splits add up to 90%; they must add up to 100%." in (
+        response.content.decode()
+    )
     deal.refresh_from_db()
     assert deal.amount == Decimal("10000.00")
     assert list(deal.splits.values_list("percent", flat=True)) == [Decimal("100.00")]
