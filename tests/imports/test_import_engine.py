@@ -246,3 +246,23 @@ def test_the_import_is_audited_and_keeps_the_original_file(keyed):
     assert record.file.read().decode() == ACCOUNTS
     failed = run("accounts", "external_id;name\nA-9;\n", keyed.user("ada")).run
     assert ImportRun.objects.get(pk=failed.pk).errors[0]["column"] == "name"
+
+
+@pytest.mark.parametrize(
+    "failing", ["koers.imports.services.followups.run", "koers.imports.services.bulk_insert"]
+)
+def test_a_write_that_fails_halfway_keeps_nothing(keyed, failing):
+    """The database fails in the middle of writing (after the new rows went in and the
+    changed ones were updated, or while inserting): everything of the import is undone."""
+    from unittest import mock
+
+    from django.db import DatabaseError
+
+    before = {a.pk: (a.name, a.owner_id) for a in sm.Account.objects.all()}
+    text = ACCOUNTS + "A-RUUD;Ruud renamed;P-ROSA;loyal;01-01-2024;;\n"
+    with mock.patch(failing, side_effect=DatabaseError("disk full")):
+        with pytest.raises(DatabaseError):
+            run("accounts", text, keyed.user("ada"))
+    after = {a.pk: (a.name, a.owner_id) for a in sm.Account.objects.all()}
+    assert after == before
+    assert not ImportRun.objects.filter(status="committed").exists()

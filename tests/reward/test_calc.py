@@ -206,3 +206,50 @@ def test_a_lines_deals_are_paged_and_download_in_full(planned, login, monkeypatc
     assert "SO-ruud" in client.get(url, {"page": 2}).content.decode()
     csv_body = b"".join(client.get(url, {"format": "csv"}).streaming_content).decode()
     assert csv_body.startswith("\ufefforder,") and "SO-ruud" in csv_body and "SO-second" in csv_body
+
+
+def _estimate_line(component, *, measure, earnings, quota=None, **fields):
+    from koers.reward.documents import ComponentSpec
+    from koers.reward.models import PayoutLine
+    from koers.reward.views import estimate
+
+    spec = ComponentSpec(component, "C", "C", "", 0)
+    line = PayoutLine(
+        person_id=1, measure=measure, quota=quota, earnings=Decimal(earnings), **fields
+    )
+    return spec, line, estimate
+
+
+def test_the_estimator_adds_to_what_a_year_to_date_line_pays_this_month():
+    """A year-to-date line pays the year's earnings less what earlier months paid; the
+    estimate is this month's payment plus the difference the extra sale makes."""
+    from koers.engine.comp import Component, Tier
+
+    ytd = Component("m", "flat", tiers=(Tier(0, 1_000),), period="ytd")
+    # € 50,000 so far this year (€ 5,000 earned), of which € 4,600 paid in earlier months
+    spec, line, estimate = _estimate_line(ytd, measure=5_000_000, earnings="400.00")
+    assert estimate(spec, line, 100_000) == 40_000 + 10_000  # € 400 + 10% of € 1,000
+
+
+def test_the_estimator_adds_to_a_correction_line_what_the_extra_sale_makes():
+    from koers.engine.comp import Component, Tier
+
+    tiered = Component("c", "marginal", tiers=(Tier(0, 500), Tier(1_000_000, 1_000)))
+    # a correction of a paid month: € 12 more; the month now measures € 9,500 of € 10,000
+    spec, line, estimate = _estimate_line(
+        tiered,
+        measure=950_000,
+        quota=1_000_000,
+        earnings="12.00",
+        correction_of=dt.date(2026, 10, 1),
+    )
+    # € 1,000 more: € 500 at 5% and € 500 at 10% = € 75 on top of the correction's € 12
+    assert estimate(spec, line, 100_000) == 1_200 + 7_500
+
+
+def test_the_estimator_keeps_a_cap():
+    from koers.engine.comp import Component, Tier
+
+    capped = Component("c", "flat", tiers=(Tier(0, 1_000),), cap_cents=50_000)
+    spec, line, estimate = _estimate_line(capped, measure=480_000, earnings="480.00")
+    assert estimate(spec, line, 100_000) == 50_000  # € 480 + € 100 capped at € 500
