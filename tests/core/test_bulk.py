@@ -74,3 +74,57 @@ def test_a_broken_reference_writes_nothing(db, rebuild):
         # Foreign keys are checked at commit; the test's own transaction never commits.
         connection.check_constraints(table_names=["sales_account"])
     assert Account.objects.count() == 0
+
+
+def test_query_frame_types_every_column_alike_on_both_databases(db):
+    """COPY on PostgreSQL and fetching on SQLite give the same typed frame, nulls and
+    text with separators included."""
+    from koers.core.bulk import query_frame
+
+    bulk_insert("sales_account", _accounts(range(1, 4)))
+    Account.objects.filter(external_id="X-2").update(name='Pompen, "Noord"', latitude=52.5)
+    frame = query_frame(
+        'SELECT id, name, latitude, created_on, owner_id, id = 2 FROM "sales_account" ORDER BY id',
+        {
+            "id": pl.Int64,
+            "name": pl.Utf8,
+            "latitude": pl.Float64,
+            "created_on": pl.Date,
+            "owner_id": pl.Int64,
+            "second": pl.Boolean,
+        },
+    )
+    assert frame.rows() == [
+        (1, "A1", None, dt.date(2026, 1, 1), None, False),
+        (2, 'Pompen, "Noord"', 52.5, dt.date(2026, 1, 1), None, True),
+        (3, "A3", None, dt.date(2026, 1, 1), None, False),
+    ]
+    empty = query_frame('SELECT id FROM "sales_account" WHERE id < 0', {"id": pl.Int64})
+    assert empty.height == 0 and empty.schema["id"] == pl.Int64
+
+
+def test_indexes_come_back_after_a_failed_rebuild_load(db):
+    """On PostgreSQL a load that drops the indexes fails: the transaction undoes the drop
+    too, so the table keeps every index and constraint."""
+    import sqlite3
+
+    import psycopg
+
+    before = _schema("sales_account")
+    # the rows go through the driver's own cursor, so its own error class comes back
+    failures = (IntegrityError, sqlite3.IntegrityError, psycopg.IntegrityError)
+    with pytest.raises(failures), transaction.atomic():
+        bulk_insert("sales_account", _accounts(range(1, 11)), rebuild_indexes=True)
+        bulk_insert("sales_account", _accounts(range(1, 3)))  # the same ids again
+        connection.check_constraints(table_names=["sales_account"])
+    assert _schema("sales_account") == before and Account.objects.count() == 0
+
+
+def test_sequences_move_past_inserted_ids_and_statistics_refresh(db):
+    from koers.core.bulk import analyze
+
+    with transaction.atomic():
+        bulk_insert("sales_account", _accounts(range(500, 503)))
+        reset_sequences("sales_account")
+        analyze("sales_account")
+    assert Account.objects.create(name="after").pk == 503

@@ -74,3 +74,22 @@ def test_kpi_facts_show_quotes_leading_won_deals_by_a_month(loaded):
     rows = {(r["lead"], r["result"]): r["best"] for r in _lead_lag(sellers, TODAY)}
     best = rows[("Quotes issued", "Deals won")]
     assert best.lag == 1 and best.r > 0.2
+
+
+def test_demo_logins_lists_every_named_login_with_role_and_unit(loaded):
+    out = io.StringIO()
+    call_command("demo-logins", url="http://127.0.0.1:8123", stdout=out)
+    said = out.getvalue()
+    assert "Demo logins (password for each: demo)" in said
+    for named in NAMED:
+        person = Person.objects.select_related("unit").get(user__username=named.username)
+        line = next(x for x in said.splitlines() if x.strip().startswith(named.username + " "))
+        assert str(person) in line and person.get_role_display() in line
+        assert str(person.unit) in line
+    assert said.rstrip().endswith("Open http://127.0.0.1:8123 and log in.")
+
+
+def test_demo_logins_on_an_empty_database_says_there_are_none(db):
+    out = io.StringIO()
+    call_command("demo-logins", stdout=out)
+    assert out.getvalue() == "No demo logins: the demo organisation is not loaded.\n"

@@ -260,9 +260,11 @@ def test_a_write_that_fails_halfway_keeps_nothing(keyed, failing):
 
     before = {a.pk: (a.name, a.owner_id) for a in sm.Account.objects.all()}
     text = ACCOUNTS + "A-RUUD;Ruud renamed;P-ROSA;loyal;01-01-2024;;\n"
-    with mock.patch(failing, side_effect=DatabaseError("disk full")):
-        with pytest.raises(DatabaseError):
-            run("accounts", text, keyed.user("ada"))
+    with (
+        mock.patch(failing, side_effect=DatabaseError("disk full")),
+        pytest.raises(DatabaseError),
+    ):
+        run("accounts", text, keyed.user("ada"))
     after = {a.pk: (a.name, a.owner_id) for a in sm.Account.objects.all()}
     assert after == before
     assert not ImportRun.objects.filter(status="committed").exists()

@@ -204,3 +204,93 @@ def test_a_ratio_of_a_ratio_is_refused_by_the_model_too(cast):
     )
     with pytest.raises(ValidationError, match="itself a ratio"):
         custom.full_clean()
+
+
+@pytest.fixture
+def varied(cast):
+    """Records that the filters tell apart: a call beside the visits, a second product
+    group, a segment, a new account, a won deal."""
+    from decimal import Decimal
+
+    from koers.sales import models as sm
+    from koers.sales.services import opportunity_save, order_line_save
+    from tests.factories import ProductFactory
+
+    sm.Activity.objects.create(kind="call", date=dt.date(2026, 11, 4), owner=cast.ruud)
+    rik_account = cast.accounts["rik"]
+    rik_account.segment, rik_account.lifecycle = "Bouw", "new"
+    rik_account.save()
+    other = ProductFactory()
+    line = sm.OrderLine(
+        order_number="SO-other",
+        order_date=dt.date(2026, 11, 6),
+        account=cast.accounts["ruud"],
+        product=other,
+        quantity=Decimal("3"),
+        amount=Decimal("300.00"),
+        cost=Decimal("100.00"),
+        currency="EUR",
+    )
+    order_line_save(line=line, by=None, credits=[(cast.ruud, Decimal("100"))])
+    fresh = sm.Opportunity(
+        name="Bouw extension",
+        account=rik_account,
+        owner=cast.rik,
+        stage=cast.stages["suspect"],
+        amount=Decimal("4000.00"),
+        currency="EUR",
+        created_on=dt.date(2026, 11, 5),
+        expected_close_date=dt.date(2027, 1, 15),
+        source="sales",
+    )
+    opportunity_save(opportunity=fresh, by=None, on=dt.date(2026, 11, 5))
+    won = cast.opportunities["rik"]
+    won.stage, won.closed_on = cast.stages["customer"], dt.date(2026, 11, 10)
+    opportunity_save(opportunity=won, by=None, on=dt.date(2026, 11, 10))
+    kpi_facts_refresh(start=dt.date(2026, 1, 1), end=END)
+    return cast, other.group
+
+
+FILTERED = [
+    ("activities", {"activity_kind": "call"}),
+    ("activities", {"activity_kind": "visit", "segment": "Bouw"}),
+    ("activities", {"business": "existing"}),
+    ("orders", {"product_group": "other"}),
+    ("orders", {"segment": "Bouw"}),
+    ("orders", {"business": "new"}),
+    ("orders", {"business": "existing"}),
+    ("opportunities_created", {"segment": "Bouw"}),
+    ("opportunities_won", {}),
+    ("leads", {"lead_source": "sales"}),
+]
+
+
+@pytest.mark.parametrize(("source", "filters"), FILTERED)
+def test_a_custom_kpis_drill_down_lists_exactly_the_records_it_counts(
+    varied, login, source, filters
+):
+    import re
+
+    cast, other_group = varied
+    fields = {**filters}
+    if fields.get("product_group") == "other":
+        fields["product_group"] = other_group
+    CustomKpi.objects.create(
+        code="probe",
+        name_en="Probe",
+        name_nl="Probe",
+        timing="leading",
+        level="activity",
+        kind="measure",
+        source=source,
+        **fields,
+    )
+    kpi_facts_refresh(start=NOV, end=END)
+    everyone = Person.objects.all()
+    counted = sel.kpi_values(everyone, NOV, dt.date(2026, 11, 23)).get("probe") or 0
+    client = login(cast.user("dirk"))
+    body = client.get(reverse("kpis")).content.decode()
+    link = re.search(r'<tr data-kpi="probe">\s*<td><a href="([^"]+)"', body).group(1)
+    records = client.get(link.replace("&amp;", "&")).content.decode()
+    listed = int(re.search(r"(\d+) records?", records).group(1))
+    assert counted > 0 and listed == counted

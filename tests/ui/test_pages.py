@@ -27,43 +27,6 @@ def test_home_sections_and_lists_render_for_every_role(cast, login, who):
         assert client.get(url).status_code == 200, url
 
 
-@pytest.fixture
-def rewarded(cast):
-    """One record of every kind of reward record: a plan with a draw, a goal, a month
-    calculated with an adjustment and a hold."""
-    import datetime as dt
-    from decimal import Decimal
-
-    from koers.reward.models import Badge, Goal, Plan, PlanAssignment, PointRule
-    from koers.reward.services import run_month
-    from koers.reward.services.payouts import add_adjustment, place_hold
-    from tests.reward.test_calc import DOCUMENT
-
-    nov = dt.date(2026, 11, 1)
-    plan = Plan.objects.create(code="rep", name="Rep", status="active", document=DOCUMENT)
-    PlanAssignment.objects.create(
-        person=cast.ruud,
-        plan=plan,
-        valid_from=dt.date(2026, 1, 1),
-        target_incentive=Decimal("6000"),
-        draw_kind="recoverable",
-        draw_amount=Decimal("100"),
-    )
-    Goal.objects.create(
-        person=cast.ruud,
-        period_start=dt.date(2026, 10, 1),
-        period_end=dt.date(2026, 12, 31),
-        description="Certified in pumps",
-        score=Decimal("80"),
-    )
-    PointRule.objects.create(kpi="visits", points=1, per=1)
-    Badge.objects.create(code="b", name_en="B", name_nl="B", kpi="visits", threshold=1)
-    run_month(nov, by=None)
-    add_adjustment(person=cast.ruud, month=nov, amount=Decimal("10"), reason="Fix", by=None)
-    place_hold(person=cast.ruud, month=nov, reason="Check", by=None)
-    return cast
-
-
 @pytest.mark.parametrize("slug", LISTS)
 def test_detail_pages_render_for_the_director(rewarded, login, slug):
     cast = rewarded

@@ -160,6 +160,23 @@ def _compute(frames: dict[str, pl.DataFrame], start: dt.date, end: dt.date) -> p
 
 
 @transaction.atomic
+def first_data_day() -> dt.date | None:
+    """The earliest date of any record the KPI facts are computed from (None: no data)."""
+    from django.db.models import Min
+
+    from koers.sales import models as sm
+
+    sources = [
+        (sm.OrderLine, "order_date"),
+        (sm.Activity, "date"),
+        (sm.Opportunity, "created_on"),
+        (sm.Lead, "created_on"),
+        (sm.NpsResponse, "responded_on"),
+    ]
+    days = [model.objects.aggregate(day=Min(field))["day"] for model, field in sources]
+    return min((d for d in days if d is not None), default=None)
+
+
 def kpi_facts_refresh(*, start: dt.date, end: dt.date) -> int:
     """Recompute every KPI fact of the months from ``start`` to ``end`` (inclusive) and
     replace what was stored for them; returns the number of facts stored."""
