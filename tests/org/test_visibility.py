@@ -136,3 +136,82 @@ def test_a_manager_sees_every_unit_and_person_below_her_not_beside(cast, deep):
     assert vis.can_see_pay(ria.user, ties) and vis.can_see_pay(cast.user("mia"), ties)
     assert not vis.can_see_pay(cast.user("max"), ties)
     assert not vis.can_see_pay(ties.user, cast.ruud)
+
+
+def test_a_salesperson_sees_only_her_own_unit_even_with_units_below_it(cast, deep):
+    assert set(vis.visible_units(cast.user("ruud"))) == {cast.noord}
+
+
+@pytest.mark.parametrize(
+    ("viewer", "sees_costs"),
+    [
+        ("ruud", False),
+        ("mia", True),
+        ("max", False),
+        ("dirk", True),
+        ("cora", True),
+        ("otto", False),
+    ],
+)
+def test_operating_costs_are_for_the_units_overseers_not_salespeople(cast, viewer, sees_costs):
+    costs = vis.visible_operating_costs(cast.user(viewer))
+    assert costs.exists() is sees_costs  # the cast's one cost belongs to Team Noord
+
+
+@pytest.mark.parametrize("viewer", ["ruud", "mia", "dirk", "cora", "ada"])
+def test_reference_data_is_open_to_every_role_and_closed_to_outsiders(cast, viewer):
+    from koers.sales.models import Product
+
+    selector = vis.visible_reference(Product)
+    assert list(selector(cast.user(viewer))) == [cast.product]
+    assert not selector(cast.user("otto")).exists()
+
+
+def test_a_request_without_a_login_has_no_person_and_no_role(db):
+    from django.contrib.auth.models import AnonymousUser
+
+    for nobody in (None, AnonymousUser(), object()):
+        assert vis.person_of(nobody) is None and vis.role_of(nobody) is None
+        assert not vis.visible_people(nobody).exists()
+
+
+def test_require_role_lets_the_named_roles_through_and_stops_the_rest(cast):
+    from django.core.exceptions import PermissionDenied
+
+    vis.require_role(cast.user("cora"), vis.PAY_EDIT_ROLES)  # does not raise
+    for who in ["dirk", "mia", "ruud", "otto"]:
+        with pytest.raises(PermissionDenied):
+            vis.require_role(cast.user(who), vis.PAY_EDIT_ROLES)
+
+
+def test_goals_are_scored_by_the_line_never_by_their_owner(cast):
+    import datetime as dt
+
+    from koers.reward.models import Goal
+
+    def goal(person):
+        return Goal.objects.create(
+            person=person,
+            period_start=dt.date(2026, 10, 1),
+            period_end=dt.date(2026, 12, 31),
+            description="Certified",
+        )
+
+    visible = Goal.objects.all()
+    own, team, director = goal(cast.mia), goal(cast.ruud), goal(cast.dirk)
+    mia, dirk = cast.user("mia"), cast.user("dirk")
+    assert not vis.can_edit(mia, own, visible)
+    assert vis.can_edit(mia, team, Goal.objects.filter(person__in=vis.visible_people(mia)))
+    assert not vis.can_edit(mia, director, Goal.objects.filter(person__in=vis.visible_people(mia)))
+    assert vis.can_edit(dirk, own, visible) and not vis.can_edit(dirk, director, visible)
+    assert not vis.can_edit(cast.user("ruud"), team, visible)
+
+
+@pytest.mark.parametrize("viewer", ["dirk", "ada"])
+def test_the_all_seeing_editors_may_change_any_sales_record(cast, viewer):
+    user = cast.user(viewer)
+    for name in ["ruud", "rosa", "rik"]:
+        deal = cast.opportunities[name]
+        assert vis.can_edit(user, deal, vis.visible_opportunities(user))
+    assert vis.can_edit(user, cast.ruud, vis.visible_people(user))
+    assert vis.can_edit(user, cast.accounts["rik"], vis.visible_accounts(user))
