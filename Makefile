@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 KOERS  := $(VENV)/bin/koers
 export KOERS_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run install dev test lint test-sqlite test-postgres demo-reset bench
+.PHONY: run install dev test lint test-sqlite test-postgres demo-reset bench mutate
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,8 +28,8 @@ run: install
 	$(KOERS) runserver 127.0.0.1:$(PORT)
 
 lint: dev
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench mutation
+	$(VENV)/bin/ruff format --check src tests bench mutation
 	$(VENV)/bin/mypy
 	$(KOERS) makemigrations --check --dry-run
 
@@ -48,3 +48,17 @@ demo-reset: install
 	rm -f "$(KOERS_DATA_DIR)/koers.sqlite3"
 	$(KOERS) migrate --noinput
 	$(KOERS) demo
+
+# Mutation testing (not part of `make test`; about an hour on two cores): each module is
+# mutated in place, its tests run against every mutant, and the report lists what survived.
+MUTATED ?= comp kpi visibility
+mutate: dev
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[mutate]'
+	mkdir -p var/mutation
+	for m in $(MUTATED); do \
+	  rm -f var/mutation/$$m.sqlite; \
+	  $(VENV)/bin/cosmic-ray init mutation/$$m.toml var/mutation/$$m.sqlite || exit 1; \
+	  $(VENV)/bin/cr-filter-operators var/mutation/$$m.sqlite mutation/$$m.toml || exit 1; \
+	  PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/cosmic-ray exec mutation/$$m.toml var/mutation/$$m.sqlite || exit 1; \
+	done
+	$(PY) mutation/report.py $(addprefix var/mutation/,$(addsuffix .sqlite,$(MUTATED)))
