@@ -25,6 +25,7 @@ from koers.imports.services import import_file
 from koers.imports.specs import KINDS
 from koers.org import visibility as vis
 from koers.org.models import Person
+from koers.org.write_rules import is_own, refusal, refused_fields
 from koers.ui.entities import ENTITIES, Entity
 from koers.ui.entity_views import filtered_queryset
 from koers.ui.forms import build_form, save_record
@@ -146,11 +147,29 @@ def _form_data(entity: Entity, payload: dict[str, Any]) -> QueryDict:
     return data
 
 
+def _refuse_unwritable(
+    request: HttpRequest, entity: Entity, payload: dict[str, Any], obj: Any
+) -> None:
+    """A field the caller names but may not write is refused by name (403), unless the
+    value is the one already stored; the web form does not offer such fields at all."""
+    names = {k.removesuffix("_id"): v for k, v in payload.items()}
+    named = [f for f in entity.form_fields if f in names]
+    own = is_own(request.user, obj) or is_own(request.user, None, names.get("person"))
+    refused = [
+        f
+        for f in refused_fields(request.user, entity.model, named, own=own)
+        if obj is None or names[f] != getattr(obj, f"{f}_id", getattr(obj, f, None))
+    ]
+    if refused:
+        raise PermissionDenied(refusal(entity.model, refused, own=own))
+
+
 def _save(request: HttpRequest, entity: Entity, payload: dict[str, Any], obj: Any = None):
     if obj is None and not vis.can_create(request.user, entity.model):
         raise PermissionDenied(_("Your role may not create this kind of record."))
     if obj is not None and not vis.can_edit(request.user, obj, entity.selector(request.user)):
         raise PermissionDenied(_("You may not change this record."))
+    _refuse_unwritable(request, entity, payload, obj)
     if obj is not None:  # a partial update keeps the fields it does not name
         current = {f: getattr(obj, f"{f}_id", getattr(obj, f, None)) for f in entity.form_fields}
         payload = {

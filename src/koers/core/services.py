@@ -14,10 +14,15 @@ M = TypeVar("M", bound=Model)
 
 
 def record_save(*, obj: M, by: Any, before: dict[str, Any] | None = None) -> M:
-    """Validate and save ``obj``; record the change. ``before`` is the snapshot taken
-    before the caller changed the object (fetched from the database when omitted)."""
+    """Check that ``by`` may make this change (field by field, see
+    ``koers.org.write_rules``), validate and save ``obj``, and record the change.
+    ``before`` is the snapshot taken before the caller changed the object (fetched from
+    the database when omitted)."""
     if before is None and obj.pk is not None:
         before = snapshot(type(obj)._default_manager.filter(pk=obj.pk).first())
+    from koers.org.write_rules import check_write
+
+    check_write(by, obj, before)
     with transaction.atomic():
         full_clean_named(obj)
         action = "update" if obj.pk else "create"

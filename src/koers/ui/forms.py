@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from koers.core.services import record_save
 from koers.org import services as org_services
-from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person
+from koers.org.write_rules import writable_fields
 from koers.sales import services as sales_services
 from koers.sales.models import Opportunity
 from koers.ui.entities import Entity, selector_for_model, slug_for_model
@@ -45,9 +45,7 @@ def use_lookup(field: forms.ModelChoiceField) -> None:
 
 
 def build_form(entity: Entity, user: Any, data: Any = None, instance: Model | None = None):
-    fields = list(entity.form_fields)
-    if entity.pay_fields and not vis.can_edit_pay(user):
-        fields = [f for f in fields if f not in entity.pay_fields]
+    fields = writable_fields(user, entity.model, entity.form_fields, instance)
     form_class = modelform_factory(entity.model, fields=fields)
     form = form_class(data=data, instance=instance)
     for field in form.fields.values():

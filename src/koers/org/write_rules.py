@@ -1,0 +1,127 @@
+"""Who may write which field of which record: one rule for every entry point.
+
+Web forms, the API, imports and the admin all ask here. ``visibility.EDIT_ROLES`` says which
+roles may change a kind of record at all; this module narrows that per field:
+
+* fields that decide someone's rights or pay may be set only by the roles named in
+  ``GUARDED`` (only an administrator changes a role; only the pay roles change a salary);
+* nobody sets a field of ``OWN_GUARDED`` on their own person record (their role, unit,
+  manager, salary, FTE or dates), so nobody raises their own rights or pay;
+* nobody writes a record of ``PERSONAL_PAY`` that is about themselves (their own goals,
+  plan assignment, adjustments or holds), since those decide their own pay.
+
+A write by ``by=None`` is the system's own (the demo, migrations, tests of the services)
+and is not limited.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Model
+from django.forms.models import model_to_dict
+from django.utils.translation import gettext as _
+
+from koers.org.models import Person, Role
+from koers.org.visibility import PAY_EDIT_ROLES, person_of, role_of
+
+ORG_EDITORS = {Role.ADMIN, Role.DIRECTOR}
+
+GUARDED: dict[str, dict[str, set[str]]] = {
+    "org.person": {
+        "role": {Role.ADMIN},
+        "unit": ORG_EDITORS,
+        "manager": ORG_EDITORS,
+        "base_salary": PAY_EDIT_ROLES,
+        "currency": PAY_EDIT_ROLES,
+        "user": {Role.ADMIN},
+    },
+}
+OWN_GUARDED: dict[str, set[str]] = {
+    "org.person": {
+        "role",
+        "unit",
+        "manager",
+        "base_salary",
+        "currency",
+        "fte",
+        "start_date",
+        "end_date",
+        "user",
+    },
+}
+PERSONAL_PAY = {"reward.goal", "reward.planassignment", "reward.adjustment", "reward.hold"}
+
+
+def _label(model: type[Model] | Model) -> str:
+    return model._meta.label_lower
+
+
+def is_own(user: Any, obj: Model | None, person_id: int | None = None) -> bool:
+    """Is ``obj`` (or the record about ``person_id``) the user's own person or about them?"""
+    me = person_of(user)
+    if me is None:
+        return False
+    if isinstance(obj, Person):
+        return obj.pk is not None and obj.pk == me.pk
+    about = person_id if person_id is not None else getattr(obj, "person_id", None)
+    return about is not None and about == me.pk
+
+
+def refused_fields(user: Any, model: type[Model], fields: Iterable[str], *, own: bool) -> list[str]:
+    """Of ``fields``, those the user may not write on a record of ``model`` (``own``: the
+    user's own record, or one about them)."""
+    if user is None:
+        return []
+    label, role = _label(model), role_of(user)
+    if own and label in PERSONAL_PAY:
+        return sorted(fields)
+    guarded, own_guarded = GUARDED.get(label, {}), OWN_GUARDED.get(label, set())
+    return sorted(
+        f for f in fields if (f in guarded and role not in guarded[f]) or (own and f in own_guarded)
+    )
+
+
+def writable_fields(
+    user: Any, model: type[Model], fields: Iterable[str], obj: Model | None
+) -> list[str]:
+    """The fields of ``fields`` a form or API may offer the user for ``obj`` (None: new)."""
+    refused = set(refused_fields(user, model, fields, own=is_own(user, obj)))
+    return [f for f in fields if f not in refused]
+
+
+def _values(obj: Model) -> dict[str, Any]:
+    return json.loads(json.dumps(model_to_dict(obj), cls=DjangoJSONEncoder))
+
+
+def changed_fields(obj: Model, before: dict[str, Any] | None) -> set[str]:
+    """The fields ``obj`` changes against ``before`` (a new record: against a blank one)."""
+    after = _values(obj)
+    base = before if before is not None else _values(type(obj)())
+    return {name for name, value in after.items() if base.get(name) != value}
+
+
+def check_write(user: Any, obj: Model, before: dict[str, Any] | None) -> None:
+    """PermissionDenied naming the fields, when ``user`` may not make this change."""
+    if user is None:
+        return
+    changed = changed_fields(obj, before)
+    own = is_own(user, obj) or (before is not None and is_own(user, None, before.get("person")))
+    refused = refused_fields(user, type(obj), changed, own=own)
+    if refused:
+        raise PermissionDenied(refusal(type(obj), refused, own=own))
+
+
+def refusal(model: type[Model], fields: Iterable[str], *, own: bool) -> str:
+    """The message for refused fields, in the user's language, with the fields' names."""
+    names = ", ".join(str(model._meta.get_field(f).verbose_name) for f in fields)
+    if own:
+        return _(
+            "You may not change %(fields)s of a record about yourself: it decides your own "
+            "rights or pay."
+        ) % {"fields": names}
+    return _("Your role may not change %(fields)s.") % {"fields": names}
