@@ -21,6 +21,7 @@ import time_machine
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from koers.api.services import token_create
 from koers.measure.models import OperatingCost
 from koers.org.models import OrgUnit, Person
 from koers.sales import models as sm
@@ -273,6 +274,17 @@ def rewarded(cast):
     add_adjustment(person=cast.ruud, month=nov, amount=Decimal("10"), reason="Fix", by=None)
     place_hold(person=cast.ruud, month=nov, reason="Check", by=None)
     return cast
+
+
+@pytest.fixture
+def token(cast):
+    """A personal token for one of the cast: ``token("ruud")`` gives request headers."""
+
+    def _headers(name: str) -> dict[str, str]:
+        _record, raw = token_create(user=cast.user(name), name="test")
+        return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+    return _headers
 
 
 # --- Every API operation runs: parallel workers must not drop schemathesis cases. ---

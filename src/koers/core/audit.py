@@ -32,3 +32,20 @@ def audit(*, actor: Any, action: str, obj: Model, before: dict[str, Any] | None)
         before=before,
         after=after,
     )
+
+
+def audit_change(
+    *, actor: Any, action: str, obj: Model, before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    """Record a change that is not one of the record's own fields (a credit split)."""
+    from koers.org.models import AuditEvent
+
+    AuditEvent.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        model=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        before=before,
+        after=after,
+    )

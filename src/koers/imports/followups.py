@@ -69,6 +69,12 @@ def _units(new, changed, new_ids) -> None:
         )
 
 
+def _given_value(changed: pl.DataFrame, name: str) -> pl.Expr:
+    """False where the file's cell was empty and the record keeps its stored value."""
+    keep = f"_keep_{name}"
+    return ~pl.col(keep).fill_null(False) if keep in changed.columns else pl.lit(True)
+
+
 def _people(new, changed, new_ids) -> None:
     if new_ids is not None:
         bulk_insert(
@@ -103,12 +109,18 @@ def _people(new, changed, new_ids) -> None:
 
         rebossed = changed.filter(
             pl.col("manager_id").cast(pl.Int64).ne_missing(pl.col("manager_id__db").cast(pl.Int64))
+            & _given_value(changed, "manager_id")
         )
         for person_id, manager_id in rebossed.select("id", "manager_id").rows():
             person_move_manager(
                 person=Person(pk=person_id), manager_id=manager_id, on=timezone.localdate()
             )
-    moved = changed.filter(pl.col("unit_id") != pl.col("unit_id__db").cast(pl.Int64))
+    if "unit_id__db" not in changed.columns:
+        return
+    moved = changed.filter(
+        (pl.col("unit_id") != pl.col("unit_id__db").cast(pl.Int64))
+        & _given_value(changed, "unit_id")
+    )
     if moved.height:
         from koers.org.models import Person
         from koers.org.services import person_move_membership
@@ -136,7 +148,12 @@ def _opportunities(new, changed, new_ids) -> None:
                 }
             ),
         )
-    restaged = changed.filter(pl.col("stage_id") != pl.col("stage_id__db").cast(pl.Int64))
+    if "stage_id__db" not in changed.columns:
+        return
+    restaged = changed.filter(
+        (pl.col("stage_id") != pl.col("stage_id__db").cast(pl.Int64))
+        & _given_value(changed, "stage_id")
+    )
     if restaged.height:
         day = restaged["closed_on"].fill_null(timezone.localdate())
         bulk_insert(

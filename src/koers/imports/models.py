@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -27,7 +28,7 @@ class ImportRun(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     rows = models.PositiveIntegerField(_("rows"), default=0)
@@ -38,6 +39,7 @@ class ImportRun(models.Model):
     errors = models.JSONField(_("first errors"), default=list, blank=True)
     formats = models.JSONField(_("detected formats"), default=dict, blank=True)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    changed_fields = models.JSONField(_("fields changed"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("import")

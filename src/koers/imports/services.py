@@ -15,10 +15,12 @@ from django.utils.translation import gettext as _
 
 from koers.core.bulk import bulk_insert, query_frame
 from koers.imports import followups
+from koers.imports.audit import audit_updates
 from koers.imports.checks import check_rules
 from koers.imports.mapping import auto_mapping
 from koers.imports.models import ImportRun
 from koers.imports.parse import Parsed, parse
+from koers.imports.permissions import check_changes, check_kind, my_rows
 from koers.imports.presets import PRESETS
 from koers.imports.reader import ImportFileError, read_table
 from koers.imports.references import kind_label, resolve
@@ -45,9 +47,15 @@ def import_file(
     mapping: dict[str, str] | None = None,
     dry_run: bool = False,
     record: bool = True,
+    clear: frozenset[str] = frozenset(),
 ) -> Outcome:
     """Import ``raw`` as ``kind``. With errors, or with ``dry_run``, nothing is written.
-    ``record=False`` (a preview) keeps no ImportRun either."""
+    ``record=False`` (a preview) keeps no ImportRun either.
+
+    An existing record changes only in the columns the file has: a column the file lacks
+    leaves its field as it is, and so does an empty cell, unless its column is in
+    ``clear``. ``by`` may write only what their role may write through the forms and the
+    API (``koers.imports.permissions``); otherwise the import is refused whole."""
     if kind not in KINDS:
         raise ImportFileError(_("Unknown import kind “%(kind)s”.") % {"kind": kind})
     if preset and preset not in PRESETS:
@@ -57,7 +65,10 @@ def import_file(
     if preset and PRESETS[preset].prepare:
         table = PRESETS[preset].prepare(kind, table)
     mapping = mapping or auto_mapping(table.columns, spec, preset)
+    given = _given(spec, mapping)
+    check_kind(by, spec)
     run = ImportRun(
+        started_at=timezone.now(),
         kind=kind,
         preset=preset,
         filename=filename[:255],
@@ -68,15 +79,19 @@ def import_file(
     )
     parsed = _parse(table, spec, mapping, preset, file_format.separator)
     run.formats = parsed.formats
+    kept = _kept_blanks(table, mapping, given, clear)
     with transaction.atomic():
         frame = _resolve(parsed, spec)
         check_rules(parsed, spec, frame)
         errors = parsed.error_frame()
         if errors.height == 0:
-            new, changed, unchanged = _diff(frame, spec)
+            new, changed, unchanged = _diff(frame.join(kept, on="_row", how="left"), spec, given)
             run.created, run.updated, run.unchanged = new.height, changed.height, unchanged
+            run.changed_fields = _field_counts(changed, spec, given)
+            _check_changes(by, spec, new, changed, given)
             if not dry_run:
-                _write(spec, new, changed, frame)
+                _write(spec, new, changed, frame, given)
+                audit_updates(spec, changed, _settable(spec, given), by)
     _finish(run, raw, errors, dry_run, record)
     return Outcome(run, errors, table.head(10))
 
@@ -142,10 +157,83 @@ def _resolve(parsed: Parsed, spec: Kind) -> pl.DataFrame:
     return frame
 
 
-def _diff(frame: pl.DataFrame, spec: Kind) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    """Split rows into new ones, changed ones (with their id) and a count of unchanged."""
-    columns = [c.name for c in spec.columns if c.name not in VIRTUAL]
-    existing = _existing(spec, columns)
+def _given(spec: Kind, mapping: dict[str, str]) -> list[str]:
+    """The kind's columns the file has (its key always)."""
+    named = set(mapping.values()) | set(spec.key)
+    return [c.name for c in spec.columns if c.name in named]
+
+
+def _settable(spec: Kind, given: list[str]) -> list[str]:
+    """The columns an update may set: the file's, less the key and follow-up columns."""
+    return [c for c in given if c not in spec.key and c not in VIRTUAL]
+
+
+def _kept_blanks(
+    table: pl.DataFrame, mapping: dict[str, str], given: list[str], clear: frozenset[str]
+) -> pl.DataFrame:
+    """Per line (``_row``) and column: is the cell empty, so that an existing record keeps
+    its value? Not for the columns the caller asked to clear."""
+    blanks = [
+        (pl.col(header).cast(pl.Utf8).fill_null("").str.strip_chars() == "").alias(f"_keep_{name}")
+        for header, name in mapping.items()
+        if name in given and name not in clear
+    ]
+    frame = table.select(blanks) if blanks else pl.DataFrame()
+    rows = pl.Series("_row", range(2, table.height + 2), dtype=pl.Int64)
+    return frame.with_columns(rows) if blanks else pl.DataFrame({"_row": rows})
+
+
+def _keep(frame: pl.DataFrame, name: str) -> pl.Expr:
+    column = f"_keep_{name}"
+    return pl.col(column).fill_null(False) if column in frame.columns else pl.lit(False)
+
+
+def _check_changes(
+    by: Any, spec: Kind, new: pl.DataFrame, changed: pl.DataFrame, given: list[str]
+) -> None:
+    """The fields the import writes, checked against the importer's role (new records:
+    every column set to something other than its default; existing ones: what changes)."""
+    if by is None:
+        return
+    set_on_new = {c for c in _settable(spec, given) if _sets_value(new, spec, c)}
+    mine = my_rows(by, spec, changed)
+    own = set(_field_counts(changed.filter(mine), spec, given)) if mine.any() else set()
+    about_me = bool(my_rows(by, spec, new).any() or mine.any())
+    check_changes(by, spec, set_on_new | set(_field_counts(changed, spec, given)), own, about_me)
+
+
+def _sets_value(new: pl.DataFrame, spec: Kind, name: str) -> bool:
+    """Does the file give any new record a value of ``name`` other than its default?"""
+    if new.height == 0:
+        return False
+    default = spec.column(name).default
+    value = pl.col(name)
+    if new.schema[name].is_numeric() or new.schema[name] == pl.Decimal:
+        differs = value.cast(pl.Float64).ne_missing(float(default) if default else None)
+    else:
+        differs = value.cast(pl.Utf8).fill_null("") != (default or "")
+    return bool(new.select((~_keep(new, name) & differs).any()).item())
+
+
+def _field_counts(changed: pl.DataFrame, spec: Kind, given: list[str]) -> dict[str, int]:
+    """How many records the import changes in each field."""
+    counts = {}
+    for name in _settable(spec, given):
+        if f"{name}__db" in changed.columns:
+            ours, theirs = _comparable(changed, name, spec)
+            n = changed.select((~_keep(changed, name) & ours.ne_missing(theirs)).sum()).item()
+            if n:
+                counts[name] = int(n)
+    return counts
+
+
+def _diff(
+    frame: pl.DataFrame, spec: Kind, given: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Split rows into new ones, changed ones (with their id) and a count of unchanged.
+    Only the file's columns count, and an empty cell that keeps its value does not."""
+    columns = _settable(spec, given)
+    existing = _existing(spec, [*spec.key, *columns])
     joined = frame.join(existing, on=list(spec.key), how="left", suffix="__db", nulls_equal=False)
     new = joined.filter(pl.col("id").is_null())
     found = joined.filter(pl.col("id").is_not_null())
@@ -154,7 +242,7 @@ def _diff(frame: pl.DataFrame, spec: Kind) -> tuple[pl.DataFrame, pl.DataFrame, 
         if name in spec.key or f"{name}__db" not in found.columns:
             continue
         ours, theirs = _comparable(found, name, spec)
-        differs = differs | (ours.ne_missing(theirs))
+        differs = differs | (~_keep(found, name) & ours.ne_missing(theirs))
     changed = found.filter(differs)
     return new, changed, found.height - changed.height
 
@@ -189,17 +277,21 @@ def _existing(spec: Kind, columns: list[str]) -> pl.DataFrame:
     return renamed.with_columns(casts)
 
 
-def _write(spec: Kind, new: pl.DataFrame, changed: pl.DataFrame, frame: pl.DataFrame) -> None:
+def _write(
+    spec: Kind, new: pl.DataFrame, changed: pl.DataFrame, frame: pl.DataFrame, given: list[str]
+) -> None:
     columns = [c.name for c in spec.columns if c.name not in VIRTUAL]
     if new.height:
         rows = new.select(columns).with_columns([pl.lit(v).alias(k) for k, v in spec.extra.items()])
         bulk_insert(spec.table, rows, rebuild_indexes=rows.height > 200_000 and _small(spec.table))
-    if changed.height:
-        settable = [c for c in columns if c not in spec.key]
-        assignments = ", ".join(f'"{c}" = %s' for c in settable)
+    settable = _settable(spec, given)
+    if changed.height and settable:
+        # an empty cell keeps the stored value: CASE WHEN keep THEN the column itself
+        assignments = ", ".join(f'"{c}" = CASE WHEN %s THEN "{c}" ELSE %s END' for c in settable)
         sql = f'UPDATE "{spec.table}" SET {assignments} WHERE id = %s'
+        values = [item for c in settable for item in (_keep(changed, c).alias(f"k_{c}"), c)]
         with connection.cursor() as cursor:
-            cursor.executemany(sql, changed.select([*settable, "id"]).rows())
+            cursor.executemany(sql, changed.select([*values, "id"]).rows())
     followups.run(spec, frame, new, changed)
 
 

@@ -13,6 +13,7 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Query
 from django.db.models.functions import Coalesce, TruncMonth
 
 from koers.engine.money import quantize_money
+from koers.org.models import Person
 from koers.sales.models import Activity, Opportunity, OrderLineCredit, Stage
 
 MONEY = DecimalField(max_digits=18, decimal_places=2)
@@ -116,3 +117,17 @@ def figures_by_person(
     for r in acts.values("owner").annotate(n=Count("pk")).order_by():
         figures[r["owner"]].activities = r["n"]
     return figures
+
+
+def creditable_people(user: Any) -> QuerySet[Person]:
+    """Whom ``user`` may give a share of a deal's credit (a split moves pay): anyone for
+    the organisation-wide roles, the units she leads for a manager, one's own team for a
+    salesperson."""
+    from koers.org import visibility as vis
+
+    role, me = vis.role_of(user), vis.person_of(user)
+    if role in vis.ALL_SEEING:
+        return Person.objects.all()
+    if role == vis.Role.SALESPERSON and me is not None:
+        return Person.objects.filter(unit_id=me.unit_id)
+    return vis.visible_people(user)

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from koers.core.audit import snapshot
+from koers.core.audit import audit_change, snapshot
 from koers.core.errors import field_error
 from koers.core.services import record_save
 from koers.org.models import Person
@@ -70,16 +70,59 @@ def opportunity_save(
         splits = [(opportunity.owner, HUNDRED)]
     if splits is not None:
         validate_shares(opportunity, splits, "splits")
+    before_splits = _split_snapshot(opportunity)
+    if splits is not None:
+        _check_creditable(opportunity, splits, by, before_splits)
     record_save(obj=opportunity, by=by)
     if splits is not None:
         opportunity.splits.all().delete()
         OpportunitySplit.objects.bulk_create(
             OpportunitySplit(opportunity=opportunity, person=p, percent=pct) for p, pct in splits
         )
+        if before_splits is not None and before_splits != _split_snapshot(opportunity):
+            audit_change(
+                actor=by,
+                action="splits",
+                obj=opportunity,
+                before={"splits": before_splits},
+                after={"splits": _split_snapshot(opportunity)},
+            )
     if previous_stage != opportunity.stage_id:
         day = on or opportunity.closed_on or timezone.localdate()
         StageChange.objects.create(opportunity=opportunity, stage=opportunity.stage, changed_on=day)
     return opportunity
+
+
+def _split_snapshot(opportunity: Opportunity) -> list[dict[str, str]] | None:
+    """The credit split as stored: who holds which share (None for a new deal)."""
+    if opportunity.pk is None:
+        return None
+    return [
+        {"person": str(split.person), "person_id": split.person_id, "percent": f"{split.percent}"}
+        for split in opportunity.splits.select_related("person").order_by("person_id")
+    ]
+
+
+def _check_creditable(
+    opportunity: Opportunity, splits: Sequence[Share], by: Any, before: list | None
+) -> None:
+    """A split moves pay: a salesperson may credit the people of their own team, a manager
+    those of the units she leads; whoever held a share already may keep it."""
+    from koers.sales.selectors import creditable_people
+
+    if by is None:
+        return
+    kept = {row["person_id"] for row in before or []} | {opportunity.owner_id}
+    allowed = set(creditable_people(by).values_list("pk", flat=True))
+    refused = [p for p, _pct in splits if p.pk not in allowed | kept]
+    if refused:
+        names = ", ".join(str(p) for p in refused)
+        raise field_error(
+            opportunity,
+            "splits",
+            _("you may credit only people of your own team; ask your manager to credit %(names)s.")
+            % {"names": names},
+        )
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from koers.org.models import OrgUnit, Person
 from koers.org.write_rules import writable_fields
 from koers.sales import services as sales_services
 from koers.sales.models import Opportunity
+from koers.sales.selectors import creditable_people
 from koers.ui.entities import Entity, selector_for_model, slug_for_model
 from koers.ui.widgets import LookupWidget
 
@@ -73,7 +74,10 @@ def split_formset(user: Any, opportunity: Opportunity | None, data: Any = None):
         initial = [{"person": s.person, "percent": s.percent} for s in opportunity.splits.all()]
     formset = SplitFormSet(data=data, initial=initial, prefix="splits")
     for form in formset.forms:
-        form.fields["person"].queryset = Person.objects.all()
+        credited = opportunity.splits.values("person") if opportunity and opportunity.pk else []
+        form.fields["person"].queryset = creditable_people(user) | Person.objects.filter(
+            pk__in=credited
+        )
         use_lookup(form.fields["person"])
     return formset
 
