@@ -34,6 +34,7 @@ def frames() -> dict[str, pl.DataFrame]:
         ),
         "credits": pl.DataFrame(
             {
+                "line_id": [1, 2, 3],
                 "person_id": [1, 1, 1],
                 "date": [D(2026, 1, 3), D(2026, 1, 8), D(2026, 1, 9)],
                 "amount_cents": [100_000, 50_000, 20_000],

@@ -45,6 +45,7 @@ def test_activity_counts_and_new_business_time():
 def test_revenue_margin_and_volume_follow_the_credited_share():
     credits = pl.DataFrame(
         {
+            "line_id": [1, 2, 2],
             "person_id": [1, 1, 2],
             "date": [D(2026, 1, 3), D(2026, 1, 8), D(2026, 1, 8)],
             "amount_cents": [100_000, 50_000, 50_000],
@@ -118,7 +119,7 @@ def test_nps_refuses_impossible_scores():
 
 def test_missing_columns_are_named():
     with pytest.raises(ValueError, match="amount_cents"):
-        kpi.order_facts(pl.DataFrame({"person_id": [1], "date": [JAN]}))
+        kpi.order_facts(pl.DataFrame({"line_id": [1], "person_id": [1], "date": [JAN]}))
 
 
 def test_every_catalogue_kpi_has_both_names():
@@ -200,6 +201,7 @@ def test_every_built_in_kpi_is_described_in_both_languages():
 def test_group_facts_split_revenue_and_quantity_per_product_group():
     credits = pl.DataFrame(
         {
+            "line_id": [1, 2, 3],
             "person_id": [1, 1, 1],
             "date": [D(2026, 1, 3), D(2026, 1, 8), D(2026, 1, 9)],
             "amount_cents": [100_000, 50_000, 20_000],
@@ -212,3 +214,136 @@ def test_group_facts_split_revenue_and_quantity_per_product_group():
     rows = {r["product_group_id"]: r for r in kpi.group_facts(credits).to_dicts()}
     assert (rows[7]["revenue_cents"], rows[7]["quantity"]) == (125_000, 12)
     assert (rows[8]["revenue_cents"], rows[8]["quantity"]) == (20_000, 2)
+
+
+def _credits(rows: list[tuple[int, int, int, int, int | None, int]]) -> pl.DataFrame:
+    """(line, person, share bp, amount cents, cost cents, quantity) on 10 January."""
+    return pl.DataFrame(
+        [
+            {
+                "line_id": line,
+                "person_id": person,
+                "date": D(2026, 1, 10),
+                "amount_cents": amount,
+                "cost_cents": cost,
+                "quantity": quantity,
+                "share_bp": share,
+                "product_group_id": 1,
+            }
+            for line, person, share, amount, cost, quantity in rows
+        ],
+        schema_overrides={"cost_cents": pl.Int64},
+    )
+
+
+def test_a_split_line_adds_up_to_the_cent_with_the_leftover_to_the_largest_share():
+    # € 100.01 over 33.33% / 33.33% / 33.34%: 33.33, 33.33 and 33.34 plus the cent left
+    facts = kpi.order_facts(
+        _credits([(1, 1, 3_333, 10_001, 4_001, 7), (1, 2, 3_333, 10_001, 4_001, 7)]).vstack(
+            _credits([(1, 3, 3_334, 10_001, 4_001, 7)])
+        )
+    )
+    revenue = [facts_value(facts, "revenue", person=p) for p in (1, 2, 3)]
+    assert revenue == [33.33, 33.33, 33.35] and sum(revenue) == pytest.approx(100.01)
+    margin = [facts_value(facts, "gross_margin", person=p) for p in (1, 2, 3)]
+    assert margin == [19.99, 19.99, 20.02]  # € 60.00: 19.998 twice and 20.004, two cents left
+    volume = [facts_value(facts, "volume", person=p) for p in (1, 2, 3)]
+    assert volume == [2, 2, 3]  # 7 units: 2.33, 2.33, 2.33 → the unit left to the largest
+
+
+def test_the_kpi_facts_and_the_pay_engine_split_a_line_alike():
+    """594.58 split 0.01% / 99.99%: the facts gave 594.57 while pay credited 594.53 + 0.05."""
+    from koers.engine import comp
+
+    credits = _credits([(1, 1, 1, 59_458, None, 1), (1, 2, 9_999, 59_458, None, 1)])
+    facts = kpi.order_facts(credits)
+    paid = comp.split_values(credits, pl.col("amount_cents"))
+    by_person = dict(zip(paid["person_id"], paid["value"], strict=True))
+    assert facts_value(facts, "revenue", person=2) * 100 == by_person[2] == 59_453
+    assert facts_value(facts, "revenue", person=1) * 100 == by_person[1] == 5
+
+
+def test_a_return_is_split_with_its_sign():
+    facts = kpi.order_facts(
+        _credits([(1, 1, 5_000, -10_001, None, -3), (1, 2, 5_000, -10_001, None, -3)])
+    )
+    assert [facts_value(facts, "revenue", person=p) for p in (1, 2)] == [-50.01, -50.0]
+    assert [facts_value(facts, "volume", person=p) for p in (1, 2)] == [-2, -1]
+
+
+def test_marketing_and_sales_leads_and_logged_lead_activities():
+    activities = pl.DataFrame(
+        {
+            "person_id": [1, 1],
+            "date": [D(2026, 1, 5), D(2026, 1, 6)],
+            "kind": ["lead", "visit"],
+            "minutes": [0, 0],
+            "new_account": [None, None],
+        },
+        schema_overrides={"new_account": pl.Boolean},
+    )
+    leads = pl.DataFrame(
+        {
+            "person_id": [1, 1, 1],
+            "date": [D(2026, 1, 2), D(2026, 1, 3), D(2026, 1, 4)],
+            "source": ["marketing", "marketing", "sales"],
+        }
+    )
+    facts = kpi.lead_facts(activities, leads)
+    assert facts_value(facts, "marketing_leads") == 2
+    assert facts_value(facts, "sales_leads") == 2  # one record, one logged activity
+    assert facts_value(facts, "leads") == 4
+
+
+def test_new_customers_count_won_new_business_only():
+    opportunities = pl.DataFrame(
+        {
+            "person_id": [1, 1, 1, 1],
+            "created_on": [D(2025, 12, 1)] * 4,
+            "closed_on": [D(2026, 1, 5)] * 4,
+            "outcome": ["won", "won", "won", "lost"],
+            "amount_cents": [1, 1, 1, 1],
+            "new_business": [True, True, False, True],
+        }
+    )
+    assert facts_value(kpi.opportunity_facts(opportunities), "new_customers") == 2
+
+
+def test_dso_weighs_even_the_smallest_invoice():
+    payments = pl.DataFrame(
+        {
+            "person_id": [1, 1],
+            "invoice_date": [D(2026, 1, 1), D(2026, 1, 1)],
+            "paid_date": [D(2026, 1, 11), D(2026, 1, 31)],
+            "amount_cents": [99, 1],
+        }
+    )
+    assert facts_value(kpi.payment_facts(payments), "dso") == pytest.approx(10.2)
+
+
+@pytest.mark.parametrize("score", [-1, 11])
+def test_nps_refuses_a_score_just_outside_the_scale(score):
+    with pytest.raises(ValueError, match="0-10"):
+        _nps([score])
+
+
+def test_value_divides_ratios_adds_counts_and_gives_money_in_euros():
+    catalogue = kpi.CATALOGUE
+    assert kpi.value(catalogue["win_rate"], 1, 0) is None  # nothing decided: no rate
+    assert kpi.value(catalogue["win_rate"], 1, 4) == 25.0
+    assert kpi.value(catalogue["visits"], 5, 0) == 5  # a count needs no denominator
+    assert kpi.value(catalogue["revenue"], 12_345, 1) == 123.45
+
+
+def test_the_catalogue_says_which_way_is_better_and_describes_in_each_language():
+    catalogue = kpi.CATALOGUE
+    assert not catalogue["sales_cycle"].higher_is_better
+    assert not catalogue["dso"].higher_is_better
+    assert catalogue["revenue"].higher_is_better and catalogue["win_rate"].ratio
+    assert not catalogue["revenue"].ratio and not any(d.custom for d in catalogue.values())
+    assert catalogue["nps"].description_en.startswith("% promoters (9-10) minus")
+    assert catalogue["nps"].description_nl.startswith("% promoters (9-10) min")
+    plain = kpi.KpiDefinition("x", "X", "X", "leading", "activity", "count")
+    assert plain.higher_is_better and not plain.ratio and not plain.custom
+    with pytest.raises(AttributeError):
+        plain.code = "y"  # definitions are values: nobody changes one in place

@@ -34,6 +34,8 @@ from typing import Any
 
 import polars as pl
 
+from koers.engine.split import split_columns
+
 PPM = 1_000_000
 BP = 10_000
 SCALE = BP  # earnings are summed in 1/10,000 of a cent before the one rounding
@@ -268,41 +270,13 @@ def credit_key(component: Component) -> tuple[Any, ...]:
 
 
 def split_values(credits: pl.DataFrame, raw: pl.Expr) -> pl.DataFrame:
-    """Each holder's share of ``raw`` in whole cents (or units), conserving the line: shares
-    are truncated towards zero and the cents left over go to the holder with the largest
-    share (the lowest person id among equals), when the shares add up to 100%.
-
-    A holder of the whole line needs no arithmetic; only split lines are ranked. One lazy
-    query, so Polars plans and parallelises it as a whole."""
+    """Each holder's share of ``raw`` in whole cents (or units) as ``value``, by the one
+    split rule of :mod:`koers.engine.split`."""
     return _split_lazy(credits.lazy(), raw).collect()
 
 
 def _split_lazy(frame: pl.LazyFrame, raw: pl.Expr) -> pl.LazyFrame:
-    frame = frame.with_columns(raw.alias("_raw"))
-    whole = pl.col("share_bp") == BP
-    single = frame.filter(whole).with_columns(pl.col("_raw").alias("value"))
-    magnitude = (pl.col("_raw").abs() * pl.col("share_bp")).floordiv(BP)
-    # per line: is it split exactly, what is left over, and who gets it: the largest share,
-    # the lowest person id among equals (one key, no sort)
-    parts = frame.filter(~whole).with_columns(
-        (magnitude * pl.col("_raw").sign()).cast(pl.Int64).alias("value"),
-        (pl.col("share_bp") * (1 << 40) - pl.col("person_id")).alias("_key"),
-    )
-    lines = parts.group_by("line_id").agg(
-        (pl.col("share_bp").sum() == BP).alias("_exact"),
-        (pl.col("_raw").first() - pl.col("value").sum()).alias("_rest"),
-        pl.col("_key").max().alias("_top"),
-    )
-    parts = parts.join(lines, on="line_id", how="left").with_columns(
-        pl.when(pl.col("_exact") & (pl.col("_key") == pl.col("_top")))
-        .then(pl.col("value") + pl.col("_rest"))
-        .otherwise(pl.col("value"))
-        .alias("value")
-    )
-    return pl.concat(
-        [single.drop("_raw"), parts.drop("_raw", "_key", "_exact", "_rest", "_top")],
-        how="vertical",
-    )
+    return split_columns(frame, {"value": raw})
 
 
 def _round_scaled(expr: pl.Expr) -> pl.Expr:

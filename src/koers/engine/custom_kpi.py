@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from koers.engine.kpi import ONE, _facts
+from koers.engine.kpi import ONE, _facts, credited_parts
 
 # source: (frame it reads, date it counts by, measures it offers, filters it takes)
 SOURCES: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
@@ -86,17 +86,13 @@ def _condition(m: Measure) -> pl.Expr:
 
 
 def _value(m: Measure) -> pl.Expr:
+    """The measure per row; an order line's amounts are the credit row's parts (see
+    :func:`koers.engine.kpi.credited_parts`)."""
     if m.measure == "count":
         return ONE
     if m.source != "orders":  # an opportunity's amount
         return pl.col("amount_cents")
-    share = pl.col("share_bp")
-    if m.measure == "amount":
-        return pl.col("amount_cents") * share // 10000
-    if m.measure == "quantity":
-        return pl.col("quantity") * share // 10000
-    margin = (pl.col("amount_cents") - pl.col("cost_cents").fill_null(0)) * share // 10000
-    return pl.when(pl.col("cost_cents").is_not_null()).then(margin).otherwise(0)
+    return pl.col({"amount": "revenue", "quantity": "units"}.get(m.measure, "margin"))
 
 
 def measure_facts(frames: dict[str, pl.DataFrame], m: Measure) -> pl.DataFrame:
@@ -106,6 +102,8 @@ def measure_facts(frames: dict[str, pl.DataFrame], m: Measure) -> pl.DataFrame:
         raise ValueError(f"{m.code}: " + "; ".join(problems))
     frame_name, date, _measures, _filters = SOURCES[m.source]
     frame = frames[frame_name]
+    if m.source == "orders":
+        frame = credited_parts(frame)
     rows = frame.filter(_condition(m) & pl.col(date).is_not_null())
     return _facts(rows, m.code, date, _value(m))
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
+from koers.engine.split import split_columns
+
 LEADING, LAGGING = "leading", "lagging"
 ACTIVITY, RESULT = "activity", "result"
 
@@ -290,49 +292,57 @@ def lead_facts(activities: pl.DataFrame, leads: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+CREDIT_COLUMNS = {
+    "line_id": pl.Int64,
+    "person_id": pl.Int64,
+    "date": pl.Date,
+    "amount_cents": pl.Int64,
+    "share_bp": pl.Int64,
+}
+
+
+def credited_parts(credits: pl.DataFrame) -> pl.DataFrame:
+    """Each credit row with its part of the line's revenue, margin, revenue with a known
+    cost and quantity, by the one split rule (:mod:`koers.engine.split`), so these facts
+    and the pay engine divide every line alike."""
+    _require(credits, "credits", CREDIT_COLUMNS)
+    costed = pl.col("cost_cents").is_not_null()
+    amounts = {
+        "revenue": pl.col("amount_cents"),
+        "margin": pl.when(costed).then(pl.col("amount_cents") - pl.col("cost_cents")),
+        "costed_revenue": pl.when(costed).then(pl.col("amount_cents")),
+        "units": pl.col("quantity"),
+    }
+    return split_columns(credits.lazy(), amounts).collect()
+
+
 def order_facts(credits: pl.DataFrame) -> pl.DataFrame:
-    """``credits``: one row per credited share of an order line: person_id, date,
-    amount_cents, cost_cents (null when unknown), quantity, share (0-1 as basis points
-    over 10000). Revenue, gross margin, margin % and volume are the credited shares.
+    """``credits``: one row per credited share of an order line: line_id, person_id, date,
+    amount_cents, cost_cents (null when unknown), quantity, share_bp (basis points of
+    10,000). Revenue, gross margin, margin % and volume are the credited parts.
 
     Gross margin and margin % count only lines with a known cost."""
-    _require(
-        credits,
-        "credits",
-        {"person_id": pl.Int64, "date": pl.Date, "amount_cents": pl.Int64, "share_bp": pl.Int64},
-    )
-    share = pl.col("share_bp")
-    revenue = pl.col("amount_cents") * share // 10000
-    costed = pl.col("cost_cents").is_not_null()
-    margin = (pl.col("amount_cents") - pl.col("cost_cents").fill_null(0)) * share // 10000
+    parts = credited_parts(credits)
     return pl.concat(
         [
-            _facts(credits, "revenue", "date", revenue),
-            _facts(credits, "gross_margin", "date", pl.when(costed).then(margin).otherwise(0)),
-            _facts(
-                credits,
-                "margin_pct",
-                "date",
-                pl.when(costed).then(margin).otherwise(0),
-                pl.when(costed).then(revenue).otherwise(0),
-            ),
-            _facts(credits, "volume", "date", pl.col("quantity") * share // 10000),
+            _facts(parts, "revenue", "date", pl.col("revenue")),
+            _facts(parts, "gross_margin", "date", pl.col("margin")),
+            _facts(parts, "margin_pct", "date", pl.col("margin"), pl.col("costed_revenue")),
+            _facts(parts, "volume", "date", pl.col("units")),
         ]
     )
 
 
 def group_facts(credits: pl.DataFrame) -> pl.DataFrame:
     """Credited revenue (cents) and quantity per person, month and product group, for the
-    price and mix analysis; same shares and rounding as ``order_facts``."""
+    price and mix analysis; the same parts as ``order_facts``."""
     _require(credits, "credits", {"product_group_id": pl.Int64})
-    share = pl.col("share_bp")
     return (
-        credits.group_by(
-            "person_id", pl.col("date").dt.truncate("1mo").alias("month"), "product_group_id"
-        )
+        credited_parts(credits)
+        .group_by("person_id", pl.col("date").dt.truncate("1mo").alias("month"), "product_group_id")
         .agg(
-            (pl.col("amount_cents") * share // 10000).sum().cast(pl.Int64).alias("revenue_cents"),
-            (pl.col("quantity") * share // 10000).sum().cast(pl.Int64).alias("quantity"),
+            pl.col("revenue").sum().cast(pl.Int64).alias("revenue_cents"),
+            pl.col("units").sum().cast(pl.Int64).alias("quantity"),
         )
         .filter(pl.col("person_id").is_not_null())
     )

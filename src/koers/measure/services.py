@@ -53,7 +53,7 @@ def _input_queries(start: dt.date, end: dt.date) -> dict[str, tuple[str, dict[st
             },
         ),
         "credits": (
-            f"SELECT c.person_id, l.order_date, {cents.format('l.amount')}, "
+            f"SELECT l.id, c.person_id, l.order_date, {cents.format('l.amount')}, "
             f"{cents.format('l.cost')}, CAST(ROUND(l.quantity) AS BIGINT), "
             f"{cents.format('c.percent')}, p.group_id, acc.segment, {NEW_ACCOUNT} "
             "FROM sales_orderlinecredit c JOIN sales_orderline l ON l.id = c.line_id "
@@ -61,6 +61,7 @@ def _input_queries(start: dt.date, end: dt.date) -> dict[str, tuple[str, dict[st
             "JOIN sales_account acc ON acc.id = l.account_id "
             f"WHERE {dates_between('l.order_date', start, end)}",
             {
+                "line_id": I64,
                 "person_id": I64,
                 "date": DATE,
                 "amount_cents": I64,

@@ -1,0 +1,53 @@
+"""The one rule that divides a line's amounts among its credit holders.
+
+Used by the pay engine (credited measures) and by the KPI facts (revenue, margin, volume),
+so a revenue gate and the statement's attainment can never differ by a cent.
+
+Rule: each holder's part is ``|amount| × share_bp ÷ 10,000`` truncated towards zero, with
+the amount's sign; when a line's shares add up to exactly 100% the units left over (fewer
+than the number of holders) go to the holder with the largest share, the lowest person id
+among equals.
+A holder of the whole line takes the amount as it is. The parts of a line therefore add up
+to the line exactly. Units are whatever the amounts are in (cents, whole quantities).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+BP = 10_000  # basis points in 100%
+
+
+def split_columns(frame: pl.LazyFrame, amounts: dict[str, pl.Expr]) -> pl.LazyFrame:
+    """Each credit row's part of each of ``amounts`` (name → integer expression on the
+    line), as columns of those names. ``frame`` has one row per holder with line_id,
+    person_id and share_bp. Null amounts count as 0. One lazy query; only split lines are
+    ranked, since a holder of the whole line needs no arithmetic."""
+    raw = {name: f"_raw_{name}" for name in amounts}
+    frame = frame.with_columns(
+        expr.fill_null(0).cast(pl.Int64).alias(raw[name]) for name, expr in amounts.items()
+    )
+    whole = pl.col("share_bp") == BP
+    single = frame.filter(whole).with_columns(pl.col(raw[n]).alias(n) for n in amounts)
+    parts = frame.filter(~whole).with_columns(
+        *[
+            ((pl.col(raw[n]).abs() * pl.col("share_bp")).floordiv(BP) * pl.col(raw[n]).sign())
+            .cast(pl.Int64)
+            .alias(n)
+            for n in amounts
+        ],
+        # who gets the leftover: the largest share, the lowest person id among equals
+        (pl.col("share_bp") * (1 << 40) - pl.col("person_id")).alias("_key"),
+    )
+    lines = parts.group_by("line_id").agg(
+        (pl.col("share_bp").sum() == BP).alias("_exact"),
+        pl.col("_key").max().alias("_top"),
+        *[(pl.col(raw[n]).first() - pl.col(n).sum()).alias(f"_rest_{n}") for n in amounts],
+    )
+    gets_rest = pl.col("_exact") & (pl.col("_key") == pl.col("_top"))
+    parts = parts.join(lines, on="line_id", how="left").with_columns(
+        pl.when(gets_rest).then(pl.col(n) + pl.col(f"_rest_{n}")).otherwise(pl.col(n)).alias(n)
+        for n in amounts
+    )
+    helpers = [*raw.values(), "_key", "_exact", "_top", *[f"_rest_{n}" for n in amounts]]
+    return pl.concat([single.drop(raw.values()), parts.drop(helpers)], how="vertical")
