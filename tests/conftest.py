@@ -11,6 +11,7 @@ Otto is an outsider: a login without a person, who must see nothing.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -44,7 +45,11 @@ NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
 hypothesis_settings.register_profile(
     "koers", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-hypothesis_settings.load_profile("koers")
+# `make mutate` runs the tests once per mutant: fewer examples each, the same properties
+hypothesis_settings.register_profile(
+    "mutation", parent=hypothesis_settings.get_profile("koers"), max_examples=20
+)
+hypothesis_settings.load_profile(os.environ.get("KOERS_HYPOTHESIS_PROFILE", "koers"))
 
 
 @pytest.fixture(autouse=True)

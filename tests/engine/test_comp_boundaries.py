@@ -9,6 +9,7 @@ import pytest
 from koers.engine import comp
 from koers.engine.comp import Component, Tier
 from tests.engine.test_comp import TIERS, D, payees, run
+from tests.engine.test_comp import credits as comp_credits
 
 QUOTA = 1_000_000  # € 10,000
 TEN_PCT = (Tier(0, 1_000),)
@@ -234,3 +235,105 @@ def test_a_sound_component_has_no_problems():
         Component("g", "flat", tiers=TEN_PCT, modifier_kpi="v", modifier_steps=steps).problems()
         == []
     )
+
+
+@pytest.mark.parametrize(
+    ("component", "problems"),
+    [
+        (Component("c", "marginal"), ["c: a tiered rate needs tiers"]),
+        (
+            Component("c", "abc", tiers=TEN_PCT),
+            ["c: rule 'abc' is not one of flat, marginal, retroactive, bonus"],
+        ),
+        (
+            Component("c", "flat", tiers=TEN_PCT, scope="team", rollup=True),
+            ["c: a roll-up credits managers one by one: individual scope"],
+        ),
+        (Component("g", "bonus", measure="goals", curve=((0, 0), (1, 1))), []),
+        (Component("v", "flat", measure="volume", tiers=TEN_PCT), []),
+        (Component("m", "retroactive", measure="margin", tiers=TIERS), []),
+    ],
+)
+def test_a_component_reports_exactly_its_problems(component, problems):
+    assert component.problems() == problems
+
+
+def test_a_one_cent_return_outside_the_window_is_ignored_too():
+    component = Component("c", "flat", tiers=TEN_PCT, clawback_days=30)
+    lines = [
+        {"line_id": 1, "amount_cents": 500_000},
+        {"line_id": 2, "amount_cents": -1, "original_date": D(2025, 11, 1)},
+    ]
+    results, trace = run(component, lines, payees((1, None, 0)))
+    assert results[1]["measure"] == 500_000 and trace["line_id"].to_list() == [1]
+
+
+def test_a_credit_note_without_an_original_counts_in_its_own_month():
+    lines = [
+        {"line_id": 1, "amount_cents": 500_000},
+        {"line_id": 2, "amount_cents": -100_000, "original_date": None},
+    ]
+    results, _ = run(Component("c", "flat", tiers=TEN_PCT), lines, payees((1, None, 0)))
+    assert results[1]["measure"] == 400_000
+
+
+def test_without_roll_up_managers_get_no_credit_of_their_people():
+    managers = pl.DataFrame({"person_id": [1, 2], "manager_id": [2, None]})
+    frame = comp.credited(
+        comp_credits([{"amount_cents": 100_000}]),
+        Component("c", "flat", tiers=TEN_PCT),
+        D(2026, 1, 1),
+        D(2026, 1, 31),
+        managers,
+    )
+    assert frame["person_id"].to_list() == [1]
+
+
+def test_a_multiplier_truncates_before_the_one_rounding():
+    # 10% of 5 cents = 0.5 cent, × 99.9999% = 0.49999995 cent: rounds to 0, never up to 1
+    steps = ((0, 999_999),)
+    multiplied = Component("c", "flat", tiers=TEN_PCT, modifier_kpi="visits", modifier_steps=steps)
+    people = payees((1, None, 0)).with_columns(pl.Series("modifier_ppm", [0], dtype=pl.Int64))
+    results, _ = run(multiplied, [{"amount_cents": 5}], people)
+    assert results[1]["earnings_cents"] == 0
+
+
+def test_without_a_quota_a_bonus_pays_what_its_curve_pays_at_zero():
+    steep = Component("b", "bonus", curve=((0, 0), (1, 1_000_000)))
+    assert _earned(steep, 1_000_000, quota=None) == 0
+
+
+def test_half_a_cent_in_the_first_band_rounds_up():
+    half = Component("c", "marginal", tiers=(Tier(0, 5_000),))  # 50%
+    assert _earned(half, 1) == 1  # 0.5 cent, half away from zero
+
+
+def test_a_flat_rate_on_a_kpi_measure_uses_its_base_rate():
+    component = Component(
+        "k", "flat", measure="kpi", kpi="visits", tiers=(Tier(0, 100), Tier(500_000, 900))
+    )
+    people = payees((1, None, 0)).with_columns(pl.Series("measure", [10_000], dtype=pl.Int64))
+    results, _ = comp.calculate(comp_credits([]), people, component, D(2026, 1, 1), D(2026, 1, 31))
+    assert results["earnings_cents"].to_list() == [100]  # 1% of 10,000
+
+
+def test_a_product_group_without_a_rate_earns_nothing():
+    flat = Component("f", "flat", group_rates=((2, 1_000),))
+    lines = [
+        {"line_id": 1, "amount_cents": 100_000, "product_group_id": 1},
+        {"line_id": 2, "amount_cents": 50_000, "product_group_id": 2},
+    ]
+    results, _ = run(flat, lines, payees((1, None, 0)))
+    assert results[1]["earnings_cents"] == 5_000
+
+
+def test_a_rolled_up_flat_rate_pays_a_manager_who_joins_mid_month():
+    managers = pl.DataFrame({"person_id": [1, 2], "manager_id": [2, None]})
+    lines = [
+        {"line_id": 1, "amount_cents": 100_000, "order_date": D(2026, 1, 5)},
+        {"line_id": 2, "amount_cents": 50_000, "order_date": D(2026, 1, 25)},
+    ]
+    rollup = Component("r", "flat", tiers=TEN_PCT, rollup=True)
+    people = payees((2, None, 0)).with_columns(pl.lit(D(2026, 1, 20)).alias("valid_from"))
+    results, _ = run(rollup, lines, people, managers)
+    assert (results[2]["measure"], results[2]["earnings_cents"]) == (50_000, 5_000)

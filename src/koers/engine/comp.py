@@ -105,6 +105,8 @@ class Component:
             found.append(f"{self.code}: a gate or multiplier needs steps from 0% rising")
         if any(f < 0 for _a, f in self.modifier_steps):
             found.append(f"{self.code}: a multiplier cannot be negative")
+        if self.rollup and self.scope != "individual":
+            found.append(f"{self.code}: a roll-up credits managers one by one: individual scope")
         if self.credit not in CREDITS:
             found.append(f"{self.code}: credit {self.credit!r} is unknown")
         if self.basis not in BASES:
