@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from koers.reward.models import CalcRun, Hold, Payout, Plan, PlanAssignment
-from koers.reward.services import run_month
+from koers.reward.services import run_advance, run_month
 from tests.reward.test_calc import DOCUMENT
 
 NOV = dt.date(2026, 11, 1)
@@ -53,11 +53,11 @@ def test_the_administrator_works_a_month_through_to_payroll(planned, login):
     assert Payout.objects.get(person=planned.ruud).paid == 0 and Hold.objects.count() == 1
     # the payroll file only exists once the month is approved
     assert client.get(reverse("reward_payroll", args=[RUN])).status_code == 302
-    client.post(action("advance"))
+    client.post(action("advance"), {"from": "open"})
     assert CalcRun.objects.get().status == "approved"
     csv = client.get(reverse("reward_payroll", args=[RUN]))
     assert csv["Content-Type"].startswith("text/csv") and "Late split" in csv.content.decode()
-    client.post(action("advance"))
+    client.post(action("advance"), {"from": "approved"})
     assert CalcRun.objects.get().status == "locked"
     response = client.post(action("recalculate"), follow=True)
     assert "locked" in response.content.decode()
@@ -68,7 +68,7 @@ def test_the_director_approves_but_does_not_calculate(planned, login):
     client = login(planned.user("dirk"))
     assert client.post(reverse("reward_runs"), {"month": RUN}).status_code == 403
     assert client.post(reverse("reward_run_action", args=[RUN, "recalculate"])).status_code == 403
-    client.post(reverse("reward_run_action", args=[RUN, "advance"]))
+    client.post(reverse("reward_run_action", args=[RUN, "advance"]), {"from": "open"})
     assert CalcRun.objects.get().status == "approved"
 
 
@@ -204,3 +204,32 @@ def test_targets_far_above_run_rate_and_pipeline_are_called_unlikely(planned):
     assignments = list(PlanAssignment.objects.select_related("person__unit"))
     findings = {f.code: f for f in plan_health(check_document(DOCUMENT), assignments, today)}
     assert findings["unattainable"].people == [str(planned.ruud)]
+
+
+def test_a_double_click_on_approve_approves_once_and_never_locks(planned, login):
+    """Two requests from the same page (both saying "from open") move the month once; the
+    second is refused with 409 and the month stays approved, not locked."""
+    run_month(NOV, by=None)
+    client = login(planned.user("cora"))
+    advance = reverse("reward_run_action", args=[RUN, "advance"])
+    first = client.post(advance, {"from": "open"})
+    second = client.post(advance, {"from": "open"})
+    assert first.status_code == 302 and second.status_code == 409
+    assert "already Approved" in second.content.decode()
+    assert CalcRun.objects.get().status == "approved"
+    assert client.post(advance).status_code == 302  # no starting state: refused
+    assert CalcRun.objects.get().status == "approved"
+
+
+def test_two_simultaneous_approvals_through_the_api_move_the_month_once(client, planned, token):
+    from koers.reward.services.calc import RunMoved
+
+    run = run_month(NOV, by=None)
+    stale = CalcRun.objects.get(pk=run.pk)  # what the second request read before the first wrote
+    url = "/api/v1/reward/runs/2026-11/advance?from=open"
+    assert client.post(url, **token("cora")).status_code == 200
+    assert client.post(url, **token("cora")).status_code == 409
+    assert stale.status == "open"
+    with pytest.raises(RunMoved):  # the conditional update refuses a stale read too
+        run_advance(stale, by=None, expected="open")
+    assert CalcRun.objects.get().status == "approved"

@@ -105,7 +105,7 @@ def _reward(today: dt.date) -> int:
     for back in (3, 2, 1, 0):
         run = run_month(add_months(today, -back), by=None)
         for _step in range(min(back, 2)):  # two months paid, one approved, this one open
-            run = run_advance(run, by=None)
+            run = run_advance(run, by=None, expected=run.status)
     _reward_corrections(today)
     return assigned
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -15,9 +15,10 @@ from ninja import Field, Path, Query, Router, Schema, Status
 from koers.api.schemas import MAX_ID, MAX_LIMIT, ErrorOut
 from koers.org import visibility as vis
 from koers.reward.models import CalcRun, PayoutLine, Plan
-from koers.reward.runs import APPROVE_ROLES, CALCULATE_ROLES
+from koers.reward.runs import APPROVE_ROLES, CALCULATE_ROLES, moved_message
 from koers.reward.selectors import run_of_month, runs_with_totals
 from koers.reward.services import run_advance, run_month
+from koers.reward.services.calc import RunMoved
 from koers.reward.services.plans import plan_activate, plan_save
 from koers.reward.tasks import calculate_month, queued
 
@@ -130,12 +131,23 @@ def get_run(request: HttpRequest, month: str):
 
 
 @router.post(
-    "/runs/{month}/advance", response={200: RunOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+    "/runs/{month}/advance",
+    response={200: RunOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-def advance_run(request: HttpRequest, month: str):
-    """Open → approved → locked (paid)."""
+def advance_run(
+    request: HttpRequest,
+    month: str,
+    from_status: Literal["open", "approved"] = Query(
+        ..., alias="from", description="the state the step starts from: open or approved"
+    ),
+):
+    """One step: open → approved, or approved → locked (paid). A step names the state it
+    starts from and is refused with 409 when the month is no longer in it."""
     vis.require_role(request.user, APPROVE_ROLES)
-    return _totals(run_advance(run_of_month(month), by=request.user))
+    try:
+        return _totals(run_advance(run_of_month(month), by=request.user, expected=from_status))
+    except RunMoved as moved:
+        return Status(409, {"detail": moved_message(str(moved))})
 
 
 @router.get("/runs/{month}/lines", response={200: list[LineOut], 404: ErrorOut})

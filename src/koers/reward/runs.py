@@ -23,6 +23,7 @@ from koers.org.models import Person
 from koers.reward.models import Adjustment, CalcRun, Hold
 from koers.reward.selectors import run_of_month, runs_with_totals
 from koers.reward.services import run_advance, run_month
+from koers.reward.services.calc import RunMoved
 from koers.reward.services.payouts import add_adjustment, payroll_csv, place_hold, release_hold
 from koers.reward.tasks import calculate_month, queued
 from koers.ui.forms import attach_errors
@@ -160,7 +161,7 @@ def run_action(request: HttpRequest, month: str, action: str) -> HttpResponse:
             run_month(run.month, by=request.user)
             messages.success(request, _("Recalculated."))
         elif action == "advance":
-            run = run_advance(run, by=request.user)
+            run = run_advance(run, by=request.user, expected=request.POST.get("from", ""))
             messages.success(request, _("Now %(status)s.") % {"status": run.get_status_display()})
         elif action == "adjust":
             data = _cleaned(AdjustmentForm(request.POST, prefix="adj"))
@@ -180,7 +181,20 @@ def run_action(request: HttpRequest, month: str, action: str) -> HttpResponse:
             raise Http404(action)
     except ValidationError as error:
         _fail(request, error)
+    except RunMoved as moved:  # the page as it is now, with what happened, as a 409
+        messages.error(request, moved_message(str(moved)))
+        request.method = "GET"
+        page = run_detail(request, month)
+        page.status_code = 409
+        return page
     return _back(run)
+
+
+def moved_message(status: str) -> str:
+    return _(
+        "Nothing changed: this month is already %(status)s (another click or another person "
+        "moved it first). Check the month and take the next step on purpose."
+    ) % {"status": status}
 
 
 def payroll(request: HttpRequest, month: str) -> HttpResponse:
