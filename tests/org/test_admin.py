@@ -3,11 +3,13 @@ audit trail there is append-only, and nobody else gets in."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from koers.org.models import AuditEvent
+from koers.org.models import AuditEvent, Person
 
 MODELS = [model for model in admin.site._registry]
 
@@ -50,3 +52,44 @@ def test_the_audit_trail_cannot_be_changed_or_deleted_in_the_admin(cast, login):
 def test_only_the_administrator_opens_the_admin(cast, login, who):
     response = login(cast.user(who)).get(_url(AuditEvent, "changelist"))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def _admin_form(person) -> dict:
+    from django.forms.models import model_to_dict
+
+    data = {k: ("" if v is None else v) for k, v in model_to_dict(person).items()}
+    data = {k: v for k, v in data.items() if v is not False}
+    data["show_on_leaderboard"] = "on" if person.show_on_leaderboard else ""
+    return data
+
+
+def test_a_salary_changed_in_the_admin_is_audited_with_before_and_after(cast, login):
+    client = login(cast.user("ada"))
+    data = {**_admin_form(cast.rosa), "base_salary": "61000.00"}
+    response = client.post(_url(Person, "change", cast.rosa.pk), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    cast.rosa.refresh_from_db()
+    assert cast.rosa.base_salary == Decimal("61000.00")
+    event = AuditEvent.objects.filter(model="org.person", object_id=str(cast.rosa.pk)).latest("pk")
+    assert event.actor == cast.user("ada")
+    assert (event.before["base_salary"], event.after["base_salary"]) == ("50000.00", "61000.00")
+
+
+def test_the_administrator_may_not_change_her_own_role_in_the_admin(cast, login):
+    client = login(cast.user("ada"))
+    data = {**_admin_form(cast.ada), "role": "salesperson"}
+    response = client.post(_url(Person, "change", cast.ada.pk), data)
+    assert response.status_code == 403
+    cast.ada.refresh_from_db()
+    assert cast.ada.role == "admin"
+
+
+def test_a_record_deleted_in_the_admin_is_audited(cast, login):
+    from koers.sales.models import Campaign
+
+    campaign = Campaign.objects.get()
+    client = login(cast.user("ada"))
+    client.post(_url(Campaign, "delete", campaign.pk), {"post": "yes"})
+    assert not Campaign.objects.exists()
+    event = AuditEvent.objects.get(model="sales.campaign", action="delete")
+    assert event.before["name"] == "Vakbeurs 2026" and event.after is None

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from koers.core.admin import AuditedAdmin
 from koers.measure.models import KpiFact, PyramidSettings, RootCauseAction, RootCauseAnalysis
 
 
 @admin.register(PyramidSettings)
-class PyramidSettingsAdmin(admin.ModelAdmin):
+class PyramidSettingsAdmin(AuditedAdmin):
     list_display = ["top", "large", "medium"]
 
     def has_add_permission(self, request) -> bool:  # one set of thresholds
@@ -12,7 +13,7 @@ class PyramidSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(KpiFact)
-class KpiFactAdmin(admin.ModelAdmin):
+class KpiFactAdmin(AuditedAdmin):
     list_display = ["kpi", "person", "month", "numerator", "denominator"]
     list_filter = ["kpi"]
     raw_id_fields = ["person"]
@@ -25,7 +26,7 @@ class ActionInline(admin.TabularInline):
 
 
 @admin.register(RootCauseAnalysis)
-class RootCauseAnalysisAdmin(admin.ModelAdmin):
+class RootCauseAnalysisAdmin(AuditedAdmin):
     list_display = ["title", "person", "kpi", "month", "created_at"]
     raw_id_fields = ["person"]
     inlines = [ActionInline]

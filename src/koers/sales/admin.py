@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from koers.core.admin import AuditedAdmin
 from koers.sales import models as m
 
 
@@ -26,7 +27,7 @@ class StageInline(admin.TabularInline):
 
 
 @admin.register(m.Opportunity)
-class OpportunityAdmin(admin.ModelAdmin):
+class OpportunityAdmin(AuditedAdmin):
     list_display = ["name", "account", "owner", "stage", "amount", "expected_close_date"]
     list_filter = ["stage", "source", "forecast_category"]
     search_fields = ["name", "account__name"]
@@ -35,7 +36,7 @@ class OpportunityAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.OrderLine)
-class OrderLineAdmin(admin.ModelAdmin):
+class OrderLineAdmin(AuditedAdmin):
     list_display = ["order_number", "kind", "order_date", "account", "product", "amount"]
     list_filter = ["kind"]
     search_fields = ["order_number", "account__name"]
@@ -44,12 +45,12 @@ class OrderLineAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.SalesProcess)
-class SalesProcessAdmin(admin.ModelAdmin):
+class SalesProcessAdmin(AuditedAdmin):
     inlines = [StageInline]
 
 
 @admin.register(m.Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(AuditedAdmin):
     list_display = ["name", "segment", "lifecycle", "country", "owner"]
     list_filter = ["lifecycle", "size_class", "country"]
     search_fields = ["name", "external_id"]
@@ -57,7 +58,7 @@ class AccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(AuditedAdmin):
     list_display = ["kind", "date", "owner", "account"]
     list_filter = ["kind"]
     raw_id_fields = ["owner", "account", "opportunity"]
@@ -75,4 +76,4 @@ for model in [
     m.NpsResponse,
     m.ExchangeRate,
 ]:
-    admin.site.register(model)
+    admin.site.register(model, AuditedAdmin)
