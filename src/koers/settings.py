@@ -13,7 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from koers.config import env_bool, env_list, env_str
+from koers.config import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 DEMO_SECRET_KEY = "koers-demo-secret-key-do-not-use-in-production"
@@ -177,3 +177,10 @@ MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Import files: the largest upload (wizard and API alike), the largest table read from it,
+# and how long a failed or trial import's file is kept (its problems are kept always).
+KOERS_IMPORT_MAX_MB = env_int("KOERS_IMPORT_MAX_MB", 200, minimum=1)
+KOERS_IMPORT_MAX_ROWS = env_int("KOERS_IMPORT_MAX_ROWS", 20_000_000, minimum=1)
+KOERS_IMPORT_MAX_COLUMNS = env_int("KOERS_IMPORT_MAX_COLUMNS", 300, minimum=1)
+KOERS_IMPORT_MAX_CELL = env_int("KOERS_IMPORT_MAX_CELL", 32_767, minimum=1)
+KOERS_IMPORT_KEEP_FAILED_DAYS = env_int("KOERS_IMPORT_KEEP_FAILED_DAYS", 30)

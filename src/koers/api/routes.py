@@ -7,6 +7,7 @@ Authenticate with a personal token (POST /api/v1/auth/token) sent as
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -250,6 +251,15 @@ for _entity in ENTITIES.values():
 imports_router = Router(tags=["imports"])
 
 
+# an import is read by its number; declared before "/{kind}" so the two paths do not clash
+@imports_router.get("/{int:import_id}", response={200: s.ImportOut, 404: s.ErrorOut})
+def get_import(request: HttpRequest, import_id: int = RecordId):
+    run = ImportRun.objects.filter(pk=import_id).first()
+    if run is None or (not vis.can_import(request.user) and run.by != request.user):
+        return Status(404, {"detail": _("No such import.")})
+    return run
+
+
 @imports_router.post(
     "/{kind}",
     response={
@@ -257,6 +267,7 @@ imports_router = Router(tags=["imports"])
         400: s.ErrorOut,
         403: s.ErrorOut,
         404: s.ErrorOut,
+        413: s.ErrorOut,
         422: s.ImportOut | s.ErrorOut,
     },
 )
@@ -272,6 +283,14 @@ def run_import(
         return Status(403, {"detail": _("Your role may not import data.")})
     if kind not in KINDS:
         return Status(404, {"detail": _("Unknown import kind “%(kind)s”.") % {"kind": kind}})
+    if (file.size or 0) > settings.KOERS_IMPORT_MAX_MB * 1024 * 1024:
+        return Status(
+            413,
+            {
+                "detail": _("The file is larger than %(mb)s MB.")
+                % {"mb": settings.KOERS_IMPORT_MAX_MB}
+            },
+        )
     try:
         outcome = import_file(
             kind=kind,
@@ -292,14 +311,6 @@ def list_imports(request: HttpRequest, limit: int = Query(50, ge=1, le=s.MAX_LIM
     if not vis.can_import(request.user):
         runs = runs.filter(by=request.user)
     return runs[:limit]
-
-
-@imports_router.get("/{import_id}", response={200: s.ImportOut, 404: s.ErrorOut})
-def get_import(request: HttpRequest, import_id: int = RecordId):
-    run = ImportRun.objects.filter(pk=import_id).first()
-    if run is None or (not vis.can_import(request.user) and run.by != request.user):
-        return Status(404, {"detail": _("No such import.")})
-    return run
 
 
 api.add_router("/imports", imports_router)

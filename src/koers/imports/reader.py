@@ -3,6 +3,12 @@
 CSV: UTF-8 (with or without byte-order mark) or Windows-1252; separated by ``;``, ``,``,
 tab or ``|``. XLSX: the first sheet. Every cell stays text here; parsing comes after, so
 that a bad value becomes an error on its row instead of a failed read.
+
+A file is a guest: it is refused with a message, before any heavy work, when it is larger
+than the upload limit, unpacks to far more than it weighs, has more columns, rows or longer
+cells than the settings allow, holds NUL bytes, or repeats a header. A spreadsheet is read
+row by row in read-only mode and its declared size is ignored (a tiny file may claim a
+million rows by 16,384 columns).
 """
 
 from __future__ import annotations
@@ -17,6 +23,26 @@ from django.utils.translation import gettext as _
 
 SEPARATORS = [";", ",", "\t", "|"]
 XLSX_MAGIC = b"PK\x03\x04"
+MAX_UNPACKED_RATIO = 100  # a spreadsheet may unpack to 100 × the upload limit at most
+
+
+@dataclass(frozen=True)
+class Limits:
+    bytes: int
+    rows: int
+    columns: int
+    cell: int
+
+    @classmethod
+    def from_settings(cls) -> Limits:
+        from django.conf import settings
+
+        return cls(
+            settings.KOERS_IMPORT_MAX_MB * 1024 * 1024,
+            settings.KOERS_IMPORT_MAX_ROWS,
+            settings.KOERS_IMPORT_MAX_COLUMNS,
+            settings.KOERS_IMPORT_MAX_CELL,
+        )
 
 
 class ImportFileError(ValueError):
@@ -58,17 +84,29 @@ def sniff_separator(sample: str) -> str:
         return best if counts[best] else ","
 
 
-def read_table(raw: bytes, filename: str = "") -> tuple[pl.DataFrame, FileFormat]:
+def read_table(
+    raw: bytes, filename: str = "", limits: Limits | None = None
+) -> tuple[pl.DataFrame, FileFormat]:
     """The file as a frame of text columns (headers stripped), and how it was written."""
+    limits = limits or Limits.from_settings()
+    if len(raw) > limits.bytes:
+        raise ImportFileError(
+            _("The file is larger than %(mb)s MB.") % {"mb": limits.bytes // (1024 * 1024)}
+        )
     if not raw.strip():
         raise ImportFileError(_("The file is empty."))
     if raw.startswith(XLSX_MAGIC):
-        return _read_xlsx(raw), FileFormat("xlsx")
+        return _checked(_read_xlsx(raw, limits), limits), FileFormat("xlsx")
+    if b"\x00" in raw:
+        raise ImportFileError(
+            _("The file holds NUL bytes: it is not a text file. Save it as CSV or XLSX.")
+        )
     try:
         text, encoding = decode(raw)
     except UnicodeDecodeError as exc:
         raise ImportFileError(_("The file's characters cannot be read.")) from exc
     separator = sniff_separator(text[:20000])
+    _check_header(next(csv.reader(io.StringIO(text[:1_000_000]), delimiter=separator), []), limits)
     try:
         frame = pl.read_csv(
             io.StringIO(text),
@@ -82,31 +120,100 @@ def read_table(raw: bytes, filename: str = "") -> tuple[pl.DataFrame, FileFormat
         raise ImportFileError(
             _("The file is not a readable CSV table: %(e)s") % {"e": str(exc)[:200]}
         ) from exc
-    return _clean(frame), FileFormat("csv", encoding, separator)
+    return _checked(_clean(frame), limits), FileFormat("csv", encoding, separator)
 
 
-def _read_xlsx(raw: bytes) -> pl.DataFrame:
+def _check_header(header: list[str], limits: Limits) -> None:
+    """Too many columns, or a header that appears twice (also as ``name`` and `` Name``)."""
+    if len(header) > limits.columns:
+        raise ImportFileError(
+            _("The file has %(n)s columns; Koers reads at most %(max)s.")
+            % {"n": f"{len(header):,}", "max": limits.columns}
+        )
+    seen: dict[str, str] = {}
+    for name in header:
+        key = str(name or "").strip().lstrip("\ufeff").casefold()
+        if key and key in seen:
+            raise ImportFileError(
+                _("The column “%(name)s” appears more than once (also as “%(other)s”).")
+                % {"name": str(name).strip(), "other": seen[key].strip()}
+            )
+        seen[key] = str(name)
+
+
+def _checked(frame: pl.DataFrame, limits: Limits) -> pl.DataFrame:
+    """Rows and cell lengths within the limits."""
+    if frame.height > limits.rows:
+        raise ImportFileError(
+            _("The file has %(n)s rows; Koers reads at most %(max)s in one import.")
+            % {"n": f"{frame.height:,}", "max": f"{limits.rows:,}"}
+        )
+    longest = frame.select(pl.all().str.len_chars().max()).row(0) if frame.width else ()
+    for name, length in zip(frame.columns, longest, strict=True):
+        if (length or 0) > limits.cell:
+            raise ImportFileError(
+                _("A cell in column “%(name)s” holds %(n)s characters; at most %(max)s are read.")
+                % {"name": name, "n": f"{length:,}", "max": f"{limits.cell:,}"}
+            )
+    return frame
+
+
+def _check_zip(raw: bytes, limits: Limits) -> None:
+    """A spreadsheet is a zip: refuse one that unpacks to far more than it may weigh (a zip
+    bomb, or one huge cell) before anything is unpacked."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise ImportFileError(_("This file is not a spreadsheet Koers can read.")) from exc
+    if unpacked > limits.bytes * MAX_UNPACKED_RATIO or unpacked > 4 * 1024**3:
+        raise ImportFileError(
+            _("The spreadsheet unpacks to %(mb)s MB, more than Koers reads in one import.")
+            % {"mb": f"{unpacked // (1024 * 1024):,}"}
+        )
+
+
+def _read_xlsx(raw: bytes, limits: Limits) -> pl.DataFrame:
     from openpyxl import load_workbook
 
+    _check_zip(raw, limits)
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
         raise ImportFileError(_("This file is not a spreadsheet Koers can read.")) from exc
-    rows = book.worksheets[0].iter_rows(values_only=True)
-    header = next(rows, None)
+    sheet = book.worksheets[0]
+    sheet.reset_dimensions()  # read the rows that are there, not the size the file claims
+    rows = sheet.iter_rows(values_only=True)
+    header = _trimmed(next(rows, None) or ())
     if not header:
         raise ImportFileError(_("The file is empty."))
+    _check_header([str(h) if h is not None else "" for h in header], limits)
     names = [str(h).strip() if h is not None else "" for h in header]
-    data = [
-        ["" if v is None else _cell_text(v) for v in row]
-        for row in rows
-        if any(v is not None for v in row)
-    ]
+    data = []
+    for row in rows:
+        values = _trimmed(row)
+        if len(values) > limits.columns:
+            _check_header([""] * len(values), limits)
+        if any(v is not None for v in values):
+            data.append(["" if v is None else _cell_text(v) for v in values])
+        if len(data) > limits.rows:
+            raise ImportFileError(
+                _("The file has more than %(max)s rows; Koers reads at most that many.")
+                % {"max": f"{limits.rows:,}"}
+            )
     columns = {
         name or f"column_{i + 1}": [r[i] if i < len(r) else "" for r in data]
         for i, name in enumerate(names)
     }
     return _clean(pl.DataFrame(columns, schema={k: pl.Utf8 for k in columns}))
+
+
+def _trimmed(row: tuple) -> tuple:
+    """A row without its empty cells at the end."""
+    end = len(row)
+    while end and row[end - 1] is None:
+        end -= 1
+    return tuple(row[:end])
 
 
 def _cell_text(value: object) -> str:

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -19,13 +20,13 @@ from koers.imports.mapping import auto_mapping
 from koers.imports.models import ImportRun
 from koers.imports.presets import PRESETS
 from koers.imports.reader import ImportFileError, read_table
+from koers.imports.retention import imports_clean_up, staging_dir
 from koers.imports.samples import template_csv
 from koers.imports.services import error_report_csv, import_file
 from koers.imports.specs import KINDS
 from koers.org import visibility as vis
 from koers.ui.entities import ENTITIES
 
-MAX_UPLOAD = 200 * 1024 * 1024
 IGNORE = ""
 
 
@@ -48,8 +49,10 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD:
-            raise forms.ValidationError(_("The file is larger than 200 MB."))
+        if upload.size > settings.KOERS_IMPORT_MAX_MB * 1024 * 1024:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB.") % {"mb": settings.KOERS_IMPORT_MAX_MB}
+            )
         return upload
 
 
@@ -59,9 +62,7 @@ def _require_import(request: HttpRequest) -> None:
 
 
 def _staging_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "staging"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return staging_dir()
 
 
 def history(request: HttpRequest) -> HttpResponse:
@@ -78,6 +79,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     _require_import(request)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        imports_clean_up(now=timezone.now())  # cheap: keeps staging and old files in bounds
         key = uuid.uuid4().hex
         (_staging_dir() / key).write_bytes(form.cleaned_data["file"].read())
         request.session[f"import:{key}"] = {
@@ -133,7 +135,7 @@ def stage(request: HttpRequest, key: str) -> HttpResponse:
             dry_run=not commit,
             record=commit,
         )
-    except ImportFileError as exc:
+    except (ImportFileError, PermissionDenied) as exc:
         outcome, problem = None, str(exc)
     else:
         problem = ""

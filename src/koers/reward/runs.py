@@ -172,7 +172,8 @@ def run_action(request: HttpRequest, month: str, action: str) -> HttpResponse:
             place_hold(month=run.month, by=request.user, **data)
             messages.success(request, _("Payouts held."))
         elif action == "release":
-            hold = Hold.objects.filter(pk=request.POST.get("hold") or 0).first()
+            number = request.POST.get("hold", "")
+            hold = Hold.objects.filter(pk=int(number)).first() if number.isdigit() else None
             if hold is None:
                 raise Http404(_("No such hold."))
             release_hold(hold, on=timezone.localdate(), by=request.user)
