@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "koers.reward",
     "koers.demo",
     "koers.ui",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -64,7 +65,23 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "koers.ui.middleware.LoginRequiredMiddleware",
+    # last, as django-axes asks: turns a locked-out login into the lockout page
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Logins: repeated wrong passwords lock out the account and, separately, the address
+# (django-axes); the lock lifts after the cool-off time or when an administrator resets it
+# (`koers axes_reset`). Behind a proxy Koers reads the address the proxy forwards.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("KOERS_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_int("KOERS_LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "koers.ui.lockout.lockout_response"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "koers.urls"
 WSGI_APPLICATION = "koers.wsgi.application"
@@ -102,8 +119,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -184,3 +206,6 @@ KOERS_IMPORT_MAX_ROWS = env_int("KOERS_IMPORT_MAX_ROWS", 20_000_000, minimum=1)
 KOERS_IMPORT_MAX_COLUMNS = env_int("KOERS_IMPORT_MAX_COLUMNS", 300, minimum=1)
 KOERS_IMPORT_MAX_CELL = env_int("KOERS_IMPORT_MAX_CELL", 32_767, minimum=1)
 KOERS_IMPORT_KEEP_FAILED_DAYS = env_int("KOERS_IMPORT_KEEP_FAILED_DAYS", 30)
+# Personal API tokens: days until a token expires, and how many working tokens a login holds.
+KOERS_TOKEN_DAYS = env_int("KOERS_TOKEN_DAYS", 90, minimum=1)
+KOERS_MAX_TOKENS = env_int("KOERS_MAX_TOKENS", 10, minimum=1)

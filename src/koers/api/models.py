@@ -20,6 +20,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    # the login's password state when the token was made: a new password ends the token
+    auth_hash = models.CharField(max_length=128, blank=True, default="")
 
     class Meta:
         verbose_name = _("API token")

@@ -30,6 +30,7 @@ from koers.org.write_rules import is_own, refusal, refused_fields
 from koers.ui.entities import ENTITIES, Entity
 from koers.ui.entity_views import filtered_queryset
 from koers.ui.forms import build_form, save_record
+from koers.ui.lockout import locked_out_message
 
 RecordId = Path(..., ge=1, le=s.MAX_ID)
 
@@ -78,13 +79,20 @@ def not_found(request: HttpRequest, exc: Http404):
 auth_router = Router(tags=["auth"])
 
 
-@auth_router.post("/token", auth=None, response={201: s.NewTokenOut, 401: s.ErrorOut})
+@auth_router.post(
+    "/token",
+    auth=None,
+    response={201: s.NewTokenOut, 401: s.ErrorOut, 422: s.ErrorOut, 429: s.ErrorOut},
+)
 def create_token(request: HttpRequest, payload: s.TokenIn):
-    """Exchange a username and password for a personal token."""
+    """Exchange a username and password for a personal token. Repeated wrong passwords
+    lock the account and the address out for a while (429), as on the login page."""
     user = authenticate(request, username=payload.username, password=payload.password)
+    if getattr(request, "axes_locked_out", False):
+        return Status(429, {"detail": str(locked_out_message())})
     if user is None:
         return Status(401, {"detail": _("Unknown username or wrong password.")})
-    token, raw = token_create(user=user, name=payload.name)
+    token, raw = token_create(user=user, name=payload.name)  # 422 when the user holds too many
     return Status(201, {**s.TokenOut.model_validate(token).model_dump(), "token": raw})
 
 

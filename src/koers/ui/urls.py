@@ -8,13 +8,16 @@ from koers.measure import analysis as measure_analysis
 from koers.measure import customers as measure_customers
 from koers.measure import kpi_catalogue as measure_catalogue
 from koers.measure import views as measure_views
-from koers.ui import entity_views, exports, views
+from koers.ui import account, entity_views, exports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(template_name="ui/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/tokens/", account.tokens_page, name="account_tokens"),
+    path("account/tokens/<int:pk>/revoke/", account.token_revoke_view, name="account_token_revoke"),
+    path("account/password/", account.PasswordChange.as_view(), name="account_password"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("assets/plotly.min.js", views.plotly_js, name="plotly_js"),
     path("section/<slug:key>/", views.section, name="section"),
