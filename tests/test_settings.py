@@ -23,9 +23,52 @@ def test_refuses_to_start_with_debug_off_and_the_demo_secret(tmp_path):
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
 
 
+SECRET = "k7R-2pQ_v9Zx" * 5  # 60 characters, 11 different
+
+
 def test_starts_with_debug_off_and_a_real_secret(tmp_path):
-    result = _start({"DEBUG": "false", "SECRET_KEY": "x" * 50, "KOERS_DATA_DIR": str(tmp_path)})
+    result = _start({"DEBUG": "false", "SECRET_KEY": SECRET, "KOERS_DATA_DIR": str(tmp_path)})
     assert result.returncode == 0 and "started" in result.stdout
+
+
+@pytest.mark.parametrize("debug", ["true", "false"])
+@pytest.mark.parametrize("key", ["x", "short-but-not-empty", "a" * 60])
+def test_a_short_or_repetitive_secret_is_refused(tmp_path, debug, key):
+    result = _start({"DEBUG": debug, "SECRET_KEY": key, "KOERS_DATA_DIR": str(tmp_path)})
+    assert result.returncode != 0 and "at least 50 random characters" in result.stderr
+
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": SECRET,
+    "ALLOWED_HOSTS": "koers.example.com",
+    "KOERS_BEHIND_PROXY": "true",
+}
+
+
+def _koers(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    # the browser tests allow Django's ORM in Playwright's event loop; a server never does
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    full = {**inherited, "DJANGO_SETTINGS_MODULE": "koers.settings", **env}
+    return subprocess.run(
+        [sys.executable, "-m", "koers.cli", *args], env=full, capture_output=True, text=True
+    )
+
+
+def test_the_deployment_check_is_clean_in_production(tmp_path):
+    result = _koers(
+        ["check", "--deploy", "--fail-level", "WARNING"],
+        {**PRODUCTION, "KOERS_DATA_DIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_the_demo_refuses_to_load_in_production_unless_forced(tmp_path):
+    env = {**PRODUCTION, "KOERS_DATA_DIR": str(tmp_path)}
+    assert _koers(["migrate", "--noinput", "-v", "0"], env).returncode == 0
+    result = _koers(["demo"], env)
+    assert result.returncode != 0 and "--force" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -65,6 +108,18 @@ def test_env_example_documents_every_variable():
         "CELERY_BROKER_URL",
         "LANGUAGE_CODE",
         "TIME_ZONE",
+        "KOERS_HTTPS",
+        "KOERS_BEHIND_PROXY",
+        "KOERS_HSTS_SECONDS",
+        "KOERS_LOGIN_FAILURE_LIMIT",
+        "KOERS_LOGIN_COOLOFF_MINUTES",
+        "KOERS_TOKEN_DAYS",
+        "KOERS_MAX_TOKENS",
+        "KOERS_IMPORT_MAX_MB",
+        "KOERS_IMPORT_MAX_ROWS",
+        "KOERS_IMPORT_MAX_COLUMNS",
+        "KOERS_IMPORT_MAX_CELL",
+        "KOERS_IMPORT_KEEP_FAILED_DAYS",
     ]:
         assert f"# {name}=" in text, name
 

@@ -24,6 +24,11 @@ if not DEBUG and SECRET_KEY == DEMO_SECRET_KEY:
     raise ImproperlyConfigured(
         "Koers refuses to start with DEBUG off and the demo SECRET_KEY: set SECRET_KEY."
     )
+if SECRET_KEY != DEMO_SECRET_KEY and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be at least 50 random characters (for example: "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 
 DATA_DIR = Path(env_str("KOERS_DATA_DIR", str(Path.home() / ".local/share/koers"))).resolve()
@@ -51,6 +56,7 @@ INSTALLED_APPS = [
     "koers.demo",
     "koers.ui",
     "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -63,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "koers.ui.middleware.PrivateResponsesMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "koers.ui.middleware.LoginRequiredMiddleware",
     # last, as django-axes asks: turns a locked-out login into the lockout page
@@ -155,6 +163,35 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+# HTTPS in production (DEBUG off): secure cookies, redirect to https, HSTS. Behind a proxy
+# that ends TLS, KOERS_BEHIND_PROXY=true trusts its X-Forwarded-Proto header.
+_HTTPS = env_bool("KOERS_HTTPS", not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _HTTPS
+SECURE_SSL_REDIRECT = env_bool("KOERS_SSL_REDIRECT", _HTTPS)
+SECURE_HSTS_SECONDS = env_int("KOERS_HSTS_SECONDS", 31_536_000 if _HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KOERS_HSTS_INCLUDE_SUBDOMAINS", _HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("KOERS_HSTS_PRELOAD", _HTTPS)
+if env_bool("KOERS_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+
+# Content-Security-Policy (django-csp): scripts only from Koers itself (no inline script,
+# no eval, no CDN); styles from Koers plus the inline styles charts draw with.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Koers's own settings.
 KOERS_REPORTING_CURRENCY = env_str("KOERS_REPORTING_CURRENCY", "EUR")

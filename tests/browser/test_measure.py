@@ -92,3 +92,19 @@ def test_an_administrator_adds_a_kpi_and_drills_into_it(measured, page):
     page.click("tr[data-kpi=own_leads] a")
     assert page.inner_text("[data-testid=result-count]") == "2 records"
     assert "Own leads" in page.inner_text("[data-testid=drill-scope]")
+
+
+def test_charts_draw_under_the_content_security_policy_without_a_violation(measured, page):
+    """Only Koers's own scripts may run: the KPI page's charts draw and the browser reports
+    no blocked script or style."""
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    log_in(page, "mia")
+    page.goto(page.base + "/measure/kpis/?period=ytd")
+    page.wait_for_selector("#trend svg")
+    assert violations == []

@@ -48,7 +48,8 @@ def test_manager_filters_a_list_without_reloading(cast, page):
     page.goto(page.base + "/data/opportunities/")
     page.fill("input[name=q]", "rosa")
     page.wait_for_function(
-        "!document.querySelector('[data-testid=entity-table]').innerText.includes('Deal ruud')"
+        "() => !document.querySelector('[data-testid=entity-table]')"
+        ".innerText.includes('Deal ruud')"
     )
     assert "Deal rosa" in page.inner_text("[data-testid=entity-table]")
     assert "q=rosa" in page.url

@@ -23,7 +23,7 @@ TODAY = dt.date(2026, 11, 23)
 
 @pytest.fixture
 def loaded(db):
-    call_command("demo", today=TODAY, verbosity=0, stdout=io.StringIO())
+    call_command("demo", today=TODAY, verbosity=0, stdout=io.StringIO(), force=True)
 
 
 def test_demo_records_pass_validation(loaded):
@@ -44,8 +44,8 @@ def test_demo_records_pass_validation(loaded):
 
 def test_demo_refuses_a_database_that_holds_data(loaded):
     with pytest.raises(CommandError):
-        call_command("demo", today=TODAY, verbosity=0)
-    call_command("demo", today=TODAY, if_empty=True, stdout=io.StringIO())
+        call_command("demo", today=TODAY, verbosity=0, force=True)
+    call_command("demo", today=TODAY, if_empty=True, stdout=io.StringIO(), force=True)
     assert Person.objects.count() == 51
 
 

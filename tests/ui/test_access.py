@@ -80,3 +80,17 @@ def test_peers_pay_is_never_in_a_salespersons_pages(cast, login):
     ]:
         assert b"61" + b",234" not in client.get(url).content
         assert b"61.234" not in client.get(url).content
+
+
+@pytest.mark.parametrize("url", ["/reward/statement/", "/api/v1/auth/me", "/data/people/"])
+def test_pay_pages_and_the_api_are_never_cached(cast, login, url):
+    response = login(cast.user("ruud")).get(url)
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_the_content_security_policy_allows_only_koers_own_scripts(cast, login):
+    policy = login(cast.user("ruud")).get("/")["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+    assert directives["script-src"] == "'self'"
+    assert directives["default-src"] == "'self'" and directives["object-src"] == "'none'"

@@ -27,3 +27,17 @@ class LoginRequiredMiddleware:
         if not request.user.is_authenticated and not request.path.startswith(OPEN_PREFIXES):
             return redirect_to_login(request.get_full_path())
         return self.get_response(request)
+
+
+class PrivateResponsesMiddleware:
+    """Pages after login and every API answer hold personal data (pay above all): no shared
+    cache or browser history may keep them. Static files and the login page may be cached."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith("/api/") or request.user.is_authenticated:
+            response["Cache-Control"] = "private, no-store"
+        return response

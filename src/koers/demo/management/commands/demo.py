@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -22,6 +23,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument(
+            "--force", action="store_true", help="load the demo even with DEBUG off"
+        )
+        parser.add_argument(
             "--today",
             type=dt.date.fromisoformat,
             default=None,
@@ -34,6 +38,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "The demo creates logins with the password 'demo', one of them an "
+                "administrator: it is refused with DEBUG off. Add --force to load it anyway."
+            )
         if database_has_data():
             if options["if_empty"]:
                 self.stdout.write("The database already holds an organisation; demo not loaded.")
