@@ -268,3 +268,10 @@ def test_a_write_that_fails_halfway_keeps_nothing(keyed, failing):
     after = {a.pk: (a.name, a.owner_id) for a in sm.Account.objects.all()}
     assert after == before
     assert not ImportRun.objects.filter(status="committed").exists()
+
+
+def test_an_import_records_when_it_started_not_when_it_ended(keyed):
+    outcome = run("accounts", ACCOUNTS)
+    started, finished = outcome.run.started_at, outcome.run.finished_at
+    outcome.run.refresh_from_db()
+    assert started == outcome.run.started_at and started < finished

@@ -12,7 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from koers.imports.services import import_file
+from koers.measure.models import OperatingCost
 from koers.org.models import AuditEvent, Person
+from koers.reward.models import Goal, PlanAssignment
+from koers.sales.models import ExchangeRate
 from koers.ui.entities import ENTITIES
 from koers.ui.forms import build_form
 
@@ -177,3 +180,90 @@ def test_a_role_change_is_audited_with_before_and_after(client, keyed, token):
     event = AuditEvent.objects.filter(model="org.person", object_id=str(keyed.rosa.pk)).latest("pk")
     assert event.actor == keyed.user("ada")
     assert (event.before["role"], event.after["role"]) == ("salesperson", "manager")
+
+
+# record kind: (how to find the record, field, new value, who may change it)
+KINDS = {
+    "units": (lambda c: c.noord, "name", "Team Noord-West", {"ada", "dirk"}),
+    "accounts": (lambda c: c.accounts["ruud"], "city", "Zwolle", {"ada", "dirk", "mia", "ruud"}),
+    "opportunities": (
+        lambda c: c.opportunities["ruud"],
+        "name",
+        "Pumps phase 2",
+        {"ada", "dirk", "mia", "ruud"},
+    ),
+    "products": (lambda c: c.product, "name", "Pomp XL", {"ada", "dirk"}),
+    "operating-costs": (
+        lambda c: OperatingCost.objects.get(),
+        "amount",
+        "450.00",
+        {"ada", "dirk"},
+    ),
+    "exchange-rates": (
+        lambda c: ExchangeRate.objects.get(),
+        "rate",
+        "0.93000000",
+        {"ada", "cora"},
+    ),
+    "goals": (
+        lambda c: Goal.objects.get(),
+        "description",
+        "Certified in valves",
+        {"ada", "cora", "dirk", "mia"},
+    ),
+    "plan-assignments": (
+        lambda c: PlanAssignment.objects.get(),
+        "target_incentive",
+        "7000.00",
+        {"ada", "cora"},
+    ),
+}
+EDITORS = ["ada", "dirk", "cora", "mia", "max", "ruud", "rosa", "otto"]
+
+
+@pytest.mark.parametrize("who", EDITORS)
+@pytest.mark.parametrize("slug", list(KINDS))
+def test_every_record_kind_is_changed_only_by_its_roles_through_the_api(
+    client, rewarded, token, slug, who
+):
+    find, field, value, may = KINDS[slug]
+    record = find(rewarded)
+    before = str(getattr(record, field))
+    response = client.patch(
+        f"/api/v1/{slug}/{record.pk}",
+        data=json.dumps({field: value}),
+        content_type="application/json",
+        **token(who),
+    )
+    record.refresh_from_db()
+    if who in may:
+        assert response.status_code == 200, response.content
+        assert str(getattr(record, field)) == value
+    else:
+        assert response.status_code in {403, 404}, response.content
+        assert str(getattr(record, field)) == before
+
+
+@pytest.mark.parametrize("who", EDITORS)
+@pytest.mark.parametrize("slug", list(KINDS))
+def test_every_record_kind_is_changed_only_by_its_roles_through_the_form(
+    rewarded, login, slug, who
+):
+    find, field, value, may = KINDS[slug]
+    record = find(rewarded)
+    before = str(getattr(record, field))
+    user = rewarded.user(who)
+    form = build_form(ENTITIES[slug], user, instance=record)
+    data = {n: getattr(form.initial.get(n), "pk", form.initial.get(n)) for n in form.fields}
+    data = {k: ("" if v is None else v) for k, v in data.items() if v is not False}
+    data[field] = value
+    data.update({"splits-TOTAL_FORMS": "0", "splits-INITIAL_FORMS": "0"})  # splits unchanged
+    url = reverse("entity_edit", args=[slug, record.pk])
+    response = login(user).post(url, data)
+    record.refresh_from_db()
+    if who in may:
+        assert response.status_code == 302, response.content.decode()[:3000]
+        assert str(getattr(record, field)) == value
+    else:
+        assert response.status_code in {403, 404}
+        assert str(getattr(record, field)) == before
