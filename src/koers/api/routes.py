@@ -22,8 +22,9 @@ from koers.api.models import ApiToken
 from koers.api.services import token_create, token_revoke, token_user
 from koers.imports.models import ImportRun
 from koers.imports.reader import ImportFileError
-from koers.imports.services import import_file
+from koers.imports.services import import_file, import_queue
 from koers.imports.specs import KINDS
+from koers.imports.tasks import on_worker
 from koers.org import visibility as vis
 from koers.org.models import Person
 from koers.org.write_rules import is_own, refusal, refused_fields
@@ -272,6 +273,7 @@ def get_import(request: HttpRequest, import_id: int = RecordId):
     "/{kind}",
     response={
         201: s.ImportOut,
+        202: s.ImportOut,
         400: s.ErrorOut,
         403: s.ErrorOut,
         404: s.ErrorOut,
@@ -299,6 +301,15 @@ def run_import(
                 % {"mb": settings.KOERS_IMPORT_MAX_MB}
             },
         )
+    if not dry_run and on_worker(file.size or 0):  # a large file: a worker imports it
+        run = import_queue(
+            kind=kind,
+            raw=file.read(),
+            filename=file.name or "upload",
+            by=request.user,
+            preset=preset,
+        )
+        return Status(202, run)
     try:
         outcome = import_file(
             kind=kind,

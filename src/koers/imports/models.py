@@ -14,6 +14,8 @@ class ImportRun(models.Model):
         CHECKED = "checked", _("Checked (dry run)")
         COMMITTED = "committed", _("Imported")
         FAILED = "failed", _("Refused: errors found")
+        QUEUED = "queued", _("Waiting for a worker")
+        RUNNING = "running", _("Importing on a worker")
 
     kind = models.CharField(_("kind"), max_length=30)
     preset = models.CharField(_("preset"), max_length=30, blank=True)

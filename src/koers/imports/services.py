@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
@@ -48,6 +49,7 @@ def import_file(
     dry_run: bool = False,
     record: bool = True,
     clear: frozenset[str] = frozenset(),
+    run: ImportRun | None = None,
 ) -> Outcome:
     """Import ``raw`` as ``kind``. With errors, or with ``dry_run``, nothing is written.
     ``record=False`` (a preview) keeps no ImportRun either.
@@ -55,7 +57,8 @@ def import_file(
     An existing record changes only in the columns the file has: a column the file lacks
     leaves its field as it is, and so does an empty cell, unless its column is in
     ``clear``. ``by`` may write only what their role may write through the forms and the
-    API (``koers.imports.permissions``); otherwise the import is refused whole."""
+    API (``koers.imports.permissions``); otherwise the import is refused whole. ``run``: a
+    queued run (see :func:`import_queue`) that this import completes."""
     if kind not in KINDS:
         raise ImportFileError(_("Unknown import kind “%(kind)s”.") % {"kind": kind})
     if preset and preset not in PRESETS:
@@ -67,16 +70,9 @@ def import_file(
     mapping = mapping or auto_mapping(table.columns, spec, preset)
     given = _given(spec, mapping)
     check_kind(by, spec)
-    run = ImportRun(
-        started_at=timezone.now(),
-        kind=kind,
-        preset=preset,
-        filename=filename[:255],
-        by=by,
-        file_format=file_format.describe(),
-        rows=table.height,
-        mapping=mapping,
-    )
+    run = run or ImportRun(kind=kind, preset=preset, filename=filename[:255], by=by)
+    run.started_at, run.file_format = timezone.now(), file_format.describe()
+    run.rows, run.mapping = table.height, mapping
     parsed = _parse(table, spec, mapping, preset, file_format.separator)
     run.formats = parsed.formats
     kept = _kept_blanks(table, mapping, given, clear)
@@ -315,8 +311,61 @@ def _finish(run: ImportRun, raw: bytes, errors: pl.DataFrame, dry_run: bool, rec
         run.created = run.updated = run.unchanged = 0
     run.finished_at = timezone.now()
     if record:
-        run.file.save(run.filename or "import.csv", ContentFile(raw), save=False)
+        if not run.file:  # a queued run stored its file when it was queued
+            run.file.save(run.filename or "import.csv", ContentFile(raw), save=False)
         run.save()
+
+
+def import_queue(
+    *, kind: str, raw: bytes, filename: str, by: Any, preset: str = "", mapping: dict | None = None
+) -> ImportRun:
+    """Keep the file and hand the import to a worker (``tasks.import_queued``); the run
+    says "waiting for a worker" until the worker completes it. For files too large to
+    import inside a web request when a Celery broker is configured."""
+    from koers.imports.tasks import import_queued
+
+    if kind not in KINDS:
+        raise ImportFileError(_("Unknown import kind “%(kind)s”.") % {"kind": kind})
+    check_kind(by, KINDS[kind])
+    run = ImportRun(
+        kind=kind,
+        preset=preset,
+        filename=filename[:255],
+        by=by,
+        status=ImportRun.Status.QUEUED,
+        mapping=mapping or {},
+    )
+    run.file.save(run.filename or "import.csv", ContentFile(raw), save=False)
+    run.save()
+    transaction.on_commit(lambda: import_queued.delay(run.pk))
+    return run
+
+
+def import_claimed(run_id: int) -> Outcome | None:
+    """Import a queued run's file; None when no such run waits (another worker took it,
+    or it ran already), so a retried task does nothing twice."""
+    claimed = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.QUEUED).update(
+        status=ImportRun.Status.RUNNING
+    )
+    if not claimed:
+        return None
+    run = ImportRun.objects.select_related("by").get(pk=run_id)
+    raw = run.file.read()
+    try:
+        return import_file(
+            kind=run.kind,
+            raw=raw,
+            filename=run.filename,
+            by=run.by,
+            preset=run.preset,
+            mapping=run.mapping or None,
+            run=run,
+        )
+    except (ImportFileError, PermissionDenied) as problem:
+        run.status, run.error_count, run.finished_at = ImportRun.Status.FAILED, 1, timezone.now()
+        run.errors = [{"row": None, "column": "", "value": "", "message": str(problem)}]
+        run.save()
+        return None
 
 
 def error_report_csv(run: ImportRun) -> str:

@@ -22,8 +22,9 @@ from koers.imports.presets import PRESETS
 from koers.imports.reader import ImportFileError, read_table
 from koers.imports.retention import imports_clean_up, staging_dir
 from koers.imports.samples import template_csv
-from koers.imports.services import error_report_csv, import_file
+from koers.imports.services import error_report_csv, import_file, import_queue
 from koers.imports.specs import KINDS
+from koers.imports.tasks import on_worker
 from koers.org import visibility as vis
 from koers.ui.entities import ENTITIES
 
@@ -124,6 +125,18 @@ def stage(request: HttpRequest, key: str) -> HttpResponse:
         return redirect("import_upload")
     mapping = _mapping_from(request, headers) or auto_mapping(headers, spec, meta["preset"])
     commit = request.method == "POST" and request.POST.get("action") == "import"
+    if commit and on_worker(len(raw)):  # a large file: a worker imports it, not this request
+        run = import_queue(
+            kind=meta["kind"],
+            raw=raw,
+            filename=meta["filename"],
+            by=request.user,
+            preset=meta["preset"],
+            mapping=mapping,
+        )
+        (_staging_dir() / key).unlink(missing_ok=True)
+        request.session.pop(f"import:{key}", None)
+        return redirect("import_run", pk=run.pk)
     try:
         outcome = import_file(
             kind=meta["kind"],
