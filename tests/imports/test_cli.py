@@ -72,3 +72,20 @@ def test_web_import_with_a_preset(base, client, django_user_model):
     assert "Ready: 2 new" in page
     client.post(stage, {"action": "import"})
     assert sm.Account.objects.get(external_id="9012345001").city == "Middelburg"
+
+
+def test_the_command_line_clears_only_the_columns_it_is_told_to(cast, tmp_path):
+    import io
+
+    from django.core.management import call_command
+
+    from koers.sales import models as sm
+
+    account = cast.accounts["ruud"]
+    account.external_id, account.segment, account.city = "A-RUUD", "Industrie", "Utrecht"
+    account.save()
+    path = tmp_path / "accounts.csv"
+    path.write_text("external_id;name;segment;city\nA-RUUD;Ruud's Pompen;;\n")
+    call_command("import", "accounts", str(path), "--clear", "segment", stdout=io.StringIO())
+    account = sm.Account.objects.get(pk=account.pk)
+    assert (account.segment, account.city) == ("", "Utrecht")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from koers.imports.presets import PRESETS
@@ -23,6 +24,13 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="check only; write nothing")
         parser.add_argument("--user", help="username recorded as the importer")
         parser.add_argument("--errors", type=Path, help="write the error report to this CSV file")
+        parser.add_argument(
+            "--clear",
+            action="append",
+            default=[],
+            metavar="COLUMN",
+            help="an empty cell in this column clears the field (default: keeps it)",
+        )
 
     def handle(self, *args, **options) -> None:
         path: Path = options["file"]
@@ -41,8 +49,9 @@ class Command(BaseCommand):
                 by=user,
                 preset=options["preset"],
                 dry_run=options["dry_run"],
+                clear=frozenset(options["clear"]),
             )
-        except ImportFileError as exc:
+        except (ImportFileError, PermissionDenied) as exc:
             raise CommandError(str(exc)) from exc
         run = outcome.run
         self.stdout.write(f"{run.file_format}; formats: {run.formats or '-'}")
