@@ -253,3 +253,20 @@ def test_the_estimator_keeps_a_cap():
     capped = Component("c", "flat", tiers=(Tier(0, 1_000),), cap_cents=50_000)
     spec, line, estimate = _estimate_line(capped, measure=480_000, earnings="480.00")
     assert estimate(spec, line, 100_000) == 50_000  # € 480 + € 100 capped at € 500
+
+
+def test_a_month_that_has_not_started_is_not_calculated(planned):
+    with pytest.raises(ValidationError, match="12-2026 has not started yet"):
+        run_month(dt.date(2026, 12, 1), by=None)
+    assert not CalcRun.objects.exists()
+
+
+def test_months_are_calculated_in_order_without_gaps(planned):
+    run_month(dt.date(2026, 9, 1), by=None)
+    with pytest.raises(ValidationError, match="Calculate 10-2026 first"):
+        run_month(NOV, by=None)
+    assert list(CalcRun.objects.values_list("month", flat=True)) == [dt.date(2026, 9, 1)]
+    run_month(dt.date(2026, 10, 1), by=None)
+    run_month(NOV, by=None)  # now in order
+    run_month(dt.date(2026, 9, 1), by=None)  # an earlier open month may be recalculated
+    assert CalcRun.objects.count() == 3

@@ -24,6 +24,7 @@ from koers.sales import models as sm
 from koers.sales.services import order_line_save
 
 OCT, NOV, DEC = dt.date(2026, 10, 1), dt.date(2026, 11, 1), dt.date(2026, 12, 1)
+LATER = dt.date(2027, 1, 5)  # the months after November have started
 
 
 def payout(person, month) -> Payout:
@@ -95,7 +96,7 @@ def test_a_hold_keeps_the_payout_back_and_its_release_pays_it(planned):
     assert (november.paid, november.held, november.held_balance) == (0, 60, 60)
     close(run_month(NOV, by=None))
     release_hold(hold, on=dt.date(2026, 12, 10), by=None)
-    run_month(DEC, by=None)
+    run_month(DEC, by=None, today=LATER)
     december = payout(planned.ruud, DEC)
     # December: the quarter bonus and the held € 60 of November
     assert december.released == 60 and december.paid == december.earned + 60
@@ -121,7 +122,7 @@ def test_a_change_reaching_a_paid_month_is_a_correction_in_the_open_month(planne
     paid = sorted(PayoutLine.objects.filter(run__month=NOV).values_list("pk", "earnings"))
     # a sale of € 100 dated in November is recorded in December
     ruuds_sale("SO-late", dt.date(2026, 11, 20), "100.00", planned.ruud)
-    run_month(DEC, by=None)
+    run_month(DEC, by=None, today=LATER)
     correction = PayoutLine.objects.get(run__month=DEC, correction_of=NOV)
     # November's commission is now 5% of 800 + 10% of 300 = € 70, € 10 more than was paid
     assert (correction.person, correction.component, correction.earnings) == (
@@ -132,16 +133,16 @@ def test_a_change_reaching_a_paid_month_is_a_correction_in_the_open_month(planne
     assert payout(planned.ruud, DEC).earned >= 10
     # paid history is never rewritten, and a re-run does not correct twice
     assert sorted(PayoutLine.objects.filter(run__month=NOV).values_list("pk", "earnings")) == paid
-    run_month(DEC, by=None)
+    run_month(DEC, by=None, today=LATER)
     assert PayoutLine.objects.filter(correction_of=NOV).count() == 1
-    close(run_month(DEC, by=None))
-    run_month(dt.date(2027, 1, 1), by=None)
+    close(run_month(DEC, by=None, today=LATER))
+    run_month(dt.date(2027, 1, 1), by=None, today=LATER)
     assert PayoutLine.objects.filter(correction_of=NOV).count() == 1
 
 
 def test_months_close_in_order(planned):
     run_month(NOV, by=None)
-    december = run_month(DEC, by=None)
+    december = run_month(DEC, by=None, today=LATER)
     with pytest.raises(ValidationError, match="earlier month"):
         run_advance(december, by=None, expected=december.status)
 

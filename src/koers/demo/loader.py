@@ -103,7 +103,7 @@ def _reward(today: dt.date) -> int:
 
     assigned = demo_plans.load(today)
     for back in (3, 2, 1, 0):
-        run = run_month(add_months(today, -back), by=None)
+        run = run_month(add_months(today, -back), by=None, today=today)
         for _step in range(min(back, 2)):  # two months paid, one approved, this one open
             run = run_advance(run, by=None, expected=run.status)
     _reward_corrections(today)

@@ -512,12 +512,14 @@ def corrections(
 
 
 @transaction.atomic
-def run_month(month: dt.date, *, by) -> CalcRun:  # type: ignore[no-untyped-def]
+def run_month(month: dt.date, *, by, today: dt.date | None = None) -> CalcRun:  # type: ignore[no-untyped-def]
     """Calculate (or recalculate) every plan component for ``month``, all or nothing, then
     the corrections of closed months and each person's payout; later open months follow,
     since their balances start from this one. An approved or locked month is never
-    rewritten; two runs of one month wait in turn."""
+    rewritten; two runs of one month wait in turn. A month that has not started yet, or
+    one that would leave an earlier month uncalculated, is refused."""
     month = month_start(month)
+    _check_month_order(month, month_start(today or timezone.localdate()))
     CalcRun.objects.get_or_create(month=month)
     run = CalcRun.objects.select_for_update().get(month=month)
     if run.status != CalcRun.Status.OPEN:
@@ -743,6 +745,20 @@ def _conversions(run: CalcRun, settled: pl.DataFrame) -> dict[int, tuple[int, in
             training + result["training_cents"],
         )
     return out
+
+
+def _check_month_order(month: dt.date, this_month: dt.date) -> None:
+    if month > this_month:
+        raise ValidationError(
+            _("%(month)s has not started yet; it can be calculated from its first day.")
+            % {"month": f"{month:%m-%Y}"}
+        )
+    latest = CalcRun.objects.filter(month__lt=month).order_by("-month").first()
+    if latest is not None and add_months(latest.month, 1) < month:
+        raise ValidationError(
+            _("Calculate %(next)s first: months are calculated in order, without gaps.")
+            % {"next": f"{add_months(latest.month, 1):%m-%Y}"}
+        )
 
 
 class RunMoved(Exception):
