@@ -108,3 +108,11 @@ def cents_to_text(expr):  # type: ignore[no-untyped-def]
     return pl.format(
         "{}{}.{}", sign, expr.abs() // 100, (expr.abs() % 100).cast(pl.Utf8).str.zfill(2)
     )
+
+
+def shown(value: Decimal | int | float | str, places: int = 0) -> Decimal:
+    """A figure rounded for display to ``places`` decimals, half away from zero: the same
+    rule as :func:`quantize_money` (68,792.5 shows as 68,793; € 0.99 as € 1), never
+    Python's round-half-even nor a cut-off. A float is read by its shortest repr."""
+    exponent = Decimal(1).scaleb(-places)
+    return Decimal(str(value)).quantize(exponent, rounding=ROUND_HALF_UP)

@@ -13,6 +13,7 @@ from django.utils import formats
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from koers.engine.money import shown
 from koers.ui.entities import field_value, slug_for_model
 
 register = template.Library()
@@ -38,16 +39,17 @@ def cents(value: Any) -> str:
 
 @register.filter
 def money0(value: Any) -> str:
+    """Whole euros, rounded half away from zero (€ 0.99 shows as € 1)."""
     if value is None:
         return "–"
-    return "€ " + formats.number_format(Decimal(value), 0, use_l10n=True, force_grouping=True)
+    return "€ " + formats.number_format(shown(value), 0, use_l10n=True, force_grouping=True)
 
 
 @register.filter
 def percent(value: Any) -> str:
     if value is None:
         return "–"
-    return formats.number_format(Decimal(value), 1, use_l10n=True) + "%"
+    return formats.number_format(shown(value, 1), 1, use_l10n=True) + "%"
 
 
 @register.simple_tag
@@ -100,17 +102,17 @@ def kpi_value(value: Any, unit: str) -> str:
     if value is None:
         return "–"
     if unit == "money":
-        return money0(Decimal(str(round(value))))
+        return money0(value)
     if unit == "cents":
-        return money0(Decimal(str(round(value))) / 100)
+        return money0(Decimal(str(value)) / 100)
     if unit == "percent":
-        return percent(Decimal(str(round(value, 1))))
+        return percent(value)
     if unit == "days":
-        return formats.number_format(Decimal(str(round(value, 1))), 1, use_l10n=True) + " d"
+        return formats.number_format(shown(value, 1), 1, use_l10n=True) + " d"
     if unit == "score":
-        return f"{round(value):+d}"
+        return f"{int(shown(value)):+d}"
     return formats.number_format(
-        Decimal(str(round(value, 1))),
+        shown(value, 0 if float(value).is_integer() else 1),
         0 if float(value).is_integer() else 1,
         use_l10n=True,
         force_grouping=True,
