@@ -36,3 +36,13 @@ def test_figures_round_half_away_from_zero_in_both_languages(value, unit, englis
 def test_the_filters_round_alike():
     assert money0(Decimal("2.5")) == "€ 3" and money0(Decimal("-0.5")) == "€ -1"
     assert percent(Decimal("0.25")) == "0.3%"
+
+
+def test_fte_and_weights_are_numbers_not_money(cast, login):
+    from django.urls import reverse
+
+    page = login(cast.user("dirk")).get(reverse("entity_detail", args=["people", cast.ruud.pk]))
+    body = page.content.decode()
+    assert "€ 1.00" not in body and "€ 1,00" not in body
+    listing = login(cast.user("dirk")).get(reverse("entity_list", args=["people"])).content.decode()
+    assert "FTE € " not in listing and "€ 1.00</td>" not in listing

@@ -18,6 +18,9 @@ from koers.ui.entities import field_value, slug_for_model
 
 register = template.Library()
 
+# fields with two decimals that are not amounts
+NOT_MONEY = {"fte", "percent", "weight", "score", "share", "probability"}
+
 
 @register.filter
 def money(value: Any, currency: str = "EUR") -> str:
@@ -72,7 +75,8 @@ def cell(obj: Model, name: str, hidden: Any = None) -> str:
     if isinstance(value, dt.date):
         return formats.date_format(value, "SHORT_DATE_FORMAT")
     if isinstance(value, Decimal):
-        if field is not None and getattr(field, "decimal_places", 0) == 2 and "percent" not in name:
+        is_money = getattr(field, "decimal_places", 0) == 2 and name not in NOT_MONEY
+        if field is not None and is_money:
             return money(value, getattr(obj, "currency", "EUR"))
         return formats.number_format(value, 2 if "pct" in name else None, use_l10n=True)
     return str(value)
