@@ -64,3 +64,20 @@ def test_edit_with_a_bad_split_shows_the_reason_and_keeps_the_data(cast, page):
     assert "100%" in page.inner_text(".editform")
     deal.refresh_from_db()
     assert [s.percent for s in deal.splits.all()] == [100]
+
+
+def test_next_and_a_column_header_work_on_a_long_list(cast, page):
+    from tests.factories import AccountFactory
+
+    for i in range(60):
+        AccountFactory(name=f"Klant {i:02d}", owner=cast.rik)
+    log_in(page, "dirk")
+    page.goto(page.base + "/data/accounts/")
+    assert "Page 1 of 2" in page.inner_text(".pager")
+    page.click(".pager >> text=Next")
+    page.wait_for_selector(".pager >> text=Page 2 of 2")
+    assert "page=2" in page.url
+    page.click("[data-testid=entity-table] thead >> text=Name")
+    page.wait_for_url("**sort=name**")
+    names = page.locator("[data-testid=entity-table] tbody tr td:first-child").all_inner_texts()
+    assert names[:3] == ["Klant 00", "Klant 01", "Klant 02"] and names == sorted(names)
