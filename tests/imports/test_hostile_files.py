@@ -156,3 +156,12 @@ def test_old_failed_imports_keep_their_problems_not_their_file(cast, settings, t
     assert not failed.file and failed.errors and failed.error_count == 1
     assert committed.file and (tmp_path / committed.file.name).exists()
     assert not old.exists() and fresh.exists()
+
+
+def test_a_rejected_value_goes_back_in_the_problems_file_as_text(cast):
+    from koers.imports.services import error_report_csv, import_file
+
+    text = b"external_id;name;latitude\nA-1;Pompen;=1+1\n"
+    run = import_file(kind="accounts", raw=text, filename="a.csv", by=None).run
+    report = error_report_csv(run)
+    assert "'=1+1" in report and ",=1+1" not in report

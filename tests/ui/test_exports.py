@@ -67,3 +67,31 @@ def test_every_list_exports_every_visible_record_alike_in_csv_and_excel(cast, lo
     ids = sorted(int(r[0]) for r in rows[1:])
     assert ids == sorted(int(c[0]) for c in cells[1:])
     assert ids == sorted(ENTITIES[slug].selector(user).values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize(
+    "name", ['=HYPERLINK("http://x.test","klik")', "+31 20", "-1+1", "@SUM(A1)", "\tTab"]
+)
+def test_a_name_that_looks_like_a_formula_leaves_as_text(cast, login, name):
+    deal = cast.opportunities["ruud"]
+    deal.name = name
+    deal.save()
+    client = login(cast.user("dirk"))
+    rows = _csv(client.get(reverse("entity_export_csv", args=["opportunities"])))
+    assert "'" + name in [r[1] for r in rows[1:]]
+    response = client.get(reverse("entity_export_xlsx", args=["opportunities"]))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    cells = [row[1] for row in sheet.iter_rows(min_row=2)]
+    target = next(
+        c for c in cells if str(c.value).endswith(name.lstrip("\t")) or c.value == "'" + name
+    )
+    assert target.data_type == "s" and target.value == "'" + name  # text, not a formula
+
+
+def test_an_amount_stays_a_number_in_excel(cast, login):
+    client = login(cast.user("dirk"))
+    response = client.get(reverse("entity_export_xlsx", args=["opportunities"]))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header = [c.value for c in sheet[1]]
+    amounts = [row[header.index("Amount")].value for row in sheet.iter_rows(min_row=2)]
+    assert amounts == [10000.0, 10000.0, 10000.0]

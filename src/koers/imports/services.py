@@ -373,4 +373,15 @@ def error_report_csv(run: ImportRun) -> str:
         run.errors,
         schema={"row": pl.Int64, "column": pl.Utf8, "value": pl.Utf8, "message": pl.Utf8},
     )
-    return frame.write_csv()
+    return errors_csv(frame)
+
+
+def errors_csv(frame: pl.DataFrame) -> str:
+    """A problems list as CSV; a rejected value goes back out as text, never as a formula
+    (see koers.core.cells)."""
+    return frame.with_columns(
+        pl.when(pl.col("value").str.contains(r"^[=+\-@\t\r]"))
+        .then(pl.lit("'") + pl.col("value"))
+        .otherwise(pl.col("value"))
+        .alias("value")
+    ).write_csv()

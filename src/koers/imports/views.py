@@ -22,7 +22,7 @@ from koers.imports.presets import PRESETS
 from koers.imports.reader import ImportFileError, read_table
 from koers.imports.retention import imports_clean_up, staging_dir
 from koers.imports.samples import template_csv
-from koers.imports.services import error_report_csv, import_file, import_queue
+from koers.imports.services import error_report_csv, errors_csv, import_file, import_queue
 from koers.imports.specs import KINDS
 from koers.imports.tasks import on_worker
 from koers.org import visibility as vis
@@ -184,7 +184,7 @@ def stage_errors(request: HttpRequest, key: str) -> HttpResponse:
         dry_run=True,
         record=False,
     )
-    return _csv_response(outcome.errors.write_csv(), f"errors-{meta['filename']}")
+    return _csv_response(errors_csv(outcome.errors), f"errors-{meta['filename']}")
 
 
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:

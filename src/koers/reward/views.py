@@ -18,6 +18,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from koers.core.cells import safe_row
 from koers.engine import comp
 from koers.engine.money import from_cents, to_cents
 from koers.measure.catalogue import definitions
@@ -244,7 +245,8 @@ def _credits_csv(line: PayoutLine, credits: Any) -> StreamingHttpResponse:
         )
         for c in credits.iterator(chunk_size=5000):
             o = c.order_line
-            yield writer.writerow([o.order_number, o.order_date, o.account, o.product, c.value])
+            row = [o.order_number, o.order_date, str(o.account), str(o.product), c.value]
+            yield writer.writerow(safe_row(row))
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     name = f"koers-{line.component}-{line.period_start:%Y%m}-{line.person_id}.csv"

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 
+from koers.core.cells import safe_cell
 from koers.org import visibility as vis
 from koers.org.models import Person
 from koers.ui.entities import Entity, entity_or_404, field_value
@@ -29,7 +30,7 @@ CHUNK = 2000
 
 def _value(obj: Model, name: str) -> Any:
     value, _field = field_value(obj, name)
-    return str(value) if isinstance(value, Model) else value
+    return safe_cell(str(value) if isinstance(value, Model) else value)
 
 
 def _rows(request: HttpRequest, entity: Entity) -> Iterator[list[Any]]:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from koers.core.audit import audit
+from koers.core.cells import safe_row
 from koers.engine.periods import month_start
 from koers.org.models import Person
 from koers.reward.models import Adjustment, CalcRun, Hold, PayoutLine
@@ -186,5 +187,5 @@ def payroll_csv(run: CalcRun) -> str:
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(PAYROLL_HEADER)
-    writer.writerows(payroll_rows(run))
+    writer.writerows(safe_row(list(row)) for row in payroll_rows(run))
     return out.getvalue()
