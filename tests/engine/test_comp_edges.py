@@ -247,3 +247,100 @@ def test_a_draw_of_nothing_tops_up_nothing():
 def test_a_held_month_releases_nothing():
     row = settle((1, 10_000, 0, "", 0, 0, True, 5_000))[1]
     assert (row["released_cents"], row["paid_cents"], row["held_out_cents"]) == (0, 0, 15_000)
+
+
+def test_components_and_tiers_are_values_nobody_changes_in_place():
+    import dataclasses
+
+    component = Component("c", "flat", tiers=TEN_PCT)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        component.code = "d"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        component.tiers[0].rate_bp = 5
+
+
+@pytest.mark.parametrize(
+    ("component", "problem"),
+    [
+        (
+            Component("c", "flat", scope="company", measure="goals", tiers=TEN_PCT),
+            "a team or company scope needs a credited measure",
+        ),
+        (
+            Component("c", "flat", scope="company", rollup=True, tiers=TEN_PCT),
+            "a roll-up credits managers one by one",
+        ),
+        (
+            Component(
+                "c",
+                "flat",
+                tiers=TEN_PCT,
+                modifier_kpi="v",
+                modifier_steps=((0, 1), (500, 1), (300, 1)),
+            ),
+            "a gate or multiplier needs steps from 0% rising",
+        ),
+        (
+            Component(
+                "c", "flat", tiers=TEN_PCT, modifier_kpi="v", modifier_steps=((-100, 1), (0, 1))
+            ),
+            "a gate or multiplier needs steps from 0% rising",
+        ),
+        (
+            Component("c", "marginal", tiers=(Tier(-1, 5), Tier(0, 6))),
+            "tiers must start at 0% and rise",
+        ),
+        (Component("c", "flat", tiers=(Tier(0, -1),)), "rates and caps cannot be negative"),
+    ],
+)
+def test_each_of_these_is_refused(component, problem):
+    assert any(problem in p for p in component.problems()), component.problems()
+
+
+def test_a_reporting_line_counts_through_its_last_day():
+    managers = pl.DataFrame(
+        {
+            "person_id": [1, 1, 2, 3],
+            "manager_id": [2, 3, None, None],
+            "valid_from": [None, D(2026, 1, 11), None, None],
+            "valid_to": [D(2026, 1, 10), None, None, None],
+        }
+    )
+    lines = [{"line_id": 1, "amount_cents": 100_000, "order_date": D(2026, 1, 10)}]
+    rollup = Component("r", "flat", tiers=TEN_PCT, rollup=True)
+    results, _ = run(rollup, lines, payees((2, None, 0), (3, None, 0)), managers)
+    assert (results[2]["measure"], results[3]["measure"]) == (100_000, 0)
+
+
+def test_earnings_are_whole_cents_as_integers():
+    results, _ = run(
+        Component("c", "flat", tiers=TEN_PCT), [{"amount_cents": 12_345}], payees((1, None, 0))
+    )
+    assert results[1]["earnings_cents"] == 1_235 and isinstance(results[1]["earnings_cents"], int)
+
+
+def _multiplied(cents: int, factor_ppm: int) -> int:
+    steps = ((0, factor_ppm),)
+    component = Component("c", "flat", tiers=TEN_PCT, modifier_kpi="v", modifier_steps=steps)
+    people = payees((1, None, 0)).with_columns(pl.Series("modifier_ppm", [0], dtype=pl.Int64))
+    lines = [{"amount_cents": cents, "original_date": D(2025, 12, 1) if cents < 0 else None}]
+    results, _ = run(component, lines, people)
+    return results[1]["earnings_cents"]
+
+
+def test_a_multiplier_keeps_the_sign_of_a_clawback():
+    assert _multiplied(-100_000, 500_000) == -5_000  # 10% of -€ 1,000 at 50%
+
+
+def test_a_multiplier_on_a_clawback_truncates_towards_zero():
+    # 10% of -5 cents = -0.5 cent, × 99.9999% = -0.49999995: rounds to 0, not to -1
+    assert _multiplied(-5, 999_999) == 0
+
+
+def test_just_under_half_a_cent_rounds_down():
+    assert _earned(Component("c", "marginal", tiers=(Tier(0, 4_999),)), 1) == 0  # 0.4999 cent
+
+
+def test_bands_not_reached_add_nothing_at_all():
+    tiers = (Tier(0, 4_000), Tier(1_000_000, 2_000))
+    assert _earned(Component("c", "marginal", tiers=tiers), 1) == 0  # 0.4 cent
