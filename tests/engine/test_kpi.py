@@ -274,25 +274,25 @@ def test_a_return_is_split_with_its_sign():
 def test_marketing_and_sales_leads_and_logged_lead_activities():
     activities = pl.DataFrame(
         {
-            "person_id": [1, 1],
-            "date": [D(2026, 1, 5), D(2026, 1, 6)],
-            "kind": ["lead", "visit"],
-            "minutes": [0, 0],
-            "new_account": [None, None],
+            "person_id": [1, 1, 1, 1],
+            "date": [D(2026, 1, 5), D(2026, 1, 6), D(2026, 1, 7), D(2026, 1, 8)],
+            "kind": ["lead", "visit", "call", "meeting"],
+            "minutes": [0, 0, 0, 0],
+            "new_account": [None, None, None, None],
         },
         schema_overrides={"new_account": pl.Boolean},
     )
     leads = pl.DataFrame(
         {
-            "person_id": [1, 1, 1],
-            "date": [D(2026, 1, 2), D(2026, 1, 3), D(2026, 1, 4)],
-            "source": ["marketing", "marketing", "sales"],
+            "person_id": [1, 1, 1, 1],
+            "date": [D(2026, 1, 2), D(2026, 1, 3), D(2026, 1, 4), D(2026, 1, 4)],
+            "source": ["marketing", "marketing", "marketing", "sales"],
         }
     )
     facts = kpi.lead_facts(activities, leads)
-    assert facts_value(facts, "marketing_leads") == 2
-    assert facts_value(facts, "sales_leads") == 2  # one record, one logged activity
-    assert facts_value(facts, "leads") == 4
+    assert facts_value(facts, "marketing_leads") == 3
+    assert facts_value(facts, "sales_leads") == 2  # one record, one logged lead activity
+    assert facts_value(facts, "leads") == 5
 
 
 def test_new_customers_count_won_new_business_only():
@@ -342,7 +342,7 @@ def test_the_catalogue_says_which_way_is_better_and_describes_in_each_language()
     assert catalogue["revenue"].higher_is_better and catalogue["win_rate"].ratio
     assert not catalogue["revenue"].ratio and not any(d.custom for d in catalogue.values())
     assert catalogue["nps"].description_en.startswith("% promoters (9-10) minus")
-    assert catalogue["nps"].description_nl.startswith("% promoters (9-10) min")
+    assert catalogue["nps"].description_nl.startswith("% promoters (9-10) min % criticasters")
     plain = kpi.KpiDefinition("x", "X", "X", "leading", "activity", "count")
     assert plain.higher_is_better and not plain.ratio and not plain.custom
     with pytest.raises(AttributeError):
