@@ -215,3 +215,27 @@ def test_the_all_seeing_editors_may_change_any_sales_record(cast, viewer):
         assert vis.can_edit(user, deal, vis.visible_opportunities(user))
     assert vis.can_edit(user, cast.ruud, vis.visible_people(user))
     assert vis.can_edit(user, cast.accounts["rik"], vis.visible_accounts(user))
+
+
+def test_territories_follow_the_units_a_person_sees(cast):
+    assert [t.code for t in vis.visible_territories(cast.user("ruud"))] == ["T-NOORD"]
+    assert not vis.visible_territories(cast.user("rik")).exists()
+    assert not vis.visible_territories(cast.user("max")).exists()
+    assert vis.visible_territories(cast.user("dirk")).count() == 1
+
+
+def test_a_new_manager_scores_the_goals_of_people_who_joined_before_her(cast):
+    import datetime as dt
+
+    from koers.reward.models import Goal
+    from tests.conftest import _person
+
+    nina = _person("nina", cast.noord, "manager", cast.dirk)  # joins after Ruud
+    goal = Goal.objects.create(
+        person=cast.ruud,
+        period_start=dt.date(2026, 10, 1),
+        period_end=dt.date(2026, 12, 31),
+        description="Certified",
+    )
+    visible = Goal.objects.filter(person__in=vis.visible_people(nina.user))
+    assert cast.ruud.pk < nina.pk and vis.can_edit(nina.user, goal, visible)
