@@ -18,6 +18,7 @@ from koers.org.models import AuditEvent, Person
 from koers.reward.models import Goal
 from koers.sales import models as sm
 from koers.sales.services import opportunity_save
+from tests.ui.test_editing import _form
 
 
 def _goal_payload(person: Person, score: int = 100) -> str:
@@ -70,21 +71,7 @@ def test_a_manager_scores_her_teams_goals_not_her_own(client, cast, token):
 
 
 def _split_form(deal, **extra):
-    data = {
-        "name": deal.name,
-        "account": deal.account_id,
-        "owner": deal.owner_id,
-        "stage": deal.stage_id,
-        "amount": str(deal.amount),
-        "currency": deal.currency,
-        "created_on": deal.created_on.isoformat(),
-        "expected_close_date": deal.expected_close_date.isoformat(),
-        "source": deal.source,
-        "splits-TOTAL_FORMS": "2",
-        "splits-INITIAL_FORMS": "0",
-    }
-    data.update(extra)
-    return data
+    return _form(deal, **{"splits-TOTAL_FORMS": "2", **extra})
 
 
 def test_a_salesperson_may_not_credit_someone_outside_her_team(cast, login):

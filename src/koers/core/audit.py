@@ -18,26 +18,21 @@ def snapshot(obj: Model | None) -> dict[str, Any] | None:
 
 
 def audit(*, actor: Any, action: str, obj: Model, before: dict[str, Any] | None) -> None:
-    from koers.org.models import AuditEvent
-
     after = snapshot(obj) if action != "delete" else None
-    if before == after:
-        return
-    AuditEvent.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
-        action=action,
-        model=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
-        before=before,
-        after=after,
-    )
+    if before != after:
+        audit_change(actor=actor, action=action, obj=obj, before=before, after=after)
 
 
 def audit_change(
-    *, actor: Any, action: str, obj: Model, before: dict[str, Any], after: dict[str, Any]
+    *,
+    actor: Any,
+    action: str,
+    obj: Model,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
 ) -> None:
-    """Record a change that is not one of the record's own fields (a credit split)."""
+    """Record a change as given (also one that is not the record's own fields, such as a
+    credit split)."""
     from koers.org.models import AuditEvent
 
     AuditEvent.objects.create(

@@ -134,9 +134,7 @@ def stage(request: HttpRequest, key: str) -> HttpResponse:
             preset=meta["preset"],
             mapping=mapping,
         )
-        (_staging_dir() / key).unlink(missing_ok=True)
-        request.session.pop(f"import:{key}", None)
-        return redirect("import_run", pk=run.pk)
+        return _unstaged(request, key, run)
     try:
         outcome = import_file(
             kind=meta["kind"],
@@ -153,9 +151,7 @@ def stage(request: HttpRequest, key: str) -> HttpResponse:
     else:
         problem = ""
     if commit and outcome is not None and not outcome.run.error_count:
-        (_staging_dir() / key).unlink(missing_ok=True)
-        request.session.pop(f"import:{key}", None)
-        return redirect("import_run", pk=outcome.run.pk)
+        return _unstaged(request, key, outcome.run)
     context = {
         "key": key,
         "meta": meta,
@@ -170,6 +166,13 @@ def stage(request: HttpRequest, key: str) -> HttpResponse:
         "columns": [(c.name, c.header, c.required and c.default is None) for c in spec.columns],
     }
     return render(request, "imports/stage.html", context)
+
+
+def _unstaged(request: HttpRequest, key: str, run: ImportRun) -> HttpResponse:
+    """The upload has become an import: forget the staged file and show the import."""
+    (_staging_dir() / key).unlink(missing_ok=True)
+    request.session.pop(f"import:{key}", None)
+    return redirect("import_run", pk=run.pk)
 
 
 def stage_errors(request: HttpRequest, key: str) -> HttpResponse:

@@ -209,7 +209,8 @@ def entity_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpR
             messages.success(request, _("Saved."))
             return redirect("entity_detail", slug=slug, pk=saved.pk)
     context = {"entity": entity, "obj": obj, "form": form, "splits": splits}
-    return render(request, "ui/entity_edit.html", context, status=400 if form.errors else 200)
+    refused = bool(form.errors) or (splits is not None and bool(data) and not splits.is_valid())
+    return render(request, "ui/entity_edit.html", context, status=400 if refused else 200)
 
 
 LOOKUP_LIMIT = 20
