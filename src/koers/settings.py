@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "koers.ui.middleware.PrivateResponsesMiddleware",
+    "koers.ui.middleware.NotFoundPageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "koers.ui.middleware.LoginRequiredMiddleware",
     # last, as django-axes asks: turns a locked-out login into the lockout page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -270,3 +271,16 @@ def test_months_are_calculated_in_order_without_gaps(planned):
     run_month(NOV, by=None)  # now in order
     run_month(dt.date(2026, 9, 1), by=None)  # an earlier open month may be recalculated
     assert CalcRun.objects.count() == 3
+
+
+def test_the_payout_curve_reaches_past_you_are_here():
+    from koers.engine.comp import Component
+    from koers.reward.documents import ComponentSpec
+    from koers.reward.models import PayoutLine
+    from koers.reward.views import _curve_figure
+
+    bonus = Component("b", "bonus", curve=((0, 0), (1_000_000, 1_000_000), (1_400_000, 2_000_000)))
+    spec = ComponentSpec(bonus, "B", "B", "", 0)
+    figure = json.loads(_curve_figure(spec, PayoutLine(attainment_ppm=1_949_000)))
+    assert figure["here"] == [194.9] and figure["x"][-1] > 194.9
+    assert figure["y"][-1] == 200.0  # flat after the last point

@@ -94,3 +94,14 @@ def test_the_content_security_policy_allows_only_koers_own_scripts(cast, login):
     directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
     assert directives["script-src"] == "'self'"
     assert directives["default-src"] == "'self'" and directives["object-src"] == "'none'"
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_a_missing_page_is_koers_own_404_in_every_mode(cast, login, settings, debug):
+    settings.DEBUG = debug
+    client = login(cast.user("ruud"))
+    for url in ["/data/opportunities/99999/", "/no/such/page/"]:
+        response = client.get(url)
+        body = response.content.decode()
+        assert response.status_code == 404 and "Koers" in body
+        assert "URLconf" not in body and "Using the URLconf" not in body

@@ -72,13 +72,16 @@ def _curve_figure(spec: ComponentSpec, line: PayoutLine) -> str | None:
         return None
     x = [a / 10_000 for a, _p in spec.component.curve]
     y = [p / 10_000 for _a, p in spec.component.curve]
+    here = (line.attainment_ppm or 0) / 10_000
+    # the flat end of the curve reaches past "you are here", however far above it lies
+    end = max(x[-1] + 30, here + 20)
     return json.dumps(
         {
             "type": "curve",
             "title": _("Payout curve"),
-            "x": [0, *x, x[-1] + 30],
+            "x": [0, *x, end],
             "y": [0, 0, *y[1:], y[-1]] if len(y) > 1 else [0, *y, y[-1]],
-            "here": [(line.attainment_ppm or 0) / 10_000],
+            "here": [here],
             "here_label": _("you are here"),
         }
     )

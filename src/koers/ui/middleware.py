@@ -41,3 +41,20 @@ class PrivateResponsesMiddleware:
         if request.path.startswith("/api/") or request.user.is_authenticated:
             response["Cache-Control"] = "private, no-store"
         return response
+
+
+class NotFoundPageMiddleware:
+    """Koers's own 404 page in every mode: in DEBUG Django would show its technical page,
+    which lists every address of the application."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from koers.ui.errors import not_found
+
+        response = self.get_response(request)
+        technical = response.status_code == 404 and not getattr(response, "koers_page", False)
+        if technical and not request.path.startswith("/api/"):
+            return not_found(request)
+        return response
