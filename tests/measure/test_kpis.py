@@ -273,3 +273,32 @@ def test_every_chart_leads_to_its_records(facts, login):
     november = next(f for f in figures if f.get("urls"))["urls"][-1].replace("&amp;", "&")
     orders = client.get(november).content.decode()
     assert "SO-ruud" in orders and "SO-rosa" in orders and "SO-rik" not in orders
+
+
+def test_a_director_who_sells_counts_on_every_page(facts, login):
+    """The commercial director sells too: the KPI page, its heat map and the home page all
+    count his sale, so both pages show one total."""
+    from decimal import Decimal
+
+    from koers.sales.services import order_line_save
+
+    line = sm.OrderLine(
+        order_number="SO-dirk",
+        order_date=dt.date(2026, 11, 9),
+        account=facts.accounts["rik"],
+        product=facts.product,
+        quantity=Decimal("1"),
+        amount=Decimal("2000.00"),
+        currency="EUR",
+    )
+    order_line_save(line=line, by=None, credits=[(facts.dirk, Decimal("100"))])
+    kpi_facts_refresh(start=NOV, end=dt.date(2026, 11, 30))
+    client = login(facts.user("dirk"))
+    kpis = client.get(reverse("kpis")).content.decode()
+    revenue = re.search(r'<tr data-kpi="revenue">(.*?)</tr>', kpis, re.S).group(1)
+    assert re.findall(r'<td class="num">([^<]*)</td>', revenue)[0] == "€ 5,000"
+    heat = kpis.split('data-testid="heat-map"', 1)[1].split("</table>", 1)[0]
+    assert "Dirk" in heat
+    home = client.get(reverse("home")).content.decode()
+    tile = home.split("Revenue this month", 1)[1][:200]
+    assert '<span class="kpi-value">€ 5,000</span>' in tile

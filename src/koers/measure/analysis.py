@@ -43,7 +43,7 @@ def deviations_page(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     last_full = month_start(today) - dt.timedelta(days=1)
     start = add_months(month_start(today), -10)
-    people = vis.visible_people(request.user).filter(role__in=[Role.SALESPERSON, Role.MANAGER])
+    people = vis.visible_sellers(request.user)
     names = dict((p.pk, p) for p in people)
     done = {(a.person_id, a.kpi, a.month): a for a in visible_analyses(request.user)}
     rows = []

@@ -105,7 +105,7 @@ def _kpi_context(
     request: HttpRequest, today: dt.date, period: str, role: str | None, me: Person | None
 ) -> dict[str, Any]:
     start, end, prev_start, prev_end = period_bounds(period, today)
-    sellers = vis.visible_people(request.user).filter(role__in=[Role.SALESPERSON, Role.MANAGER])
+    sellers = vis.visible_sellers(request.user)
     values = sel.kpi_values(sellers, start, end)
     targets = sel.target_values(sellers, start, end)
     close = period_close(period, start)

@@ -69,6 +69,15 @@ def visible_people(user: Any) -> QuerySet[Person]:
     return Person.objects.none()
 
 
+# Everyone who may sell: a commercial director who sells counts like anyone else.
+SELLING_ROLES = {Role.SALESPERSON, Role.MANAGER, Role.DIRECTOR}
+
+
+def visible_sellers(user: Any) -> QuerySet[Person]:
+    """The people the user may see who sell: every KPI page, table and board counts these."""
+    return visible_people(user).filter(role__in=SELLING_ROLES)
+
+
 def _owned(qs: QuerySet[Any], user: Any, *owner_fields: str) -> QuerySet[Any]:
     """Records of ``qs`` owned by (or credited to) someone the user may see."""
     if sees_everything(user):

@@ -85,7 +85,7 @@ def _trend_json(people: Any, start: dt.date, end: dt.date) -> str:
 
 
 def _people_table(people: Any, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
-    sellers = people.filter(role__in=[Role.SALESPERSON, Role.MANAGER]).select_related("unit")
+    sellers = people.filter(role__in=vis.SELLING_ROLES).select_related("unit")
     figures = sel.figures_by_person(sellers, start, end)
     rows = [{"person": p, "figures": figures.get(p.pk, sel.PersonFigures())} for p in sellers]
     rows.sort(key=lambda r: r["figures"].revenue, reverse=True)
