@@ -233,3 +233,25 @@ def test_two_simultaneous_approvals_through_the_api_move_the_month_once(client, 
     with pytest.raises(RunMoved):  # the conditional update refuses a stale read too
         run_advance(stale, by=None, expected="open")
     assert CalcRun.objects.get().status == "approved"
+
+
+def test_pay_far_above_the_target_incentive_is_a_finding(planned):
+    from koers.reward.health import plan_health
+    from koers.reward.models import PayoutLine
+    from koers.reward.services.plans import check_document
+
+    run_month(dt.date(2026, 10, 1), by=None)
+    assignment = PlanAssignment.objects.get(person=planned.ruud)
+    paid = assignment.target_incentive * 3
+    line = PayoutLine.objects.filter(person=planned.ruud, payable=True).first()
+    PayoutLine.objects.filter(pk=line.pk).update(earnings=paid + Decimal("0.01"))
+    PayoutLine.objects.filter(person=planned.ruud, payable=True).exclude(pk=line.pk).update(
+        earnings=0
+    )
+    assignments = list(PlanAssignment.objects.select_related("person__unit"))
+    today = dt.date(2026, 11, 23)
+    findings = {f.code: f for f in plan_health(check_document(DOCUMENT), assignments, today)}
+    assert findings["overpaid"].people == [str(planned.ruud)]
+    PayoutLine.objects.filter(pk=line.pk).update(earnings=paid)  # exactly 3×: not yet
+    findings = {f.code: f for f in plan_health(check_document(DOCUMENT), assignments, today)}
+    assert "overpaid" not in findings

@@ -21,6 +21,8 @@ from koers.reward.models import PlanAssignment
 # an individual target more than this far above what history and pipeline support
 UNLIKELY_FACTOR = Decimal("1.3")
 COMPLEX_MEASURES = 3
+# paid over the last 12 months more than this many times the yearly target incentive
+OVERPAID_FACTOR = Decimal("3")
 
 
 def max_variable_share() -> Decimal:
@@ -116,6 +118,7 @@ def plan_health(spec: PlanSpec, assignments: list[PlanAssignment], today: dt.dat
             )
         )
     found += _target_findings(spec, assignments, people, today)
+    found += _overpaid(assignments, today)
     return found
 
 
@@ -202,3 +205,41 @@ def _target_findings(
                 )
             )
     return found
+
+
+def _overpaid(assignments: list[PlanAssignment], today: dt.date) -> list[Finding]:
+    """People paid far more than their target incentive over the last 12 months: the plan
+    pays out of proportion (tiers too steep, targets too low, no cap)."""
+    from koers.reward.models import PayoutLine
+
+    first = add_months(month_start(today), -12)
+    paid = dict(
+        PayoutLine.objects.filter(
+            person_id__in=[a.person_id for a in assignments],
+            payable=True,
+            run__month__gte=first,
+            run__month__lt=month_start(today),
+        )
+        .values("person")
+        .annotate(total=Sum("earnings"))
+        .values_list("person", "total")
+    )
+    over = {
+        a.person_id
+        for a in assignments
+        if a.target_incentive > 0
+        and (paid.get(a.person_id) or 0) > a.target_incentive * OVERPAID_FACTOR
+    }
+    if not over:
+        return []
+    return [
+        Finding(
+            "overpaid",
+            _(
+                "Paid more than %(factor)s× the yearly target incentive over the last 12 "
+                "months: the plan pays far beyond what it was designed to pay."
+            )
+            % {"factor": OVERPAID_FACTOR},
+            _names(assignments, over),
+        )
+    ]
