@@ -219,3 +219,58 @@ def test_the_import_api_answers_403_naming_the_fields(client, keyed, token):
         **token("dirk"),
     )
     assert response.status_code == 403 and "role" in response.json()["detail"]
+
+
+@pytest.fixture
+def shared(cast):
+    """Ruud's deal, split 50/50 with Rosa (same team)."""
+    deal = cast.opportunities["ruud"]
+    opportunity_save(
+        opportunity=deal, by=None, splits=[(cast.ruud, Decimal("50")), (cast.rosa, Decimal("50"))]
+    )
+    return cast, deal
+
+
+def test_a_co_owner_works_a_shared_deal_in_the_form(shared, login):
+    cast, deal = shared
+    client = login(cast.user("rosa"))
+    url = reverse("entity_edit", args=["opportunities", deal.pk])
+    page = client.get(url).content.decode()
+    assert 'name="amount"' in page and 'name="account"' not in page
+    assert 'name="owner"' not in page and "splits-TOTAL_FORMS" not in page
+    data = {
+        "name": "Pumps phase 2",
+        "stage": deal.stage_id,
+        "amount": "12500.00",
+        "currency": "EUR",
+        "created_on": deal.created_on.isoformat(),
+        "expected_close_date": deal.expected_close_date.isoformat(),
+        "source": deal.source,
+        "forecast_category": deal.forecast_category,
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    deal.refresh_from_db()
+    assert (deal.name, deal.amount, deal.owner, deal.account) == (
+        "Pumps phase 2",
+        Decimal("12500.00"),
+        cast.ruud,
+        cast.accounts["ruud"],
+    )
+    assert deal.splits.count() == 2
+
+
+def test_a_co_owner_changes_a_shared_deal_through_the_api_but_not_its_owner(client, shared, token):
+    cast, deal = shared
+    url = f"/api/v1/opportunities/{deal.pk}"
+    headers = token("rosa")
+    renamed = client.patch(
+        url, data=json.dumps({"name": "Pumps phase 2"}), content_type="application/json", **headers
+    )
+    assert renamed.status_code == 200, renamed.content
+    moved = client.patch(
+        url, data=json.dumps({"owner_id": cast.rosa.pk}), content_type="application/json", **headers
+    )
+    assert moved.status_code == 403 and "owner" in moved.json()["detail"]
+    deal.refresh_from_db()
+    assert (deal.name, deal.owner) == ("Pumps phase 2", cast.ruud)

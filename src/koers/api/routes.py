@@ -27,7 +27,7 @@ from koers.imports.specs import KINDS
 from koers.imports.tasks import on_worker
 from koers.org import visibility as vis
 from koers.org.models import Person
-from koers.org.write_rules import is_own, refusal, refused_fields
+from koers.org.write_rules import fixed_for, is_own, refusal, refused_fields
 from koers.ui.entities import ENTITIES, Entity
 from koers.ui.entity_views import filtered_queryset
 from koers.ui.forms import build_form, save_record
@@ -165,9 +165,10 @@ def _refuse_unwritable(
     names = {k.removesuffix("_id"): v for k, v in payload.items()}
     named = [f for f in entity.form_fields if f in names]
     own = is_own(request.user, obj) or is_own(request.user, None, names.get("person"))
+    fixed = [f for f in named if f in fixed_for(request.user, obj)]
     refused = [
         f
-        for f in refused_fields(request.user, entity.model, named, own=own)
+        for f in [*refused_fields(request.user, entity.model, named, own=own), *fixed]
         if obj is None or names[f] != getattr(obj, f"{f}_id", getattr(obj, f, None))
     ]
     if refused:

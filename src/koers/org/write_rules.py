@@ -55,6 +55,22 @@ OWN_GUARDED: dict[str, set[str]] = {
     },
 }
 PERSONAL_PAY = {"reward.goal", "reward.planassignment", "reward.adjustment", "reward.hold"}
+# A salesperson who shares a deal's credit but does not own it works the deal (stage,
+# amount, dates) but does not move it to another account or owner, nor change its split.
+CO_OWNER_FIXED: dict[str, set[str]] = {"sales.opportunity": {"account", "owner"}}
+
+
+def co_owned(user: Any, obj: Model | None) -> bool:
+    """Does a salesperson hold a share of ``obj`` without owning it?"""
+    me = person_of(user)
+    return (
+        obj is not None
+        and obj.pk is not None
+        and _label(obj) in CO_OWNER_FIXED
+        and role_of(user) == Role.SALESPERSON
+        and me is not None
+        and getattr(obj, "owner_id", None) != me.pk
+    )
 
 
 def _label(model: type[Model] | Model) -> str:
@@ -86,11 +102,19 @@ def refused_fields(user: Any, model: type[Model], fields: Iterable[str], *, own:
     )
 
 
+def fixed_for(user: Any, obj: Model | None) -> set[str]:
+    """Fields of ``obj`` the user may not change because they only co-own it."""
+    return (
+        CO_OWNER_FIXED.get(_label(obj), set()) if obj is not None and co_owned(user, obj) else set()
+    )
+
+
 def writable_fields(
     user: Any, model: type[Model], fields: Iterable[str], obj: Model | None
 ) -> list[str]:
     """The fields of ``fields`` a form or API may offer the user for ``obj`` (None: new)."""
     refused = set(refused_fields(user, model, fields, own=is_own(user, obj)))
+    refused |= fixed_for(user, obj)
     return [f for f in fields if f not in refused]
 
 
@@ -112,6 +136,9 @@ def check_write(user: Any, obj: Model, before: dict[str, Any] | None) -> None:
     changed = changed_fields(obj, before)
     own = is_own(user, obj) or (before is not None and is_own(user, None, before.get("person")))
     refused = refused_fields(user, type(obj), changed, own=own)
+    if before is not None:
+        stored = type(obj)._default_manager.filter(pk=obj.pk).first()
+        refused = sorted(set(refused) | (changed & fixed_for(user, stored)))
     if refused:
         raise PermissionDenied(refusal(type(obj), refused, own=own))
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from koers.org import visibility as vis
 from koers.org.models import Person
+from koers.org.write_rules import co_owned
 from koers.sales.models import Opportunity
 from koers.ui.entities import ENTITIES, Entity, entity_or_404, selector_for_model
 from koers.ui.forms import attach_errors, build_form, save_record, split_formset, splits_from
@@ -197,7 +198,9 @@ def entity_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpR
         raise PermissionDenied(_("You may not change this record."))
     data = request.POST if request.method == "POST" else None
     form = build_form(entity, request.user, data=data, instance=obj)
-    splits = split_formset(request.user, obj, data) if entity.model is Opportunity else None
+    # a co-owner works the deal but does not change who shares it
+    with_splits = entity.model is Opportunity and not co_owned(request.user, obj)
+    splits = split_formset(request.user, obj, data) if with_splits else None
     if request.method == "POST" and form.is_valid() and (splits is None or splits.is_valid()):
         try:
             with transaction.atomic():
