@@ -344,3 +344,13 @@ def _reward_router() -> Router:
 
 
 api.add_router("/reward", _reward_router())
+
+
+# ---------------------------------------------------------------- measure
+def _kpi_router() -> Router:
+    from koers.measure.api import router
+
+    return router
+
+
+api.add_router("/kpis", _kpi_router())

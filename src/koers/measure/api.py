@@ -1,0 +1,126 @@
+"""The KPI catalogue and KPI values through the API, computed by the same selectors as
+the KPI page, within what the caller may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+
+from koers.api.schemas import MAX_ID, ErrorOut
+from koers.engine.periods import add_months, fiscal_year_start, month_start
+from koers.measure import selectors as sel
+from koers.measure.catalogue import definitions
+from koers.org import visibility as vis
+from koers.org.models import Person
+
+router = Router(tags=["kpis"])
+MAX_PERIODS = 120  # ten years of months in one answer
+FROM = Query(..., alias="from", description="the first day")
+TO = Query(..., alias="to", description="the last day")
+
+
+class KpiOut(Schema):
+    code: str
+    name_en: str
+    name_nl: str
+    timing: str
+    level: str
+    unit: str
+    higher_is_better: bool
+    ratio: bool
+    description_en: str
+    description_nl: str
+    custom: bool
+
+
+class ValueOut(Schema):
+    period_start: dt.date
+    period_end: dt.date
+    value: float | None
+    target: float | None
+    attainment: float | None
+
+
+class ValuesOut(Schema):
+    kpi: str
+    scope: str
+    grain: str
+    values: list[ValueOut]
+
+
+@router.get("", response=list[KpiOut], operation_id="list_kpis")
+def list_kpis(request: HttpRequest):
+    """Every KPI of the catalogue, built in and custom, with both names."""
+    return [KpiOut(**spec.__dict__) for spec in definitions().values()]
+
+
+def _scope(request: HttpRequest, person: int | None, unit: int | None):
+    """The people whose figures count: one person, a unit's subtree, or everyone the caller
+    may see who sells; 404 for a person or unit outside what the caller may see."""
+    sellers = vis.visible_sellers(request.user)
+    if person is not None:
+        chosen = vis.visible_people(request.user).filter(pk=person)
+        if not chosen.exists():
+            raise Http404(_("No such person."))
+        return chosen, str(chosen.get())
+    if unit is not None:
+        found = vis.visible_units(request.user).filter(pk=unit).first()
+        if found is None:
+            raise Http404(_("No such unit."))
+        return sellers.filter(pk__in=Person.objects.in_subtree(found).values("pk")), str(found)
+    return sellers, _("everyone you may see")
+
+
+def _periods(start: dt.date, end: dt.date, grain: str) -> list[tuple[dt.date, dt.date]]:
+    months = {"month": 1, "quarter": 3, "year": 12}[grain]
+    if grain == "quarter":
+        first = month_start(start).replace(month=(start.month - 1) // 3 * 3 + 1)
+    elif grain == "year":
+        first = fiscal_year_start(start)
+    else:
+        first = month_start(start)
+    periods = []
+    while first <= end and len(periods) < MAX_PERIODS:
+        last = add_months(first, months) - dt.timedelta(days=1)
+        periods.append((max(first, start), min(last, end)))
+        first = add_months(first, months)
+    return periods
+
+
+@router.get(
+    "/values", response={200: ValuesOut, 404: ErrorOut, 422: ErrorOut}, operation_id="kpi_values"
+)
+def kpi_values(
+    request: HttpRequest,
+    kpi: str,
+    date_from: dt.date = FROM,
+    date_to: dt.date = TO,
+    grain: Literal["month", "quarter", "year"] = "month",
+    person: int | None = Query(None, ge=1, le=MAX_ID),
+    unit: int | None = Query(None, ge=1, le=MAX_ID),
+):
+    """A KPI's value, target and attainment per month, quarter or year from ``from`` to
+    ``to``, for a person, a unit or everyone the caller may see: the KPI page's figures."""
+    if kpi not in definitions():
+        return Status(404, {"detail": _("“%(kpi)s” is not a KPI of the catalogue.") % {"kpi": kpi}})
+    if date_to < date_from or not dt.date(2000, 1, 1) <= date_from <= dt.date(2100, 12, 31):
+        return Status(422, {"detail": _("Choose “from” on or before “to”, between 2000 and 2100.")})
+    people, label = _scope(request, person, unit)
+    values = []
+    for first, last in _periods(date_from, date_to, grain):
+        value = sel.kpi_values(people, first, last).get(kpi)
+        target = sel.target_values(people, first, last).get(kpi)
+        values.append(
+            ValueOut(
+                period_start=first,
+                period_end=last,
+                value=value,
+                target=target,
+                attainment=sel.attainment(kpi, value, target),
+            )
+        )
+    return {"kpi": kpi, "scope": label, "grain": grain, "values": values}

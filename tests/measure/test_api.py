@@ -1,0 +1,69 @@
+"""The KPI catalogue and KPI values through the API: the KPI page's figures, within what
+the caller may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+
+from koers.measure.services import kpi_facts_refresh
+from koers.plan.models import Target
+
+
+@pytest.fixture
+def facts(cast):
+    kpi_facts_refresh(start=dt.date(2026, 1, 1), end=dt.date(2026, 11, 30))
+    return cast
+
+
+def test_the_catalogue_lists_every_kpi_with_both_names(client, facts, token):
+    kpis = {k["code"]: k for k in client.get("/api/v1/kpis", **token("ruud")).json()}
+    assert kpis["revenue"]["name_nl"] == "Omzet" and kpis["win_rate"]["ratio"] is True
+    assert kpis["sales_cycle"]["higher_is_better"] is False
+
+
+def test_values_per_month_match_the_kpi_page(client, facts, token, login):
+    Target.objects.create(kpi="revenue", person=facts.ruud, month=dt.date(2026, 11, 1), value=2000)
+    params = {"kpi": "revenue", "from": "2026-10-01", "to": "2026-11-23", "person": facts.ruud.pk}
+    answer = client.get("/api/v1/kpis/values", params, **token("mia")).json()
+    assert [v["period_start"] for v in answer["values"]] == ["2026-10-01", "2026-11-01"]
+    november = answer["values"][1]
+    assert (november["value"], november["target"], november["attainment"]) == (1000.0, 2000.0, 50.0)
+    page = login(facts.user("ruud")).get(reverse("kpis")).content.decode()
+    row = re.search(r'<tr data-kpi="revenue">(.*?)</tr>', page, re.S).group(1)
+    assert re.findall(r'<td class="num">([^<]*)</td>', row)[0] == "€ 1,000"
+
+
+def test_values_of_everyone_a_manager_sees_and_by_quarter(client, facts, token):
+    params = {"kpi": "revenue", "from": "2026-07-01", "to": "2026-11-23", "grain": "quarter"}
+    answer = client.get("/api/v1/kpis/values", params, **token("mia")).json()
+    assert [v["value"] for v in answer["values"]] == [None, 2000.0]  # Ruud and Rosa, not Rik
+    everyone = client.get("/api/v1/kpis/values", params, **token("dirk")).json()
+    assert everyone["values"][-1]["value"] == 3000.0
+
+
+def test_values_outside_what_the_caller_sees_are_not_found(client, facts, token):
+    base = {"kpi": "revenue", "from": "2026-11-01", "to": "2026-11-30"}
+    assert (
+        client.get(
+            "/api/v1/kpis/values", {**base, "person": facts.rik.pk}, **token("mia")
+        ).status_code
+        == 404
+    )
+    assert (
+        client.get(
+            "/api/v1/kpis/values", {**base, "unit": facts.zuid.pk}, **token("mia")
+        ).status_code
+        == 404
+    )
+    assert (
+        client.get("/api/v1/kpis/values", {**base, "kpi": "luck"}, **token("mia")).status_code
+        == 404
+    )
+    backwards = {**base, "from": "2026-12-01"}
+    assert client.get("/api/v1/kpis/values", backwards, **token("mia")).status_code == 422
+    unit = client.get("/api/v1/kpis/values", {**base, "unit": facts.noord.pk}, **token("mia"))
+    assert unit.json()["values"][0]["value"] == 2000.0
