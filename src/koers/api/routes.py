@@ -193,7 +193,8 @@ def _save(request: HttpRequest, entity: Entity, payload: dict[str, Any], obj: An
     me = vis.person_of(request.user)
     if obj is None and "owner" in entity.form_fields and me and not payload.get("owner_id"):
         payload = {**payload, "owner_id": me.pk}  # what you create without an owner is yours
-    form = build_form(entity, request.user, data=_form_data(entity, payload), instance=obj)
+    data = _form_data(entity, payload)
+    form = build_form(entity, request.user, data=data, instance=obj, local_numbers=False)
     if not form.is_valid():
         raise ValidationError({f: [str(e) for e in errs] for f, errs in form.errors.items()})
     with transaction.atomic():

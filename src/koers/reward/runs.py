@@ -26,6 +26,7 @@ from koers.reward.services import run_advance, run_month
 from koers.reward.services.calc import RunMoved
 from koers.reward.services.payouts import add_adjustment, payroll_csv, place_hold, release_hold
 from koers.reward.tasks import calculate_month, queued
+from koers.ui.fields import LocalDecimalField
 from koers.ui.forms import attach_errors
 
 CALCULATE_ROLES = vis.PAY_EDIT_ROLES  # calculate, adjust, hold
@@ -42,7 +43,7 @@ class MonthForm(forms.Form):
 
 class AdjustmentForm(forms.Form):
     person = forms.ModelChoiceField(label=gettext_lazy("Person"), queryset=Person.objects.all())
-    amount = forms.DecimalField(label=gettext_lazy("Amount (€)"), max_digits=14, decimal_places=2)
+    amount = LocalDecimalField(label=gettext_lazy("Amount (€)"), max_digits=14, decimal_places=2)
     component = forms.CharField(label=gettext_lazy("Component"), required=False, max_length=40)
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300)
 

@@ -28,6 +28,7 @@ from koers.org.models import Person
 from koers.reward.documents import ComponentSpec, parse_plan
 from koers.reward.inquiries import InquiryForm
 from koers.reward.models import Adjustment, CalcRun, Inquiry, PayoutCredit, PayoutLine
+from koers.ui.fields import LocalDecimalField
 from koers.ui.templatetags.koers import kpi_value
 
 
@@ -167,7 +168,7 @@ def _share(deal: Any, person: Person) -> Decimal:
 
 
 class EstimateForm(forms.Form):
-    extra = forms.DecimalField(required=False, max_digits=14, decimal_places=2, min_value=0)
+    extra = LocalDecimalField(required=False, max_digits=14, decimal_places=2, min_value=0)
 
 
 def statement(request: HttpRequest, person_id: int | None = None) -> HttpResponse:

@@ -21,6 +21,7 @@ from koers.sales import services as sales_services
 from koers.sales.models import Opportunity
 from koers.sales.selectors import creditable_people
 from koers.ui.entities import Entity, selector_for_model, slug_for_model
+from koers.ui.fields import LocalDecimalField, local_decimals
 from koers.ui.widgets import LookupWidget
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -45,9 +46,18 @@ def use_lookup(field: forms.ModelChoiceField) -> None:
         field.widget = LookupWidget(url=url, queryset=field.queryset)
 
 
-def build_form(entity: Entity, user: Any, data: Any = None, instance: Model | None = None):
+def build_form(
+    entity: Entity,
+    user: Any,
+    data: Any = None,
+    instance: Model | None = None,
+    local_numbers: bool = True,
+):
+    """The edit form of ``entity`` with the fields ``user`` may write. Numbers are read as
+    the user types them (``local_numbers``); the API sends plain numbers and passes False."""
     fields = writable_fields(user, entity.model, entity.form_fields, instance)
-    form_class = modelform_factory(entity.model, fields=fields)
+    callback = local_decimals if local_numbers else None
+    form_class = modelform_factory(entity.model, fields=fields, formfield_callback=callback)
     form = form_class(data=data, instance=instance)
     for field in form.fields.values():
         if isinstance(field, forms.ModelChoiceField):
@@ -62,7 +72,7 @@ def build_form(entity: Entity, user: Any, data: Any = None, instance: Model | No
 
 class SplitForm(forms.Form):
     person = forms.ModelChoiceField(queryset=Person.objects.none(), label=_("Person"))
-    percent = forms.DecimalField(label=_("Share %"), max_digits=5, decimal_places=2)
+    percent = LocalDecimalField(label=_("Share %"), max_digits=5, decimal_places=2)
 
 
 SplitFormSet = forms.formset_factory(SplitForm, extra=1, can_delete=True)
