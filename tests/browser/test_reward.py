@@ -82,3 +82,27 @@ def test_the_administrator_sees_plan_health_while_designing(cast, page):
     page.click("[data-testid=save-plan]")
     assert "Draft" in page.inner_text("[data-testid=plan-status]")
     assert page.locator("[data-check=late]").count() == 1
+
+
+def test_a_dutch_salesperson_types_a_dutch_amount_in_the_estimator(cast, browser, live_server):
+    plan = Plan.objects.create(code="rep", name="Rep", status="active", document=DOCUMENT)
+    PlanAssignment.objects.create(
+        person=cast.ruud, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=12000
+    )
+    Target.objects.create(
+        kpi="revenue", person=cast.ruud, month=dt.date(2026, 11, 1), value=Decimal("800")
+    )
+    run_month(dt.date(2026, 11, 1), by=None)
+    context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.base = live_server.url
+    log_in(page, "ruud")
+    page.goto(page.base + "/reward/statement/")
+    page.fill("[data-testid=extra]", "1.000,50")
+    page.click("[data-testid=estimator] button")
+    page.wait_for_selector("[data-testid=estimate]")
+    estimates = page.inner_text("#estimates")
+    # € 1.200 against € 800 plus € 1.000,50: 5% of 800 + 10% of 1.200,50 = € 160,05
+    assert "€ 160,05" in estimates and "extra-error" not in page.content()
+    context.close()
