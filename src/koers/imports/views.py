@@ -125,27 +125,18 @@ def stage(request: HttpRequest, key: str) -> HttpResponse:
         return redirect("import_upload")
     mapping = _mapping_from(request, headers) or auto_mapping(headers, spec, meta["preset"])
     commit = request.method == "POST" and request.POST.get("action") == "import"
+    the_import = {
+        "kind": meta["kind"],
+        "raw": raw,
+        "filename": meta["filename"],
+        "by": request.user,
+        "preset": meta["preset"],
+        "mapping": mapping,
+    }
     if commit and on_worker(len(raw)):  # a large file: a worker imports it, not this request
-        run = import_queue(
-            kind=meta["kind"],
-            raw=raw,
-            filename=meta["filename"],
-            by=request.user,
-            preset=meta["preset"],
-            mapping=mapping,
-        )
-        return _unstaged(request, key, run)
+        return _unstaged(request, key, import_queue(**the_import))
     try:
-        outcome = import_file(
-            kind=meta["kind"],
-            raw=raw,
-            filename=meta["filename"],
-            by=request.user,
-            preset=meta["preset"],
-            mapping=mapping,
-            dry_run=not commit,
-            record=commit,
-        )
+        outcome = import_file(**the_import, dry_run=not commit, record=commit)
     except (ImportFileError, PermissionDenied) as exc:
         outcome, problem = None, str(exc)
     else:
