@@ -275,6 +275,9 @@ def rewarded(cast):
     )
     PointRule.objects.create(kpi="visits", points=1, per=1)
     Badge.objects.create(code="b", name_en="B", name_nl="B", kpi="visits", threshold=1)
+    from koers.plan.models import Target
+
+    Target.objects.create(kpi="revenue", person=cast.ruud, month=nov, value=Decimal("2000"))
     run_month(nov, by=None)
     add_adjustment(person=cast.ruud, month=nov, amount=Decimal("10"), reason="Fix", by=None)
     place_hold(person=cast.ruud, month=nov, reason="Check", by=None)

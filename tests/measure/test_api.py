@@ -67,3 +67,27 @@ def test_values_outside_what_the_caller_sees_are_not_found(client, facts, token)
     assert client.get("/api/v1/kpis/values", backwards, **token("mia")).status_code == 422
     unit = client.get("/api/v1/kpis/values", {**base, "unit": facts.noord.pk}, **token("mia"))
     assert unit.json()["values"][0]["value"] == 2000.0
+
+
+def test_targets_through_the_api_reach_the_kpi_page(client, facts, token, login):
+    import json
+
+    body = {"kpi": "revenue", "person_id": facts.ruud.pk, "month": "2026-11-01", "value": "4000"}
+    created = client.post(
+        "/api/v1/targets", data=json.dumps(body), content_type="application/json", **token("dirk")
+    )
+    assert created.status_code == 201, created.content
+    own = {**body, "person_id": facts.dirk.pk}
+    refused = client.post(
+        "/api/v1/targets", data=json.dumps(own), content_type="application/json", **token("dirk")
+    )
+    assert refused.status_code == 403  # nobody sets their own target
+    by_rep = client.post(
+        "/api/v1/targets", data=json.dumps(body), content_type="application/json", **token("ruud")
+    )
+    assert by_rep.status_code == 403
+    page = login(facts.user("ruud")).get(reverse("kpis")).content.decode()
+    assert 'data-attainment="revenue">25%' in page  # € 1,000 of € 4,000
+    listed = client.get("/api/v1/targets", **token("ruud")).json()
+    assert [t["value"] for t in listed["items"]] == ["4000.00"]
+    assert client.get("/api/v1/targets", **token("rik")).json()["count"] == 0

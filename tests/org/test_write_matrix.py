@@ -14,6 +14,7 @@ from django.urls import reverse
 from koers.imports.services import import_file
 from koers.measure.models import OperatingCost
 from koers.org.models import AuditEvent, Person
+from koers.plan.models import Target
 from koers.reward.models import Goal, PlanAssignment
 from koers.sales.models import ExchangeRate
 from koers.ui.entities import ENTITIES
@@ -210,6 +211,12 @@ KINDS = {
         "description",
         "Certified in valves",
         {"ada", "cora", "dirk", "mia"},
+    ),
+    "targets": (
+        lambda c: Target.objects.get(),
+        "value",
+        "2500.00",
+        {"ada", "cora", "dirk"},
     ),
     "plan-assignments": (
         lambda c: PlanAssignment.objects.get(),

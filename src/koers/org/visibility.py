@@ -128,6 +128,13 @@ def visible_nps(user: Any) -> QuerySet[Any]:
     return _owned(NpsResponse.objects.all(), user, "person", "account__owner")
 
 
+def visible_targets(user: Any) -> QuerySet[Any]:
+    """Targets of the people the user may see: one's own, a manager's people's, all."""
+    from koers.plan.models import Target
+
+    return Target.objects.filter(person__in=visible_people(user).values("pk"))
+
+
 def visible_territories(user: Any) -> QuerySet[Any]:
     from koers.sales.models import Territory
 
@@ -206,6 +213,8 @@ EDIT_ROLES: dict[str, set[str]] = {
     "reward.goal": {Role.ADMIN, Role.COMP_ADMIN, Role.DIRECTOR, Role.MANAGER},
     "reward.pointrule": {Role.ADMIN, Role.COMP_ADMIN, Role.DIRECTOR},
     "reward.badge": {Role.ADMIN, Role.COMP_ADMIN, Role.DIRECTOR},
+    # targets decide quotas and so pay: set by the director and the pay and system roles
+    "plan.target": {Role.ADMIN, Role.DIRECTOR, Role.COMP_ADMIN},
 }
 
 

@@ -54,7 +54,13 @@ OWN_GUARDED: dict[str, set[str]] = {
         "user",
     },
 }
-PERSONAL_PAY = {"reward.goal", "reward.planassignment", "reward.adjustment", "reward.hold"}
+PERSONAL_PAY = {
+    "reward.goal",
+    "reward.planassignment",
+    "reward.adjustment",
+    "reward.hold",
+    "plan.target",
+}
 # A salesperson who shares a deal's credit but does not own it works the deal (stage,
 # amount, dates) but does not move it to another account or owner, nor change its split.
 CO_OWNER_FIXED: dict[str, set[str]] = {"sales.opportunity": {"account", "owner"}}

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from koers.measure.models import OperatingCost
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person
+from koers.plan.models import Target
 from koers.reward import models as rm
 from koers.sales import models as sm
 
@@ -431,6 +432,23 @@ register(
         filters=("score", "person"),
         select_related=("account", "person"),
         default_sort="-responded_on",
+    )
+)
+
+register(
+    Entity(
+        slug="targets",
+        model=Target,
+        selector=vis.visible_targets,
+        phase="plan",
+        columns=("person", "kpi", "month", "value"),
+        search=("person__first_name", "person__last_name", "kpi"),
+        filters=("person", "kpi"),
+        date_fields=("month",),
+        form_fields=("kpi", "person", "month", "value"),
+        select_related=("person",),
+        default_sort="-month",
+        credited_to=("person",),
     )
 )
 

@@ -35,7 +35,10 @@ def _entity(slug: str) -> NavItem:
 
 
 SECTIONS: dict[str, tuple[str | Promise, tuple[str, ...]]] = {
-    "plan": (_("Plan"), ("units", "territories", "accounts", "products", "product-groups")),
+    "plan": (
+        _("Plan"),
+        ("targets", "units", "territories", "accounts", "products", "product-groups"),
+    ),
     "steer": (_("Steer"), ("people", "activities")),
     "measure": (_("Measure"), ("opportunities", "orders", "leads", "campaigns", "nps")),
     "reward": (
@@ -66,6 +69,7 @@ SECTIONS: dict[str, tuple[str | Promise, tuple[str, ...]]] = {
             "territories",
             "operating-costs",
             "exchange-rates",
+            "targets",
         ),
     ),
 }
