@@ -7,7 +7,8 @@ import json
 
 from koers.api.services import token_create
 from koers.reward.models import CalcRun, Plan
-from tests.reward.test_calc import DOCUMENT
+from koers.reward.services import run_month
+from tests.reward.test_calc import DOCUMENT, NOV
 
 
 def _headers(cast, name: str) -> dict[str, str]:
@@ -79,3 +80,32 @@ def test_with_a_broker_a_run_goes_to_a_worker(client, planned, settings, monkeyp
     # the worker's task is the same calculation
     assert tasks.calculate_month("2026-11-01", planned.user("cora").pk) == "2026-11"
     assert CalcRun.objects.get().lines.exists()
+
+
+def test_a_statement_as_json_shows_the_pages_figures(client, planned):
+    run_month(NOV, by=None)
+    ruud = _headers(planned, "ruud")
+    answer = client.get(f"/api/v1/reward/statements/{planned.ruud.pk}/2026-11", **ruud)
+    assert answer.status_code == 200, answer.content
+    statement = answer.json()
+    commission = next(line for line in statement["lines"] if line["component"] == "commission")
+    assert commission["earnings"] == "60.00" and commission["attainment_pct"] == 125.0
+    assert statement["status"] == "open" and statement["paid"] is not None
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(planned.user("ruud"))
+    page = browser.get("/reward/statement/").content.decode()
+    row = page.split('data-component="commission"', 1)[1].split("</tr>", 1)[0]
+    assert "€ 60.00" in row and "125" in row
+    manager = client.get(
+        f"/api/v1/reward/statements/{planned.ruud.pk}/2026-11", **_headers(planned, "mia")
+    )
+    assert manager.status_code == 200
+    for peer in ("rosa", "rik"):
+        refused = client.get(
+            f"/api/v1/reward/statements/{planned.ruud.pk}/2026-11", **_headers(planned, peer)
+        )
+        assert refused.status_code == 404
+    missing = client.get(f"/api/v1/reward/statements/{planned.ruud.pk}/2026-13", **ruud)
+    assert missing.status_code == 404

@@ -205,3 +205,95 @@ def activate_plan(
         raise ValidationError({"effective_from": _("Choose a date between 2000 and 2100.")})
     plan_activate(plan, effective_from=payload.effective_from, by=request.user)
     return plan
+
+
+class StatementLineOut(Schema):
+    component: str
+    name: str
+    period_start: dt.date
+    period_end: dt.date
+    goal: str = Field(description="the quota in its unit, as the statement shows it")
+    reached: str
+    attainment_pct: float | None
+    earnings: Decimal
+    payable: bool
+    correction_of: dt.date | None
+    next_step: str | None = Field(description="what is still needed to reach the next band")
+
+
+class StatementOut(Schema):
+    person_id: int
+    name: str
+    month: str
+    status: str
+    lines: list[StatementLineOut]
+    earned: Decimal | None
+    adjustments: Decimal | None
+    draw_topup: Decimal | None
+    recovered: Decimal | None
+    held: Decimal | None
+    released: Decimal | None
+    paid: Decimal | None
+    balance: Decimal | None
+
+
+@router.get(
+    "/statements/{person_id}/{month}",
+    response={200: StatementOut, 404: ErrorOut},
+    operation_id="get_statement",
+)
+def get_statement(
+    request: HttpRequest, person_id: int = Path(..., ge=1, le=MAX_ID), month: str = Path(...)
+):
+    """A person's statement for a month (YYYY-MM): each line with its goal, what was
+    reached, attainment, earnings and the next step, and the way to the payout, as the
+    statement page shows them. 404 for a person whose pay the caller may not see."""
+    from django.utils.translation import get_language
+
+    from koers.reward.views import _person_or_404, _specs, next_step, shown
+
+    person = _person_or_404(request, person_id)
+    run = run_of_month(month)
+    lines = list(run.lines.filter(person=person).select_related("plan"))
+    specs, nl = _specs(lines), (get_language() or "en").startswith("nl")
+    out = []
+    for line in lines:
+        spec = specs[(line.plan_id, line.component)]
+        step = next_step(spec, line)
+        out.append(
+            StatementLineOut(
+                component=line.component,
+                name=spec.name_nl if nl else spec.name_en,
+                period_start=line.period_start,
+                period_end=line.period_end,
+                goal=shown(spec, line.quota),
+                reached=shown(spec, line.measure),
+                attainment_pct=None
+                if line.attainment_ppm is None
+                else line.attainment_ppm / 10_000,
+                earnings=line.earnings,
+                payable=line.payable,
+                correction_of=line.correction_of,
+                next_step=step["text"] if step else None,
+            )
+        )
+    payout = run.payouts.filter(person=person).first()
+    money = (
+        "earned",
+        "adjustments",
+        "draw_topup",
+        "recovered",
+        "held",
+        "released",
+        "paid",
+        "balance",
+    )
+    totals = {f: getattr(payout, f) if payout else None for f in money}
+    return {
+        "person_id": person.pk,
+        "name": str(person),
+        "month": f"{run.month:%Y-%m}",
+        "status": run.status,
+        "lines": out,
+        **totals,
+    }
