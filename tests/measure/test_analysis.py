@@ -86,3 +86,22 @@ def test_a_salesperson_analyses_their_own_dip_but_never_sees_a_peers(dip, login)
         {"person": dip.ruud.pk, "kpi": "revenue", "month": _month(-2).isoformat()},
     )
     assert response.status_code == 404
+
+
+def test_a_waterfall_starts_near_its_lowest_level_and_labels_each_step():
+    import json as _json
+
+    from django.utils import translation
+
+    from koers.measure.views import _waterfall, waterfall_axis
+
+    assert waterfall_axis(100_000, [5_000, -2_000]) == [98_750.0, 106_250.0]
+    assert waterfall_axis(0, [0]) == [-1.0, 1.0]
+    with translation.override("nl"):
+        figure = _json.loads(
+            _waterfall("W", 10_000_000, [("Meer", 500_000), ("Minder", -200_050)], 10_299_950, None)
+        )
+    # the levels are rounded (102,999.50 → 103,000), so the steps add up to the total
+    assert figure["y"] == [100_000, 5_000, -2_000, 103_000]
+    assert figure["text"] == ["€ 100.000", "+€ 5.000", "€ -2.000", "€ 103.000"]
+    assert figure["range"][0] > 90_000  # not from € 0

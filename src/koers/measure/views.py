@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from typing import Any
 
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from koers.engine.drivers import decompose, price_mix
 from koers.engine.leadlag import best_lag, lead_lag
+from koers.engine.money import shown
 from koers.engine.periods import add_months, fiscal_year_start, month_start
 from koers.measure import selectors as sel
 from koers.measure.benchmark import benchmark, benchmark_units
@@ -27,6 +29,7 @@ from koers.measure.drill import records_url
 from koers.measure.models import KpiFact
 from koers.org import visibility as vis
 from koers.org.models import Person, Role
+from koers.ui.templatetags.koers import kpi_value
 
 PERIODS = ("month", "quarter", "ytd")
 ONE_DAY = dt.timedelta(days=1)
@@ -217,15 +220,39 @@ def _price_mix_figure(sellers, start, end, prev_start, prev_end) -> str:
     )
 
 
+def waterfall_axis(before: int, steps: list[int]) -> list[float]:
+    """The value axis of a waterfall (euros): from a little below its lowest level to a
+    little above its highest, so the steps show instead of disappearing on a bar from 0."""
+    levels, level = [before], before
+    for step in steps:
+        level += step
+        levels.append(level)
+    low, high = min(levels), max(levels)
+    pad = (high - low) * 0.25 or abs(high) * 0.05 or 1
+    return [float(low - pad), float(high + pad)]
+
+
 def _waterfall(title: str, before: float, steps: list, after: float, url: str | None) -> str:
     labels = [_("Before"), *[label for label, _v in steps], _("Now")]
-    values = [before, *[v for _label, v in steps], after]
+    # round the running levels, not each step, so the labelled steps add up to the total
+    levels, level = [before], before
+    for _label, cents in steps:
+        level += cents
+        levels.append(level)
+    rounded = [int(shown(v / 100)) for v in levels]
+    steps_euros = [b - a for a, b in itertools.pairwise(rounded)]
+    euros = [rounded[0], *steps_euros, int(shown(after / 100))]
+    text = [kpi_value(euros[0], "money")]
+    text += [("+" if e > 0 else "") + kpi_value(e, "money") for e in euros[1:-1]]
+    text.append(kpi_value(euros[-1], "money"))
     return json.dumps(
         {
             "type": "waterfall",
             "title": title,
             "x": [str(label) for label in labels],
-            "y": [round(v / 100) for v in values],
+            "y": euros,
+            "text": text,  # each step labelled, in the reader's number format
+            "range": waterfall_axis(euros[0], euros[1:-1]),
             "measure": ["absolute", *["relative"] * len(steps), "total"],
             "url": url,
         }

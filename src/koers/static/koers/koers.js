@@ -36,10 +36,11 @@
       }
       if (f.type === "waterfall") {
         Plotly.newPlot(el, [{ type: "waterfall", x: f.x, y: f.y, measure: f.measure,
+          text: f.text, textposition: "outside", cliponaxis: false,
           connector: { line: { color: "#999" } }, increasing: { marker: { color: "#1b7f3b" } },
           decreasing: { marker: { color: "#b3261e" } }, totals: { marker: { color: "#0b5f8a" } } }],
           { title: { text: f.title }, margin: { t: 40, r: 10, b: 60, l: 70 },
-            yaxis: { tickprefix: "€ " }, showlegend: false },
+            yaxis: { tickprefix: "€ ", range: f.range }, showlegend: false },
           { displayModeBar: false, responsive: true });
         follow();
         return;
