@@ -195,3 +195,13 @@ def test_people_list_checks_pay_once_not_per_person(cast, login):
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("entity_list", args=["people"]))
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_no_list_or_export_shows_python_none(rewarded, login):
+    """A missing value is shown as "–" or left empty, never as Python's "None"."""
+    client = login(rewarded.user("ada"))
+    for slug in LISTS:
+        page = client.get(reverse("entity_list", args=[slug])).content.decode()
+        assert ">None<" not in page and '">None' not in page, slug
+        export = b"".join(client.get(reverse("entity_export_csv", args=[slug])).streaming_content)
+        assert b"None" not in export, slug

@@ -64,7 +64,7 @@ class PlanAssignment(models.Model):
     target_incentive = MoneyField(_("target incentive per year"))
 
     class Draw(models.TextChoices):
-        NONE = "", _("None")
+        NONE = "", _("No draw")
         RECOVERABLE = "recoverable", _("Recoverable draw")
         GUARANTEE = "guarantee", _("Guarantee (not recovered)")
 
