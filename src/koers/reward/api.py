@@ -14,9 +14,14 @@ from ninja import Field, Path, Query, Router, Schema, Status
 
 from koers.api.schemas import MAX_ID, MAX_LIMIT, ErrorOut
 from koers.org import visibility as vis
-from koers.reward.models import CalcRun, PayoutLine, Plan
+from koers.reward.models import CalcRun, Payout, PayoutLine, Plan
 from koers.reward.runs import APPROVE_ROLES, CALCULATE_ROLES, moved_message
-from koers.reward.selectors import run_of_month, runs_with_totals
+from koers.reward.selectors import (
+    component_specs,
+    run_of_month,
+    runs_with_totals,
+    statement_person,
+)
 from koers.reward.services import run_advance, run_month
 from koers.reward.services.calc import RunMoved
 from koers.reward.services.plans import plan_activate, plan_save
@@ -250,12 +255,12 @@ def get_statement(
     statement page shows them. 404 for a person whose pay the caller may not see."""
     from django.utils.translation import get_language
 
-    from koers.reward.views import _person_or_404, _specs, next_step, shown
+    from koers.reward.views import next_step, shown
 
-    person = _person_or_404(request, person_id)
+    person = statement_person(request.user, person_id)
     run = run_of_month(month)
     lines = list(run.lines.filter(person=person).select_related("plan"))
-    specs, nl = _specs(lines), (get_language() or "en").startswith("nl")
+    specs, nl = component_specs(lines), (get_language() or "en").startswith("nl")
     out = []
     for line in lines:
         spec = specs[(line.plan_id, line.component)]
@@ -278,17 +283,7 @@ def get_statement(
             )
         )
     payout = run.payouts.filter(person=person).first()
-    money = (
-        "earned",
-        "adjustments",
-        "draw_topup",
-        "recovered",
-        "held",
-        "released",
-        "paid",
-        "balance",
-    )
-    totals = {f: getattr(payout, f) if payout else None for f in money}
+    totals = {f: getattr(payout, f) if payout else None for f in Payout.STEPS}
     return {
         "person_id": person.pk,
         "name": str(person),

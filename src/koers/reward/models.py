@@ -176,6 +176,18 @@ class Payout(models.Model):
 
     run = models.ForeignKey(CalcRun, on_delete=models.CASCADE, related_name="payouts")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="payouts")
+    # the way from earnings to payroll, in the order a statement and the lists show it
+    STEPS = (
+        "earned",
+        "adjustments",
+        "draw_topup",
+        "recovered",
+        "held",
+        "released",
+        "paid",
+        "balance",
+    )
+
     earned = MoneyField(_("earned"))  # payable payout lines, corrections included
     adjustments = MoneyField(_("adjustments"))
     draw_topup = MoneyField(_("draw or guarantee top-up"))

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from koers.reward.models import CalcRun
+from koers.org import visibility as vis
+from koers.org.models import Person
+from koers.reward.documents import ComponentSpec, parse_plan
+from koers.reward.models import CalcRun, PayoutLine
 
 
 def run_of_month(month: str) -> CalcRun:
@@ -28,3 +32,26 @@ def runs_with_totals() -> QuerySet[CalcRun]:
     return CalcRun.objects.annotate(
         people=Count("payouts", distinct=True), paid=Sum("payouts__paid")
     ).order_by("-month")
+
+
+def statement_person(user: Any, person_id: int | None) -> Person:
+    """Whose statement ``user`` asks for: their own (``person_id`` None) or someone whose
+    pay they may see; Http404 otherwise, the same answer as for no one at all."""
+    me = vis.person_of(user)
+    if person_id is None:
+        if me is None:
+            raise Http404(_("No statement for this login."))
+        return me
+    person = vis.visible_people(user).filter(pk=person_id).first()
+    if person is None or not vis.can_see_pay(user, person):
+        raise Http404(_("No such statement."))
+    return person
+
+
+def component_specs(lines: list[PayoutLine]) -> dict[tuple[int, str], ComponentSpec]:
+    """The plan component behind each payout line, by (plan id, component code)."""
+    found: dict[tuple[int, str], ComponentSpec] = {}
+    for plan in {line.plan for line in lines}:
+        for spec in parse_plan(plan.document).components:
+            found[(plan.pk, spec.component.code)] = spec
+    return found

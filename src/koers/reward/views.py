@@ -25,31 +25,12 @@ from koers.measure.catalogue import definitions
 from koers.measure.selectors import kpi_name
 from koers.org import visibility as vis
 from koers.org.models import Person
-from koers.reward.documents import ComponentSpec, parse_plan
+from koers.reward.documents import ComponentSpec
 from koers.reward.inquiries import InquiryForm
 from koers.reward.models import Adjustment, CalcRun, Inquiry, PayoutCredit, PayoutLine
+from koers.reward.selectors import component_specs, statement_person
 from koers.ui.fields import LocalDecimalField
 from koers.ui.templatetags.koers import kpi_value
-
-
-def _person_or_404(request: HttpRequest, person_id: int | None) -> Person:
-    me = vis.person_of(request.user)
-    if person_id is None:
-        if me is None:
-            raise Http404(_("No statement for this login."))
-        return me
-    person = vis.visible_people(request.user).filter(pk=person_id).first()
-    if person is None or not vis.can_see_pay(request.user, person):
-        raise Http404(_("No such statement."))  # the same answer as for no one at all
-    return person
-
-
-def _specs(lines: list[PayoutLine]) -> dict[tuple[int, str], ComponentSpec]:
-    found: dict[tuple[int, str], ComponentSpec] = {}
-    for plan in {line.plan for line in lines}:
-        for spec in parse_plan(plan.document).components:
-            found[(plan.pk, spec.component.code)] = spec
-    return found
 
 
 def next_step(spec: ComponentSpec, line: PayoutLine) -> dict[str, Any] | None:
@@ -172,12 +153,12 @@ class EstimateForm(forms.Form):
 
 
 def statement(request: HttpRequest, person_id: int | None = None) -> HttpResponse:
-    person = _person_or_404(request, person_id)
+    person = statement_person(request.user, person_id)
     runs = list(CalcRun.objects.filter(lines__person=person).distinct().order_by("-month"))
     chosen = request.GET.get("month", "")
     run = next((r for r in runs if f"{r.month:%Y-%m}" == chosen), runs[0] if runs else None)
     lines = list(run.lines.filter(person=person).select_related("plan", "person")) if run else []
-    specs = _specs(lines)
+    specs = component_specs(lines)
     nl = (get_language() or "en").startswith("nl")
     estimator = EstimateForm(request.GET if "extra" in request.GET else None)
     extra = 0
@@ -263,7 +244,7 @@ def line_credits(request: HttpRequest, line_id: int) -> HttpResponse:
     line = PayoutLine.objects.select_related("person", "plan", "run").filter(pk=line_id).first()
     if line is None:
         raise Http404(_("No such statement line."))
-    _person_or_404(request, line.person_id)
+    statement_person(request.user, line.person_id)
     credits = (
         PayoutCredit.objects.filter(line=line)
         .select_related("order_line__account", "order_line__product")
@@ -272,7 +253,7 @@ def line_credits(request: HttpRequest, line_id: int) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return _credits_csv(line, credits)
     page = Paginator(credits, CREDITS_PER_PAGE).get_page(request.GET.get("page"))
-    spec = _specs([line])[(line.plan_id, line.component)]
+    spec = component_specs([line])[(line.plan_id, line.component)]
     nl = (get_language() or "en").startswith("nl")
     return render(
         request,
