@@ -303,24 +303,17 @@ def run_import(
                 % {"mb": settings.KOERS_IMPORT_MAX_MB}
             },
         )
+    the_import = {
+        "kind": kind,
+        "raw": file.read(),
+        "filename": file.name or "upload",
+        "by": request.user,
+        "preset": preset,
+    }
     if not dry_run and on_worker(file.size or 0):  # a large file: a worker imports it
-        run = import_queue(
-            kind=kind,
-            raw=file.read(),
-            filename=file.name or "upload",
-            by=request.user,
-            preset=preset,
-        )
-        return Status(202, run)
+        return Status(202, import_queue(**the_import))
     try:
-        outcome = import_file(
-            kind=kind,
-            raw=file.read(),
-            filename=file.name or "upload",
-            by=request.user,
-            preset=preset,
-            dry_run=dry_run,
-        )
+        outcome = import_file(**the_import, dry_run=dry_run)
     except ImportFileError as exc:
         return Status(400, {"detail": str(exc)})
     return Status(422 if outcome.run.error_count else 201, outcome.run)
