@@ -233,6 +233,32 @@ def cast(db) -> Cast:
     )
 
 
+def sale(
+    cast: Cast,
+    person: Person,
+    number: str,
+    day: dt.date,
+    amount: str,
+    *,
+    account: sm.Account | None = None,
+    product: sm.Product | None = None,
+    quantity: str = "1",
+    cost: str | None = None,
+) -> sm.OrderLine:
+    """An order line credited in full to ``person`` (on their own account unless named)."""
+    line = sm.OrderLine(
+        order_number=number,
+        order_date=day,
+        account=account or cast.accounts.get(person.user.username) or cast.accounts["rik"],
+        product=product or cast.product,
+        quantity=Decimal(quantity),
+        amount=Decimal(amount),
+        cost=None if cost is None else Decimal(cost),
+        currency="EUR",
+    )
+    return order_line_save(line=line, by=None, credits=[(person, Decimal("100"))])
+
+
 @pytest.fixture
 def login(client):
     """Log the test client in as one of the cast: ``login(cast.user("ruud"))``."""

@@ -13,6 +13,7 @@ from koers.measure.models import CustomKpi, KpiFact
 from koers.measure.services import kpi_facts_refresh
 from koers.org.models import Person
 from koers.plan.models import validate_kpi
+from tests.conftest import sale
 
 NOV, END = dt.date(2026, 11, 1), dt.date(2026, 11, 30)
 BASE = {
@@ -213,7 +214,7 @@ def varied(cast):
     from decimal import Decimal
 
     from koers.sales import models as sm
-    from koers.sales.services import opportunity_save, order_line_save
+    from koers.sales.services import opportunity_save
     from tests.factories import ProductFactory
 
     sm.Activity.objects.create(kind="call", date=dt.date(2026, 11, 4), owner=cast.ruud)
@@ -221,17 +222,16 @@ def varied(cast):
     rik_account.segment, rik_account.lifecycle = "Bouw", "new"
     rik_account.save()
     other = ProductFactory()
-    line = sm.OrderLine(
-        order_number="SO-other",
-        order_date=dt.date(2026, 11, 6),
-        account=cast.accounts["ruud"],
+    sale(
+        cast,
+        cast.ruud,
+        "SO-other",
+        dt.date(2026, 11, 6),
+        "300.00",
         product=other,
-        quantity=Decimal("3"),
-        amount=Decimal("300.00"),
-        cost=Decimal("100.00"),
-        currency="EUR",
+        quantity="3",
+        cost="100.00",
     )
-    order_line_save(line=line, by=None, credits=[(cast.ruud, Decimal("100"))])
     fresh = sm.Opportunity(
         name="Bouw extension",
         account=rik_account,

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from decimal import Decimal
 
 from django.core.management import call_command
 
 from koers.measure.models import KpiFact
-from koers.sales import models as sm
-from koers.sales.services import order_line_save
+from tests.conftest import sale
 
 
 def _refresh(*args: str) -> str:
@@ -20,16 +18,7 @@ def _refresh(*args: str) -> str:
 
 
 def test_refresh_covers_every_month_that_has_data_however_old(cast):
-    old = sm.OrderLine(
-        order_number="SO-2016",
-        order_date=dt.date(2016, 3, 9),
-        account=cast.accounts["ruud"],
-        product=cast.product,
-        quantity=Decimal("1"),
-        amount=Decimal("250.00"),
-        currency="EUR",
-    )
-    order_line_save(line=old, by=None, credits=[(cast.ruud, Decimal("100"))])
+    sale(cast, cast.ruud, "SO-2016", dt.date(2016, 3, 9), "250.00")
     said = _refresh()
     assert "for the months 2016-03 to 2026-11." in said
     march = KpiFact.objects.get(kpi="revenue", person=cast.ruud, month=dt.date(2016, 3, 1))

@@ -12,7 +12,7 @@ from koers.measure import selectors as sel
 from koers.measure.models import KpiFact
 from koers.measure.services import kpi_facts_refresh
 from koers.org.models import Person
-from koers.sales import models as sm
+from tests.conftest import sale
 
 NOV = dt.date(2026, 11, 1)
 
@@ -76,7 +76,6 @@ def test_every_period_takes_the_same_number_of_queries_for_more_people_and_facts
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from koers.sales.services import order_line_save
     from tests.conftest import _person
 
     def count() -> int:
@@ -91,16 +90,7 @@ def test_every_period_takes_the_same_number_of_queries_for_more_people_and_facts
     few = count()
     for i in range(4):
         seller = _person(f"extra{i}", facts.zuid, "salesperson", facts.max)
-        line = sm.OrderLine(
-            order_number=f"SO-X{i}",
-            order_date=dt.date(2026, 11, 3),
-            account=facts.accounts["rik"],
-            product=facts.product,
-            quantity=1,
-            amount=500,
-            currency="EUR",
-        )
-        order_line_save(line=line, by=None, credits=[(seller, 100)])
+        sale(facts, seller, f"SO-X{i}", dt.date(2026, 11, 3), "500", account=facts.accounts["rik"])
     kpi_facts_refresh(start=dt.date(2026, 1, 1), end=dt.date(2026, 11, 30))
     assert count() == few
 
@@ -278,20 +268,10 @@ def test_every_chart_leads_to_its_records(facts, login):
 def test_a_director_who_sells_counts_on_every_page(facts, login):
     """The commercial director sells too: the KPI page, its heat map and the home page all
     count his sale, so both pages show one total."""
-    from decimal import Decimal
 
-    from koers.sales.services import order_line_save
-
-    line = sm.OrderLine(
-        order_number="SO-dirk",
-        order_date=dt.date(2026, 11, 9),
-        account=facts.accounts["rik"],
-        product=facts.product,
-        quantity=Decimal("1"),
-        amount=Decimal("2000.00"),
-        currency="EUR",
+    sale(
+        facts, facts.dirk, "SO-dirk", dt.date(2026, 11, 9), "2000.00", account=facts.accounts["rik"]
     )
-    order_line_save(line=line, by=None, credits=[(facts.dirk, Decimal("100"))])
     kpi_facts_refresh(start=NOV, end=dt.date(2026, 11, 30))
     client = login(facts.user("dirk"))
     kpis = client.get(reverse("kpis")).content.decode()

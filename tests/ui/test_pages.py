@@ -109,7 +109,8 @@ def _more_rows(cast, slug: str, n: int) -> None:
     from decimal import Decimal
 
     from koers.sales import models as sm
-    from koers.sales.services import opportunity_save, order_line_save
+    from koers.sales.services import opportunity_save
+    from tests.conftest import sale
     from tests.factories import AccountFactory
 
     for i in range(n):
@@ -128,16 +129,7 @@ def _more_rows(cast, slug: str, n: int) -> None:
             )
             opportunity_save(opportunity=deal, by=None, splits=[(cast.ruud, 50), (cast.rosa, 50)])
         elif slug == "orders":
-            line = sm.OrderLine(
-                order_number=f"SO-E{i}",
-                order_date=dt.date(2026, 11, 2),
-                account=account,
-                product=cast.product,
-                quantity=1,
-                amount=Decimal("100"),
-                currency="EUR",
-            )
-            order_line_save(line=line, by=None, credits=[(cast.ruud, 100)])
+            sale(cast, cast.ruud, f"SO-E{i}", dt.date(2026, 11, 2), "100", account=account)
         elif slug == "activities":
             sm.Activity.objects.create(
                 kind="visit", date=dt.date(2026, 11, 3), owner=cast.ruud, account=account
