@@ -23,6 +23,8 @@ RULE_OF = {
 IMPORT_ONLY_ROLES: dict[str, set[str]] = {}
 # The column that names the person a row is about, per kind with one.
 PERSON_COLUMN = {"plan_target": "person_id"}
+# The column that names the unit a row is about as a group: about everyone in it.
+UNIT_COLUMN = {"plan_target": "unit_id"}
 
 
 def field_name(column: str) -> str:
@@ -77,10 +79,13 @@ def my_rows(user: Any, spec: Kind, frame: pl.DataFrame) -> pl.Series:
         return pl.Series([False] * frame.height, dtype=pl.Boolean)
     if spec.table == "org_person" and "id" in frame.columns:
         return frame["id"].fill_null(-1) == me.pk
-    column = PERSON_COLUMN.get(spec.table)
+    mine = pl.Series([False] * frame.height, dtype=pl.Boolean)
+    column, group = PERSON_COLUMN.get(spec.table), UNIT_COLUMN.get(spec.table)
     if column and column in frame.columns:
-        return frame[column].fill_null(-1) == me.pk
-    return pl.Series([False] * frame.height, dtype=pl.Boolean)
+        mine = mine | (frame[column].fill_null(-1) == me.pk)
+    if group and group in frame.columns:
+        mine = mine | frame[group].is_in(my_groups(me)).fill_null(False)
+    return mine
 
 
 def _is_field(model: Any, name: str) -> bool:
@@ -89,3 +94,16 @@ def _is_field(model: Any, name: str) -> bool:
     except FieldDoesNotExist:  # a virtual import column, not a field
         return False
     return True
+
+
+def my_groups(me: Any) -> list[int]:
+    """The ids of ``me``'s unit and every unit above it, when ``me`` sells: their targets
+    decide ``me``'s team pay."""
+    from koers.org.models import OrgUnit
+    from koers.org.visibility import SELLING_ROLES
+
+    if me.unit_id is None or me.role not in SELLING_ROLES:
+        return []
+    path = me.unit.path
+    prefixes = [path[: i + 1] for i, ch in enumerate(path) if ch == "."]
+    return list(OrgUnit.objects.filter(path__in=prefixes).values_list("pk", flat=True))

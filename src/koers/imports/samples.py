@@ -24,6 +24,7 @@ IMPORT_ORDER = [
     "nps",
     "exchange-rates",
     "targets",
+    "unit-targets",
     "operating-costs",
 ]
 

@@ -355,6 +355,23 @@ KINDS: dict[str, Kind] = {
             ),
         ),
         Kind(
+            "unit-targets",
+            "plan_target",
+            ("kpi", "unit_id", "month"),
+            (
+                C("kpi", "kpi", required=True, aliases=("measure",)),
+                C(
+                    "unit_id",
+                    "ref",
+                    ref="units",
+                    required=True,
+                    aliases=("unit", "eenheid", "team"),
+                ),
+                C("month", "date", required=True, aliases=("maand", "period")),
+                C("value", "decimal", required=True, aliases=("target", "doel", "quota")),
+            ),
+        ),
+        Kind(
             "operating-costs",
             "measure_operatingcost",
             ("unit_id", "month"),

@@ -66,13 +66,14 @@ def _scope(request: HttpRequest, person: int | None, unit: int | None):
         chosen = vis.visible_people(request.user).filter(pk=person)
         if not chosen.exists():
             raise Http404(_("No such person."))
-        return chosen, str(chosen.get())
+        return chosen, str(chosen.get()), None
     if unit is not None:
         found = vis.visible_units(request.user).filter(pk=unit).first()
         if found is None:
             raise Http404(_("No such unit."))
-        return sellers.filter(pk__in=Person.objects.in_subtree(found).values("pk")), str(found)
-    return sellers, _("everyone you may see")
+        members = sellers.filter(pk__in=Person.objects.in_subtree(found).values("pk"))
+        return members, str(found), found
+    return sellers, _("everyone you may see"), sel.scope_unit(request.user)
 
 
 def _periods(start: dt.date, end: dt.date, grain: str) -> list[tuple[dt.date, dt.date]]:
@@ -109,11 +110,11 @@ def kpi_values(
         return Status(404, {"detail": _("“%(kpi)s” is not a KPI of the catalogue.") % {"kpi": kpi}})
     if date_to < date_from or not dt.date(2000, 1, 1) <= date_from <= dt.date(2100, 12, 31):
         return Status(422, {"detail": _("Choose “from” on or before “to”, between 2000 and 2100.")})
-    people, label = _scope(request, person, unit)
+    people, label, group = _scope(request, person, unit)
     values = []
     for first, last in _periods(date_from, date_to, grain):
         value = sel.kpi_values(people, first, last).get(kpi)
-        target = sel.target_values(people, first, last).get(kpi)
+        target = sel.target_values(people, first, last, group).get(kpi)
         values.append(
             ValueOut(
                 period_start=first,

@@ -191,33 +191,36 @@ def funnel_steps(people: QuerySet[Any], start: dt.date, end: dt.date):
     ]
 
 
-def target_values(people: QuerySet[Any], start: dt.date, end: dt.date) -> dict[str, float]:
-    """The people's targets per KPI for the months ``start``..``end``: the sum for counts
-    and amounts, the mean for ratios (a team's rate target is its members' average)."""
-    from django.db.models import Avg
+def target_values(
+    people: QuerySet[Any], start: dt.date, end: dt.date, unit: Any = None
+) -> dict[str, float]:
+    """The group's targets per KPI for the months ``start``..``end``: the unit's own target
+    where ``unit`` has one, otherwise the people's own targets (summed for counts and
+    amounts, averaged for ratios). ``koers.plan.selectors`` holds the rule."""
+    from koers.plan.selectors import group_targets
 
-    from koers.plan.models import Target
+    return {k: float(v) for k, v in group_targets(people, unit, start, end).items()}
 
-    rows = (
-        Target.objects.filter(
-            person__in=people.values("pk"), month__gte=month_floor(start), month__lte=end
-        )
-        .values("kpi")
-        .annotate(total=Sum("value"), mean=Avg("value"))
-        .order_by()
-    )
-    defs = definitions()
-    return {
-        r["kpi"]: float(r["mean"] if defs[r["kpi"]].ratio else r["total"])
-        for r in rows
-        if r["kpi"] in defs
-    }
+
+def scope_unit(user: Any) -> Any:
+    """The unit whose subtree is everything ``user`` sees on the KPI pages: a manager's own
+    unit, the organisation's top unit for those who see everything, none for a salesperson."""
+    from koers.org import visibility as vis
+    from koers.org.models import OrgUnit, Role
+
+    role, me = vis.role_of(user), vis.person_of(user)
+    if role == Role.MANAGER and me is not None:
+        return me.unit
+    if vis.sees_everything(user):
+        roots = list(OrgUnit.objects.filter(parent=None)[:2])
+        return roots[0] if len(roots) == 1 else None
+    return None
 
 
 def targets_by_person(people: QuerySet[Any], month: dt.date) -> dict[tuple[int, str], float]:
     from koers.plan.models import Target
 
-    rows = Target.objects.filter(person__in=people.values("pk"), month=month)
+    rows = Target.objects.filter(person__in=people.values("pk"), month=month)  # own targets
     defs = definitions()
     return {(t.person_id, t.kpi): float(t.value) for t in rows if t.kpi in defs}
 

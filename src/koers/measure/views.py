@@ -110,7 +110,7 @@ def _kpi_context(
     start, end, prev_start, prev_end = period_bounds(period, today)
     sellers = vis.visible_sellers(request.user)
     values = sel.kpi_values(sellers, start, end)
-    targets = sel.target_values(sellers, start, end)
+    targets = sel.target_values(sellers, start, end, sel.scope_unit(request.user))
     close = period_close(period, start)
     value, weighted, count = sel.open_pipeline(sellers, close)
     context_pipeline = {

@@ -129,10 +129,14 @@ def visible_nps(user: Any) -> QuerySet[Any]:
 
 
 def visible_targets(user: Any) -> QuerySet[Any]:
-    """Targets of the people the user may see: one's own, a manager's people's, all."""
+    """Targets of the people and units the user may see: one's own and one's team's, a
+    manager's people's and units', all."""
     from koers.plan.models import Target
 
-    return Target.objects.filter(person__in=visible_people(user).values("pk"))
+    return Target.objects.filter(
+        Q(person__in=visible_people(user).values("pk"))
+        | Q(unit__in=visible_units(user).values("pk"))
+    )
 
 
 def visible_territories(user: Any) -> QuerySet[Any]:

@@ -61,6 +61,8 @@ PERSONAL_PAY = {
     "reward.hold",
     "plan.target",
 }
+# Records about a unit as a group (a unit's target) that are about everyone in it.
+GROUP_PAY = {"plan.target"}
 # A salesperson who shares a deal's credit but does not own it works the deal (stage,
 # amount, dates) but does not move it to another account or owner, nor change its split.
 CO_OWNER_FIXED: dict[str, set[str]] = {"sales.opportunity": {"account", "owner"}}
@@ -91,7 +93,21 @@ def is_own(user: Any, obj: Model | None, person_id: int | None = None) -> bool:
     if isinstance(obj, Person):
         return obj.pk is not None and obj.pk == me.pk
     about = person_id if person_id is not None else getattr(obj, "person_id", None)
+    if about is None and obj is not None and _label(obj) in GROUP_PAY:
+        return in_unit(me, getattr(obj, "unit_id", None))
     return about is not None and about == me.pk
+
+
+def in_unit(me: Person, unit_id: int | None) -> bool:
+    """Does ``me`` sell in the unit ``unit_id`` or a unit below it? Its target is then a
+    target of their own group, which decides their team pay."""
+    from koers.org.models import OrgUnit
+    from koers.org.visibility import SELLING_ROLES
+
+    if unit_id is None or me.unit_id is None or me.role not in SELLING_ROLES:
+        return False
+    unit = OrgUnit.objects.filter(pk=unit_id).values_list("path", flat=True).first()
+    return unit is not None and me.unit.path.startswith(unit)
 
 
 def refused_fields(user: Any, model: type[Model], fields: Iterable[str], *, own: bool) -> list[str]:
@@ -140,13 +156,23 @@ def check_write(user: Any, obj: Model, before: dict[str, Any] | None) -> None:
     if user is None:
         return
     changed = changed_fields(obj, before)
-    own = is_own(user, obj) or (before is not None and is_own(user, None, before.get("person")))
+    own = is_own(user, obj) or (before is not None and _was_own(user, obj, before))
     refused = refused_fields(user, type(obj), changed, own=own)
     if before is not None:
         stored = type(obj)._default_manager.filter(pk=obj.pk).first()
         refused = sorted(set(refused) | (changed & fixed_for(user, stored)))
     if refused:
         raise PermissionDenied(refusal(type(obj), refused, own=own))
+
+
+def _was_own(user: Any, obj: Model, before: dict[str, Any]) -> bool:
+    """Was the record, as stored before this change, about the user?"""
+    me = person_of(user)
+    if me is None:
+        return False
+    if before.get("person") is not None:
+        return before["person"] == me.pk
+    return _label(obj) in GROUP_PAY and in_unit(me, before.get("unit"))
 
 
 def refusal(model: type[Model], fields: Iterable[str], *, own: bool) -> str:

@@ -1,5 +1,11 @@
-"""Targets per KPI, person and month. Set here by import; the Plan phase will derive them
-top-down and substantiate them bottom-up."""
+"""Targets per KPI and month, for a person or for a unit. Set here by import; the Plan phase
+will derive them top-down and substantiate them bottom-up.
+
+A person's target is their own. A unit's target is the group's (a team bonus target, a
+region's budget): it is never added to the members' own targets. A group's target is its
+unit target where one is set, otherwise the sum over the distinct people in it of their own
+targets (for a ratio KPI, their average); ``koers.measure.selectors.target_values`` and the
+Reward quotas both read it that way."""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from koers.org.models import Person
+from koers.org.models import OrgUnit, Person
 
 
 def validate_kpi(code: str) -> None:
@@ -18,12 +24,26 @@ def validate_kpi(code: str) -> None:
 
 
 class Target(models.Model):
-    """What a person should reach on a KPI in a month: euros for money, a number for a
-    count, a percentage for a rate."""
+    """What a person, or a unit as a whole, should reach on a KPI in a month: euros for
+    money, a number for a count, a percentage for a rate."""
 
     kpi = models.CharField(_("KPI"), max_length=40, validators=[validate_kpi])
     person = models.ForeignKey(
-        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="targets"
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="targets",
+        null=True,
+        blank=True,
+    )
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("unit"),
+        on_delete=models.CASCADE,
+        related_name="targets",
+        null=True,
+        blank=True,
+        help_text=_("A target of the unit as a whole, instead of a person's own."),
     )
     month = models.DateField(_("month"))
     value = models.DecimalField(_("target"), max_digits=18, decimal_places=2)
@@ -34,15 +54,29 @@ class Target(models.Model):
         ordering = ["month", "kpi"]
         constraints = [
             models.UniqueConstraint(
-                fields=["kpi", "person", "month"], name="one_target_per_kpi_person_month"
-            )
+                fields=["kpi", "person", "month"],
+                condition=models.Q(person__isnull=False),
+                name="one_target_per_kpi_person_month",
+            ),
+            models.UniqueConstraint(
+                fields=["kpi", "unit", "month"],
+                condition=models.Q(unit__isnull=False),
+                name="one_target_per_kpi_unit_month",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=False, unit__isnull=True)
+                | models.Q(person__isnull=True, unit__isnull=False),
+                name="target_for_a_person_or_a_unit",
+            ),
         ]
         indexes = [models.Index(fields=["month", "kpi"])]
 
     def __str__(self) -> str:
-        return f"{self.kpi} {self.person} {self.month:%Y-%m}: {self.value}"
+        return f"{self.kpi} {self.person or self.unit} {self.month:%Y-%m}: {self.value}"
 
     def clean(self) -> None:
+        if (self.person_id is None) == (self.unit_id is None):
+            raise ValidationError(_("A target is for a person or for a unit: choose one."))
         if self.month and self.month.day != 1:
             raise ValidationError({"month": _("A target is for a month: use its first day.")})
         if self.value is not None and self.value < 0:

@@ -179,10 +179,11 @@ def load(today: dt.date) -> int:
                 team[boss] = team.get(boss, Decimal(0)) + monthly
                 boss = managers.get(boss)
             targets += [Target(kpi=kpi, person=person, month=m, value=monthly) for m in months]
-        for person in people:
+        for person in people:  # a leader's team target is the target of the unit they lead
             if person.role in (Role.MANAGER, Role.DIRECTOR) and team.get(person.pk):
                 targets += [
-                    Target(kpi=kpi, person=person, month=m, value=team[person.pk]) for m in months
+                    Target(kpi=kpi, unit_id=person.unit_id, month=m, value=team[person.pk])
+                    for m in months
                 ]
     Target.objects.bulk_create(targets, batch_size=2000, ignore_conflicts=True)
     window_from = add_months(month_start(today), -2)

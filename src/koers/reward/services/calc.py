@@ -163,6 +163,48 @@ def _quotas(kpi: str, people: Iterable[int], start: dt.date, end: dt.date) -> di
     return {r["person"]: int(r["total"] * (100 if money else 1)) for r in rows}
 
 
+def _group_quota(kpi: str, members: Any, unit: Any, start: dt.date, end: dt.date) -> int | None:
+    """A group's quota: the unit's target where set, else its members' own targets, each
+    counted once (``koers.plan.selectors``); in cents for money."""
+    from koers.plan.selectors import group_targets
+
+    total = group_targets(members, unit, start, end, [kpi]).get(kpi)
+    if total is None:
+        return None
+    known = definitions().get(kpi)
+    return int(total * (100 if known is not None and known.unit == "money" else 1))
+
+
+def _team_quotas(kpi: str, managers: Iterable[int], start: dt.date, end: dt.date) -> dict[int, int]:
+    """Each manager's team quota: the target of the unit they lead, or the own targets of
+    everyone in it and themselves; the same group the KPI page shows the manager."""
+    from koers.org.models import Person
+
+    if not kpi:
+        return {}
+    quotas = {}
+    for boss in Person.objects.filter(pk__in=list(managers)).select_related("unit"):
+        members = Person.objects.filter(
+            Q(unit__path__startswith=boss.unit.path) | Q(pk=boss.pk)
+        ).values("pk")
+        quota = _group_quota(kpi, members, boss.unit, start, end)
+        if quota is not None:
+            quotas[boss.pk] = quota
+    return quotas
+
+
+def _company_quota(kpi: str, start: dt.date, end: dt.date) -> int | None:
+    """The organisation's quota: its top unit's target, or everyone who sells."""
+    from koers.org.models import OrgUnit, Person
+    from koers.org.visibility import SELLING_ROLES
+
+    if not kpi:
+        return None
+    roots = list(OrgUnit.objects.filter(parent=None)[:2])
+    sellers = Person.objects.filter(role__in=SELLING_ROLES).values("pk")
+    return _group_quota(kpi, sellers, roots[0] if len(roots) == 1 else None, start, end)
+
+
 def kpi_measures(
     code: str, people: Iterable[int], start: dt.date, end: dt.date
 ) -> dict[int, tuple[int | None, int | None]]:
@@ -238,7 +280,6 @@ def _payees(
     targets of the months up to ``to_date``), the target incentive of this component for
     the whole period prorated to the days on the plan, their team, the attainment of a
     gate or multiplier and, for a measure that is not credited, the measure."""
-    from koers.org.models import Person, Role
 
     c = spec.component
     days = (end - start).days + 1
@@ -257,12 +298,11 @@ def _payees(
         values = dict(_goal_scores(people, start, end))
         quotas = {p: comp.PPM for p in people}
     elif c.scope == "team":
-        team_quotas = _quotas(spec.quota_kpi, {t for t in teams.values() if t}, start, to_date)
+        team_quotas = _team_quotas(spec.quota_kpi, {t for t in teams.values() if t}, start, to_date)
         quotas = {p: team_quotas[t] for p, t in teams.items() if t in team_quotas}
         values = {}
     elif c.scope == "company":
-        sellers = Person.objects.filter(role=Role.SALESPERSON).values_list("pk", flat=True)
-        total = sum(_quotas(spec.quota_kpi, sellers, start, to_date).values())
+        total = _company_quota(spec.quota_kpi, start, to_date)
         quotas = {p: total for p in people} if total else {}
         values = {}
     else:
