@@ -41,13 +41,13 @@ MONTH, MONTH_END = dt.date(2026, 11, 1), dt.date(2026, 11, 30)
 COMMISSION = Component(
     "commission",
     "marginal",
-    tiers=(Tier(0, 300), Tier(1_000_000, 500), Tier(1_500_000, 800)),
+    tiers=(Tier(0, 30_000), Tier(1_000_000, 50_000), Tier(1_500_000, 80_000)),
     cap_cents=1_500_000,
 )
 OVERRIDE = Component(
     "override",
     "retroactive",
-    tiers=(Tier(0, 50), Tier(1_000_000, 100)),
+    tiers=(Tier(0, 5_000), Tier(1_000_000, 10_000)),
     cap_cents=5_000_000,
     rollup=True,
 )
@@ -161,7 +161,7 @@ def _rate_marginal(measure: Decimal, quota: Decimal, tiers) -> Decimal:
             else min(measure, (quota * upper / 1_000_000).to_integral_value(ROUND_DOWN))
         )
         if high > low:
-            total += (high - low) * tier.rate_bp
+            total += (high - low) * tier.rate
     return total
 
 
@@ -198,9 +198,9 @@ def baseline_run(rows: list[tuple], quotas: dict[int, int], manager_of: dict[int
                 scaled = _rate_marginal(measure, q, component.tiers)
             else:
                 attainment = (measure * 1_000_000 / q).to_integral_value(ROUND_DOWN) if q else 0
-                rate = max(t.rate_bp for t in component.tiers if attainment >= t.start_ppm)
+                rate = max(t.rate for t in component.tiers if attainment >= t.start_ppm)
                 scaled = measure * rate
-            cents = (scaled / 10_000).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+            cents = (scaled / 1_000_000).quantize(Decimal(1), rounding=ROUND_HALF_UP)
             earned[person] = min(int(cents), component.cap_cents)
         results[component.code] = earned
     return results, len(trace_own)

@@ -60,7 +60,7 @@ def run(component, lines, people, managers=None):
     return {r["person_id"]: r for r in results.to_dicts()}, trace
 
 
-TIERS = (Tier(0, 500), Tier(1_000_000, 800), Tier(1_500_000, 1_000))  # 5% / 8% / 10%
+TIERS = (Tier(0, 50_000), Tier(1_000_000, 80_000), Tier(1_500_000, 100_000))  # 5% / 8% / 10%
 
 
 def test_marginal_tiers_pay_each_band_its_own_rate():
@@ -125,7 +125,7 @@ def test_quota_bonus_on_a_payout_curve(sold, payout):
 
 
 def test_flat_rates_per_product_group():
-    flat = Component("f", "flat", tiers=(Tier(0, 300),), group_rates=((2, 1_000),))
+    flat = Component("f", "flat", tiers=(Tier(0, 30_000),), group_rates=((2, 100_000),))
     lines = [
         {"line_id": 1, "amount_cents": 100_000, "product_group_id": 1},  # 3%
         {"line_id": 2, "amount_cents": 50_000, "product_group_id": 2},  # 10%
@@ -140,7 +140,7 @@ def test_splits_divide_the_credit_and_conserve_it():
         {"line_id": 1, "person_id": 2, "share_bp": 4_000, "amount_cents": 100_001},
     ]
     results, _ = run(
-        Component("c", "flat", tiers=(Tier(0, 1_000),)), lines, payees((1, None, 0), (2, None, 0))
+        Component("c", "flat", tiers=(Tier(0, 100_000),)), lines, payees((1, None, 0), (2, None, 0))
     )
     # 60% of € 1,000.01 is 600.006: truncated, and the cent left over goes to the larger share
     assert results[1]["measure"] == 60_001 and results[2]["measure"] == 40_000
@@ -149,7 +149,7 @@ def test_splits_divide_the_credit_and_conserve_it():
 def test_managers_get_the_credit_of_their_people_through_the_hierarchy():
     managers = pl.DataFrame({"person_id": [1, 2, 3], "manager_id": [2, 3, None]})
     lines = [{"amount_cents": 100_000}]
-    rollup = Component("r", "flat", tiers=(Tier(0, 100),), rollup=True)
+    rollup = Component("r", "flat", tiers=(Tier(0, 10_000),), rollup=True)
     people = payees((1, None, 0), (2, None, 0), (3, None, 0))
     results, trace = run(rollup, lines, people, managers)
     assert [results[p]["measure"] for p in (1, 2, 3)] == [100_000] * 3
@@ -164,7 +164,7 @@ def test_a_manager_who_joins_mid_month_gets_only_the_credit_of_their_days():
         {"line_id": 1, "amount_cents": 100_000, "order_date": D(2026, 1, 5)},
         {"line_id": 2, "amount_cents": 50_000, "order_date": D(2026, 1, 25)},
     ]
-    rollup = Component("r", "flat", tiers=(Tier(0, 100),), rollup=True)
+    rollup = Component("r", "flat", tiers=(Tier(0, 10_000),), rollup=True)
     people = payees((2, None, 0)).with_columns(pl.lit(D(2026, 1, 20)).alias("valid_from"))
     results, _ = run(rollup, lines, people, managers)
     assert results[2]["measure"] == 50_000
@@ -176,9 +176,9 @@ def test_a_return_within_the_window_claws_back_even_after_payment():
         {"line_id": 2, "amount_cents": -200_000, "original_date": D(2025, 12, 5)},
         {"line_id": 3, "amount_cents": 500_000},
     ]
-    results, _ = run(Component("c", "flat", tiers=(Tier(0, 1_000),)), lines, payees((1, None, 0)))
+    results, _ = run(Component("c", "flat", tiers=(Tier(0, 100_000),)), lines, payees((1, None, 0)))
     assert results[1]["earnings_cents"] == 30_000  # 10% of (5,000 - 2,000)
-    late = Component("c", "flat", tiers=(Tier(0, 1_000),), clawback_days=30)
+    late = Component("c", "flat", tiers=(Tier(0, 100_000),), clawback_days=30)
     results, _ = run(late, lines, payees((1, None, 0)))
     assert results[1]["earnings_cents"] == 50_000  # the window closed: no clawback
 
@@ -188,7 +188,7 @@ def test_paying_on_payment_counts_the_paid_date():
         {"line_id": 1, "amount_cents": 100_000, "paid_date": D(2026, 1, 20)},
         {"line_id": 2, "amount_cents": 100_000, "paid_date": D(2026, 2, 3)},
     ]
-    on_payment = Component("c", "flat", tiers=(Tier(0, 1_000),), basis="payment")
+    on_payment = Component("c", "flat", tiers=(Tier(0, 100_000),), basis="payment")
     results, _ = run(on_payment, lines, payees((1, None, 0)))
     assert results[1]["measure"] == 100_000
 
@@ -196,13 +196,13 @@ def test_paying_on_payment_counts_the_paid_date():
 def test_only_the_days_on_the_plan_count():
     people = payees((1, None, 0)).with_columns(pl.lit(D(2026, 1, 15)).alias("valid_from"))
     lines = [{"line_id": 1, "amount_cents": 100_000, "order_date": D(2026, 1, 10)}]
-    results, _ = run(Component("c", "flat", tiers=(Tier(0, 1_000),)), lines, people)
+    results, _ = run(Component("c", "flat", tiers=(Tier(0, 100_000),)), lines, people)
     assert results[1]["measure"] == 0
 
 
 def test_an_impossible_component_is_refused():
     with pytest.raises(ValueError, match="tiers must start at 0%"):
-        run(Component("c", "marginal", tiers=(Tier(10, 5),)), [{}], payees((1, 1, 0)))
+        run(Component("c", "marginal", tiers=(Tier(10, 500),)), [{}], payees((1, 1, 0)))
 
 
 @given(st.integers(0, 3_000_000), st.integers(0, 3_000_000))
@@ -235,7 +235,9 @@ def test_credit_conserves_the_deal_amount(deals):
             {"line_id": line_id, "person_id": p + 1, "share_bp": s, "amount_cents": amount}
             for p, s in enumerate(shares)
         ]
-    trace = comp.credited(credits(rows), Component("c", "flat", tiers=(Tier(0, 1),)), JAN, JAN_END)
+    trace = comp.credited(
+        credits(rows), Component("c", "flat", tiers=(Tier(0, 100),)), JAN, JAN_END
+    )
     per_line = trace.group_by("line_id").agg(pl.col("value").sum())
     for line_id, value in per_line.iter_rows():
         amount = deals[line_id - 1][0]
@@ -263,7 +265,7 @@ def test_a_roll_up_follows_the_hierarchy_valid_on_the_day_of_the_credit():
         {"line_id": 1, "amount_cents": 100_000, "order_date": D(2026, 1, 10)},
         {"line_id": 2, "amount_cents": 30_000, "order_date": D(2026, 1, 20)},
     ]
-    rollup = Component("r", "flat", tiers=(Tier(0, 100),), rollup=True)
+    rollup = Component("r", "flat", tiers=(Tier(0, 10_000),), rollup=True)
     people = payees((2, None, 0), (3, None, 0))
     results, trace = run(rollup, lines, people, managers)
     assert (results[2]["measure"], results[3]["measure"]) == (100_000, 30_000)

@@ -12,7 +12,7 @@ from tests.engine.test_comp import TIERS, D, payees, run
 from tests.engine.test_comp import credits as comp_credits
 
 QUOTA = 1_000_000  # € 10,000
-TEN_PCT = (Tier(0, 1_000),)
+TEN_PCT = (Tier(0, 100_000),)
 
 
 def _earned(component: Component, sold: int, quota: int | None = QUOTA, **line) -> int:
@@ -199,7 +199,7 @@ def test_only_the_product_groups_named_count():
         (Component("c", "flat", tiers=TEN_PCT, period="week"), "c: period 'week' is unknown"),
         (Component("c", "marginal"), "c: a tiered rate needs tiers"),
         (
-            Component("c", "flat", tiers=(Tier(0, 1), Tier(0, 2))),
+            Component("c", "flat", tiers=(Tier(0, 100), Tier(0, 200))),
             "c: tiers must start at 0% and rise",
         ),
         (Component("c", "flat"), "c: a flat rate needs a rate"),
@@ -208,7 +208,7 @@ def test_only_the_product_groups_named_count():
             Component("c", "bonus", curve=((2, 1), (1, 2))),
             "c: a payout curve needs points in rising attainment",
         ),
-        (Component("c", "flat", tiers=(Tier(0, -5),)), "c: rates and caps cannot be negative"),
+        (Component("c", "flat", tiers=(Tier(0, -500),)), "c: rates and caps cannot be negative"),
         (
             Component("c", "flat", tiers=TEN_PCT, cap_cents=-1),
             "c: rates and caps cannot be negative",
@@ -304,13 +304,13 @@ def test_without_a_quota_a_bonus_pays_what_its_curve_pays_at_zero():
 
 
 def test_half_a_cent_in_the_first_band_rounds_up():
-    half = Component("c", "marginal", tiers=(Tier(0, 5_000),))  # 50%
+    half = Component("c", "marginal", tiers=(Tier(0, 500_000),))  # 50%
     assert _earned(half, 1) == 1  # 0.5 cent, half away from zero
 
 
 def test_a_flat_rate_on_a_kpi_measure_uses_its_base_rate():
     component = Component(
-        "k", "flat", measure="kpi", kpi="visits", tiers=(Tier(0, 100), Tier(500_000, 900))
+        "k", "flat", measure="kpi", kpi="visits", tiers=(Tier(0, 10_000), Tier(500_000, 90_000))
     )
     people = payees((1, None, 0)).with_columns(pl.Series("measure", [10_000], dtype=pl.Int64))
     results, _ = comp.calculate(comp_credits([]), people, component, D(2026, 1, 1), D(2026, 1, 31))
@@ -318,7 +318,7 @@ def test_a_flat_rate_on_a_kpi_measure_uses_its_base_rate():
 
 
 def test_a_product_group_without_a_rate_earns_nothing():
-    flat = Component("f", "flat", group_rates=((2, 1_000),))
+    flat = Component("f", "flat", group_rates=((2, 100_000),))
     lines = [
         {"line_id": 1, "amount_cents": 100_000, "product_group_id": 1},
         {"line_id": 2, "amount_cents": 50_000, "product_group_id": 2},

@@ -15,7 +15,7 @@ from tests.engine.test_comp import JAN, JAN_END, D, payees, run
 from tests.engine.test_comp import credits as comp_credits
 from tests.engine.test_comp_rules import settle
 
-TEN_PCT = (Tier(0, 1_000),)
+TEN_PCT = (Tier(0, 100_000),)
 QUOTA = 1_000_000
 
 
@@ -45,7 +45,7 @@ def test_a_window_open_on_one_side_or_of_one_day_is_sound(window):
 
 
 def test_a_zero_rate_band_is_allowed():
-    zero_first = (Tier(0, 0), Tier(800_000, 1_000))
+    zero_first = (Tier(0, 0), Tier(800_000, 100_000))
     assert Component("c", "marginal", tiers=zero_first).problems() == []
     # nothing on the first € 8,000, 10% of the € 2,000 above
     assert _earned(Component("c", "marginal", tiers=zero_first), 1_000_000) == 20_000
@@ -136,18 +136,18 @@ def test_without_a_quota_a_curve_that_pays_at_zero_pays_that():
 
 
 def test_without_a_quota_a_retroactive_rule_pays_its_first_band():
-    tiers = (Tier(0, 100), Tier(1, 900))
+    tiers = (Tier(0, 10_000), Tier(1, 90_000))
     assert _earned(Component("c", "retroactive", tiers=tiers), 100_000, quota=None) == 1_000
 
 
 def test_a_band_not_reached_takes_nothing_off():
     # 50% on a cent is half a cent, rounded up; the 8% band above 100% is not reached
-    tiers = (Tier(0, 5_000), Tier(1_000_000, 800))
+    tiers = (Tier(0, 500_000), Tier(1_000_000, 80_000))
     assert _earned(Component("c", "marginal", tiers=tiers), 1) == 1
 
 
 def test_a_one_cent_return_claws_back_at_the_first_bands_rate():
-    half = Component("c", "marginal", tiers=(Tier(0, 5_000),))
+    half = Component("c", "marginal", tiers=(Tier(0, 500_000),))
     lines = [{"line_id": 1, "amount_cents": -1, "original_date": D(2025, 12, 1)}]
     results, _ = run(half, lines, payees((1, QUOTA, 0)))
     assert results[1]["earnings_cents"] == -1  # half a cent back, rounded away from zero
@@ -178,7 +178,7 @@ def test_a_company_flat_rate_pays_everyone_on_the_company_total():
         {"line_id": 1, "person_id": 1, "amount_cents": 100_000},
         {"line_id": 2, "person_id": 2, "amount_cents": 50_000},
     ]
-    company = Component("c", "flat", tiers=(Tier(0, 100),), scope="company")
+    company = Component("c", "flat", tiers=(Tier(0, 10_000),), scope="company")
     results, _ = run(company, lines, payees((1, None, 0), (2, None, 0), (3, None, 0)))
     assert [results[p]["earnings_cents"] for p in (1, 2, 3)] == [1_500] * 3  # 1% of € 1,500
 
@@ -220,7 +220,7 @@ def test_the_trace_per_payee_works_without_period_bounds_on_a_dated_hierarchy():
 
 def test_group_rates_fall_back_to_the_first_bands_rate():
     flat = Component(
-        "f", "flat", tiers=(Tier(0, 300), Tier(500_000, 900)), group_rates=((2, 1_000),)
+        "f", "flat", tiers=(Tier(0, 30_000), Tier(500_000, 90_000)), group_rates=((2, 100_000),)
     )
     lines = [
         {"line_id": 1, "amount_cents": 100_000, "product_group_id": 1},
@@ -256,7 +256,7 @@ def test_components_and_tiers_are_values_nobody_changes_in_place():
     with pytest.raises(dataclasses.FrozenInstanceError):
         component.code = "d"
     with pytest.raises(dataclasses.FrozenInstanceError):
-        component.tiers[0].rate_bp = 5
+        component.tiers[0].rate = 500
 
 
 @pytest.mark.parametrize(
@@ -287,10 +287,10 @@ def test_components_and_tiers_are_values_nobody_changes_in_place():
             "a gate or multiplier needs steps from 0% rising",
         ),
         (
-            Component("c", "marginal", tiers=(Tier(-1, 5), Tier(0, 6))),
+            Component("c", "marginal", tiers=(Tier(-1, 500), Tier(0, 600))),
             "tiers must start at 0% and rise",
         ),
-        (Component("c", "flat", tiers=(Tier(0, -1),)), "rates and caps cannot be negative"),
+        (Component("c", "flat", tiers=(Tier(0, -100),)), "rates and caps cannot be negative"),
     ],
 )
 def test_each_of_these_is_refused(component, problem):
@@ -338,9 +338,9 @@ def test_a_multiplier_on_a_clawback_truncates_towards_zero():
 
 
 def test_just_under_half_a_cent_rounds_down():
-    assert _earned(Component("c", "marginal", tiers=(Tier(0, 4_999),)), 1) == 0  # 0.4999 cent
+    assert _earned(Component("c", "marginal", tiers=(Tier(0, 499_900),)), 1) == 0  # 0.4999 cent
 
 
 def test_bands_not_reached_add_nothing_at_all():
-    tiers = (Tier(0, 4_000), Tier(1_000_000, 2_000))
+    tiers = (Tier(0, 400_000), Tier(1_000_000, 200_000))
     assert _earned(Component("c", "marginal", tiers=tiers), 1) == 0  # 0.4 cent

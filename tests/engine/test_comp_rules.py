@@ -12,7 +12,7 @@ from koers.engine import comp
 from koers.engine.comp import Component, Tier
 from tests.engine.test_comp import D, payees, run
 
-TEN_PCT = (Tier(0, 1_000),)
+TEN_PCT = (Tier(0, 100_000),)
 
 
 def test_a_spiff_counts_only_the_days_of_its_window():

@@ -95,6 +95,15 @@ def test_a_plan_document_round_trips_through_yaml():
         ("components:\n  - {code: a, rule: magic}", "rule is one of"),
         ("components:\n  - {code: a, rule: marginal}", "needs tiers"),
         ("components:\n  - {code: a, rule: flat, rate: lots}", "not a percentage"),
+        ("components:\n  - {code: a, rule: flat, rate: .nan}", "not a percentage"),
+        (
+            "components:\n  - {code: a, rule: flat, rate: 0.00001%}",
+            "“0.00001%” has more decimals than Koers keeps: at most 4",
+        ),
+        (
+            "components:\n  - {code: a, rule: bonus, incentive: 12.345%, curve: []}",
+            "“12.345%” has more decimals than Koers keeps: at most 2",
+        ),
         (
             "components:\n  - {code: a, rule: flat, rate: 1%}\n  - {code: a, rule: flat, rate: 2%}",
             "same code",
@@ -226,7 +235,7 @@ def test_the_estimator_adds_to_what_a_year_to_date_line_pays_this_month():
     estimate is this month's payment plus the difference the extra sale makes."""
     from koers.engine.comp import Component, Tier
 
-    ytd = Component("m", "flat", tiers=(Tier(0, 1_000),), period="ytd")
+    ytd = Component("m", "flat", tiers=(Tier(0, 100_000),), period="ytd")
     # € 50,000 so far this year (€ 5,000 earned), of which € 4,600 paid in earlier months
     spec, line, estimate = _estimate_line(ytd, measure=5_000_000, earnings="400.00")
     assert estimate(spec, line, 100_000) == 40_000 + 10_000  # € 400 + 10% of € 1,000
@@ -235,7 +244,7 @@ def test_the_estimator_adds_to_what_a_year_to_date_line_pays_this_month():
 def test_the_estimator_adds_to_a_correction_line_what_the_extra_sale_makes():
     from koers.engine.comp import Component, Tier
 
-    tiered = Component("c", "marginal", tiers=(Tier(0, 500), Tier(1_000_000, 1_000)))
+    tiered = Component("c", "marginal", tiers=(Tier(0, 50_000), Tier(1_000_000, 100_000)))
     # a correction of a paid month: € 12 more; the month now measures € 9,500 of € 10,000
     spec, line, estimate = _estimate_line(
         tiered,
@@ -251,7 +260,7 @@ def test_the_estimator_adds_to_a_correction_line_what_the_extra_sale_makes():
 def test_the_estimator_keeps_a_cap():
     from koers.engine.comp import Component, Tier
 
-    capped = Component("c", "flat", tiers=(Tier(0, 1_000),), cap_cents=50_000)
+    capped = Component("c", "flat", tiers=(Tier(0, 100_000),), cap_cents=50_000)
     spec, line, estimate = _estimate_line(capped, measure=480_000, earnings="480.00")
     assert estimate(spec, line, 100_000) == 50_000  # € 480 + € 100 capped at € 500
 
@@ -284,3 +293,26 @@ def test_the_payout_curve_reaches_past_you_are_here():
     figure = json.loads(_curve_figure(spec, PayoutLine(attainment_ppm=1_949_000)))
     assert figure["here"] == [194.9] and figure["x"][-1] > 194.9
     assert figure["y"][-1] == 200.0  # flat after the last point
+
+
+@pytest.mark.parametrize(
+    ("rate", "stored", "on_1000"),
+    [("0.125%", 1_250, "1.25"), ("2.999%", 29_990, "29.99"), ("0.0001%", 1, "0.00")],
+)
+def test_rates_are_kept_exact_to_four_decimals_of_a_percent(rate, stored, on_1000):
+    from tests.engine.test_comp_boundaries import _earned
+
+    spec = parse_plan(f"code: x\ncomponents:\n  - {{code: a, rule: flat, rate: {rate}}}")
+    component = spec.components[0].component
+    assert component.tiers[0].rate == stored
+    assert f"rate: {rate}" in dump_plan(spec)
+    # € 1,000 at the rate, rounded once half away from zero (2.999%: € 29.99)
+    assert Decimal(_earned(component, 100_000)) / 100 == Decimal(on_1000)
+
+
+@pytest.mark.parametrize(
+    ("cap", "cents"), [("100.005", 10_001), ("100.004", 10_000), (5000, 500_000)]
+)
+def test_a_cap_rounds_by_the_one_money_rule(cap, cents):
+    text = f"code: x\ncomponents:\n  - {{code: a, rule: flat, rate: 1%, cap: {cap}}}"
+    assert parse_plan(text).components[0].component.cap_cents == cents

@@ -2,9 +2,10 @@
 
 Pure: plain frames and frozen dataclasses in, frames out; no clock, no database.
 
-Exactness. Money is integer cents. Rates are basis points (1 bp = 0.01%); attainment and
-curve payouts are parts per million (ppm, 1,000,000 = 100%), truncated towards zero.
-Earnings are accumulated in ten-thousandths of a cent and rounded **once per payout line**
+Exactness. Money is integer cents. Rates are millionths of 100% (1 = 0.0001%, so 0.125% is
+1,250); attainment and curve payouts are parts per million (ppm, 1,000,000 = 100%),
+truncated towards zero. A plan document with a finer rate is refused, never truncated.
+Earnings are accumulated in millionths of a cent and rounded **once per payout line**
 (person × component × period) to whole cents, half away from zero — the rule of
 ``koers.engine.money.quantize_money``. Nothing else rounds.
 
@@ -38,7 +39,10 @@ from koers.engine.split import split_columns
 
 PPM = 1_000_000
 BP = 10_000
-SCALE = BP  # earnings are summed in 1/10,000 of a cent before the one rounding
+# Rates are kept in millionths of 100% (1 = 0.0001%), so "0.125%" and "2.999%" are exact;
+# earnings are summed in millionths of a cent before the one rounding.
+RATE = 1_000_000
+SCALE = RATE
 
 RULES = ("flat", "marginal", "retroactive", "bonus")
 # credited measures are summed from order-line credits; "kpi" and "goals" are measured
@@ -54,7 +58,7 @@ PERIODS = ("month", "quarter", "year", "ytd")  # ytd: the fiscal year to date, p
 @dataclass(frozen=True)
 class Tier:
     start_ppm: int  # attainment where the band starts (0 = from the first euro)
-    rate_bp: int
+    rate: int  # millionths of 100% (RATE): 50_000 is 5%
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,7 @@ class Component:
     basis: str = "booking"  # the date that counts: order, invoice or payment
     period: str = "month"
     tiers: tuple[Tier, ...] = ()
-    group_rates: tuple[tuple[int, int], ...] = ()  # (product group id, rate bp) for flat
+    group_rates: tuple[tuple[int, int], ...] = ()  # (product group id, rate) for flat
     curve: tuple[tuple[int, int], ...] = ()  # (attainment ppm, payout ppm) for bonus
     cap_cents: int | None = None
     product_groups: tuple[int, ...] = ()  # only these groups count (all when empty)
@@ -124,7 +128,7 @@ class Component:
             points = [a for a, _p in self.curve]
             if not self.curve or points != sorted(set(points)):
                 found.append(f"{self.code}: a payout curve needs points in rising attainment")
-        if any(t.rate_bp < 0 for t in self.tiers) or (self.cap_cents or 0) < 0:
+        if any(t.rate < 0 for t in self.tiers) or (self.cap_cents or 0) < 0:
             found.append(f"{self.code}: rates and caps cannot be negative")
         return found
 
@@ -282,7 +286,7 @@ def _split_lazy(frame: pl.LazyFrame, raw: pl.Expr) -> pl.LazyFrame:
 
 
 def _round_scaled(expr: pl.Expr) -> pl.Expr:
-    """Ten-thousandths of a cent to cents, half away from zero."""
+    """Millionths of a cent to cents, half away from zero."""
     half = SCALE // 2
     return (
         pl.when(expr >= 0)
@@ -324,7 +328,7 @@ def earnings(measured: pl.DataFrame, component: Component) -> pl.DataFrame:
     ``measured``: person_id, measure (cents or units), quota (same unit; null or 0 when
     there is none), target_incentive_cents (for a bonus) and, for a flat rule, flat_scaled
     (the rate-weighted measure, see :func:`calculate`). Adds attainment_ppm,
-    earnings_scaled (1/10,000 cent) and earnings_cents (rounded once, capped)."""
+    earnings_scaled (millionths of a cent) and earnings_cents (rounded once, capped)."""
     problems = component.problems()
     if problems:
         raise ValueError("; ".join(problems))
@@ -334,12 +338,12 @@ def earnings(measured: pl.DataFrame, component: Component) -> pl.DataFrame:
     att = pl.col("attainment_ppm")
     if component.rule == "bonus":
         payout_ppm = _interpolate(component.curve, att.fill_null(0))
-        # target incentive (cents) × payout ppm, to 1/10,000 cent: × BP ÷ PPM, truncated
+        # target incentive (cents) × payout ppm, to a millionth of a cent: × SCALE ÷ PPM
         scaled = (pl.col("target_incentive_cents") * payout_ppm * SCALE).floordiv(PPM)
     elif component.rule == "retroactive":
-        rate = pl.lit(component.tiers[0].rate_bp)
+        rate = pl.lit(component.tiers[0].rate)
         for tier in component.tiers[1:]:
-            rate = pl.when(att.fill_null(0) >= tier.start_ppm).then(tier.rate_bp).otherwise(rate)
+            rate = pl.when(att.fill_null(0) >= tier.start_ppm).then(tier.rate).otherwise(rate)
         scaled = measure * rate
     elif component.rule == "marginal":
         scaled = pl.lit(0, dtype=pl.Int64)
@@ -354,9 +358,9 @@ def earnings(measured: pl.DataFrame, component: Component) -> pl.DataFrame:
             inside = (
                 pl.when(quota > 0).then(inside).otherwise(measure if tier.start_ppm == 0 else 0)
             )
-            scaled = scaled + pl.max_horizontal(inside, 0) * tier.rate_bp
+            scaled = scaled + pl.max_horizontal(inside, 0) * tier.rate
         # a negative measure (returns exceeding sales) claws back at the first band's rate
-        scaled = pl.when(measure < 0).then(measure * component.tiers[0].rate_bp).otherwise(scaled)
+        scaled = pl.when(measure < 0).then(measure * component.tiers[0].rate).otherwise(scaled)
     else:  # flat
         scaled = pl.col("flat_scaled")
     if component.modifier_kpi:
@@ -409,7 +413,7 @@ def calculate(
     if component.measure not in CREDITED:
         measured = payees.with_columns(pl.col("measure").fill_null(0).cast(pl.Int64))
         if component.rule == "flat":
-            rate = component.tiers[0].rate_bp if component.tiers else 0
+            rate = component.tiers[0].rate if component.tiers else 0
             measured = measured.with_columns((pl.col("measure") * rate).alias("flat_scaled"))
         return _results(measured, component), trace
     if rows is None:
@@ -532,8 +536,8 @@ def payee_trace(
 
 
 def _rate(component: Component) -> pl.Expr:
-    """The flat rate (bp) of each credited row: its product group's or the base rate."""
-    default = component.tiers[0].rate_bp if component.tiers else 0
+    """The flat rate (RATE units) of each credited row: its product group's or the base rate."""
+    default = component.tiers[0].rate if component.tiers else 0
     if not component.group_rates:
         return pl.lit(default, dtype=pl.Int64)
     return pl.col("product_group_id").replace_strict(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import QuerySet, Sum
 
@@ -238,21 +238,43 @@ def month_floor(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def open_pipeline(people: QuerySet[Any], until: dt.date) -> tuple[float, float, int]:
-    """Open opportunities of ``people`` expected to close by ``until`` (overdue ones
-    included): (value, probability-weighted value, count), in euros."""
-    from django.db.models import Count, DecimalField, ExpressionWrapper, F
+class Pipeline(NamedTuple):
+    """Open opportunities expected to close by a date, in euros; ``overdue`` of them have
+    an expected close date that has passed and are still open (a hygiene signal)."""
+
+    value: float
+    weighted: float
+    count: int
+    overdue_value: float = 0.0
+    overdue_count: int = 0
+
+
+def open_pipeline(people: QuerySet[Any], until: dt.date, today: dt.date | None = None) -> Pipeline:
+    """Open opportunities of ``people`` expected to close by ``until``, overdue ones
+    (expected before ``today``, still open) included and counted apart."""
+    from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q
+    from django.utils import timezone
 
     from koers.sales.models import Opportunity, Stage
 
+    today = today or timezone.localdate()
     weighted = ExpressionWrapper(
         F("amount") * F("stage__probability") / 100,
         output_field=DecimalField(max_digits=18, decimal_places=2),
     )
+    late = Q(expected_close_date__lt=today)
     row = Opportunity.objects.filter(
         owner__in=people.values("pk"), stage__kind=Stage.Kind.OPEN, expected_close_date__lte=until
-    ).aggregate(v=Sum("amount"), w=Sum(weighted), n=Count("pk"))
-    return float(row["v"] or 0), float(row["w"] or 0), row["n"]
+    ).aggregate(
+        v=Sum("amount"),
+        w=Sum(weighted),
+        n=Count("pk"),
+        lv=Sum("amount", filter=late),
+        ln=Count("pk", filter=late),
+    )
+    return Pipeline(
+        float(row["v"] or 0), float(row["w"] or 0), row["n"], float(row["lv"] or 0), row["ln"]
+    )
 
 
 def coverage(pipeline: float, target: float | None, achieved: float | None) -> float | None:

@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -13,6 +14,7 @@ from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -112,13 +114,20 @@ def _kpi_context(
     values = sel.kpi_values(sellers, start, end)
     targets = sel.target_values(sellers, start, end, sel.scope_unit(request.user))
     close = period_close(period, start)
-    value, weighted, count = sel.open_pipeline(sellers, close)
+    pipeline = sel.open_pipeline(sellers, close, today)
     context_pipeline = {
-        "value": value,
-        "weighted": weighted,
-        "count": count,
+        **pipeline._asdict(),
         "until": close,
-        "coverage": sel.coverage(value, targets.get("revenue"), values.get("revenue")),
+        "coverage": sel.coverage(pipeline.value, targets.get("revenue"), values.get("revenue")),
+        "overdue_url": reverse("entity_list", args=["opportunities"])
+        + "?"
+        + urlencode(
+            {
+                "stage__kind": "open",
+                "expected_close_date__lte": (today - ONE_DAY).isoformat(),
+                "sort": "expected_close_date",
+            }
+        ),
     }
     rows = _rows(values, sel.kpi_values(sellers, prev_start, prev_end), start, end, targets)
     context: dict[str, Any] = {

@@ -46,7 +46,18 @@ from typing import Any
 import yaml
 from django.utils.translation import gettext as _
 
-from koers.engine.comp import BASES, CREDITS, MEASURES, PERIODS, RULES, SCOPES, Component, Tier
+from koers.engine.comp import (
+    BASES,
+    CREDITS,
+    MEASURES,
+    PERIODS,
+    RATE,
+    RULES,
+    SCOPES,
+    Component,
+    Tier,
+)
+from koers.engine.money import to_cents
 
 
 class PlanDocumentError(ValueError):
@@ -73,7 +84,8 @@ class PlanSpec:
 
 
 def _percent(value: Any, where: str, errors: list[str], scale: int) -> int:
-    """'4%' or 4 → 4% in ``scale`` units per 100% (10,000 for bp, 1,000,000 for ppm)."""
+    """'4%' or 4 → 4% in ``scale`` units per 100% (10,000 for bp, 1,000,000 for ppm and
+    rates). A percentage finer than the unit is refused with the precision Koers keeps."""
     text = str(value).strip().removesuffix("%").strip()
     try:
         number = Decimal(text)
@@ -82,14 +94,31 @@ def _percent(value: Any, where: str, errors: list[str], scale: int) -> int:
             _("%(where)s: “%(value)s” is not a percentage") % {"where": where, "value": value}
         )
         return 0
-    return int(number * scale / 100)
+    if not number.is_finite():
+        errors.append(
+            _("%(where)s: “%(value)s” is not a percentage") % {"where": where, "value": value}
+        )
+        return 0
+    units = number * scale / 100
+    if units != units.to_integral_value():
+        places = len(str(scale)) - 3  # 10,000 per 100%: 2 decimals of a percent
+        errors.append(
+            _(
+                "%(where)s: “%(value)s” has more decimals than Koers keeps: at most "
+                "%(places)s after the decimal point of a percentage"
+            )
+            % {"where": where, "value": value, "places": places}
+        )
+        return 0
+    return int(units)
 
 
 def _money_cents(value: Any, where: str, errors: list[str]) -> int | None:
+    """An amount in cents, rounded by the one money rule (``quantize_money``)."""
     if value in (None, ""):
         return None
     try:
-        return int((Decimal(str(value)) * 100).to_integral_value())
+        return to_cents(Decimal(str(value)))
     except InvalidOperation:
         errors.append(
             _("%(where)s: “%(value)s” is not an amount") % {"where": where, "value": value}
@@ -167,13 +196,13 @@ def _component(raw: Any, index: int, errors: list[str]) -> ComponentSpec | None:
     tiers = tuple(
         Tier(
             _percent(t.get("from", 0), where, errors, 1_000_000),
-            _percent(t.get("rate", 0), where, errors, 10_000),
+            _percent(t.get("rate", 0), where, errors, RATE),
         )
         for t in raw.get("tiers") or []
         if isinstance(t, dict)
     )
     if rule == "flat" and "rate" in raw:
-        tiers = (Tier(0, _percent(raw["rate"], where, errors, 10_000)),)
+        tiers = (Tier(0, _percent(raw["rate"], where, errors, RATE)),)
     curve = tuple(
         (
             _percent(p.get("attainment", 0), where, errors, 1_000_000),
@@ -193,7 +222,7 @@ def _component(raw: Any, index: int, errors: list[str]) -> ComponentSpec | None:
         period=_choice(raw, "period", PERIODS, "month", where, errors),
         tiers=tiers,
         group_rates=tuple(
-            (int(g), _percent(r, where, errors, 10_000)) for g, r in dict(groups).items()
+            (int(g), _percent(r, where, errors, RATE)) for g, r in dict(groups).items()
         ),
         curve=curve,
         cap_cents=_money_cents(raw.get("cap"), where, errors),
@@ -287,11 +316,10 @@ def dump_plan(spec: PlanSpec) -> str:
         }
         if c.tiers:
             item["tiers"] = [
-                {"from": _pct(t.start_ppm, 1_000_000), "rate": _pct(t.rate_bp, 10_000)}
-                for t in c.tiers
+                {"from": _pct(t.start_ppm, 1_000_000), "rate": _pct(t.rate, RATE)} for t in c.tiers
             ]
         if c.group_rates:
-            item["product_group_rates"] = {g: _pct(r, 10_000) for g, r in c.group_rates}
+            item["product_group_rates"] = {g: _pct(r, RATE) for g, r in c.group_rates}
         if c.curve:
             item["curve"] = [
                 {"attainment": _pct(a, 1_000_000), "payout": _pct(p, 1_000_000)} for a, p in c.curve

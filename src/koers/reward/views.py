@@ -78,7 +78,7 @@ def estimate(spec: ComponentSpec, line: PayoutLine, extra: int) -> int | None:
     c = spec.component
     if c.measure not in ("revenue", "margin"):
         return None
-    base = c.tiers[0].rate_bp if c.tiers else 0
+    base = c.tiers[0].rate if c.tiers else 0
     measures = [line.measure, line.measure + extra]
     frame = pl.DataFrame(
         {

@@ -244,7 +244,7 @@ register(
     Entity(
         slug="opportunities",
         credited_to=("owner",),
-        date_fields=("created_on", "closed_on"),
+        date_fields=("created_on", "closed_on", "expected_close_date"),
         model=sm.Opportunity,
         selector=vis.visible_opportunities,
         phase="measure",
@@ -260,7 +260,7 @@ register(
             "source",
         ),
         search=("name", "account__name", "external_id"),
-        filters=("stage", "forecast_category", "source", "owner", "is_new_business"),
+        filters=("stage", "stage__kind", "forecast_category", "source", "owner", "is_new_business"),
         form_fields=(
             "name",
             "external_id",

@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from koers.org import visibility as vis
 from koers.org.models import Person
@@ -25,6 +26,10 @@ from koers.ui.forms import attach_errors, build_form, save_record, split_formset
 PAGE_SIZE = 50
 
 
+# Filters through a relation, named for the user instead of "Stage kind".
+FILTER_LABELS = {"stage__kind": gettext_lazy("Open, won or lost")}
+
+
 def _filterset(entity: Entity, user: Any, data: Any, queryset: QuerySet[Any]):
     fields: dict[str, list[str]] = {name: ["exact"] for name in entity.filters}
     for date_field in entity.date_fields:
@@ -32,6 +37,9 @@ def _filterset(entity: Entity, user: Any, data: Any, queryset: QuerySet[Any]):
     meta = type("Meta", (), {"model": entity.model, "fields": fields})
     filterset_class = type("EntityFilter", (django_filters.FilterSet,), {"Meta": meta})
     filterset = filterset_class(data=data, queryset=queryset)
+    for name, label in FILTER_LABELS.items():
+        if name in filterset.form.fields:
+            filterset.form.fields[name].label = label
     for field in filterset.form.fields.values():
         if isinstance(field, forms.DateField):
             field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
