@@ -81,7 +81,7 @@ def test_pipeline_coverage_against_the_remaining_target(cast, login):
     deal.save()
     ruud = Person.objects.filter(pk=cast.ruud.pk)
     # expected on the 1st, still open on the 23rd: pipeline, and overdue
-    assert sel.open_pipeline(ruud, this_month) == (10_000.0, 2_500.0, 1, 10_000.0, 1)
+    assert sel.open_pipeline(ruud, this_month) == (10_000.0, 2_500.0, 1, 10_000.0, 1, 10_000.0, 1)
     assert sel.coverage(10_000.0, 10_000.0, 5_000.0) == 2.0
     assert sel.coverage(10_000.0, 10_000.0, 12_000.0) is None  # the target is reached
     body = login(cast.user("ruud")).get(reverse("kpis")).content.decode()
@@ -98,7 +98,9 @@ def test_overdue_open_deals_count_as_pipeline_and_are_flagged_with_their_list(ca
     client = login(cast.user("mia"))
     body = client.get(reverse("kpis")).content.decode()
     pipeline = sel.open_pipeline(Person.objects.filter(unit=cast.ruud.unit), dt.date(2026, 11, 30))
-    assert pipeline.count == 2 and pipeline.overdue_count == 1
+    assert (pipeline.count, pipeline.due_count, pipeline.overdue_count) == (2, 2, 1)
+    early = sel.open_pipeline(Person.objects.filter(unit=cast.ruud.unit), dt.date(2026, 9, 1))
+    assert (early.count, early.due_count, early.overdue_count) == (2, 0, 1)
     assert 'data-testid="overdue"' in body and "of which 1 overdue" in body
     import html
     import re

@@ -239,19 +239,22 @@ def month_floor(day: dt.date) -> dt.date:
 
 
 class Pipeline(NamedTuple):
-    """Open opportunities expected to close by a date, in euros; ``overdue`` of them have
-    an expected close date that has passed and are still open (a hygiene signal)."""
+    """The open opportunities, in euros: all of them; ``due``, those expected to close by
+    the period's end (coverage counts these); ``overdue``, those whose expected close date
+    has passed while they are still open (a hygiene signal, counted in both)."""
 
     value: float
     weighted: float
     count: int
+    due_value: float = 0.0
+    due_count: int = 0
     overdue_value: float = 0.0
     overdue_count: int = 0
 
 
 def open_pipeline(people: QuerySet[Any], until: dt.date, today: dt.date | None = None) -> Pipeline:
-    """Open opportunities of ``people`` expected to close by ``until``, overdue ones
-    (expected before ``today``, still open) included and counted apart."""
+    """Open opportunities of ``people``: all, those expected to close by ``until`` and those
+    expected before ``today`` that are still open."""
     from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q
     from django.utils import timezone
 
@@ -262,18 +265,26 @@ def open_pipeline(people: QuerySet[Any], until: dt.date, today: dt.date | None =
         F("amount") * F("stage__probability") / 100,
         output_field=DecimalField(max_digits=18, decimal_places=2),
     )
-    late = Q(expected_close_date__lt=today)
+    due, late = Q(expected_close_date__lte=until), Q(expected_close_date__lt=today)
     row = Opportunity.objects.filter(
-        owner__in=people.values("pk"), stage__kind=Stage.Kind.OPEN, expected_close_date__lte=until
+        owner__in=people.values("pk"), stage__kind=Stage.Kind.OPEN
     ).aggregate(
         v=Sum("amount"),
         w=Sum(weighted),
         n=Count("pk"),
+        dv=Sum("amount", filter=due),
+        dn=Count("pk", filter=due),
         lv=Sum("amount", filter=late),
         ln=Count("pk", filter=late),
     )
     return Pipeline(
-        float(row["v"] or 0), float(row["w"] or 0), row["n"], float(row["lv"] or 0), row["ln"]
+        float(row["v"] or 0),
+        float(row["w"] or 0),
+        row["n"],
+        float(row["dv"] or 0),
+        row["dn"],
+        float(row["lv"] or 0),
+        row["ln"],
     )
 
 
