@@ -50,7 +50,7 @@ def test_revenue_margin_and_volume_follow_the_credited_share():
             "date": [D(2026, 1, 3), D(2026, 1, 8), D(2026, 1, 8)],
             "amount_cents": [100_000, 50_000, 50_000],
             "cost_cents": [70_000, None, None],
-            "quantity": [10, 4, 4],
+            "quantity": [10_000, 4_000, 4_000],  # thousandths: 10 and 4 units
             "share_bp": [10_000, 5_000, 5_000],
         }
     )
@@ -248,7 +248,8 @@ def test_a_split_line_adds_up_to_the_cent_with_the_leftover_to_the_largest_share
     margin = [facts_value(facts, "gross_margin", person=p) for p in (1, 2, 3)]
     assert margin == [19.99, 19.99, 20.02]  # € 60.00: 19.998 twice and 20.004, two cents left
     volume = [facts_value(facts, "volume", person=p) for p in (1, 2, 3)]
-    assert volume == [2, 2, 3]  # 7 units: 2.33, 2.33, 2.33 → the unit left to the largest
+    # 0.007 units: 0.00233 twice and 0.00233 → the thousandth left to the largest share
+    assert volume == [0.002, 0.002, 0.003]
 
 
 def test_the_kpi_facts_and_the_pay_engine_split_a_line_alike():
@@ -268,7 +269,13 @@ def test_a_return_is_split_with_its_sign():
         _credits([(1, 1, 5_000, -10_001, None, -3), (1, 2, 5_000, -10_001, None, -3)])
     )
     assert [facts_value(facts, "revenue", person=p) for p in (1, 2)] == [-50.01, -50.0]
-    assert [facts_value(facts, "volume", person=p) for p in (1, 2)] == [-2, -1]
+    assert [facts_value(facts, "volume", person=p) for p in (1, 2)] == [-0.002, -0.001]
+
+
+def test_quantities_add_exactly_to_the_thousandth():
+    """Three lines of 0.4 units once counted as 0 (each rounded to a whole unit)."""
+    facts = kpi.order_facts(_credits([(n, 1, 10_000, 1_000, None, 400) for n in (1, 2, 3)]))
+    assert facts_value(facts, "volume") == pytest.approx(1.2)
 
 
 def test_marketing_and_sales_leads_and_logged_lead_activities():

@@ -237,7 +237,8 @@ def test_win_rate_board_needs_enough_decided_deals(facts):
 def test_price_mix_and_leads_come_from_the_facts(facts):
     people = Person.objects.filter(pk__in=[facts.ruud.pk, facts.rosa.pk])
     groups = sel.group_sales(people, NOV, dt.date(2026, 11, 30))
-    assert list(groups.values()) == [(200_000, 20)]  # two lines of € 1,000 and 10 units
+    # two lines of € 1,000 and 10 units (kept in thousandths)
+    assert list(groups.values()) == [(200_000, 20_000)]
     assert sel.driver_totals(people, NOV, dt.date(2026, 11, 30)).leads == 1  # Ruud's lead
 
 
@@ -282,3 +283,15 @@ def test_a_director_who_sells_counts_on_every_page(facts, login):
     home = client.get(reverse("home")).content.decode()
     tile = home.split("Revenue this month", 1)[1][:200]
     assert '<span class="kpi-value">€ 5,000</span>' in tile
+
+
+def test_three_lines_of_four_tenths_sell_one_point_two_units(cast):
+    """Each line's quantity was once rounded to whole units, so these counted as 0."""
+    rik = Person.objects.filter(pk=cast.rik.pk)
+    kpi_facts_refresh(start=NOV, end=dt.date(2026, 11, 30))
+    before = sel.kpi_values(rik, NOV, dt.date(2026, 11, 30))["volume"] or 0
+    for n in range(3):
+        sale(cast, cast.rik, f"SO-Q{n}", dt.date(2026, 11, 2 + n), "10.00", quantity="0.4")
+    kpi_facts_refresh(start=NOV, end=dt.date(2026, 11, 30))
+    after = sel.kpi_values(rik, NOV, dt.date(2026, 11, 30))["volume"]
+    assert after - before == pytest.approx(1.2)

@@ -35,6 +35,7 @@ from typing import Any
 
 import polars as pl
 
+from koers.engine.kpi import MILLI
 from koers.engine.split import split_columns
 
 PPM = 1_000_000
@@ -213,7 +214,8 @@ def credited(
     managers: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The credited transactions of one component in ``start``..``end``: line_id,
-    person_id, date, value (cents, or units for volume, already times the share),
+    person_id, date, value (cents, or thousandths of a unit for volume, already times
+    the share),
     product_group_id. Every payout line is traceable to these rows."""
     _check(credits, "credits", CREDIT_SCHEMA)
     if component.measure == "revenue":
@@ -363,6 +365,9 @@ def earnings(measured: pl.DataFrame, component: Component) -> pl.DataFrame:
         scaled = pl.when(measure < 0).then(measure * component.tiers[0].rate).otherwise(scaled)
     else:  # flat
         scaled = pl.col("flat_scaled")
+    if component.measure == "volume" and component.rule != "bonus":
+        # volume is counted in thousandths of a unit; a rate pays per whole unit
+        scaled = pl.when(scaled >= 0).then(scaled // MILLI).otherwise(-((-scaled) // MILLI))
     if component.modifier_kpi:
         # a gate (factor 0 below a step) or multiplier on a leading KPI's attainment
         factor = _steps(component.modifier_steps, pl.col("modifier_ppm").fill_null(0))

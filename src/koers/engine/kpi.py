@@ -20,6 +20,9 @@ LEADING, LAGGING = "leading", "lagging"
 ACTIVITY, RESULT = "activity", "result"
 
 
+MILLI = 1000  # quantities are kept in thousandths of a unit, so 0.4 + 0.4 + 0.4 is 1.2
+
+
 @dataclass(frozen=True)
 class KpiDefinition:
     code: str
@@ -34,6 +37,13 @@ class KpiDefinition:
     description_en: str = ""
     description_nl: str = ""
     custom: bool = False  # defined by an administrator rather than built in
+    divisor: int = 1  # facts per unit of the figure: quantities are kept in thousandths
+
+    @property
+    def fact_units(self) -> int:
+        """How many of the facts' numerator make one unit of the figure (100 cents in a
+        euro, 1,000 thousandths in a unit of volume)."""
+        return 100 if self.unit == "money" else self.divisor
 
 
 CATALOGUE: dict[str, KpiDefinition] = {
@@ -79,7 +89,7 @@ CATALOGUE: dict[str, KpiDefinition] = {
         KpiDefinition(
             "margin_pct", "Gross margin %", "Brutomarge %", LAGGING, RESULT, "percent", scale=100
         ),
-        KpiDefinition("volume", "Volume", "Afzet", LAGGING, RESULT, "count"),
+        KpiDefinition("volume", "Volume", "Afzet", LAGGING, RESULT, "count", divisor=MILLI),
         KpiDefinition("won_deals", "Deals won", "Gewonnen deals", LAGGING, RESULT, "count"),
         KpiDefinition("win_rate", "Win rate", "Winratio", LAGGING, RESULT, "percent", scale=100),
         KpiDefinition(
@@ -318,7 +328,7 @@ def credited_parts(credits: pl.DataFrame) -> pl.DataFrame:
 
 def order_facts(credits: pl.DataFrame) -> pl.DataFrame:
     """``credits``: one row per credited share of an order line: line_id, person_id, date,
-    amount_cents, cost_cents (null when unknown), quantity, share_bp (basis points of
+    amount_cents, cost_cents (null when unknown), quantity (thousandths), share_bp (bp of
     10,000). Revenue, gross margin, margin % and volume are the credited parts.
 
     Gross margin and margin % count only lines with a known cost."""
@@ -421,4 +431,6 @@ def value(definition: KpiDefinition, numerator: int, denominator: int) -> float 
     if definition.ratio and denominator == 0:
         return None
     result = (numerator / denominator if definition.ratio else numerator) * definition.scale
-    return result / 100 if definition.unit == "money" else result
+    if definition.unit == "money":
+        return result / 100
+    return result / definition.divisor if definition.divisor != 1 else result

@@ -28,6 +28,7 @@ def definition_of(custom: CustomKpi) -> kpi.KpiDefinition:
         higher_is_better=custom.higher_is_better,
         scale=100 if unit == "percent" else 1,
         ratio=ratio,
+        divisor=kpi.MILLI if not ratio and custom.measure == "quantity" else 1,
         description_en=custom.description_en,
         description_nl=custom.description_nl,
         custom=True,

@@ -54,7 +54,7 @@ def _input_queries(start: dt.date, end: dt.date) -> dict[str, tuple[str, dict[st
         ),
         "credits": (
             f"SELECT l.id, c.person_id, l.order_date, {cents.format('l.amount')}, "
-            f"{cents.format('l.cost')}, CAST(ROUND(l.quantity) AS BIGINT), "
+            f"{cents.format('l.cost')}, CAST(ROUND(l.quantity * 1000) AS BIGINT), "
             f"{cents.format('c.percent')}, p.group_id, acc.segment, {NEW_ACCOUNT} "
             "FROM sales_orderlinecredit c JOIN sales_orderline l ON l.id = c.line_id "
             "JOIN sales_product p ON p.id = l.product_id "

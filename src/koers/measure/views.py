@@ -118,9 +118,7 @@ def _kpi_context(
     context_pipeline = {
         **pipeline._asdict(),
         "until": close,
-        "coverage": sel.coverage(
-            pipeline.due_value, targets.get("revenue"), values.get("revenue")
-        ),
+        "coverage": sel.coverage(pipeline.due_value, targets.get("revenue"), values.get("revenue")),
         "overdue_url": reverse("entity_list", args=["opportunities"])
         + "?"
         + urlencode(

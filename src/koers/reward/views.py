@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from koers.core.cells import safe_row
 from koers.engine import comp
+from koers.engine.kpi import MILLI
 from koers.engine.money import from_cents, to_cents
 from koers.measure.catalogue import definitions
 from koers.measure.selectors import kpi_name
@@ -122,7 +123,7 @@ def shown(spec: ComponentSpec, value: int | None) -> str:
         return kpi_value(
             value if unit == "money" else value / 100, "cents" if unit == "money" else unit
         )
-    return kpi_value(value, "count")
+    return kpi_value(value / MILLI, "count")  # volume: thousandths of a unit
 
 
 def _open_deals(request: HttpRequest, person: Person) -> list[Any]:
@@ -226,7 +227,7 @@ def _credits_csv(line: PayoutLine, credits: Any) -> StreamingHttpResponse:
 
     def rows() -> Iterator[str]:
         yield "\ufeff" + writer.writerow(
-            ["order", "order_date", "account", "product", "credited_cents_or_units"]
+            ["order", "order_date", "account", "product", "credited_cents_or_thousandths"]
         )
         for c in credits.iterator(chunk_size=5000):
             o = c.order_line

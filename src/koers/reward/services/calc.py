@@ -68,7 +68,7 @@ def _credit_query(holder: str, share: str, joins: str, start: dt.date, end: dt.d
     return (
         f"SELECT l.id, {holder}, {share}, l.order_date, "
         f"l.invoice_date, l.paid_date, {cents.format('l.amount')}, {cents.format('l.cost')}, "
-        "CAST(ROUND(l.quantity) AS BIGINT), p.group_id, "
+        "CAST(ROUND(l.quantity * 1000) AS BIGINT), p.group_id, "
         f"{new_account_sql('acc')}, o.order_date, COALESCE(acc.segment, '') "
         "FROM sales_orderline l "
         "JOIN sales_product p ON p.id = l.product_id "
@@ -147,20 +147,20 @@ def _manager_on(managers: pl.DataFrame, day: dt.date) -> dict[int, int | None]:
 
 def _quotas(kpi: str, people: Iterable[int], start: dt.date, end: dt.date) -> dict[int, int]:
     """The quota of each person for the period: the sum of their monthly targets of
-    ``kpi``, in cents for money (units otherwise)."""
+    ``kpi``, in the facts' units (cents for money, thousandths for volume)."""
     from koers.plan.models import Target
 
     if not kpi:
         return {}
     known = definitions().get(kpi)
-    money = known is not None and known.unit == "money"
+    units = known.fact_units if known is not None else 1
     rows = (
         Target.objects.filter(kpi=kpi, person__in=list(people), month__gte=start, month__lte=end)
         .values("person")
         .annotate(total=Sum("value"))
         .order_by()
     )
-    return {r["person"]: int(r["total"] * (100 if money else 1)) for r in rows}
+    return {r["person"]: int(r["total"] * units) for r in rows}
 
 
 def _group_quota(kpi: str, members: Any, unit: Any, start: dt.date, end: dt.date) -> int | None:
@@ -172,7 +172,7 @@ def _group_quota(kpi: str, members: Any, unit: Any, start: dt.date, end: dt.date
     if total is None:
         return None
     known = definitions().get(kpi)
-    return int(total * (100 if known is not None and known.unit == "money" else 1))
+    return int(total * (known.fact_units if known is not None else 1))
 
 
 def _team_quotas(kpi: str, managers: Iterable[int], start: dt.date, end: dt.date) -> dict[int, int]:
@@ -236,7 +236,9 @@ def kpi_measures(
         if known.ratio:
             actual[row["person"]] = row["n"] * known.scale * 100 // row["d"] if row["d"] else None
         else:
-            actual[row["person"]] = row["n"] if known.unit == "money" else row["n"] * 100
+            actual[row["person"]] = (
+                row["n"] if known.unit == "money" else row["n"] * 100 // known.divisor
+            )
     return {
         p: (actual.get(p), int(targets[p] * 100) if targets.get(p) is not None else None)
         for p in people

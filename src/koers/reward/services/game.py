@@ -15,9 +15,10 @@ from koers.measure.catalogue import definitions
 from koers.reward.models import Badge, PointRule
 
 
-def _money(kpi: str) -> bool:
+def _fact_units(kpi: str) -> int:
+    """The facts' units per unit of the KPI (cents per euro, thousandths per unit)."""
     known = definitions().get(kpi)
-    return known is not None and known.unit == "money"
+    return known.fact_units if known is not None else 1
 
 
 def facts(people: list[int], start: dt.date, end: dt.date, kpis: set[str]) -> pl.DataFrame:
@@ -58,12 +59,12 @@ def scores(start: dt.date, end: dt.date) -> Scores:
     kpis = {r.kpi for r in rules} | {b.kpi for b in badge_rules}
     monthly = facts(people, start, end, kpis)
     rule_frame = pl.DataFrame(
-        [(r.kpi, r.points, r.per * (100 if _money(r.kpi) else 1)) for r in rules],
+        [(r.kpi, r.points, r.per * _fact_units(r.kpi)) for r in rules],
         schema=game.RULES,
         orient="row",
     )
     badge_frame = pl.DataFrame(
-        [(b.code, b.kpi, b.threshold * (100 if _money(b.kpi) else 1)) for b in badge_rules],
+        [(b.code, b.kpi, b.threshold * _fact_units(b.kpi)) for b in badge_rules],
         schema=game.BADGES,
         orient="row",
     )

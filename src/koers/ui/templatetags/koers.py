@@ -33,6 +33,18 @@ def money(value: Any, currency: str = "EUR") -> str:
 
 
 @register.filter
+def quantity(value: Any) -> str:
+    """Thousandths of a unit as a quantity in the reader's format: 1200 → 1.2 (1,2)."""
+    from decimal import Decimal
+
+    from django.utils.formats import number_format
+
+    if value is None or value == "":
+        return ""
+    return number_format((Decimal(int(value)) / 1000).normalize(), use_l10n=True)
+
+
+@register.filter
 def cents(value: Any) -> str:
     """Whole cents as money: 123456 → € 1,234.56."""
     if value is None or value == "":
