@@ -177,3 +177,33 @@ def test_a_groups_target_counts_each_person_once_unless_a_unit_target_stands(
         else sum((Decimal(own[i]) / 100 for i in members), Decimal(0))
     )
     assert got == expected
+
+
+ROLLUP_PLAN = """\
+code: lead
+name: Lead
+components:
+  - code: team-revenue
+    name: {en: Team revenue, nl: Teamomzet}
+    rule: bonus
+    quota: revenue
+    rollup: true
+    incentive: 100%
+    curve: [{attainment: 0%, payout: 0%}, {attainment: 300%, payout: 300%}]
+"""
+
+
+@pytest.mark.parametrize(("unit_target", "ppm"), [(None, 2_000_000), ("4000", 500_000)])
+def test_a_manager_measured_on_her_team_has_her_teams_quota(cast, unit_target, ppm):
+    """With rollup a manager earns on everything below her: her quota is her group's."""
+    plan = Plan.objects.create(code="lead", name="Lead", status="active", document=ROLLUP_PLAN)
+    PlanAssignment.objects.create(
+        person=cast.mia, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=1200
+    )
+    Target.objects.create(kpi="revenue", person=cast.ruud, month=NOV, value=Decimal("600"))
+    Target.objects.create(kpi="revenue", person=cast.rosa, month=NOV, value=Decimal("400"))
+    if unit_target:
+        Target.objects.create(kpi="revenue", unit=cast.mia.unit, month=NOV, value=unit_target)
+    run_month(NOV, by=None)
+    line = PayoutLine.objects.get(person=cast.mia, component="team-revenue", run__month=NOV)
+    assert line.attainment_ppm == ppm  # € 2,000 sold by Ruud and Rosa

@@ -307,6 +307,9 @@ def _payees(
         total = _company_quota(spec.quota_kpi, start, to_date)
         quotas = {p: total for p in people} if total else {}
         values = {}
+    elif c.rollup:  # measured on everything below them: quota of the group they lead
+        quotas = _team_quotas(spec.quota_kpi, people, start, to_date)
+        values = {}
     else:
         quotas = _quotas(spec.quota_kpi, people, start, to_date)
         values = {}
