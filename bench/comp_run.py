@@ -152,9 +152,9 @@ def engine_run(data: pl.DataFrame, payees: pl.DataFrame, managers: pl.DataFrame)
 # ----------------------------------------------------------------- the per-row baseline
 def _rate_marginal(measure: Decimal, quota: Decimal, tiers) -> Decimal:
     total = Decimal(0)
-    bounds = [t.start_ppm for t in tiers] + [None]
+    bounds = [t.start for t in tiers] + [None]
     for tier, upper in zip(tiers, bounds[1:], strict=True):
-        low = (quota * tier.start_ppm / 1_000_000).to_integral_value(ROUND_DOWN)
+        low = (quota * tier.start / 1_000_000).to_integral_value(ROUND_DOWN)
         high = (
             measure
             if upper is None
@@ -198,7 +198,7 @@ def baseline_run(rows: list[tuple], quotas: dict[int, int], manager_of: dict[int
                 scaled = _rate_marginal(measure, q, component.tiers)
             else:
                 attainment = (measure * 1_000_000 / q).to_integral_value(ROUND_DOWN) if q else 0
-                rate = max(t.rate for t in component.tiers if attainment >= t.start_ppm)
+                rate = max(t.rate for t in component.tiers if attainment >= t.start)
                 scaled = measure * rate
             cents = (scaled / 1_000_000).quantize(Decimal(1), rounding=ROUND_HALF_UP)
             earned[person] = min(int(cents), component.cap_cents)

@@ -337,3 +337,33 @@ def test_a_rolled_up_flat_rate_pays_a_manager_who_joins_mid_month():
     people = payees((2, None, 0)).with_columns(pl.lit(D(2026, 1, 20)).alias("valid_from"))
     results, _ = run(rollup, lines, people, managers)
     assert (results[2]["measure"], results[2]["earnings_cents"]) == (50_000, 5_000)
+
+
+MONEY_BANDS = (Tier(0, 50_000), Tier(1_000_000, 80_000))  # up to € 10,000 at 5%, then 8%
+
+
+@pytest.mark.parametrize(
+    ("sold", "marginal", "retroactive_from", "retroactive_above"),
+    [
+        (999_999, 50_000, 50_000, 50_000),  # € 9,999.99: 5% of it everywhere
+        (1_000_000, 50_000, 80_000, 50_000),  # exactly € 10,000: "from" reaches 8%
+        (1_000_001, 50_000, 80_000, 80_000),  # one cent above: 8% of that cent (0.08 ct)
+        (2_000_000, 130_000, 160_000, 160_000),  # € 20,000: 500 + 800 marginal
+    ],
+)
+def test_money_bands_need_no_quota_and_start_from_or_above(
+    sold, marginal, retroactive_from, retroactive_above
+):
+    def earned(rule: str, tiers) -> int:
+        return _earned(Component("c", rule, tiers=tiers, bands="money"), sold, quota=None)
+
+    above = (Tier(0, 50_000), Tier(1_000_000, 80_000, above=True))
+    assert earned("marginal", MONEY_BANDS) == marginal
+    assert earned("retroactive", MONEY_BANDS) == retroactive_from
+    assert earned("retroactive", above) == retroactive_above
+
+
+def test_an_above_band_on_the_quota_is_reached_only_past_it():
+    tiers = (Tier(0, 50_000), Tier(1_000_000, 80_000, above=True))
+    assert _earned(Component("c", "retroactive", tiers=tiers), 1_000_000) == 50_000
+    assert _earned(Component("c", "retroactive", tiers=tiers), 1_000_001) == 80_000

@@ -24,4 +24,11 @@ def planned(cast):
         )
     # Ruud's November quota € 800: he sold € 1,000 (125%)
     Target.objects.create(kpi="revenue", person=cast.ruud, month=NOV, value=Decimal("800"))
+    # Rosa's € 2,000: she sold € 1,000 (50%)
+    Target.objects.create(kpi="revenue", person=cast.rosa, month=NOV, value=Decimal("2000"))
+    # the other months of the year: set, at zero (nothing was expected of them)
+    for person in (cast.ruud, cast.rosa):
+        for month in [dt.date(2026, m, 1) for m in range(1, 13)] + [dt.date(2027, 1, 1)]:
+            if month != NOV:
+                Target.objects.create(kpi="revenue", person=person, month=month, value=0)
     return cast

@@ -48,7 +48,7 @@ def test_a_month_is_calculated_by_hand(planned):
     assert list(commission.credits.values_list("order_line__order_number", "value")) == [
         ("SO-ruud", 100_000)
     ]
-    # no quota for Rosa: everything in the first band
+    # Rosa at 50% of her quota: everything in the first band
     assert _line(planned.rosa, "commission").earnings == Decimal("50.00")
     bonus = _line(planned.ruud, "bonus")
     # quarter Oct-Dec, to date: 125% on a 100%-capped curve of € 12,000 × 50% / 4 = € 1,500
@@ -316,3 +316,46 @@ def test_rates_are_kept_exact_to_four_decimals_of_a_percent(rate, stored, on_100
 def test_a_cap_rounds_by_the_one_money_rule(cap, cents):
     text = f"code: x\ncomponents:\n  - {{code: a, rule: flat, rate: 1%, cap: {cap}}}"
     assert parse_plan(text).components[0].component.cap_cents == cents
+
+
+def test_a_quota_component_without_a_quota_is_refused_naming_who_and_what(planned):
+    from koers.plan.models import Target
+
+    Target.objects.filter(person=planned.rosa).delete()
+    with pytest.raises(ValidationError) as refused:
+        run_month(NOV, by=None)
+    message = " ".join(refused.value.messages)
+    assert "Rosa Tester for commission, 01-11-2026 – 30-11-2026" in message
+    assert "Rosa Tester for bonus, 01-10-2026 – 31-12-2026" in message
+    assert not PayoutLine.objects.exists()
+
+
+MONEY_BANDS = """\
+code: agent
+name: Agent
+components:
+  - code: commission
+    name: {en: Commission, nl: Provisie}
+    rule: marginal
+    tiers: [{from: € 0, rate: 5%}, {above: € 500, rate: 8%}]
+"""
+
+
+def test_money_bands_pay_without_any_target(cast):
+    plan = Plan.objects.create(code="agent", name="Agent", status="active", document=MONEY_BANDS)
+    PlanAssignment.objects.create(
+        person=cast.rosa, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=0
+    )
+    spec = parse_plan(MONEY_BANDS)
+    assert parse_plan(dump_plan(spec)) == spec
+    assert spec.components[0].component.bands == "money"
+    run_month(NOV, by=None)
+    # € 1,000: 5% of € 500 + 8% of € 500
+    assert _line(cast.rosa, "commission").earnings == Decimal("65.00")
+
+
+def test_bands_in_money_and_in_percent_do_not_mix():
+    tiers = "[{from: 0%, rate: 1%}, {from: € 9, rate: 2%}]"
+    text = f"components:\n  - {{code: a, rule: marginal, tiers: {tiers}}}"
+    with pytest.raises(PlanDocumentError, match="all in % of the quota or all at amounts"):
+        parse_plan(text)

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from koers.plan.models import Target
 from koers.reward.models import CalcRun, Hold, Payout, Plan, PlanAssignment
 from koers.reward.services import run_advance, run_month
 from tests.reward.test_calc import DOCUMENT
@@ -83,6 +84,7 @@ def test_plan_health_names_the_common_mistakes(planned, login):
     PlanAssignment.objects.filter(person=planned.ruud).update(target_incentive=Decimal("40000"))
     planned.noord.team_selling = True
     planned.noord.save()
+    Target.objects.filter(person=planned.rosa).delete()  # no quota for Rosa
     client = login(planned.user("cora"))
     plan = Plan.objects.get()
     body = client.post(
@@ -199,6 +201,7 @@ def test_targets_far_above_run_rate_and_pipeline_are_called_unlikely(planned):
     dec = dt.date(2026, 12, 1)
     # Ruud: € 50,000 for December against no history and one € 10,000 deal in the pipeline;
     # Rosa: € 100, well within her weighted pipeline
+    Target.objects.filter(month=dec).delete()
     Target.objects.create(kpi="revenue", person=planned.ruud, month=dec, value=50_000)
     Target.objects.create(kpi="revenue", person=planned.rosa, month=dec, value=100)
     assignments = list(PlanAssignment.objects.select_related("person__unit"))

@@ -12,9 +12,11 @@ Earnings are accumulated in millionths of a cent and rounded **once per payout l
 Rules per component:
 
 * ``flat``: rate × measure (a rate per product group where ``group_rates`` names one);
-* ``marginal``: each band's rate on the part of the measure inside the band; bands are
-  given by attainment (``Tier.start_ppm``) of the period's quota;
-* ``retroactive``: the rate of the highest band reached on the whole measure;
+* ``marginal``: each band's rate on the part of the measure inside the band; bands start
+  at an attainment of the period's quota (``bands="quota"``, ``Tier.start`` in ppm) or at
+  an amount (``bands="money"``, ``Tier.start`` in cents: agent and reseller plans);
+* ``retroactive``: the rate of the highest band reached on the whole measure; a band that
+  starts ``from`` a threshold is reached at it, one that starts ``above`` only past it;
 * ``bonus``: target incentive × the payout curve at the attainment; the curve is linear
   between its points (threshold below the first point pays nothing), flat after the last;
 * every rule: ``cap_cents`` limits the earnings of a payout line.
@@ -54,12 +56,14 @@ SCOPES = ("individual", "team", "company")
 CREDITS = ("holders", "territory", "territory-overlay")
 BASES = ("booking", "invoice", "payment")
 PERIODS = ("month", "quarter", "year", "ytd")  # ytd: the fiscal year to date, paid monthly
+BANDS = ("quota", "money")  # tiers in % of quota, or in amounts
 
 
 @dataclass(frozen=True)
 class Tier:
-    start_ppm: int  # attainment where the band starts (0 = from the first euro)
+    start: int  # where the band starts: attainment ppm, or cents with money bands
     rate: int  # millionths of 100% (RATE): 50_000 is 5%
+    above: bool = False  # the band starts past ``start`` (exclusive), not at it
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ class Component:
     basis: str = "booking"  # the date that counts: order, invoice or payment
     period: str = "month"
     tiers: tuple[Tier, ...] = ()
+    bands: str = "quota"  # tiers start at an attainment of the quota, or at an amount
     group_rates: tuple[tuple[int, int], ...] = ()  # (product group id, rate) for flat
     curve: tuple[tuple[int, int], ...] = ()  # (attainment ppm, payout ppm) for bonus
     cap_cents: int | None = None
@@ -120,9 +125,12 @@ class Component:
             found.append(f"{self.code}: period {self.period!r} is unknown")
         if self.rule in ("marginal", "retroactive") and not self.tiers:
             found.append(f"{self.code}: a tiered rate needs tiers")
-        starts = [t.start_ppm for t in self.tiers]
+        starts = [t.start for t in self.tiers]
         if starts and (starts[0] != 0 or starts != sorted(set(starts))):
-            found.append(f"{self.code}: tiers must start at 0% and rise")
+            zero = "€ 0" if self.bands == "money" else "0%"
+            found.append(f"{self.code}: tiers must start at {zero} and rise")
+        if self.bands not in BANDS:
+            found.append(f"{self.code}: bands {self.bands!r} are not one of {', '.join(BANDS)}")
         if self.rule == "flat" and not self.tiers and not self.group_rates:
             found.append(f"{self.code}: a flat rate needs a rate")
         if self.rule == "bonus":
@@ -343,23 +351,27 @@ def earnings(measured: pl.DataFrame, component: Component) -> pl.DataFrame:
         # target incentive (cents) × payout ppm, to a millionth of a cent: × SCALE ÷ PPM
         scaled = (pl.col("target_incentive_cents") * payout_ppm * SCALE).floordiv(PPM)
     elif component.rule == "retroactive":
+        # money bands compare the measure with the amount; quota bands the attainment
+        reached_by = measure if component.bands == "money" else att.fill_null(0)
         rate = pl.lit(component.tiers[0].rate)
         for tier in component.tiers[1:]:
-            rate = pl.when(att.fill_null(0) >= tier.start_ppm).then(tier.rate).otherwise(rate)
+            reached = reached_by > tier.start if tier.above else reached_by >= tier.start
+            rate = pl.when(reached).then(tier.rate).otherwise(rate)
         scaled = measure * rate
     elif component.rule == "marginal":
         scaled = pl.lit(0, dtype=pl.Int64)
-        bounds = [t.start_ppm for t in component.tiers] + [None]
+        bounds = [t.start for t in component.tiers] + [None]
+        money = component.bands == "money"
         for tier, upper in zip(component.tiers, bounds[1:], strict=True):
-            low = (quota * tier.start_ppm).floordiv(PPM)
+            low = pl.lit(tier.start) if money else (quota * tier.start).floordiv(PPM)
             inside = measure - low
             if upper is not None:
-                high = (quota * upper).floordiv(PPM)
+                high = pl.lit(upper) if money else (quota * upper).floordiv(PPM)
                 inside = pl.min_horizontal(measure, high) - low
-            # without a quota everything falls in the first band
-            inside = (
-                pl.when(quota > 0).then(inside).otherwise(measure if tier.start_ppm == 0 else 0)
-            )
+            if not money:  # without a quota everything falls in the first band
+                inside = (
+                    pl.when(quota > 0).then(inside).otherwise(measure if tier.start == 0 else 0)
+                )
             scaled = scaled + pl.max_horizontal(inside, 0) * tier.rate
         # a negative measure (returns exceeding sales) claws back at the first band's rate
         scaled = pl.when(measure < 0).then(measure * component.tiers[0].rate).otherwise(scaled)

@@ -10,7 +10,9 @@
         period: month               # month, quarter or year
         rule: marginal              # flat, marginal, retroactive or bonus
         quota: revenue              # the target KPI that is the quota
-        tiers: [{from: 0%, rate: 2%}, {from: 100%, rate: 4%}]
+        tiers: [{from: 0%, rate: 2%}, {from: 100%, rate: 4%}]   # from: reached at 100%;
+                                    # above: 100% is reached only past it; bands in money:
+                                    # [{from: € 0, rate: 5%}, {above: € 10000, rate: 8%}]
         cap: 5000.00
       - code: quarter-bonus
         rule: bonus
@@ -113,6 +115,37 @@ def _percent(value: Any, where: str, errors: list[str], scale: int) -> int:
     return int(units)
 
 
+MONEY_MARKS = ("€", "EUR")
+
+
+def _tiers(raw: Any, where: str, errors: list[str]) -> tuple[tuple[Tier, ...], str]:
+    """Bands ``{from: 100%, rate: 8%}`` (reached at the threshold) or ``{above: 100%, ...}``
+    (reached past it), in % of quota or, written as an amount (``from: € 10000``), in
+    money; one component's bands are all of one kind."""
+    tiers, kinds = [], set()
+    for t in raw if isinstance(raw, list) else []:
+        if not isinstance(t, dict):
+            continue
+        above = "above" in t
+        start = t.get("above") if above else t.get("from", 0)
+        text = str(start).strip()
+        money = any(mark in text for mark in MONEY_MARKS)
+        kinds.add("money" if money else "quota")
+        if money:
+            amount = text.replace("€", "").replace("EUR", "").strip()
+            cents = _money_cents(amount, where, errors)
+            value = cents or 0
+        else:
+            value = _percent(start, where, errors, 1_000_000)
+        tiers.append(Tier(value, _percent(t.get("rate", 0), where, errors, RATE), above))
+    if len(kinds) > 1:
+        errors.append(
+            _("%(where)s: the bands start all in %% of the quota or all at amounts, not both")
+            % {"where": where}
+        )
+    return tuple(tiers), "money" if kinds == {"money"} else "quota"
+
+
 def _money_cents(value: Any, where: str, errors: list[str]) -> int | None:
     """An amount in cents, rounded by the one money rule (``quantize_money``)."""
     if value in (None, ""):
@@ -193,14 +226,7 @@ def _component(raw: Any, index: int, errors: list[str]) -> ComponentSpec | None:
         return None
     where = f"{where} ({raw['code']})"
     rule = _choice(raw, "rule", RULES, "", where, errors)
-    tiers = tuple(
-        Tier(
-            _percent(t.get("from", 0), where, errors, 1_000_000),
-            _percent(t.get("rate", 0), where, errors, RATE),
-        )
-        for t in raw.get("tiers") or []
-        if isinstance(t, dict)
-    )
+    tiers, bands = _tiers(raw.get("tiers") or [], where, errors)
     if rule == "flat" and "rate" in raw:
         tiers = (Tier(0, _percent(raw["rate"], where, errors, RATE)),)
     curve = tuple(
@@ -221,6 +247,7 @@ def _component(raw: Any, index: int, errors: list[str]) -> ComponentSpec | None:
         basis=_choice(raw, "basis", BASES, "booking", where, errors),
         period=_choice(raw, "period", PERIODS, "month", where, errors),
         tiers=tiers,
+        bands=bands,
         group_rates=tuple(
             (int(g), _percent(r, where, errors, RATE)) for g, r in dict(groups).items()
         ),
@@ -316,7 +343,15 @@ def dump_plan(spec: PlanSpec) -> str:
         }
         if c.tiers:
             item["tiers"] = [
-                {"from": _pct(t.start_ppm, 1_000_000), "rate": _pct(t.rate, RATE)} for t in c.tiers
+                {
+                    "above" if t.above else "from": (
+                        f"€ {Decimal(t.start) / 100:.2f}"
+                        if c.bands == "money"
+                        else _pct(t.start, 1_000_000)
+                    ),
+                    "rate": _pct(t.rate, RATE),
+                }
+                for t in c.tiers
             ]
         if c.group_rates:
             item["product_group_rates"] = {g: _pct(r, RATE) for g, r in c.group_rates}

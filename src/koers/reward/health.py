@@ -129,7 +129,7 @@ def _target_findings(
     today: dt.date,
 ) -> list[Finding]:
     """Targets that history and pipeline make unlikely; quotas and gates without targets."""
-    from koers.reward.services.calc import kpi_measures
+    from koers.reward.services.calc import kpi_measures, team_quotas
     from koers.sales.models import Opportunity, Stage
 
     found: list[Finding] = []
@@ -158,6 +158,8 @@ def _target_findings(
         coming_quarter = kpi_measures(kpi, people, start, coming)
         targets = {p: t for p, (_a, t) in coming_quarter.items() if t is not None}
         missing = set(people) - set(targets)
+        if kpi in kpis - own:  # measured on their team: the team's quota counts
+            missing -= set(team_quotas(kpi, missing, start, coming))
         if missing:
             found.append(
                 Finding(

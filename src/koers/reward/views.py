@@ -39,7 +39,7 @@ def next_step(spec: ComponentSpec, line: PayoutLine) -> dict[str, Any] | None:
     if not line.quota:
         return None
     points = (
-        [t.start_ppm for t in spec.component.tiers]
+        [t.start for t in spec.component.tiers]
         if spec.component.rule in ("marginal", "retroactive")
         else [a for a, _p in spec.component.curve]
     )

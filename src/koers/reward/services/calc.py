@@ -175,7 +175,7 @@ def _group_quota(kpi: str, members: Any, unit: Any, start: dt.date, end: dt.date
     return int(total * (known.fact_units if known is not None else 1))
 
 
-def _team_quotas(kpi: str, managers: Iterable[int], start: dt.date, end: dt.date) -> dict[int, int]:
+def team_quotas(kpi: str, managers: Iterable[int], start: dt.date, end: dt.date) -> dict[int, int]:
     """Each manager's team quota: the target of the unit they lead, or the own targets of
     everyone in it and themselves; the same group the KPI page shows the manager."""
     from koers.org.models import Person
@@ -300,15 +300,15 @@ def _payees(
         values = dict(_goal_scores(people, start, end))
         quotas = {p: comp.PPM for p in people}
     elif c.scope == "team":
-        team_quotas = _team_quotas(spec.quota_kpi, {t for t in teams.values() if t}, start, to_date)
-        quotas = {p: team_quotas[t] for p, t in teams.items() if t in team_quotas}
+        by_team = team_quotas(spec.quota_kpi, {t for t in teams.values() if t}, start, to_date)
+        quotas = {p: by_team[t] for p, t in teams.items() if t in by_team}
         values = {}
     elif c.scope == "company":
         total = _company_quota(spec.quota_kpi, start, to_date)
         quotas = {p: total for p in people} if total else {}
         values = {}
     elif c.rollup:  # measured on everything below them: quota of the group they lead
-        quotas = _team_quotas(spec.quota_kpi, people, start, to_date)
+        quotas = team_quotas(spec.quota_kpi, people, start, to_date)
         values = {}
     else:
         quotas = _quotas(spec.quota_kpi, people, start, to_date)
@@ -350,6 +350,44 @@ class MonthResult:
 
     lines: list[dict[str, Any]]
     trace: pl.DataFrame  # key (index into lines), line_id, value
+    # (person id, component code, period start, period end) measured in % of a quota that
+    # the person does not have: their attainment cannot be measured
+    missing_quotas: list[tuple[int, str, dt.date, dt.date]] = field(default_factory=list)
+
+
+def needs_quota(c: comp.Component) -> bool:
+    """Is the component measured in % of a quota (a bonus curve, or tiers on attainment)?"""
+    if c.measure == "goals":
+        return False
+    if c.rule == "bonus":
+        return True
+    return c.rule in ("marginal", "retroactive") and c.bands == "quota" and len(c.tiers) > 1
+
+
+def missing_quota_message(missing: list[tuple[int, str, dt.date, dt.date]]) -> str:
+    """The people, components and periods without a quota, in the user's language."""
+    from koers.org.models import Person
+
+    names = dict(Person.objects.filter(pk__in={m[0] for m in missing}).values_list("pk", "pk"))
+    people = {p.pk: str(p) for p in Person.objects.filter(pk__in=list(names))}
+    shown = [
+        _("%(person)s for %(component)s, %(start)s – %(end)s")
+        % {
+            "person": people.get(p, p),
+            "component": code,
+            "start": f"{start:%d-%m-%Y}",
+            "end": f"{end:%d-%m-%Y}",
+        }
+        for p, code, start, end in missing[:10]
+    ]
+    more = len(missing) - len(shown)
+    text = _(
+        "No target to measure attainment against (a quota): %(list)s. Set the targets, or "
+        "write the bands in amounts."
+    ) % {"list": "; ".join(shown)}
+    if more:
+        text += " " + _("And %(n)s more.") % {"n": more}
+    return text
 
 
 def _assignments(month: dt.date) -> list[PlanAssignment]:
@@ -391,6 +429,7 @@ def compute_month(
         context.manager_of = _manager_on(context.managers, end)
     lines: list[dict[str, Any]] = []
     traces: list[pl.DataFrame] = []
+    missing: list[tuple[int, str, dt.date, dt.date]] = []
     for plan_id, plan_assignments in by_plan.items():
         for spec in specs[plan_id].components:
             c = spec.component
@@ -407,6 +446,11 @@ def compute_month(
             if not on_plan:
                 continue
             payees = _payees(spec, on_plan, start, stop, to, context)
+            if needs_quota(c):
+                missing += [
+                    (p, c.code, start, stop)
+                    for p in payees.filter(pl.col("quota").is_null())["person_id"]
+                ]
             key = (comp.credit_key(c), start, to)
             if c.measure in comp.CREDITED and key not in context.rows:
                 source = context.credits
@@ -451,7 +495,7 @@ def compute_month(
         if traces
         else pl.DataFrame(schema={"key": I64, "line_id": I64, "value": I64})
     )
-    return MonthResult(lines, trace)
+    return MonthResult(lines, trace, missing)
 
 
 def _less_paid_before(
@@ -580,6 +624,8 @@ def run_month(month: dt.date, *, by, today: dt.date | None = None) -> CalcRun:  
     )
     context = shared_context(first, month_end(month))
     result = compute_month(month, context=context)
+    if result.missing_quotas:
+        raise ValidationError(missing_quota_message(result.missing_quotas))
     extra = corrections(run, closed, context)
     lines = [
         PayoutLine(
