@@ -325,9 +325,10 @@ def _payees(
         yearly = to_cents(a.target_incentive)
         # yearly × share × months/12 × days on the plan/days: one truncation to the cent
         target = yearly * spec.incentive_bp * months * on_plan // (10_000 * 12 * days)
+        full = yearly * spec.incentive_bp * months // (10_000 * 12)
         p = a.person_id
         rows.append(
-            (p, quotas.get(p), target, valid_from, valid_to, teams[p], modifier.get(p))
+            (p, quotas.get(p), target, valid_from, valid_to, teams[p], modifier.get(p), full)
             + ((values.get(p),) if c.measure not in comp.CREDITED else ())
         )
     schema = {
@@ -338,6 +339,7 @@ def _payees(
         "valid_to": DATE,
         "team_id": I64,
         "modifier_ppm": I64,
+        "full_incentive_cents": I64,  # the whole period's, for a change of plan version
     }
     if c.measure not in comp.CREDITED:
         schema["measure"] = I64
@@ -467,6 +469,11 @@ def compute_month(
                 context.managers,
                 rows=context.rows.get(key),
             )
+            switched = _switched(plan_assignments, assignments, start, stop)
+            if switched:
+                results, trace = _across_versions(
+                    switched, payees, results, trace, spec, start, to, key, context
+                )
             if c.rollup and c.scope == "individual":
                 trace = comp.payee_trace(trace, payees, context.managers, start, to)
             if c.period == "ytd" and not ytd_totals:
@@ -601,6 +608,79 @@ def corrections(
 
 
 @transaction.atomic
+def _switched(
+    on_plan: list[PlanAssignment], everyone: list[PlanAssignment], start: dt.date, stop: dt.date
+) -> dict[int, dt.date]:
+    """The people of ``on_plan`` who change between versions of the plan (same code)
+    within ``start``..``stop``, with the day their assignment here starts."""
+    code = on_plan[0].plan.code
+    spans: dict[int, int] = {}
+    for a in everyone:
+        if a.plan.code == code and a.valid_from <= stop and (a.valid_to or stop) >= start:
+            spans[a.person_id] = spans.get(a.person_id, 0) + 1
+    return {a.person_id: max(a.valid_from, start) for a in on_plan if spans.get(a.person_id, 0) > 1}
+
+
+def _across_versions(
+    switched: dict[int, dt.date],
+    payees: pl.DataFrame,
+    results: pl.DataFrame,
+    trace: pl.DataFrame,
+    spec: ComponentSpec,
+    start: dt.date,
+    to: dt.date,
+    key: Any,
+    context: Context,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Tiers apply to the period's cumulative attainment and each sale is paid at the
+    version valid on its date: a version's line earns what its rule pays on everything
+    from the period's start to the version's last day, less what the same rule pays on
+    everything before its first day. With identical versions the parts add up to the
+    whole period's pay, so a version change alone changes no payout. A bonus counts the
+    period's full target incentive (each version pays its rise of the curve)."""
+    c = spec.component
+    ids = list(switched)
+    firsts = pl.DataFrame(
+        {"person_id": ids, "_first": [switched[p] for p in ids]},
+        schema={"person_id": I64, "_first": DATE},
+    )
+    mine = payees.filter(pl.col("person_id").is_in(ids))
+    if c.rule == "bonus":  # the full period's incentive: the versions share its curve
+        mine = mine.with_columns(pl.col("full_incentive_cents").alias("target_incentive_cents"))
+    upto = mine.with_columns(pl.lit(start).alias("valid_from"))
+
+    def pay(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+        rows = context.rows.get(key)
+        return comp.calculate(context.credits, frame, c, start, to, context.managers, rows=rows)
+
+    whole, whole_trace = pay(upto)
+    before = (
+        upto.join(firsts, on="person_id")
+        .filter(pl.col("_first") > start)
+        .with_columns((pl.col("_first") - pl.duration(days=1)).alias("valid_to"))
+        .drop("_first")
+    )
+    earlier = pl.DataFrame(schema={"person_id": I64, "_before": I64})
+    if before.height:
+        earlier = pay(before)[0].select("person_id", pl.col("earnings_cents").alias("_before"))
+    less = pl.col("earnings_cents") - pl.col("_before").fill_null(0)
+    changed = (
+        whole.join(earlier, on="person_id", how="left")
+        .with_columns(less.alias("earnings_cents"))
+        .select(results.columns)
+    )
+    own_trace = (
+        whole_trace.join(firsts, on="person_id", how="inner")
+        .filter(pl.col("date") >= pl.col("_first"))
+        .drop("_first")
+        .select(trace.columns)
+    )
+    return (
+        pl.concat([results.filter(~pl.col("person_id").is_in(ids)), changed]),
+        pl.concat([trace.filter(~pl.col("person_id").is_in(ids)), own_trace]),
+    )
+
+
 def run_month(month: dt.date, *, by, today: dt.date | None = None) -> CalcRun:  # type: ignore[no-untyped-def]
     """Calculate (or recalculate) every plan component for ``month``, all or nothing, then
     the corrections of closed months and each person's payout; later open months follow,
