@@ -116,6 +116,7 @@ def credits(lines: int, reps: int, first_rep: int) -> pl.DataFrame:
             pl.lit(False).alias("new_business"),
             pl.lit(None, dtype=pl.Date).alias("original_date"),
             pl.lit("", dtype=pl.Utf8).alias("segment"),
+            pl.lit(None, dtype=pl.Int64).alias("original_id"),
         )
         .select(list(comp.CREDIT_SCHEMA))
         .cast(comp.CREDIT_SCHEMA)

@@ -31,6 +31,7 @@ def credits(rows: list[dict]) -> pl.DataFrame:
         "new_business": False,
         "original_date": None,
         "segment": "",
+        "original_id": None,
     }
     return pl.DataFrame([{**base, **r} for r in rows], schema=comp.CREDIT_SCHEMA)
 

@@ -129,3 +129,65 @@ def test_splitting_a_period_between_identical_versions_changes_no_payout(cast, s
     _plans(cast, dt.date(2026, 11, split), rule)
     run_month(NOV, by=None)
     assert (_paid(cast), _paid(cast, "bonus")) == whole
+
+
+RETURNS = """\
+code: rep
+name: Rep
+components:
+  - code: commission
+    name: {en: Commission, nl: Provisie}
+    rule: flat
+    rate: 10%
+    cap: 6000.00
+    basis: BASIS
+    CLAWBACK
+"""
+
+
+def _returned(cast, basis: str = "booking", clawback: str = "") -> Decimal:
+    """€ 100,000 sold in October (paid € 6,000, capped), € 50,000 of it returned on
+    10 November without an invoice or payment date: what November pays."""
+    OrderLine.objects.filter(credits__person=cast.rik, original__isnull=False).delete()
+    OrderLine.objects.filter(credits__person=cast.rik).delete()
+    document = RETURNS.replace("BASIS", basis).replace(
+        "CLAWBACK", f"clawback: {clawback}" if clawback else ""
+    )
+    plan = Plan.objects.create(code="rep", name="Rep", status="active", document=document)
+    PlanAssignment.objects.create(
+        person=cast.rik, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=0
+    )
+    sold = sale(cast, cast.rik, "SO-BIG", dt.date(2026, 10, 5), "100000.00")
+    OrderLine.objects.filter(pk=sold.pk).update(
+        invoice_date=dt.date(2026, 10, 6), paid_date=dt.date(2026, 10, 20)
+    )
+    run_month(dt.date(2026, 10, 1), by=None)
+    october = PayoutLine.objects.get(person=cast.rik, run__month=dt.date(2026, 10, 1))
+    assert october.earnings == Decimal("6000.00")
+    back = sale(cast, cast.rik, "SO-RET", dt.date(2026, 11, 10), "-50000.00")
+    OrderLine.objects.filter(pk=back.pk).update(original=sold)
+    run_month(NOV, by=None)
+    november = PayoutLine.objects.get(person=cast.rik, run__month=NOV, correction_of=None)
+    assert list(november.credits.values_list("order_line__order_number", flat=True)) == ["SO-RET"]
+    return november.earnings
+
+
+def test_a_return_reverses_what_its_sale_earned_within_its_cap(cast):
+    # the sale earned 6% (capped): half of it back is € 3,000, not 10% of € 50,000
+    assert _returned(cast) == Decimal("-3000.00")
+
+
+def test_a_return_at_the_current_rate_when_the_plan_says_so(cast):
+    assert _returned(cast, clawback="current") == Decimal("-5000.00")
+
+
+def test_a_return_without_invoice_or_payment_is_clawed_back_on_every_basis(cast):
+    assert _returned(cast, basis="payment") == Decimal("-3000.00")
+    PayoutLine.objects.all().delete()
+    from koers.reward.models import CalcRun, Payout
+
+    Payout.objects.all().delete()
+    CalcRun.objects.all().delete()
+    PlanAssignment.objects.all().delete()
+    Plan.objects.all().delete()
+    assert _returned(cast, basis="invoice") == Decimal("-3000.00")

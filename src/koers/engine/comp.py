@@ -56,7 +56,8 @@ SCOPES = ("individual", "team", "company")
 CREDITS = ("holders", "territory", "territory-overlay")
 BASES = ("booking", "invoice", "payment")
 PERIODS = ("month", "quarter", "year", "ytd")  # ytd: the fiscal year to date, paid monthly
-BANDS = ("quota", "money")  # tiers in % of quota, or in amounts
+BANDS = ("quota", "money")
+CLAWBACKS = ("original", "current")  # tiers in % of quota, or in amounts
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,10 @@ class Component:
     credit: str = "holders"
     rollup: bool = False
     clawback_days: int = 365
+    # a return of a sale from an earlier period: "original" reverses what that sale earned
+    # (at its rate, within its cap; the service settles it), "current" counts it in the
+    # measure of the period it happens in
+    clawback: str = "original"
     kpi: str = ""  # the KPI measured, for measure "kpi"
     # individual: the person's own credit; team: their manager's team (every member gets
     # the team's attainment); company: everyone's credit together
@@ -119,6 +124,8 @@ class Component:
             found.append(f"{self.code}: a roll-up credits managers one by one: individual scope")
         if self.credit not in CREDITS:
             found.append(f"{self.code}: credit {self.credit!r} is unknown")
+        if self.clawback not in CLAWBACKS:
+            found.append(f"{self.code}: clawback {self.clawback!r} is original or current")
         if self.basis not in BASES:
             found.append(f"{self.code}: basis {self.basis!r} is unknown")
         if self.period not in PERIODS:
@@ -156,6 +163,7 @@ CREDIT_SCHEMA = {
     "new_business": pl.Boolean,
     "original_date": pl.Date,  # order date of the original line of a correction
     "segment": pl.Utf8,  # the account's segment ("" when none)
+    "original_id": pl.Int64,  # the original line of a correction
 }
 BASIS_DATE = {"booking": "order_date", "invoice": "invoice_date", "payment": "paid_date"}
 
@@ -232,9 +240,14 @@ def credited(
         raw = pl.col("amount_cents") - pl.col("cost_cents").fill_null(pl.col("amount_cents"))
     else:
         raw = pl.col("quantity")
-    date = BASIS_DATE[component.basis]
+    # a return that is never invoiced or paid counts on its own date on every basis
+    date = (
+        pl.when(pl.col("amount_cents") < 0)
+        .then(pl.coalesce(pl.col(BASIS_DATE[component.basis]), pl.col("order_date")))
+        .otherwise(pl.col(BASIS_DATE[component.basis]))
+    )
     first, last = component.window
-    keep = pl.col(date).is_between(max(start, first or start), min(end, last or end))
+    keep = date.is_between(max(start, first or start), min(end, last or end))
     if component.product_groups:
         keep &= pl.col("product_group_id").is_in(list(component.product_groups))
     if component.segments:
@@ -255,7 +268,7 @@ def credited(
             "line_id",
             "person_id",
             "share_bp",
-            pl.col(date).alias("date"),
+            date.alias("date"),
             raw.alias("_measure"),
             "product_group_id",
         )

@@ -50,6 +50,7 @@ from django.utils.translation import gettext as _
 
 from koers.engine.comp import (
     BASES,
+    CLAWBACKS,
     CREDITS,
     MEASURES,
     PERIODS,
@@ -259,6 +260,7 @@ def _component(raw: Any, index: int, errors: list[str]) -> ComponentSpec | None:
         business=str(raw.get("business", "")),
         rollup=bool(raw.get("rollup", False)),
         clawback_days=int(raw.get("clawback_days", 365)),
+        clawback=_choice(raw, "clawback", CLAWBACKS, "original", where, errors),
         kpi=str(raw.get("kpi", "")),
         scope=_choice(raw, "scope", SCOPES, "individual", where, errors),
         window=(
@@ -371,6 +373,8 @@ def dump_plan(spec: PlanSpec) -> str:
             item["business"] = c.business
         if c.rollup:
             item["rollup"] = True
+        if c.clawback != "original":
+            item["clawback"] = c.clawback
         if c.clawback_days != 365:
             item["clawback_days"] = c.clawback_days
         if s.choice:

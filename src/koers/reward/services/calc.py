@@ -69,7 +69,7 @@ def _credit_query(holder: str, share: str, joins: str, start: dt.date, end: dt.d
         f"SELECT l.id, {holder}, {share}, l.order_date, "
         f"l.invoice_date, l.paid_date, {cents.format('l.amount')}, {cents.format('l.cost')}, "
         "CAST(ROUND(l.quantity * 1000) AS BIGINT), p.group_id, "
-        f"{new_account_sql('acc')}, o.order_date, COALESCE(acc.segment, '') "
+        f"{new_account_sql('acc')}, o.order_date, COALESCE(acc.segment, ''), l.original_id "
         "FROM sales_orderline l "
         "JOIN sales_product p ON p.id = l.product_id "
         "JOIN sales_account acc ON acc.id = l.account_id "
@@ -460,20 +460,22 @@ def compute_month(
                     kind = "overlay" if c.credit == "territory-overlay" else "primary"
                     source = territory_credits_frame(start, to, kind)
                 context.rows[key] = comp.credited(source, c, start, to)
+            rows = context.rows.get(key)
+            reversed_returns = None
+            if rows is not None and settles_returns(c):
+                rows, reversed_returns = _returns_at_original_rate(
+                    rows, context.credits, c, by_plan[plan_id][0].plan.code, start
+                )
             results, trace = comp.calculate(
-                context.credits,
-                payees,
-                c,
-                start,
-                to,
-                context.managers,
-                rows=context.rows.get(key),
+                context.credits, payees, c, start, to, context.managers, rows=rows
             )
             switched = _switched(plan_assignments, assignments, start, stop)
             if switched:
                 results, trace = _across_versions(
-                    switched, payees, results, trace, spec, start, to, key, context
+                    switched, payees, results, trace, spec, start, to, rows, context
                 )
+            if reversed_returns is not None and reversed_returns.height:
+                results, trace = _with_reversals(results, trace, reversed_returns)
             if c.rollup and c.scope == "individual":
                 trace = comp.payee_trace(trace, payees, context.managers, start, to)
             if c.period == "ytd" and not ytd_totals:
@@ -608,6 +610,92 @@ def corrections(
 
 
 @transaction.atomic
+def settles_returns(c: comp.Component) -> bool:
+    """Does the component reverse a return at its original sale's rate? (Credited to the
+    seller themselves; team, company and rolled-up pay count returns in the period.)"""
+    return (
+        c.clawback == "original"
+        and c.measure in comp.CREDITED
+        and c.scope == "individual"
+        and not c.rollup
+    )
+
+
+def _returns_at_original_rate(
+    rows: pl.DataFrame, credits: pl.DataFrame, c: comp.Component, plan_code: str, start: dt.date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split the credited rows: returns of sales from before ``start`` whose sale this
+    component paid the holder leave the measure, and come back as reversals of what the
+    sale earned: the return's share × the original payout line's earnings ÷ its measure
+    (its rate, within its cap). Returns of sales it never paid stay in the measure.
+    Gives (rows, reversals: line_id, person_id, date, value, product_group_id, scaled)."""
+    from koers.reward.models import PayoutCredit
+
+    originals = (
+        credits.filter((pl.col("amount_cents") < 0) & (pl.col("original_date") < start))
+        .select("line_id", "original_id")
+        .unique()
+    )
+    returns = rows.join(originals, on="line_id", how="inner").filter(
+        pl.col("original_id").is_not_null()
+    )
+    empty = rows.head(0).with_columns(pl.lit(0, dtype=pl.Int64).alias("scaled"))
+    if returns.height == 0:
+        return rows, empty
+    paid = (
+        PayoutCredit.objects.filter(
+            order_line_id__in=returns["original_id"].unique().to_list(),
+            line__component=c.code,
+            line__plan__code=plan_code,
+            line__correction_of__isnull=True,
+            line__measure__gt=0,
+        )
+        .order_by("order_line_id", "line__person_id", "-line__run__month")
+        .values_list("order_line_id", "line__person_id", "line__earnings", "line__measure")
+    )
+    rate: dict[tuple[int, int], tuple[int, int]] = {}
+    for original, person, earnings, measure in paid:
+        rate.setdefault((original, person), (to_cents(earnings), measure))  # the latest run
+    if not rate:
+        return rows, empty
+    table = pl.DataFrame(
+        [(o, p, e, m) for (o, p), (e, m) in rate.items()],
+        schema={"original_id": I64, "person_id": I64, "_earned": I64, "_measure": I64},
+        orient="row",
+    )
+    settled = returns.join(table, on=["original_id", "person_id"], how="inner")
+    # the return's share at the original rate, in millionths of a cent (one rounding later)
+    scaled = (pl.col("value") * pl.col("_earned") * comp.SCALE).floordiv(pl.col("_measure"))
+    negative = (-pl.col("value") * pl.col("_earned") * comp.SCALE).floordiv(pl.col("_measure"))
+    reversals = settled.with_columns(
+        pl.when(pl.col("value") < 0).then(-negative).otherwise(scaled).alias("scaled")
+    ).select(*rows.columns, "scaled")
+    kept = rows.join(
+        reversals.select("line_id", "person_id"), on=["line_id", "person_id"], how="anti"
+    )
+    return kept, reversals
+
+
+def _with_reversals(
+    results: pl.DataFrame, trace: pl.DataFrame, reversals: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Each person's reversed returns added to their line after its cap (a cap bounds
+    what a period earns, not what a return takes back), rounded once with the line."""
+    per_person = reversals.group_by("person_id").agg(pl.col("scaled").sum().alias("_rev"))
+    joined = results.join(per_person, on="person_id", how="left").with_columns(
+        pl.col("_rev").fill_null(0)
+    )
+    half = comp.SCALE // 2
+    rev = pl.col("_rev")
+    cents = (
+        pl.when(rev >= 0).then((rev + half) // comp.SCALE).otherwise(-((-rev + half) // comp.SCALE))
+    )
+    results = joined.with_columns(
+        (pl.col("earnings_cents") + cents).alias("earnings_cents")
+    ).select(results.columns)
+    return results, pl.concat([trace, reversals.select(trace.columns)])
+
+
 def _switched(
     on_plan: list[PlanAssignment], everyone: list[PlanAssignment], start: dt.date, stop: dt.date
 ) -> dict[int, dt.date]:
@@ -629,7 +717,7 @@ def _across_versions(
     spec: ComponentSpec,
     start: dt.date,
     to: dt.date,
-    key: Any,
+    rows: pl.DataFrame | None,
     context: Context,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Tiers apply to the period's cumulative attainment and each sale is paid at the
@@ -650,7 +738,6 @@ def _across_versions(
     upto = mine.with_columns(pl.lit(start).alias("valid_from"))
 
     def pay(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-        rows = context.rows.get(key)
         return comp.calculate(context.credits, frame, c, start, to, context.managers, rows=rows)
 
     whole, whole_trace = pay(upto)
