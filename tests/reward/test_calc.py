@@ -359,3 +359,22 @@ def test_bands_in_money_and_in_percent_do_not_mix():
     text = f"components:\n  - {{code: a, rule: marginal, tiers: {tiers}}}"
     with pytest.raises(PlanDocumentError, match="all in % of the quota or all at amounts"):
         parse_plan(text)
+
+
+def test_plans_name_product_groups_by_code_and_refuse_an_unknown_one(cast):
+    from koers.sales.models import ProductGroup
+
+    valves = ProductGroup.objects.create(code="VLV", name="Kleppen")
+    text = (
+        "code: x\ncomponents:\n  - {code: a, rule: flat, rate: 1%, product_groups: [VLV], "
+        "product_group_rates: {VLV: 2%}}"
+    )
+    component = parse_plan(text).components[0].component
+    assert component.product_groups == (valves.pk,)
+    assert component.group_rates == ((valves.pk, 20_000),)
+    assert "product_groups:\n  - VLV" in dump_plan(parse_plan(text))
+    with pytest.raises(PlanDocumentError, match="no product group with the code “XYZ”"):
+        parse_plan(text.replace("[VLV]", "[XYZ]"))
+    # a database id is not a code: a plan kept in git works in every database
+    with pytest.raises(PlanDocumentError, match=f"no product group with the code “{valves.pk}”"):
+        parse_plan(text.replace("[VLV]", f"[{valves.pk}]"))

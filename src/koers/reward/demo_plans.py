@@ -74,7 +74,7 @@ components:
     period: month
     rule: flat
     rate: 0.5%
-    product_groups: [1]
+    product_groups: [PMP]
     window: {from: WINDOW_FROM, to: WINDOW_TO}
     choice: true
 """

@@ -119,6 +119,31 @@ def _percent(value: Any, where: str, errors: list[str], scale: int) -> int:
 MONEY_MARKS = ("€", "EUR")
 
 
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [] if value in (None, "") else [value]
+
+
+def group_codes() -> dict[str, int]:
+    """Product group code → id; a plan names groups by code, so it works in any database."""
+    from koers.sales.models import ProductGroup
+
+    return dict(ProductGroup.objects.values_list("code", "pk"))
+
+
+def _group_id(code: Any, groups: dict[str, int], where: str, errors: list[str]) -> int | None:
+    found = groups.get(str(code))
+    if found is None:
+        errors.append(
+            _("%(where)s: there is no product group with the code “%(code)s”")
+            % {"where": where, "code": code}
+        )
+    return found
+
+
+def _group_code(pk: int) -> str:
+    return next((code for code, gid in group_codes().items() if gid == pk), str(pk))
+
+
 def _tiers(raw: Any, where: str, errors: list[str]) -> tuple[tuple[Tier, ...], str]:
     """Bands ``{from: 100%, rate: 8%}`` (reached at the threshold) or ``{above: 100%, ...}``
     (reached past it), in % of quota or, written as an amount (``from: € 10000``), in
@@ -220,7 +245,9 @@ def _default_quota(raw: dict) -> str:
     )
 
 
-def _component(raw: Any, index: int, errors: list[str]) -> ComponentSpec | None:
+def _component(
+    raw: Any, index: int, errors: list[str], codes: dict[str, int]
+) -> ComponentSpec | None:
     where = _("component %(n)s") % {"n": index}
     if not isinstance(raw, dict) or not raw.get("code"):
         errors.append(_("%(where)s needs at least a code and a rule") % {"where": where})
@@ -250,11 +277,17 @@ def _component(raw: Any, index: int, errors: list[str]) -> ComponentSpec | None:
         tiers=tiers,
         bands=bands,
         group_rates=tuple(
-            (int(g), _percent(r, where, errors, RATE)) for g, r in dict(groups).items()
+            (gid, _percent(r, where, errors, RATE))
+            for g, r in (dict(groups) if isinstance(groups, dict) else {}).items()
+            if (gid := _group_id(g, codes, where, errors)) is not None
         ),
         curve=curve,
         cap_cents=_money_cents(raw.get("cap"), where, errors),
-        product_groups=tuple(int(g) for g in raw.get("product_groups") or []),
+        product_groups=tuple(
+            gid
+            for g in _listed(raw.get("product_groups"))
+            if (gid := _group_id(g, codes, where, errors)) is not None
+        ),
         segments=tuple(str(g) for g in raw.get("segments") or []),
         credit=_choice(raw, "credit", CREDITS, "holders", where, errors),
         business=str(raw.get("business", "")),
@@ -289,11 +322,13 @@ def parse_plan(text: str) -> PlanSpec:
     """The plan in ``text``; raises PlanDocumentError naming every problem (in the active
     language). A document read before is not parsed again: a run, a statement and a plan
     page read the same few documents over and over."""
-    return _parsed(text)
+    # product group codes resolve to this database's ids (read only when a plan names any)
+    codes = frozenset(group_codes().items()) if "product_group" in text else frozenset()
+    return _parsed(text, codes)
 
 
 @functools.lru_cache(maxsize=128)
-def _parsed(text: str) -> PlanSpec:
+def _parsed(text: str, groups: frozenset[tuple[str, int]]) -> PlanSpec:
     """Successful parses only are remembered (an exception is never cached), and a
     PlanSpec is immutable, so sharing one is safe."""
     try:
@@ -310,7 +345,8 @@ def _parsed(text: str) -> PlanSpec:
     components = raw.get("components") or []
     if not components:
         errors.append(_("A plan needs at least one component."))
-    specs = [_component(c, i, errors) for i, c in enumerate(components, start=1)]
+    codes = dict(groups)
+    specs = [_component(c, i, errors, codes) for i, c in enumerate(components, start=1)]
     codes = [s.component.code for s in specs if s]
     if len(codes) != len(set(codes)):
         errors.append(_("Two components have the same code."))
@@ -356,7 +392,7 @@ def dump_plan(spec: PlanSpec) -> str:
                 for t in c.tiers
             ]
         if c.group_rates:
-            item["product_group_rates"] = {g: _pct(r, RATE) for g, r in c.group_rates}
+            item["product_group_rates"] = {_group_code(g): _pct(r, RATE) for g, r in c.group_rates}
         if c.curve:
             item["curve"] = [
                 {"attainment": _pct(a, 1_000_000), "payout": _pct(p, 1_000_000)} for a, p in c.curve
@@ -364,7 +400,7 @@ def dump_plan(spec: PlanSpec) -> str:
         if c.cap_cents is not None:
             item["cap"] = f"{Decimal(c.cap_cents) / 100:.2f}"
         if c.product_groups:
-            item["product_groups"] = list(c.product_groups)
+            item["product_groups"] = [_group_code(g) for g in c.product_groups]
         if c.segments:
             item["segments"] = list(c.segments)
         if c.credit != "holders":
