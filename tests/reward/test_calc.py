@@ -378,3 +378,35 @@ def test_plans_name_product_groups_by_code_and_refuse_an_unknown_one(cast):
     # a database id is not a code: a plan kept in git works in every database
     with pytest.raises(PlanDocumentError, match=f"no product group with the code “{valves.pk}”"):
         parse_plan(text.replace("[VLV]", f"[{valves.pk}]"))
+
+
+def test_one_plan_serves_payees_on_their_own_rates(planned, login):
+    """Ruud on his own 8% / 12% tiers, Rosa on the plan's 5% / 10%: one plan version."""
+    ruud = PlanAssignment.objects.get(person=planned.ruud)
+    ruud.overrides = "commission:\n  tiers: [{from: 0%, rate: 8%}, {from: 100%, rate: 12%}]\n"
+    ruud.full_clean()
+    ruud.save()
+    run_month(NOV, by=None)
+    # 8% of € 800 + 12% of € 200 = € 88; Rosa keeps the plan's 5% of € 1,000
+    assert _line(planned.ruud, "commission").earnings == Decimal("88.00")
+    assert _line(planned.rosa, "commission").earnings == Decimal("50.00")
+    assert Plan.objects.count() == 1
+    body = login(planned.user("ruud")).get(reverse("statement")).content.decode()
+    assert "88.00" in body
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ("bonsu: {rate: 1%}", "no component “bonsu”"),
+        ("commission: {quota: visits}", "“quota” cannot be set per person"),
+        ("commission: {rate: 2%}", "a marginal rule has no “rate”"),
+        ("commission: {tiers: [{from: 0%, rate: 0.00001%}]}", "more decimals than Koers keeps"),
+        ("commission: [", "not valid YAML"),
+    ],
+)
+def test_own_rates_that_do_not_fit_the_plan_are_refused(planned, overrides, message):
+    ruud = PlanAssignment.objects.get(person=planned.ruud)
+    ruud.overrides = overrides
+    with pytest.raises(ValidationError, match=message):
+        ruud.full_clean()

@@ -318,6 +318,62 @@ def _component(
     )
 
 
+# What a plan assignment may set for its person: a component's rates, bands, curve, cap
+# and share of the target incentive (the target incentive itself is the assignment's).
+OVERRIDABLE = ("rate", "tiers", "product_group_rates", "curve", "cap", "incentive")
+# which rules read a parameter (the others would ignore it)
+READ_BY = {
+    "rate": ("flat",),
+    "product_group_rates": ("flat",),
+    "tiers": ("marginal", "retroactive"),
+    "curve": ("bonus",),
+    "incentive": ("bonus",),
+}
+
+
+def with_overrides(document: str, overrides: str) -> str:
+    """The plan document with one person's own parameters in place of the plan's:
+    ``overrides`` is YAML, component code → {rate, tiers, curve, cap, incentive, ...}.
+    Raises PlanDocumentError naming an unknown component or parameter."""
+    if not (overrides or "").strip():
+        return document
+    try:
+        changes = yaml.safe_load(overrides)
+        raw = yaml.safe_load(document)
+    except yaml.YAMLError as error:
+        raise PlanDocumentError([_("The own rates are not valid YAML.")]) from error
+    if not isinstance(changes, dict) or not isinstance(raw, dict):
+        raise PlanDocumentError(
+            [_("Own rates are a mapping: component code → the parameters it changes.")]
+        )
+    components = {str(c.get("code")): c for c in raw.get("components") or [] if isinstance(c, dict)}
+    errors = []
+    for code, values in changes.items():
+        if str(code) not in components:
+            errors.append(_("The plan has no component “%(code)s”.") % {"code": code})
+            continue
+        if not isinstance(values, dict):
+            errors.append(_("%(code)s: give the parameters it changes.") % {"code": code})
+            continue
+        for key, value in values.items():
+            rule = str(components[str(code)].get("rule", ""))
+            if key not in OVERRIDABLE:
+                errors.append(
+                    _("%(code)s: “%(key)s” cannot be set per person (only %(keys)s).")
+                    % {"code": code, "key": key, "keys": ", ".join(OVERRIDABLE)}
+                )
+            elif rule not in READ_BY.get(key, (rule,)):
+                errors.append(
+                    _("%(code)s: a %(rule)s rule has no “%(key)s”.")
+                    % {"code": code, "rule": rule, "key": key}
+                )
+            else:
+                components[str(code)][key] = value
+    if errors:
+        raise PlanDocumentError(errors)
+    return yaml.safe_dump(raw, allow_unicode=True, sort_keys=False)
+
+
 def parse_plan(text: str) -> PlanSpec:
     """The plan in ``text``; raises PlanDocumentError naming every problem (in the active
     language). A document read before is not parsed again: a run, a statement and a plan

@@ -73,6 +73,15 @@ class PlanAssignment(models.Model):
     )
     draw_amount = MoneyField(_("draw per month"), default=Decimal("0"))
     draw_until = models.DateField(_("draw until"), null=True, blank=True)
+    overrides = models.TextField(
+        _("own rates"),
+        blank=True,
+        default="",
+        help_text=_(
+            "This person's own parameters, in place of the plan's: per component code its "
+            "rate, tiers, curve, cap or incentive share, e.g. “commission: {rate: 2.5%}”."
+        ),
+    )
 
     class Meta:
         verbose_name = _("plan assignment")
@@ -91,6 +100,19 @@ class PlanAssignment(models.Model):
             raise ValidationError({"draw_amount": _("A draw needs an amount per month.")})
         if self.target_incentive is not None and self.target_incentive < 0:
             raise ValidationError({"target_incentive": _("A target incentive is not negative.")})
+        if self.overrides.strip() and self.plan_id:
+            from koers.reward.documents import PlanDocumentError, parse_plan, with_overrides
+
+            try:
+                parse_plan(with_overrides(self.plan.document, self.overrides))
+            except PlanDocumentError as error:
+                raise ValidationError({"overrides": error.messages}) from error
+
+    def document(self) -> str:
+        """The plan document with this person's own rates in place."""
+        from koers.reward.documents import with_overrides
+
+        return with_overrides(self.plan.document, self.overrides)
 
 
 class CalcRun(models.Model):

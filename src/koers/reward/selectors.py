@@ -49,9 +49,29 @@ def statement_person(user: Any, person_id: int | None) -> Person:
 
 
 def component_specs(lines: list[PayoutLine]) -> dict[tuple[int, str], ComponentSpec]:
-    """The plan component behind each payout line, by (plan id, component code)."""
+    """The plan component behind each payout line, by (plan id, component code), with the
+    person's own rates where their assignment sets any (the lines are one person's)."""
+    from django.db.models import Q
+
+    from koers.reward.documents import with_overrides
+    from koers.reward.models import PlanAssignment
+
     found: dict[tuple[int, str], ComponentSpec] = {}
-    for plan in {line.plan for line in lines}:
-        for spec in parse_plan(plan.document).components:
-            found[(plan.pk, spec.component.code)] = spec
+    read: set[int] = set()
+    for line in lines:
+        if line.plan_id in read:
+            continue
+        read.add(line.plan_id)
+        own = (
+            PlanAssignment.objects.filter(
+                person_id=line.person_id, plan_id=line.plan_id, valid_from__lte=line.period_end
+            )
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=line.period_start))
+            .exclude(overrides="")
+            .values_list("overrides", flat=True)
+            .first()
+        )
+        document = with_overrides(line.plan.document, own) if own else line.plan.document
+        for spec in parse_plan(document).components:
+            found.setdefault((line.plan_id, spec.component.code), spec)
     return found

@@ -520,6 +520,7 @@ register(
             "draw_kind",
             "draw_amount",
             "draw_until",
+            "overrides",
         ),
         select_related=("person", "plan"),
         default_sort="person__last_name",

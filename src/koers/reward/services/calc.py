@@ -416,11 +416,15 @@ def compute_month(
     end = month_end(month)
     if assignments is None:
         assignments = _assignments(month)
-    by_plan: dict[int, list[PlanAssignment]] = {}
+    # people on one plan with the same own rates (most have none) are calculated together
+    by_plan: dict[tuple[int, str], list[PlanAssignment]] = {}
     for a in assignments:
-        by_plan.setdefault(a.plan_id, []).append(a)
-    read = spec_of or (lambda plan: parse_plan(plan.document))
-    specs = {pk: read(group[0].plan) for pk, group in by_plan.items()}
+        by_plan.setdefault((a.plan_id, a.overrides.strip()), []).append(a)
+
+    def read(a: PlanAssignment) -> PlanSpec:
+        return spec_of(a.plan) if spec_of else parse_plan(a.document())
+
+    specs = {key: read(group[0]) for key, group in by_plan.items()}
     if context is None:
         earliest = min(
             (period_of(s.component.period, month)[0] for p in specs.values() for s in p.components),
@@ -432,8 +436,9 @@ def compute_month(
     lines: list[dict[str, Any]] = []
     traces: list[pl.DataFrame] = []
     missing: list[tuple[int, str, dt.date, dt.date]] = []
-    for plan_id, plan_assignments in by_plan.items():
-        for spec in specs[plan_id].components:
+    for group_key, plan_assignments in by_plan.items():
+        plan_id = group_key[0]
+        for spec in specs[group_key].components:
             c = spec.component
             start, stop = period_of(c.period, month)
             to = min(stop, end)  # the part of the period calculated so far
@@ -464,7 +469,7 @@ def compute_month(
             reversed_returns = None
             if rows is not None and settles_returns(c):
                 rows, reversed_returns = _returns_at_original_rate(
-                    rows, context.credits, c, by_plan[plan_id][0].plan.code, start
+                    rows, context.credits, c, plan_assignments[0].plan.code, start
                 )
             results, trace = comp.calculate(
                 context.credits, payees, c, start, to, context.managers, rows=rows
