@@ -28,4 +28,21 @@ def record_save(*, obj: M, by: Any, before: dict[str, Any] | None = None) -> M:
         action = "update" if obj.pk else "create"
         obj.save()
         audit(actor=by, action=action, obj=obj, before=before)
+        _mark_facts_stale(obj, before)
     return obj
+
+
+def _mark_facts_stale(obj: Any, before: dict[str, Any] | None) -> None:
+    """A saved sales record changes the KPI facts of its months, before and after."""
+    import datetime as dt
+
+    from koers.measure.freshness import FACT_SOURCES, mark_stale, months_of
+
+    dates = FACT_SOURCES.get(obj._meta.db_table, ())
+    days = [getattr(obj, name) for name in dates]
+    for name in dates:
+        old = (before or {}).get(name)
+        days.append(dt.date.fromisoformat(old[:10]) if isinstance(old, str) and old else None)
+    months = months_of(d for d in days if isinstance(d, dt.date))
+    if months:
+        mark_stale(months)

@@ -42,6 +42,7 @@ class ImportRun(models.Model):
     formats = models.JSONField(_("detected formats"), default=dict, blank=True)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     changed_fields = models.JSONField(_("fields changed"), default=dict, blank=True)
+    refreshed_months = models.PositiveIntegerField(_("months of KPI facts refreshed"), default=0)
 
     class Meta:
         verbose_name = _("import")

@@ -4,6 +4,7 @@ record with the same key."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,8 +89,28 @@ def import_file(
             if not dry_run:
                 _write(spec, new, changed, frame, given)
                 audit_updates(spec, changed, _settable(spec, given), by)
+                run.refreshed_months = _refresh_facts(spec, new, changed)
     _finish(run, raw, errors, dry_run, record)
     return Outcome(run, errors, table.head(10))
+
+
+def _refresh_facts(spec: Kind, new: pl.DataFrame, changed: pl.DataFrame) -> int:
+    """Recompute the KPI facts of the months the import touched (the new dates and, for
+    changed records, the dates they had), set-based, inside the import's transaction: the
+    pages and the next calculation run read fresh figures. Returns how many months."""
+    from koers.measure.freshness import FACT_SOURCES, months_of, refresh_months
+
+    dates = FACT_SOURCES.get(spec.table, ())
+    days: list[dt.date | None] = []
+    for frame in (new, changed):
+        for name in dates:
+            for column in (name, f"{name}__db"):
+                if column in frame.columns and frame.height:
+                    values = frame[column]
+                    if values.dtype == pl.Utf8:
+                        values = values.str.slice(0, 10).str.to_date(strict=False)
+                    days += values.drop_nulls().unique().to_list()
+    return len(refresh_months(months_of(days)))
 
 
 def _parse(

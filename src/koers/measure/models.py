@@ -322,3 +322,20 @@ class OperatingCost(models.Model):
             raise ValidationError({"month": _("A month is given by its first day.")})
         if self.amount is not None and self.amount < 0:
             raise ValidationError({"amount": _("Operating costs cannot be negative.")})
+
+
+class StaleMonth(models.Model):
+    """A month whose sales data changed after its KPI facts were last computed (a record
+    saved through a form or the API). A calculation run refreshes the stale months it reads
+    before it pays on them; every refresh of a month clears it."""
+
+    month = models.DateField(_("month"), unique=True)
+    since = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("month to refresh")
+        verbose_name_plural = _("months to refresh")
+        ordering = ["month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"

@@ -14,7 +14,13 @@ from koers.engine.custom_kpi import SOURCES, measure_facts, ratio_facts
 from koers.engine.customers import account_month_facts
 from koers.engine.periods import add_months, month_start
 from koers.measure.catalogue import custom_kpis, measure_of
-from koers.measure.models import AccountMonthFact, CustomKpi, GroupSalesFact, KpiFact
+from koers.measure.models import (
+    AccountMonthFact,
+    CustomKpi,
+    GroupSalesFact,
+    KpiFact,
+    StaleMonth,
+)
 
 I64, DATE = pl.Int64, pl.Date
 
@@ -191,6 +197,7 @@ def kpi_facts_refresh(*, start: dt.date, end: dt.date) -> int:
     accounts = account_month_facts(_order_lines(first, last))
     AccountMonthFact.objects.filter(month__gte=first, month__lte=last).delete()
     bulk_insert("measure_accountmonthfact", accounts)
+    StaleMonth.objects.filter(month__gte=first, month__lte=last).delete()
     return bulk_insert("measure_kpifact", facts)
 
 

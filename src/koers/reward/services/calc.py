@@ -794,6 +794,11 @@ def run_month(month: dt.date, *, by, today: dt.date | None = None) -> CalcRun:  
     first = fiscal_year_start(
         closed[0].month if closed else month, settings.KOERS_FISCAL_YEAR_START_MONTH
     )
+    # gates, multipliers and quotas read the KPI facts: refresh the months whose data
+    # changed since (a form or API edit) before paying on them
+    from koers.measure.freshness import refresh_stale
+
+    refresh_stale(first, month_end(month))
     context = shared_context(first, month_end(month))
     result = compute_month(month, context=context)
     if result.missing_quotas:
