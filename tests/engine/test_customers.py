@@ -8,6 +8,7 @@ import pytest
 from koers.engine.customers import (
     PyramidThresholds,
     flows,
+    lifecycle,
     lifetime_value,
     pyramid,
     pyramid_summary,
@@ -84,6 +85,34 @@ def test_lifecycle_flows_and_retention():
     assert (result.active_before, result.retained, result.lost) == (3, 2, 1)
     assert (result.new, result.won_back, result.active) == (1, 1, 4)
     assert result.retention == pytest.approx(200 / 3)
+
+
+def test_a_customer_from_before_the_loaded_history_is_won_back_not_new():
+    """The page loads 36 months: a customer who last bought four years ago is not new."""
+    revenue = _revenue([(7, D(2026, 5, 1), 100)])
+    assert flows(revenue, D(2025, 12, 1), D(2026, 11, 30)).new == 1
+    with_history = flows(revenue, D(2025, 12, 1), D(2026, 11, 30), {7: D(2022, 3, 1)})
+    assert (with_history.new, with_history.won_back) == (0, 1)
+
+
+def test_the_lifecycle_and_the_flows_count_new_customers_alike():
+    revenue = _revenue(
+        [
+            (1, D(2025, 3, 1), 100),
+            (1, D(2026, 2, 1), 100),  # loyal
+            (2, D(2025, 6, 1), 100),  # ex (lost this year)
+            (3, D(2026, 4, 1), 100),  # new
+            (4, D(2021, 1, 1), 100),  # ex (long gone)
+        ]
+    )
+    first = {1: D(2025, 3, 1), 2: D(2025, 6, 1), 3: D(2026, 4, 1), 4: D(2021, 1, 1)}
+    last = {1: D(2026, 2, 1), 2: D(2025, 6, 1), 3: D(2026, 4, 1), 4: D(2021, 1, 1)}
+    start = D(2025, 12, 1)
+    stages = lifecycle([1, 2, 3, 4, 5], first, last, start)
+    assert stages == {"potential": 1, "new": 1, "loyal": 1, "ex": 2}
+    flow = flows(revenue, start, D(2026, 11, 30), first)
+    assert flow.new == stages["new"] and flow.active == stages["new"] + stages["loyal"]
+    assert flow.lost <= stages["ex"]
 
 
 def test_lifetime_value():

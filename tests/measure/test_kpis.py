@@ -132,6 +132,16 @@ def test_customers_page_for_a_salesperson_shows_only_own_customers(facts, login)
     assert "Rik" not in body
 
 
+def test_the_customers_tiles_and_the_cycle_count_new_customers_alike(facts, login):
+    import re
+
+    body = login(facts.user("dirk")).get(reverse("customers")).content.decode()
+    tile = re.search(r'data-testid="flow-new">(\d+)<', body).group(1)
+    cycle = re.search(r'data-testid="cycle-new">(\d+)<', body).group(1)
+    assert tile == cycle
+    assert "By orders from" in body
+
+
 def test_pyramid_thresholds_come_from_the_settings(facts, login):
     from koers.measure.models import PyramidSettings
 

@@ -101,8 +101,12 @@ class Flows:
         return self.retained / self.active_before * 100 if self.active_before else None
 
 
-def flows(revenue: pl.DataFrame, start: dt.date, end: dt.date) -> Flows:
-    """Lifecycle flows of the year ``start``..``end`` against the 12 months before it."""
+def flows(
+    revenue: pl.DataFrame, start: dt.date, end: dt.date, first: dict[int, dt.date] | None = None
+) -> Flows:
+    """Lifecycle flows of the year ``start``..``end`` against the 12 months before it.
+    ``first``: each account's first month with revenue in its whole history (when
+    ``revenue`` holds only part of it), so "new" means a first order ever."""
     _check(revenue)
     before_start = dt.date(start.year - 1, start.month, start.day)
     buying = revenue.filter(pl.col("revenue_cents") > 0)
@@ -111,6 +115,8 @@ def flows(revenue: pl.DataFrame, start: dt.date, end: dt.date) -> Flows:
         buying.filter((pl.col("month") >= before_start) & (pl.col("month") < start))["account_id"]
     )
     earlier = set(buying.filter(pl.col("month") < before_start)["account_id"])
+    if first is not None:
+        earlier |= {a for a, m in first.items() if m < before_start}
     fresh = this - before
     return Flows(
         active_before=len(before),
@@ -120,6 +126,29 @@ def flows(revenue: pl.DataFrame, start: dt.date, end: dt.date) -> Flows:
         lost=len(before - this),
         active=len(this),
     )
+
+
+LIFECYCLE = ("potential", "new", "loyal", "ex")
+
+
+def lifecycle(
+    accounts: list[int], first: dict[int, dt.date], last: dict[int, dt.date], start: dt.date
+) -> dict[str, int]:
+    """Where each account stands in the customer relationship cycle on the year from
+    ``start`` (``first`` and ``last``: its first and last month with revenue, ever):
+    potential, never bought; new, first bought in the year; loyal, bought in the year and
+    before it; ex, bought before but not in the year. Every account is in exactly one."""
+    counts = dict.fromkeys(LIFECYCLE, 0)
+    for account in accounts:
+        if account not in first:
+            counts["potential"] += 1
+        elif first[account] >= start:
+            counts["new"] += 1
+        elif last[account] >= start:
+            counts["loyal"] += 1
+        else:
+            counts["ex"] += 1
+    return counts
 
 
 def lifetime_value(

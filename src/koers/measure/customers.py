@@ -15,6 +15,7 @@ from koers.engine import kpi
 from koers.engine.customers import (
     PyramidThresholds,
     flows,
+    lifecycle,
     lifetime_value,
     pyramid,
     pyramid_summary,
@@ -48,6 +49,23 @@ def _monthly_revenue(accounts, since: dt.date) -> pl.DataFrame:
     )
 
 
+def _first_and_last(accounts) -> tuple[dict[int, dt.date], dict[int, dt.date]]:
+    """Each account's first and last month with revenue, over the whole history."""
+    from django.db.models import Max, Min
+
+    rows = (
+        AccountMonthFact.objects.filter(account__in=accounts.values("pk"), revenue_cents__gt=0)
+        .values("account")
+        .annotate(first=Min("month"), last=Max("month"))
+        .order_by()
+        .values_list("account", "first", "last")
+    )
+    first, last = {}, {}
+    for account, f, l_ in rows:
+        first[account], last[account] = f, l_
+    return first, last
+
+
 def _nps(user: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
     """Promoters, passives and detractors counted in the database; NPS by the engine's
     definition."""
@@ -78,18 +96,18 @@ def customers_page(request: HttpRequest) -> HttpResponse:
     limits = thresholds()
     classes = pyramid(revenue, ids, today, limits)
     year_start = add_months(month_start(today), -11)
-    flow = flows(revenue, year_start, today)
+    first, last = _first_and_last(accounts)
+    flow = flows(revenue, year_start, today, first)
     margin = revenue.filter(pl.col("month") >= year_start)["margin_cents"].sum()
     per_customer = float(margin or 0) / flow.active if flow.active else 0.0
-    counts = dict(accounts.order_by().values_list("lifecycle").annotate(n=Count("pk")))
-    lifecycle = {k: counts.get(k, 0) for k in ("potential", "new", "loyal", "ex")}
+    stages = lifecycle(list(ids), first, last, year_start)
     context = {
         "pyramid": pyramid_summary(classes),
         "limits": limits,
         "flow": flow,
         "clv": lifetime_value(per_customer, flow.retention),
         "margin_per_customer": per_customer,
-        "lifecycle": lifecycle,
+        "lifecycle": stages,
         "nps": _nps(request.user, add_months(month_start(today), -11), today),
         "year_start": year_start,
         "today": today,
