@@ -16,6 +16,7 @@ from koers.demo.generate import generate
 from koers.engine.periods import add_months, month_start
 from koers.measure.services import kpi_facts_refresh
 from koers.org.models import Person
+from koers.sales.currency import CONVERTED, convert_table
 from koers.sales.funnel import REASONS, STAGES, ensure_default_funnel
 from koers.sales.models import CloseReason, SalesProcess, Stage
 
@@ -149,6 +150,8 @@ def load_demo(
             counts[table] = bulk_insert(table, frame, rebuild_indexes=frame.height > 50_000)
             progress(f"{table}: {counts[table]:,} rows ({time.perf_counter() - started:.1f} s)")
         reset_sequences(*frames)
+        for table in CONVERTED:  # amounts in the reporting currency, set-based
+            convert_table(table)
         analyze(*frames)  # fresh statistics, so the planner knows the tables' new sizes
         _custom_kpis()
         counts["measure_kpifact"] = kpi_facts_refresh(start=add_months(today, -23), end=today)

@@ -89,17 +89,62 @@ def import_file(
             if not dry_run:
                 _write(spec, new, changed, frame, given)
                 audit_updates(spec, changed, _settable(spec, given), by)
+                _convert_currencies(spec, new, changed)
                 run.refreshed_months = _refresh_facts(spec, new, changed)
     _finish(run, raw, errors, dry_run, record)
     return Outcome(run, errors, table.head(10))
+
+
+def _convert_currencies(spec: Kind, new: pl.DataFrame, changed: pl.DataFrame) -> None:
+    """Amounts written in another currency get their reporting-currency amount at the
+    rate of their date; a new rate converts again what it covers. A missing rate refuses
+    the import (nothing is written), naming the currency and date."""
+    from koers.sales import currency as fx
+
+    if spec.table == "sales_exchangerate":
+        for frame in (new, changed):
+            if frame.height == 0:
+                continue
+            dates = frame.group_by("currency").agg(pl.col("date").min())
+            for code, since in dates.iter_rows():
+                since = since if isinstance(since, dt.date) else dt.date.fromisoformat(str(since))
+                for table in fx.CONVERTED:
+                    fx.convert_table(table, currency=code, since=since)
+        return
+    if spec.table not in fx.CONVERTED:
+        return
+    for start in range(0, max(changed.height, 1), 10_000):
+        ids = changed["id"][start : start + 10_000].to_list() if changed.height else []
+        fx.convert_table(spec.table, ids=ids, unconverted=start == 0)
+    missing = fx.missing_rates(spec.table)
+    if missing:
+        raise ImportFileError(" ".join(fx.missing_rate_message(c, d) for c, d, _n in missing[:5]))
 
 
 def _refresh_facts(spec: Kind, new: pl.DataFrame, changed: pl.DataFrame) -> int:
     """Recompute the KPI facts of the months the import touched (the new dates and, for
     changed records, the dates they had), set-based, inside the import's transaction: the
     pages and the next calculation run read fresh figures. Returns how many months."""
-    from koers.measure.freshness import FACT_SOURCES, months_of, refresh_months
+    from django.utils import timezone
 
+    from koers.measure.freshness import FACT_SOURCES, months_of, refresh_months
+    from koers.measure.services import kpi_facts_refresh
+
+    if spec.table == "sales_exchangerate":  # a rate converts every amount from its date on
+        rates = (
+            pl.concat([f.select("date") for f in (new, changed) if f.height])
+            if (new.height or changed.height)
+            else None
+        )
+        if rates is None:
+            return 0
+        since = rates["date"].min()
+        since = since if isinstance(since, dt.date) else dt.date.fromisoformat(str(since))
+        today = timezone.localdate()
+        if since > today:
+            return 0
+        kpi_facts_refresh(start=since, end=today)
+        return (today.year - since.year) * 12 + today.month - since.month + 1
     dates = FACT_SOURCES.get(spec.table, ())
     days: list[dt.date | None] = []
     for frame in (new, changed):

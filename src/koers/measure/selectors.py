@@ -262,19 +262,19 @@ def open_pipeline(people: QuerySet[Any], until: dt.date, today: dt.date | None =
 
     today = today or timezone.localdate()
     weighted = ExpressionWrapper(
-        F("amount") * F("stage__probability") / 100,
+        F("reporting_amount") * F("stage__probability") / 100,
         output_field=DecimalField(max_digits=18, decimal_places=2),
     )
     due, late = Q(expected_close_date__lte=until), Q(expected_close_date__lt=today)
     row = Opportunity.objects.filter(
         owner__in=people.values("pk"), stage__kind=Stage.Kind.OPEN
     ).aggregate(
-        v=Sum("amount"),
+        v=Sum("reporting_amount"),
         w=Sum(weighted),
         n=Count("pk"),
-        dv=Sum("amount", filter=due),
+        dv=Sum("reporting_amount", filter=due),
         dn=Count("pk", filter=due),
-        lv=Sum("amount", filter=late),
+        lv=Sum("reporting_amount", filter=late),
         ln=Count("pk", filter=late),
     )
     return Pipeline(

@@ -59,8 +59,8 @@ def _input_queries(start: dt.date, end: dt.date) -> dict[str, tuple[str, dict[st
             },
         ),
         "credits": (
-            f"SELECT l.id, c.person_id, l.order_date, {cents.format('l.amount')}, "
-            f"{cents.format('l.cost')}, CAST(ROUND(l.quantity * 1000) AS BIGINT), "
+            f"SELECT l.id, c.person_id, l.order_date, {cents.format('l.reporting_amount')}, "
+            f"{cents.format('l.reporting_cost')}, CAST(ROUND(l.quantity * 1000) AS BIGINT), "
             f"{cents.format('c.percent')}, p.group_id, acc.segment, {NEW_ACCOUNT} "
             "FROM sales_orderlinecredit c JOIN sales_orderline l ON l.id = c.line_id "
             "JOIN sales_product p ON p.id = l.product_id "
@@ -80,7 +80,8 @@ def _input_queries(start: dt.date, end: dt.date) -> dict[str, tuple[str, dict[st
             },
         ),
         "opportunities": (
-            f"SELECT o.owner_id, o.created_on, o.closed_on, s.kind, {cents.format('o.amount')}, "
+            "SELECT o.owner_id, o.created_on, o.closed_on, s.kind, "
+            f"{cents.format('o.reporting_amount')}, "
             "CASE WHEN o.is_new_business THEN 1 ELSE 0 END, o.product_group_id, acc.segment "
             "FROM sales_opportunity o JOIN sales_stage s ON s.id = o.stage_id "
             "JOIN sales_account acc ON acc.id = o.account_id "
@@ -105,7 +106,7 @@ def _input_queries(start: dt.date, end: dt.date) -> dict[str, tuple[str, dict[st
         ),
         "payments": (
             f"SELECT c.person_id, l.paid_date, l.invoice_date, "
-            f"CAST(ROUND(l.amount * c.percent) AS BIGINT) FROM sales_orderlinecredit c "
+            f"CAST(ROUND(l.reporting_amount * c.percent) AS BIGINT) FROM sales_orderlinecredit c "
             "JOIN sales_orderline l ON l.id = c.line_id "
             f"WHERE {dates_between('l.paid_date', start, end)}",
             {"person_id": I64, "paid_date": DATE, "invoice_date": DATE, "amount_cents": I64},
@@ -123,8 +124,8 @@ def _input_queries(start: dt.date, end: dt.date) -> dict[str, tuple[str, dict[st
 def _order_lines(start: dt.date, end: dt.date) -> pl.DataFrame:
     """Every order line of the period, credited or not: what the customer bought."""
     return query_frame(
-        "SELECT l.account_id, l.order_date, CAST(ROUND(l.amount * 100) AS BIGINT), "
-        "CAST(ROUND(l.cost * 100) AS BIGINT) FROM sales_orderline l "
+        "SELECT l.account_id, l.order_date, CAST(ROUND(l.reporting_amount * 100) AS BIGINT), "
+        "CAST(ROUND(l.reporting_cost * 100) AS BIGINT) FROM sales_orderline l "
         f"WHERE {dates_between('l.order_date', start, end)}",
         {"account_id": I64, "date": DATE, "amount_cents": I64, "cost_cents": I64},
     )

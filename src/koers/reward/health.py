@@ -184,7 +184,7 @@ def _target_findings(
                     expected_close_date__lte=coming,
                 )
                 .values("owner")
-                .annotate(w=Sum(F("amount") * F("stage__probability") / 100))
+                .annotate(w=Sum(F("reporting_amount") * F("stage__probability") / 100))
                 .order_by()
             }
         unlikely = set()

@@ -170,7 +170,7 @@ def statement(request: HttpRequest, person_id: int | None = None) -> HttpRespons
     if chosen_deal.isdigit():
         deal = next((d for d in deals if d.pk == int(chosen_deal)), None)
     if deal is not None:
-        deal_amount = deal.amount * _share(deal, person) / 100
+        deal_amount = (deal.reporting_amount or deal.amount) * _share(deal, person) / 100
         extra += to_cents(deal_amount)
     rows = []
     for line in lines:

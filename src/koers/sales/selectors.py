@@ -19,7 +19,9 @@ from koers.sales.models import Activity, Opportunity, OrderLineCredit, Stage
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 ZERO = Decimal("0")
 CREDITED = ExpressionWrapper(F("line__amount") * F("percent") / 100, output_field=MONEY)
-WEIGHTED = ExpressionWrapper(F("amount") * F("stage__probability") / 100, output_field=MONEY)
+WEIGHTED = ExpressionWrapper(
+    F("reporting_amount") * F("stage__probability") / 100, output_field=MONEY
+)
 
 
 def _money(value: Any) -> Decimal:
@@ -65,7 +67,7 @@ class PipelineSummary:
 
 def pipeline_summary(opportunities: QuerySet[Opportunity]) -> PipelineSummary:
     row = opportunities.filter(stage__kind=Stage.Kind.OPEN).aggregate(
-        n=Count("pk"), v=Sum("amount"), w=Sum(WEIGHTED)
+        n=Count("pk"), v=Sum("reporting_amount"), w=Sum(WEIGHTED)
     )
     return PipelineSummary(row["n"], _money(row["v"]), _money(row["w"]))
 
@@ -109,7 +111,7 @@ def figures_by_person(
     pipeline = (
         Opportunity.objects.filter(owner__in=ids, stage__kind=Stage.Kind.OPEN)
         .values("owner")
-        .annotate(v=Coalesce(Sum("amount"), ZERO, output_field=MONEY))
+        .annotate(v=Coalesce(Sum("reporting_amount"), ZERO, output_field=MONEY))
     )
     for r in pipeline:
         figures[r["owner"]].open_pipeline = _money(r["v"])

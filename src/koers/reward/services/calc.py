@@ -67,7 +67,8 @@ def _credit_query(holder: str, share: str, joins: str, start: dt.date, end: dt.d
     )
     return (
         f"SELECT l.id, {holder}, {share}, l.order_date, "
-        f"l.invoice_date, l.paid_date, {cents.format('l.amount')}, {cents.format('l.cost')}, "
+        f"l.invoice_date, l.paid_date, {cents.format('l.reporting_amount')}, "
+        f"{cents.format('l.reporting_cost')}, "
         "CAST(ROUND(l.quantity * 1000) AS BIGINT), p.group_id, "
         f"{new_account_sql('acc')}, o.order_date, COALESCE(acc.segment, ''), l.original_id "
         "FROM sales_orderline l "

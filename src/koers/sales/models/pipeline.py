@@ -100,6 +100,8 @@ class Opportunity(models.Model):
     )
     amount = MoneyField(_("amount"), validators=[MinValueValidator(Decimal("0"))])
     currency = CurrencyField(_("currency"))
+    # the amount in the reporting currency at the rate of the day it was created
+    reporting_amount = MoneyField(_("amount (reporting currency)"), null=True, editable=False)
     created_on = models.DateField(_("created on"))
     expected_close_date = models.DateField(_("expected close date"))
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
@@ -135,6 +137,13 @@ class Opportunity(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        from koers.sales.currency import converted
+
+        if self.created_on and self.currency:
+            self.reporting_amount = converted(self.amount, self.currency, self.created_on)
+        super().save(*args, **kwargs)
+
     @property
     def is_open(self) -> bool:
         return self.stage.kind == Stage.Kind.OPEN
@@ -154,6 +163,11 @@ class Opportunity(models.Model):
                 errors["close_reason"] = _("The reason does not match a won or lost stage.")
         if self.closed_on and self.created_on and self.closed_on < self.created_on:
             errors["closed_on"] = _("The close date lies before creation.")
+        if self.created_on and self.currency and not errors:
+            from koers.sales.currency import missing_rate_message, rate_on
+
+            if rate_on(self.currency, self.created_on) is None:
+                errors["currency"] = missing_rate_message(self.currency, self.created_on)
         if errors:
             raise ValidationError(errors)
 

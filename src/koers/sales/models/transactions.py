@@ -45,6 +45,11 @@ class OrderLine(models.Model):
     amount = MoneyField(_("amount"))
     cost = MoneyField(_("cost"), null=True, blank=True)
     currency = CurrencyField(_("currency"))
+    # the amount and cost in the reporting currency at the rate of the order date
+    reporting_amount = MoneyField(_("amount (reporting currency)"), null=True, editable=False)
+    reporting_cost = MoneyField(
+        _("cost (reporting currency)"), null=True, blank=True, editable=False
+    )
     invoice_date = models.DateField(_("invoice date"), null=True, blank=True)
     paid_date = models.DateField(_("paid on"), null=True, blank=True)
     original = models.ForeignKey(
@@ -70,6 +75,14 @@ class OrderLine(models.Model):
     def __str__(self) -> str:
         return self.order_number or f"#{self.pk}"
 
+    def save(self, *args, **kwargs) -> None:
+        from koers.sales.currency import converted
+
+        if self.order_date and self.currency:
+            self.reporting_amount = converted(self.amount, self.currency, self.order_date)
+            self.reporting_cost = converted(self.cost, self.currency, self.order_date)
+        super().save(*args, **kwargs)
+
     @property
     def gross_margin(self):
         return None if self.cost is None else self.amount - self.cost
@@ -85,6 +98,11 @@ class OrderLine(models.Model):
             errors["original"] = _("Only a cancellation or return references an original line.")
         if self.invoice_date and self.order_date and self.invoice_date < self.order_date:
             errors["invoice_date"] = _("The invoice date lies before the order date.")
+        if self.order_date and self.currency and not errors:
+            from koers.sales.currency import missing_rate_message, rate_on
+
+            if rate_on(self.currency, self.order_date) is None:
+                errors["currency"] = missing_rate_message(self.currency, self.order_date)
         if self.paid_date and not self.invoice_date:
             errors["paid_date"] = _("A line can only be paid once it is invoiced.")
         elif self.paid_date and self.paid_date < self.invoice_date:

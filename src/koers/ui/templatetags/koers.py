@@ -22,14 +22,25 @@ register = template.Library()
 NOT_MONEY = {"fte", "percent", "weight", "score", "share", "probability"}
 
 
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF", "SEK": "kr"}
+
+
+def symbol(currency: str | None = None) -> str:
+    """The currency's symbol; the reporting currency's when none is named."""
+    from koers.sales.currency import reporting_currency
+
+    code = (currency or reporting_currency()).upper()
+    return SYMBOLS.get(code, code)
+
+
 @register.filter
-def money(value: Any, currency: str = "EUR") -> str:
-    """€ 1.234,56 in Dutch, € 1,234.56 in English; empty for no value."""
+def money(value: Any, currency: str | None = None) -> str:
+    """€ 1.234,56 in Dutch, € 1,234.56 in English (in the reporting currency unless
+    another is named); "–" for no value."""
     if value is None or value == "":
         return "–"
     number = formats.number_format(Decimal(value), 2, use_l10n=True, force_grouping=True)
-    symbol = {"EUR": "€", "USD": "$", "GBP": "£"}.get(currency, currency)
-    return f"{symbol} {number}"
+    return f"{symbol(currency)} {number}"
 
 
 @register.filter
@@ -54,10 +65,13 @@ def cents(value: Any) -> str:
 
 @register.filter
 def money0(value: Any) -> str:
-    """Whole euros, rounded half away from zero (€ 0.99 shows as € 1)."""
+    """Whole units of the reporting currency, rounded half away from zero (€ 0.99 shows
+    as € 1)."""
     if value is None:
         return "–"
-    return "€ " + formats.number_format(shown(value), 0, use_l10n=True, force_grouping=True)
+    return (
+        symbol() + " " + formats.number_format(shown(value), 0, use_l10n=True, force_grouping=True)
+    )
 
 
 @register.filter

@@ -1,0 +1,114 @@
+"""Amounts in the reporting currency (``KOERS_REPORTING_CURRENCY``).
+
+An order line or opportunity keeps the amount and currency it was recorded in, and beside
+them its amount in the reporting currency at the exchange rate valid on its date (the
+latest rate dated on or before it; for an order line its order date, for an opportunity the
+day it was created). Every figure (KPI facts, pipeline, credits and payouts, exports of
+figures) adds these, never amounts in different currencies. A rate that is missing is an
+error naming the currency and the date, never a silent 1.0. Conversions round to the cent,
+half away from zero."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from koers.engine.money import quantize_money
+
+# table → (date column, the amount columns converted into their reporting_* columns)
+CONVERTED = {
+    "sales_orderline": ("order_date", ("amount", "cost")),
+    "sales_opportunity": ("created_on", ("amount",)),
+}
+
+
+def reporting_currency() -> str:
+    return str(getattr(settings, "KOERS_REPORTING_CURRENCY", "EUR") or "EUR").upper()
+
+
+def rate_on(currency: str, day: dt.date) -> Decimal | None:
+    """Reporting-currency units for one unit of ``currency`` on ``day`` (None: no rate)."""
+    from koers.sales.models import ExchangeRate
+
+    if currency.upper() == reporting_currency():
+        return Decimal(1)
+    return (
+        ExchangeRate.objects.filter(currency=currency, date__lte=day)
+        .order_by("-date")
+        .values_list("rate", flat=True)
+        .first()
+    )
+
+
+def converted(amount: Decimal | None, currency: str, day: dt.date) -> Decimal | None:
+    """``amount`` in the reporting currency, or None when no rate is known."""
+    if amount is None:
+        return None
+    rate = rate_on(currency, day)
+    return None if rate is None else quantize_money(Decimal(amount) * rate)
+
+
+def missing_rate_message(currency: str, day: dt.date) -> str:
+    return _(
+        "No exchange rate for %(currency)s on or before %(date)s: add one (Plan → exchange "
+        "rates, or an exchange-rates import) to convert to %(reporting)s."
+    ) % {"currency": currency, "date": day.isoformat(), "reporting": reporting_currency()}
+
+
+def convert_table(
+    table: str,
+    currency: str | None = None,
+    since: dt.date | None = None,
+    ids: list[int] | None = None,
+    unconverted: bool = False,
+) -> int:
+    """Set-based: fill the reporting amounts of ``table``'s rows (all; or those in
+    ``currency`` dated on or after ``since``; or with the ``ids``, or not yet converted)
+    from the rates; returns rows updated."""
+    date, columns = CONVERTED[table]
+    rate = (
+        f"(SELECT r.rate FROM sales_exchangerate r WHERE r.currency = {table}.currency "
+        f"AND r.date <= {table}.{date} ORDER BY r.date DESC LIMIT 1)"
+    )
+    # half away from zero to the cent, like quantize_money, on SQLite and PostgreSQL
+    sets = ", ".join(
+        f"reporting_{c} = CASE WHEN {c} IS NULL THEN NULL WHEN currency = %s THEN {c} "
+        f"ELSE ROUND(CAST({c} AS NUMERIC) * {rate}, 2) END"
+        for c in columns
+    )
+    where, params = [], [reporting_currency()] * len(columns)
+    if currency:
+        where.append("currency = %s")
+        params.append(currency)
+    if since:
+        where.append(f"{date} >= %s")
+        params.append(since.isoformat())
+    if ids is not None or unconverted:
+        chosen = [f"reporting_{columns[0]} IS NULL"] if unconverted else []
+        if ids:
+            chosen.append("id IN (" + ", ".join(str(int(i)) for i in ids) + ")")
+        where.append("(" + " OR ".join(chosen or ["1 = 0"]) + ")")
+    sql = f"UPDATE {table} SET {sets}" + (" WHERE " + " AND ".join(where) if where else "")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def missing_rates(table: str, limit: int = 20) -> list[tuple[str, dt.date, int]]:
+    """(currency, first date, rows) of ``table``'s rows that have no rate to convert."""
+    date, columns = CONVERTED[table]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT currency, MIN({date}), COUNT(*) FROM {table} "
+            f"WHERE reporting_{columns[0]} IS NULL AND {columns[0]} IS NOT NULL "
+            f"GROUP BY currency ORDER BY currency LIMIT {int(limit)}"
+        )
+        rows = cursor.fetchall()
+    return [
+        (c, d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)[:10]), n)
+        for c, d, n in rows
+    ]
