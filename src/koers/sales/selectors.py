@@ -10,15 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 
 from koers.engine.money import quantize_money
 from koers.org.models import Person
-from koers.sales.models import Activity, Opportunity, OrderLineCredit, Stage
+from koers.sales.models import Activity, Opportunity, Stage
 
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 ZERO = Decimal("0")
-CREDITED = ExpressionWrapper(F("line__amount") * F("percent") / 100, output_field=MONEY)
 WEIGHTED = ExpressionWrapper(
     F("reporting_amount") * F("stage__probability") / 100, output_field=MONEY
 )
@@ -28,34 +27,36 @@ def _money(value: Any) -> Decimal:
     return quantize_money(Decimal(str(value or 0)))
 
 
-def credits_for(people: QuerySet[Any], start: dt.date, end: dt.date) -> QuerySet[Any]:
-    """Credit rows of ``people`` on order lines dated ``start``..``end`` inclusive."""
-    return OrderLineCredit.objects.filter(
-        person__in=people.values("pk"), line__order_date__gte=start, line__order_date__lte=end
+def _revenue_facts(people: QuerySet[Any], start: dt.date, end: dt.date) -> QuerySet[Any]:
+    """The revenue KPI facts (credited cents, split by the engine's one rule, in the
+    reporting currency) of ``people`` for the months of ``start``..``end``: the same
+    figures as the KPI page, the benchmark and the API."""
+    from koers.measure.models import KpiFact
+
+    return KpiFact.objects.filter(
+        kpi="revenue",
+        person__in=people.values("pk"),
+        month__gte=start.replace(day=1),
+        month__lte=end,
     )
 
 
 def credited_revenue(people: QuerySet[Any], start: dt.date, end: dt.date) -> Decimal:
-    """Revenue credited to ``people``: each line's amount times the person's share."""
-    total = credits_for(people, start, end).aggregate(v=Sum(CREDITED))["v"]
-    return _money(total)
+    """Revenue credited to ``people`` in the months of ``start``..``end``."""
+    total = _revenue_facts(people, start, end).aggregate(v=Sum("numerator"))["v"]
+    return Decimal(int(total or 0)) / 100
 
 
 def revenue_by_month(
     people: QuerySet[Any], start: dt.date, end: dt.date
 ) -> list[tuple[dt.date, Decimal]]:
     rows = (
-        credits_for(people, start, end)
-        .annotate(month=TruncMonth("line__order_date"))
+        _revenue_facts(people, start, end)
         .values("month")
-        .annotate(v=Sum(CREDITED))
+        .annotate(v=Sum("numerator"))
         .order_by("month")
     )
-    return [(_as_date(r["month"]), _money(r["v"])) for r in rows]
-
-
-def _as_date(value: dt.date | dt.datetime) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
+    return [(r["month"], Decimal(int(r["v"] or 0)) / 100) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -106,8 +107,9 @@ def figures_by_person(
     three grouped queries, whatever the number of people."""
     figures: dict[int, PersonFigures] = defaultdict(PersonFigures)
     ids = people.values("pk")
-    for r in credits_for(people, start, end).values("person").annotate(v=Sum(CREDITED)):
-        figures[r["person"]].revenue = _money(r["v"])
+    revenue = _revenue_facts(people, start, end).values("person").annotate(v=Sum("numerator"))
+    for r in revenue.order_by():
+        figures[r["person"]].revenue = Decimal(int(r["v"] or 0)) / 100
     pipeline = (
         Opportunity.objects.filter(owner__in=ids, stage__kind=Stage.Kind.OPEN)
         .values("owner")

@@ -53,9 +53,18 @@ def _tiles(user: Any, people: Any, today: dt.date, month: dt.date, year: dt.date
     pipeline = sel.pipeline_summary(opportunities)
     acts = sel.activity_counts(vis.visible_activities(user), month, today)
     rate = sel.win_rate(opportunities, year, today)
+    sellers = people.filter(role__in=vis.SELLING_ROLES)  # as on the KPI page
     return [
-        {"label": _("Revenue this month"), "money": sel.credited_revenue(people, month, today)},
-        {"label": _("Revenue this year"), "money": sel.credited_revenue(people, year, today)},
+        {
+            "code": "revenue-month",
+            "label": _("Revenue this month"),
+            "money": sel.credited_revenue(sellers, month, today),
+        },
+        {
+            "code": "revenue-year",
+            "label": _("Revenue this year"),
+            "money": sel.credited_revenue(sellers, year, today),
+        },
         {
             "label": _("Open pipeline"),
             "money": pipeline.open_value,
