@@ -106,3 +106,48 @@ def test_a_dutch_salesperson_types_a_dutch_amount_in_the_estimator(cast, browser
     # € 1.200 against € 800 plus € 1.000,50: 5% of 800 + 10% of 1.200,50 = € 160,05
     assert "€ 160,05" in estimates and "extra-error" not in page.content()
     context.close()
+
+
+OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+# the outermost elements that reach past the right edge, to name them when one does
+WIDE = """[...document.querySelectorAll('body *')].filter(e => {
+  const r = e.getBoundingClientRect();
+  return r.right > document.documentElement.clientWidth + 1
+    && !e.closest('.tablewrap') && !(e.parentElement
+    && e.parentElement.getBoundingClientRect().right > document.documentElement.clientWidth + 1);
+}).slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + (e.dataset.testid || ''))"""
+
+
+@pytest.mark.parametrize(("who", "width"), [("ruud", 390), ("cora", 390), ("cora", 1366)])
+def test_the_statement_kpi_page_and_run_page_fit_a_phone(cast, browser, live_server, who, width):
+    """At 390 px (a phone) and 1366 px wide nothing runs off the page: wide tables scroll
+    inside their card, and an amount never breaks between its symbol and number."""
+    plan = Plan.objects.create(code="rep", name="Rep", status="active", document=DOCUMENT)
+    for person in (cast.ruud, cast.rosa):
+        PlanAssignment.objects.create(
+            person=person, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=12000
+        )
+        Target.objects.create(
+            kpi="revenue", person=person, month=dt.date(2026, 11, 1), value=Decimal("800")
+        )
+    run_month(dt.date(2026, 11, 1), by=None)
+    context = browser.new_context(locale="nl-NL", viewport={"width": width, "height": 844})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.base = live_server.url
+    log_in(page, who)
+    pages = ["/reward/statement/", "/measure/kpis/"]
+    if who == "cora":
+        pages += [f"/reward/statement/{cast.ruud.pk}/", "/reward/runs/2026-11/"]
+    for path in pages:
+        page.goto(page.base + path)
+        page.wait_for_load_state("networkidle")
+        wide = page.evaluate(WIDE)
+        assert page.evaluate(OVERFLOW) <= 0, (path, wide)
+        # every amount on one line: its height is one line's
+        broken = page.evaluate(
+            "[...document.querySelectorAll('td.num, .kpi-value')].filter(e => "
+            "e.getClientRects().length > 1).length"
+        )
+        assert broken == 0, path
+    context.close()
