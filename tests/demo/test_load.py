@@ -95,3 +95,26 @@ def test_demo_logins_on_an_empty_database_says_there_are_none(db):
     out = io.StringIO()
     call_command("demo-logins", stdout=out)
     assert out.getvalue() == "No demo logins: the demo organisation is not loaded.\n"
+
+
+def test_a_typical_demo_payee_earns_about_their_target_incentive(loaded):
+    """Modelled on the demo, 20 of 36 payees once earned over 300% of their target
+    incentive. Over the calculated months the typical payee now earns about their share
+    of it, nobody more than twice, and the top performer stands out."""
+    import statistics
+    from decimal import Decimal
+
+    from django.db.models import Sum
+
+    from koers.reward.models import CalcRun, PayoutLine, PlanAssignment
+
+    months = CalcRun.objects.count()
+    ratios = []
+    for a in PlanAssignment.objects.filter(target_incentive__gt=0):
+        paid = PayoutLine.objects.filter(person=a.person, payable=True).aggregate(
+            s=Sum("earnings")
+        )["s"] or Decimal(0)
+        ratios.append(paid / (a.target_incentive * months / 12))
+    assert 0.6 < statistics.median(ratios) < 1.4
+    assert max(ratios) < 3
+    assert max(ratios) > statistics.median(ratios) * Decimal("1.4")

@@ -24,10 +24,10 @@ components:
     rule: marginal
     quota: revenue
     tiers:
-      - {from: 0%, rate: 1.5%}
-      - {from: 100%, rate: 3%}
-      - {from: 130%, rate: 4%}
-    cap: 6000.00
+      - {from: 0%, rate: 0.25%}
+      - {from: 100%, rate: 0.5%}
+      - {from: 130%, rate: 0.75%}
+    cap: 1500.00
     clawback_days: 180
   - code: quarter-bonus
     name: {en: Quarterly revenue bonus, nl: Kwartaalbonus omzet}
