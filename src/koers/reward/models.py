@@ -171,7 +171,7 @@ class PayoutLine(models.Model):
         indexes = [models.Index(fields=["person", "run"])]
 
     def __str__(self) -> str:
-        return f"{self.person_id} {self.component} {self.period_start}"
+        return f"{self.person} · {self.component} · {self.period_start:%m-%Y}"
 
 
 class PayoutCredit(models.Model):
@@ -232,7 +232,7 @@ class Payout(models.Model):
         constraints = [models.UniqueConstraint(fields=["run", "person"], name="one_payout")]
 
     def __str__(self) -> str:
-        return f"{self.run} {self.person_id} {self.paid}"
+        return f"{self.person} · {self.run}"
 
 
 class Adjustment(models.Model):
@@ -256,7 +256,7 @@ class Adjustment(models.Model):
         ordering = ["-month", "person"]
 
     def __str__(self) -> str:
-        return f"{self.person_id} {self.month:%Y-%m} {self.amount}"
+        return f"{self.person} · {self.month:%m-%Y} · {self.amount}"
 
 
 class Hold(models.Model):
@@ -279,7 +279,7 @@ class Hold(models.Model):
         ordering = ["-from_month"]
 
     def __str__(self) -> str:
-        return f"{self.person_id} {self.from_month:%Y-%m}"
+        return f"{self.person} · {self.from_month:%m-%Y}"
 
 
 class Goal(models.Model):
@@ -452,4 +452,4 @@ class RewardChoice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person_id} {self.component} {self.choice}"
+        return f"{self.person} · {self.component} · {self.choice}"

@@ -65,4 +65,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if model := request.GET.get("model"):
         events = events.filter(model=model)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "ui/audit_log.html", {"page": page})
+    from koers.ui.audit_words import described
+
+    return render(request, "ui/audit_log.html", {"page": page, "events": described(page)})

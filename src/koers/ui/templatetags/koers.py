@@ -81,15 +81,34 @@ def percent(value: Any) -> str:
     return formats.number_format(shown(value, 1), 1, use_l10n=True) + "%"
 
 
-@register.simple_tag
-def cell(obj: Model, name: str, hidden: Any = None) -> str:
-    """One table cell or detail value: linked when it is a record the user can open."""
+def _may_open(context: Any, record: Model) -> bool:
+    """May the reader open ``record``'s page? (A manager sees her unit's name, not a link
+    to the country above it that she may not open.) Each kind is looked up once a page."""
+    from koers.org import visibility as vis
+    from koers.ui.entities import selector_for_model
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or vis.sees_everything(user):
+        return True
+    cache = request.__dict__.setdefault("_koers_openable", {})
+    model = type(record)
+    if model not in cache:
+        selector = selector_for_model(model)
+        cache[model] = set(selector(user).values_list("pk", flat=True)) if selector else set()
+    return record.pk in cache[model]
+
+
+@register.simple_tag(takes_context=True)
+def cell(context: Any, obj: Model, name: str, hidden: Any = None) -> str:
+    """One table cell or detail value: linked when it is a record the user can open, its
+    name alone when not."""
     if hidden and name in {"base_salary", "currency"} and obj.pk in hidden:
         return format_html('<span class="muted" title="{}">•••</span>', _("hidden"))
     value, field = field_value(obj, name)
     if isinstance(value, Model):
         slug = slug_for_model(type(value))
-        if slug:
+        if slug and _may_open(context, value):
             return format_html(
                 '<a href="{}">{}</a>', reverse("entity_detail", args=[slug, value.pk]), value
             )
