@@ -108,3 +108,32 @@ def test_charts_draw_under_the_content_security_policy_without_a_violation(measu
     page.goto(page.base + "/measure/kpis/?period=ytd")
     page.wait_for_selector("#trend svg")
     assert violations == []
+
+
+def test_a_dutch_chart_speaks_dutch(cast, browser, live_server):
+    """Month names, thousands and the currency on the revenue chart follow the page's
+    language: "okt", "€ 2.000", never "Oct" or "€ 2k"."""
+    import datetime as dt
+
+    from koers.measure.services import kpi_facts_refresh
+    from tests.conftest import sale
+
+    sale(cast, cast.ruud, "SO-OCT", dt.date(2026, 10, 8), "2500.00")
+    kpi_facts_refresh(start=dt.date(2025, 12, 1), end=dt.date(2026, 11, 30))
+    context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.base = live_server.url
+    log_in(page, "ruud")
+    page.goto(page.base + "/")
+    page.click("button[data-lang=nl]")
+    page.goto(page.base + "/measure/kpis/")
+    page.wait_for_selector("#trend .xtick text")
+    texts = "els => els.map(e => e.textContent)"
+    months = " ".join(page.eval_on_selector_all("#trend .xtick text", texts))
+    amounts = " ".join(page.eval_on_selector_all("#trend .ytick text", texts))
+    assert "okt" in months.lower() and "Oct" not in months, months
+    assert "€ " in amounts and "k" not in amounts and "M" not in amounts, amounts
+    big = [a.strip() for a in amounts.split("€") if len(a.strip()) > 3]
+    assert big and all("." in a and "," not in a for a in big), amounts
+    context.close()

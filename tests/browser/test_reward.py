@@ -23,9 +23,11 @@ def test_statement_estimator_and_a_refused_peer(cast, page):
         PlanAssignment.objects.create(
             person=person, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=12000
         )
-    Target.objects.create(
-        kpi="revenue", person=cast.ruud, month=dt.date(2026, 11, 1), value=Decimal("800")
-    )
+    for person, quota in ((cast.ruud, "800"), (cast.rosa, "2000")):
+        for month in (10, 11):
+            Target.objects.create(
+                kpi="revenue", person=person, month=dt.date(2026, month, 1), value=Decimal(quota)
+            )
     run_month(dt.date(2026, 11, 1), by=None)
 
     log_in(page, "ruud")
@@ -54,6 +56,7 @@ def test_the_administrator_closes_a_month_and_hands_payroll_its_file(cast, page)
     PlanAssignment.objects.create(
         person=cast.ruud, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=12000
     )
+    Target.objects.create(kpi="revenue", person=cast.ruud, month=dt.date(2026, 11, 1), value=800)
     log_in(page, "cora")
     page.goto(page.base + "/reward/runs/")
     page.fill("[data-testid=calculate-form] input[name=month]", "2026-11")
@@ -72,6 +75,7 @@ def test_the_administrator_sees_plan_health_while_designing(cast, page):
     PlanAssignment.objects.create(
         person=cast.ruud, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=12000
     )
+    Target.objects.create(kpi="revenue", person=cast.ruud, month=dt.date(2026, 11, 1), value=800)
     log_in(page, "cora")
     page.goto(page.base + f"/reward/plans/{plan.pk}/")
     page.click("[data-testid=edit-plan]")

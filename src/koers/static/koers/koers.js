@@ -1,7 +1,30 @@
-// Draws the charts described by data-figure attributes with the vendored Plotly bundle.
+// Draws the charts described by data-figure attributes with the vendored Plotly bundle,
+// in the reader's language: Dutch month names, "1.234,5" numbers and the reporting
+// currency's symbol on a Dutch page.
 (function () {
+  var NL = {
+    moduleType: "locale", name: "nl", dictionary: {},
+    format: {
+      days: ["zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"],
+      shortDays: ["zo", "ma", "di", "wo", "do", "vr", "za"],
+      months: ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+        "september", "oktober", "november", "december"],
+      shortMonths: ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt",
+        "nov", "dec"],
+      date: "%d-%m-%Y", decimal: ",", thousands: "."
+    }
+  };
   function draw() {
     if (!window.Plotly) return;
+    var nl = (document.documentElement.lang || "en").indexOf("nl") === 0;
+    if (nl) Plotly.register(NL);
+    var sym = (document.body.dataset.currency || "€") + " ";
+    var config = { displayModeBar: false, responsive: true, locale: nl ? "nl" : "en" };
+    var separators = nl ? ",." : ".,";
+    // money axes: the currency symbol and whole amounts with grouping, never "0.2M"
+    var money = function (extra) {
+      return Object.assign({ tickprefix: sym, tickformat: ",.0f" }, extra || {});
+    };
     document.querySelectorAll("[data-figure]").forEach(function (el) {
       var f = JSON.parse(el.dataset.figure);
       // a click on a bar or step opens the records behind it
@@ -16,8 +39,8 @@
       };
       if (f.type === "funnel") {
         Plotly.newPlot(el, [{ type: "funnel", y: f.y, x: f.x, textinfo: "value+percent previous",
-          marker: { color: "#0b5f8a" } }], { title: { text: f.title },
-          margin: { t: 40, r: 10, b: 20, l: 130 } }, { displayModeBar: false, responsive: true });
+          marker: { color: "#0b5f8a" } }], { title: { text: f.title }, separators: separators,
+          margin: { t: 40, r: 10, b: 20, l: 130 } }, config);
         follow();
         return;
       }
@@ -26,12 +49,12 @@
           { x: f.x, y: f.y, type: "scatter", mode: "lines", line: { color: "#0b5f8a" } },
           { x: f.here, y: [null], type: "scatter", mode: "markers" }],
           { title: { text: f.title }, margin: { t: 40, r: 10, b: 40, l: 50 }, showlegend: false,
-            xaxis: { ticksuffix: "%" }, yaxis: { ticksuffix: "%" },
+            xaxis: { ticksuffix: "%" }, yaxis: { ticksuffix: "%" }, separators: separators,
             shapes: [{ type: "line", x0: f.here[0], x1: f.here[0], yref: "paper", y0: 0, y1: 1,
               line: { color: "#e0861a", dash: "dot" } }],
             annotations: [{ x: f.here[0], yref: "paper", y: 1, text: f.here_label,
               showarrow: false, font: { color: "#e0861a" } }] },
-          { displayModeBar: false, responsive: true });
+          config);
         return;
       }
       if (f.type === "waterfall") {
@@ -40,8 +63,8 @@
           connector: { line: { color: "#999" } }, increasing: { marker: { color: "#1b7f3b" } },
           decreasing: { marker: { color: "#b3261e" } }, totals: { marker: { color: "#0b5f8a" } } }],
           { title: { text: f.title }, margin: { t: 40, r: 10, b: 60, l: 70 },
-            yaxis: { tickprefix: "€ ", range: f.range }, showlegend: false },
-          { displayModeBar: false, responsive: true });
+            yaxis: money({ range: f.range }), separators: separators, showlegend: false },
+          config);
         follow();
         return;
       }
@@ -49,21 +72,22 @@
         var colours = ["#0b5f8a", "#e0861a", "#1b7f3b"];
         Plotly.newPlot(el, f.series.map(function (s, i) {
           return { x: f.x, y: s.y, name: s.name, type: "bar", marker: { color: colours[i % 3] } };
-        }), { title: { text: f.title }, barmode: "group", margin: { t: 40, r: 10, b: 60, l: 50 },
+        }), { title: { text: f.title }, barmode: "group", separators: separators,
+          margin: { t: 40, r: 10, b: 60, l: 50 },
           xaxis: { title: { text: f.x_title || "" } }, yaxis: { title: { text: f.y_title || "" } } },
-          { displayModeBar: false, responsive: true });
+          config);
         return;
       }
       var traces = [{ x: f.x, y: f.y, type: "bar", marker: { color: "#0b5f8a" } }];
       var layout = { title: { text: f.title }, margin: { t: 40, r: 50, b: 40, l: 60 },
-        yaxis: { tickprefix: "€ " }, showlegend: false };
+        yaxis: money(), showlegend: false, separators: separators };
       if (f.y2) {
         traces.push({ x: f.x, y: f.y2, type: "scatter", mode: "lines+markers", yaxis: "y2",
           line: { color: "#e0861a" } });
         layout.yaxis2 = { overlaying: "y", side: "right", rangemode: "tozero" };
       }
       Plotly.newPlot(el, traces, layout,
-        { displayModeBar: false, responsive: true });
+        config);
       follow();
     });
   }

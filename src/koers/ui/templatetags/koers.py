@@ -33,6 +33,12 @@ def symbol(currency: str | None = None) -> str:
     return SYMBOLS.get(code, code)
 
 
+@register.simple_tag
+def currency_symbol() -> str:
+    """The reporting currency's symbol, for the charts."""
+    return symbol()
+
+
 @register.filter
 def money(value: Any, currency: str | None = None) -> str:
     """€ 1.234,56 in Dutch, € 1,234.56 in English (in the reporting currency unless
