@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from unittest import mock
@@ -197,3 +198,26 @@ def test_no_list_or_export_shows_python_none(rewarded, login):
         assert ">None<" not in page and '">None' not in page, slug
         export = b"".join(client.get(reverse("entity_export_csv", args=[slug])).streaming_content)
         assert b"None" not in export, slug
+
+
+def test_the_pay_and_system_roles_get_their_own_desk_first(rewarded, login):
+    from koers.reward.models import Inquiry
+
+    Inquiry.objects.create(
+        person=rewarded.ruud,
+        month=dt.date(2026, 11, 1),
+        component="commission",
+        period_start=dt.date(2026, 11, 1),
+        reason="other",
+        message="?",
+        due_on=dt.date(2026, 11, 20),
+    )
+    cora = login(rewarded.user("cora")).get(reverse("home")).content.decode()
+    assert 'data-testid="pay-desk"' in cora and 'data-testid="admin-desk"' not in cora
+    assert cora.index("pay-desk") < cora.index('data-testid="tiles"')
+    assert 'data-testid="open-run"' in cora and "1 past its answer date" in cora
+    assert "Ruud Tester" in cora.split('data-testid="desk-holds"')[1].split("</a>")[0]
+    ada = login(rewarded.user("ada")).get(reverse("home")).content.decode()
+    assert 'data-testid="admin-desk"' in ada and 'data-testid="desk-imports"' in ada
+    dirk = login(rewarded.user("dirk")).get(reverse("home")).content.decode()
+    assert "pay-desk" not in dirk and "admin-desk" not in dirk

@@ -36,7 +36,71 @@ def home_context(user: Any, today: dt.date) -> dict[str, Any]:
         context["units"] = _unit_table(year_start, today)
     if role == Role.ADMIN:
         context["record_counts"] = _record_counts()
+        context["admin_desk"] = _admin_desk(today)
+    if role in {Role.COMP_ADMIN, Role.ADMIN}:
+        context["pay_desk"] = _pay_desk(today)
     return context
+
+
+def _pay_desk(today: dt.date) -> dict[str, Any]:
+    """What the compensation administrator acts on first: the open month with its
+    checks, the payments held back and the inquiries waiting for an answer."""
+    from django.db.models import Sum
+
+    from koers.measure.models import StaleMonth
+    from koers.reward.models import CalcRun, Hold, Inquiry
+
+    run = CalcRun.objects.filter(status=CalcRun.Status.OPEN).order_by("-month").first()
+    open_inquiries = Inquiry.objects.filter(status=Inquiry.Status.OPEN)
+    desk: dict[str, Any] = {
+        "run": run,
+        "holds": Hold.objects.filter(released_on__isnull=True).select_related("person")[:10],
+        "hold_count": Hold.objects.filter(released_on__isnull=True).count(),
+        "inquiries": open_inquiries.select_related("person").order_by("due_on")[:10],
+        "inquiry_count": open_inquiries.count(),
+        "overdue_count": open_inquiries.filter(due_on__lt=today).count(),
+        "today": today,
+    }
+    if run is not None:
+        desk["to_pay"] = run.payouts.aggregate(paid=Sum("paid"))["paid"]
+        desk["people"] = run.payouts.count()
+        desk["owing"] = run.payouts.filter(balance__gt=0).count()
+        desk["stale"] = list(StaleMonth.objects.filter(month__lte=run.month)[:12])
+    return desk
+
+
+def _admin_desk(today: dt.date) -> dict[str, Any]:
+    """What the administrator acts on first: imports (the failed and the waiting), data
+    that needs a fix, and the logins."""
+    from django.contrib.auth import get_user_model
+
+    from koers.imports.models import ImportRun
+    from koers.measure.models import StaleMonth
+
+    runs = ImportRun.objects.order_by("-started_at")
+    users = get_user_model().objects
+    locked = 0
+    try:
+        from axes.models import AccessAttempt
+
+        locked = AccessAttempt.objects.count()
+    except ImportError:  # axes is part of Koers; kept soft for a trimmed install
+        pass
+    return {
+        "imports": runs.select_related("by")[:8],
+        "failed": runs.filter(
+            status=ImportRun.Status.FAILED, started_at__date__gte=today.replace(day=1)
+        ).count(),
+        "waiting": runs.filter(
+            status__in=[ImportRun.Status.QUEUED, ImportRun.Status.RUNNING]
+        ).count(),
+        "stale": StaleMonth.objects.count(),
+        "users": users.filter(is_active=True).count(),
+        "without_person": users.filter(
+            is_active=True, person__isnull=True, is_superuser=False
+        ).count(),
+        "locked": locked,
+    }
 
 
 def _scope_label(role: str) -> str:
