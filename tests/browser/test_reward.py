@@ -79,8 +79,18 @@ def test_the_administrator_sees_plan_health_while_designing(cast, page):
     log_in(page, "cora")
     page.goto(page.base + f"/reward/plans/{plan.pk}/")
     page.click("[data-testid=edit-plan]")
+    # the document is edited in a code editor: line numbers, no wrapping, YAML
+    page.wait_for_selector(".CodeMirror .CodeMirror-linenumber")
+    assert (
+        page.evaluate("document.querySelector('.CodeMirror').CodeMirror.getOption('mode')")
+        == "yaml"
+    )
+    assert not page.evaluate(
+        "document.querySelector('.CodeMirror').CodeMirror.getOption('lineWrapping')"
+    )
     text = page.input_value("#id_document").replace("period: quarter", "period: year")
-    page.fill("#id_document", text)
+    page.evaluate("t => document.querySelector('.CodeMirror').CodeMirror.setValue(t)", text)
+    assert "period: year" in page.input_value("#id_document")  # the form sees the edit
     page.click("[data-testid=check]")
     assert page.locator("[data-check=late]").count() == 1
     page.click("[data-testid=save-plan]")

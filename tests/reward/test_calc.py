@@ -410,3 +410,9 @@ def test_own_rates_that_do_not_fit_the_plan_are_refused(planned, overrides, mess
     ruud.overrides = overrides
     with pytest.raises(ValidationError, match=message):
         ruud.full_clean()
+
+
+def test_a_problem_in_a_component_names_its_line():
+    text = "code: x\ncomponents:\n  - {code: a, rule: flat, rate: 1%}\n  - {code: b, rule: magic}\n"
+    with pytest.raises(PlanDocumentError, match="line 4, component 2"):
+        parse_plan(text)

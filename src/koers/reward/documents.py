@@ -245,10 +245,29 @@ def _default_quota(raw: dict) -> str:
     )
 
 
+def _component_lines(text: str) -> dict[int, int]:
+    """Component number → the line of the document it starts on (1-based), so every
+    problem names its line in the editor."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    for key, value in root.value:
+        if getattr(key, "value", None) == "components" and isinstance(value, yaml.SequenceNode):
+            return {i: node.start_mark.line + 1 for i, node in enumerate(value.value, start=1)}
+    return {}
+
+
 def _component(
-    raw: Any, index: int, errors: list[str], codes: dict[str, int]
+    raw: Any, index: int, errors: list[str], codes: dict[str, int], line: int | None = None
 ) -> ComponentSpec | None:
-    where = _("component %(n)s") % {"n": index}
+    where = (
+        _("line %(line)s, component %(n)s") % {"line": line, "n": index}
+        if line
+        else _("component %(n)s") % {"n": index}
+    )
     if not isinstance(raw, dict) or not raw.get("code"):
         errors.append(_("%(where)s needs at least a code and a rule") % {"where": where})
         return None
@@ -402,7 +421,11 @@ def _parsed(text: str, groups: frozenset[tuple[str, int]]) -> PlanSpec:
     if not components:
         errors.append(_("A plan needs at least one component."))
     codes = dict(groups)
-    specs = [_component(c, i, errors, codes) for i, c in enumerate(components, start=1)]
+    lines = _component_lines(text)
+    specs = [
+        _component(c, i, errors, codes, lines.get(i))
+        for i, c in enumerate(components, start=1)
+    ]
     codes = [s.component.code for s in specs if s]
     if len(codes) != len(set(codes)):
         errors.append(_("Two components have the same code."))

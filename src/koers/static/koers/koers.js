@@ -102,3 +102,25 @@ document.addEventListener("input", function (event) {
   var match = /#(\d+)$/.exec(box.value.trim());
   hidden.value = match ? match[1] : (box.value.trim() === "" ? "" : hidden.value);
 });
+
+// Plan documents are YAML: edit them in CodeMirror (monospace, line numbers, no wrapping,
+// spaces for Tab), keeping the form's textarea in step so saving and checking see it.
+(function () {
+  function editor() {
+    var area = document.getElementById("id_document");
+    if (!area || !window.CodeMirror || area.dataset.editor) return;
+    area.dataset.editor = "codemirror";
+    var cm = CodeMirror.fromTextArea(area, {
+      mode: "yaml", lineNumbers: true, lineWrapping: false, indentUnit: 2, tabSize: 2,
+      viewportMargin: Infinity,
+      extraKeys: { Tab: function (c) { c.replaceSelection("  "); } }
+    });
+    cm.on("change", function () {
+      cm.save();
+      area.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    var form = area.form;
+    if (form) form.addEventListener("submit", function () { cm.save(); });
+  }
+  if (document.readyState === "complete") editor(); else window.addEventListener("load", editor);
+})();
