@@ -423,8 +423,7 @@ def _parsed(text: str, groups: frozenset[tuple[str, int]]) -> PlanSpec:
     codes = dict(groups)
     lines = _component_lines(text)
     specs = [
-        _component(c, i, errors, codes, lines.get(i))
-        for i, c in enumerate(components, start=1)
+        _component(c, i, errors, codes, lines.get(i)) for i, c in enumerate(components, start=1)
     ]
     codes = [s.component.code for s in specs if s]
     if len(codes) != len(set(codes)):
