@@ -258,3 +258,17 @@ def test_pay_far_above_the_target_incentive_is_a_finding(planned):
     PayoutLine.objects.filter(pk=line.pk).update(earnings=paid)  # exactly 3×: not yet
     findings = {f.code: f for f in plan_health(check_document(DOCUMENT), assignments, today)}
     assert "overpaid" not in findings
+
+
+def test_the_run_page_names_components_and_plans_in_the_readers_words(planned, login):
+    run_month(NOV, by=None)
+    client = login(planned.user("cora"))
+    client.post(reverse("set_language"), {"language": "nl", "next": "/"})
+    body = client.get(reverse("reward_run", args=["2026-11"])).content.decode()
+    per_component = body.split("Per component")[1].split("</table>")[0]
+    assert "Provisie" in per_component and "<td>commission</td>" not in per_component
+    assert "<th>Plan</th>" in per_component and "Plannen" not in per_component
+    admin = login(planned.user("ada"))
+    admin.post(reverse("set_language"), {"language": "nl", "next": "/"})
+    accounts = admin.get(reverse("entity_list", args=["accounts"])).content.decode()
+    assert "account toevoegen" in accounts and "Nieuw(e)" not in accounts

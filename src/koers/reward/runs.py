@@ -105,7 +105,7 @@ def run_detail(request: HttpRequest, month: str) -> HttpResponse:
     )
     components = (
         run.lines.filter(payable=True)
-        .values("plan__name", "component")
+        .values("plan", "plan__name", "component")
         .annotate(
             people=Count("person", distinct=True),
             total=Sum("earnings"),
@@ -113,13 +113,20 @@ def run_detail(request: HttpRequest, month: str) -> HttpResponse:
         )
         .order_by("plan__name", "component")
     )
+    names = _component_names(run)
+    components = [
+        {**c, "name": names.get((c["plan"], c["component"]), c["component"])} for c in components
+    ]
+    corrections = list(run.lines.filter(correction_of__isnull=False).select_related("person"))
+    for line in corrections:
+        line.component_name = names.get((line.plan_id, line.component), line.component)
     may_calculate = vis.role_of(request.user) in CALCULATE_ROLES and run.status == "open"
     context = {
         "run": run,
         "payouts": payouts,
         "totals": {k: v or Decimal(0) for k, v in totals.items()},
         "components": components,
-        "corrections": run.lines.filter(correction_of__isnull=False).select_related("person"),
+        "corrections": corrections,
         "adjustments": Adjustment.objects.filter(month=run.month).select_related(
             "person", "created_by"
         ),
@@ -132,6 +139,25 @@ def run_detail(request: HttpRequest, month: str) -> HttpResponse:
         "hold_form": HoldForm(prefix="hold"),
     }
     return render(request, "reward/run_detail.html", context)
+
+
+def _component_names(run: CalcRun) -> dict[tuple[int, str], str]:
+    """(plan id, component code) → the component's name in the reader's language."""
+    from django.utils.translation import get_language
+
+    from koers.reward.documents import PlanDocumentError, parse_plan
+    from koers.reward.models import Plan
+
+    nl = (get_language() or "en").startswith("nl")
+    names = {}
+    for plan in Plan.objects.filter(pk__in=run.lines.values("plan")):
+        try:
+            spec = parse_plan(plan.document)
+        except PlanDocumentError:
+            continue
+        for s in spec.components:
+            names[(plan.pk, s.component.code)] = s.name_nl if nl else s.name_en
+    return names
 
 
 def _back(run: CalcRun) -> HttpResponse:
