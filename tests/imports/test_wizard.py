@@ -61,3 +61,12 @@ def test_error_report_download(cast, login):
 def test_template_download(cast, login):
     body = login(cast.user("dirk")).get(reverse("import_template", args=["accounts"]))
     assert body.content.decode("utf-8-sig").startswith("external_id;name;segment")
+
+
+def test_the_column_mapping_names_koers_columns_in_the_users_words(cast, login):
+    from koers.imports.specs import KINDS
+    from koers.imports.views import column_label
+
+    orders = KINDS["orders"]
+    assert column_label(orders, orders.column("external_id")) == "External id (external_id)"
+    assert column_label(orders, orders.column("account_id")) == "Account (account)"

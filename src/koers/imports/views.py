@@ -154,7 +154,9 @@ def stage(request: HttpRequest, key: str) -> HttpResponse:
         "problem": problem,
         "preview": outcome.preview.rows() if outcome else [],
         "errors": outcome.errors.head(200).to_dicts() if outcome else [],
-        "columns": [(c.name, c.header, c.required and c.default is None) for c in spec.columns],
+        "columns": [
+            (c.name, column_label(spec, c), c.required and c.default is None) for c in spec.columns
+        ],
     }
     return render(request, "imports/stage.html", context)
 
@@ -204,3 +206,17 @@ def _csv_response(text: str, filename: str) -> HttpResponse:
     response = HttpResponse("\ufeff" + text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def column_label(spec, column) -> str:  # type: ignore[no-untyped-def]
+    """A Koers column as the user reads it: the field's name in their language, with the
+    template's header beside it (“Externe id (external_id)”)."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    from koers.imports.specs import model_for_table
+
+    try:
+        field = model_for_table(spec.table)._meta.get_field(column.header)
+    except (FieldDoesNotExist, LookupError, KeyError):
+        return column.header
+    return f"{str(field.verbose_name).capitalize()} ({column.header})"

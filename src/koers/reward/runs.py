@@ -171,7 +171,12 @@ def _fail(request: HttpRequest, error: ValidationError) -> None:
 def _cleaned(form: forms.Form) -> dict[str, Any]:
     """The form's data, or a ValidationError naming each field's problem."""
     if not form.is_valid():
-        raise ValidationError([f"{k}: {' '.join(v)}" for k, v in form.errors.items()])
+        raise ValidationError(
+            [
+                f"{form.fields[k].label if k in form.fields else k}: {' '.join(v)}"
+                for k, v in form.errors.items()
+            ]
+        )
     return form.cleaned_data
 
 
