@@ -416,3 +416,49 @@ def test_a_problem_in_a_component_names_its_line():
     text = "code: x\ncomponents:\n  - {code: a, rule: flat, rate: 1%}\n  - {code: b, rule: magic}\n"
     with pytest.raises(PlanDocumentError, match="line 4, component 2"):
         parse_plan(text)
+
+
+def test_the_estimator_shows_now_then_and_the_difference_with_its_assumptions(planned, login):
+    run_month(NOV, by=None)
+    client = login(planned.user("ruud"))
+    body = client.get(reverse("statement"), {"extra": "1000"}).content.decode()
+    # commission: 5% of € 800 + 10% of € 1,200 = € 160 against € 60 now: € 100 more
+    assert 'data-testid="difference">€ 100.00' in body
+    assert 'data-testid="assumptions"' in body and "after any cap" in body
+    partial = client.get(
+        reverse("statement"), {"extra": "1000"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert partial.count('id="estimates"') == 1  # swapped whole: never nested
+
+
+PER_GROUP = """\
+code: spiff
+name: Spiff
+components:
+  - code: push
+    name: {en: Push, nl: Actie}
+    rule: flat
+    rate: 1%
+    basis: payment
+    product_groups: [VLV]
+"""
+
+
+def test_the_estimator_asks_for_what_a_component_depends_on(cast, login):
+    from koers.sales.models import ProductGroup
+
+    valves = ProductGroup.objects.create(code="VLV", name="Kleppen")
+    plan = Plan.objects.create(code="spiff", name="Spiff", status="active", document=PER_GROUP)
+    PlanAssignment.objects.create(
+        person=cast.ruud, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=0
+    )
+    run_month(NOV, by=None)
+    client = login(cast.user("ruud"))
+    page = client.get(reverse("statement"), {"extra": "1000"}).content.decode()
+    assert 'name="group"' in page and 'name="paid"' in page
+    assert "the sale does not count here" in page  # no product group chosen
+    chosen = {"extra": "1000", "group": str(valves.pk), "paid": "1"}
+    body = client.get(reverse("statement"), chosen).content.decode()
+    assert 'data-testid="difference">€ 10.00' in body and "a sale of Kleppen" in body
+    later = client.get(reverse("statement"), {**chosen, "paid": "0"}).content.decode()
+    assert 'data-testid="difference">€ 0.00' in later

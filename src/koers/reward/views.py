@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from koers.core.cells import safe_row
@@ -70,16 +71,40 @@ def _curve_figure(spec: ComponentSpec, line: PayoutLine) -> str | None:
     )
 
 
-def estimate(spec: ComponentSpec, line: PayoutLine, extra: int) -> int | None:
+@dataclass(frozen=True)
+class Assumptions:
+    """What the estimator takes of the extra sale: its product group (None: none in
+    particular) and whether it is invoiced and paid within the period."""
+
+    group: int | None = None
+    paid: bool = True
+
+
+def counts(spec: ComponentSpec, assumed: Assumptions) -> bool:
+    """Does the extra sale count for the component under the assumptions?"""
+    c = spec.component
+    if c.product_groups and assumed.group not in c.product_groups:
+        return False
+    return c.basis == "booking" or assumed.paid
+
+
+def estimate(
+    spec: ComponentSpec, line: PayoutLine, extra: int, assumed: Assumptions = Assumptions()
+) -> int | None:
     """Earnings of the line if its measure were ``extra`` cents higher: the line's earnings
     plus what the rule pays on the higher measure less what it pays on the current one, so
     caps, a gate or multiplier and what a year-to-date line already paid all hold (a flat
-    rate counts the extra at the component's base rate). None for a measure that is not
-    money (goals, a KPI, volume)."""
+    rate counts the extra at the rate of the assumed product group, else the base rate).
+    A sale of another product group, or one not yet invoiced or paid where the component
+    pays on that, adds nothing. None for a measure that is not money (goals, a KPI,
+    volume)."""
     c = spec.component
     if c.measure not in ("revenue", "margin"):
         return None
+    if not counts(spec, assumed):
+        return to_cents(line.earnings)
     base = c.tiers[0].rate if c.tiers else 0
+    base = dict(c.group_rates).get(assumed.group, base) if assumed.group else base
     measures = [line.measure, line.measure + extra]
     frame = pl.DataFrame(
         {
@@ -101,6 +126,21 @@ def estimate(spec: ComponentSpec, line: PayoutLine, extra: int) -> int | None:
     )
     now, then = comp.earnings(frame, c)["earnings_cents"].to_list()
     return to_cents(line.earnings) + then - now
+
+
+def _what_depends(specs: Any) -> dict[str, Any]:
+    """Which of the person's components depend on the product group or the payment date,
+    so the estimator asks for those and names its assumptions."""
+    from koers.sales.models import ProductGroup
+
+    ids: set[int] = set()
+    paid_basis = False
+    for spec in specs:
+        c = spec.component
+        ids |= set(c.product_groups) | {g for g, _r in c.group_rates}
+        paid_basis = paid_basis or (c.basis != "booking" and c.measure in ("revenue", "margin"))
+    groups = list(ProductGroup.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return {"groups": groups, "paid": paid_basis}
 
 
 def _euros(cents: int | None) -> Decimal | None:
@@ -151,6 +191,22 @@ def _share(deal: Any, person: Person) -> Decimal:
 
 class EstimateForm(forms.Form):
     extra = LocalDecimalField(required=False, max_digits=14, decimal_places=2, min_value=0)
+    group = forms.TypedChoiceField(
+        label=gettext_lazy("product group"), required=False, coerce=int, empty_value=None
+    )
+    paid = forms.TypedChoiceField(
+        label=gettext_lazy("invoiced and paid"),
+        choices=[("1", gettext_lazy("within this period")), ("0", gettext_lazy("later"))],
+        coerce=lambda v: v == "1",
+        required=False,
+        empty_value=True,
+    )
+
+    def __init__(self, *args: Any, groups: list[tuple[int, str]] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = [("", gettext_lazy("none in particular"))] + list(
+            groups or []
+        )
 
 
 def statement(request: HttpRequest, person_id: int | None = None) -> HttpResponse:
@@ -161,10 +217,17 @@ def statement(request: HttpRequest, person_id: int | None = None) -> HttpRespons
     lines = list(run.lines.filter(person=person).select_related("plan", "person")) if run else []
     specs = component_specs(lines)
     nl = (get_language() or "en").startswith("nl")
-    estimator = EstimateForm(request.GET if "extra" in request.GET else None)
-    extra = 0
-    if estimator.is_bound and estimator.is_valid() and estimator.cleaned_data["extra"]:
-        extra = to_cents(estimator.cleaned_data["extra"])
+    depends = _what_depends(specs.values())
+    estimator = EstimateForm(
+        request.GET if "extra" in request.GET else None, groups=depends["groups"]
+    )
+    extra, assumed = 0, Assumptions()
+    if estimator.is_bound and estimator.is_valid():
+        if estimator.cleaned_data["extra"]:
+            extra = to_cents(estimator.cleaned_data["extra"])
+        assumed = Assumptions(
+            estimator.cleaned_data.get("group"), estimator.cleaned_data.get("paid", True)
+        )
     deals, deal, deal_amount = _open_deals(request, person), None, None
     chosen_deal = request.GET.get("deal", "")
     if chosen_deal.isdigit():
@@ -189,9 +252,19 @@ def statement(request: HttpRequest, person_id: int | None = None) -> HttpRespons
                 "attainment": None if line.attainment_ppm is None else line.attainment_ppm / 10_000,
                 "next": next_step(spec, line),
                 "curve_json": _curve_figure(spec, line),
-                "estimate": _euros(estimate(spec, line, extra)) if extra else None,
+                "estimate": _euros(estimate(spec, line, extra, assumed)) if extra else None,
+                "counts": counts(spec, assumed),
             }
         )
+    for row in rows:
+        if row["estimate"] is not None:
+            row["difference"] = row["estimate"] - row["line"].earnings
+    estimated = [r for r in rows if r["estimate"] is not None]
+    totals = {
+        "now": sum((r["line"].earnings for r in estimated), Decimal(0)),
+        "then": sum((r["estimate"] for r in estimated), Decimal(0)),
+    }
+    totals["difference"] = totals["then"] - totals["now"]
     payable = sum((r["line"].earnings for r in rows if r["line"].payable), Decimal(0))
     payout = run.payouts.filter(person=person).first() if run else None
     context = {
@@ -207,6 +280,10 @@ def statement(request: HttpRequest, person_id: int | None = None) -> HttpRespons
         "deal": deal,
         "deal_amount": deal_amount,
         "estimator": estimator,
+        "estimate_totals": totals,
+        "assumed": assumed,
+        "depends": depends,
+        "group_name": dict(depends["groups"]).get(assumed.group),
         "own": person == vis.person_of(request.user),
     }
     template = "reward/statement.html#estimates" if request.htmx else "reward/statement.html"
