@@ -310,6 +310,33 @@ def rewarded(cast):
     return cast
 
 
+def on_plan(document: str, *people: Person, target_incentive: str = "0", **plan: Any):
+    """An active plan from ``document`` (its code and name read from it unless given) with
+    ``people`` on it from 1 January 2026."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from koers.reward.documents import parse_plan
+    from koers.reward.models import Plan, PlanAssignment
+
+    spec = parse_plan(document)
+    made = Plan.objects.create(
+        code=plan.pop("code", spec.code),
+        name=plan.pop("name", spec.name or spec.code),
+        status="active",
+        document=document,
+        **plan,
+    )
+    for person in people:
+        PlanAssignment.objects.create(
+            person=person,
+            plan=made,
+            valid_from=dt.date(2026, 1, 1),
+            target_incentive=Decimal(target_incentive),
+        )
+    return made
+
+
 @pytest.fixture
 def token(cast):
     """A personal token for one of the cast: ``token("ruud")`` gives request headers."""

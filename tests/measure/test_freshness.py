@@ -14,9 +14,10 @@ from koers.measure.models import StaleMonth
 from koers.measure.services import kpi_facts_refresh
 from koers.org.models import Person
 from koers.plan.models import Target
-from koers.reward.models import PayoutLine, Plan, PlanAssignment
+from koers.reward.models import PayoutLine
 from koers.reward.services import run_month
 from koers.sales.models import OrderLine
+from tests.conftest import on_plan
 
 NOV, NOV_END = dt.date(2026, 11, 1), dt.date(2026, 11, 30)
 
@@ -61,10 +62,7 @@ components:
 def test_a_run_refreshes_months_edited_since_and_pays_on_fresh_figures(cast):
     """A gate on revenue read stale facts: an edit that reached the gate paid nothing."""
     kpi_facts_refresh(start=NOV, end=NOV_END)
-    plan = Plan.objects.create(code="gated", name="Gated", status="active", document=GATED)
-    PlanAssignment.objects.create(
-        person=cast.rik, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=0
-    )
+    on_plan(GATED, cast.rik)
     line = OrderLine.objects.filter(credits__person=cast.rik, order_date__gte=NOV).first()
     Target.objects.create(
         kpi="revenue", person=cast.rik, month=NOV, value=line.amount + Decimal("1000")

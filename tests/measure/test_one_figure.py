@@ -17,9 +17,8 @@ from koers.measure.services import kpi_facts_refresh
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit
 from koers.plan.models import Target
-from koers.reward.models import Plan, PlanAssignment
 from koers.reward.services import run_month
-from tests.conftest import sale
+from tests.conftest import on_plan, sale
 
 NOV = dt.date(2026, 11, 1)
 TODAY = dt.date(2026, 11, 23)
@@ -69,10 +68,7 @@ def test_the_statement_pays_on_the_revenue_the_pages_show(busy, login):
         "code: flat\nname: Flat\ncomponents:\n  - {code: c, name: {en: C, nl: C}, "
         "rule: flat, rate: 10%}\n"
     )
-    plan = Plan.objects.create(code="flat", name="Flat", status="active", document=document)
-    PlanAssignment.objects.create(
-        person=busy.ruud, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=0
-    )
+    on_plan(document, busy.ruud)
     Target.objects.create(kpi="revenue", person=busy.ruud, month=NOV, value=1)
     run_month(NOV, by=None)
     client = login(busy.user("ruud"))

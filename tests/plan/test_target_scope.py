@@ -18,8 +18,9 @@ from koers.measure import selectors as sel
 from koers.org.models import Person
 from koers.plan.models import Target
 from koers.plan.selectors import group_targets
-from koers.reward.models import PayoutLine, Plan, PlanAssignment
+from koers.reward.models import PayoutLine
 from koers.reward.services import run_month
+from tests.conftest import on_plan
 
 NOV = dt.date(2026, 11, 1)
 NOV_END = dt.date(2026, 11, 30)
@@ -80,11 +81,7 @@ components:
 
 
 def _team_bonus(cast) -> PayoutLine:
-    plan = Plan.objects.create(code="team", name="Team", status="active", document=TEAM_PLAN)
-    for person in (cast.ruud, cast.rosa):
-        PlanAssignment.objects.create(
-            person=person, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=1200
-        )
+    on_plan(TEAM_PLAN, cast.ruud, cast.rosa, target_incentive="1200")
     run_month(NOV, by=None)
     return PayoutLine.objects.get(person=cast.ruud, component="team-bonus", run__month=NOV)
 
@@ -196,10 +193,7 @@ components:
 @pytest.mark.parametrize(("unit_target", "ppm"), [(None, 2_000_000), ("4000", 500_000)])
 def test_a_manager_measured_on_her_team_has_her_teams_quota(cast, unit_target, ppm):
     """With rollup a manager earns on everything below her: her quota is her group's."""
-    plan = Plan.objects.create(code="lead", name="Lead", status="active", document=ROLLUP_PLAN)
-    PlanAssignment.objects.create(
-        person=cast.mia, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=1200
-    )
+    on_plan(ROLLUP_PLAN, cast.mia, target_incentive="1200")
     Target.objects.create(kpi="revenue", person=cast.ruud, month=NOV, value=Decimal("600"))
     Target.objects.create(kpi="revenue", person=cast.rosa, month=NOV, value=Decimal("400"))
     if unit_target:

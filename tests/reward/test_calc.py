@@ -13,6 +13,7 @@ from django.urls import reverse
 from koers.reward.documents import PlanDocumentError, dump_plan, parse_plan
 from koers.reward.models import CalcRun, PayoutLine, Plan, PlanAssignment
 from koers.reward.services import period_of, run_advance, run_month
+from tests.conftest import on_plan
 from tests.reward.test_payouts import ruuds_sale
 
 NOV = dt.date(2026, 11, 1)
@@ -342,10 +343,7 @@ components:
 
 
 def test_money_bands_pay_without_any_target(cast):
-    plan = Plan.objects.create(code="agent", name="Agent", status="active", document=MONEY_BANDS)
-    PlanAssignment.objects.create(
-        person=cast.rosa, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=0
-    )
+    on_plan(MONEY_BANDS, cast.rosa)
     spec = parse_plan(MONEY_BANDS)
     assert parse_plan(dump_plan(spec)) == spec
     assert spec.components[0].component.bands == "money"
@@ -448,10 +446,7 @@ def test_the_estimator_asks_for_what_a_component_depends_on(cast, login):
     from koers.sales.models import ProductGroup
 
     valves = ProductGroup.objects.create(code="VLV", name="Kleppen")
-    plan = Plan.objects.create(code="spiff", name="Spiff", status="active", document=PER_GROUP)
-    PlanAssignment.objects.create(
-        person=cast.ruud, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=0
-    )
+    on_plan(PER_GROUP, cast.ruud)
     run_month(NOV, by=None)
     client = login(cast.user("ruud"))
     page = client.get(reverse("statement"), {"extra": "1000"}).content.decode()

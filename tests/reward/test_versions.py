@@ -13,7 +13,7 @@ from koers.plan.models import Target
 from koers.reward.models import PayoutLine, Plan, PlanAssignment
 from koers.reward.services import run_month
 from koers.sales.models import OrderLine
-from tests.conftest import sale
+from tests.conftest import on_plan, sale
 
 NOV = dt.date(2026, 11, 1)
 TIERED = """\
@@ -153,10 +153,7 @@ def _returned(cast, basis: str = "booking", clawback: str = "") -> Decimal:
     document = RETURNS.replace("BASIS", basis).replace(
         "CLAWBACK", f"clawback: {clawback}" if clawback else ""
     )
-    plan = Plan.objects.create(code="rep", name="Rep", status="active", document=document)
-    PlanAssignment.objects.create(
-        person=cast.rik, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=0
-    )
+    on_plan(document, cast.rik)
     sold = sale(cast, cast.rik, "SO-BIG", dt.date(2026, 10, 5), "100000.00")
     OrderLine.objects.filter(pk=sold.pk).update(
         invoice_date=dt.date(2026, 10, 6), paid_date=dt.date(2026, 10, 20)

@@ -15,10 +15,10 @@ from koers.imports.services import import_file
 from koers.measure import selectors as sel
 from koers.measure.services import kpi_facts_refresh
 from koers.org.models import Person
-from koers.reward.models import PayoutLine, Plan, PlanAssignment
+from koers.reward.models import PayoutLine
 from koers.reward.services import run_month
 from koers.sales.models import ExchangeRate, OrderLine
-from tests.conftest import sale
+from tests.conftest import on_plan, sale
 
 NOV, NOV_END = dt.date(2026, 11, 1), dt.date(2026, 11, 30)
 
@@ -60,10 +60,7 @@ def test_pay_is_calculated_on_reporting_amounts(mixed):
         "code: flat\nname: Flat\ncomponents:\n  - {code: c, name: {en: C, nl: C}, "
         "rule: flat, rate: 10%}\n"
     )
-    plan = Plan.objects.create(code="flat", name="Flat", status="active", document=document)
-    PlanAssignment.objects.create(
-        person=mixed.rik, plan=plan, valid_from=dt.date(2026, 1, 1), target_incentive=0
-    )
+    on_plan(document, mixed.rik)
     run_month(NOV, by=None)
     line = PayoutLine.objects.get(person=mixed.rik)
     reporting = sum(o.reporting_amount for o in OrderLine.objects.filter(credits__person=mixed.rik))
