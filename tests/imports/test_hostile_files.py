@@ -150,7 +150,10 @@ def test_old_failed_imports_keep_their_problems_not_their_file(cast, settings, t
     os.utime(old, (long_ago.timestamp(), long_ago.timestamp()))
     out = io.StringIO()
     call_command("imports-clean-up", stdout=out)
-    assert out.getvalue().strip() == "1 import files and 1 abandoned uploads removed."
+    assert out.getvalue().strip() == (
+        "1 import files and 1 abandoned uploads removed; "
+        "0 imports whose worker stopped marked refused."
+    )
     failed.refresh_from_db()
     committed.refresh_from_db()
     assert not failed.file and failed.errors and failed.error_count == 1
@@ -165,3 +168,25 @@ def test_a_rejected_value_goes_back_in_the_problems_file_as_text(cast):
     run = import_file(kind="accounts", raw=text, filename="a.csv", by=None).run
     report = error_report_csv(run)
     assert "'=1+1" in report and ",=1+1" not in report
+
+
+def test_an_import_whose_worker_stopped_is_marked_refused_not_running_for_ever(db):
+    from django.utils import timezone
+
+    from koers.imports.models import ImportRun
+    from koers.imports.retention import abandoned_runs_failed
+
+    now = timezone.now()
+    stuck = ImportRun.objects.create(
+        kind="orders", status=ImportRun.Status.RUNNING, started_at=now - timezone.timedelta(hours=7)
+    )
+    busy = ImportRun.objects.create(
+        kind="orders", status=ImportRun.Status.RUNNING, started_at=now - timezone.timedelta(hours=1)
+    )
+    assert abandoned_runs_failed(now=now) == 1
+    stuck.refresh_from_db()
+    busy.refresh_from_db()
+    assert (
+        stuck.status == ImportRun.Status.FAILED and "worker stopped" in stuck.errors[0]["message"]
+    )
+    assert busy.status == ImportRun.Status.RUNNING

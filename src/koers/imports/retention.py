@@ -14,12 +14,32 @@ from django.db import transaction
 from koers.imports.models import ImportRun
 
 STAGING_HOURS = 24
+# an import still "running" this long after it started lost its worker (a restart, a kill)
+ABANDONED_HOURS = 6
 
 
 def staging_dir() -> Path:
     path = Path(settings.MEDIA_ROOT) / "staging"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def abandoned_runs_failed(*, now: dt.datetime) -> int:
+    """Imports whose worker stopped mid-way stay "running" for ever: mark them refused,
+    saying why. An import writes in one transaction, so such a run wrote nothing."""
+    from django.utils.translation import gettext as _
+
+    cutoff = now - dt.timedelta(hours=ABANDONED_HOURS)
+    message = _(
+        "The worker stopped before this import finished; nothing was written. Import the "
+        "file again."
+    )
+    return ImportRun.objects.filter(status=ImportRun.Status.RUNNING, started_at__lt=cutoff).update(
+        status=ImportRun.Status.FAILED,
+        error_count=1,
+        errors=[{"row": None, "column": "", "value": "", "message": message}],
+        finished_at=now,
+    )
 
 
 def imports_clean_up(*, now: dt.datetime) -> tuple[int, int]:
