@@ -190,3 +190,22 @@ def test_an_import_whose_worker_stopped_is_marked_refused_not_running_for_ever(d
         stuck.status == ImportRun.Status.FAILED and "worker stopped" in stuck.errors[0]["message"]
     )
     assert busy.status == ImportRun.Status.RUNNING
+
+
+def test_formulas_in_an_uploaded_spreadsheet_are_reported_not_imported_as_values(db):
+    from koers.imports.services import import_file
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["external_id", "name"])
+    sheet.append(["A-1", "Pompen"])
+    sheet.append(["A-2", '=HYPERLINK("http://x","Klik")'])
+    sheet["C1"] = "total"
+    sheet["C2"] = "=1+1"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(ImportFileError, match=r"2 cells hold a formula \(C2, B3\)"):
+        import_file(kind="accounts", raw=buffer.getvalue(), filename="a.xlsx", by=None)
+    from koers.sales.models import Account
+
+    assert not Account.objects.filter(external_id__in=["A-1", "A-2"]).exists()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 
@@ -173,6 +174,31 @@ def _check_zip(raw: bytes, limits: Limits) -> None:
         )
 
 
+FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*>\s*<f[ >/]')
+
+
+def _refuse_formulas(raw: bytes, path: str) -> None:
+    """A cell holding a formula would be imported as whatever value the spreadsheet last
+    cached: refuse the file, naming the cells, so the user pastes values instead."""
+    if not path:
+        return
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        try:
+            xml = archive.read(path.lstrip("/"))
+        except KeyError:
+            return
+    cells = [m.decode() for m in FORMULA_CELL.findall(xml)]
+    if cells:
+        shown = ", ".join(cells[:10]) + (" …" if len(cells) > 10 else "")
+        raise ImportFileError(
+            _(
+                "%(n)s cells hold a formula (%(cells)s): Koers imports values, not formulas. "
+                "Copy the sheet and paste it as values, then import that."
+            )
+            % {"n": len(cells), "cells": shown}
+        )
+
+
 def _read_xlsx(raw: bytes, limits: Limits) -> pl.DataFrame:
     from openpyxl import load_workbook
 
@@ -182,6 +208,7 @@ def _read_xlsx(raw: bytes, limits: Limits) -> pl.DataFrame:
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
         raise ImportFileError(_("This file is not a spreadsheet Koers can read.")) from exc
     sheet = book.worksheets[0]
+    _refuse_formulas(raw, getattr(sheet, "_worksheet_path", ""))
     sheet.reset_dimensions()  # read the rows that are there, not the size the file claims
     rows = sheet.iter_rows(values_only=True)
     header = _trimmed(next(rows, None) or ())
