@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from koers.imports.specs import Kind, model_for_table
 from koers.org.visibility import EDIT_ROLES, can_import, person_of, role_of
-from koers.org.write_rules import PERSONAL_PAY, refusal, refused_fields
+from koers.org.write_rules import PERSONAL_PAY, my_groups, refusal, refused_fields
 
 # Kinds whose table has no form of its own: the record kind whose rule applies.
 RULE_OF = {
@@ -94,16 +94,3 @@ def _is_field(model: Any, name: str) -> bool:
     except FieldDoesNotExist:  # a virtual import column, not a field
         return False
     return True
-
-
-def my_groups(me: Any) -> list[int]:
-    """The ids of ``me``'s unit and every unit above it, when ``me`` sells: their targets
-    decide ``me``'s team pay."""
-    from koers.org.models import OrgUnit
-    from koers.org.visibility import SELLING_ROLES
-
-    if me.unit_id is None or me.role not in SELLING_ROLES:
-        return []
-    path = me.unit.path
-    prefixes = [path[: i + 1] for i, ch in enumerate(path) if ch == "."]
-    return list(OrgUnit.objects.filter(path__in=prefixes).values_list("pk", flat=True))

@@ -98,16 +98,22 @@ def is_own(user: Any, obj: Model | None, person_id: int | None = None) -> bool:
     return about is not None and about == me.pk
 
 
-def in_unit(me: Person, unit_id: int | None) -> bool:
-    """Does ``me`` sell in the unit ``unit_id`` or a unit below it? Its target is then a
-    target of their own group, which decides their team pay."""
+def my_groups(me: Person) -> list[int]:
+    """The ids of ``me``'s unit and every unit above it, when ``me`` sells: their targets
+    are targets of ``me``'s own group, which decide ``me``'s team pay."""
     from koers.org.models import OrgUnit
     from koers.org.visibility import SELLING_ROLES
 
-    if unit_id is None or me.unit_id is None or me.role not in SELLING_ROLES:
-        return False
-    unit = OrgUnit.objects.filter(pk=unit_id).values_list("path", flat=True).first()
-    return unit is not None and me.unit.path.startswith(unit)
+    if me.unit_id is None or me.role not in SELLING_ROLES:
+        return []
+    path = me.unit.path
+    prefixes = [path[: i + 1] for i, ch in enumerate(path) if ch == "."]
+    return list(OrgUnit.objects.filter(path__in=prefixes).values_list("pk", flat=True))
+
+
+def in_unit(me: Person, unit_id: int | None) -> bool:
+    """Does ``me`` sell in the unit ``unit_id`` or a unit below it?"""
+    return unit_id is not None and unit_id in my_groups(me)
 
 
 def refused_fields(user: Any, model: type[Model], fields: Iterable[str], *, own: bool) -> list[str]:
