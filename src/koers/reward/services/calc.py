@@ -371,8 +371,7 @@ def missing_quota_message(missing: list[tuple[int, str, dt.date, dt.date]]) -> s
     """The people, components and periods without a quota, in the user's language."""
     from koers.org.models import Person
 
-    names = dict(Person.objects.filter(pk__in={m[0] for m in missing}).values_list("pk", "pk"))
-    people = {p.pk: str(p) for p in Person.objects.filter(pk__in=list(names))}
+    people = {p.pk: str(p) for p in Person.objects.filter(pk__in={m[0] for m in missing})}
     shown = [
         _("%(person)s for %(component)s, %(start)s – %(end)s")
         % {
