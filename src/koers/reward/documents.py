@@ -140,10 +140,6 @@ def _group_id(code: Any, groups: dict[str, int], where: str, errors: list[str]) 
     return found
 
 
-def _group_code(pk: int) -> str:
-    return next((code for code, gid in group_codes().items() if gid == pk), str(pk))
-
-
 def _tiers(raw: Any, where: str, errors: list[str]) -> tuple[tuple[Tier, ...], str]:
     """Bands ``{from: 100%, rate: 8%}`` (reached at the threshold) or ``{above: 100%, ...}``
     (reached past it), in % of quota or, written as an amount (``from: € 10000``), in
@@ -444,6 +440,8 @@ def _pct(units: int, scale: int) -> str:
 
 def dump_plan(spec: PlanSpec) -> str:
     """The YAML text of a plan; ``parse_plan(dump_plan(p)) == p``."""
+    grouped = any(s.component.product_groups or s.component.group_rates for s in spec.components)
+    code_of = {pk: code for code, pk in group_codes().items()} if grouped else {}
     components = []
     for s in spec.components:
         c = s.component
@@ -470,7 +468,9 @@ def dump_plan(spec: PlanSpec) -> str:
                 for t in c.tiers
             ]
         if c.group_rates:
-            item["product_group_rates"] = {_group_code(g): _pct(r, RATE) for g, r in c.group_rates}
+            item["product_group_rates"] = {
+                code_of.get(g, g): _pct(r, RATE) for g, r in c.group_rates
+            }
         if c.curve:
             item["curve"] = [
                 {"attainment": _pct(a, 1_000_000), "payout": _pct(p, 1_000_000)} for a, p in c.curve
@@ -478,7 +478,7 @@ def dump_plan(spec: PlanSpec) -> str:
         if c.cap_cents is not None:
             item["cap"] = f"{Decimal(c.cap_cents) / 100:.2f}"
         if c.product_groups:
-            item["product_groups"] = [_group_code(g) for g in c.product_groups]
+            item["product_groups"] = [code_of.get(g, g) for g in c.product_groups]
         if c.segments:
             item["segments"] = list(c.segments)
         if c.credit != "holders":
