@@ -64,7 +64,7 @@ def test_manager_sees_the_team_heat_map_and_no_other_team(facts, login):
 )
 def test_every_period_shows_its_dates_and_figures(facts, login, period, shown):
     body = login(facts.user("dirk")).get(reverse("kpis"), {"period": period}).content.decode()
-    assert f'<p class="lead">{shown} ·' in body
+    assert f'<p class="lead" data-testid="period-span">{shown} ·' in body
     revenue = re.search(r'<tr data-kpi="revenue">(.*?)</tr>', body, re.S).group(1)
     assert re.findall(r'<td class="num"[^>]*>([^<]*)</td>', revenue)[0] == "€ 3,000"
 

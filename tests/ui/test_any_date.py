@@ -11,7 +11,7 @@ import time_machine
 from django.urls import reverse
 from django.utils.formats import date_format
 
-from koers.measure.views import period_bounds
+from koers.measure.periods import current
 
 DATES = [
     dt.date(2026, 12, 1),
@@ -35,7 +35,7 @@ def test_pages_work_out_their_periods_on_any_day(cast, login, day):
         for name in PAGES:
             assert client.get(reverse(name)).status_code == 200, (day, name)
         for period in ("month", "quarter", "ytd"):
-            start, end, _prev_start, _prev_end = period_bounds(period, day)
+            start, end = current(period, day).start, current(period, day).end
             page = client.get(reverse("kpis"), {"period": period}).content.decode()
             shown = f"{date_format(start, 'DATE_FORMAT')} – {date_format(end, 'DATE_FORMAT')}"
             assert shown in page, (day, period)
@@ -52,6 +52,6 @@ def test_pages_work_out_their_periods_on_any_day(cast, login, day):
     ],
 )
 def test_period_bounds_on_edge_days(day, period, expected):
-    start, end, prev_start, _prev_end = period_bounds(period, day)
-    assert (start, prev_start) == expected
-    assert end == day
+    span = current(period, day)
+    assert (span.start, span.comparison()[0]) == expected
+    assert span.end == day

@@ -10,6 +10,9 @@ Money is in integer cents; nothing here rounds. Inputs are checked at the edge.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 
 import polars as pl
@@ -18,6 +21,25 @@ from koers.engine.split import split_columns
 
 LEADING, LAGGING = "leading", "lagging"
 ACTIVITY, RESULT = "activity", "result"
+
+
+_GRAIN: ContextVar[str] = ContextVar("kpi_grain", default="1mo")
+
+
+@contextmanager
+def by_day() -> Iterator[None]:
+    """Within this block facts are per person and *day* (the ``month`` column holds the
+    day): a part of a month sums exactly like whole months do, so a period can be compared
+    with the same days of an earlier one."""
+    token = _GRAIN.set("1d")
+    try:
+        yield
+    finally:
+        _GRAIN.reset(token)
+
+
+def _period(date: str) -> pl.Expr:
+    return pl.col(date).dt.truncate(_GRAIN.get()).alias("month")
 
 
 MILLI = 1000  # quantities are kept in thousandths of a unit, so 0.4 + 0.4 + 0.4 is 1.2
@@ -236,7 +258,7 @@ def _facts(
     frame: pl.DataFrame, kpi: str, date: str, numerator: pl.Expr, denominator: pl.Expr | None = None
 ) -> pl.DataFrame:
     """Sum ``numerator`` (and ``denominator``, default 1 per month) per person and month."""
-    grouped = frame.group_by("person_id", pl.col(date).dt.truncate("1mo").alias("month")).agg(
+    grouped = frame.group_by("person_id", _period(date)).agg(
         numerator.sum().cast(pl.Int64).alias("numerator"),
         (denominator.sum() if denominator is not None else pl.lit(1))
         .cast(pl.Int64)
@@ -349,7 +371,7 @@ def group_facts(credits: pl.DataFrame) -> pl.DataFrame:
     _require(credits, "credits", {"product_group_id": pl.Int64})
     return (
         credited_parts(credits)
-        .group_by("person_id", pl.col("date").dt.truncate("1mo").alias("month"), "product_group_id")
+        .group_by("person_id", _period("date"), "product_group_id")
         .agg(
             pl.col("revenue").sum().cast(pl.Int64).alias("revenue_cents"),
             pl.col("units").sum().cast(pl.Int64).alias("quantity"),

@@ -105,7 +105,8 @@ def kpi_values(
     unit: int | None = Query(None, ge=1, le=MAX_ID),
 ):
     """A KPI's value, target and attainment per month, quarter or year from ``from`` to
-    ``to``, for a person, a unit or everyone the caller may see: the KPI page's figures."""
+    ``to``, for a person, a unit or everyone the caller may see: the KPI page's figures.
+    A period that starts or ends within a month counts exactly its days."""
     if kpi not in definitions():
         return Status(404, {"detail": _("“%(kpi)s” is not a KPI of the catalogue.") % {"kpi": kpi}})
     if date_to < date_from or not dt.date(2000, 1, 1) <= date_from <= dt.date(2100, 12, 31):
@@ -113,7 +114,7 @@ def kpi_values(
     people, label, group = _scope(request, person, unit)
     values = []
     for first, last in _periods(date_from, date_to, grain):
-        value = sel.kpi_values(people, first, last).get(kpi)
+        value = sel.kpi_values_between(people, first, last).get(kpi)
         target = sel.target_values(people, first, last, group).get(kpi)
         values.append(
             ValueOut(

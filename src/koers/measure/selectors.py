@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from django.db.models import QuerySet, Sum
 
 from koers.engine import kpi
+from koers.engine.periods import add_months, month_end
 from koers.measure.catalogue import definition, definitions
 from koers.measure.models import KpiFact
 
@@ -26,20 +27,112 @@ def _facts(people: QuerySet[Any], start: dt.date, end: dt.date) -> QuerySet[KpiF
     return KpiFact.objects.filter(person__in=people.values("pk"), month__gte=start, month__lte=end)
 
 
-def kpi_values(people: QuerySet[Any], start: dt.date, end: dt.date) -> dict[str, float | None]:
-    """Each KPI over all ``people`` together for the months ``start``..``end``."""
+Sums = dict[str, tuple[int, int]]
+
+
+def _sums(people: QuerySet[Any], start: dt.date, end: dt.date) -> Sums:
+    """Each KPI's summed numerator and denominator over ``people`` and the months."""
     rows = (
         _facts(people, start, end)
         .values("kpi")
         .annotate(n=Sum("numerator"), d=Sum("denominator"))
         .order_by()
     )
+    return {row["kpi"]: (int(row["n"]), int(row["d"])) for row in rows}
+
+
+def values_of(sums: Sums) -> dict[str, float | None]:
     defs = definitions()
     values: dict[str, float | None] = dict.fromkeys(defs)
-    for row in rows:
-        if row["kpi"] in defs:
-            values[row["kpi"]] = kpi.value(defs[row["kpi"]], row["n"], row["d"])
+    for code, (n, d) in sums.items():
+        if code in defs:
+            values[code] = kpi.value(defs[code], n, d)
     return values
+
+
+def kpi_values(people: QuerySet[Any], start: dt.date, end: dt.date) -> dict[str, float | None]:
+    """Each KPI over all ``people`` together for the months ``start``..``end``."""
+    return values_of(_sums(people, start, end))
+
+
+def facts_version() -> int:
+    """Rises with every refresh of the facts (which replaces rows with new ids) and with
+    every record edit that leaves a month to refresh."""
+    from django.db.models import Max
+
+    from koers.measure.models import StaleMonth
+
+    facts = KpiFact.objects.aggregate(v=Max("id"))["v"] or 0
+    stale = StaleMonth.objects.aggregate(v=Max("id"))["v"] or 0
+    return facts * 1_000_003 + stale
+
+
+def spans(first: dt.date, last: dt.date) -> tuple[tuple[dt.date, dt.date] | None, list]:
+    """The days ``first``..``last`` as (first and last whole month, or None) and the parts
+    of a month at either end, each (first day, last day)."""
+    whole_first = first if first.day == 1 else add_months(first, 1)
+    whole_last = month_floor(last) if last == month_end(last) else add_months(last, -1)
+    if whole_first > whole_last:
+        if month_floor(first) == month_floor(last):
+            return None, [(first, last)]
+        return None, [(first, month_end(first)), (month_floor(last), last)]
+    parts = []
+    if first.day != 1:
+        parts.append((first, month_end(first)))
+    if last != month_end(last):
+        parts.append((month_floor(last), last))
+    return (whole_first, whole_last), parts
+
+
+def _day_facts(first: dt.date, last: dt.date):
+    """Facts per person and day of a part of a month, computed once per refresh of the
+    facts and shared by every reader (all people; each reader sums their own)."""
+    from django.core.cache import cache
+
+    from koers.measure.services import day_facts
+
+    key = f"koers:dayfacts:{first}:{last}:{facts_version()}"
+    frames = cache.get(key)
+    if frames is None:
+        frames = day_facts(first, last)
+        cache.set(key, frames, 60 * 60)
+    return frames
+
+
+def _ids(people: QuerySet[Any]) -> list[int]:
+    return list(people.values_list("pk", flat=True))
+
+
+def kpi_sums_between(people: QuerySet[Any], first: dt.date, last: dt.date) -> Sums:
+    """Each KPI's sums over ``people`` for exactly the days ``first``..``last``: whole
+    months from the stored facts, a part of a month from the records."""
+    import polars as pl
+
+    whole, parts = spans(first, last)
+    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    if whole:
+        for code, (n, d) in _sums(people, *whole).items():
+            sums[code][0] += n
+            sums[code][1] += d
+    ids = _ids(people) if parts else []
+    for part in parts:
+        facts, _groups = _day_facts(*part)
+        rows = (
+            facts.filter(pl.col("person_id").is_in(ids))
+            .group_by("kpi")
+            .agg(pl.col("numerator").sum(), pl.col("denominator").sum())
+        )
+        for code, n, d in rows.iter_rows():
+            sums[code][0] += int(n)
+            sums[code][1] += int(d)
+    return {code: (n, d) for code, (n, d) in sums.items()}
+
+
+def kpi_values_between(
+    people: QuerySet[Any], first: dt.date, last: dt.date
+) -> dict[str, float | None]:
+    """Each KPI over ``people`` for exactly the days ``first``..``last``."""
+    return values_of(kpi_sums_between(people, first, last))
 
 
 def kpi_values_by_person(
@@ -121,38 +214,52 @@ def monthly_series(people: QuerySet[Any], code: str, start: dt.date, end: dt.dat
     )
 
 
-def driver_totals(people: QuerySet[Any], start: dt.date, end: dt.date):
-    """Leads, decided and won opportunities and the won value, from the facts."""
+def driver_totals(people: QuerySet[Any], first: dt.date, last: dt.date):
+    """Leads, decided and won opportunities and the won value of exactly the days
+    ``first``..``last``, from the facts."""
     from koers.engine.drivers import Drivers
 
-    sums = {
-        row["kpi"]: row
-        for row in _facts(people, start, end)
-        .filter(kpi__in=["win_rate", "won_deals", "avg_deal_size", "leads"])
-        .values("kpi")
-        .annotate(n=Sum("numerator"), d=Sum("denominator"))
-        .order_by()
-    }
-    decided = sums.get("win_rate", {}).get("d") or 0
-    won = sums.get("won_deals", {}).get("n") or 0
-    value = sums.get("avg_deal_size", {}).get("n") or 0
-    leads = sums.get("leads", {}).get("n") or 0
+    sums = kpi_sums_between(people, first, last)
+    decided = sums.get("win_rate", (0, 0))[1]
+    won = sums.get("won_deals", (0, 0))[0]
+    value = sums.get("avg_deal_size", (0, 0))[0]
+    leads = sums.get("leads", (0, 0))[0]
     return Drivers(int(decided), int(won), int(value), int(leads))
 
 
-def group_sales(people: QuerySet[Any], start: dt.date, end: dt.date) -> dict[int, tuple[int, int]]:
-    """Product group → (credited revenue in cents, quantity) of ``people`` in the months."""
+def group_sales(people: QuerySet[Any], first: dt.date, last: dt.date) -> dict[int, tuple[int, int]]:
+    """Product group → (credited revenue in cents, quantity) of ``people`` in exactly the
+    days ``first``..``last``: whole months from the stored facts, a part from the records."""
+    import polars as pl
+
     from koers.measure.models import GroupSalesFact
 
-    rows = (
-        GroupSalesFact.objects.filter(
-            person__in=people.values("pk"), month__gte=month_floor(start), month__lte=end
+    whole, parts = spans(first, last)
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    if whole:
+        rows = (
+            GroupSalesFact.objects.filter(
+                person__in=people.values("pk"), month__gte=whole[0], month__lte=whole[1]
+            )
+            .values("product_group")
+            .annotate(r=Sum("revenue_cents"), q=Sum("quantity"))
+            .order_by()
         )
-        .values("product_group")
-        .annotate(r=Sum("revenue_cents"), q=Sum("quantity"))
-        .order_by()
-    )
-    return {row["product_group"]: (int(row["r"]), int(row["q"])) for row in rows}
+        for row in rows:
+            totals[row["product_group"]][0] += int(row["r"])
+            totals[row["product_group"]][1] += int(row["q"])
+    ids = _ids(people) if parts else []
+    for part in parts:
+        _facts_, groups = _day_facts(*part)
+        rows_ = (
+            groups.filter(pl.col("person_id").is_in(ids))
+            .group_by("product_group_id")
+            .agg(pl.col("revenue_cents").sum(), pl.col("quantity").sum())
+        )
+        for group, revenue, quantity in rows_.iter_rows():
+            totals[group][0] += int(revenue)
+            totals[group][1] += int(quantity)
+    return {group: (r, q) for group, (r, q) in totals.items()}
 
 
 def funnel_steps(people: QuerySet[Any], start: dt.date, end: dt.date):

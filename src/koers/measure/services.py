@@ -202,6 +202,17 @@ def kpi_facts_refresh(*, start: dt.date, end: dt.date) -> int:
     return bulk_insert("measure_kpifact", facts)
 
 
+def day_facts(first: dt.date, last: dt.date) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every KPI's facts and the product group sales of the days ``first``..``last``, per
+    person and *day*, computed from the records: the part of a month that a like-for-like
+    comparison needs (whole months come from the stored facts)."""
+    frames = _inputs(first, last)
+    with kpi.by_day():
+        facts = _compute(frames, first, last)
+        groups = kpi.group_facts(frames["credits"])
+    return facts, groups.filter(pl.col("month").is_between(first, last))
+
+
 def history_bounds() -> tuple[dt.date, dt.date] | None:
     """The first and last month that hold KPI facts (None before the first refresh)."""
     from django.db.models import Max, Min

@@ -8,9 +8,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -23,59 +21,46 @@ from django.utils.translation import gettext as _
 from koers.engine.drivers import decompose, price_mix
 from koers.engine.leadlag import best_lag, lead_lag
 from koers.engine.money import shown
-from koers.engine.periods import add_months, fiscal_year_start, month_start
+from koers.engine.periods import add_months, month_start
+from koers.measure import periods
 from koers.measure import selectors as sel
 from koers.measure.benchmark import benchmark, benchmark_units
 from koers.measure.catalogue import definition, definitions
 from koers.measure.drill import records_url
-from koers.measure.models import KpiFact
+from koers.measure.periods import Period, Span
 from koers.org import visibility as vis
 from koers.org.models import Person, Role
 from koers.ui.templatetags.koers import kpi_value
 
-PERIODS = ("month", "quarter", "ytd")
 ONE_DAY = dt.timedelta(days=1)
 
 
-def period_bounds(period: str, today: dt.date) -> tuple[dt.date, dt.date, dt.date, dt.date]:
-    """(start, end, previous start, previous end) of this month, quarter or year to date."""
-    this_month = month_start(today)
-    if period == "quarter":
-        start = this_month.replace(month=(this_month.month - 1) // 3 * 3 + 1)
-        return start, today, add_months(start, -3), start - dt.timedelta(days=1)
-    if period == "ytd":
-        start = fiscal_year_start(today, settings.KOERS_FISCAL_YEAR_START_MONTH)
-        previous = add_months(start, -12)
-        return start, today, previous, previous + (today - start)
-    return this_month, today, add_months(this_month, -1), this_month - dt.timedelta(days=1)
-
-
-def period_close(period: str, start: dt.date) -> dt.date:
-    """The last day of the calendar period that began on ``start``."""
-    months = {"month": 1, "quarter": 3, "ytd": 12}[period]
-    return add_months(start, months) - dt.timedelta(days=1)
+def _direction(spec: Any, now: float | None, before: float | None) -> bool | None:
+    """Better (True), worse (False) or about the same (None: under 1% or unknown)."""
+    change = None if now is None or before is None else now - before
+    small = change is not None and abs(change) < abs(before or 0) * 0.01
+    return None if change in (None, 0) or small else (change > 0) == spec.higher_is_better
 
 
 def _rows(
-    values: dict, previous: dict, start: dt.date, end: dt.date, targets: dict[str, float]
+    values: dict, before: dict, year_ago: dict, period: Period, targets: dict[str, float]
 ) -> list[dict[str, Any]]:
     rows = []
     for code, spec in definitions().items():
-        now, before = values.get(code), previous.get(code)
-        change = None if now is None or before is None else now - before
-        small = change is not None and abs(change) < abs(before or 0) * 0.01  # under 1%: flat
-        good = None if change in (None, 0) or small else (change > 0) == spec.higher_is_better
+        now = values.get(code)
         rows.append(
             {
                 "code": code,
                 "name": sel.kpi_name(code),
-                "url": records_url(code, start, end),
+                "url": records_url(code, period.start, period.end),
                 "target": targets.get(code),
                 "attainment": sel.attainment(code, now, targets.get(code)),
                 "definition": spec,
                 "value": now,
-                "previous": before,
-                "good": good,
+                "previous": before.get(code),
+                "good": _direction(spec, now, before.get(code)),
+                "year_ago": year_ago.get(code),
+                "good_year": _direction(spec, now, year_ago.get(code)),
             }
         )
     return rows
@@ -84,36 +69,31 @@ def _rows(
 CACHE_SECONDS = 15 * 60
 
 
-def facts_version() -> int:
-    """Rises with every refresh of the facts (which replaces rows with new ids)."""
-    return KpiFact.objects.aggregate(v=Max("id"))["v"] or 0
-
-
 def kpi_page(request: HttpRequest) -> HttpResponse:
     """The figures change only when the facts are refreshed, so the computed page is kept
     per scope, period, day and language until the next refresh."""
     today = timezone.localdate()
-    period = request.GET.get("period", "month")
-    period = period if period in PERIODS else "month"
+    period, problem = periods.from_request(request.GET, today)
     role, me = vis.role_of(request.user), vis.person_of(request.user)
     scope = me.pk if role in {Role.SALESPERSON, Role.MANAGER} and me else "all"
-    key = f"koers:kpis:{role}:{scope}:{period}:{today}:{get_language()}:{facts_version()}"
+    span = f"{period.kind}:{period.start}:{period.end}:{bool(problem)}"
+    key = f"koers:kpis:{role}:{scope}:{span}:{today}:{get_language()}:{sel.facts_version()}"
     body = cache.get(key)
-    if body is None:  # the content block holds no form, so no per-session token
+    if body is None:  # the content block's period form uses GET, so no per-session token
         context = _kpi_context(request, today, period, role, me)
+        context["problem"] = problem
         body = render_to_string("measure/kpis_body.html", context, request=request)
         cache.set(key, body, CACHE_SECONDS)
     return render(request, "measure/kpis.html", {"body": mark_safe(body)})  # noqa: S308
 
 
 def _kpi_context(
-    request: HttpRequest, today: dt.date, period: str, role: str | None, me: Person | None
+    request: HttpRequest, today: dt.date, period: Period, role: str | None, me: Person | None
 ) -> dict[str, Any]:
-    start, end, prev_start, prev_end = period_bounds(period, today)
+    start, end, close = period.start, period.end, period.close
     sellers = vis.visible_sellers(request.user)
     values = sel.kpi_values(sellers, start, end)
     targets = sel.target_values(sellers, start, end, sel.scope_unit(request.user))
-    close = period_close(period, start)
     pipeline = sel.open_pipeline(sellers, close, today)
     context_pipeline = {
         **pipeline._asdict(),
@@ -129,15 +109,20 @@ def _kpi_context(
             }
         ),
     }
-    rows = _rows(values, sel.kpi_values(sellers, prev_start, prev_end), start, end, targets)
+    before = sel.kpi_values_between(sellers, *period.before) if period.before else {}
+    year_ago = sel.kpi_values_between(sellers, *period.year_ago) if period.year_ago else {}
+    rows = _rows(values, before, year_ago, period, targets)
     context: dict[str, Any] = {
         "has_targets": bool(targets),
         "pipeline": context_pipeline,
-        "period": period,
+        "period": period.kind,
+        "span": period,
         "start": start,
         "end": end,
         "rows": rows,
-        "periods": PERIODS,
+        "periods": periods.CURRENT,
+        "from_month": start.strftime("%Y-%m"),
+        "to_month": end.strftime("%Y-%m"),
     }
     if role == Role.SALESPERSON and me:
         peers = Person.objects.filter(unit=me.unit, role=Role.SALESPERSON)
@@ -164,8 +149,11 @@ def _kpi_context(
         }
     )
     context["funnel"] = steps
-    context["waterfall_json"] = _drivers_figure(sellers, start, end, prev_start, prev_end)
-    context["price_mix_json"] = _price_mix_figure(sellers, start, end, prev_start, prev_end)
+    compared = period.comparison()
+    if compared:
+        now = (start, period.months_end)
+        context["waterfall_json"] = _drivers_figure(sellers, now, compared)
+        context["price_mix_json"] = _price_mix_figure(sellers, now, compared)
     units = benchmark_units(me.unit if me else None, vis.sees_everything(request.user))
     if len(units) > 1:
         context["bench"] = benchmark(units, start, end)
@@ -189,12 +177,10 @@ def _kpi_context(
     return context
 
 
-def _drivers_figure(sellers, start, end, prev_start, prev_end) -> str:
-    """Won value from the period before to now: leads, share of leads decided, win rate,
+def _drivers_figure(sellers, now: Span, before: Span) -> str:
+    """Won value from the same days before to now: leads, share of leads decided, win rate,
     deal size (or decided deals when a period has no leads)."""
-    parts = decompose(
-        sel.driver_totals(sellers, prev_start, prev_end), sel.driver_totals(sellers, start, end)
-    )
+    parts = decompose(sel.driver_totals(sellers, *before), sel.driver_totals(sellers, *now))
     if parts.leads_cents is not None and parts.lead_conversion_cents is not None:
         steps = [
             (_("More or fewer leads"), parts.leads_cents),
@@ -208,14 +194,12 @@ def _drivers_figure(sellers, start, end, prev_start, prev_end) -> str:
         parts.before_cents,
         steps,
         parts.after_cents,
-        records_url("won_deals", prev_start, end),
+        records_url("won_deals", before[0], now[1]),
     )
 
 
-def _price_mix_figure(sellers, start, end, prev_start, prev_end) -> str:
-    parts = price_mix(
-        sel.group_sales(sellers, prev_start, prev_end), sel.group_sales(sellers, start, end)
-    )
+def _price_mix_figure(sellers, now: Span, before: Span) -> str:
+    parts = price_mix(sel.group_sales(sellers, *before), sel.group_sales(sellers, *now))
     return _waterfall(
         _("Revenue: volume, mix and price against the period before"),
         parts.before_cents,
@@ -225,7 +209,7 @@ def _price_mix_figure(sellers, start, end, prev_start, prev_end) -> str:
             (_("Price"), parts.price_cents),
         ],
         parts.after_cents,
-        records_url("revenue", prev_start, end),
+        records_url("revenue", before[0], now[1]),
     )
 
 
