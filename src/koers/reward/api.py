@@ -240,6 +240,13 @@ class StatementOut(Schema):
     released: Decimal | None
     paid: Decimal | None
     balance: Decimal | None
+    currency: str | None = Field(None, description="the currency payroll pays in")
+    exchange_rate: Decimal | None = Field(
+        None, description="reporting-currency units per unit of the paid currency"
+    )
+    paid_in_currency: Decimal | None = Field(
+        None, description="the amount to payroll in the paid currency, when it differs"
+    )
 
 
 @router.get(
@@ -291,4 +298,7 @@ def get_statement(
         "status": run.status,
         "lines": out,
         **totals,
+        "currency": payout.currency if payout else None,
+        "exchange_rate": payout.exchange_rate if payout else None,
+        "paid_in_currency": payout.paid_in_currency if payout else None,
     }

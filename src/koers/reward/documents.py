@@ -84,6 +84,9 @@ class PlanSpec:
     code: str
     name: str
     components: tuple[ComponentSpec, ...]
+    # "reporting": pay in the reporting currency; "payee": in each payee's own currency,
+    # converted at the rate of the month's last day
+    pays_in: str = "reporting"
 
 
 def _percent(value: Any, where: str, errors: list[str], scale: int) -> int:
@@ -389,6 +392,9 @@ def with_overrides(document: str, overrides: str) -> str:
     return yaml.safe_dump(raw, allow_unicode=True, sort_keys=False)
 
 
+PAYS_IN = ("reporting", "payee")
+
+
 def parse_plan(text: str) -> PlanSpec:
     """The plan in ``text``; raises PlanDocumentError naming every problem (in the active
     language). A document read before is not parsed again: a run, a statement and a plan
@@ -424,12 +430,18 @@ def _parsed(text: str, groups: frozenset[tuple[str, int]]) -> PlanSpec:
     codes = [s.component.code for s in specs if s]
     if len(codes) != len(set(codes)):
         errors.append(_("Two components have the same code."))
+    pays_in = str(raw.get("pays_in", "reporting")).strip().lower()
+    if pays_in not in PAYS_IN:
+        errors.append(
+            _("pays_in: “%(value)s” is not one of: reporting, payee.") % {"value": pays_in}
+        )
     if errors:
         raise PlanDocumentError(errors)
     return PlanSpec(
         code=str(raw.get("code", "")),
         name=str(raw.get("name", "")),
         components=tuple(s for s in specs if s),
+        pays_in=pays_in,
     )
 
 
@@ -510,8 +522,11 @@ def dump_plan(spec: PlanSpec) -> str:
                 ],
             }
         components.append(item)
+    head: dict[str, Any] = {"code": spec.code, "name": spec.name}
+    if spec.pays_in != "reporting":
+        head["pays_in"] = spec.pays_in
     return yaml.safe_dump(
-        {"code": spec.code, "name": spec.name, "components": components},
+        {**head, "components": components},
         sort_keys=False,
         allow_unicode=True,
     )

@@ -224,6 +224,13 @@ class Payout(models.Model):
     converted = MoneyField(_("taken as days off or training"), default=Decimal("0"))
     half_days_off = models.PositiveIntegerField(_("half days off"), default=0)
     training_budget = MoneyField(_("training budget"), default=Decimal("0"))
+    # what payroll pays: "paid" in the reporting currency, or, on a plan that pays in the
+    # payee's currency, converted at the rate valid on the month's last day
+    currency = models.CharField(_("paid in currency"), max_length=3, default="EUR")
+    exchange_rate = models.DecimalField(
+        _("exchange rate"), max_digits=18, decimal_places=8, null=True, blank=True
+    )
+    paid_in_currency = MoneyField(_("to payroll, in the paid currency"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("payout")

@@ -35,6 +35,8 @@ from koers.reward.models import (
     Plan,
     PlanAssignment,
 )
+from koers.reward.services.currency import in_currency, pay_currencies
+from koers.sales.currency import reporting_currency
 
 I64, DATE = pl.Int64, pl.Date
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
@@ -614,7 +616,6 @@ def corrections(
     return found
 
 
-@transaction.atomic
 def settles_returns(c: comp.Component) -> bool:
     """Does the component reverse a return at its original sale's rate? (Credited to the
     seller themselves; team, company and rolled-up pay count returns in the period.)"""
@@ -773,6 +774,7 @@ def _across_versions(
     )
 
 
+@transaction.atomic
 def run_month(month: dt.date, *, by, today: dt.date | None = None) -> CalcRun:  # type: ignore[no-untyped-def]
     """Calculate (or recalculate) every plan component for ``month``, all or nothing, then
     the corrections of closed months and each person's payout; later open months follow,
@@ -945,6 +947,8 @@ def settle_month(run: CalcRun) -> None:
     )
     settled = comp.settle(frame)
     converted = _conversions(run, settled)
+    currencies = pay_currencies(people, month, end)
+    reporting = reporting_currency()
     run.payouts.all().delete()
 
     Payout.objects.bulk_create(
@@ -964,9 +968,15 @@ def settle_month(run: CalcRun) -> None:
                 converted=from_cents(taken),
                 half_days_off=half_days,
                 training_budget=from_cents(training),
+                currency=currency,
+                exchange_rate=rate,
+                paid_in_currency=(
+                    in_currency(from_cents(row["paid_cents"] - taken), rate) if rate else None
+                ),
             )
             for row in settled.iter_rows(named=True)
             for taken, half_days, training in [converted.get(row["person_id"], (0, 0, 0))]
+            for currency, rate in [currencies.get(row["person_id"], (reporting, None))]
         ],
         batch_size=2000,
     )

@@ -19,6 +19,7 @@ from koers.engine.periods import month_start
 from koers.org.models import Person
 from koers.reward.models import Adjustment, CalcRun, Hold, PayoutLine
 from koers.reward.services.calc import settle_month
+from koers.sales.currency import reporting_currency
 
 
 def _open_run(month: dt.date) -> CalcRun:
@@ -134,7 +135,11 @@ def payroll_rows(run: CalcRun) -> Iterator[tuple[str, ...]]:
     for adjustment in Adjustment.objects.filter(month=run.month):
         adjustments.setdefault(adjustment.person_id, []).append(adjustment)
 
-    def row(payout, component: str, start: str, end: str, amount: Decimal) -> tuple[str, ...]:
+    reporting = reporting_currency()
+
+    def row(
+        payout, component: str, start: str, end: str, amount: Decimal, currency: str = reporting
+    ) -> tuple[str, ...]:
         person = payout.person
         return (
             month,
@@ -144,7 +149,7 @@ def payroll_rows(run: CalcRun) -> Iterator[tuple[str, ...]]:
             start,
             end,
             f"{amount:.2f}",
-            person.currency,
+            currency,
         )
 
     for person_id, payout in payouts.items():
@@ -178,6 +183,18 @@ def payroll_rows(run: CalcRun) -> Iterator[tuple[str, ...]]:
             if payout.training_budget:
                 taken.append(f"training budget {payout.training_budget:.2f}")
             yield row(payout, "taken as " + " and ".join(taken), "", "", -payout.converted)
+        if payout.paid_in_currency is not None:
+            # the rows above, in the reporting currency, add up to the payout; payroll pays
+            # it in the payee's currency at the month's rate
+            yield row(
+                payout,
+                f"to payroll in {payout.currency} at {payout.exchange_rate.normalize():f} "
+                f"{reporting} per {payout.currency}",
+                "",
+                "",
+                payout.paid_in_currency,
+                payout.currency,
+            )
 
 
 def payroll_csv(run: CalcRun) -> str:
