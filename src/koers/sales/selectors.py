@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from koers.engine.money import quantize_money
@@ -41,12 +41,6 @@ def _revenue_facts(people: QuerySet[Any], start: dt.date, end: dt.date) -> Query
     )
 
 
-def credited_revenue(people: QuerySet[Any], start: dt.date, end: dt.date) -> Decimal:
-    """Revenue credited to ``people`` in the months of ``start``..``end``."""
-    total = _revenue_facts(people, start, end).aggregate(v=Sum("numerator"))["v"]
-    return Decimal(int(total or 0)) / 100
-
-
 def revenue_by_month(
     people: QuerySet[Any], start: dt.date, end: dt.date
 ) -> list[tuple[dt.date, Decimal]]:
@@ -57,40 +51,6 @@ def revenue_by_month(
         .order_by("month")
     )
     return [(r["month"], Decimal(int(r["v"] or 0)) / 100) for r in rows]
-
-
-@dataclass(frozen=True)
-class PipelineSummary:
-    open_count: int
-    open_value: Decimal
-    weighted_value: Decimal
-
-
-def pipeline_summary(opportunities: QuerySet[Opportunity]) -> PipelineSummary:
-    row = opportunities.filter(stage__kind=Stage.Kind.OPEN).aggregate(
-        n=Count("pk"), v=Sum("reporting_amount"), w=Sum(WEIGHTED)
-    )
-    return PipelineSummary(row["n"], _money(row["v"]), _money(row["w"]))
-
-
-def win_rate(opportunities: QuerySet[Opportunity], start: dt.date, end: dt.date) -> Decimal | None:
-    """Won ÷ (won + lost) among opportunities closed in the period, as a percentage."""
-    row = opportunities.filter(closed_on__gte=start, closed_on__lte=end).aggregate(
-        won=Count("pk", filter=Q(stage__kind=Stage.Kind.WON)),
-        lost=Count("pk", filter=Q(stage__kind=Stage.Kind.LOST)),
-    )
-    decided = row["won"] + row["lost"]
-    return None if not decided else Decimal(row["won"] * 100) / decided
-
-
-def activity_counts(activities: QuerySet[Activity], start: dt.date, end: dt.date) -> dict[str, int]:
-    rows = (
-        activities.filter(date__gte=start, date__lte=end)
-        .values("kind")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return {r["kind"]: r["n"] for r in rows}
 
 
 @dataclass

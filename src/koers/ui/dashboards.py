@@ -110,38 +110,49 @@ def _scope_label(role: str) -> str:
     }.get(role, _("The whole organisation"))
 
 
+def _count(value: float | None) -> str:
+    """A count as the KPI page shows it ("–" where nothing was recorded)."""
+    from koers.ui.templatetags.koers import kpi_value
+
+    return kpi_value(value, "count")
+
+
 def _tiles(user: Any, people: Any, today: dt.date, month: dt.date, year: dt.date) -> list[dict]:
-    opportunities = vis.visible_opportunities(user)
-    if vis.role_of(user) in {Role.SALESPERSON, Role.MANAGER}:
-        opportunities = opportunities.filter(owner__in=people.values("pk"))
-    pipeline = sel.pipeline_summary(opportunities)
-    acts = sel.activity_counts(vis.visible_activities(user), month, today)
-    rate = sel.win_rate(opportunities, year, today)
-    sellers = people.filter(role__in=vis.SELLING_ROLES)  # as on the KPI page
+    """The home tiles: the KPI page's figures for the same scope and periods (the KPI facts
+    and the open pipeline of the people who sell), so each has one value everywhere."""
+    from koers.measure import selectors as msel
+
+    sellers = vis.visible_sellers(user)
+    this_month = msel.kpi_values(sellers, month, today)
+    this_year = msel.kpi_values(sellers, year, today)
+    pipeline = msel.open_pipeline(sellers, today, today)
+    rate = this_year.get("win_rate")
     return [
         {
             "code": "revenue-month",
             "label": _("Revenue this month"),
-            "money": sel.credited_revenue(sellers, month, today),
+            "money": this_month.get("revenue") or 0,
         },
         {
             "code": "revenue-year",
             "label": _("Revenue this year"),
-            "money": sel.credited_revenue(sellers, year, today),
+            "money": this_year.get("revenue") or 0,
         },
         {
+            "code": "pipeline",
             "label": _("Open pipeline"),
-            "money": pipeline.open_value,
-            "note": _("%(n)s opportunities") % {"n": pipeline.open_count},
+            "money": pipeline.value,
+            "note": _("%(n)s opportunities") % {"n": pipeline.count},
             "sub_label": _("weighted"),
-            "sub_money": pipeline.weighted_value,
+            "sub_money": pipeline.weighted,
         },
-        {"label": _("Win rate this year"), "percent": rate},
+        {"code": "win-rate-year", "label": _("Win rate this year"), "percent": rate},
         {
+            "code": "quotes-month",
             "label": _("Quotes this month"),
-            "count": acts.get(Activity.Kind.QUOTE, 0),
+            "count": _count(this_month.get("quotes")),
             "note": _("%(v)s visits, %(c)s calls")
-            % {"v": acts.get(Activity.Kind.VISIT, 0), "c": acts.get(Activity.Kind.CALL, 0)},
+            % {"v": _count(this_month.get("visits")), "c": _count(this_month.get("calls"))},
         },
     ]
 
