@@ -177,6 +177,20 @@ if env_bool("KOERS_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 
+# An account page shows its place on a map only when a tile server is configured, e.g.
+# "https://tile.openstreetmap.org/{z}/{x}/{y}.png" with its attribution; none by default.
+KOERS_MAP_TILES = env_str("KOERS_MAP_TILES", "")
+KOERS_MAP_ATTRIBUTION = env_str("KOERS_MAP_ATTRIBUTION", "")
+
+
+def _tile_origin(template: str) -> list[str]:
+    """The tile server's origin for the CSP ({s} subdomains as a wildcard)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(template)
+    return [f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"] if parts.netloc else []
+
+
 # Content-Security-Policy (django-csp): scripts only from Koers itself (no inline script,
 # no eval, no CDN); styles from Koers plus the inline styles charts draw with.
 CONTENT_SECURITY_POLICY = {
@@ -184,7 +198,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *_tile_origin(KOERS_MAP_TILES)],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],

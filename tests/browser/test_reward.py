@@ -150,7 +150,13 @@ def test_the_statement_kpi_page_and_run_page_fit_a_phone(cast, browser, live_ser
     page = context.new_page()
     page.base = live_server.url
     log_in(page, who)
-    pages = ["/reward/statement/", "/measure/kpis/"]
+    pages = [
+        "/reward/statement/",
+        "/measure/kpis/",
+        f"/data/people/{cast.ruud.pk}/",
+        f"/data/accounts/{cast.accounts['ruud'].pk}/",
+        f"/data/opportunities/{cast.opportunities['ruud'].pk}/",
+    ]
     if who == "cora":
         pages += [f"/reward/statement/{cast.ruud.pk}/", "/reward/runs/2026-11/"]
     for path in pages:
@@ -164,4 +170,23 @@ def test_the_statement_kpi_page_and_run_page_fit_a_phone(cast, browser, live_ser
             "e.getClientRects().length > 1).length"
         )
         assert broken == 0, path
+    context.close()
+
+
+def test_an_account_with_coordinates_shows_a_leaflet_map_when_tiles_are_configured(
+    cast, browser, live_server, settings
+):
+    # the tile server is not reached in the test; Leaflet still lays out the map and marker
+    settings.KOERS_MAP_TILES = "https://tiles.example.org/{z}/{x}/{y}.png"
+    account = cast.accounts["ruud"]
+    account.latitude, account.longitude = Decimal("52.37"), Decimal("4.89")
+    account.save()
+    context = browser.new_context(locale="nl-NL")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.base = live_server.url
+    log_in(page, "ruud")
+    page.goto(f"{page.base}/data/accounts/{account.pk}/")
+    page.wait_for_selector("#record-map.leaflet-container .leaflet-marker-icon")
+    assert "52.37" not in page.inner_text("main")
     context.close()

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -22,6 +23,7 @@ from koers.org.write_rules import co_owned
 from koers.sales.models import Opportunity
 from koers.ui.entities import ENTITIES, Entity, entity_or_404, selector_for_model
 from koers.ui.forms import attach_errors, build_form, save_record, split_formset, splits_from
+from koers.ui.summaries import record_summary
 
 PAGE_SIZE = 50
 
@@ -162,6 +164,9 @@ def _get_visible(request: HttpRequest, entity: Entity, pk: int):
     return obj
 
 
+NOT_SHOWN = {"latitude", "longitude"}
+
+
 def entity_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     entity = entity_or_404(slug)
     obj = _get_visible(request, entity, pk)
@@ -170,6 +175,7 @@ def entity_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         if isinstance(obj, Person) and not vis.can_see_pay(request.user, obj)
         else set()
     )
+    hidden |= NOT_SHOWN  # coordinates are for the map, not for reading
     fields = [
         f
         for f in obj._meta.concrete_fields
@@ -188,6 +194,7 @@ def entity_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "related": related,
         "can_edit": bool(entity.form_fields)
         and vis.can_edit(request.user, obj, entity.selector(request.user)),
+        "summary": record_summary(request.user, obj, timezone.localdate()),
     }
     return render(request, "ui/entity_detail.html", context)
 

@@ -124,3 +124,20 @@ document.addEventListener("input", function (event) {
   }
   if (document.readyState === "complete") editor(); else window.addEventListener("load", editor);
 })();
+
+// An account's place on a small map: Leaflet, served by Koers, with the tile server the
+// administrator configured (KOERS_MAP_TILES); without one there is no map at all.
+(function () {
+  function place() {
+    document.querySelectorAll("[data-map]").forEach(function (el) {
+      if (!window.L || el.dataset.drawn) return;
+      el.dataset.drawn = "1";
+      var m = JSON.parse(el.dataset.map);
+      var map = L.map(el, { scrollWheelZoom: false }).setView([m.lat, m.lon], 13);
+      L.tileLayer(m.tiles, { attribution: m.attribution, maxZoom: 18 }).addTo(map);
+      L.Icon.Default.imagePath = el.dataset.images || "";
+      L.marker([m.lat, m.lon]).addTo(map).bindPopup(m.label);
+    });
+  }
+  if (document.readyState === "complete") place(); else window.addEventListener("load", place);
+})();
