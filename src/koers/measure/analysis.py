@@ -19,6 +19,7 @@ from koers.engine.deviations import deviations
 from koers.engine.periods import add_months, month_start
 from koers.measure import selectors as sel
 from koers.measure.catalogue import definition, definitions
+from koers.measure.memo import memo
 from koers.measure.models import RootCauseAction, RootCauseAnalysis
 from koers.org import visibility as vis
 from koers.org.models import Person, Role
@@ -40,12 +41,26 @@ def may_analyse(user: Any, person: Person) -> bool:
 
 
 def deviations_page(request: HttpRequest) -> HttpResponse:
+    """The deviations are computed once per scope, day and refresh of the facts
+    (``koers.measure.memo``); the analyses already made are looked up on each view."""
+    rows = memo("deviations", request.user, (), lambda: _deviations(request.user))
+    done = {(a.person_id, a.kpi, a.month): a for a in visible_analyses(request.user)}
+    rows = [
+        {**row, "analysis": done.get((row["person"].pk, row["code"], row["month"]))} for row in rows
+    ]
+    return render(
+        request,
+        "measure/deviations.html",
+        {"rows": rows, "threshold": THRESHOLD, "floor": ATTAINMENT_FLOOR},
+    )
+
+
+def _deviations(user: Any) -> list[dict[str, Any]]:
     today = timezone.localdate()
     last_full = month_start(today) - dt.timedelta(days=1)
     start = add_months(month_start(today), -10)
-    people = vis.visible_sellers(request.user)
+    people = vis.visible_sellers(user)
     names = dict((p.pk, p) for p in people)
-    done = {(a.person_id, a.kpi, a.month): a for a in visible_analyses(request.user)}
     rows = []
     for code in WATCHED:
         flagged = deviations(
@@ -67,19 +82,14 @@ def deviations_page(request: HttpRequest) -> HttpResponse:
                     "baseline": baseline,
                     "change": change,
                     "unit": definition(code).unit,
-                    "analysis": done.get((person_id, code, month)),
                 }
             )
-    rows += _below_target(people, names, done, month_start(last_full), last_full)
+    rows += _below_target(people, names, month_start(last_full), last_full)
     rows.sort(key=lambda r: r["change"])
-    return render(
-        request,
-        "measure/deviations.html",
-        {"rows": rows, "threshold": THRESHOLD, "floor": ATTAINMENT_FLOOR},
-    )
+    return rows
 
 
-def _below_target(people, names: dict, done: dict, month: dt.date, end: dt.date) -> list[dict]:
+def _below_target(people, names: dict, month: dt.date, end: dt.date) -> list[dict]:
     """Last month's KPIs that reached less than ``ATTAINMENT_FLOOR`` percent of target."""
     targets = sel.targets_by_person(people, month)
     actuals = sel.kpi_values_by_person(people, month, end) if targets else {}
@@ -98,7 +108,6 @@ def _below_target(people, names: dict, done: dict, month: dt.date, end: dt.date)
                     "change": reached - 100,
                     "unit": definition(code).unit,
                     "against_target": True,
-                    "analysis": done.get((person_id, code, month)),
                 }
             )
     return rows

@@ -21,6 +21,7 @@ from koers.engine.customers import (
     pyramid_summary,
 )
 from koers.engine.periods import add_months, month_start
+from koers.measure.memo import memo
 from koers.measure.models import AccountMonthFact, PyramidSettings
 from koers.org import visibility as vis
 
@@ -89,8 +90,14 @@ def _nps(user: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
 
 
 def customers_page(request: HttpRequest) -> HttpResponse:
+    """Computed once per scope, day and refresh of the facts (``koers.measure.memo``)."""
+    context = memo("customers", request.user, (), lambda: _customers(request.user))
+    return render(request, "measure/customers.html", context)
+
+
+def _customers(user: Any) -> dict[str, Any]:
     today = timezone.localdate()
-    accounts = vis.visible_accounts(request.user)
+    accounts = vis.visible_accounts(user)
     revenue = _monthly_revenue(accounts, add_months(today, -36))
     ids = pl.Series(list(accounts.values_list("pk", flat=True)), dtype=pl.Int64)
     limits = thresholds()
@@ -101,15 +108,14 @@ def customers_page(request: HttpRequest) -> HttpResponse:
     margin = revenue.filter(pl.col("month") >= year_start)["margin_cents"].sum()
     per_customer = float(margin or 0) / flow.active if flow.active else 0.0
     stages = lifecycle(list(ids), first, last, year_start)
-    context = {
+    return {
         "pyramid": pyramid_summary(classes),
         "limits": limits,
         "flow": flow,
         "clv": lifetime_value(per_customer, flow.retention),
         "margin_per_customer": per_customer,
         "lifecycle": stages,
-        "nps": _nps(request.user, add_months(month_start(today), -11), today),
+        "nps": _nps(user, add_months(month_start(today), -11), today),
         "year_start": year_start,
         "today": today,
     }
-    return render(request, "measure/customers.html", context)

@@ -55,16 +55,19 @@ def kpi_values(people: QuerySet[Any], start: dt.date, end: dt.date) -> dict[str,
     return values_of(_sums(people, start, end))
 
 
-def facts_version() -> int:
-    """Rises with every refresh of the facts (which replaces rows with new ids) and with
-    every record edit that leaves a month to refresh."""
+def facts_version() -> str:
+    """Rises with every refresh of the facts (which replaces rows with new ids), with every
+    record edit that leaves a month to refresh and with every audited change (a target, a
+    plan, an analysis): what a cached figure is kept against."""
     from django.db.models import Max
 
     from koers.measure.models import StaleMonth
+    from koers.org.models import AuditEvent
 
     facts = KpiFact.objects.aggregate(v=Max("id"))["v"] or 0
     stale = StaleMonth.objects.aggregate(v=Max("id"))["v"] or 0
-    return facts * 1_000_003 + stale
+    audited = AuditEvent.objects.aggregate(v=Max("id"))["v"] or 0
+    return f"{facts}.{stale}.{audited}"
 
 
 def spans(first: dt.date, last: dt.date) -> tuple[tuple[dt.date, dt.date] | None, list]:

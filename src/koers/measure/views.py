@@ -8,14 +8,12 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from koers.engine.drivers import decompose, price_mix
@@ -27,6 +25,7 @@ from koers.measure import selectors as sel
 from koers.measure.benchmark import benchmark, benchmark_units
 from koers.measure.catalogue import definition, definitions
 from koers.measure.drill import records_url
+from koers.measure.memo import memo
 from koers.measure.periods import Period, Span
 from koers.org import visibility as vis
 from koers.org.models import Person, Role
@@ -66,25 +65,21 @@ def _rows(
     return rows
 
 
-CACHE_SECONDS = 15 * 60
-
-
 def kpi_page(request: HttpRequest) -> HttpResponse:
     """The figures change only when the facts are refreshed, so the computed page is kept
     per scope, period, day and language until the next refresh."""
     today = timezone.localdate()
     period, problem = periods.from_request(request.GET, today)
     role, me = vis.role_of(request.user), vis.person_of(request.user)
-    scope = me.pk if role in {Role.SALESPERSON, Role.MANAGER} and me else "all"
-    span = f"{period.kind}:{period.start}:{period.end}:{bool(problem)}"
-    key = f"koers:kpis:{role}:{scope}:{span}:{today}:{get_language()}:{sel.facts_version()}"
-    body = cache.get(key)
-    if body is None:  # the content block's period form uses GET, so no per-session token
+
+    def body() -> str:  # the content block's period form uses GET: no per-session token
         context = _kpi_context(request, today, period, role, me)
         context["problem"] = problem
-        body = render_to_string("measure/kpis_body.html", context, request=request)
-        cache.set(key, body, CACHE_SECONDS)
-    return render(request, "measure/kpis.html", {"body": mark_safe(body)})  # noqa: S308
+        return render_to_string("measure/kpis_body.html", context, request=request)
+
+    span = (period.kind, period.start, period.end, bool(problem))
+    html = memo("kpis", request.user, span, body)
+    return render(request, "measure/kpis.html", {"body": mark_safe(html)})  # noqa: S308
 
 
 def _kpi_context(

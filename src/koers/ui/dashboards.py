@@ -11,6 +11,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from koers.engine.periods import add_months, fiscal_year_start, month_start
+from koers.measure.memo import memo
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person, Role
 from koers.sales import selectors as sel
@@ -24,18 +25,28 @@ def home_context(user: Any, today: dt.date) -> dict[str, Any]:
     people = vis.visible_people(user)
     year_start = fiscal_year_start(today, settings.KOERS_FISCAL_YEAR_START_MONTH)
     this_month = month_start(today)
+
+    def figures() -> dict[str, Any]:
+        """Everything on the home page that is a figure: computed once per scope, day and
+        refresh of the facts (``koers.measure.memo``)."""
+        found: dict[str, Any] = {
+            "tiles": _tiles(user, people, today, this_month, year_start),
+            "trend_json": _trend_json(people, add_months(this_month, -11), today),
+        }
+        if role in {Role.MANAGER, Role.DIRECTOR, Role.COMP_ADMIN, Role.ADMIN}:
+            found["team"] = _people_table(people, year_start, today)
+        if role in {Role.DIRECTOR, Role.ADMIN}:
+            found["units"] = _unit_table(year_start, today)
+        if role == Role.ADMIN:
+            found["record_counts"] = _record_counts()
+        return found
+
     context: dict[str, Any] = {
         "today": today,
         "scope_label": _scope_label(role),
-        "tiles": _tiles(user, people, today, this_month, year_start),
-        "trend_json": _trend_json(people, add_months(this_month, -11), today),
+        **memo("home", user, (), figures),
     }
-    if role in {Role.MANAGER, Role.DIRECTOR, Role.COMP_ADMIN, Role.ADMIN}:
-        context["team"] = _people_table(people, year_start, today)
-    if role in {Role.DIRECTOR, Role.ADMIN}:
-        context["units"] = _unit_table(year_start, today)
     if role == Role.ADMIN:
-        context["record_counts"] = _record_counts()
         context["admin_desk"] = _admin_desk(today)
     if role in {Role.COMP_ADMIN, Role.ADMIN}:
         context["pay_desk"] = _pay_desk(today)

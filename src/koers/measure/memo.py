@@ -1,0 +1,53 @@
+"""Figures computed once per refresh of the facts and kept in the cache.
+
+Every dashboard figure is a function of the facts (and of who looks: their scope) until
+the facts are refreshed or a record edit leaves a month to refresh, both of which raise
+``facts_version``; so a page computes its figures once per scope, day, language and
+version, and every later view (by anyone with the same scope) reads them from the cache:
+the local memory of one process, or Redis shared by all when ``CACHE_URL`` is set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from koers.measure.selectors import facts_version
+from koers.org import visibility as vis
+from koers.org.models import Role
+
+T = TypeVar("T")
+SECONDS = 15 * 60
+
+
+def scope_of(user: Any) -> str:
+    """Who sees the same figures: a salesperson and a manager each their own; the roles
+    that see everything one scope each (their pages differ by role, not by person)."""
+    role, me = vis.role_of(user), vis.person_of(user)
+    scope = me.pk if role in {Role.SALESPERSON, Role.MANAGER} and me else "all"
+    return f"{role}:{scope}"
+
+
+def memo(name: str, user: Any, parts: tuple, compute: Callable[[], T]) -> T:
+    """``compute()`` for ``user``'s scope, kept until the facts change (at most
+    ``SECONDS``)."""
+    key = ":".join(
+        [
+            "koers:memo",
+            name,
+            scope_of(user),
+            *map(str, parts),
+            str(timezone.localdate()),
+            get_language() or "",
+            str(facts_version()),
+        ]
+    )
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, SECONDS)
+    return value
