@@ -51,3 +51,28 @@ def split_columns(frame: pl.LazyFrame, amounts: dict[str, pl.Expr]) -> pl.LazyFr
     )
     helpers = [*raw.values(), "_key", "_exact", "_top", *[f"_rest_{n}" for n in amounts]]
     return pl.concat([single.drop(raw.values()), parts.drop(helpers)], how="vertical")
+
+
+def split_by_weights(total: int, weights: dict) -> dict:
+    """``total`` (integer units: cents, thousandths) divided over the keys of ``weights``
+    (non-negative integers) by the same rule as a credit split: each part is ``|total| ×
+    weight ÷ Σ weights`` truncated towards zero, with the total's sign, and the units left
+    over go to the largest weight (the first key in sorted order among equals), so the
+    parts add up to ``total`` exactly. All weights 0 divides equally."""
+    if not weights:
+        return {}
+    if any(w < 0 for w in weights.values()):
+        raise ValueError("weights are not negative")
+    if sum(weights.values()) == 0:
+        weights = dict.fromkeys(weights, 1)
+    whole = sum(weights.values())
+    sign = -1 if total < 0 else 1
+    parts = {key: sign * (abs(total) * w // whole) for key, w in weights.items()}
+    top = min(weights, key=lambda key: (-weights[key], _order(key)))
+    parts[top] += total - sum(parts.values())
+    return parts
+
+
+def _order(key):  # type: ignore[no-untyped-def]
+    """Keys compare by themselves where they can (ids, dates), else by their text."""
+    return (0, key) if isinstance(key, int | float) else (1, str(key))

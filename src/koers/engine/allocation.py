@@ -1,0 +1,152 @@
+"""Top-down target proposals: a parent's target divided over its children and its months.
+
+Pure arithmetic on integers (cents for money, thousandths for quantities, counts as they
+are); every division uses the engine's one split rule (``koers.engine.split``), so the parts
+always add up to the whole exactly, to the cent, and a leftover cent goes to the largest
+share.
+
+Methods of dividing a year's target over people or units:
+
+* ``history``: in proportion to what each achieved over the same months last year;
+* ``potential``: in proportion to the potential of their accounts;
+* ``fte``: equal per full-time equivalent (a 0.8 FTE gets 80% of a full share);
+* ``workload``: in proportion to their workload (hours their accounts need);
+* ``hand``: amounts typed by hand, which must add up to the whole.
+
+A new hire ramps up: in their first months they carry a part of a full share (by default
+25%, 50% and 75% in months one to three). The ramp lowers their weight for the year and
+their share of each of those months, so the year still adds up to the parent's target.
+Months are spread by the organisation's measured seasonality: each month's share of the
+history of the months it stands for (equal months where there is no history).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from koers.engine.split import split_by_weights
+
+METHODS = ("history", "potential", "fte", "workload", "hand")
+MONTHS = 12
+RAMP = (250, 500, 750)  # thousandths of a full share in a new hire's first months
+SCALE = 1000  # weights in thousandths: 0.8 FTE is 800
+
+
+class AllocationError(ValueError):
+    """An allocation that cannot be made (nothing to divide by, a hand allocation that does
+    not add up); the message names what to fix."""
+
+
+@dataclass(frozen=True)
+class Child:
+    """Someone (or a unit) the target is divided over, with what each method weighs:
+    last year's result, the potential of their accounts, FTE, workload hours, an amount
+    typed by hand, and the month index (0 = the year's first month) they start selling in,
+    when they are new (None: a full year)."""
+
+    key: Any
+    history: int = 0
+    potential: int = 0
+    fte: Decimal = Decimal(1)
+    workload: int = 0
+    hand: int | None = None
+    starts: int | None = None
+
+
+def month_factors(child: Child, ramp: Sequence[int] = RAMP) -> list[int]:
+    """Thousandths of a full share in each month of the year: 0 before the start, the
+    ramp in the first months, a full share after."""
+    if child.starts is None:
+        return [SCALE] * MONTHS
+    factors = []
+    for month in range(MONTHS):
+        since = month - child.starts
+        factors.append(0 if since < 0 else ramp[since] if since < len(ramp) else SCALE)
+    return factors
+
+
+def _weight(child: Child, method: str) -> int:
+    if method == "history":
+        return max(child.history, 0)
+    if method == "potential":
+        return max(child.potential, 0)
+    if method == "workload":
+        return max(child.workload, 0)
+    if method == "fte":
+        return int(child.fte * SCALE)
+    raise AllocationError(f"unknown method {method!r}")
+
+
+def allocate(
+    total: int, children: Sequence[Child], method: str, ramp: Sequence[int] = RAMP
+) -> dict[Any, int]:
+    """The year's ``total`` divided over ``children`` by ``method``; adds up exactly.
+    A new hire's weight is scaled by their ramp-up over the year (a full year is 12,000
+    thousandth-months)."""
+    if not children:
+        raise AllocationError("There is nobody to divide the target over.")
+    if method == "hand":
+        typed = {c.key: c.hand for c in children}
+        if any(v is None for v in typed.values()):
+            missing = ", ".join(str(k) for k, v in typed.items() if v is None)
+            raise AllocationError(f"No amount typed for: {missing}.")
+        given = sum(v for v in typed.values() if v is not None)
+        if given != total:
+            raise AllocationError(
+                f"The amounts typed add up to {given}, not to the target {total}: "
+                f"{'add' if given < total else 'take off'} {abs(total - given)}."
+            )
+        return {k: int(v) for k, v in typed.items() if v is not None}
+    if method not in METHODS:
+        raise AllocationError(f"unknown method {method!r}")
+    weights = {c.key: _weight(c, method) * sum(month_factors(c, ramp)) for c in children}
+    if sum(weights.values()) == 0:
+        if method in ("history", "potential", "workload"):
+            raise AllocationError(
+                f"Nobody has any {method} to divide by: choose another method."
+            )
+    return split_by_weights(total, weights)
+
+
+def seasonality(history: Mapping[int, int]) -> list[int]:
+    """Each month's weight (month index 0–11 of the year → the history of that month,
+    summed over the years measured); equal months where there is no history at all, and
+    negative months (returns) count as none."""
+    weights = [max(int(history.get(m, 0)), 0) for m in range(MONTHS)]
+    return weights if any(weights) else [1] * MONTHS
+
+
+def spread(
+    annual: int, season: Sequence[int], factors: Sequence[int] | None = None
+) -> list[int]:
+    """A year's target over its twelve months by ``season`` (month weights), times a
+    new hire's ramp ``factors``; adds up to ``annual`` exactly."""
+    factors = factors or [SCALE] * MONTHS
+    weights = {m: int(season[m]) * int(factors[m]) for m in range(MONTHS)}
+    if not any(weights.values()):
+        raise AllocationError("No month left to carry the target.")
+    parts = split_by_weights(annual, weights)
+    return [parts[m] for m in range(MONTHS)]
+
+
+def propose(
+    total: int,
+    children: Sequence[Child],
+    method: str,
+    season: Sequence[int],
+    ramp: Sequence[int] = RAMP,
+) -> dict[Any, list[int]]:
+    """A top-down proposal: the year's ``total`` over ``children`` by ``method``, and each
+    child's year over the months by ``season`` and their ramp-up. Every child's months add
+    up to their year, and the years to ``total``."""
+    years = allocate(total, children, method, ramp)
+    by_key = {c.key: c for c in children}
+    return {
+        key: spread(amount, season, month_factors(by_key[key], ramp))
+        if amount
+        else [0] * MONTHS
+        for key, amount in years.items()
+    }
