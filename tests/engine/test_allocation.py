@@ -84,7 +84,7 @@ def test_seasonality_follows_history():
 
 
 @given(
-    st.integers(-10**12, 10**12),
+    st.integers(-(10**12), 10**12),
     st.dictionaries(st.integers(0, 50), st.integers(0, 10**9), min_size=1, max_size=30),
 )
 def test_any_split_adds_up_and_is_fair(total, weights):
@@ -107,9 +107,7 @@ def test_any_split_adds_up_and_is_fair(total, weights):
     st.lists(st.integers(0, 10**6), min_size=12, max_size=12),
 )
 def test_every_proposal_adds_up_at_every_level(total, people, history):
-    children = [
-        Child(i, history=h, fte=Decimal(1), starts=s) for i, (h, s) in enumerate(people)
-    ]
+    children = [Child(i, history=h, fte=Decimal(1), starts=s) for i, (h, s) in enumerate(people)]
     months = propose(total, children, "fte", seasonality(dict(enumerate(history))))
     assert sum(sum(m) for m in months.values()) == total
     years = allocate(total, children, "fte")

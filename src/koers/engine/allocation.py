@@ -103,11 +103,8 @@ def allocate(
     if method not in METHODS:
         raise AllocationError(f"unknown method {method!r}")
     weights = {c.key: _weight(c, method) * sum(month_factors(c, ramp)) for c in children}
-    if sum(weights.values()) == 0:
-        if method in ("history", "potential", "workload"):
-            raise AllocationError(
-                f"Nobody has any {method} to divide by: choose another method."
-            )
+    if sum(weights.values()) == 0 and method in ("history", "potential", "workload"):
+        raise AllocationError(f"Nobody has any {method} to divide by: choose another method.")
     return split_by_weights(total, weights)
 
 
@@ -119,9 +116,7 @@ def seasonality(history: Mapping[int, int]) -> list[int]:
     return weights if any(weights) else [1] * MONTHS
 
 
-def spread(
-    annual: int, season: Sequence[int], factors: Sequence[int] | None = None
-) -> list[int]:
+def spread(annual: int, season: Sequence[int], factors: Sequence[int] | None = None) -> list[int]:
     """A year's target over its twelve months by ``season`` (month weights), times a
     new hire's ramp ``factors``; adds up to ``annual`` exactly."""
     factors = factors or [SCALE] * MONTHS
@@ -145,8 +140,6 @@ def propose(
     years = allocate(total, children, method, ramp)
     by_key = {c.key: c for c in children}
     return {
-        key: spread(amount, season, month_factors(by_key[key], ramp))
-        if amount
-        else [0] * MONTHS
+        key: spread(amount, season, month_factors(by_key[key], ramp)) if amount else [0] * MONTHS
         for key, amount in years.items()
     }
