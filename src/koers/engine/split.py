@@ -13,7 +13,12 @@ to the line exactly. Units are whatever the amounts are in (cents, whole quantit
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeVar
+
 import polars as pl
+
+K = TypeVar("K")
 
 BP = 10_000  # basis points in 100%
 
@@ -53,7 +58,7 @@ def split_columns(frame: pl.LazyFrame, amounts: dict[str, pl.Expr]) -> pl.LazyFr
     return pl.concat([single.drop(raw.values()), parts.drop(helpers)], how="vertical")
 
 
-def split_by_weights(total: int, weights: dict) -> dict:
+def split_by_weights(total: int, weights: Mapping[K, int]) -> dict[K, int]:
     """``total`` (integer units: cents, thousandths) divided over the keys of ``weights``
     (non-negative integers) by the same rule as a credit split: each part is ``|total| ×
     weight ÷ Σ weights`` truncated towards zero, with the total's sign, and the units left
@@ -65,6 +70,7 @@ def split_by_weights(total: int, weights: dict) -> dict:
         raise ValueError("weights are not negative")
     if sum(weights.values()) == 0:
         weights = dict.fromkeys(weights, 1)
+    weights = dict(weights)
     whole = sum(weights.values())
     sign = -1 if total < 0 else 1
     parts = {key: sign * (abs(total) * w // whole) for key, w in weights.items()}
@@ -73,6 +79,6 @@ def split_by_weights(total: int, weights: dict) -> dict:
     return parts
 
 
-def _order(key):  # type: ignore[no-untyped-def]
+def _order(key: object) -> tuple[int, object]:
     """Keys compare by themselves where they can (ids, dates), else by their text."""
     return (0, key) if isinstance(key, int | float) else (1, str(key))
