@@ -81,3 +81,94 @@ class Target(models.Model):
             raise ValidationError({"month": _("A target is for a month: use its first day.")})
         if self.value is not None and self.value < 0:
             raise ValidationError({"value": _("A target cannot be negative.")})
+
+
+class TargetRound(models.Model):
+    """One planning round of a year's target on one KPI for a unit and everyone below it:
+    the director's top-down proposal, each person's bottom-up number, the managers'
+    agreement and the director's approval, which writes the monthly targets. A change
+    after approval is a new version of the round, with its reason."""
+
+    class Method(models.TextChoices):
+        HISTORY = "history", _("Share of last year")
+        POTENTIAL = "potential", _("Share of potential")
+        FTE = "fte", _("Equal per FTE")
+        WORKLOAD = "workload", _("By workload")
+        HAND = "hand", _("By hand")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft: top-down proposal")
+        OPEN = "open", _("Open for bottom-up numbers")
+        APPROVED = "approved", _("Approved and locked")
+
+    year = models.PositiveIntegerField(_("year"))
+    kpi = models.CharField(_("KPI"), max_length=40, validators=[validate_kpi])
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    total = models.DecimalField(_("target for the year"), max_digits=18, decimal_places=2)
+    method = models.CharField(
+        _("divided by"), max_length=10, choices=Method.choices, default=Method.HISTORY
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    reason = models.TextField(_("reason for this version"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+    approved_at = models.DateTimeField(_("approved on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("target round")
+        verbose_name_plural = _("target rounds")
+        ordering = ["-year", "kpi", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "kpi", "unit", "version"], name="one_target_round_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} · {self.kpi} · {self.unit} v{self.version}"
+
+
+class TargetProposal(models.Model):
+    """One person's year in a round: the top-down proposal, their own bottom-up number with
+    its substantiation, and the number their manager agreed."""
+
+    round = models.ForeignKey(
+        TargetRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="proposals"
+    )
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+"
+    )
+    top_down = models.DecimalField(_("top-down"), max_digits=18, decimal_places=2)
+    bottom_up = models.DecimalField(
+        _("bottom-up"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    substantiation = models.TextField(_("substantiation"), blank=True)
+    agreed = models.DecimalField(
+        _("agreed"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("target proposal")
+        verbose_name_plural = _("target proposals")
+        ordering = ["round", "person"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "person"], name="one_proposal_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.person}"
+
+    @property
+    def final(self):  # type: ignore[no-untyped-def]
+        """What approval makes the target: the agreed number, else the top-down one."""
+        return self.agreed if self.agreed is not None else self.top_down
+
+    @property
+    def gap(self):  # type: ignore[no-untyped-def]
+        """Bottom-up minus top-down (None before a bottom-up number)."""
+        return None if self.bottom_up is None else self.bottom_up - self.top_down

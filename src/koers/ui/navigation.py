@@ -77,6 +77,8 @@ SECTIONS: dict[str, tuple[str | Promise, tuple[str, ...]]] = {
 
 def section_items(key: str, user: Any) -> tuple[NavItem, ...]:
     items = tuple(_entity(slug) for slug in SECTIONS[key][1])
+    if key == "plan":
+        items = (NavItem(_("Target rounds"), reverse("plan_rounds")), *items)
     if key == "measure":
         items = (
             NavItem(_("KPIs"), reverse("kpis")),

@@ -72,6 +72,15 @@ class Account(models.Model):
         related_name="accounts",
     )
     created_on = models.DateField(_("created on"), null=True, blank=True)
+    potential = MoneyField(
+        _("yearly potential"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "What the customer could buy from us in a year: the basis of targets "
+            "set as a share of potential."
+        ),
+    )
 
     class Meta:
         verbose_name = _("account")

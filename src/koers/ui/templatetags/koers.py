@@ -172,3 +172,11 @@ def kpi_value(value: Any, unit: str) -> str:
         use_l10n=True,
         force_grouping=True,
     )
+
+
+@register.simple_tag
+def kpi_label(code: str) -> str:
+    """A KPI's name in the reader's language."""
+    from koers.measure.selectors import kpi_name
+
+    return kpi_name(code)

@@ -1,0 +1,177 @@
+"""Plan → Target rounds: the list of rounds, a new top-down proposal, and one round's page
+where each role takes its step (submit, agree, open, approve, revise)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from koers.measure.catalogue import definitions
+from koers.measure.selectors import kpi_name
+from koers.org import visibility as vis
+from koers.org.models import OrgUnit, Role
+from koers.plan import services
+from koers.plan.models import TargetProposal, TargetRound
+from koers.ui.fields import LocalDecimalField
+from koers.ui.forms import attach_errors
+
+
+class ProposeForm(forms.Form):
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
+    kpi = forms.ChoiceField(label=gettext_lazy("KPI"))
+    unit = forms.ModelChoiceField(queryset=OrgUnit.objects.all(), label=gettext_lazy("Unit"))
+    total = LocalDecimalField(
+        label=gettext_lazy("Target for the year"), max_digits=18, decimal_places=2, min_value=0
+    )
+    method = forms.ChoiceField(
+        label=gettext_lazy("Divided by"),
+        choices=[c for c in TargetRound.Method.choices if c[0] != "hand"],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kpi"].choices = [
+            (code, kpi_name(code))
+            for code, spec in definitions().items()
+            if not spec.ratio and not spec.custom
+        ]
+
+
+class NumberForm(forms.Form):
+    value = LocalDecimalField(
+        label=gettext_lazy("Your number for the year"), max_digits=18, decimal_places=2, min_value=0
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Substantiation"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+def rounds(request: HttpRequest) -> HttpResponse:
+    planner = vis.role_of(request.user) in services.PLANNERS
+    form = ProposeForm(
+        request.POST if request.method == "POST" else None,
+        initial={"year": timezone.localdate().year + 1, "kpi": "revenue", "method": "history"},
+    )
+    if request.method == "POST":
+        if not planner:
+            raise PermissionDenied(_("Only a director or an administrator plans targets."))
+        if form.is_valid():
+            try:
+                made = services.round_propose(**form.cleaned_data, by=request.user)
+            except ValidationError as error:
+                attach_errors(form, error)
+            else:
+                messages.success(request, _("The top-down proposal is ready."))
+                return redirect("plan_round", pk=made.pk)
+    me = vis.person_of(request.user)
+    visible = TargetRound.objects.select_related("unit")
+    if not vis.sees_everything(request.user):
+        visible = visible.filter(proposals__person__in=vis.visible_people(request.user)).distinct()
+    context = {
+        "rounds": visible.order_by("-year", "kpi", "-version")[:100],
+        "form": form if planner else None,
+        "me": me,
+    }
+    return render(request, "plan/rounds.html", context, status=400 if form.errors else 200)
+
+
+def _rows(request: HttpRequest, target_round: TargetRound) -> list[dict[str, Any]]:
+    people = vis.visible_people(request.user)
+    proposals = (
+        target_round.proposals.filter(person__in=people)
+        .select_related("person", "person__unit")
+        .order_by("person__unit__name", "person__last_name")
+    )
+    return [{"p": p, "may_agree": services.may_agree(request.user, p)} for p in proposals]
+
+
+def round_page(request: HttpRequest, pk: int) -> HttpResponse:
+    target_round = get_object_or_404(TargetRound.objects.select_related("unit"), pk=pk)
+    rows = _rows(request, target_round)
+    me = vis.person_of(request.user)
+    mine = next((r["p"] for r in rows if me and r["p"].person_id == me.pk), None)
+    if not rows and not vis.sees_everything(request.user):
+        raise PermissionDenied(_("You are not in this round."))
+    form = NumberForm(
+        initial={"value": mine.bottom_up, "note": mine.substantiation} if mine else None
+    )
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            form = _act(request, target_round, action, mine, form)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            if form is None:
+                return redirect("plan_round", pk=target_round.pk)
+    team = None
+    if me is not None and vis.role_of(request.user) == Role.SALESPERSON:
+        team = target_round.proposals.filter(person__unit=me.unit_id).aggregate(
+            top=Sum("top_down"), bottom=Sum("bottom_up")
+        )
+    context = {
+        "round": target_round,
+        "kpi": kpi_name(target_round.kpi),
+        "money": definitions()[target_round.kpi].unit == "money",
+        "rows": rows,
+        "mine": mine,
+        "form": form,
+        "team": team,
+        "planner": vis.role_of(request.user) in services.PLANNERS,
+        "gaps": services.gaps_by_unit(target_round) if vis.sees_everything(request.user) else [],
+        "versions": TargetRound.objects.filter(
+            year=target_round.year, kpi=target_round.kpi, unit=target_round.unit
+        ).order_by("version"),
+    }
+    return render(request, "plan/round.html", context, status=400 if form and form.errors else 200)
+
+
+def _act(request, target_round, action: str, mine, form):  # type: ignore[no-untyped-def]
+    """One step; returns None when done, or the form with its problems."""
+    by = request.user
+    if action == "submit":
+        form = NumberForm(request.POST)
+        if mine is None:
+            raise PermissionDenied(_("You are not in this round."))
+        if not form.is_valid():
+            return form
+        services.proposal_submit(
+            mine, value=form.cleaned_data["value"], substantiation=form.cleaned_data["note"], by=by
+        )
+        messages.success(request, _("Your number is submitted."))
+    elif action == "agree":
+        proposal = get_object_or_404(
+            TargetProposal, pk=request.POST.get("proposal", 0), round=target_round
+        )
+        value = LocalDecimalField(max_digits=18, decimal_places=2, min_value=0).clean(
+            request.POST.get("agreed", "")
+        )
+        services.proposal_agree(
+            proposal, value=Decimal(value), comment=request.POST.get("comment", ""), by=by
+        )
+        messages.success(request, _("Agreed."))
+    elif action == "open":
+        services.round_open(target_round, by=by)
+        messages.success(request, _("The round is open for bottom-up numbers."))
+    elif action == "approve":
+        count = services.round_approve(target_round, by=by)
+        messages.success(request, _("Approved: %(n)s monthly targets written.") % {"n": count})
+    elif action == "revise":
+        made = services.round_revise(target_round, reason=request.POST.get("reason", ""), by=by)
+        messages.success(request, _("Version %(v)s is open.") % {"v": made.version})
+    else:
+        raise ValidationError(_("Unknown step."))
+    return None

@@ -1,0 +1,104 @@
+"""The target round on the web, as each role clicks it: the director proposes and opens,
+a salesperson submits a Dutch number and sees only their own and their team's total, the
+manager agrees, the director approves; each step refused to the roles it is not for."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from koers.measure.services import kpi_facts_refresh
+from koers.plan.models import Target, TargetProposal, TargetRound
+
+
+@pytest.fixture
+def facts(cast):
+    kpi_facts_refresh(start=dt.date(2026, 1, 1), end=dt.date(2026, 11, 30))
+    return cast
+
+
+def _propose(client, cast):
+    return client.post(
+        reverse("plan_rounds"),
+        {
+            "year": 2027,
+            "kpi": "revenue",
+            "unit": cast.noord.pk,
+            "total": "90.000,00",
+            "method": "fte",
+        },
+        HTTP_ACCEPT_LANGUAGE="nl",
+    )
+
+
+def test_the_cycle_on_the_web_in_dutch(facts, login):
+    director = login(facts.user("dirk"))
+    answer = _propose(director, facts)
+    assert answer.status_code == 302, answer.content.decode()[:500]
+    target_round = TargetRound.objects.get()
+    url = reverse("plan_round", args=[target_round.pk])
+    # Noord: Ruud, Rosa and their manager Mia, one FTE each
+    assert {p.top_down for p in target_round.proposals.all()} == {Decimal("30000.00")}
+    director.post(url, {"action": "open"})
+
+    ruud = login(facts.user("ruud"))
+    page = ruud.get(url, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Rosa" not in page  # only my own number and my team's total
+    assert 'data-testid="team-total"' in page
+    answer = ruud.post(
+        url,
+        {"action": "submit", "value": "32.500,50", "note": "Twee nieuwe klanten"},
+        HTTP_ACCEPT_LANGUAGE="nl",
+    )
+    assert answer.status_code == 302
+    mine = TargetProposal.objects.get(round=target_round, person=facts.ruud)
+    assert (mine.bottom_up, mine.substantiation) == (Decimal("32500.50"), "Twee nieuwe klanten")
+
+    mia = login(facts.user("mia"))
+    page = mia.get(url).content.decode()
+    assert "Twee nieuwe klanten" in page and "Rosa" in page
+    mia.post(url, {"action": "agree", "proposal": mine.pk, "agreed": "32000", "comment": ""})
+    mine.refresh_from_db()
+    assert mine.agreed == Decimal("32000")
+
+    director = login(facts.user("dirk"))
+    page = director.get(url).content.decode()
+    assert 'data-testid="gaps"' in page
+    director.post(url, {"action": "approve"})
+    target_round.refresh_from_db()
+    assert target_round.status == TargetRound.Status.APPROVED
+    total = sum(t.value for t in Target.objects.filter(person=facts.ruud, month__year=2027))
+    assert total == Decimal("32000.00")
+
+
+@pytest.mark.parametrize("who", ["ruud", "mia", "cora"])
+def test_only_planners_propose_open_and_approve(facts, login, who):
+    client = login(facts.user(who))
+    assert _propose(client, facts).status_code == 403
+    assert not TargetRound.objects.exists()
+
+
+def test_a_salesperson_cannot_approve_or_agree(facts, login):
+    _propose(login(facts.user("dirk")), facts)
+    target_round = TargetRound.objects.get()
+    url = reverse("plan_round", args=[target_round.pk])
+    login(facts.user("dirk")).post(url, {"action": "open"})
+    ruud = login(facts.user("ruud"))
+    assert ruud.post(url, {"action": "approve"}).status_code == 403
+    rosa = TargetProposal.objects.get(round=target_round, person=facts.rosa)
+    assert (
+        ruud.post(url, {"action": "agree", "proposal": rosa.pk, "agreed": "1"}).status_code == 403
+    )
+    target_round.refresh_from_db()
+    assert target_round.status == TargetRound.Status.OPEN
+    rosa.refresh_from_db()
+    assert rosa.agreed is None
+
+
+def test_someone_outside_the_round_is_refused(facts, login):
+    _propose(login(facts.user("dirk")), facts)
+    url = reverse("plan_round", args=[TargetRound.objects.get().pk])
+    assert login(facts.user("rik")).get(url).status_code == 403  # Zuid is not in it
