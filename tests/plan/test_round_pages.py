@@ -102,3 +102,31 @@ def test_someone_outside_the_round_is_refused(facts, login):
     _propose(login(facts.user("dirk")), facts)
     url = reverse("plan_round", args=[TargetRound.objects.get().pk])
     assert login(facts.user("rik")).get(url).status_code == 403  # Zuid is not in it
+
+
+def test_an_improbable_target_is_flagged_with_its_figures(facts, login):
+    # Ruud's record: € 1,000 in the last twelve full months (March); no open deal closes
+    # in the first quarter of 2027
+    from koers.plan.services import round_open, round_propose
+    from tests.conftest import sale
+
+    sale(facts, facts.ruud, "SO-MARCH", dt.date(2026, 3, 5), "1000.00")
+    kpi_facts_refresh(start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31))
+
+    target_round = round_propose(
+        year=2027,
+        kpi="revenue",
+        unit=facts.noord,
+        total=Decimal("90000"),
+        method="fte",
+        by=facts.user("dirk"),
+    )
+    round_open(target_round, by=facts.user("dirk"))
+    page = (
+        login(facts.user("mia")).get(reverse("plan_round", args=[target_round.pk])).content.decode()
+    )
+    flags = page.split(f'data-person="{facts.ruud.pk}"')[1].split("</tr>")[0]
+    assert "needs 2900.0% growth on the last twelve months (€ 1,000)" in flags
+    assert "open pipeline for the first quarter" in flags
+    rosa = page.split(f'data-person="{facts.rosa.pk}"')[1].split("</tr>")[0]
+    assert "nothing achieved on this KPI in the last twelve months" in rosa

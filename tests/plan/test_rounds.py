@@ -12,8 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from koers.measure import selectors as msel
 from koers.measure.services import kpi_facts_refresh
-from koers.org.models import Person
-from koers.org.models import AuditEvent
+from koers.org.models import AuditEvent, Person
 from koers.plan.models import Target, TargetProposal, TargetRound
 from koers.plan.services import (
     gaps_by_unit,

@@ -21,6 +21,7 @@ from koers.measure.selectors import kpi_name
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Role
 from koers.plan import services
+from koers.plan.drivers import round_flags
 from koers.plan.models import TargetProposal, TargetRound
 from koers.ui.fields import LocalDecimalField
 from koers.ui.forms import attach_errors
@@ -90,12 +91,16 @@ def rounds(request: HttpRequest) -> HttpResponse:
 
 def _rows(request: HttpRequest, target_round: TargetRound) -> list[dict[str, Any]]:
     people = vis.visible_people(request.user)
-    proposals = (
+    proposals = list(
         target_round.proposals.filter(person__in=people)
         .select_related("person", "person__unit")
         .order_by("person__unit__name", "person__last_name")
     )
-    return [{"p": p, "may_agree": services.may_agree(request.user, p)} for p in proposals]
+    flags = round_flags(target_round, proposals, timezone.localdate())
+    return [
+        {"p": p, "may_agree": services.may_agree(request.user, p), "flags": flags.get(p.pk, [])}
+        for p in proposals
+    ]
 
 
 def round_page(request: HttpRequest, pk: int) -> HttpResponse:
