@@ -78,7 +78,11 @@ SECTIONS: dict[str, tuple[str | Promise, tuple[str, ...]]] = {
 def section_items(key: str, user: Any) -> tuple[NavItem, ...]:
     items = tuple(_entity(slug) for slug in SECTIONS[key][1])
     if key == "plan":
-        items = (NavItem(_("Target rounds"), reverse("plan_rounds")), *items)
+        items = (
+            NavItem(_("Target rounds"), reverse("plan_rounds")),
+            NavItem(_("Driver model"), reverse("plan_drivers")),
+            *items,
+        )
     if key == "measure":
         items = (
             NavItem(_("KPIs"), reverse("kpis")),

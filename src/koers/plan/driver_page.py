@@ -1,0 +1,143 @@
+"""Plan → Driver model: what the revenue target of the next twelve months takes, for me,
+my team or a unit, at the rates measured over the last twelve months, with what-if levers
+that recompute at once (HTMX)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from koers.engine.driver_model import Levers, model
+from koers.engine.periods import add_months, month_end, month_start
+from koers.measure import selectors as msel
+from koers.measure.memo import memo
+from koers.org import visibility as vis
+from koers.org.models import OrgUnit, Person, Role
+from koers.plan.drivers import measured_rates
+from koers.plan.selectors import monthly_group_targets
+from koers.ui.fields import LocalDecimalField
+
+
+class LeverForm(forms.Form):
+    unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False, label=_("Unit"))
+    win_rate_points = LocalDecimalField(
+        label=_("Win rate + points"),
+        required=False,
+        max_digits=5,
+        decimal_places=1,
+        min_value=-100,
+        max_value=100,
+    )
+    deal_size_pct = LocalDecimalField(
+        label=_("Deal size + %"),
+        required=False,
+        max_digits=6,
+        decimal_places=1,
+        min_value=-100,
+        max_value=1000,
+    )
+    lead_conversion_pct = LocalDecimalField(
+        label=_("Opportunities per lead + %"),
+        required=False,
+        max_digits=6,
+        decimal_places=1,
+        min_value=-100,
+        max_value=1000,
+    )
+    extra_fte = LocalDecimalField(
+        label=_("Extra FTE"),
+        required=False,
+        max_digits=5,
+        decimal_places=1,
+        min_value=-100,
+        max_value=100,
+    )
+
+    def levers(self) -> Levers:
+        data = self.cleaned_data if self.is_valid() else {}
+        return Levers(
+            **{
+                name: float(data.get(name) or 0)
+                for name in ("win_rate_points", "deal_size_pct", "lead_conversion_pct", "extra_fte")
+            }
+        )
+
+
+def _scope(user: Any, unit: OrgUnit | None) -> tuple[Any, OrgUnit | None, str]:
+    """The people of the model: a chosen unit (that the user sees), my team, or me."""
+    role, me = vis.role_of(user), vis.person_of(user)
+    if unit is not None:
+        people = Person.objects.filter(
+            unit__in=OrgUnit.objects.subtree_of(unit), role__in=vis.SELLING_ROLES
+        )
+        return people, unit, str(unit)
+    if role == Role.SALESPERSON and me is not None:
+        return Person.objects.filter(pk=me.pk), None, str(me)
+    if role == Role.MANAGER and me is not None:
+        return vis.visible_sellers(user), me.unit, str(me.unit)
+    root = OrgUnit.objects.filter(parent=None).first()
+    return vis.visible_sellers(user), root, str(root) if root else ""
+
+
+def _targets(people: Any, unit: OrgUnit | None, first: dt.date) -> tuple[list[float], bool]:
+    """The revenue target of each of the twelve months from ``first``; where none is set,
+    last year's revenue of the same month (and False: no targets)."""
+    last = month_end(add_months(first, 11))
+    months = [add_months(first, i) for i in range(12)]
+    set_ = monthly_group_targets(people, unit, first, last, ["revenue"]).get("revenue", {})
+    if set_:
+        return [float(set_.get(m, Decimal(0))) for m in months], True
+    trend = dict(msel.kpi_trend(people, "revenue", add_months(first, -12), first))
+    return [float(trend.get(add_months(m, -12)) or 0) for m in months], False
+
+
+def driver_page(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form = LeverForm(request.GET or None)
+    form.fields["unit"].queryset = vis.visible_units(request.user).order_by("name")
+    unit = form.cleaned_data.get("unit") if form.is_valid() else None
+    people, unit, label = _scope(request.user, unit)
+    first = month_start(today)
+
+    def basis():  # type: ignore[no-untyped-def]
+        targets, from_targets = _targets(people, unit, first)
+        pipeline = msel.open_pipeline(people, month_end(add_months(first, 11)), today)
+        return targets, from_targets, measured_rates(people, today), pipeline.value
+
+    targets, from_targets, rates, pipeline = memo(
+        "drivers", request.user, (unit.pk if unit else "", first), basis
+    )
+    levers = form.levers() if form.is_bound else Levers()
+    result = model(targets, rates, pipeline, levers)
+    months = [add_months(first, i) for i in range(12)]
+    context = {
+        "form": form,
+        "label": label,
+        "rates": levers.apply(rates),
+        "measured": rates,
+        "from_targets": from_targets,
+        "rows": list(zip(months, result.months, strict=True)),
+        "result": result,
+        "totals": {
+            f: result.total(f)
+            for f in (
+                "target",
+                "deals",
+                "decided",
+                "new_opportunities",
+                "leads",
+                "quotes",
+                "visits",
+                "hours_needed",
+                "hours_available",
+            )
+        },
+    }
+    return render(request, "plan/drivers.html", context)
