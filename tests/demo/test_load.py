@@ -118,3 +118,24 @@ def test_a_typical_demo_payee_earns_about_their_target_incentive(loaded):
     assert 0.6 < statistics.median(ratios) < 1.4
     assert max(ratios) < 3
     assert max(ratios) > statistics.median(ratios) * Decimal("1.4")
+
+
+def test_the_demo_has_a_planning_cycle(loaded):
+    """This year's round approved, its agreed numbers the targets in use; next year's open
+    with some numbers in and some agreed."""
+    from django.db.models import Sum
+
+    from koers.plan.models import Target, TargetRound
+
+    this_year, next_year = TargetRound.objects.order_by("year")
+    assert this_year.status == TargetRound.Status.APPROVED
+    assert next_year.status == TargetRound.Status.OPEN
+    for proposal in this_year.proposals.filter(agreed__gt=0)[:5]:
+        targets = Target.objects.filter(
+            kpi="revenue", person=proposal.person_id, month__year=this_year.year
+        ).aggregate(v=Sum("value"))["v"]
+        assert targets == proposal.agreed
+    assert next_year.proposals.filter(bottom_up__isnull=False).exists()
+    assert next_year.proposals.filter(agreed__isnull=False).exists()
+    total = next_year.proposals.aggregate(v=Sum("top_down"))["v"]
+    assert total == next_year.total  # the top-down parts add up to the year, to the cent

@@ -160,4 +160,8 @@ def load_demo(
         )
         counts["reward_planassignment"] = _reward(today)
         progress(f"incentive plans and runs ({time.perf_counter() - started:.1f} s)")
+        from koers.plan import demo as plan_demo
+
+        counts["plan_targetproposal"] = plan_demo.load(today, seed)
+        progress(f"target rounds ({time.perf_counter() - started:.1f} s)")
     return counts

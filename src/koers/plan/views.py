@@ -96,7 +96,8 @@ def _rows(request: HttpRequest, target_round: TargetRound) -> list[dict[str, Any
         .select_related("person", "person__unit")
         .order_by("person__unit__name", "person__last_name")
     )
-    flags = round_flags(target_round, proposals, timezone.localdate())
+    approved = target_round.status == TargetRound.Status.APPROVED  # judged before, not now
+    flags = {} if approved else round_flags(target_round, proposals, timezone.localdate())
     return [
         {"p": p, "may_agree": services.may_agree(request.user, p), "flags": flags.get(p.pk, [])}
         for p in proposals
