@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language, gettext_lazy
@@ -169,13 +169,14 @@ def shown(spec: ComponentSpec, value: int | None) -> str:
 def _open_deals(request: HttpRequest, person: Person) -> list[Any]:
     """The person's open deals the viewer may see, largest first: candidates for "what if
     I win this deal?"."""
-    from koers.sales.models import Stage
+    from koers.sales.models import Opportunity, OpportunitySplit, Stage
 
+    owned = Opportunity.objects.filter(owner=person).order_by().values("pk")
+    shared = OpportunitySplit.objects.filter(person=person).order_by().values("opportunity")
     return list(
         vis.visible_opportunities(request.user)
-        .filter(Q(owner=person) | Q(splits__person=person), stage__kind=Stage.Kind.OPEN)
+        .filter(pk__in=owned.union(shared), stage__kind=Stage.Kind.OPEN)
         .select_related("account")
-        .distinct()
         .order_by("-amount")[:25]
     )
 
