@@ -43,16 +43,23 @@ def may_analyse(user: Any, person: Person) -> bool:
 def deviations_page(request: HttpRequest) -> HttpResponse:
     """The deviations are computed once per scope, day and refresh of the facts
     (``koers.measure.memo``); the analyses already made are looked up on each view."""
-    rows = memo("deviations", request.user, (), lambda: _deviations(request.user))
+    from django.core.paginator import Paginator
+
+    found = memo("deviations", request.user, (), lambda: _deviations(request.user))
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     done = {(a.person_id, a.kpi, a.month): a for a in visible_analyses(request.user)}
     rows = [
-        {**row, "analysis": done.get((row["person"].pk, row["code"], row["month"]))} for row in rows
+        {**row, "analysis": done.get((row["person"].pk, row["code"], row["month"]))}
+        for row in page.object_list
     ]
     return render(
         request,
         "measure/deviations.html",
-        {"rows": rows, "threshold": THRESHOLD, "floor": ATTAINMENT_FLOOR},
+        {"rows": rows, "page": page, "threshold": THRESHOLD, "floor": ATTAINMENT_FLOOR},
     )
+
+
+PAGE_SIZE = 50  # the largest deviations first
 
 
 def _deviations(user: Any) -> list[dict[str, Any]]:

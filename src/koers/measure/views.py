@@ -132,6 +132,7 @@ def _kpi_context(
             decided,
         )
         context["min_decided"] = MIN_DECIDED
+        _cap_heat_map(context["heat"])
     context["lead_lag"] = _lead_lag(sellers, today)
     steps = sel.funnel_steps(sellers, add_months(month_start(today), -11), today)
     context["funnel_json"] = json.dumps(
@@ -290,6 +291,20 @@ def _heat_map(people, team: dict, start: dt.date, end: dt.date) -> dict[str, Any
         rows.append({"person": person, "cells": cells})
     headers = [sel.kpi_name(c) for c in HEAT_CODES]
     return {"headers": headers, "rows": rows, "by_person": by_person}
+
+
+HEAT_ROWS = 100
+
+
+def _cap_heat_map(heat: dict[str, Any]) -> None:
+    """A large organisation's heat map shows the ``HEAT_ROWS`` people with the most revenue
+    (the benchmark compares its units); a team's shows everyone, by unit and name."""
+    rows = heat["rows"]
+    heat["count"] = len(rows)
+    if len(rows) > HEAT_ROWS:
+        column = HEAT_CODES.index("revenue")
+        rows.sort(key=lambda r: r["cells"][column]["value"] or 0, reverse=True)
+        del rows[HEAT_ROWS:]
 
 
 LEAD_PAIRS = (

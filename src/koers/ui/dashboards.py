@@ -179,12 +179,17 @@ def _trend_json(people: Any, start: dt.date, end: dt.date) -> str:
     )
 
 
-def _people_table(people: Any, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+TEAM_ROWS = 25
+
+
+def _people_table(people: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """The ``TEAM_ROWS`` people with the most revenue this year (a large organisation's
+    full list is the KPI page's heat map), and how many there are."""
     sellers = people.filter(role__in=vis.SELLING_ROLES).select_related("unit")
     figures = sel.figures_by_person(sellers, start, end)
     rows = [{"person": p, "figures": figures.get(p.pk, sel.PersonFigures())} for p in sellers]
     rows.sort(key=lambda r: r["figures"].revenue, reverse=True)
-    return rows
+    return {"rows": rows[:TEAM_ROWS], "count": len(rows)}
 
 
 def _unit_table(start: dt.date, end: dt.date) -> list[dict[str, Any]]:
