@@ -161,6 +161,8 @@ WHITENOISE_USE_FINDERS = True  # serve straight from the package: no collectstat
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 SESSION_COOKIE_HTTPONLY = True
+# sessions are read from the cache (and kept in the database): one query less per page
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
