@@ -115,9 +115,28 @@ def section_items(key: str, user: Any) -> tuple[NavItem, ...]:
     return items
 
 
+_BUILT: dict[tuple[Any, ...], tuple[tuple[str, Any, str, tuple[NavItem, ...]], ...]] = {}
+
+
 def navigation_for(user: Any, path: str) -> tuple[NavSection, ...]:
-    sections = []
-    for key, (label, _slugs) in SECTIONS.items():
-        url = reverse("section", args=[key])
-        sections.append(NavSection(key, label, url, path.startswith(url), section_items(key, user)))
-    return tuple(sections)
+    """The sections and their items depend only on the role, import rights and language:
+    built once per process for each, then marked active for the page."""
+    from django.utils.translation import get_language
+
+    key = (role_of(user), can_import(user), get_language())
+    built = _BUILT.get(key)
+    if built is None:
+        built = tuple(
+            (
+                name,
+                label,
+                reverse("section", args=[name]),
+                tuple(NavItem(str(i.label), i.url) for i in section_items(name, user)),
+            )
+            for name, (label, _slugs) in SECTIONS.items()
+        )
+        _BUILT[key] = built
+    return tuple(
+        NavSection(name, label, url, path.startswith(url), items)
+        for name, label, url, items in built
+    )
