@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from koers.core.audit import audit
-from koers.engine import allocation
+from koers.engine import allocation, sizing
 from koers.engine.periods import add_months
 from koers.measure.catalogue import definition
 from koers.org import visibility as vis
@@ -38,10 +38,6 @@ from koers.plan.models import Target, TargetProposal, TargetRound
 
 PLANNERS = {Role.DIRECTOR, Role.ADMIN}
 SELLERS_IN_ROUNDS = {Role.SALESPERSON, Role.MANAGER}
-# workload: visits a year an account of each size class needs, and hours per visit
-# (travel included); an account without a class counts as small
-VISITS_A_YEAR = {"enterprise": 12, "large": 8, "medium": 4, "small": 2, "": 2}
-HOURS_PER_VISIT = Decimal("1.5")
 
 
 def year_start(year: int) -> dt.date:
@@ -89,11 +85,9 @@ def _children(people: list[Person], kpi: str, first: dt.date) -> list[allocation
     potential = dict(
         accounts.values("owner").annotate(p=Sum("potential")).values_list("owner", "p")
     )
-    visits: dict[int, int] = {}
-    for row in accounts.values("owner", "size_class").annotate(n=Count("pk")):
-        visits[row["owner"]] = visits.get(row["owner"], 0) + row["n"] * VISITS_A_YEAR.get(
-            row["size_class"] or "", 2
-        )
+    classes: dict[int, dict[str, int]] = {}
+    for row in accounts.values("owner", "size_class").annotate(n=Count("pk")).order_by():
+        classes.setdefault(row["owner"], {})[row["size_class"] or ""] = row["n"]
     children = []
     for person in people:
         history = last_year.get(person.pk, {}).get(kpi)
@@ -107,7 +101,7 @@ def _children(people: list[Person], kpi: str, first: dt.date) -> list[allocation
                 history=_units(Decimal(str(history)), kpi) if history else 0,
                 potential=_units(potential.get(person.pk) or Decimal(0), "revenue"),
                 fte=person.fte,
-                workload=int(visits.get(person.pk, 0) * HOURS_PER_VISIT),
+                workload=int(sizing.workload_hours(classes.get(person.pk, {}))),
                 starts=starts if starts is None or starts < 12 else 12,
             )
         )

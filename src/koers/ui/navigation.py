@@ -81,6 +81,7 @@ def section_items(key: str, user: Any) -> tuple[NavItem, ...]:
         items = (
             NavItem(_("Target rounds"), reverse("plan_rounds")),
             NavItem(_("Driver model"), reverse("plan_drivers")),
+            NavItem(_("Sales-force size"), reverse("plan_sizing")),
             *items,
         )
     if key == "measure":
