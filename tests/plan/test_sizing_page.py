@@ -22,11 +22,15 @@ def test_the_teams_need_by_hand(cast, login):
     page = login(cast.user("dirk")).get(reverse("plan_sizing")).content.decode()
     assert _row(page, cast.noord)[:4] == ["2", "15", "0.0", "2.0"]
     # Dutch parameters: 2,5 hours a visit and 10 selling hours a year
-    page = login(cast.user("dirk")).get(
-        reverse("plan_sizing"),
-        {"hours_per_visit": "2,5", "selling_hours": "10"},
-        HTTP_ACCEPT_LANGUAGE="nl",
-    ).content.decode()
+    page = (
+        login(cast.user("dirk"))
+        .get(
+            reverse("plan_sizing"),
+            {"hours_per_visit": "2,5", "selling_hours": "10"},
+            HTTP_ACCEPT_LANGUAGE="nl",
+        )
+        .content.decode()
+    )
     # (8 + 2) visits × 2,5 h = 25 h ÷ 10 = 2,5 FTE
     assert _row(page, cast.noord)[:4] == ["2", "25", "2,5", "2,0"]
 
