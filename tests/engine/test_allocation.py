@@ -112,3 +112,10 @@ def test_every_proposal_adds_up_at_every_level(total, people, history):
     assert sum(sum(m) for m in months.values()) == total
     years = allocate(total, children, "fte")
     assert {k: sum(m) for k, m in months.items()} == years
+
+
+def test_a_new_hire_in_months_without_history_still_gets_their_year():
+    # history only in January; she starts in December: her year lands in December
+    months = propose(1_000_00, [Child("a"), Child("b", starts=11)], "fte", seasonality({0: 5}))
+    assert sum(months["b"]) == allocate(1_000_00, [Child("a"), Child("b", starts=11)], "fte")["b"]
+    assert months["b"][11] == sum(months["b"])

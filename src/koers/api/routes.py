@@ -348,3 +348,13 @@ def _kpi_router() -> Router:
 
 
 api.add_router("/kpis", _kpi_router())
+
+
+# ---------------------------------------------------------------- plan
+def _plan_router() -> Router:
+    from koers.plan.api import router
+
+    return router
+
+
+api.add_router("/plan", _plan_router())

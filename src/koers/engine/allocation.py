@@ -122,6 +122,9 @@ def spread(annual: int, season: Sequence[int], factors: Sequence[int] | None = N
     factors = factors or [SCALE] * MONTHS
     weights = {m: int(season[m]) * int(factors[m]) for m in range(MONTHS)}
     if not any(weights.values()):
+        # the months someone works had no history at all: spread over them by the ramp
+        weights = {m: int(factors[m]) for m in range(MONTHS)}
+    if not any(weights.values()):
         raise AllocationError("No month left to carry the target.")
     parts = split_by_weights(annual, weights)
     return [parts[m] for m in range(MONTHS)]
