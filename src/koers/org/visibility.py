@@ -142,6 +142,33 @@ def visible_targets(user: Any) -> QuerySet[Any]:
     )
 
 
+def visible_long_term_plans(user: Any) -> QuerySet[Any]:
+    """The strategy is shared: everyone with a role reads it."""
+    from koers.plan.models import LongTermPlan
+
+    return LongTermPlan.objects.all() if role_of(user) else LongTermPlan.objects.none()
+
+
+def visible_annual_plans(user: Any) -> QuerySet[Any]:
+    """Everyone reads the annual plans (their unit's and the organisation's course)."""
+    from koers.plan.models import AnnualPlan
+
+    return AnnualPlan.objects.all() if role_of(user) else AnnualPlan.objects.none()
+
+
+def visible_initiatives(user: Any) -> QuerySet[Any]:
+    from koers.plan.models import Initiative
+
+    return Initiative.objects.all() if role_of(user) else Initiative.objects.none()
+
+
+def visible_individual_plans(user: Any) -> QuerySet[Any]:
+    """One's own plan, a manager's people's, all for the organisation-wide roles."""
+    from koers.plan.models import IndividualPlan
+
+    return IndividualPlan.objects.filter(person__in=visible_people(user).values("pk"))
+
+
 def visible_territories(user: Any) -> QuerySet[Any]:
     from koers.sales.models import Territory
 
@@ -222,6 +249,12 @@ EDIT_ROLES: dict[str, set[str]] = {
     "reward.badge": {Role.ADMIN, Role.COMP_ADMIN, Role.DIRECTOR},
     # targets decide quotas and so pay: set by the director and the pay and system roles
     "plan.target": {Role.ADMIN, Role.DIRECTOR, Role.COMP_ADMIN},
+    # the plans: strategy by the director; a unit's year and initiatives by its manager too;
+    # one's own plan for the year by oneself and one's manager
+    "plan.longtermplan": {Role.ADMIN, Role.DIRECTOR},
+    "plan.annualplan": {Role.ADMIN, Role.DIRECTOR, Role.MANAGER},
+    "plan.initiative": {Role.ADMIN, Role.DIRECTOR, Role.MANAGER},
+    "plan.individualplan": {Role.ADMIN, Role.DIRECTOR, Role.MANAGER, Role.SALESPERSON},
 }
 
 
@@ -237,7 +270,9 @@ def can_edit(user: Any, obj: Model, visible: QuerySet[Any]) -> bool:
     if obj._meta.label_lower == "reward.goal" and me is not None and obj.person_id == me.pk:
         return False  # one's own goals are scored by one's manager
     if role_of(user) in {Role.MANAGER, Role.SALESPERSON}:
-        return visible.filter(pk=obj.pk).exists()
+        from koers.org.write_rules import in_planning_scope
+
+        return visible.filter(pk=obj.pk).exists() and in_planning_scope(user, obj)
     return True
 
 

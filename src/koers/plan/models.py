@@ -172,3 +172,155 @@ class TargetProposal(models.Model):
     def gap(self):  # type: ignore[no-untyped-def]
         """Bottom-up minus top-down (None before a bottom-up number)."""
         return None if self.bottom_up is None else self.bottom_up - self.top_down
+
+
+class LongTermPlan(models.Model):
+    """The strategy for three to five years: the ambition, the markets and segments chosen,
+    the positioning and the value proposition. Annual plans follow from it."""
+
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT)
+    title = models.CharField(_("title"), max_length=160)
+    first_year = models.PositiveIntegerField(_("from year"))
+    last_year = models.PositiveIntegerField(_("to year"))
+    ambition = models.TextField(_("ambition"))
+    market_choices = models.TextField(_("market choices and priority segments"), blank=True)
+    positioning = models.TextField(_("positioning"), blank=True)
+    value_proposition = models.TextField(_("value proposition"), blank=True)
+
+    class Meta:
+        verbose_name = _("long-term plan")
+        verbose_name_plural = _("long-term plans")
+        ordering = ["-first_year", "title"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.first_year}–{self.last_year})"
+
+    def clean(self) -> None:
+        if self.first_year and self.last_year and not 2 <= self.last_year - self.first_year <= 4:
+            raise ValidationError({"last_year": _("A long-term plan covers three to five years.")})
+
+
+class AnnualPlan(models.Model):
+    """The year's sales and marketing plan of a unit: its volumes and KPIs (the targets of
+    the year's rounds), its initiatives and its budget, under a long-term plan."""
+
+    long_term = models.ForeignKey(
+        LongTermPlan,
+        verbose_name=_("long-term plan"),
+        on_delete=models.PROTECT,
+        related_name="annual_plans",
+        null=True,
+        blank=True,
+    )
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT)
+    year = models.PositiveIntegerField(_("year"))
+    goals = models.TextField(_("volumes, KPIs and targets"), blank=True)
+    marketing = models.TextField(_("marketing"), blank=True)
+    budget = models.DecimalField(
+        _("budget"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("annual plan")
+        verbose_name_plural = _("annual plans")
+        ordering = ["-year", "unit__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year"], name="one_annual_plan_per_unit_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.year}"
+
+    def clean(self) -> None:
+        lt = self.long_term
+        if lt is not None and self.year and not lt.first_year <= self.year <= lt.last_year:
+            raise ValidationError(
+                {"year": _("The year lies outside the long-term plan it follows.")}
+            )
+
+
+class Initiative(models.Model):
+    """Something the plan will do, with an owner and a date: a campaign, a new market, a
+    training."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        STOPPED = "stopped", _("Stopped")
+
+    long_term = models.ForeignKey(
+        LongTermPlan,
+        verbose_name=_("long-term plan"),
+        on_delete=models.CASCADE,
+        related_name="initiatives",
+        null=True,
+        blank=True,
+    )
+    annual = models.ForeignKey(
+        AnnualPlan,
+        verbose_name=_("annual plan"),
+        on_delete=models.CASCADE,
+        related_name="initiatives",
+        null=True,
+        blank=True,
+    )
+    title = models.CharField(_("title"), max_length=160)
+    owner = models.ForeignKey(
+        Person, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
+    )
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
+        ordering = ["due_date", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if (self.long_term_id is None) == (self.annual_id is None):
+            raise ValidationError(
+                _("An initiative belongs to a long-term plan or to an annual plan: choose one.")
+            )
+
+
+class IndividualPlan(models.Model):
+    """A person's plan for the year: their targets (from the round), the activities they
+    plan, their territory and account plans and their development goals."""
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="plans_for_year"
+    )
+    year = models.PositiveIntegerField(_("year"))
+    annual = models.ForeignKey(
+        AnnualPlan,
+        verbose_name=_("annual plan"),
+        on_delete=models.PROTECT,
+        related_name="individual_plans",
+        null=True,
+        blank=True,
+    )
+    planned_activities = models.TextField(_("planned activities"), blank=True)
+    accounts = models.TextField(_("territory and account plans"), blank=True)
+    development = models.TextField(_("development goals"), blank=True)
+
+    class Meta:
+        verbose_name = _("individual plan")
+        verbose_name_plural = _("individual plans")
+        ordering = ["-year", "person__last_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "year"], name="one_plan_per_person_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.year}"
+
+    def clean(self) -> None:
+        if self.annual_id and self.year and self.annual.year != self.year:
+            raise ValidationError({"annual": _("The annual plan is of another year.")})

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from koers.measure.models import OperatingCost
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person
-from koers.plan.models import Target
+from koers.plan.models import AnnualPlan, IndividualPlan, Initiative, LongTermPlan, Target
 from koers.reward import models as rm
 from koers.sales import models as sm
 
@@ -449,6 +449,91 @@ register(
         select_related=("person", "unit"),
         default_sort="-month",
         credited_to=("person",),
+    )
+)
+
+register(
+    Entity(
+        slug="long-term-plans",
+        model=LongTermPlan,
+        selector=vis.visible_long_term_plans,
+        phase="plan",
+        columns=("title", "unit", "first_year", "last_year"),
+        search=("title", "ambition"),
+        filters=("unit",),
+        form_fields=(
+            "title",
+            "unit",
+            "first_year",
+            "last_year",
+            "ambition",
+            "market_choices",
+            "positioning",
+            "value_proposition",
+        ),
+        select_related=("unit",),
+        default_sort="-first_year",
+        related=(
+            Related(_("Annual plans"), "annual-plans", "long_term"),
+            Related(_("Initiatives"), "initiatives", "long_term"),
+        ),
+    )
+)
+
+register(
+    Entity(
+        slug="annual-plans",
+        model=AnnualPlan,
+        selector=vis.visible_annual_plans,
+        phase="plan",
+        columns=("unit", "year", "long_term", "budget"),
+        search=("unit__name", "goals"),
+        filters=("unit", "year"),
+        form_fields=("long_term", "unit", "year", "goals", "marketing", "budget"),
+        select_related=("unit", "long_term"),
+        default_sort="-year",
+        related=(
+            Related(_("Initiatives"), "initiatives", "annual"),
+            Related(_("Individual plans"), "individual-plans", "annual"),
+        ),
+    )
+)
+
+register(
+    Entity(
+        slug="initiatives",
+        model=Initiative,
+        selector=vis.visible_initiatives,
+        phase="plan",
+        columns=("title", "owner", "due_date", "status", "annual", "long_term"),
+        search=("title", "description"),
+        filters=("status", "owner"),
+        date_fields=("due_date",),
+        form_fields=("title", "long_term", "annual", "owner", "due_date", "status", "description"),
+        select_related=("owner", "annual__unit", "long_term"),
+        default_sort="due_date",
+    )
+)
+
+register(
+    Entity(
+        slug="individual-plans",
+        model=IndividualPlan,
+        selector=vis.visible_individual_plans,
+        phase="plan",
+        columns=("person", "year", "annual"),
+        search=("person__first_name", "person__last_name"),
+        filters=("person", "year"),
+        form_fields=(
+            "person",
+            "year",
+            "annual",
+            "planned_activities",
+            "accounts",
+            "development",
+        ),
+        select_related=("person", "annual__unit"),
+        default_sort="-year",
     )
 )
 

@@ -37,7 +37,18 @@ def _entity(slug: str) -> NavItem:
 SECTIONS: dict[str, tuple[str | Promise, tuple[str, ...]]] = {
     "plan": (
         _("Plan"),
-        ("targets", "units", "territories", "accounts", "products", "product-groups"),
+        (
+            "long-term-plans",
+            "annual-plans",
+            "initiatives",
+            "individual-plans",
+            "targets",
+            "units",
+            "territories",
+            "accounts",
+            "products",
+            "product-groups",
+        ),
     ),
     "steer": (_("Steer"), ("people", "activities")),
     "measure": (_("Measure"), ("opportunities", "orders", "leads", "campaigns", "nps")),

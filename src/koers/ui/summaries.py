@@ -20,6 +20,7 @@ from koers.measure.drill import records_url
 from koers.measure.periods import current
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person
+from koers.plan.models import AnnualPlan, IndividualPlan, LongTermPlan
 from koers.sales.models import Account, Activity, NpsResponse, Opportunity, Stage
 from koers.ui.templatetags.koers import kpi_value
 
@@ -283,11 +284,87 @@ def unit_summary(user: Any, unit: OrgUnit, today: dt.date) -> dict[str, Any]:
     return summary
 
 
+def _progress(people: Any, unit: OrgUnit | None, year: int, today: dt.date) -> list[dict]:
+    """The year's revenue target, the revenue to date and the run rate to the year's end
+    (the revenue of the months gone, per month, times twelve) with their attainment."""
+    from koers.plan.services import year_start
+
+    first = year_start(year)
+    last = add_months(first, 12) - dt.timedelta(days=1)
+    target = msel.target_values(people, first, last, unit).get("revenue")
+    to = min(today, last)
+    actual = msel.kpi_values(people, first, to)["revenue"] if to >= first else None
+    months = (to.year - first.year) * 12 + to.month - first.month + 1 if to >= first else 0
+    run_rate = actual / months * 12 if actual is not None and months else None
+    return [
+        _tile(_("Revenue target %(year)s") % {"year": year}, kpi_value(target, "money")),
+        _tile(
+            _("Revenue to date"),
+            kpi_value(actual, "money"),
+            _("%(pct)s of the target")
+            % {"pct": kpi_value(msel.attainment("revenue", actual, target), "percent")}
+            if target
+            else "",
+        ),
+        _tile(
+            _("At this pace, by the year's end"),
+            kpi_value(run_rate, "money"),
+            _("%(pct)s of the target")
+            % {"pct": kpi_value(msel.attainment("revenue", run_rate, target), "percent")}
+            if target and run_rate is not None
+            else "",
+            None if not target or run_rate is None else run_rate >= float(target),
+        ),
+    ]
+
+
+def annual_plan_summary(user: Any, plan: Any, today: dt.date) -> dict[str, Any]:
+    """Progress of the unit's year; figures when the viewer sees everyone in it who sells."""
+    subtree = Person.objects.filter(
+        unit__in=OrgUnit.objects.subtree_of(plan.unit), role__in=vis.SELLING_ROLES
+    )
+    seen = vis.visible_sellers(user).filter(pk__in=subtree.values("pk"))
+    if not subtree.exists() or seen.count() != subtree.count():
+        return {"kind": "annual-plan"}
+    return {"kind": "annual-plan", "tiles": _progress(subtree, plan.unit, plan.year, today)}
+
+
+def individual_plan_summary(user: Any, plan: Any, today: dt.date) -> dict[str, Any]:
+    if not vis.visible_sellers(user).filter(pk=plan.person_id).exists():
+        return {"kind": "individual-plan"}
+    people = Person.objects.filter(pk=plan.person_id)
+    return {"kind": "individual-plan", "tiles": _progress(people, None, plan.year, today)}
+
+
+def long_term_summary(user: Any, plan: Any, today: dt.date) -> dict[str, Any]:
+    """Each year of the plan: the organisation's revenue target and result, when the
+    viewer sees everyone in the plan's unit."""
+    subtree = Person.objects.filter(
+        unit__in=OrgUnit.objects.subtree_of(plan.unit), role__in=vis.SELLING_ROLES
+    )
+    if vis.visible_sellers(user).filter(pk__in=subtree.values("pk")).count() != subtree.count():
+        return {"kind": "long-term-plan"}
+    tiles = []
+    for year in range(plan.first_year, plan.last_year + 1):
+        progress = _progress(subtree, plan.unit, year, today)
+        tiles.append(
+            _tile(
+                str(year),
+                progress[1]["text"],
+                _("target %(target)s") % {"target": progress[0]["text"]},
+            )
+        )
+    return {"kind": "long-term-plan", "tiles": tiles}
+
+
 SUMMARIES = {
     Person: person_summary,
     Account: account_summary,
     Opportunity: opportunity_summary,
     OrgUnit: unit_summary,
+    AnnualPlan: annual_plan_summary,
+    IndividualPlan: individual_plan_summary,
+    LongTermPlan: long_term_summary,
 }
 
 
