@@ -301,9 +301,23 @@ def rewarded(cast):
     )
     PointRule.objects.create(kpi="visits", points=1, per=1)
     Badge.objects.create(code="b", name_en="B", name_nl="B", kpi="visits", threshold=1)
-    from koers.plan.models import Target
+    from koers.plan.models import (
+        AnnualPlan,
+        IndividualPlan,
+        Initiative,
+        LongTermPlan,
+        Target,
+    )
 
     Target.objects.create(kpi="revenue", person=cast.ruud, month=nov, value=Decimal("2000"))
+    strategy = LongTermPlan.objects.create(
+        unit=cast.company, title="Koers 2030", first_year=2026, last_year=2030, ambition="Groei"
+    )
+    annual = AnnualPlan.objects.create(long_term=strategy, unit=cast.noord, year=2026)
+    Initiative.objects.create(
+        annual=annual, title="Beurs", owner=cast.ruud, due_date=dt.date(2026, 12, 1)
+    )
+    IndividualPlan.objects.create(person=cast.ruud, year=2026, annual=annual)
     run_month(nov, by=None)
     add_adjustment(person=cast.ruud, month=nov, amount=Decimal("10"), reason="Fix", by=None)
     place_hold(person=cast.ruud, month=nov, reason="Check", by=None)
