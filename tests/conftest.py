@@ -302,6 +302,7 @@ def rewarded(cast):
     PointRule.objects.create(kpi="visits", points=1, per=1)
     Badge.objects.create(code="b", name_en="B", name_nl="B", kpi="visits", threshold=1)
     from koers.plan.models import (
+        AccountPlan,
         AnnualPlan,
         IndividualPlan,
         Initiative,
@@ -318,6 +319,12 @@ def rewarded(cast):
         annual=annual, title="Beurs", owner=cast.ruud, due_date=dt.date(2026, 12, 1)
     )
     IndividualPlan.objects.create(person=cast.ruud, year=2026, annual=annual)
+    AccountPlan.objects.create(
+        account=cast.accounts["ruud"],
+        year=2026,
+        objectives="Tweede productlijn",
+        expected_revenue=Decimal("5000"),
+    )
     run_month(nov, by=None)
     add_adjustment(person=cast.ruud, month=nov, amount=Decimal("10"), reason="Fix", by=None)
     place_hold(person=cast.ruud, month=nov, reason="Check", by=None)

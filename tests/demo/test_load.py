@@ -139,3 +139,12 @@ def test_the_demo_has_a_planning_cycle(loaded):
     assert next_year.proposals.filter(agreed__isnull=False).exists()
     total = next_year.proposals.aggregate(v=Sum("top_down"))["v"]
     assert total == next_year.total  # the top-down parts add up to the year, to the cent
+    # the levels above and below it, linked
+    from koers.org.models import Person, Role
+    from koers.plan.models import AnnualPlan, IndividualPlan, LongTermPlan
+
+    strategy = LongTermPlan.objects.get()
+    assert strategy.first_year <= this_year.year <= strategy.last_year
+    assert AnnualPlan.objects.filter(long_term=strategy, year=this_year.year).count() > 1
+    sellers = Person.objects.filter(role=Role.SALESPERSON).count()
+    assert IndividualPlan.objects.filter(annual__isnull=False).count() == sellers

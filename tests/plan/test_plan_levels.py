@@ -130,3 +130,30 @@ def test_each_level_shows_its_progress(plans, login):
         .content.decode()
     )
     assert "2030" in director and 'data-testid="key-figures"' in director
+
+
+def test_an_account_plan_by_its_owner_with_revenue_against_the_plan(plans, login):
+    from koers.plan.models import AccountPlan
+
+    cast, _long_term, _annual = plans
+    ruud = login(cast.user("ruud"))
+    data = {
+        "account": cast.accounts["ruud"].pk,
+        "year": 2026,
+        "objectives": "Tweede productlijn",
+        "expected_revenue": "4000",
+    }
+    assert _create(ruud, "account-plans", data).status_code == 302
+    peer = {**data, "account": cast.accounts["rosa"].pk}
+    assert _create(ruud, "account-plans", peer).status_code in (400, 403)
+    plan = AccountPlan.objects.get()
+    page = ruud.get(reverse("entity_detail", args=["account-plans", plan.pk])).content.decode()
+    # the cast's € 1,000 in November against € 4,000 expected
+    assert "expected € 4,000 (25.0%)" in page
+    assert "Deal ruud" in page  # the account's open deals
+    assert (
+        login(cast.user("rik"))
+        .get(reverse("entity_detail", args=["account-plans", plan.pk]))
+        .status_code
+        == 404
+    )

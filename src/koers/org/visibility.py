@@ -169,6 +169,13 @@ def visible_individual_plans(user: Any) -> QuerySet[Any]:
     return IndividualPlan.objects.filter(person__in=visible_people(user).values("pk"))
 
 
+def visible_account_plans(user: Any) -> QuerySet[Any]:
+    """The plans of the accounts the user may see."""
+    from koers.plan.models import AccountPlan
+
+    return AccountPlan.objects.filter(account__in=visible_accounts(user).values("pk"))
+
+
 def visible_territories(user: Any) -> QuerySet[Any]:
     from koers.sales.models import Territory
 
@@ -255,6 +262,7 @@ EDIT_ROLES: dict[str, set[str]] = {
     "plan.annualplan": {Role.ADMIN, Role.DIRECTOR, Role.MANAGER},
     "plan.initiative": {Role.ADMIN, Role.DIRECTOR, Role.MANAGER},
     "plan.individualplan": {Role.ADMIN, Role.DIRECTOR, Role.MANAGER, Role.SALESPERSON},
+    "plan.accountplan": {Role.ADMIN, Role.DIRECTOR, Role.MANAGER, Role.SALESPERSON},
 }
 
 

@@ -23,11 +23,81 @@ REASONS = (
 )
 
 
+def _plans(today: dt.date, top: OrgUnit) -> None:
+    """The three levels for this year: the long-term plan, the annual plans of the company
+    and each team, a few initiatives with owners, and every salesperson's plan."""
+    from koers.org.models import Person, Role
+    from koers.plan.models import AnnualPlan, IndividualPlan, Initiative, LongTermPlan
+
+    year = year_start(today.year).year
+    strategy = LongTermPlan.objects.create(
+        unit=top,
+        title=f"Koers {year + 4}",
+        first_year=year,
+        last_year=year + 4,
+        ambition="Marktleider in pompen en kleppen voor de Benelux-industrie: 8% groei per jaar.",
+        market_choices="Voedingsmiddelen, chemie en waterbeheer; Vlaanderen als groeimarkt.",
+        positioning="De technische partner die de hele levenscyclus ontzorgt.",
+        value_proposition="Minder stilstand: levering binnen 48 uur en onderhoud op afspraak.",
+    )
+    director = Person.objects.filter(role=Role.DIRECTOR).order_by("pk").first()
+    company = AnnualPlan.objects.create(
+        long_term=strategy,
+        unit=top,
+        year=year,
+        goals="Omzet +5% op vorig jaar; 40 nieuwe klanten; winratio 30%.",
+        marketing="Twee vakbeurzen, een webinarreeks over energiebesparing.",
+        budget=Decimal("250000.00"),
+    )
+    teams = {}
+    sellers = Person.objects.filter(role=Role.SALESPERSON).select_related("unit")
+    for unit_id in sorted({p.unit_id for p in sellers}):
+        teams[unit_id] = AnnualPlan(
+            long_term=strategy,
+            unit_id=unit_id,
+            year=year,
+            goals="De targets van de ronde; elke week twee bezoeken aan nieuwe klanten.",
+        )
+    AnnualPlan.objects.bulk_create(teams.values())
+    if director is not None:
+        Initiative.objects.bulk_create(
+            [
+                Initiative(
+                    long_term=strategy,
+                    title="Vestiging in Antwerpen",
+                    owner=director,
+                    due_date=dt.date(year + 1, 9, 1),
+                    status=Initiative.Status.PLANNED,
+                ),
+                Initiative(
+                    annual=company,
+                    title="Vakbeurs Aqua Nederland",
+                    owner=director,
+                    due_date=dt.date(year, 3, 15),
+                    status=Initiative.Status.DONE,
+                ),
+            ]
+        )
+    IndividualPlan.objects.bulk_create(
+        IndividualPlan(
+            person=person,
+            year=year,
+            annual=teams.get(person.unit_id),
+            planned_activities="Twee bezoeken per week aan nieuwe klanten; elke offerte binnen "
+            "drie dagen nabellen.",
+            accounts="De vijf grootste klanten: jaarlijks accountplan met hun inkoper.",
+            development="Onderhandelen op waarde in plaats van prijs.",
+        )
+        for person in sellers
+    )
+
+
 def load(today: dt.date, seed: int = 2026) -> int:
-    """Both rounds; returns the number of proposals written."""
+    """The plan levels and both rounds; returns the number of proposals written."""
     top = OrgUnit.objects.filter(parent=None).order_by("pk").first()
     if top is None:
         return 0
+    _plans(today, top)
     rng = np.random.default_rng(seed)
     this_year = year_start(today.year).year
     agreed = dict(

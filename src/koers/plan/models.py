@@ -324,3 +324,37 @@ class IndividualPlan(models.Model):
     def clean(self) -> None:
         if self.annual_id and self.year and self.annual.year != self.year:
             raise ValidationError({"annual": _("The annual plan is of another year.")})
+
+
+class AccountPlan(models.Model):
+    """A key account's plan for a year: what we want there, who decides, what we know,
+    what we choose to do and the money it should bring. Its page shows the account's
+    deals, revenue against the expected revenue, and the owner's target."""
+
+    account = models.ForeignKey(
+        "sales.Account",
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="account_plans",
+    )
+    year = models.PositiveIntegerField(_("year"))
+    objectives = models.TextField(_("objectives"))
+    decision_makers = models.TextField(_("decision-making unit"), blank=True)
+    research = models.TextField(_("research: the customer's situation"), blank=True)
+    choices = models.TextField(_("choices"), blank=True)
+    activities = models.TextField(_("activities"), blank=True)
+    expected_revenue = models.DecimalField(
+        _("expected revenue"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    substantiation = models.TextField(_("financial substantiation"), blank=True)
+
+    class Meta:
+        verbose_name = _("account plan")
+        verbose_name_plural = _("account plans")
+        ordering = ["-year", "account__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "year"], name="one_account_plan_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.year}"

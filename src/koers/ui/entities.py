@@ -14,7 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from koers.measure.models import OperatingCost
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person
-from koers.plan.models import AnnualPlan, IndividualPlan, Initiative, LongTermPlan, Target
+from koers.plan.models import (
+    AccountPlan,
+    AnnualPlan,
+    IndividualPlan,
+    Initiative,
+    LongTermPlan,
+    Target,
+)
 from koers.reward import models as rm
 from koers.sales import models as sm
 
@@ -533,6 +540,31 @@ register(
             "development",
         ),
         select_related=("person", "annual__unit"),
+        default_sort="-year",
+    )
+)
+
+register(
+    Entity(
+        slug="account-plans",
+        model=AccountPlan,
+        selector=vis.visible_account_plans,
+        phase="plan",
+        columns=("account", "year", "expected_revenue"),
+        search=("account__name", "objectives"),
+        filters=("year",),
+        form_fields=(
+            "account",
+            "year",
+            "objectives",
+            "decision_makers",
+            "research",
+            "choices",
+            "activities",
+            "expected_revenue",
+            "substantiation",
+        ),
+        select_related=("account",),
         default_sort="-year",
     )
 )

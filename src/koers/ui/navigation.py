@@ -42,6 +42,7 @@ SECTIONS: dict[str, tuple[str | Promise, tuple[str, ...]]] = {
             "annual-plans",
             "initiatives",
             "individual-plans",
+            "account-plans",
             "targets",
             "units",
             "territories",

@@ -20,7 +20,7 @@ from koers.measure.drill import records_url
 from koers.measure.periods import current
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person
-from koers.plan.models import AnnualPlan, IndividualPlan, LongTermPlan
+from koers.plan.models import AccountPlan, AnnualPlan, IndividualPlan, LongTermPlan
 from koers.sales.models import Account, Activity, NpsResponse, Opportunity, Stage
 from koers.ui.templatetags.koers import kpi_value
 
@@ -357,6 +357,38 @@ def long_term_summary(user: Any, plan: Any, today: dt.date) -> dict[str, Any]:
     return {"kind": "long-term-plan", "tiles": tiles}
 
 
+def account_plan_summary(user: Any, plan: Any, today: dt.date) -> dict[str, Any]:
+    """The account's figures and deals (as on its own page), with the plan's expected
+    revenue against the account's revenue in the plan's year so far."""
+    from koers.measure.models import AccountMonthFact
+    from koers.plan.services import year_start
+
+    summary = account_summary(user, plan.account, today)
+    first = year_start(plan.year)
+    revenue = AccountMonthFact.objects.filter(
+        account=plan.account, month__gte=first, month__lt=add_months(first, 12)
+    ).aggregate(r=Sum("revenue_cents"))["r"]
+    reached = (revenue or 0) / 100
+    expected = float(plan.expected_revenue) if plan.expected_revenue is not None else None
+    summary["tiles"] = [
+        _tile(
+            _("Revenue %(year)s against the plan") % {"year": plan.year},
+            kpi_value(reached, "money"),
+            _("expected %(value)s (%(pct)s)")
+            % {
+                "value": kpi_value(expected, "money"),
+                "pct": kpi_value(reached / expected * 100 if expected else None, "percent"),
+            }
+            if expected
+            else "",
+        ),
+        *summary["tiles"],
+    ]
+    summary["kind"] = "account-plan"
+    summary.pop("map", None)
+    return summary
+
+
 SUMMARIES = {
     Person: person_summary,
     Account: account_summary,
@@ -365,6 +397,7 @@ SUMMARIES = {
     AnnualPlan: annual_plan_summary,
     IndividualPlan: individual_plan_summary,
     LongTermPlan: long_term_summary,
+    AccountPlan: account_plan_summary,
 }
 
 
