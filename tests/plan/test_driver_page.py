@@ -56,3 +56,29 @@ def test_a_manager_models_her_team_and_not_another_unit(planned, login):
     assert "Team Noord" in page
     other = client.get(reverse("plan_drivers"), {"unit": planned.zuid.pk}).content.decode()
     assert "Driver model · Team Noord" in other  # not hers: the choice is refused
+
+
+def test_the_director_adopts_the_activity_needs_as_targets(planned, login):
+    from koers.plan.models import Target
+
+    client = login(planned.user("dirk"))
+    page = client.get(reverse("plan_drivers"), {"unit": planned.noord.pk}).content.decode()
+    assert 'data-testid="adopt"' in page
+    answer = client.post(reverse("plan_drivers"), {"unit": planned.noord.pk})
+    assert answer.status_code == 302
+    visits = Target.objects.filter(kpi="visits", month__gte=dt.date(2026, 11, 1))
+    assert {t.person_id for t in visits} == {planned.ruud.pk, planned.rosa.pk}
+    row = re.search(r'<tr class="total">(.*?)</tr>', page, re.S).group(1)
+    total_visits = int(re.findall(r'<td class="num">([^<]+)</td>', row)[6].replace(",", ""))
+    assert sum(t.value for t in visits) == total_visits  # divided exactly, whole visits
+
+
+@pytest.mark.parametrize("who", ["mia", "ruud"])
+def test_only_a_planner_adopts(planned, login, who):
+    from koers.plan.models import Target
+
+    client = login(planned.user(who))
+    assert 'data-testid="adopt"' not in client.get(reverse("plan_drivers")).content.decode()
+    answer = client.post(reverse("plan_drivers"), {"unit": planned.noord.pk})
+    assert answer.status_code in (302, 403)
+    assert not Target.objects.filter(kpi="visits").exists()

@@ -12,6 +12,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from koers.engine.driver_model import Levers, model
@@ -20,6 +21,7 @@ from koers.measure import selectors as msel
 from koers.measure.memo import memo
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person, Role
+from koers.plan import services
 from koers.plan.drivers import measured_rates
 from koers.plan.selectors import monthly_group_targets
 from koers.ui.fields import LocalDecimalField
@@ -100,6 +102,8 @@ def _targets(people: Any, unit: OrgUnit | None, first: dt.date) -> tuple[list[fl
 
 def driver_page(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
+    if request.method == "POST":
+        return _adopt(request, today)
     form = LeverForm(request.GET or None)
     form.fields["unit"].queryset = vis.visible_units(request.user).order_by("name")
     unit = form.cleaned_data.get("unit") if form.is_valid() else None
@@ -119,6 +123,8 @@ def driver_page(request: HttpRequest) -> HttpResponse:
     months = [add_months(first, i) for i in range(12)]
     context = {
         "form": form,
+        "may_adopt": unit is not None and vis.role_of(request.user) in services.PLANNERS,
+        "unit": unit,
         "label": label,
         "rates": levers.apply(rates),
         "measured": rates,
@@ -141,3 +147,39 @@ def driver_page(request: HttpRequest) -> HttpResponse:
         },
     }
     return render(request, "plan/drivers.html", context)
+
+
+def _adopt(request: HttpRequest, today: dt.date) -> HttpResponse:
+    """Adopt the model's visits and quotes (with the levers as chosen) as the monthly
+    targets of the unit's salespeople."""
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import redirect
+
+    form = LeverForm(request.POST)
+    form.fields["unit"].queryset = vis.visible_units(request.user).order_by("name")
+    chosen = form.cleaned_data.get("unit") if form.is_valid() else None
+    people, unit, _label = _scope(request.user, chosen)
+    if unit is None:
+        messages.error(request, gettext("Choose a unit to adopt its activity targets."))
+        return redirect("plan_drivers")
+    first = month_start(today)
+    targets, _from_targets = _targets(people, unit, first)
+    pipeline = msel.open_pipeline(people, month_end(add_months(first, 11)), today).value
+    result = model(targets, measured_rates(people, today), pipeline, form.levers())
+    months = [add_months(first, i) for i in range(12)]
+    try:
+        count = services.adopt_activity_targets(
+            unit=unit,
+            months=months,
+            needs={
+                "visits": [m.visits for m in result.months],
+                "quotes": [m.quotes for m in result.months],
+            },
+            by=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, gettext("%(n)s visit and quote targets adopted.") % {"n": count})
+    return redirect(f"{request.path}?{request.POST.urlencode()}")

@@ -370,3 +370,51 @@ def gaps_by_unit(target_round: TargetRound) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+ACTIVITY_KPIS = ("visits", "quotes")
+
+
+@transaction.atomic
+def adopt_activity_targets(
+    *, unit: OrgUnit, months: list[dt.date], needs: dict[str, list[float]], by: Any
+) -> int:
+    """Make the driver model's activity needs the monthly targets of the salespeople in
+    ``unit`` and below: each month's visits and quotes divided over them by FTE (the one
+    split rule, whole activities), replacing their targets of those months on those KPIs.
+    A director's or administrator's step, audited on the unit. Returns targets written."""
+    from django.db.models import Q
+
+    from koers.core.audit import audit_change
+    from koers.engine.split import split_by_weights
+
+    _require_planner(by)
+    people = list(
+        Person.objects.filter(
+            unit__in=OrgUnit.objects.subtree_of(unit), role=Role.SALESPERSON
+        ).filter(Q(end_date__isnull=True) | Q(end_date__gte=months[0]))
+    )
+    if not people:
+        raise ValidationError(_("Nobody in this unit carries a target."))
+    weights = {p.pk: int(p.fte * 1000) for p in people}
+    Target.objects.filter(kpi__in=list(needs), person__in=list(weights), month__in=months).delete()
+    written = []
+    for kpi, per_month in needs.items():
+        for month, amount in zip(months, per_month, strict=True):
+            parts = split_by_weights(int(amount), weights)
+            written += [
+                Target(kpi=kpi, person_id=pk, month=month, value=Decimal(part))
+                for pk, part in parts.items()
+            ]
+    Target.objects.bulk_create(written)
+    audit_change(
+        actor=by,
+        action="update",
+        obj=unit,
+        before=None,
+        after={
+            "activity targets": {k: [int(v) for v in vals] for k, vals in needs.items()},
+            "from": months[0].isoformat(),
+        },
+    )
+    return len(written)
