@@ -94,6 +94,7 @@ def section_items(key: str, user: Any) -> tuple[NavItem, ...]:
             NavItem(_("Target rounds"), reverse("plan_rounds")),
             NavItem(_("Driver model"), reverse("plan_drivers")),
             NavItem(_("Sales-force size"), reverse("plan_sizing")),
+            NavItem(_("Territory design"), reverse("plan_territories")),
             *items,
         )
     if key == "measure":

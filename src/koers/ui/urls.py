@@ -10,6 +10,7 @@ from koers.measure import kpi_catalogue as measure_catalogue
 from koers.measure import views as measure_views
 from koers.plan import driver_page as plan_driver_page
 from koers.plan import sizing_page as plan_sizing_page
+from koers.plan import territory_page as plan_territory_page
 from koers.plan import views as plan_views
 from koers.ui import account, entity_views, exports, views
 
@@ -30,6 +31,7 @@ urlpatterns = [
     path("plan/rounds/<int:pk>/", plan_views.round_page, name="plan_round"),
     path("plan/drivers/", plan_driver_page.driver_page, name="plan_drivers"),
     path("plan/sizing/", plan_sizing_page.sizing_page, name="plan_sizing"),
+    path("plan/territories/", plan_territory_page.territory_page, name="plan_territories"),
     path("measure/catalogue/", measure_catalogue.catalogue_page, name="kpi_catalogue"),
     path("measure/catalogue/new/", measure_catalogue.custom_kpi_edit, name="custom_kpi_new"),
     path(
