@@ -33,9 +33,11 @@ def test_the_manager_designs_and_applies_her_team(crowded, login):
     key = re.search(r'name="key" value="([0-9a-f]+)"', page).group(1)
     answer = client.post(reverse("plan_territories"), {"key": key, "valid_from": "2026-12-01"})
     assert answer.status_code == 302
-    owners = list(Account.objects.filter(owner__in=[crowded.ruud, crowded.rosa]).values_list(
-        "owner", flat=True
-    ))
+    owners = list(
+        Account.objects.filter(owner__in=[crowded.ruud, crowded.rosa]).values_list(
+            "owner", flat=True
+        )
+    )
     assert owners.count(crowded.ruud.pk) == owners.count(crowded.rosa.pk) == 4
     moved = TerritoryAccount.objects.filter(valid_from=dt.date(2026, 12, 1))
     assert moved.count() == 3

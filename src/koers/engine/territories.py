@@ -75,7 +75,7 @@ def _centres(
     accounts: Sequence[Account], people: Sequence[Person]
 ) -> dict[int, tuple[float, float]]:
     """Each person's centre: the mean position of the accounts they have now."""
-    sums: dict[int, list[float]] = {p.id: [0.0, 0.0, 0] for p in people}  # type: ignore[misc]
+    sums: dict[int, list[float]] = {p.id: [0.0, 0.0, 0.0] for p in people}
     for a in accounts:
         if a.person in sums and a.lat is not None and a.lon is not None:
             sums[a.person][0] += a.lat
@@ -104,11 +104,11 @@ def design(
     centres = _centres(accounts, people)
 
     m = cp_model.CpModel()
-    x = {(a.id, p): m.NewBoolVar(f"x{a.id}_{p}") for a in accounts for p in ids}
+    x = {(a.id, p): m.new_bool_var(f"x{a.id}_{p}") for a in accounts for p in ids}
     for a in accounts:
-        m.AddExactlyOne(x[a.id, p] for p in ids)
+        m.add_exactly_one(x[a.id, p] for p in ids)
         for p in ids:
-            m.AddHint(x[a.id, p], now.get(a.id) == p)
+            m.add_hint(x[a.id, p], now.get(a.id) == p)
     hours = {a.id: int(round(a.hours * SCALE)) for a in accounts}
     # potential in units that keep the model's numbers small: thousandths of the total
     potential = {
@@ -122,15 +122,15 @@ def design(
         fair_hours = int(round(total_hours * share * SCALE))
         fair_potential = int(round(100_000 * share)) if total_potential else 0
         load = sum(hours[a.id] * x[a.id, person.id] for a in accounts)
-        gap = m.NewIntVar(0, big_hours, f"gap{person.id}")
-        m.Add(gap >= load - fair_hours)
-        m.Add(gap >= fair_hours - load)
+        gap = m.new_int_var(0, big_hours, f"gap{person.id}")
+        m.add(gap >= load - fair_hours)
+        m.add(gap >= fair_hours - load)
         objective.append(1000 * gap)
         if total_potential:
             pot = sum(potential[a.id] * x[a.id, person.id] for a in accounts)
-            pgap = m.NewIntVar(0, 100_000, f"pgap{person.id}")
-            m.Add(pgap >= pot - fair_potential)
-            m.Add(pgap >= fair_potential - pot)
+            pgap = m.new_int_var(0, 100_000, f"pgap{person.id}")
+            m.add(pgap >= pot - fair_potential)
+            m.add(pgap >= fair_potential - pot)
             objective.append(big_hours // 100_000 * pgap if big_hours >= 100_000 else pgap)
     for a in accounts:
         for p in ids:
@@ -141,20 +141,19 @@ def design(
                 cost += move_weight * 10
             if cost:
                 objective.append(cost * x[a.id, p])
-    m.Minimize(sum(objective))
+    m.minimize(sum(objective))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(seconds)
     solver.parameters.num_workers = 2
-    status = solver.Solve(m)
+    status = solver.solve(m)
+    assignment: dict[int, int]
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        assignment = {a.id: now[a.id] for a in accounts if now.get(a.id) in ids}
+        assignment = {a: p for a, p in now.items() if p is not None and p in ids}
         optimal = False
     else:
-        assignment = {a.id: next(p for p in ids if solver.Value(x[a.id, p])) for a in accounts}
+        assignment = {a.id: next(q for q in ids if solver.value(x[a.id, q])) for a in accounts}
         optimal = status == cp_model.OPTIMAL
-    before = imbalance(
-        accounts, people, {a.id: now[a.id] for a in accounts if now[a.id] is not None}
-    )
+    before = imbalance(accounts, people, {a: p for a, p in now.items() if p is not None})
     after = imbalance(accounts, people, assignment)
     moved = tuple(sorted(a for a, p in assignment.items() if now.get(a) != p))
     return Design(assignment, before, after, moved, optimal)
