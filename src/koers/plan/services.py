@@ -202,6 +202,25 @@ def round_open(target_round: TargetRound, *, by: Any) -> TargetRound:
     return target_round
 
 
+def _write_number(
+    proposal: TargetProposal, number: str, note: str, value: Decimal, text: str, by: Any
+) -> TargetProposal:
+    """Set a proposal's ``number`` field (and its ``note``) while the round is open,
+    audited: the one write path of bottom-up and agreed numbers."""
+    proposal = (
+        TargetProposal.objects.select_for_update().select_related("round").get(pk=proposal.pk)
+    )
+    _step(proposal.round, TargetRound.Status.OPEN)
+    if Decimal(value) < 0:
+        raise ValidationError({number: _("A target cannot be negative.")})
+    before = {number: str(getattr(proposal, number)), note: getattr(proposal, note)}
+    setattr(proposal, number, Decimal(value))
+    setattr(proposal, note, text.strip())
+    proposal.save(update_fields=[number, note])
+    audit(actor=by, action="update", obj=proposal, before=before)
+    return proposal
+
+
 @transaction.atomic
 def proposal_submit(
     proposal: TargetProposal, *, value: Decimal, substantiation: str, by: Any
@@ -210,17 +229,7 @@ def proposal_submit(
     me = vis.person_of(by)
     if me is None or me.pk != proposal.person_id:
         raise PermissionDenied(_("Only the person themselves submits their own number."))
-    proposal = (
-        TargetProposal.objects.select_for_update().select_related("round").get(pk=proposal.pk)
-    )
-    _step(proposal.round, TargetRound.Status.OPEN)
-    if Decimal(value) < 0:
-        raise ValidationError({"bottom_up": _("A target cannot be negative.")})
-    before = {"bottom_up": str(proposal.bottom_up), "substantiation": proposal.substantiation}
-    proposal.bottom_up, proposal.substantiation = Decimal(value), substantiation.strip()
-    proposal.save(update_fields=["bottom_up", "substantiation"])
-    audit(actor=by, action="update", obj=proposal, before=before)
-    return proposal
+    return _write_number(proposal, "bottom_up", "substantiation", value, substantiation, by)
 
 
 def may_agree(user: Any, proposal: TargetProposal) -> bool:
@@ -243,17 +252,7 @@ def proposal_agree(
     """The number a manager (or the director) agrees with the person."""
     if by is not None and not may_agree(by, proposal):
         raise PermissionDenied(_("You may not agree this person's target."))
-    proposal = (
-        TargetProposal.objects.select_for_update().select_related("round").get(pk=proposal.pk)
-    )
-    _step(proposal.round, TargetRound.Status.OPEN)
-    if Decimal(value) < 0:
-        raise ValidationError({"agreed": _("A target cannot be negative.")})
-    before = {"agreed": str(proposal.agreed), "comment": proposal.comment}
-    proposal.agreed, proposal.comment = Decimal(value), comment.strip()
-    proposal.save(update_fields=["agreed", "comment"])
-    audit(actor=by, action="update", obj=proposal, before=before)
-    return proposal
+    return _write_number(proposal, "agreed", "comment", value, comment, by)
 
 
 @transaction.atomic

@@ -255,15 +255,23 @@ def opportunity_summary(user: Any, deal: Opportunity, today: dt.date) -> dict[st
     }
 
 
-def unit_summary(user: Any, unit: OrgUnit, today: dt.date) -> dict[str, Any]:
-    """A unit's figures when the viewer sees everyone in it who sells (a salesperson sees
-    only their own figures, so their unit page shows none)."""
+def _sellers_if_all_seen(user: Any, unit: OrgUnit) -> Any:
+    """Everyone in ``unit`` and below who sells, when the viewer may see all of their
+    figures (a group's figures are shown whole or not at all); else None."""
     subtree = Person.objects.filter(
         unit__in=OrgUnit.objects.subtree_of(unit), role__in=vis.SELLING_ROLES
     )
     seen = vis.visible_sellers(user).filter(pk__in=subtree.values("pk"))
+    count = subtree.count()
+    return subtree if count and seen.count() == count else None
+
+
+def unit_summary(user: Any, unit: OrgUnit, today: dt.date) -> dict[str, Any]:
+    """A unit's figures when the viewer sees everyone in it who sells (a salesperson sees
+    only their own figures, so their unit page shows none)."""
+    subtree = _sellers_if_all_seen(user, unit)
     summary: dict[str, Any] = {"kind": "unit"}
-    if seen.count() == subtree.count() and subtree.exists():
+    if subtree is not None:
         summary["tiles"] = _figures(subtree, today, unit, None)
         summary["trend_json"] = _trend(subtree, today, _("Revenue per month, last 12 months"))
         pipeline = msel.open_pipeline(subtree, today, today)
@@ -320,11 +328,8 @@ def _progress(people: Any, unit: OrgUnit | None, year: int, today: dt.date) -> l
 
 def annual_plan_summary(user: Any, plan: Any, today: dt.date) -> dict[str, Any]:
     """Progress of the unit's year; figures when the viewer sees everyone in it who sells."""
-    subtree = Person.objects.filter(
-        unit__in=OrgUnit.objects.subtree_of(plan.unit), role__in=vis.SELLING_ROLES
-    )
-    seen = vis.visible_sellers(user).filter(pk__in=subtree.values("pk"))
-    if not subtree.exists() or seen.count() != subtree.count():
+    subtree = _sellers_if_all_seen(user, plan.unit)
+    if subtree is None:
         return {"kind": "annual-plan"}
     return {"kind": "annual-plan", "tiles": _progress(subtree, plan.unit, plan.year, today)}
 
@@ -339,10 +344,8 @@ def individual_plan_summary(user: Any, plan: Any, today: dt.date) -> dict[str, A
 def long_term_summary(user: Any, plan: Any, today: dt.date) -> dict[str, Any]:
     """Each year of the plan: the organisation's revenue target and result, when the
     viewer sees everyone in the plan's unit."""
-    subtree = Person.objects.filter(
-        unit__in=OrgUnit.objects.subtree_of(plan.unit), role__in=vis.SELLING_ROLES
-    )
-    if vis.visible_sellers(user).filter(pk__in=subtree.values("pk")).count() != subtree.count():
+    subtree = _sellers_if_all_seen(user, plan.unit)
+    if subtree is None:
         return {"kind": "long-term-plan"}
     tiles = []
     for year in range(plan.first_year, plan.last_year + 1):
