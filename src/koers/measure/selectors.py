@@ -91,19 +91,40 @@ def spans(first: dt.date, last: dt.date) -> tuple[tuple[dt.date, dt.date] | None
     return (whole_first, whole_last), parts
 
 
-def _day_facts(first: dt.date, last: dt.date):
-    """Facts per person and day of a part of a month, computed once per refresh of the
-    facts and shared by every reader (all people; each reader sums their own)."""
+def _part_sums(
+    ids: list[int], first: dt.date, last: dt.date
+) -> tuple[dict[str, tuple[int, int]], dict[int, tuple[int, int]]]:
+    """The KPI sums and the product group sums of ``ids`` over the days of a part of a
+    month, computed from the records once per group of people, part and data version, and
+    kept in the cache as sums (small, whatever the organisation's size)."""
+    import hashlib
+
+    import polars as pl
     from django.core.cache import cache
 
     from koers.measure.services import day_facts
 
-    key = f"koers:dayfacts:{first}:{last}:{facts_version()}"
-    frames = cache.get(key)
-    if frames is None:
-        frames = day_facts(first, last)
-        cache.set(key, frames, 60 * 60)
-    return frames
+    who = hashlib.sha1(",".join(map(str, sorted(ids))).encode()).hexdigest()  # noqa: S324
+    key = f"koers:partsums:{first}:{last}:{who}:{facts_version()}"
+    found = cache.get(key)
+    if found is None:
+        facts, groups = day_facts(first, last)
+        kpis = (
+            facts.filter(pl.col("person_id").is_in(ids))
+            .group_by("kpi")
+            .agg(pl.col("numerator").sum(), pl.col("denominator").sum())
+        )
+        by_group = (
+            groups.filter(pl.col("person_id").is_in(ids))
+            .group_by("product_group_id")
+            .agg(pl.col("revenue_cents").sum(), pl.col("quantity").sum())
+        )
+        found = (
+            {code: (int(n), int(d)) for code, n, d in kpis.iter_rows()},
+            {group: (int(r), int(q)) for group, r, q in by_group.iter_rows()},
+        )
+        cache.set(key, found, 60 * 60)
+    return found
 
 
 def _ids(people: QuerySet[Any]) -> list[int]:
@@ -113,7 +134,6 @@ def _ids(people: QuerySet[Any]) -> list[int]:
 def kpi_sums_between(people: QuerySet[Any], first: dt.date, last: dt.date) -> Sums:
     """Each KPI's sums over ``people`` for exactly the days ``first``..``last``: whole
     months from the stored facts, a part of a month from the records."""
-    import polars as pl
 
     whole, parts = spans(first, last)
     sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -123,15 +143,9 @@ def kpi_sums_between(people: QuerySet[Any], first: dt.date, last: dt.date) -> Su
             sums[code][1] += d
     ids = _ids(people) if parts else []
     for part in parts:
-        facts, _groups = _day_facts(*part)
-        rows = (
-            facts.filter(pl.col("person_id").is_in(ids))
-            .group_by("kpi")
-            .agg(pl.col("numerator").sum(), pl.col("denominator").sum())
-        )
-        for code, n, d in rows.iter_rows():
-            sums[code][0] += int(n)
-            sums[code][1] += int(d)
+        for code, (n, d) in _part_sums(ids, *part)[0].items():
+            sums[code][0] += n
+            sums[code][1] += d
     return {code: (n, d) for code, (n, d) in sums.items()}
 
 
@@ -237,7 +251,6 @@ def driver_totals(people: QuerySet[Any], first: dt.date, last: dt.date):
 def group_sales(people: QuerySet[Any], first: dt.date, last: dt.date) -> dict[int, tuple[int, int]]:
     """Product group → (credited revenue in cents, quantity) of ``people`` in exactly the
     days ``first``..``last``: whole months from the stored facts, a part from the records."""
-    import polars as pl
 
     from koers.measure.models import GroupSalesFact
 
@@ -257,15 +270,9 @@ def group_sales(people: QuerySet[Any], first: dt.date, last: dt.date) -> dict[in
             totals[row["product_group"]][1] += int(row["q"])
     ids = _ids(people) if parts else []
     for part in parts:
-        _facts_, groups = _day_facts(*part)
-        rows_ = (
-            groups.filter(pl.col("person_id").is_in(ids))
-            .group_by("product_group_id")
-            .agg(pl.col("revenue_cents").sum(), pl.col("quantity").sum())
-        )
-        for group, revenue, quantity in rows_.iter_rows():
-            totals[group][0] += int(revenue)
-            totals[group][1] += int(quantity)
+        for group, (revenue, quantity) in _part_sums(ids, *part)[1].items():
+            totals[group][0] += revenue
+            totals[group][1] += quantity
     return {group: (r, q) for group, (r, q) in totals.items()}
 
 
