@@ -130,3 +130,16 @@ def test_an_improbable_target_is_flagged_with_its_figures(facts, login):
     assert "open pipeline for the first quarter" in flags
     rosa = page.split(f'data-person="{facts.rosa.pk}"')[1].split("</tr>")[0]
     assert "nothing achieved on this KPI in the last twelve months" in rosa
+
+
+def test_a_large_round_comes_page_by_page(facts, login, monkeypatch):
+    from koers.plan import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    _propose(login(facts.user("dirk")), facts)
+    url = reverse("plan_round", args=[TargetRound.objects.get().pk])
+    client = login(facts.user("dirk"))
+    first = client.get(url).content.decode()
+    assert first.count("data-person=") == 2 and "Page 1 of 2" in first
+    second = client.get(url, {"page": 2}).content.decode()
+    assert second.count("data-person=") == 1

@@ -89,13 +89,12 @@ def rounds(request: HttpRequest) -> HttpResponse:
     return render(request, "plan/rounds.html", context, status=400 if form.errors else 200)
 
 
-def _rows(request: HttpRequest, target_round: TargetRound) -> list[dict[str, Any]]:
-    people = vis.visible_people(request.user)
-    proposals = list(
-        target_round.proposals.filter(person__in=people)
-        .select_related("person", "person__unit")
-        .order_by("person__unit__name", "person__last_name")
-    )
+PAGE_SIZE = 50
+
+
+def _rows(request: HttpRequest, target_round: TargetRound, proposals: list[TargetProposal]):  # type: ignore[no-untyped-def]
+    """The table's rows: each proposal with whether the viewer may agree it and, while the
+    round is not yet approved, the reasons its number is improbable."""
     approved = target_round.status == TargetRound.Status.APPROVED  # judged before, not now
     flags = {} if approved else round_flags(target_round, proposals, timezone.localdate())
     return [
@@ -105,12 +104,18 @@ def _rows(request: HttpRequest, target_round: TargetRound) -> list[dict[str, Any
 
 
 def round_page(request: HttpRequest, pk: int) -> HttpResponse:
+    from django.core.paginator import Paginator
+
     target_round = get_object_or_404(TargetRound.objects.select_related("unit"), pk=pk)
-    rows = _rows(request, target_round)
-    me = vis.person_of(request.user)
-    mine = next((r["p"] for r in rows if me and r["p"].person_id == me.pk), None)
-    if not rows and not vis.sees_everything(request.user):
+    visible = (
+        target_round.proposals.filter(person__in=vis.visible_people(request.user))
+        .select_related("person", "person__unit")
+        .order_by("person__unit__name", "person__last_name", "pk")
+    )
+    if not visible.exists() and not vis.sees_everything(request.user):
         raise PermissionDenied(_("You are not in this round."))
+    me = vis.person_of(request.user)
+    mine = visible.filter(person=me).first() if me else None
     form = NumberForm(
         initial={"value": mine.bottom_up, "note": mine.substantiation} if mine else None
     )
@@ -123,12 +128,17 @@ def round_page(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             if form is None:
                 return redirect("plan_round", pk=target_round.pk)
+    page = Paginator(visible, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = _rows(request, target_round, list(page.object_list))
+    my_flags = _rows(request, target_round, [mine])[0]["flags"] if mine else []
     team = None
     if me is not None and vis.role_of(request.user) == Role.SALESPERSON:
         team = target_round.proposals.filter(person__unit=me.unit_id).aggregate(
             top=Sum("top_down"), bottom=Sum("bottom_up")
         )
     context = {
+        "page": page,
+        "my_flags": my_flags,
         "round": target_round,
         "kpi": kpi_name(target_round.kpi),
         "money": definitions()[target_round.kpi].unit == "money",
