@@ -101,8 +101,10 @@ def main() -> int:
                 loaded[name].append(ms)
     seconds = time.perf_counter() - started
 
-    print(f"{'page':<14} {'cold max':>9} {'alone p50':>10} {'alone p95':>10} "
-          f"{'load p50':>9} {'load p95':>9}")
+    print(
+        f"{'page':<14} {'cold max':>9} {'alone p50':>10} {'alone p95':>10} "
+        f"{'load p50':>9} {'load p95':>9}"
+    )
     for name, _path in PAGES:
         print(
             f"{name:<14} {max(first[name]):>7.0f}ms {statistics.median(alone[name]):>8.0f}ms "
