@@ -50,3 +50,19 @@ def test_others_may_not_design_the_team(crowded, login, who):
     answer = client.get(reverse("plan_territories"), {"unit": crowded.noord.pk, "seconds": 1})
     assert answer.status_code in (400, 403)
     assert Account.objects.filter(owner=crowded.ruud).count() == 7
+
+
+def test_moving_an_account_marks_the_months_of_its_owners_answers_stale(crowded, login):
+    from koers.measure.models import StaleMonth
+    from koers.sales.models import NpsResponse
+
+    extra = Account.objects.filter(owner=crowded.ruud, name__startswith="Extra")
+    for account in extra:
+        NpsResponse.objects.create(account=account, score=9, responded_on=dt.date(2026, 6, 3))
+    client = login(crowded.user("dirk"))
+    page = client.get(
+        reverse("plan_territories"), {"unit": crowded.noord.pk, "seconds": 2}
+    ).content.decode()
+    key = re.search(r'name="key" value="([0-9a-f]+)"', page).group(1)
+    client.post(reverse("plan_territories"), {"key": key, "valid_from": "2026-12-01"})
+    assert StaleMonth.objects.filter(month=dt.date(2026, 6, 1)).exists()

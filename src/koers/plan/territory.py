@@ -136,6 +136,18 @@ def apply_design(key: str, *, valid_from: dt.date, by: Any) -> int:
         Account.objects.filter(pk__in=[a for a, p in moved.items() if p == person_id]).update(
             owner_id=person_id
         )
+    # answers without a person of their own count for the account's owner: their months'
+    # figures change hands too
+    from koers.measure.freshness import mark_stale, months_of
+    from koers.sales.models import NpsResponse
+
+    mark_stale(
+        months_of(
+            NpsResponse.objects.filter(account__in=list(moved), person__isnull=True).values_list(
+                "responded_on", flat=True
+            )
+        )
+    )
     audit_change(
         actor=by,
         action="update",
