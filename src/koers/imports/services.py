@@ -327,7 +327,11 @@ def _existing(spec: Kind, columns: list[str]) -> pl.DataFrame:
     """The table's current rows, every column as text, streamed without row objects."""
     names = ["id", *columns]
     selected = ", ".join(f'CAST("{c}" AS TEXT)' for c in names)
-    text = query_frame(f'SELECT {selected} FROM "{spec.table}"', {c: pl.Utf8 for c in names})
+    where = f" WHERE {spec.rows}" if spec.rows else ""
+    text = query_frame(
+        f'SELECT {selected} FROM "{spec.table}"{where}',  # noqa: S608 - names from the specs
+        {c: pl.Utf8 for c in names},
+    )
     renamed = text.rename({c: f"{c}__db" for c in columns if c not in spec.key})
     casts = [pl.col("id").cast(pl.Int64)]
     for key in spec.key:

@@ -33,6 +33,9 @@ class Kind:
     columns: tuple[Column, ...]
     ref_key: str = "external_id"  # what other files use to point at this kind
     extra: dict[str, str] = field(default_factory=dict)  # constant database columns
+    # the rows of the table this kind reads and writes (SQL), when it shares the table
+    # with rows of another shape: overall targets beside those of an account or group
+    rows: str = ""
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -42,6 +45,7 @@ def C(name: str, type: str = "text", **kw) -> Column:  # noqa: N802 - a short co
     return Column(name, type, **kw)
 
 
+OVERALL = "account_id IS NULL AND product_group_id IS NULL"
 EXT = C("external_id", required=True, aliases=("id", "extern id", "external id", "code"))
 CURRENCY = C("currency", "currency", default="EUR", aliases=("valuta",))
 
@@ -353,6 +357,7 @@ KINDS: dict[str, Kind] = {
                 C("month", "date", required=True, aliases=("maand", "period")),
                 C("value", "decimal", required=True, aliases=("target", "doel", "quota")),
             ),
+            rows=OVERALL,
         ),
         Kind(
             "unit-targets",
@@ -370,6 +375,7 @@ KINDS: dict[str, Kind] = {
                 C("month", "date", required=True, aliases=("maand", "period")),
                 C("value", "decimal", required=True, aliases=("target", "doel", "quota")),
             ),
+            rows=OVERALL,
         ),
         Kind(
             "operating-costs",

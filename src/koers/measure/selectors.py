@@ -341,7 +341,7 @@ def scope_unit(user: Any) -> Any:
 def targets_by_person(people: QuerySet[Any], month: dt.date) -> dict[tuple[int, str], float]:
     from koers.plan.models import Target
 
-    rows = Target.objects.filter(person__in=people.values("pk"), month=month)  # own targets
+    rows = Target.objects.overall().filter(person__in=people.values("pk"), month=month)
     defs = definitions()
     return {(t.person_id, t.kpi): float(t.value) for t in rows if t.kpi in defs}
 

@@ -101,7 +101,8 @@ def load(today: dt.date, seed: int = 2026) -> int:
     rng = np.random.default_rng(seed)
     this_year = year_start(today.year).year
     agreed = dict(
-        Target.objects.filter(kpi="revenue", person__isnull=False, month__year=this_year)
+        Target.objects.overall()
+        .filter(kpi="revenue", person__isnull=False, month__year=this_year)
         .values("person")
         .annotate(v=Sum("value"))
         .values_list("person", "v")

@@ -23,9 +23,18 @@ def validate_kpi(code: str) -> None:
         raise ValidationError(_("“%(code)s” is not a KPI Koers knows."), params={"code": code})
 
 
+class TargetQuerySet(models.QuerySet):
+    def overall(self) -> TargetQuerySet:
+        """The targets of a person or unit as a whole (not those for one of their accounts
+        or product groups): what KPI pages compare with and quotas read."""
+        return self.filter(account__isnull=True, product_group__isnull=True)
+
+
 class Target(models.Model):
     """What a person, or a unit as a whole, should reach on a KPI in a month: euros for
-    money, a number for a count, a percentage for a rate."""
+    money, a number for a count, a percentage for a rate. A target may be narrowed to one
+    of the person's accounts or to a product group; the overall target stands beside those
+    and is never their sum."""
 
     kpi = models.CharField(_("KPI"), max_length=40, validators=[validate_kpi])
     person = models.ForeignKey(
@@ -45,8 +54,28 @@ class Target(models.Model):
         blank=True,
         help_text=_("A target of the unit as a whole, instead of a person's own."),
     )
+    account = models.ForeignKey(
+        "sales.Account",
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="targets",
+        null=True,
+        blank=True,
+        help_text=_("For one account only (blank: overall)."),
+    )
+    product_group = models.ForeignKey(
+        "sales.ProductGroup",
+        verbose_name=_("product group"),
+        on_delete=models.CASCADE,
+        related_name="targets",
+        null=True,
+        blank=True,
+        help_text=_("For one product group only (blank: overall)."),
+    )
     month = models.DateField(_("month"))
     value = models.DecimalField(_("target"), max_digits=18, decimal_places=2)
+
+    objects = TargetQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("target")
@@ -55,13 +84,34 @@ class Target(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["kpi", "person", "month"],
-                condition=models.Q(person__isnull=False),
+                condition=models.Q(
+                    person__isnull=False, account__isnull=True, product_group__isnull=True
+                ),
                 name="one_target_per_kpi_person_month",
             ),
             models.UniqueConstraint(
                 fields=["kpi", "unit", "month"],
-                condition=models.Q(unit__isnull=False),
+                condition=models.Q(
+                    unit__isnull=False, account__isnull=True, product_group__isnull=True
+                ),
                 name="one_target_per_kpi_unit_month",
+            ),
+            models.UniqueConstraint(
+                fields=["kpi", "person", "account", "month"],
+                condition=models.Q(account__isnull=False),
+                name="one_target_per_kpi_person_account_month",
+            ),
+            models.UniqueConstraint(
+                fields=["kpi", "person", "product_group", "month"],
+                condition=models.Q(
+                    person__isnull=False, product_group__isnull=False, account__isnull=True
+                ),
+                name="one_target_per_kpi_person_group_month",
+            ),
+            models.UniqueConstraint(
+                fields=["kpi", "unit", "product_group", "month"],
+                condition=models.Q(unit__isnull=False, product_group__isnull=False),
+                name="one_target_per_kpi_unit_group_month",
             ),
             models.CheckConstraint(
                 condition=models.Q(person__isnull=False, unit__isnull=True)
@@ -77,6 +127,14 @@ class Target(models.Model):
     def clean(self) -> None:
         if (self.person_id is None) == (self.unit_id is None):
             raise ValidationError(_("A target is for a person or for a unit: choose one."))
+        if self.account_id and self.unit_id:
+            raise ValidationError(
+                {"account": _("An account's target is a person's: choose the person.")}
+            )
+        if self.account_id and self.product_group_id:
+            raise ValidationError(
+                {"product_group": _("Narrow a target to an account or to a product group.")}
+            )
         if self.month and self.month.day != 1:
             raise ValidationError({"month": _("A target is for a month: use its first day.")})
         if self.value is not None and self.value < 0:

@@ -32,7 +32,8 @@ def monthly_group_targets(
     codes = set(kpis) if kpis is not None else set(defs)
     ids = people.values("pk") if isinstance(people, QuerySet) else list(people)
     own = (
-        Target.objects.filter(person__in=ids, month__gte=first, month__lte=end, kpi__in=codes)
+        Target.objects.overall()
+        .filter(person__in=ids, month__gte=first, month__lte=end, kpi__in=codes)
         .values("kpi", "month")
         .annotate(total=Sum("value"), mean=Avg("value"))
         .order_by()
@@ -43,9 +44,11 @@ def monthly_group_targets(
             ratio = defs[row["kpi"]].ratio
             table[row["kpi"]][row["month"]] = Decimal(row["mean" if ratio else "total"])
     if unit is not None:
-        for kpi, month, value in Target.objects.filter(
-            unit=unit, month__gte=first, month__lte=end, kpi__in=codes
-        ).values_list("kpi", "month", "value"):
+        for kpi, month, value in (
+            Target.objects.overall()
+            .filter(unit=unit, month__gte=first, month__lte=end, kpi__in=codes)
+            .values_list("kpi", "month", "value")
+        ):
             if kpi in defs:
                 table[kpi][month] = value
     return dict(table)

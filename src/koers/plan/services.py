@@ -273,7 +273,7 @@ def round_approve(target_round: TargetRound, *, by: Any) -> int:
         c.key: c for c in _children([p.person for p in proposals], target_round.kpi, first)
     }
     months = [add_months(first, i) for i in range(12)]
-    Target.objects.filter(
+    Target.objects.overall().filter(
         kpi=target_round.kpi,
         person__in=[p.person_id for p in proposals],
         month__gte=months[0],
@@ -396,7 +396,9 @@ def adopt_activity_targets(
     if not people:
         raise ValidationError(_("Nobody in this unit carries a target."))
     weights = {p.pk: int(p.fte * 1000) for p in people}
-    Target.objects.filter(kpi__in=list(needs), person__in=list(weights), month__in=months).delete()
+    Target.objects.overall().filter(
+        kpi__in=list(needs), person__in=list(weights), month__in=months
+    ).delete()
     written = []
     for kpi, per_month in needs.items():
         for month, amount in zip(months, per_month, strict=True):

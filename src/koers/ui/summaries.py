@@ -191,6 +191,31 @@ def account_summary(user: Any, account: Account, today: dt.date) -> dict[str, An
             "title": _("Revenue per month, last 12 months"),
         }
     )
+    from koers.engine.periods import fiscal_year_start
+    from koers.plan.models import Target
+
+    year_first = fiscal_year_start(today, settings.KOERS_FISCAL_YEAR_START_MONTH)
+    target = Target.objects.filter(
+        account=account, kpi="revenue", month__gte=year_first, month__lte=today
+    ).aggregate(v=Sum("value"))["v"]
+    if target is not None:
+        done = AccountMonthFact.objects.filter(
+            account=account, month__gte=year_first, month__lte=today
+        ).aggregate(r=Sum("revenue_cents"))["r"]
+        reached = (done or 0) / 100
+        tiles.insert(
+            1,
+            _tile(
+                _("Revenue this year against the account's target"),
+                kpi_value(reached, "money"),
+                _("target to date %(value)s (%(pct)s)")
+                % {
+                    "value": kpi_value(target, "money"),
+                    "pct": kpi_value(msel.attainment("revenue", reached, float(target)), "percent"),
+                },
+                reached >= float(target) if target else None,
+            ),
+        )
     summary: dict[str, Any] = {
         "kind": "account",
         "tiles": tiles,

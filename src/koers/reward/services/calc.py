@@ -158,7 +158,8 @@ def _quotas(kpi: str, people: Iterable[int], start: dt.date, end: dt.date) -> di
     known = definitions().get(kpi)
     units = known.fact_units if known is not None else 1
     rows = (
-        Target.objects.filter(kpi=kpi, person__in=list(people), month__gte=start, month__lte=end)
+        Target.objects.overall()
+        .filter(kpi=kpi, person__in=list(people), month__gte=start, month__lte=end)
         .values("person")
         .annotate(total=Sum("value"))
         .order_by()
@@ -228,7 +229,8 @@ def kpi_measures(
         .order_by()
     )
     targets = dict(
-        Target.objects.filter(kpi=code, person__in=people, month__gte=start, month__lte=end)
+        Target.objects.overall()
+        .filter(kpi=code, person__in=people, month__gte=start, month__lte=end)
         .values("person")
         .annotate(t=Avg("value") if known.ratio else Sum("value"))
         .order_by()
