@@ -183,3 +183,32 @@ def test_a_hand_allocation_that_does_not_add_up_is_refused(history):
             },
         )
     assert not TargetRound.objects.exists()
+
+
+def test_a_product_group_round_writes_group_targets_beside_the_overall_ones(history):
+    from koers.sales.models import ProductGroup
+
+    group = ProductGroup.objects.get(pk=history.product.group_id)
+    Target.objects.create(kpi="revenue", person=history.ruud, month=D(2027, 3, 1), value=9)
+    target_round = round_propose(
+        year=2027,
+        kpi="revenue",
+        unit=history.noord,
+        total=Decimal("1200.00"),
+        method="history",
+        by=history.user("dirk"),
+        product_group=group,
+    )
+    # last year's sales of the group: Ruud € 4,000 and Rosa € 1,000 (the cast's product)
+    shares = {
+        p.person.first_name: p.top_down for p in target_round.proposals.select_related("person")
+    }
+    assert shares == {"Ruud": Decimal("960.00"), "Rosa": Decimal("240.00"), "Mia": Decimal("0.00")}
+    round_open(target_round, by=history.user("dirk"))
+    round_approve(target_round, by=history.user("dirk"))
+    grouped = Target.objects.filter(person=history.ruud, product_group=group, month__year=2027)
+    assert sum(t.value for t in grouped) == Decimal("960.00")
+    # the overall target of March stands as it was
+    assert Target.objects.overall().get(person=history.ruud, month=D(2027, 3, 1)).value == 9
+    # and an overall round of the same year is a round of its own
+    _round(history, unit=history.noord)

@@ -42,6 +42,7 @@ class RoundOut(Schema):
     year: int
     kpi: str
     unit_id: int
+    product_group_id: int | None
     total: Decimal
     method: str
     version: int
@@ -60,6 +61,7 @@ class RoundIn(Schema):
     unit_id: int = Field(..., ge=1, le=MAX_ID)
     total: Decimal = Amount
     method: Literal["history", "potential", "fte", "workload"]
+    product_group_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class StepIn(Schema):
@@ -133,6 +135,13 @@ def propose(request: HttpRequest, payload: RoundIn):
         raise ValidationError(
             {"kpi": _("“%(code)s” is not a KPI Koers knows.") % {"code": payload.kpi}}
         )
+    group = None
+    if payload.product_group_id is not None:
+        from koers.sales.models import ProductGroup
+
+        group = ProductGroup.objects.filter(pk=payload.product_group_id).first()
+        if group is None:
+            raise Http404
     made = services.round_propose(
         year=payload.year,
         kpi=payload.kpi,
@@ -140,6 +149,7 @@ def propose(request: HttpRequest, payload: RoundIn):
         total=payload.total,
         method=payload.method,
         by=request.user,
+        product_group=group,
     )
     return Status(201, _out(request, made))
 

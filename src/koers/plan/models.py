@@ -164,6 +164,15 @@ class TargetRound(models.Model):
     unit = models.ForeignKey(
         OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
     )
+    product_group = models.ForeignKey(
+        "sales.ProductGroup",
+        verbose_name=_("product group"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("The year's target of one product group (blank: overall)."),
+    )
     total = models.DecimalField(_("target for the year"), max_digits=18, decimal_places=2)
     method = models.CharField(
         _("divided by"), max_length=10, choices=Method.choices, default=Method.HISTORY
@@ -182,12 +191,20 @@ class TargetRound(models.Model):
         ordering = ["-year", "kpi", "-version"]
         constraints = [
             models.UniqueConstraint(
-                fields=["year", "kpi", "unit", "version"], name="one_target_round_version"
-            )
+                fields=["year", "kpi", "unit", "version"],
+                condition=models.Q(product_group__isnull=True),
+                name="one_target_round_version",
+            ),
+            models.UniqueConstraint(
+                fields=["year", "kpi", "unit", "product_group", "version"],
+                condition=models.Q(product_group__isnull=False),
+                name="one_group_target_round_version",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.year} · {self.kpi} · {self.unit} v{self.version}"
+        group = f" · {self.product_group}" if self.product_group_id else ""
+        return f"{self.year} · {self.kpi}{group} · {self.unit} v{self.version}"
 
 
 class TargetProposal(models.Model):

@@ -71,7 +71,9 @@ def round_people(unit: OrgUnit) -> list[Person]:
     )
 
 
-def _children(people: list[Person], kpi: str, first: dt.date) -> list[allocation.Child]:
+def _children(
+    people: list[Person], kpi: str, first: dt.date, product_group: Any = None
+) -> list[allocation.Child]:
     """What each method weighs, per person: last year's result on the KPI, their accounts'
     potential, FTE, workload hours and the month they start in (new hires)."""
     from koers.measure import selectors as msel
@@ -89,8 +91,25 @@ def _children(people: list[Person], kpi: str, first: dt.date) -> list[allocation
     for row in accounts.values("owner", "size_class").annotate(n=Count("pk")).order_by():
         classes.setdefault(row["owner"], {})[row["size_class"] or ""] = row["n"]
     children = []
+    if product_group is not None:  # last year's sales of the group, per person (cents)
+        from koers.measure.models import GroupSalesFact
+
+        group_sales = dict(
+            GroupSalesFact.objects.filter(
+                person__in=ids,
+                product_group=product_group,
+                month__gte=add_months(first, -12),
+                month__lt=first,
+            )
+            .values("person")
+            .annotate(c=Sum("revenue_cents" if kpi == "revenue" else "quantity"))
+            .values_list("person", "c")
+        )
     for person in people:
         history = last_year.get(person.pk, {}).get(kpi)
+        if product_group is not None:
+            cents = group_sales.get(person.pk) or 0
+            history = cents / (100 if kpi == "revenue" else 1000) if cents else None
         start = person.start_date
         starts = None
         if start and start >= first:
@@ -134,13 +153,17 @@ def round_propose(
     method: str,
     by: Any,
     hand: dict[int, Decimal] | None = None,
+    product_group: Any = None,
 ) -> TargetRound:
     """A new round (version 1, or the next version after an approved one) with each
-    person's top-down share of ``total``."""
+    person's top-down share of ``total``; of one product group's target when given (last
+    year's share is then each person's sales of that group)."""
     _require_planner(by)
     if Decimal(total) < 0:
         raise ValidationError({"total": _("A target cannot be negative.")})
-    previous = TargetRound.objects.filter(year=year, kpi=kpi, unit=unit).order_by("-version")
+    previous = TargetRound.objects.filter(
+        year=year, kpi=kpi, unit=unit, product_group=product_group
+    ).order_by("-version")
     latest = previous.first()
     if latest is not None and latest.status != TargetRound.Status.APPROVED:
         raise ValidationError(
@@ -150,7 +173,7 @@ def round_propose(
     if not people:
         raise ValidationError(_("Nobody in this unit carries a target."))
     first = year_start(year)
-    children = _children(people, kpi, first)
+    children = _children(people, kpi, first, product_group)
     if method == "hand":
         hand = hand or {}
         children = [
@@ -169,6 +192,7 @@ def round_propose(
         year=year,
         kpi=kpi,
         unit=unit,
+        product_group=product_group,
         total=total,
         method=method,
         version=(latest.version + 1) if latest else 1,
@@ -270,10 +294,19 @@ def round_approve(target_round: TargetRound, *, by: Any) -> int:
     first = year_start(target_round.year)
     season = season_of(target_round.kpi, first)
     by_person = {
-        c.key: c for c in _children([p.person for p in proposals], target_round.kpi, first)
+        c.key: c
+        for c in _children(
+            [p.person for p in proposals], target_round.kpi, first, target_round.product_group
+        )
     }
     months = [add_months(first, i) for i in range(12)]
-    Target.objects.overall().filter(
+    group = target_round.product_group
+    earlier = (
+        Target.objects.filter(product_group=group, account__isnull=True)
+        if group is not None
+        else Target.objects.overall()
+    )
+    earlier.filter(
         kpi=target_round.kpi,
         person__in=[p.person_id for p in proposals],
         month__gte=months[0],
@@ -288,6 +321,7 @@ def round_approve(target_round: TargetRound, *, by: Any) -> int:
             Target(
                 kpi=target_round.kpi,
                 person_id=proposal.person_id,
+                product_group=group,
                 month=month,
                 value=_value(part, target_round.kpi),
             )
@@ -315,6 +349,7 @@ def round_revise(target_round: TargetRound, *, reason: str, by: Any) -> TargetRo
         year=target_round.year,
         kpi=target_round.kpi,
         unit=target_round.unit,
+        product_group=target_round.product_group,
         version__gt=target_round.version,
     ).exists():
         raise ValidationError(_("A newer version of this round exists already."))
@@ -322,6 +357,7 @@ def round_revise(target_round: TargetRound, *, reason: str, by: Any) -> TargetRo
         year=target_round.year,
         kpi=target_round.kpi,
         unit=target_round.unit,
+        product_group=target_round.product_group,
         total=target_round.total,
         method=target_round.method,
         version=target_round.version + 1,

@@ -23,6 +23,7 @@ from koers.org.models import OrgUnit, Role
 from koers.plan import services
 from koers.plan.drivers import round_flags
 from koers.plan.models import TargetProposal, TargetRound
+from koers.sales.models import ProductGroup
 from koers.ui.fields import LocalDecimalField
 from koers.ui.forms import attach_errors
 
@@ -33,6 +34,12 @@ class ProposeForm(forms.Form):
     unit = forms.ModelChoiceField(queryset=OrgUnit.objects.all(), label=gettext_lazy("Unit"))
     total = LocalDecimalField(
         label=gettext_lazy("Target for the year"), max_digits=18, decimal_places=2, min_value=0
+    )
+    product_group = forms.ModelChoiceField(
+        queryset=ProductGroup.objects.order_by("name"),
+        required=False,
+        label=gettext_lazy("Product group"),
+        empty_label=gettext_lazy("overall"),
     )
     method = forms.ChoiceField(
         label=gettext_lazy("Divided by"),
@@ -78,7 +85,7 @@ def rounds(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("The top-down proposal is ready."))
                 return redirect("plan_round", pk=made.pk)
     me = vis.person_of(request.user)
-    visible = TargetRound.objects.select_related("unit")
+    visible = TargetRound.objects.select_related("unit", "product_group")
     if not vis.sees_everything(request.user):
         visible = visible.filter(proposals__person__in=vis.visible_people(request.user)).distinct()
     context = {
@@ -106,7 +113,7 @@ def _rows(request: HttpRequest, target_round: TargetRound, proposals: list[Targe
 def round_page(request: HttpRequest, pk: int) -> HttpResponse:
     from django.core.paginator import Paginator
 
-    target_round = get_object_or_404(TargetRound.objects.select_related("unit"), pk=pk)
+    target_round = get_object_or_404(TargetRound.objects.select_related("unit", "product_group"), pk=pk)
     visible = (
         target_round.proposals.filter(person__in=vis.visible_people(request.user))
         .select_related("person", "person__unit")
