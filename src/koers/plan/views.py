@@ -113,7 +113,9 @@ def _rows(request: HttpRequest, target_round: TargetRound, proposals: list[Targe
 def round_page(request: HttpRequest, pk: int) -> HttpResponse:
     from django.core.paginator import Paginator
 
-    target_round = get_object_or_404(TargetRound.objects.select_related("unit", "product_group"), pk=pk)
+    target_round = get_object_or_404(
+        TargetRound.objects.select_related("unit", "product_group"), pk=pk
+    )
     visible = (
         target_round.proposals.filter(person__in=vis.visible_people(request.user))
         .select_related("person", "person__unit")
