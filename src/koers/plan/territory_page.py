@@ -22,8 +22,9 @@ from koers.plan import territory
 
 class DesignForm(forms.Form):
     unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), label=_("Unit"))
+    # a web request waits for the answer: stay well inside the server's worker timeout
     seconds = forms.IntegerField(
-        label=_("Seconds the optimiser may take"), min_value=1, max_value=60, initial=10
+        label=_("Seconds the optimiser may take"), min_value=1, max_value=20, initial=10
     )
 
 
