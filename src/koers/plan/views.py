@@ -156,6 +156,7 @@ def round_page(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "team": team,
         "planner": vis.role_of(request.user) in services.PLANNERS,
+        "may_upload": vis.role_of(request.user) in {*services.PLANNERS, Role.MANAGER},
         "gaps": services.gaps_by_unit(target_round) if vis.sees_everything(request.user) else [],
         "versions": TargetRound.objects.filter(
             year=target_round.year, kpi=target_round.kpi, unit=target_round.unit
@@ -188,6 +189,14 @@ def _act(request, target_round, action: str, mine, form):  # type: ignore[no-unt
             proposal, value=Decimal(value), comment=request.POST.get("comment", ""), by=by
         )
         messages.success(request, _("Agreed."))
+    elif action == "upload":
+        from koers.plan.round_upload import apply_numbers
+
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError(_("Choose a file to upload."))
+        count = apply_numbers(target_round, upload.read(), upload.name, by=by)
+        messages.success(request, _("%(n)s rows applied.") % {"n": count})
     elif action == "open":
         services.round_open(target_round, by=by)
         messages.success(request, _("The round is open for bottom-up numbers."))
