@@ -13,11 +13,11 @@ from django.utils.translation import gettext_lazy as _
 
 from koers.engine import sizing
 from koers.org import visibility as vis
-from koers.org.models import OrgUnit, Person, Role
+from koers.org.models import OrgUnit, Role
 from koers.sales.models import Account
 from koers.ui.fields import LocalDecimalField
 
-CLASSES = ("enterprise", "large", "medium", "small", "")
+CLASSES = tuple(sizing.VISITS_A_YEAR)  # "" is an account without a class
 
 
 class SizingForm(forms.Form):
@@ -88,7 +88,10 @@ def sizing_page(request: HttpRequest) -> HttpResponse:
         result = sizing.size(
             counts.get(unit.pk, {}), float(fte.get(unit.pk) or 0), visits, hours_per_visit, selling
         )
-        rows.append({"unit": unit, "accounts": counts.get(unit.pk, {}), "sizing": result})
+        accounts = counts.get(unit.pk, {})
+        rows.append(
+            {"unit": unit, "accounts": accounts, "count": sum(accounts.values()), "sizing": result}
+        )
     total = sizing.size(
         {c: sum(r["accounts"].get(c, 0) for r in rows) for c in CLASSES},
         sum(float(v or 0) for v in fte.values()),
@@ -100,6 +103,5 @@ def sizing_page(request: HttpRequest) -> HttpResponse:
         "form": form,
         "rows": rows,
         "total": total,
-        "people": Person.objects.filter(pk__in=sellers.values("pk")).count(),
     }
     return render(request, "plan/sizing.html", context)

@@ -180,9 +180,3 @@ def kpi_label(code: str) -> str:
     from koers.measure.selectors import kpi_name
 
     return kpi_name(code)
-
-
-@register.filter
-def sum_values(values: Any) -> int:
-    """The sum of a mapping's values (a list of counts)."""
-    return sum(values or [])
