@@ -25,20 +25,24 @@ def pay_currencies(
     """Person → (currency, rate: reporting units per unit of it) for the ``people`` whose
     plan in the month pays in the payee's currency and whose currency is not the
     reporting currency. Raises ValidationError when a rate is missing."""
-    from koers.reward.models import PlanAssignment
+    from koers.reward.models import Plan, PlanAssignment
 
     reporting = reporting_currency()
-    assignments = (
+    assignments = list(
         PlanAssignment.objects.filter(person__in=people, valid_from__lte=end)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=month))
         .exclude(person__currency=reporting)
-        .select_related("plan")
-        .values_list("person_id", "person__currency", "plan__document")
+        .values_list("person_id", "person__currency", "plan_id")
     )
-    wanted = {
-        person: currency.upper()
-        for person, currency, document in assignments
+    # each plan's document read once, not once per person on it
+    plans = {plan for _person, _currency, plan in assignments}
+    in_payee = {
+        pk
+        for pk, document in Plan.objects.filter(pk__in=plans).values_list("pk", "document")
         if parse_plan(document).pays_in == "payee"
+    }
+    wanted = {
+        person: currency.upper() for person, currency, plan in assignments if plan in in_payee
     }
     rates: dict[str, Decimal] = {}
     for currency in sorted(set(wanted.values())):
