@@ -142,6 +142,17 @@ def visible_targets(user: Any) -> QuerySet[Any]:
     )
 
 
+def visible_target_rounds(user: Any) -> QuerySet[Any]:
+    """The target rounds the user takes part in or sees someone in; all for the
+    organisation-wide roles."""
+    from koers.plan.models import TargetProposal, TargetRound
+
+    if sees_everything(user):
+        return TargetRound.objects.all()
+    seen = TargetProposal.objects.filter(person__in=visible_people(user).values("pk"))
+    return TargetRound.objects.filter(pk__in=seen.values("round"))
+
+
 def visible_long_term_plans(user: Any) -> QuerySet[Any]:
     """The strategy is shared: everyone with a role reads it."""
     from koers.plan.models import LongTermPlan

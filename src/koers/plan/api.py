@@ -74,13 +74,6 @@ class NumberIn(Schema):
     note: str = Field("", max_length=2000)
 
 
-def _visible_rounds(request: HttpRequest):  # type: ignore[no-untyped-def]
-    rounds = TargetRound.objects.all()
-    if vis.sees_everything(request.user):
-        return rounds
-    return rounds.filter(proposals__person__in=vis.visible_people(request.user)).distinct()
-
-
 def _proposals(request: HttpRequest, target_round: TargetRound) -> list[ProposalOut]:
     rows = target_round.proposals.filter(person__in=vis.visible_people(request.user))
     return [
@@ -107,7 +100,7 @@ def _out(request: HttpRequest, target_round: TargetRound) -> RoundDetailOut:
 @router.get("/rounds", response=list[RoundOut], operation_id="list_target_rounds")
 def list_rounds(request: HttpRequest):
     """The target rounds the caller takes part in (all, for the organisation-wide roles)."""
-    return list(_visible_rounds(request).order_by("-year", "kpi", "-version")[:500])
+    return list(vis.visible_target_rounds(request.user).order_by("-year", "kpi", "-version")[:500])
 
 
 @router.get(
@@ -117,7 +110,7 @@ def list_rounds(request: HttpRequest):
 )
 def get_round(request: HttpRequest, round_id: int = Id):
     """A round with the proposals the caller may see."""
-    return _out(request, get_object_or_404(_visible_rounds(request), pk=round_id))
+    return _out(request, get_object_or_404(vis.visible_target_rounds(request.user), pk=round_id))
 
 
 @router.post(
@@ -162,7 +155,7 @@ def propose(request: HttpRequest, payload: RoundIn):
 def step(request: HttpRequest, payload: StepIn, round_id: int = Id):
     """Open a drafted round, approve an open one (writing the monthly targets), or start a
     new version of an approved one with its reason."""
-    target_round = get_object_or_404(_visible_rounds(request), pk=round_id)
+    target_round = get_object_or_404(vis.visible_target_rounds(request.user), pk=round_id)
     if payload.step == "open":
         target_round = services.round_open(target_round, by=request.user)
     elif payload.step == "approve":

@@ -85,9 +85,7 @@ def rounds(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("The top-down proposal is ready."))
                 return redirect("plan_round", pk=made.pk)
     me = vis.person_of(request.user)
-    visible = TargetRound.objects.select_related("unit", "product_group")
-    if not vis.sees_everything(request.user):
-        visible = visible.filter(proposals__person__in=vis.visible_people(request.user)).distinct()
+    visible = vis.visible_target_rounds(request.user).select_related("unit", "product_group")
     context = {
         "rounds": visible.order_by("-year", "kpi", "-version")[:100],
         "form": form if planner else None,
