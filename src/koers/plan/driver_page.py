@@ -24,43 +24,15 @@ from koers.org.models import OrgUnit, Person, Role
 from koers.plan import services
 from koers.plan.drivers import measured_rates
 from koers.plan.selectors import monthly_group_targets
-from koers.ui.fields import LocalDecimalField
+from koers.ui.fields import optional_number
 
 
 class LeverForm(forms.Form):
     unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False, label=_("Unit"))
-    win_rate_points = LocalDecimalField(
-        label=_("Win rate + points"),
-        required=False,
-        max_digits=5,
-        decimal_places=1,
-        min_value=-100,
-        max_value=100,
-    )
-    deal_size_pct = LocalDecimalField(
-        label=_("Deal size + %"),
-        required=False,
-        max_digits=6,
-        decimal_places=1,
-        min_value=-100,
-        max_value=1000,
-    )
-    lead_conversion_pct = LocalDecimalField(
-        label=_("Opportunities per lead + %"),
-        required=False,
-        max_digits=6,
-        decimal_places=1,
-        min_value=-100,
-        max_value=1000,
-    )
-    extra_fte = LocalDecimalField(
-        label=_("Extra FTE"),
-        required=False,
-        max_digits=5,
-        decimal_places=1,
-        min_value=-100,
-        max_value=100,
-    )
+    win_rate_points = optional_number(_("Win rate + points"), 5, 1, -100, 100)
+    deal_size_pct = optional_number(_("Deal size + %"), 6, 1, -100, 1000)
+    lead_conversion_pct = optional_number(_("Opportunities per lead + %"), 6, 1, -100, 1000)
+    extra_fte = optional_number(_("Extra FTE"), 5, 1, -100, 100)
 
     def levers(self) -> Levers:
         data = self.cleaned_data if self.is_valid() else {}

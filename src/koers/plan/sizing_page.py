@@ -15,44 +15,18 @@ from koers.engine import sizing
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Role
 from koers.sales.models import Account
-from koers.ui.fields import LocalDecimalField
+from koers.ui.fields import optional_number
 
 CLASSES = tuple(sizing.VISITS_A_YEAR)  # "" is an account without a class
 
 
 class SizingForm(forms.Form):
-    hours_per_visit = LocalDecimalField(
-        label=_("Hours per visit, travel included"),
-        required=False,
-        max_digits=5,
-        decimal_places=2,
-        min_value=0,
-        max_value=24,
-    )
-    selling_hours = LocalDecimalField(
-        label=_("Selling hours per FTE a year"),
-        required=False,
-        max_digits=6,
-        decimal_places=0,
-        min_value=1,
-        max_value=3000,
-    )
-    enterprise = LocalDecimalField(
-        label=_("Visits a year: enterprise"),
-        required=False,
-        max_digits=4,
-        decimal_places=1,
-        min_value=0,
-    )
-    large = LocalDecimalField(
-        label=_("large"), required=False, max_digits=4, decimal_places=1, min_value=0
-    )
-    medium = LocalDecimalField(
-        label=_("medium"), required=False, max_digits=4, decimal_places=1, min_value=0
-    )
-    small = LocalDecimalField(
-        label=_("small or unknown"), required=False, max_digits=4, decimal_places=1, min_value=0
-    )
+    hours_per_visit = optional_number(_("Hours per visit, travel included"), 5, 2, 0, 24)
+    selling_hours = optional_number(_("Selling hours per FTE a year"), 6, 0, 1, 3000)
+    enterprise = optional_number(_("Visits a year: enterprise"), 4, 1, 0)
+    large = optional_number(_("large"), 4, 1, 0)
+    medium = optional_number(_("medium"), 4, 1, 0)
+    small = optional_number(_("small or unknown"), 4, 1, 0)
 
     def parameters(self) -> tuple[dict[str, float], float, float]:
         data = self.cleaned_data if self.is_valid() else {}

@@ -58,3 +58,14 @@ def local_decimals(field: Any, **kwargs: Any) -> forms.Field | None:
     if isinstance(field, models.DecimalField):
         return field.formfield(form_class=LocalDecimalField, **kwargs)
     return field.formfield(**kwargs)
+
+
+def optional_number(
+    label: Any, digits: int, places: int, low: int, high: int | None = None
+) -> LocalDecimalField:
+    """An optional number in the user's format, between ``low`` and ``high``: a lever or
+    a parameter a page has a default for."""
+    bounds = {"min_value": low, **({"max_value": high} if high is not None else {})}
+    return LocalDecimalField(
+        label=label, required=False, max_digits=digits, decimal_places=places, **bounds
+    )
