@@ -131,10 +131,21 @@ def test_the_demo_has_a_planning_cycle(loaded):
     assert this_year.status == TargetRound.Status.APPROVED
     assert next_year.status == TargetRound.Status.OPEN
     for proposal in this_year.proposals.filter(agreed__gt=0)[:5]:
-        targets = Target.objects.filter(
-            kpi="revenue", person=proposal.person_id, month__year=this_year.year
-        ).aggregate(v=Sum("value"))["v"]
+        targets = (
+            Target.objects.overall()
+            .filter(kpi="revenue", person=proposal.person_id, month__year=this_year.year)
+            .aggregate(v=Sum("value"))["v"]
+        )
         assert targets == proposal.agreed
+    # some people's year divided over their accounts, adding up to their target
+    divided = Target.objects.filter(account__isnull=False, month__year=this_year.year)
+    people = set(divided.values_list("person", flat=True))
+    assert len(people) == 5
+    for person in people:
+        mine = Target.objects.filter(kpi="revenue", person=person, month__year=this_year.year)
+        # summed here: SQLite adds decimals as floats
+        accounts = sum(mine.filter(account__isnull=False).values_list("value", flat=True))
+        assert accounts == sum(mine.overall().values_list("value", flat=True))
     assert next_year.proposals.filter(bottom_up__isnull=False).exists()
     assert next_year.proposals.filter(agreed__isnull=False).exists()
     total = next_year.proposals.aggregate(v=Sum("top_down"))["v"]

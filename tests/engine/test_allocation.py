@@ -6,9 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from koers.engine import allocation
 from koers.engine.allocation import (
     AllocationError,
     Child,
@@ -119,3 +120,52 @@ def test_a_new_hire_in_months_without_history_still_gets_their_year():
     months = propose(1_000_00, [Child("a"), Child("b", starts=11)], "fte", seasonality({0: 5}))
     assert sum(months["b"]) == allocate(1_000_00, [Child("a"), Child("b", starts=11)], "fte")["b"]
     assert months["b"][11] == sum(months["b"])
+
+
+# -- a person's months over their accounts --------------------------------------------
+
+
+def test_months_over_accounts_by_hand():
+    # 100 + 101 + 102 cents over three equal accounts: each month adds up, each account's
+    # year is the one split rule's share of 303 (101 each)
+    table = allocation.divide_months([100, 101, 102], {"a": 1, "b": 1, "c": 1})
+    assert [sum(col) for col in zip(*table.values(), strict=True)] == [100, 101, 102]
+    assert {k: sum(v) for k, v in table.items()} == {"a": 101, "b": 101, "c": 101}
+
+
+def test_months_over_accounts_keep_the_typed_years():
+    # € 10,000 typed for one account and € 2,000.01 for another: the years stay exactly so
+    months = [100_000] * 11 + [100_001]
+    table = allocation.divide_months(months, {"x": 1_000_000, "y": 200_001})
+    assert sum(table["x"]) == 1_000_000 and sum(table["y"]) == 200_001
+    assert [a + b for a, b in zip(table["x"], table["y"], strict=True)] == months
+
+
+def test_months_over_accounts_edges():
+    assert allocation.divide_months([0] * 12, {"a": 5}) == {"a": [0] * 12}
+    assert allocation.divide_months([7, 0], {"a": 0, "b": 0}) in (
+        {"a": [4, 0], "b": [3, 0]},
+        {"a": [3, 0], "b": [4, 0]},
+    )
+    with pytest.raises(allocation.AllocationError):
+        allocation.divide_months([1], {})
+    with pytest.raises(allocation.AllocationError):
+        allocation.divide_months([-1], {"a": 1})
+
+
+@given(
+    months=st.lists(st.integers(0, 10**10), min_size=1, max_size=12),
+    weights=st.lists(st.integers(0, 10**9), min_size=1, max_size=40),
+)
+@settings(max_examples=200, deadline=None)
+def test_months_over_accounts_add_up_both_ways(months, weights):
+    keyed = dict(enumerate(weights))
+    table = allocation.divide_months(months, keyed)
+    year = sum(months)
+    rows = split_by_weights(year, keyed)
+    assert {k: sum(v) for k, v in table.items()} == rows
+    assert [sum(col) for col in zip(*table.values(), strict=True)] == months
+    for k, parts in table.items():
+        for month, part in zip(months, parts, strict=True):
+            exact_floor = rows[k] * month // year if year else 0
+            assert exact_floor <= part <= exact_floor + 1  # never further than rounding

@@ -146,3 +146,71 @@ def propose(
         key: spread(amount, season, month_factors(by_key[key], ramp)) if amount else [0] * MONTHS
         for key, amount in years.items()
     }
+
+
+def divide_months(months: Sequence[int], weights: Mapping[Any, int]) -> dict[Any, list[int]]:
+    """A person's monthly targets (``months``, integer units) divided over their accounts
+    (``weights``: what each account weighs, history, potential or an amount typed by hand).
+
+    Each account's year is the year's total divided by the one split rule
+    (``split_by_weights``); each month of each account is then that year's share of the
+    month, rounded so that both directions add up exactly: every month's parts make the
+    person's target of that month and every account's months make its year. The rounding
+    is a controlled rounding of the table (each cell is its exact share rounded down or up,
+    never further), found as a minimum-cost flow that rounds up the cells with the largest
+    remainders first (OR-Tools)."""
+    if not weights:
+        raise AllocationError("There are no accounts to divide the target over.")
+    if any(m < 0 for m in months):
+        raise AllocationError("A target cannot be negative.")
+    year = sum(months)
+    keys = list(weights)
+    rows = split_by_weights(year, {k: max(int(weights[k]), 0) for k in keys})
+    if year == 0:
+        return {k: [0] * len(months) for k in keys}
+    table = {k: [rows[k] * m // year for m in months] for k in keys}
+    row_short = {k: rows[k] - sum(table[k]) for k in keys}
+    col_short = [m - sum(table[k][i] for k in keys) for i, m in enumerate(months)]
+    if sum(col_short):
+        _round_up(table, keys, months, rows, year, row_short, col_short)
+    return table
+
+
+def _round_up(
+    table: dict[Any, list[int]],
+    keys: list[Any],
+    months: Sequence[int],
+    rows: Mapping[Any, int],
+    year: int,
+    row_short: Mapping[Any, int],
+    col_short: Sequence[int],
+) -> None:
+    """Add one unit to cells with a remainder, ``row_short`` per row and ``col_short`` per
+    column: a transportation problem with unit capacities (always solvable, the exact
+    table is a fractional solution of it), preferring the largest remainders."""
+    from ortools.graph.python import min_cost_flow
+
+    flow = min_cost_flow.SimpleMinCostFlow()
+    source, sink = 0, 1
+    row_node = {k: 2 + i for i, k in enumerate(keys)}
+    col_node = [2 + len(keys) + i for i in range(len(months))]
+    cells = []
+    for k in keys:
+        if row_short[k]:
+            flow.add_arc_with_capacity_and_unit_cost(source, row_node[k], row_short[k], 0)
+        for i, month in enumerate(months):
+            remainder = rows[k] * month % year
+            if remainder:
+                # larger remainders are cheaper; scaled to stay inside 64-bit costs
+                cost = -(remainder * 1_000_000 // year)
+                arc = flow.add_arc_with_capacity_and_unit_cost(row_node[k], col_node[i], 1, cost)
+                cells.append((arc, k, i))
+    for i, short in enumerate(col_short):
+        if short:
+            flow.add_arc_with_capacity_and_unit_cost(col_node[i], sink, short, 0)
+    flow.set_node_supply(source, sum(col_short))
+    flow.set_node_supply(sink, -sum(col_short))
+    if flow.solve() != flow.OPTIMAL:  # pragma: no cover - the exact table proves it solvable
+        raise AllocationError("The target could not be divided exactly.")
+    for arc, k, i in cells:
+        table[k][i] += flow.flow(arc)

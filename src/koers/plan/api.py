@@ -200,3 +200,74 @@ def agree(request: HttpRequest, payload: NumberIn, proposal_id: int = Id):
         _proposal(request, proposal_id), value=payload.value, comment=payload.note, by=request.user
     )
     return next(p for p in _proposals(request, proposal.round) if p.id == proposal.pk)
+
+
+class AccountTargetsIn(Schema):
+    person_id: int = Field(..., ge=1, le=MAX_ID)
+    year: int = Field(..., ge=2000, le=2100)
+    kpi: Literal["revenue", "gross_margin"]
+    method: Literal["history", "potential", "equal", "hand"]
+    hand: dict[int, Decimal] = Field(
+        default_factory=dict, description="By hand: account id → amount for the year."
+    )
+    dry_run: bool = Field(False, description="Only show the division; write nothing.")
+
+
+class AccountRowOut(Schema):
+    account_id: int
+    account: str
+    last_year: Decimal
+    potential: Decimal
+    year: Decimal
+    months: list[Decimal]
+
+
+class AccountTargetsOut(Schema):
+    person_id: int
+    year: int
+    kpi: str
+    method: str
+    months: list[dt.date]
+    person_months: list[Decimal]
+    accounts: list[AccountRowOut]
+    written: int
+
+
+@router.post(
+    "/account-targets",
+    response={200: AccountTargetsOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    operation_id="divide_account_targets",
+)
+def divide_account_targets(request: HttpRequest, payload: AccountTargetsIn):
+    """A person's year target divided over their accounts (Plan → Account targets); with
+    ``dry_run`` only shown, otherwise written by a director or an administrator, replacing
+    the person's earlier account targets of that KPI and year."""
+    from koers.plan import account_targets
+
+    person = get_object_or_404(vis.visible_sellers(request.user), pk=payload.person_id)
+    if any(v < 0 for v in payload.hand.values()):
+        raise ValidationError({"hand": _("A target cannot be negative.")})
+    division = account_targets.divide(
+        person, year=payload.year, kpi=payload.kpi, method=payload.method, hand=payload.hand
+    )
+    written = 0 if payload.dry_run else account_targets.write(division, by=request.user)
+    return AccountTargetsOut(
+        person_id=person.pk,
+        year=division.year,
+        kpi=division.kpi,
+        method=division.method,
+        months=division.months,
+        person_months=division.person_months,
+        accounts=[
+            AccountRowOut(
+                account_id=row.account.pk,
+                account=row.account.name,
+                last_year=row.last_year,
+                potential=row.potential,
+                year=row.year,
+                months=row.months,
+            )
+            for row in division.rows
+        ],
+        written=written,
+    )

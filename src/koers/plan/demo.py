@@ -127,6 +127,7 @@ def load(today: dt.date, seed: int = 2026) -> int:
         status=TargetRound.Status.APPROVED,
         approved_at=dt.datetime(this_year, 1, 1, 9, tzinfo=dt.UTC),
     )
+    _account_targets(this_year, agreed)
     following = round_propose(
         year=this_year + 1,
         kpi="revenue",
@@ -149,3 +150,22 @@ def load(today: dt.date, seed: int = 2026) -> int:
                 )
     TargetProposal.objects.bulk_update(later, ["bottom_up", "substantiation", "agreed"])
     return len(proposals) + len(later)
+
+
+def _account_targets(year: int, agreed: dict[int, Decimal], people: int = 5) -> None:
+    """A few salespeople's year targets divided over their accounts (Plan → Account
+    targets), by last year's purchases where there are any."""
+    from django.core.exceptions import ValidationError
+
+    from koers.org.models import Person
+    from koers.plan import account_targets
+
+    sellers = Person.objects.filter(pk__in=agreed, role="salesperson", accounts__isnull=False)
+    for person in sellers.distinct().order_by("pk")[:people]:
+        for method in ("history", "potential", "equal"):
+            try:
+                division = account_targets.divide(person, year=year, kpi="revenue", method=method)
+            except ValidationError:
+                continue
+            account_targets.write(division, by=None)
+            break

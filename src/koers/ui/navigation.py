@@ -92,6 +92,7 @@ def section_items(key: str, user: Any) -> tuple[NavItem, ...]:
     if key == "plan":
         items = (
             NavItem(_("Target rounds"), reverse("plan_rounds")),
+            NavItem(_("Account targets"), reverse("plan_account_targets")),
             NavItem(_("Driver model"), reverse("plan_drivers")),
             NavItem(_("Sales-force size"), reverse("plan_sizing")),
             NavItem(_("Territory design"), reverse("plan_territories")),

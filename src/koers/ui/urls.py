@@ -8,6 +8,7 @@ from koers.measure import analysis as measure_analysis
 from koers.measure import customers as measure_customers
 from koers.measure import kpi_catalogue as measure_catalogue
 from koers.measure import views as measure_views
+from koers.plan import account_target_page as plan_account_target_page
 from koers.plan import driver_page as plan_driver_page
 from koers.plan import sizing_page as plan_sizing_page
 from koers.plan import territory_page as plan_territory_page
@@ -31,6 +32,11 @@ urlpatterns = [
     path("plan/rounds/<int:pk>/", plan_views.round_page, name="plan_round"),
     path("plan/drivers/", plan_driver_page.driver_page, name="plan_drivers"),
     path("plan/sizing/", plan_sizing_page.sizing_page, name="plan_sizing"),
+    path(
+        "plan/account-targets/",
+        plan_account_target_page.account_target_page,
+        name="plan_account_targets",
+    ),
     path("plan/territories/", plan_territory_page.territory_page, name="plan_territories"),
     path("measure/catalogue/", measure_catalogue.catalogue_page, name="kpi_catalogue"),
     path("measure/catalogue/new/", measure_catalogue.custom_kpi_edit, name="custom_kpi_new"),
