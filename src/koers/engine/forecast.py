@@ -1,0 +1,390 @@
+"""Time-series forecasts of monthly revenue and volume, and their combination.
+
+Pure: no Django. The entry point is ``forecast(frame, *, horizon, season_length=12)``.
+``frame`` has the columns ``series`` (text), ``period`` (date, the first of a month) and
+``value`` (float); it returns a Polars frame with ``series``, ``period`` (the next
+``horizon`` months after each series' last month), ``method``, ``value``, ``lo`` and ``hi``
+(the 80% prediction interval): one row per series, month and method, the combination as
+method ``combined``.
+
+Methods (statsforecast's implementations):
+
+* ``seasonal_naive``: each month as the same month a season earlier (the last value for a
+  series shorter than a season);
+* ``ets``: exponential smoothing with additive errors, a damped additive trend and additive
+  seasonality, ETS(A,Ad,A) (without seasonality for a short series);
+* ``theta``: the dynamic optimised Theta method, with a multiplicative seasonal
+  decomposition (additive when the series holds zeros or negative values);
+* ``arima``: the "airline" seasonal ARIMA(0,1,1)(0,1,1)₁₂, ARIMA(0,1,1) for a short series;
+* ``trend``: Holt's linear trend on the series (no seasonality).
+
+A series shorter than two seasons is forecast without seasonality. Missing months inside
+a series count as zero (no sales that month). A method that cannot be fitted on a series
+falls back to the last value (naive), with its interval; an interval is widened to hold
+its forecast where a library's misses it. When every value of a series is
+zero or positive, no forecast or bound goes below zero.
+
+Combination: each method is fitted again on the series without its last ``holdout``
+months (the smaller of ``horizon`` and 12, when at least two seasons, or 12 months for a
+short series, remain) and scored on those months by sMAPE. The weights are proportional
+to 1 / sMAPE² (a method that was exact gets the whole weight; a series too short to hold
+out gets equal weights); the combined value and both bounds are the weighted sums of the
+methods'. ``fit`` returns the weights and holdout errors beside the forecasts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+METHODS = ("seasonal_naive", "ets", "theta", "arima", "trend")
+COMBINED = "combined"
+LEVEL = 80
+MAX_HOLDOUT = 12
+
+Forecaster = Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
+def _models(season: int, positive: bool) -> dict[str, object]:
+    from statsforecast.models import (
+        ARIMA,
+        AutoETS,
+        DynamicOptimizedTheta,
+        Holt,
+        SeasonalNaive,
+    )
+
+    seasonal = season > 1
+    return {
+        "seasonal_naive": SeasonalNaive(season_length=season),
+        "ets": AutoETS(season_length=season, model="AAA" if seasonal else "AAN", damped=True),
+        "theta": DynamicOptimizedTheta(
+            season_length=season,
+            decomposition_type="multiplicative" if positive else "additive",
+        ),
+        "arima": ARIMA(
+            order=(0, 1, 1),
+            seasonal_order=(0, 1, 1) if seasonal else (0, 0, 0),
+            season_length=season,
+        ),
+        "trend": Holt(season_length=1),
+    }
+
+
+def _naive(y: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    from statsforecast.models import Naive
+
+    out = Naive().forecast(y=y, h=horizon, level=[LEVEL])
+    return out["mean"], out[f"lo-{LEVEL}"], out[f"hi-{LEVEL}"]
+
+
+def _one(model: object, y: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One method on one series: mean and 80% bounds; naive when it cannot be fitted or
+    gives something that is not a number."""
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            out = model.forecast(y=y, h=horizon, level=[LEVEL])  # type: ignore[attr-defined]
+        mean, lo, hi = (
+            np.asarray(out[key], dtype=float) for key in ("mean", f"lo-{LEVEL}", f"hi-{LEVEL}")
+        )
+        if np.all(np.isfinite(mean)) and np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)):
+            # an interval always holds its forecast (Theta's can miss it on a perfect line)
+            return mean, np.minimum(lo, mean), np.maximum(hi, mean)
+    except Exception:  # noqa: BLE001 - a fit that fails on odd data falls back to naive
+        pass
+    return _naive(y, horizon)
+
+
+def methods_on(
+    y: np.ndarray, horizon: int, season_length: int = 12
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Every method's forecast of ``y`` (a float array, oldest first) for ``horizon``
+    months: method → (mean, lo, hi)."""
+    positive = bool(len(y)) and bool(np.all(y > 0))
+    season = season_length if len(y) >= 2 * season_length else 1
+    if len(y) < 3:  # too little to fit anything: the last value, or zero
+        y = y if len(y) else np.zeros(1)
+        out = dict.fromkeys(METHODS, _naive(y, horizon))
+    else:
+        models = _models(season, positive)
+        out = {name: _one(model, y, horizon) for name, model in models.items()}
+    if bool(np.all(y >= 0)):
+        out = {k: tuple(np.maximum(part, 0.0) for part in v) for k, v in out.items()}  # type: ignore[misc]
+    return out
+
+
+def smape(actual: np.ndarray, forecast: np.ndarray) -> float:
+    """Symmetric mean absolute percentage error, 0–200; a month where both are zero counts
+    as exact."""
+    denominator = np.abs(actual) + np.abs(forecast)
+    terms = np.where(
+        denominator == 0,
+        0.0,
+        200 * np.abs(actual - forecast) / np.where(denominator == 0, 1, denominator),
+    )
+    return float(np.mean(terms)) if len(terms) else 0.0
+
+
+def holdout_of(length: int, horizon: int, season_length: int = 12) -> int:
+    """The months held out to weigh the methods of a series of ``length`` months (0: too
+    short, equal weights)."""
+    holdout = min(horizon, MAX_HOLDOUT)
+    for keep in (2 * season_length, season_length):
+        if length - holdout >= keep:
+            return holdout
+    return 0
+
+
+def weights_for(errors: dict[str, float]) -> dict[str, float]:
+    """Weights proportional to 1 / error²; an exact method takes the whole weight."""
+    exact = [m for m, e in errors.items() if e <= 1e-9]
+    if exact:
+        return {m: (1 / len(exact) if m in exact else 0.0) for m in errors}
+    inverse = {m: 1 / (e * e) for m, e in errors.items()}
+    total = sum(inverse.values())
+    return {m: v / total for m, v in inverse.items()}
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A forecast run: the forecasts (as ``forecast`` returns them) and, per series and
+    method, the holdout sMAPE and the method's weight in the combination."""
+
+    forecasts: pl.DataFrame
+    weights: pl.DataFrame
+
+
+def _months_after(last: dt.date, horizon: int) -> list[dt.date]:
+    months = []
+    year, month = last.year, last.month
+    for _ in range(horizon):
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        months.append(dt.date(year, month, 1))
+    return months
+
+
+def _series(frame: pl.DataFrame) -> Iterable[tuple[str, list[dt.date], np.ndarray]]:
+    """Each series as its months (first to last, gaps filled with zero) and values."""
+    if frame.is_empty():
+        return
+    frame = frame.group_by("series", "period").agg(pl.col("value").sum()).sort("series", "period")
+    for (name,), part in frame.group_by("series", maintain_order=True):
+        periods = part["period"].to_list()
+        first, last = periods[0], periods[-1]
+        span = (last.year - first.year) * 12 + last.month - first.month + 1
+        months = [first, *_months_after(first, span - 1)]
+        values = dict(zip(periods, part["value"].fill_null(0).to_list(), strict=True))
+        yield str(name), months, np.array([float(values.get(m, 0.0)) for m in months])
+
+
+def _check(frame: pl.DataFrame, horizon: int) -> None:
+    missing = {"series", "period", "value"} - set(frame.columns)
+    if missing:
+        raise ValueError(f"frame lacks columns: {', '.join(sorted(missing))}")
+    if horizon < 1:
+        raise ValueError("horizon must be at least one month")
+    if not frame.is_empty() and frame.filter(pl.col("period").dt.day() != 1).height:
+        raise ValueError("periods are the first day of a month")
+
+
+def _fit_one(
+    name: str, months: list[dt.date], y: np.ndarray, horizon: int, season_length: int
+) -> tuple[list[tuple], list[tuple]]:
+    """One series: every method's rows, the combination's, and the weights."""
+    ahead = _months_after(months[-1], horizon)
+    forecasts = methods_on(y, horizon, season_length)
+    holdout = holdout_of(len(y), horizon, season_length)
+    if holdout:
+        past = methods_on(y[:-holdout], holdout, season_length)
+        errors = {m: smape(y[-holdout:], past[m][0]) for m in METHODS}
+        weights = weights_for(errors)
+    else:
+        errors = dict.fromkeys(METHODS, math.nan)
+        weights = dict.fromkeys(METHODS, 1 / len(METHODS))
+    rows: list[tuple] = []
+    weight_rows: list[tuple] = []
+    for method in METHODS:
+        mean, lo, hi = forecasts[method]
+        rows += [
+            (name, month, method, float(v), float(low), float(high))
+            for month, v, low, high in zip(ahead, mean, lo, hi, strict=True)
+        ]
+        error = errors[method]
+        weight_rows.append((name, method, None if math.isnan(error) else error, weights[method]))
+    combined = [sum(weights[m] * forecasts[m][part] for m in METHODS) for part in range(3)]
+    rows += [
+        (name, month, COMBINED, float(v), float(low), float(high))
+        for month, v, low, high in zip(ahead, *combined, strict=True)
+    ]
+    return rows, weight_rows
+
+
+def _fit_chunk(
+    chunk: list[tuple[str, list[dt.date], np.ndarray]], horizon: int, season_length: int
+) -> tuple[list[tuple], list[tuple]]:
+    rows: list[tuple] = []
+    weight_rows: list[tuple] = []
+    for name, months, y in chunk:
+        more, weights = _fit_one(name, months, y, horizon, season_length)
+        rows += more
+        weight_rows += weights
+    return rows, weight_rows
+
+
+def fit(frame: pl.DataFrame, *, horizon: int, season_length: int = 12, n_jobs: int = 1) -> Fit:
+    """Every method and their combination on every series (see the module's text); with
+    ``n_jobs`` > 1 the series are shared among that many processes."""
+    _check(frame, horizon)
+    series = list(_series(frame))
+    rows: list[tuple] = []
+    weight_rows: list[tuple] = []
+    if n_jobs > 1 and len(series) > n_jobs:
+        from concurrent.futures import ProcessPoolExecutor
+
+        chunks = [series[i::n_jobs] for i in range(n_jobs)]
+        with ProcessPoolExecutor(max_workers=n_jobs) as pool:
+            done = pool.map(_fit_chunk, chunks, [horizon] * n_jobs, [season_length] * n_jobs)
+            for more, weights in done:
+                rows += more
+                weight_rows += weights
+    else:
+        rows, weight_rows = _fit_chunk(series, horizon, season_length)
+    forecasts = pl.DataFrame(
+        rows,
+        schema={
+            "series": pl.String,
+            "period": pl.Date,
+            "method": pl.String,
+            "value": pl.Float64,
+            "lo": pl.Float64,
+            "hi": pl.Float64,
+        },
+        orient="row",
+    )
+    weights = pl.DataFrame(
+        weight_rows,
+        schema={
+            "series": pl.String,
+            "method": pl.String,
+            "smape": pl.Float64,
+            "weight": pl.Float64,
+        },
+        orient="row",
+    )
+    return Fit(forecasts, weights)
+
+
+def forecast(frame: pl.DataFrame, *, horizon: int, season_length: int = 12) -> pl.DataFrame:
+    """The forecasts of every method and the combination (see the module's text)."""
+    return fit(frame, horizon=horizon, season_length=season_length).forecasts
+
+
+def backtest(
+    frame: pl.DataFrame,
+    *,
+    horizon: int,
+    origins: Sequence[dt.date] | int = 3,
+    season_length: int = 12,
+) -> pl.DataFrame:
+    """Rolling-origin backtest: at each origin (a month; or the last ``origins`` months
+    that leave ``horizon`` months of actuals), every method is fitted on the months before
+    the origin only and compared with what followed. Returns ``origin``, ``series``,
+    ``period``, ``method``, ``forecast`` and ``actual``."""
+    _check(frame, horizon)
+    if frame.is_empty():
+        return _backtest_frame([])
+    if isinstance(origins, int):
+        last = frame["period"].max()
+        assert isinstance(last, dt.date)
+        origins = sorted({_shift(last, -(horizon - 1) - k) for k in range(origins)})
+    rows = []
+    for origin in origins:
+        before = frame.filter(pl.col("period") < origin)
+        after = frame.filter(
+            (pl.col("period") >= origin) & (pl.col("period") < _shift(origin, horizon))
+        )
+        actuals = {
+            (s, p): v
+            for s, p, v in after.group_by("series", "period").agg(pl.col("value").sum()).iter_rows()
+        }
+        if before.is_empty():
+            continue
+        # every series forecast from the origin itself, also one whose last sale was earlier
+        predicted = fit(
+            _pad_to(before, _shift(origin, -1)), horizon=horizon, season_length=season_length
+        ).forecasts
+        for series, period, method, value, _lo, _hi in predicted.iter_rows():
+            rows.append(
+                (origin, series, period, method, value, float(actuals.get((series, period), 0.0)))
+            )
+    return _backtest_frame(rows)
+
+
+def _backtest_frame(rows: list) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={
+            "origin": pl.Date,
+            "series": pl.String,
+            "period": pl.Date,
+            "method": pl.String,
+            "forecast": pl.Float64,
+            "actual": pl.Float64,
+        },
+        orient="row",
+    )
+
+
+def _shift(month: dt.date, months: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _pad_to(frame: pl.DataFrame, last: dt.date) -> pl.DataFrame:
+    """Each series extended with zero months up to ``last`` (no sales is a zero)."""
+    ends = frame.group_by("series").agg(pl.col("period").max().alias("end"))
+    pads = [(series, last, 0.0) for series, end in ends.iter_rows() if end < last]
+    if not pads:
+        return frame
+    extra = pl.DataFrame(
+        pads, schema={"series": pl.String, "period": pl.Date, "value": pl.Float64}, orient="row"
+    )
+    return pl.concat([frame.select("series", "period", "value"), extra], how="vertical_relaxed")
+
+
+def accuracy(frame: pl.DataFrame, by: Sequence[str] = ("method",)) -> pl.DataFrame:
+    """Accuracy of ``forecast`` against ``actual`` per group ``by``, in percent: MAPE
+    (months with an actual of zero left out), bias (Σ forecast − Σ actual, as a share of Σ
+    actual; none when Σ actual is zero), the share of months within ±5% and ±10% of the
+    actual, sMAPE, and the number of months."""
+    error = pl.col("forecast") - pl.col("actual")
+    nonzero = pl.col("actual") != 0
+    relative = (error / pl.col("actual")).abs()
+    return (
+        frame.group_by(list(by))
+        .agg(
+            (relative.filter(nonzero).mean() * 100).alias("mape"),
+            pl.when(pl.col("actual").sum() != 0)
+            .then((pl.col("forecast").sum() - pl.col("actual").sum()) / pl.col("actual").sum())
+            .mul(100)
+            .alias("bias"),
+            ((relative <= 0.05) & nonzero).mean().mul(100).alias("within_5"),
+            ((relative <= 0.10) & nonzero).mean().mul(100).alias("within_10"),
+            (
+                pl.when((pl.col("actual").abs() + pl.col("forecast").abs()) == 0)
+                .then(0.0)
+                .otherwise(200 * error.abs() / (pl.col("actual").abs() + pl.col("forecast").abs()))
+                .mean()
+                .alias("smape")
+            ),
+            pl.len().alias("months"),
+        )
+        .sort(list(by))
+    )
