@@ -10,6 +10,7 @@ import zoneinfo
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "koers.api",
     "koers.plan",
     "koers.measure",
+    "koers.forecast",
     "koers.reward",
     "koers.demo",
     "koers.ui",
@@ -240,6 +242,22 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TIMEZONE = TIME_ZONE
+# Forecasts: fitted every night, frozen every Monday and on the first of each month.
+CELERY_BEAT_SCHEDULE = {
+    "forecast-fit": {
+        "task": "koers.forecast.fit",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "forecast-snapshot-weekly": {
+        "task": "koers.forecast.snapshot",
+        "schedule": crontab(hour=3, minute=30, day_of_week=1),
+    },
+    "forecast-snapshot-monthly": {
+        "task": "koers.forecast.snapshot",
+        "schedule": crontab(hour=3, minute=45, day_of_month=1),
+    },
+}
+KOERS_FORECAST_HORIZON = env_int("KOERS_FORECAST_HORIZON", 12)
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from koers.core.bulk import analyze, bulk_insert, reset_sequences
 from koers.demo.generate import generate
+from koers.demo.sim import MONTHS
 from koers.engine.periods import add_months, month_start
 from koers.measure.services import kpi_facts_refresh
 from koers.org.models import Person
@@ -154,7 +155,9 @@ def load_demo(
             convert_table(table)
         analyze(*frames)  # fresh statistics, so the planner knows the tables' new sizes
         _custom_kpis()
-        counts["measure_kpifact"] = kpi_facts_refresh(start=add_months(today, -23), end=today)
+        counts["measure_kpifact"] = kpi_facts_refresh(
+            start=add_months(today, -(MONTHS - 1)), end=today
+        )
         progress(
             f"KPI facts: {counts['measure_kpifact']:,} ({time.perf_counter() - started:.1f} s)"
         )

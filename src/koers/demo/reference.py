@@ -8,6 +8,7 @@ import numpy as np
 import polars as pl
 
 from koers.demo import cast
+from koers.demo.sim import MONTHS
 from koers.engine.periods import add_months
 
 # Stage ids of the default funnel, created by the sales app's migrations.
@@ -45,7 +46,7 @@ def product_frames(rng: np.random.Generator) -> dict[str, pl.DataFrame]:
 def exchange_rate_frame(today: dt.date, rng: np.random.Generator) -> pl.DataFrame:
     rows = []
     for currency, level in [("USD", 0.92), ("GBP", 1.17), ("CHF", 1.05), ("SEK", 0.088)]:
-        for m in range(-23, 1):
+        for m in range(-(MONTHS - 1), 1):
             level *= float(np.exp(rng.normal(0, 0.012)))
             rows.append(
                 {"currency": currency, "date": add_months(today, m), "rate": f"{level:.8f}"}
@@ -68,7 +69,7 @@ def operating_cost_frame(
     )
     rows = []
     for unit_id, team_fte in teams.select("id", pl.col("fte").fill_null(0.0)).iter_rows():
-        for m in range(-23, 1):
+        for m in range(-(MONTHS - 1), 1):
             euros = (team_fte * 9_500 + 4_000) * float(rng.uniform(0.92, 1.08))
             rows.append(
                 {

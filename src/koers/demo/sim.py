@@ -19,7 +19,7 @@ from koers.demo.org_frames import Org
 from koers.engine.money import cents_to_text
 from koers.engine.periods import add_months
 
-MONTHS = 24
+MONTHS = 36
 PYRAMID = np.array([0.02, 0.08, 0.20, 0.35, 0.35])  # top, large, medium, small, prospect
 LINES_PER_MONTH = np.array([6.0, 3.0, 1.1, 0.35, 0.0])
 LINE_VALUE = np.array([5200.0, 2300.0, 1200.0, 520.0, 400.0])

@@ -10,26 +10,30 @@ method ``combined``.
 Methods (statsforecast's implementations):
 
 * ``seasonal_naive``: each month as the same month a season earlier (the last value for a
-  series shorter than a season);
+  series of a season or less);
 * ``ets``: exponential smoothing with additive errors, a damped additive trend and additive
   seasonality, ETS(A,Ad,A) (without seasonality for a short series);
 * ``theta``: the dynamic optimised Theta method, with a multiplicative seasonal
   decomposition (additive when the series holds zeros or negative values);
-* ``arima``: the "airline" seasonal ARIMA(0,1,1)(0,1,1)₁₂, ARIMA(0,1,1) for a short series;
-* ``trend``: Holt's linear trend on the series (no seasonality).
+* ``arima``: the "airline" seasonal ARIMA(0,1,1)(0,1,1)₁₂, ARIMA(0,1,1) for a series of a
+  season or less;
+* ``trend``: Holt's linear trend on the seasonally adjusted series (STL decomposition,
+  the season carried forward: statsforecast's MSTL), Holt alone on a short series.
 
-A series shorter than two seasons is forecast without seasonality. Missing months inside
+ETS and Theta need two whole seasons to see a season; seasonal naive and ARIMA use it once
+a season and a month are there (a young organisation's history is short). Missing months inside
 a series count as zero (no sales that month). A method that cannot be fitted on a series
 falls back to the last value (naive), with its interval; an interval is widened to hold
 its forecast where a library's misses it. When every value of a series is
 zero or positive, no forecast or bound goes below zero.
 
 Combination: each method is fitted again on the series without its last ``holdout``
-months (the smaller of ``horizon`` and 12, when at least two seasons, or 12 months for a
-short series, remain) and scored on those months by sMAPE. The weights are proportional
-to 1 / sMAPE² (a method that was exact gets the whole weight; a series too short to hold
-out gets equal weights); the combined value and both bounds are the weighted sums of the
-methods'. ``fit`` returns the weights and holdout errors beside the forecasts.
+months (the smaller of ``horizon`` and 12, when a season remains and the shorter series
+still makes the same models, see ``holdout_of``) and scored on those months by sMAPE.
+The weights are proportional to 1 / sMAPE² (a method that was exact gets the whole weight;
+a series too short to hold out gets equal weights); the combined value and both bounds
+are the weighted sums of the methods'. ``fit`` returns the weights and holdout errors
+beside the forecasts.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,44 +51,52 @@ METHODS = ("seasonal_naive", "ets", "theta", "arima", "trend")
 COMBINED = "combined"
 LEVEL = 80
 MAX_HOLDOUT = 12
+POWER = 2  # weights ∝ 1 / error ** POWER
 
-Forecaster = Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray, np.ndarray]]
+Bounds = tuple[np.ndarray, np.ndarray, np.ndarray]  # mean, lo, hi
+Row = tuple[str, dt.date, str, float, float, float]  # series, period, method, value, lo, hi
+WeightRow = tuple[str, str, float | None, float]  # series, method, sMAPE, weight
 
 
-def _models(season: int, positive: bool) -> dict[str, object]:
+def _models(length: int, season_length: int, positive: bool) -> dict[str, object]:
+    """The methods for a series of ``length`` months: seasonal naive and ARIMA use the
+    season once a whole season and a month are there, ETS and Theta once two are."""
     from statsforecast.models import (
         ARIMA,
+        MSTL,
         AutoETS,
         DynamicOptimizedTheta,
         Holt,
         SeasonalNaive,
     )
 
-    seasonal = season > 1
+    seen_one, seen_two = _seasons_seen(length, season_length)
+    one = season_length if seen_one else 1
+    two = season_length if seen_two else 1
     return {
-        "seasonal_naive": SeasonalNaive(season_length=season),
-        "ets": AutoETS(season_length=season, model="AAA" if seasonal else "AAN", damped=True),
+        "seasonal_naive": SeasonalNaive(season_length=one),
+        "ets": AutoETS(season_length=two, model="AAA" if two > 1 else "AAN", damped=True),
         "theta": DynamicOptimizedTheta(
-            season_length=season,
+            season_length=two,
             decomposition_type="multiplicative" if positive else "additive",
         ),
         "arima": ARIMA(
             order=(0, 1, 1),
-            seasonal_order=(0, 1, 1) if seasonal else (0, 0, 0),
-            season_length=season,
+            seasonal_order=(0, 1, 1) if one > 1 else (0, 0, 0),
+            season_length=one,
         ),
-        "trend": Holt(season_length=1),
+        "trend": MSTL(season_length=two, trend_forecaster=Holt()) if two > 1 else Holt(),
     }
 
 
-def _naive(y: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _naive(y: np.ndarray, horizon: int) -> Bounds:
     from statsforecast.models import Naive
 
     out = Naive().forecast(y=y, h=horizon, level=[LEVEL])
     return out["mean"], out[f"lo-{LEVEL}"], out[f"hi-{LEVEL}"]
 
 
-def _one(model: object, y: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _one(model: object, y: np.ndarray, horizon: int) -> Bounds:
     """One method on one series: mean and 80% bounds; naive when it cannot be fitted or
     gives something that is not a number."""
     try:
@@ -102,21 +114,21 @@ def _one(model: object, y: np.ndarray, horizon: int) -> tuple[np.ndarray, np.nda
     return _naive(y, horizon)
 
 
-def methods_on(
-    y: np.ndarray, horizon: int, season_length: int = 12
-) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def methods_on(y: np.ndarray, horizon: int, season_length: int = 12) -> dict[str, Bounds]:
     """Every method's forecast of ``y`` (a float array, oldest first) for ``horizon``
     months: method → (mean, lo, hi)."""
     positive = bool(len(y)) and bool(np.all(y > 0))
-    season = season_length if len(y) >= 2 * season_length else 1
     if len(y) < 3:  # too little to fit anything: the last value, or zero
         y = y if len(y) else np.zeros(1)
         out = dict.fromkeys(METHODS, _naive(y, horizon))
     else:
-        models = _models(season, positive)
+        models = _models(len(y), season_length, positive)
         out = {name: _one(model, y, horizon) for name, model in models.items()}
     if bool(np.all(y >= 0)):
-        out = {k: tuple(np.maximum(part, 0.0) for part in v) for k, v in out.items()}  # type: ignore[misc]
+        out = {
+            k: (np.maximum(mean, 0.0), np.maximum(lo, 0.0), np.maximum(hi, 0.0))
+            for k, (mean, lo, hi) in out.items()
+        }
     return out
 
 
@@ -132,14 +144,25 @@ def smape(actual: np.ndarray, forecast: np.ndarray) -> float:
     return float(np.mean(terms)) if len(terms) else 0.0
 
 
+def _seasons_seen(length: int, season_length: int) -> tuple[bool, bool]:
+    """Whether a series of ``length`` months is long enough for the one-season methods and
+    for the two-season ones (see ``_models``)."""
+    return length > season_length, length >= 2 * season_length
+
+
 def holdout_of(length: int, horizon: int, season_length: int = 12) -> int:
-    """The months held out to weigh the methods of a series of ``length`` months (0: too
-    short, equal weights)."""
+    """The months held out to weigh the methods of a series of ``length`` months: the
+    smaller of ``horizon`` and 12, when the months left still make the same methods as the
+    whole series (a method that sees no season on the shorter series would be judged on
+    another model than the one that forecasts) and at least a season; else 0 (too short:
+    equal weights)."""
     holdout = min(horizon, MAX_HOLDOUT)
-    for keep in (2 * season_length, season_length):
-        if length - holdout >= keep:
-            return holdout
-    return 0
+    left = length - holdout
+    if left < season_length or left < 3:
+        return 0
+    if _seasons_seen(left, season_length) != _seasons_seen(length, season_length):
+        return 0
+    return holdout
 
 
 def weights_for(errors: dict[str, float]) -> dict[str, float]:
@@ -147,7 +170,7 @@ def weights_for(errors: dict[str, float]) -> dict[str, float]:
     exact = [m for m, e in errors.items() if e <= 1e-9]
     if exact:
         return {m: (1 / len(exact) if m in exact else 0.0) for m in errors}
-    inverse = {m: 1 / (e * e) for m, e in errors.items()}
+    inverse = {m: 1 / e**POWER for m, e in errors.items()}
     total = sum(inverse.values())
     return {m: v / total for m, v in inverse.items()}
 
@@ -196,7 +219,7 @@ def _check(frame: pl.DataFrame, horizon: int) -> None:
 
 def _fit_one(
     name: str, months: list[dt.date], y: np.ndarray, horizon: int, season_length: int
-) -> tuple[list[tuple], list[tuple]]:
+) -> tuple[list[Row], list[WeightRow]]:
     """One series: every method's rows, the combination's, and the weights."""
     ahead = _months_after(months[-1], horizon)
     forecasts = methods_on(y, horizon, season_length)
@@ -208,8 +231,8 @@ def _fit_one(
     else:
         errors = dict.fromkeys(METHODS, math.nan)
         weights = dict.fromkeys(METHODS, 1 / len(METHODS))
-    rows: list[tuple] = []
-    weight_rows: list[tuple] = []
+    rows: list[Row] = []
+    weight_rows: list[WeightRow] = []
     for method in METHODS:
         mean, lo, hi = forecasts[method]
         rows += [
@@ -218,23 +241,25 @@ def _fit_one(
         ]
         error = errors[method]
         weight_rows.append((name, method, None if math.isnan(error) else error, weights[method]))
-    combined = [sum(weights[m] * forecasts[m][part] for m in METHODS) for part in range(3)]
+    blend = [
+        np.sum([weights[m] * forecasts[m][part] for m in METHODS], axis=0) for part in range(3)
+    ]
     rows += [
         (name, month, COMBINED, float(v), float(low), float(high))
-        for month, v, low, high in zip(ahead, *combined, strict=True)
+        for month, v, low, high in zip(ahead, *blend, strict=True)
     ]
     return rows, weight_rows
 
 
 def _fit_chunk(
     chunk: list[tuple[str, list[dt.date], np.ndarray]], horizon: int, season_length: int
-) -> tuple[list[tuple], list[tuple]]:
-    rows: list[tuple] = []
-    weight_rows: list[tuple] = []
+) -> tuple[list[Row], list[WeightRow]]:
+    rows: list[Row] = []
+    weight_rows: list[WeightRow] = []
     for name, months, y in chunk:
-        more, weights = _fit_one(name, months, y, horizon, season_length)
+        more, more_weights = _fit_one(name, months, y, horizon, season_length)
         rows += more
-        weight_rows += weights
+        weight_rows += more_weights
     return rows, weight_rows
 
 
@@ -243,20 +268,20 @@ def fit(frame: pl.DataFrame, *, horizon: int, season_length: int = 12, n_jobs: i
     ``n_jobs`` > 1 the series are shared among that many processes."""
     _check(frame, horizon)
     series = list(_series(frame))
-    rows: list[tuple] = []
-    weight_rows: list[tuple] = []
+    rows: list[Row] = []
+    weight_rows: list[WeightRow] = []
     if n_jobs > 1 and len(series) > n_jobs:
         from concurrent.futures import ProcessPoolExecutor
 
         chunks = [series[i::n_jobs] for i in range(n_jobs)]
         with ProcessPoolExecutor(max_workers=n_jobs) as pool:
             done = pool.map(_fit_chunk, chunks, [horizon] * n_jobs, [season_length] * n_jobs)
-            for more, weights in done:
+            for more, more_weights in done:
                 rows += more
-                weight_rows += weights
+                weight_rows += more_weights
     else:
         rows, weight_rows = _fit_chunk(series, horizon, season_length)
-    forecasts = pl.DataFrame(
+    frame_out = pl.DataFrame(
         rows,
         schema={
             "series": pl.String,
@@ -268,7 +293,7 @@ def fit(frame: pl.DataFrame, *, horizon: int, season_length: int = 12, n_jobs: i
         },
         orient="row",
     )
-    weights = pl.DataFrame(
+    weight_frame = pl.DataFrame(
         weight_rows,
         schema={
             "series": pl.String,
@@ -278,7 +303,7 @@ def fit(frame: pl.DataFrame, *, horizon: int, season_length: int = 12, n_jobs: i
         },
         orient="row",
     )
-    return Fit(forecasts, weights)
+    return Fit(frame_out, weight_frame)
 
 
 def forecast(frame: pl.DataFrame, *, horizon: int, season_length: int = 12) -> pl.DataFrame:
@@ -304,7 +329,7 @@ def backtest(
         last = frame["period"].max()
         assert isinstance(last, dt.date)
         origins = sorted({_shift(last, -(horizon - 1) - k) for k in range(origins)})
-    rows = []
+    rows: list[tuple[dt.date, str, dt.date, str, float, float]] = []
     for origin in origins:
         before = frame.filter(pl.col("period") < origin)
         after = frame.filter(
@@ -318,7 +343,7 @@ def backtest(
             continue
         # every series forecast from the origin itself, also one whose last sale was earlier
         predicted = fit(
-            _pad_to(before, _shift(origin, -1)), horizon=horizon, season_length=season_length
+            pad_to(before, _shift(origin, -1)), horizon=horizon, season_length=season_length
         ).forecasts
         for series, period, method, value, _lo, _hi in predicted.iter_rows():
             rows.append(
@@ -327,7 +352,7 @@ def backtest(
     return _backtest_frame(rows)
 
 
-def _backtest_frame(rows: list) -> pl.DataFrame:
+def _backtest_frame(rows: list[tuple[dt.date, str, dt.date, str, float, float]]) -> pl.DataFrame:
     return pl.DataFrame(
         rows,
         schema={
@@ -347,7 +372,7 @@ def _shift(month: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _pad_to(frame: pl.DataFrame, last: dt.date) -> pl.DataFrame:
+def pad_to(frame: pl.DataFrame, last: dt.date) -> pl.DataFrame:
     """Each series extended with zero months up to ``last`` (no sales is a zero)."""
     ends = frame.group_by("series").agg(pl.col("period").max().alias("end"))
     pads = [(series, last, 0.0) for series, end in ends.iter_rows() if end < last]

@@ -102,6 +102,8 @@ def section_items(key: str, user: Any) -> tuple[NavItem, ...]:
         items = (
             NavItem(_("KPIs"), reverse("kpis")),
             NavItem(_("KPI catalogue"), reverse("kpi_catalogue")),
+            NavItem(_("Forecast"), reverse("forecast")),
+            NavItem(_("Forecast accuracy"), reverse("forecast_accuracy")),
             NavItem(_("Customers"), reverse("customers")),
             NavItem(_("Deviations"), reverse("deviations")),
             *items,

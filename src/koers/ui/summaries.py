@@ -317,9 +317,14 @@ def unit_summary(user: Any, unit: OrgUnit, today: dt.date) -> dict[str, Any]:
     return summary
 
 
-def _progress(people: Any, unit: OrgUnit | None, year: int, today: dt.date) -> list[dict]:
-    """The year's revenue target, the revenue to date and the run rate to the year's end
-    (the revenue of the months gone, per month, times twelve) with their attainment."""
+def _progress(
+    people: Any, unit: OrgUnit | None, year: int, today: dt.date, series: str | None = None
+) -> list[dict]:
+    """The year's revenue target, the revenue to date, the run rate to the year's end (the
+    revenue of the months gone, per month, times twelve) and, once the forecast of
+    ``series`` has been fitted, the revenue to date plus the combined forecast of the rest
+    of the year; each with its attainment."""
+    from koers.forecast.selectors import to_period_end
     from koers.plan.services import year_start
 
     first = year_start(year)
@@ -329,7 +334,7 @@ def _progress(people: Any, unit: OrgUnit | None, year: int, today: dt.date) -> l
     actual = msel.kpi_values(people, first, to)["revenue"] if to >= first else None
     months = (to.year - first.year) * 12 + to.month - first.month + 1 if to >= first else 0
     run_rate = actual / months * 12 if actual is not None and months else None
-    return [
+    tiles = [
         _tile(_("Revenue target %(year)s") % {"year": year}, kpi_value(target, "money")),
         _tile(
             _("Revenue to date"),
@@ -339,16 +344,25 @@ def _progress(people: Any, unit: OrgUnit | None, year: int, today: dt.date) -> l
             if target
             else "",
         ),
-        _tile(
-            _("At this pace, by the year's end"),
-            kpi_value(run_rate, "money"),
-            _("%(pct)s of the target")
-            % {"pct": kpi_value(msel.attainment("revenue", run_rate, target), "percent")}
-            if target and run_rate is not None
-            else "",
-            None if not target or run_rate is None else run_rate >= float(target),
-        ),
+        _reach(_("At this pace, by the year's end"), run_rate, target),
     ]
+    if series is not None and today <= last:
+        ahead = to_period_end(series, "revenue", first, last, today, actual or 0.0)
+        if ahead is not None:
+            tiles.append(_reach(_("Forecast for the year's end"), ahead, target))
+    return tiles
+
+
+def _reach(label: str, value: float | None, target: Any) -> dict:
+    return _tile(
+        label,
+        kpi_value(value, "money"),
+        _("%(pct)s of the target")
+        % {"pct": kpi_value(msel.attainment("revenue", value, target), "percent")}
+        if target and value is not None
+        else "",
+        None if not target or value is None else value >= float(target),
+    )
 
 
 def annual_plan_summary(user: Any, plan: Any, today: dt.date) -> dict[str, Any]:
@@ -356,14 +370,16 @@ def annual_plan_summary(user: Any, plan: Any, today: dt.date) -> dict[str, Any]:
     subtree = _sellers_if_all_seen(user, plan.unit)
     if subtree is None:
         return {"kind": "annual-plan"}
-    return {"kind": "annual-plan", "tiles": _progress(subtree, plan.unit, plan.year, today)}
+    tiles = _progress(subtree, plan.unit, plan.year, today, f"unit:{plan.unit_id}")
+    return {"kind": "annual-plan", "tiles": tiles}
 
 
 def individual_plan_summary(user: Any, plan: Any, today: dt.date) -> dict[str, Any]:
     if not vis.visible_sellers(user).filter(pk=plan.person_id).exists():
         return {"kind": "individual-plan"}
     people = Person.objects.filter(pk=plan.person_id)
-    return {"kind": "individual-plan", "tiles": _progress(people, None, plan.year, today)}
+    tiles = _progress(people, None, plan.year, today, f"person:{plan.person_id}")
+    return {"kind": "individual-plan", "tiles": tiles}
 
 
 def long_term_summary(user: Any, plan: Any, today: dt.date) -> dict[str, Any]:

@@ -68,6 +68,28 @@
         follow();
         return;
       }
+      if (f.type === "forecast") {
+        // the history, the combined forecast in its 80% band, each method dotted
+        var band = [
+          { x: f.x_ahead, y: f.hi, type: "scatter", mode: "lines", line: { width: 0 },
+            hoverinfo: "skip", showlegend: false },
+          { x: f.x_ahead, y: f.lo, type: "scatter", mode: "lines", line: { width: 0 },
+            fill: "tonexty", fillcolor: "rgba(224,134,26,0.18)", name: f.band_name }];
+        var lines = [
+          { x: f.x, y: f.y, type: "scatter", mode: "lines+markers", name: f.history_name,
+            line: { color: "#0b5f8a" } },
+          { x: f.x_ahead, y: f.combined, type: "scatter", mode: "lines+markers",
+            name: f.combined_name, line: { color: "#e0861a", width: 3 } }];
+        var methods = (f.methods || []).map(function (m) {
+          return { x: f.x_ahead, y: m.y, type: "scatter", mode: "lines", name: m.name,
+            line: { dash: "dot", width: 1 }, visible: "legendonly" };
+        });
+        Plotly.newPlot(el, band.concat(lines, methods), { title: { text: f.title },
+          margin: { t: 40, r: 10, b: 40, l: 70 }, separators: separators,
+          yaxis: f.money ? money({ rangemode: "tozero" }) : { rangemode: "tozero" },
+          legend: { orientation: "h" } }, config);
+        return;
+      }
       if (f.type === "bars") {
         var colours = ["#0b5f8a", "#e0861a", "#1b7f3b"];
         Plotly.newPlot(el, f.series.map(function (s, i) {

@@ -1,0 +1,213 @@
+"""Measure → Forecast: a unit's, person's or product group's history and its forecast
+(every method and their combination, with the 80% band and the weights), and Measure →
+Forecast accuracy: how the frozen snapshots and the backtest compare with the actuals."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import polars as pl
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from koers.engine import forecast as engine
+from koers.engine.periods import add_months
+from koers.forecast import selectors, services
+from koers.forecast.series import history
+from koers.measure.selectors import kpi_name
+from koers.org import visibility as vis
+from koers.org.models import Role
+
+FITTERS = {Role.DIRECTOR, Role.ADMIN}
+
+
+def method_names() -> dict[str, str]:
+    return {
+        "seasonal_naive": _("Seasonal naive"),
+        "ets": _("Exponential smoothing (ETS)"),
+        "theta": _("Theta"),
+        "arima": _("ARIMA"),
+        "trend": _("Trend (Holt)"),
+        "combined": _("Combined"),
+    }
+
+
+class SeriesForm(forms.Form):
+    series = forms.ChoiceField(label=gettext_lazy("Forecast of"))
+    kpi = forms.ChoiceField(label=gettext_lazy("KPI"))
+
+    def __init__(self, *args: Any, scopes: list[selectors.Scope], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["series"].choices = [(s.key, s.name) for s in scopes]
+        self.fields["kpi"].choices = [(k, kpi_name(k)) for k in ("revenue", "volume")]
+
+
+def _default_scope(user: Any, scopes: list[selectors.Scope]) -> str | None:
+    me = vis.person_of(user)
+    preferred = []
+    if me is not None:
+        preferred = [f"unit:{me.unit_id}", f"person:{me.pk}"]
+        if vis.role_of(user) == Role.SALESPERSON:
+            preferred.reverse()
+    keys = [s.key for s in scopes]
+    return next((k for k in preferred if k in keys), keys[0] if keys else None)
+
+
+def forecast_page(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if request.method == "POST":  # fit now (the nightly job does this otherwise)
+        if vis.role_of(user) not in FITTERS:
+            raise PermissionDenied(_("Only a director or an administrator fits the forecast."))
+        run = services.fit(today=timezone.localdate())
+        messages.success(
+            request,
+            _("Fitted: %(n)s series in %(s)s seconds.") % {"n": run.series, "s": run.seconds},
+        )
+        return redirect(request.get_full_path())
+    scopes = selectors.visible_scopes(user)
+    data = request.GET.copy()
+    data.setdefault("kpi", "revenue")
+    default = _default_scope(user, scopes)
+    if default:
+        data.setdefault("series", default)
+    form = SeriesForm(data, scopes=scopes)
+    run = selectors.latest()
+    context: dict[str, Any] = {
+        "form": form,
+        "run": run,
+        "may_fit": vis.role_of(user) in FITTERS,
+    }
+    if run is not None and form.is_valid() and selectors.may_see(user, form.cleaned_data["series"]):
+        context.update(_series_context(run, form.cleaned_data["series"], form.cleaned_data["kpi"]))
+    return render(request, "forecast/forecast.html", context, status=400 if form.errors else 200)
+
+
+def _series_context(run: Any, key: str, kpi: str) -> dict[str, Any]:
+    names = method_names()
+    frame = selectors.series_forecast(run, key, kpi)
+    past = history(kpi, add_months(run.as_of, -24), run.as_of, (key.partition(":")[0],))
+    past = past.filter(pl.col("series") == key)
+    months = sorted(set(frame["month"].to_list()))
+    by_method = {
+        method: dict(zip(part["month"].to_list(), part.iter_rows(named=True), strict=True))
+        for (method,), part in frame.group_by("method")
+    }
+    combined = by_method.get(engine.COMBINED, {})
+    figure = {
+        "type": "forecast",
+        "title": _("%(kpi)s per month: history and forecast") % {"kpi": kpi_name(kpi)},
+        "money": kpi == "revenue",
+        "x": [m.isoformat() for m in past["period"].to_list()],
+        "y": past["value"].round(2).to_list(),
+        "x_ahead": [m.isoformat() for m in months],
+        "combined": [round(combined[m]["value"], 2) for m in months if m in combined],
+        "lo": [round(combined[m]["lo"], 2) for m in months if m in combined],
+        "hi": [round(combined[m]["hi"], 2) for m in months if m in combined],
+        "history_name": _("Actual"),
+        "combined_name": names[engine.COMBINED],
+        "band_name": _("80% interval"),
+        "methods": [
+            {"name": names[m], "y": [round(by_method[m][x]["value"], 2) for x in months]}
+            for m in engine.METHODS
+            if m in by_method
+        ],
+    }
+    rows = [
+        {
+            "month": m,
+            "combined": combined.get(m),
+            "methods": [by_method.get(x, {}).get(m, {}).get("value") for x in engine.METHODS],
+        }
+        for m in months
+    ]
+    weights = [
+        {"method": names.get(w.method, w.method), "smape": w.smape, "weight": w.weight}
+        for w in selectors.series_weights(run, key, kpi)
+    ]
+    return {
+        "figure_json": json.dumps(figure),
+        "rows": rows,
+        "method_labels": [names[m] for m in engine.METHODS],
+        "weights": weights,
+        "money": kpi == "revenue",
+        "key": key,
+    }
+
+
+def accuracy_page(request: HttpRequest) -> HttpResponse:
+    """Accuracy per method: of the snapshots (forecasts frozen weekly and monthly, against
+    the months that have since closed) and of the latest rolling-origin backtest; per
+    person and per manager's unit for those the user sees."""
+    today = timezone.localdate()
+    names = method_names()
+    kpi = request.GET.get("kpi") if request.GET.get("kpi") in ("revenue", "volume") else "revenue"
+    visible = {s.key: s.name for s in selectors.visible_scopes(request.user)}
+    snapshots = selectors.snapshot_accuracy(today, by=("series", "method"), kpi=kpi)
+    backtests = selectors.backtest_accuracy(by=("series", "method"), kpi=kpi)
+    context = {
+        "kpi": kpi,
+        "kpis": [(k, kpi_name(k)) for k in ("revenue", "volume")],
+        "snapshot_methods": _by_method(snapshots, visible, names),
+        "backtest_methods": _by_method(backtests, visible, names),
+        "by_series": _by_series(snapshots if not snapshots.is_empty() else backtests, visible),
+        "backtest": selectors.latest("backtest"),
+        "snapshots": selectors.snapshot_count(),
+    }
+    return render(request, "forecast/accuracy.html", context)
+
+
+def _visible(frame: pl.DataFrame, visible: dict[str, str]) -> pl.DataFrame:
+    if frame.is_empty():
+        return frame
+    return frame.filter(pl.col("series").is_in(list(visible)))
+
+
+def _by_method(frame: pl.DataFrame, visible: dict[str, str], names: dict[str, str]) -> list[dict]:
+    """Accuracy per method over the series the user sees (their months pooled)."""
+    frame = _visible(frame, visible)
+    if frame.is_empty():
+        return []
+    pooled = (
+        frame.with_columns(
+            (pl.col("mape") * pl.col("months")).alias("_m"),
+            (pl.col("within_5") * pl.col("months")).alias("_5"),
+            (pl.col("within_10") * pl.col("months")).alias("_10"),
+            (pl.col("smape") * pl.col("months")).alias("_s"),
+        )
+        .group_by("method")
+        .agg(
+            (
+                pl.col("_m").sum() / pl.col("months").filter(pl.col("mape").is_not_null()).sum()
+            ).alias("mape"),
+            (pl.col("_5").sum() / pl.col("months").sum()).alias("within_5"),
+            (pl.col("_10").sum() / pl.col("months").sum()).alias("within_10"),
+            (pl.col("_s").sum() / pl.col("months").sum()).alias("smape"),
+            pl.col("bias").median().alias("bias"),
+            pl.col("months").sum(),
+        )
+        .sort("smape")
+    )
+    return [
+        {**row, "name": names.get(row["method"], row["method"])}
+        for row in pooled.iter_rows(named=True)
+    ]
+
+
+def _by_series(frame: pl.DataFrame, visible: dict[str, str]) -> list[dict]:
+    """The combined forecast's accuracy per person and per unit the user sees."""
+    frame = _visible(frame, visible)
+    if frame.is_empty():
+        return []
+    rows = frame.filter(pl.col("method") == engine.COMBINED).sort("series")
+    return [
+        {**row, "name": visible[row["series"]], "kind": row["series"].partition(":")[0]}
+        for row in rows.iter_rows(named=True)
+        if row["series"] in visible
+    ]

@@ -1,0 +1,251 @@
+"""Stored forecasts: the nightly fit of every unit, person and product group from the KPI
+facts, what each role may open, the forecast and accuracy pages in Dutch, snapshots
+measured against the months that closed since, the backtest, the command line, and the
+plan pages' forecast to the year's end."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from koers.engine.periods import add_months
+from koers.forecast import selectors, services
+from koers.forecast.models import ForecastRun, ForecastValue, ForecastWeight
+from koers.forecast.series import history
+from koers.measure.models import GroupSalesFact, KpiFact
+
+TODAY = dt.date(2026, 11, 20)
+FIRST = dt.date(2024, 1, 1)
+
+
+def _revenue(month: dt.date, base: float, t: int) -> int:
+    """Cents: a base, growth and a summer peak."""
+    season = 1 + 0.3 * math.sin(2 * math.pi * (month.month - 3) / 12)
+    return int((base + 20 * t) * season * 100)
+
+
+@pytest.fixture
+def facts(cast):
+    """Ruud, Rosa and Rik sold every month from January 2024 to this month (the cast's
+    own November order aside)."""
+    KpiFact.objects.filter(kpi__in=["revenue", "volume"]).delete()
+    rows = []
+    for base, person in [(1000, cast.ruud), (800, cast.rosa), (1500, cast.rik)]:
+        for t in range(35):
+            month = add_months(FIRST, t)
+            rows.append(
+                KpiFact(
+                    kpi="revenue",
+                    person=person,
+                    month=month,
+                    numerator=_revenue(month, base, t),
+                    denominator=1,
+                )
+            )
+            rows.append(
+                KpiFact(kpi="volume", person=person, month=month, numerator=10_000, denominator=1)
+            )
+    KpiFact.objects.bulk_create(rows)
+    GroupSalesFact.objects.bulk_create(
+        GroupSalesFact(
+            person=cast.ruud,
+            month=add_months(FIRST, t),
+            product_group_id=cast.product.group_id,
+            revenue_cents=50_000 + 1_000 * t,
+            quantity=5_000,
+        )
+        for t in range(34)
+    )
+    return cast
+
+
+def test_the_history_is_the_kpi_pages(facts):
+    frame = history("revenue", FIRST, dt.date(2026, 11, 1))
+    noord = frame.filter(frame["series"] == f"unit:{facts.noord.pk}")
+    company = frame.filter(frame["series"] == f"unit:{facts.company.pk}")
+    ruud = frame.filter(frame["series"] == f"person:{facts.ruud.pk}")
+    assert noord.height == 34
+    # Noord is Ruud and Rosa; the company everyone
+    jan = dt.date(2024, 1, 1)
+    expected = (_revenue(jan, 1000, 0) + _revenue(jan, 800, 0)) / 100
+    assert noord.filter(noord["period"] == jan)["value"].item() == pytest.approx(expected)
+    assert company["value"].sum() == pytest.approx(
+        sum(
+            f.numerator
+            for f in KpiFact.objects.filter(kpi="revenue", month__lt=dt.date(2026, 11, 1))
+        )
+        / 100
+    )
+    assert ruud.height == 34
+    volume = history("volume", FIRST, dt.date(2024, 2, 1))
+    assert volume.filter(volume["series"] == f"person:{facts.ruud.pk}")["value"].item() == 10.0
+
+
+def test_the_nightly_fit_stores_every_series_and_keeps_only_the_latest(facts):
+    run = services.fit(today=TODAY)
+    assert run.as_of == dt.date(2026, 11, 1) and run.horizon == 12
+    keys = set(ForecastValue.objects.filter(run=run).values_list("series", flat=True))
+    assert {f"unit:{facts.noord.pk}", f"person:{facts.ruud.pk}", f"unit:{facts.company.pk}"} <= keys
+    months = sorted(
+        set(
+            ForecastValue.objects.filter(run=run, series=f"unit:{facts.noord.pk}").values_list(
+                "month", flat=True
+            )
+        )
+    )
+    assert months[0] == dt.date(2026, 11, 1) and len(months) == 12
+    weights = ForecastWeight.objects.filter(run=run, series=f"unit:{facts.noord.pk}", kpi="revenue")
+    assert sum(w.weight for w in weights) == pytest.approx(1.0)
+    again = services.fit(today=TODAY)
+    assert list(ForecastRun.objects.filter(kind="fit")) == [again]
+
+
+def test_a_snapshot_is_measured_once_its_months_have_closed(facts):
+    # frozen on 1 August: forecasts August onwards from the months before
+    snap = services.snapshot(today=dt.date(2026, 8, 1))
+    assert snap.as_of == dt.date(2026, 8, 1)
+    seen = ForecastValue.objects.filter(run=snap, month__lt=dt.date(2026, 8, 1))
+    assert not seen.exists()
+    accuracy = selectors.snapshot_accuracy(TODAY, by=("method",))
+    combined = accuracy.filter(accuracy["method"] == "combined").row(0, named=True)
+    # August, September and October have closed for each series (November has not)
+    series = (
+        ForecastValue.objects.filter(run=snap, kpi="revenue").values("series").distinct().count()
+    )
+    assert combined["months"] == 3 * series
+    assert combined["mape"] < 15  # a smooth history forecasts well
+
+
+def test_the_backtest_sees_only_the_past(facts):
+    run = services.backtest(today=TODAY, origins=3, months_ahead=2)
+    origins = sorted(set(ForecastValue.objects.filter(run=run).values_list("origin", flat=True)))
+    assert origins == [dt.date(2026, 7, 1), dt.date(2026, 8, 1), dt.date(2026, 9, 1)]
+    row = ForecastValue.objects.filter(
+        run=run,
+        series=f"unit:{facts.noord.pk}",
+        kpi="revenue",
+        origin=dt.date(2026, 9, 1),
+        method="seasonal_naive",
+        month=dt.date(2026, 10, 1),
+    ).get()
+    # seasonal naive: October 2025, as it was; the actual: October 2026
+    noord = KpiFact.objects.filter(kpi="revenue", person__unit=facts.noord)
+    assert row.value == pytest.approx(
+        sum(f.numerator for f in noord.filter(month=dt.date(2025, 10, 1))) / 100
+    )
+    assert row.actual == pytest.approx(
+        sum(f.numerator for f in noord.filter(month=dt.date(2026, 10, 1))) / 100
+    )
+    table = selectors.backtest_accuracy()
+    assert set(table["method"]) == {"seasonal_naive", "ets", "theta", "arima", "trend", "combined"}
+
+
+def test_the_command_line(facts, tmp_path):
+    out = io.StringIO()
+    call_command("forecast", "fit", today=TODAY, stdout=out)
+    assert "series from 2026-11, 12 months ahead" in out.getvalue()
+    report = tmp_path / "backtest.md"
+    call_command(
+        "forecast", "backtest", today=TODAY, origins=2, ahead=2, report=report, stdout=io.StringIO()
+    )
+    text = report.read_text()
+    assert "| combined |" in text and "Revenue, per method" in text
+    call_command("forecast", "snapshot", today=dt.date(2026, 10, 1), stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("forecast", "accuracy", today=TODAY, stdout=out)
+    assert "| combined |" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("who", "opens", "refused"),
+    [
+        ("dirk", ["unit:company", "person:ruud", "group"], []),
+        ("mia", ["unit:noord", "person:ruud", "person:rosa"], ["person:rik", "unit:zuid", "group"]),
+        ("ruud", ["person:ruud", "unit:noord"], ["person:rosa", "unit:company", "group"]),
+    ],
+)
+def test_who_opens_which_forecast(facts, login, who, opens, refused):
+    services.fit(today=TODAY)
+    keys = {
+        "unit:company": f"unit:{facts.company.pk}",
+        "unit:noord": f"unit:{facts.noord.pk}",
+        "unit:zuid": f"unit:{facts.zuid.pk}",
+        "person:ruud": f"person:{facts.ruud.pk}",
+        "person:rosa": f"person:{facts.rosa.pk}",
+        "person:rik": f"person:{facts.rik.pk}",
+        "group": f"group:{facts.product.group_id}",
+    }
+    client = login(facts.user(who))
+    for name in opens:
+        page = client.get(reverse("forecast"), {"series": keys[name]}, HTTP_ACCEPT_LANGUAGE="nl")
+        assert page.status_code == 200, name
+        assert 'data-testid="forecast-table"' in page.content.decode(), name
+    for name in refused:
+        page = client.get(reverse("forecast"), {"series": keys[name]})
+        assert page.status_code == 400, name
+        assert 'data-testid="forecast-table"' not in page.content.decode(), name
+
+
+def test_the_page_in_dutch_and_its_default(facts, login):
+    services.fit(today=TODAY)
+    page = login(facts.user("mia")).get(reverse("forecast"), HTTP_ACCEPT_LANGUAGE="nl")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Gecombineerd" in text and "november 2026" in text
+    assert f'value="unit:{facts.noord.pk}" selected' in text  # her own team first
+    # the combined value shown is the stored one, in Dutch
+    value = ForecastValue.objects.get(
+        run=selectors.latest(),
+        series=f"unit:{facts.noord.pk}",
+        kpi="revenue",
+        method="combined",
+        month=dt.date(2026, 11, 1),
+    ).value
+    assert f"{round(value):,}".replace(",", ".") in text
+
+
+def test_fit_now_is_for_directors_and_administrators(facts, login):
+    page = login(facts.user("dirk")).get(reverse("forecast"))
+    assert 'data-testid="fit-now"' in page.content.decode()
+    assert login(facts.user("mia")).post(reverse("forecast")).status_code == 403
+    assert not ForecastRun.objects.exists()
+    assert login(facts.user("dirk")).post(reverse("forecast")).status_code == 302
+    assert ForecastRun.objects.filter(kind="fit").count() == 1
+
+
+def test_the_accuracy_page(facts, login):
+    services.snapshot(today=dt.date(2026, 9, 1))
+    services.backtest(today=TODAY, origins=2, months_ahead=2)
+    page = login(facts.user("mia")).get(reverse("forecast_accuracy"), HTTP_ACCEPT_LANGUAGE="nl")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-testid="snapshot-accuracy"' in text and 'data-testid="backtest-accuracy"' in text
+    # Mia sees her team and its people, not Rik
+    assert "Ruud" in text and "Rik" not in text
+
+
+def test_the_plans_show_the_forecast_to_the_years_end(facts, login):
+    from koers.plan.models import AnnualPlan, IndividualPlan
+    from koers.ui.summaries import annual_plan_summary, individual_plan_summary
+
+    plan = AnnualPlan.objects.create(unit=facts.noord, year=2026)
+    mine = IndividualPlan.objects.create(person=facts.ruud, year=2026, annual=plan)
+    labels = [t["label"] for t in annual_plan_summary(facts.user("dirk"), plan, TODAY)["tiles"]]
+    assert "Forecast for the year's end" not in labels  # nothing fitted yet
+    services.fit(today=TODAY)
+    tiles = {t["label"]: t for t in annual_plan_summary(facts.user("dirk"), plan, TODAY)["tiles"]}
+    assert "Forecast for the year's end" in tiles
+    ahead = selectors.to_period_end(
+        f"unit:{facts.noord.pk}", "revenue", dt.date(2026, 1, 1), dt.date(2026, 12, 31), TODAY, 0.0
+    )
+    december = selectors.combined_between(
+        f"unit:{facts.noord.pk}", "revenue", dt.date(2026, 12, 1), dt.date(2026, 12, 1)
+    )
+    assert ahead >= december > 0
+    person = {t["label"] for t in individual_plan_summary(facts.user("ruud"), mine, TODAY)["tiles"]}
+    assert "Forecast for the year's end" in person
