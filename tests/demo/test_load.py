@@ -159,3 +159,27 @@ def test_the_demo_has_a_planning_cycle(loaded):
     assert AnnualPlan.objects.filter(long_term=strategy, year=this_year.year).count() > 1
     sellers = Person.objects.filter(role=Role.SALESPERSON).count()
     assert IndividualPlan.objects.filter(annual__isnull=False).count() == sellers
+
+
+def test_the_demo_has_forecasts_and_their_accuracy(loaded, client):
+    """The nightly fit of every unit, snapshots of the last three month starts and a
+    backtest, so the forecast and accuracy pages show figures from the first start."""
+    from koers.forecast import selectors
+    from koers.forecast.models import ForecastRun, ForecastValue
+    from koers.org.models import OrgUnit
+
+    run = selectors.latest()
+    assert run is not None and run.as_of == dt.date(TODAY.year, TODAY.month, 1)
+    fitted = set(ForecastValue.objects.filter(run=run).values_list("series", flat=True))
+    assert {f"unit:{pk}" for pk in OrgUnit.objects.values_list("pk", flat=True)} <= fitted
+    assert ForecastRun.objects.filter(kind="snapshot").count() == 3
+    accuracy = selectors.snapshot_accuracy(TODAY)
+    assert set(accuracy["method"]) >= {"combined", "ets", "seasonal_naive"}
+    backtest = selectors.backtest_accuracy()
+    assert backtest.filter(backtest["method"] == "combined")["months"].item() > 0
+    manager = Person.objects.get(user__username="manager").user
+    client.force_login(manager)
+    page = client.get(reverse("forecast"), HTTP_ACCEPT_LANGUAGE="nl")
+    assert page.status_code == 200 and 'data-testid="forecast-table"' in page.content.decode()
+    page = client.get(reverse("forecast_accuracy"), HTTP_ACCEPT_LANGUAGE="nl")
+    assert 'data-testid="snapshot-accuracy"' in page.content.decode()

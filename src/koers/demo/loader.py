@@ -167,4 +167,20 @@ def load_demo(
 
         counts["plan_targetproposal"] = plan_demo.load(today, seed)
         progress(f"target rounds ({time.perf_counter() - started:.1f} s)")
+        counts["forecast_forecastvalue"] = _forecasts(today)
+        progress(f"forecasts ({time.perf_counter() - started:.1f} s)")
     return counts
+
+
+def _forecasts(today: dt.date) -> int:
+    """The nightly fit as of today, the monthly snapshots of the units from the last three
+    month starts (each from the months before it only, as they would have been frozen) and
+    a backtest of the units, so the forecast and accuracy pages have something to show."""
+    from koers.forecast import services as forecasts
+    from koers.forecast.models import ForecastValue
+
+    for back in (3, 2, 1):
+        forecasts.snapshot(today=add_months(month_start(today), -back), scopes=("unit",))
+    forecasts.backtest(today=today, origins=3, months_ahead=3, scopes=("unit",))
+    forecasts.fit(today=today)
+    return ForecastValue.objects.count()
