@@ -7,61 +7,23 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from koers.engine.periods import add_months
 from koers.forecast import selectors, services
 from koers.forecast.models import ForecastRun, ForecastValue, ForecastWeight
 from koers.forecast.series import history
-from koers.measure.models import GroupSalesFact, KpiFact
+from koers.measure.models import KpiFact
+from tests.forecast.history import FIRST, plant, revenue_cents
 
 TODAY = dt.date(2026, 11, 20)
-FIRST = dt.date(2024, 1, 1)
-
-
-def _revenue(month: dt.date, base: float, t: int) -> int:
-    """Cents: a base, growth and a summer peak."""
-    season = 1 + 0.3 * math.sin(2 * math.pi * (month.month - 3) / 12)
-    return int((base + 20 * t) * season * 100)
 
 
 @pytest.fixture
 def facts(cast):
-    """Ruud, Rosa and Rik sold every month from January 2024 to this month (the cast's
-    own November order aside)."""
-    KpiFact.objects.filter(kpi__in=["revenue", "volume"]).delete()
-    rows = []
-    for base, person in [(1000, cast.ruud), (800, cast.rosa), (1500, cast.rik)]:
-        for t in range(35):
-            month = add_months(FIRST, t)
-            rows.append(
-                KpiFact(
-                    kpi="revenue",
-                    person=person,
-                    month=month,
-                    numerator=_revenue(month, base, t),
-                    denominator=1,
-                )
-            )
-            rows.append(
-                KpiFact(kpi="volume", person=person, month=month, numerator=10_000, denominator=1)
-            )
-    KpiFact.objects.bulk_create(rows)
-    GroupSalesFact.objects.bulk_create(
-        GroupSalesFact(
-            person=cast.ruud,
-            month=add_months(FIRST, t),
-            product_group_id=cast.product.group_id,
-            revenue_cents=50_000 + 1_000 * t,
-            quantity=5_000,
-        )
-        for t in range(34)
-    )
-    return cast
+    return plant(cast)
 
 
 def test_the_history_is_the_kpi_pages(facts):
@@ -72,7 +34,7 @@ def test_the_history_is_the_kpi_pages(facts):
     assert noord.height == 34
     # Noord is Ruud and Rosa; the company everyone
     jan = dt.date(2024, 1, 1)
-    expected = (_revenue(jan, 1000, 0) + _revenue(jan, 800, 0)) / 100
+    expected = (revenue_cents(jan, 1000, 0) + revenue_cents(jan, 800, 0)) / 100
     assert noord.filter(noord["period"] == jan)["value"].item() == pytest.approx(expected)
     assert company["value"].sum() == pytest.approx(
         sum(

@@ -358,3 +358,13 @@ def _plan_router() -> Router:
 
 
 api.add_router("/plan", _plan_router())
+
+
+# ---------------------------------------------------------------- forecast
+def _forecast_router() -> Router:
+    from koers.forecast.api import router
+
+    return router
+
+
+api.add_router("/forecast", _forecast_router())

@@ -7,6 +7,8 @@ or ``group:3`` (a product group, organisation-wide), on ``revenue`` (euros) or `
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -73,3 +75,59 @@ class ForecastWeight(models.Model):
 
     def __str__(self) -> str:
         return f"{self.series} {self.kpi} {self.method}: {self.weight:.2f}"
+
+
+class ForecastCall(models.Model):
+    """A salesperson's (or manager's own) call of a month's revenue: commit (what they
+    stand for), best case and pipeline (everything that could still land). A manager may
+    adjust it with a reason; the adjusted figures then count in every roll-up, beside the
+    person's own."""
+
+    person = models.ForeignKey(
+        "org.Person", verbose_name=_("person"), on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.DateField(_("month"))
+    commit = models.DecimalField(_("commit"), max_digits=18, decimal_places=2)
+    best_case = models.DecimalField(_("best case"), max_digits=18, decimal_places=2)
+    pipeline = models.DecimalField(_("pipeline"), max_digits=18, decimal_places=2)
+    note = models.TextField(_("note"), blank=True)
+    submitted_at = models.DateTimeField(_("called on"))
+    adjusted_commit = models.DecimalField(
+        _("adjusted commit"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    adjusted_best_case = models.DecimalField(
+        _("adjusted best case"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    adjusted_pipeline = models.DecimalField(
+        _("adjusted pipeline"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    adjusted_by = models.ForeignKey(
+        "org.Person",
+        verbose_name=_("adjusted by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason for the adjustment"), blank=True)
+    adjusted_at = models.DateTimeField(_("adjusted on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("forecast call")
+        verbose_name_plural = _("forecast calls")
+        ordering = ["month", "person"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "month"], name="one_call_per_person_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.month:%Y-%m}"
+
+    @property
+    def adjusted(self) -> bool:
+        return self.adjusted_at is not None
+
+    def final(self, part: str) -> Decimal:
+        """The figure that counts: the manager's adjustment where there is one."""
+        adjusted = getattr(self, f"adjusted_{part}")
+        return adjusted if adjusted is not None else getattr(self, part)

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from koers.api.routes import api
+from koers.forecast import call_page as forecast_call_page
 from koers.forecast import views as forecast_views
 from koers.imports import views as import_views
 from koers.measure import analysis as measure_analysis
@@ -47,6 +48,7 @@ urlpatterns = [
         name="custom_kpi_edit",
     ),
     path("measure/forecast/", forecast_views.forecast_page, name="forecast"),
+    path("measure/forecast/calls/", forecast_call_page.calls_page, name="forecast_calls"),
     path("measure/forecast/accuracy/", forecast_views.accuracy_page, name="forecast_accuracy"),
     path("measure/customers/", measure_customers.customers_page, name="customers"),
     path("measure/deviations/", measure_analysis.deviations_page, name="deviations"),

@@ -1,0 +1,195 @@
+"""Measure → Forecast calls: my call of a month (commit, best case, pipeline) with what my
+pipeline suggests, the calls of the people I see with their adjustments, and each unit's
+total against the system forecast, the target and the gap; the quarter beside it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from koers.engine.periods import add_months, month_start
+from koers.forecast import calls
+from koers.forecast.models import ForecastCall
+from koers.org import visibility as vis
+from koers.ui.fields import LocalDecimalField
+from koers.ui.forms import attach_errors
+
+
+def _amount(label: Any) -> LocalDecimalField:
+    return LocalDecimalField(label=label, max_digits=18, decimal_places=2, min_value=0)
+
+
+class CallForm(forms.Form):
+    commit = _amount(gettext_lazy("Commit"))
+    best_case = _amount(gettext_lazy("Best case"))
+    pipeline = _amount(gettext_lazy("Pipeline"))
+    note = forms.CharField(
+        label=gettext_lazy("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class AdjustForm(forms.Form):
+    commit = _amount(gettext_lazy("Commit"))
+    best_case = _amount(gettext_lazy("Best case"))
+    pipeline = _amount(gettext_lazy("Pipeline"))
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+def _month(request: HttpRequest, today: dt.date) -> dt.date:
+    text = request.GET.get("month") or request.POST.get("month") or ""
+    try:
+        chosen = dt.date.fromisoformat(text + "-01") if len(text) == 7 else month_start(today)
+    except ValueError:
+        chosen = month_start(today)
+    first = month_start(today)
+    return min(max(chosen, add_months(first, -12)), add_months(first, 12))
+
+
+def calls_page(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    month = _month(request, today)
+    me = vis.person_of(request.user)
+    may_call = me is not None and me.role in calls.CALLERS and month >= month_start(today)
+    mine = ForecastCall.objects.filter(person=me, month=month).first() if me else None
+    suggested = calls.suggestion(me, month, today) if me is not None and may_call else None
+    form = None
+    if may_call:
+        initial = (
+            {p: getattr(mine, p) for p in calls.PARTS} | {"note": mine.note} if mine else suggested
+        )
+        form = CallForm(
+            request.POST if request.POST.get("action") == "call" else None, initial=initial
+        )
+    if request.method == "POST":
+        response = _post(request, month, form)
+        if response is not None:
+            return response
+    people, units = calls.rollup(request.user, month)
+    first = month_start(today)
+    context = {
+        "month": month,
+        "months": [add_months(first, k) for k in range(-3, 4)],
+        "form": form,
+        "mine": mine,
+        "suggested": suggested,
+        "people": [
+            (
+                row,
+                AdjustForm(
+                    prefix=f"a{row.call.pk}", initial={p: row.call.final(p) for p in calls.PARTS}
+                )
+                if row.call is not None and calls.may_adjust(request.user, row.call)
+                else None,
+            )
+            for row in people
+        ],
+        "units": units,
+        "quarter": _quarter(request.user, month),
+    }
+    status = 400 if form is not None and form.errors else 200
+    return render(request, "forecast/calls.html", context, status=status)
+
+
+def _post(request: HttpRequest, month: dt.date, form: CallForm | None) -> HttpResponse | None:
+    back = redirect(f"{request.path}?month={month:%Y-%m}")
+    if request.POST.get("action") == "call":
+        if form is None:
+            raise PermissionDenied(_("Everyone calls their own forecast, from this month on."))
+        if not form.is_valid():
+            return None
+        try:
+            calls.submit(
+                person=vis.person_of(request.user),
+                month=month,
+                values={p: form.cleaned_data[p] for p in calls.PARTS},
+                note=form.cleaned_data["note"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+            return None
+        messages.success(
+            request, _("Your call for %(month)s is in.") % {"month": _month_name(month)}
+        )
+        return back
+    if request.POST.get("action") == "adjust":
+        call = get_object_or_404(ForecastCall, pk=request.POST.get("call") or 0)
+        if not calls.may_adjust(request.user, call):
+            raise PermissionDenied(
+                _("A manager adjusts the calls of her people; nobody adjusts their own.")
+            )
+        adjust = AdjustForm(request.POST, prefix=f"a{call.pk}")
+        if adjust.is_valid():
+            try:
+                calls.adjust(
+                    call=call,
+                    values={p: adjust.cleaned_data[p] for p in calls.PARTS},
+                    reason=adjust.cleaned_data["reason"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("Adjusted: %(person)s.") % {"person": call.person})
+        else:
+            messages.error(
+                request,
+                " ".join(
+                    f"{adjust.fields[k].label}: {' '.join(v)}" for k, v in adjust.errors.items()
+                ),
+            )
+        return back
+    return None
+
+
+def _month_name(month: dt.date) -> str:
+    from django.utils.formats import date_format
+
+    return date_format(month, "F Y")
+
+
+def _quarter(user: Any, month: dt.date) -> list[dict[str, Any]]:
+    """The quarter of ``month``: each unit's calls, system forecast and target summed over
+    its three months."""
+    start = dt.date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
+    totals: dict[str, dict[str, Any]] = {}
+    for k in range(3):
+        _people, units = calls.rollup(user, add_months(start, k), with_people=False)
+        for level in units:
+            entry = totals.setdefault(
+                level.key,
+                {
+                    "name": level.name,
+                    "kind": level.kind,
+                    "commit": 0,
+                    "best_case": 0,
+                    "pipeline": 0,
+                    "system": 0.0,
+                    "target": None,
+                    "months_called": 0,
+                },
+            )
+            entry["commit"] += level.commit
+            entry["best_case"] += level.best_case
+            entry["pipeline"] += level.pipeline
+            entry["system"] += level.system or 0.0
+            if level.target is not None:
+                entry["target"] = (entry["target"] or 0) + level.target
+            entry["months_called"] += 1 if level.called else 0
+    for entry in totals.values():
+        entry["start"] = start
+    return list(totals.values())

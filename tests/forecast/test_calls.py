@@ -1,0 +1,270 @@
+"""The sales-force composite: own calls only, from this month on, in Dutch; managers adjust
+their people's calls with a reason and never their own; the roll-up through the units with
+the system forecast, target and gap; a salesperson sees her team's total, not her
+colleagues' calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from koers.forecast import calls
+from koers.forecast.models import ForecastCall
+from koers.org.models import AuditEvent
+from koers.plan.models import Target
+
+NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
+NOV, DEC = dt.date(2026, 11, 1), dt.date(2026, 12, 1)
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def _values(commit, best, pipeline):
+    return {"commit": Decimal(commit), "best_case": Decimal(best), "pipeline": Decimal(pipeline)}
+
+
+def test_a_call_in_dutch_on_the_page(cast, login):
+    client = login(cast.user("ruud"))
+    page = client.get(reverse("forecast_calls"), {"month": "2026-12"}, HTTP_ACCEPT_LANGUAGE="nl")
+    assert page.status_code == 200 and 'data-testid="call-form"' in page.content.decode()
+    answer = client.post(
+        reverse("forecast_calls"),
+        {
+            "action": "call",
+            "month": "2026-12",
+            "commit": "8.000",
+            "best_case": "9.500,50",
+            "pipeline": "12.000",
+            "note": "Twee offertes in de laatste fase",
+        },
+        HTTP_ACCEPT_LANGUAGE="nl",
+    )
+    assert answer.status_code == 302
+    call = ForecastCall.objects.get(person=cast.ruud, month=DEC)
+    assert (call.commit, call.best_case, call.pipeline) == (
+        Decimal("8000"),
+        Decimal("9500.50"),
+        Decimal("12000"),
+    )
+    # out of order: refused in Dutch, nothing changed
+    wrong = client.post(
+        reverse("forecast_calls"),
+        {
+            "action": "call",
+            "month": "2026-12",
+            "commit": "10.000",
+            "best_case": "9.000",
+            "pipeline": "12.000",
+        },
+        HTTP_ACCEPT_LANGUAGE="nl",
+    )
+    assert wrong.status_code == 400 and "bouwen op" in wrong.content.decode()
+    assert ForecastCall.objects.get(pk=call.pk).commit == Decimal("8000")
+
+
+def test_only_ones_own_call_and_not_for_a_closed_month(cast):
+    with pytest.raises(PermissionDenied):
+        calls.submit(person=cast.ruud, month=DEC, values=_values(1, 2, 3), by=cast.user("mia"))
+    with pytest.raises(PermissionDenied):
+        calls.submit(person=cast.ruud, month=DEC, values=_values(1, 2, 3), by=cast.user("cora"))
+    with pytest.raises(ValidationError, match="closed"):
+        calls.submit(
+            person=cast.ruud,
+            month=dt.date(2026, 10, 1),
+            values=_values(1, 2, 3),
+            by=cast.user("ruud"),
+        )
+    with pytest.raises(ValidationError, match="negative"):
+        calls.submit(person=cast.ruud, month=DEC, values=_values(-1, 2, 3), by=cast.user("ruud"))
+    assert not ForecastCall.objects.exists()
+    call = calls.submit(person=cast.ruud, month=NOV, values=_values(1, 2, 3), by=cast.user("ruud"))
+    assert AuditEvent.objects.filter(model="forecast.forecastcall", object_id=str(call.pk)).exists()
+
+
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [
+        ("mia", True),
+        ("dirk", True),
+        ("ada", True),
+        ("max", False),
+        ("rosa", False),
+        ("ruud", False),
+        ("cora", False),
+    ],
+)
+def test_who_adjusts_ruuds_call(cast, who, allowed):
+    call = calls.submit(
+        person=cast.ruud, month=DEC, values=_values(1000, 2000, 3000), by=cast.user("ruud")
+    )
+    assert calls.may_adjust(cast.user(who), call) is allowed
+    if not allowed:
+        with pytest.raises(PermissionDenied):
+            calls.adjust(
+                call=call,
+                values=_values(800, 2000, 3000),
+                reason="te rooskleurig",
+                by=cast.user(who),
+            )
+        assert ForecastCall.objects.get(pk=call.pk).adjusted_commit is None
+    else:
+        calls.adjust(
+            call=call, values=_values(800, 2000, 3000), reason="te rooskleurig", by=cast.user(who)
+        )
+        assert ForecastCall.objects.get(pk=call.pk).final("commit") == Decimal("800")
+
+
+def test_a_manager_does_not_adjust_her_own_call_and_gives_a_reason(cast):
+    own = calls.submit(person=cast.mia, month=DEC, values=_values(1, 2, 3), by=cast.user("mia"))
+    with pytest.raises(PermissionDenied):
+        calls.adjust(call=own, values=_values(5, 5, 5), reason="meer", by=cast.user("mia"))
+    ruud = calls.submit(person=cast.ruud, month=DEC, values=_values(1, 2, 3), by=cast.user("ruud"))
+    with pytest.raises(ValidationError, match="why"):
+        calls.adjust(call=ruud, values=_values(1, 2, 3), reason="  ", by=cast.user("mia"))
+
+
+def test_the_manager_adjusts_on_the_page_and_the_roll_up_counts_it(cast, login):
+    ruud = calls.submit(
+        person=cast.ruud, month=DEC, values=_values(10000, 12000, 15000), by=cast.user("ruud")
+    )
+    calls.submit(
+        person=cast.rosa, month=DEC, values=_values(5000, 6000, 7000), by=cast.user("rosa")
+    )
+    calls.submit(person=cast.rik, month=DEC, values=_values(3000, 3000, 3000), by=cast.user("rik"))
+    client = login(cast.user("mia"))
+    answer = client.post(
+        reverse("forecast_calls"),
+        {
+            "action": "adjust",
+            "call": ruud.pk,
+            "month": "2026-12",
+            f"a{ruud.pk}-commit": "8.000",
+            f"a{ruud.pk}-best_case": "12.000",
+            f"a{ruud.pk}-pipeline": "15.000",
+            f"a{ruud.pk}-reason": "Offerte Jansen schuift naar januari",
+        },
+        HTTP_ACCEPT_LANGUAGE="nl",
+    )
+    assert answer.status_code == 302
+    ruud.refresh_from_db()
+    assert ruud.adjusted_commit == Decimal("8000") and ruud.commit == Decimal("10000")
+    Target.objects.create(kpi="revenue", person=cast.ruud, month=DEC, value=Decimal("10000"))
+    Target.objects.create(kpi="revenue", person=cast.rosa, month=DEC, value=Decimal("6000"))
+    people, units = calls.rollup(cast.user("mia"), DEC)
+    noord = next(u for u in units if u.key == f"unit:{cast.noord.pk}")
+    assert (noord.commit, noord.own_commit, noord.called, noord.people) == (
+        Decimal("13000"),
+        Decimal("15000"),
+        2,
+        3,  # Mia, Ruud and Rosa call; Mia has not
+    )
+    assert noord.target == 16000 and noord.gap == 3000
+    assert {p.key for p in people} == {
+        f"person:{cast.mia.pk}",
+        f"person:{cast.ruud.pk}",
+        f"person:{cast.rosa.pk}",
+    }
+    _people, units = calls.rollup(cast.user("dirk"), DEC)
+    company = next(u for u in units if u.key == f"unit:{cast.company.pk}")
+    assert company.commit == Decimal("16000")
+
+
+def test_a_salesperson_sees_her_team_total_not_her_colleagues_calls(cast, login):
+    calls.submit(
+        person=cast.ruud, month=DEC, values=_values(10000, 12000, 15000), by=cast.user("ruud")
+    )
+    calls.submit(
+        person=cast.rosa, month=DEC, values=_values(5000, 6000, 7000), by=cast.user("rosa")
+    )
+    people, units = calls.rollup(cast.user("rosa"), DEC)
+    assert [p.key for p in people] == [f"person:{cast.rosa.pk}"]
+    assert [u.commit for u in units] == [Decimal("15000")]
+    page = login(cast.user("rosa")).get(reverse("forecast_calls"), {"month": "2026-12"})
+    text = page.content.decode()
+    assert "Ruud" not in text and "15,000" in text
+
+
+def test_the_pipeline_suggests_the_call(cast):
+    deal = cast.opportunities["ruud"]  # € 10,000 expected 15 December
+    deal.forecast_category = "commit"
+    deal.save()
+    suggested = calls.suggestion(cast.ruud, DEC, NOW.date())
+    assert suggested == _values("10000.00", "10000.00", "10000.00")
+    deal.forecast_category = "best_case"
+    deal.save()
+    assert calls.suggestion(cast.ruud, DEC, NOW.date()) == _values("0.00", "10000.00", "10000.00")
+
+
+def test_calls_through_the_api(cast, login):
+    ruud = login(cast.user("ruud"))
+    made = ruud.post(
+        "/api/v1/forecast/calls",
+        {"month": "2026-12-05", "commit": "100.00", "best_case": "200.00", "pipeline": "300.00"},
+        content_type="application/json",
+    )
+    assert made.status_code == 200, made.content
+    call_id = made.json()["id"]
+    refused = ruud.post(
+        f"/api/v1/forecast/calls/{call_id}/adjustment",
+        {"commit": "500", "best_case": "500", "pipeline": "500", "reason": "meer"},
+        content_type="application/json",
+    )
+    assert refused.status_code == 403
+    mia = login(cast.user("mia"))
+    adjusted = mia.post(
+        f"/api/v1/forecast/calls/{call_id}/adjustment",
+        {"commit": "50", "best_case": "200", "pipeline": "300", "reason": "te vroeg"},
+        content_type="application/json",
+    )
+    assert adjusted.status_code == 200 and adjusted.json()["adjusted_commit"] == "50.00"
+    max_ = login(cast.user("max"))
+    assert (
+        max_.post(
+            f"/api/v1/forecast/calls/{call_id}/adjustment",
+            {"commit": "1", "best_case": "1", "pipeline": "1", "reason": "x"},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
+    mia = login(cast.user("mia"))  # one test client: log her in again
+    listed = mia.get("/api/v1/forecast/calls", {"month": "2026-12-01"}).json()
+    noord = next(u for u in listed["units"] if u["key"] == f"unit:{cast.noord.pk}")
+    assert noord["commit"] == "50.00"
+    assert (
+        login(cast.user("rosa"))
+        .get("/api/v1/forecast/calls", {"month": "2026-12-01"})
+        .json()["calls"]
+        == []
+    )
+
+
+def test_a_series_through_the_api(cast, login):
+    from koers.forecast.models import ForecastRun, ForecastValue
+
+    run = ForecastRun.objects.create(kind="fit", as_of=DEC, horizon=1)
+    ForecastValue.objects.create(
+        run=run,
+        series=f"unit:{cast.noord.pk}",
+        kpi="revenue",
+        method="combined",
+        month=DEC,
+        value=100.0,
+        lo=80.0,
+        hi=120.0,
+    )
+    mia = login(cast.user("mia"))
+    body = mia.get(f"/api/v1/forecast/series/unit:{cast.noord.pk}").json()
+    assert body["forecasts"] == [
+        {"month": "2026-12-01", "method": "combined", "value": 100.0, "lo": 80.0, "hi": 120.0}
+    ]
+    assert mia.get(f"/api/v1/forecast/series/unit:{cast.zuid.pk}").status_code == 404
+    assert mia.get("/api/v1/forecast/series/unit:abc").status_code in (404, 422)
