@@ -104,6 +104,7 @@ def section_items(key: str, user: Any) -> tuple[NavItem, ...]:
             NavItem(_("KPI catalogue"), reverse("kpi_catalogue")),
             NavItem(_("Forecast"), reverse("forecast")),
             NavItem(_("Forecast calls"), reverse("forecast_calls")),
+            NavItem(_("Weighted pipeline"), reverse("forecast_pipeline")),
             NavItem(_("Forecast accuracy"), reverse("forecast_accuracy")),
             NavItem(_("Customers"), reverse("customers")),
             NavItem(_("Deviations"), reverse("deviations")),

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from koers.api.routes import api
 from koers.forecast import call_page as forecast_call_page
+from koers.forecast import pipeline_page as forecast_pipeline_page
 from koers.forecast import views as forecast_views
 from koers.imports import views as import_views
 from koers.measure import analysis as measure_analysis
@@ -48,6 +49,11 @@ urlpatterns = [
         name="custom_kpi_edit",
     ),
     path("measure/forecast/", forecast_views.forecast_page, name="forecast"),
+    path(
+        "measure/forecast/pipeline/",
+        forecast_pipeline_page.pipeline_page,
+        name="forecast_pipeline",
+    ),
     path("measure/forecast/calls/", forecast_call_page.calls_page, name="forecast_calls"),
     path("measure/forecast/accuracy/", forecast_views.accuracy_page, name="forecast_accuracy"),
     path("measure/customers/", measure_customers.customers_page, name="customers"),

@@ -1,0 +1,192 @@
+"""The weighted pipeline with win probabilities learned from the organisation's own
+closed deals (``koers.engine.stage_probability``) beside the configured ones, per month
+of expected close; overdue deals (still open after their expected close date) count in
+the current month at their probability times the measured slip factor, and are listed
+apart so nobody mistakes them for this month's plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+from django.core.cache import cache
+from django.db.models import Count, F, Max, Min
+
+from koers.engine import stage_probability
+from koers.engine.periods import month_start
+from koers.sales.models import Opportunity, Stage, StageChange
+
+CACHE_SECONDS = 3600
+WON_ALL = 10_000  # a won deal passed every open stage
+
+
+def _version() -> str:
+    row = Opportunity.objects.aggregate(n=Count("pk"), m=Max("pk"))
+    changes = StageChange.objects.aggregate(m=Max("pk"))["m"]
+    closed = Opportunity.objects.exclude(stage__kind=Stage.Kind.OPEN).count()
+    return f"{row['n']}:{row['m']}:{changes}:{closed}"
+
+
+@dataclass
+class Learned:
+    table: pl.DataFrame
+    slip: float
+    closed: int
+    won: int
+    late: int
+    late_won: int
+
+
+def learned() -> Learned:
+    """The learned probabilities and the slip factor, kept until a deal or stage changes."""
+    key = f"koers:stageprob:{_version()}"
+    value = cache.get(key)
+    if value is None:
+        value = _learn()
+        cache.set(key, value, CACHE_SECONDS)
+    return value
+
+
+def _learn() -> Learned:
+    stages = pl.DataFrame(
+        [
+            (s.process_id, s.pk, s.order, float(s.probability) / 100)
+            for s in Stage.objects.filter(kind=Stage.Kind.OPEN)
+        ],
+        schema={
+            "process_id": pl.Int64,
+            "stage_id": pl.Int64,
+            "order": pl.Int64,
+            "configured": pl.Float64,
+        },
+        orient="row",
+    )
+    furthest = dict(
+        StageChange.objects.filter(stage__kind=Stage.Kind.OPEN)
+        .values("opportunity")
+        .annotate(o=Max("stage__order"))
+        .values_list("opportunity", "o")
+    )
+    first = dict(
+        Stage.objects.filter(kind=Stage.Kind.OPEN)
+        .values("process")
+        .annotate(o=Min("order"))
+        .values_list("process", "o")
+    )
+    rows = []
+    late = late_won = won = 0
+    deals = Opportunity.objects.exclude(stage__kind=Stage.Kind.OPEN).values_list(
+        "pk",
+        "stage__process",
+        "stage__kind",
+        "account__segment",
+        "closed_on",
+        "expected_close_date",
+    )
+    for pk, process, kind, segment, closed_on, expected in deals:
+        is_won = kind == Stage.Kind.WON
+        # a lost deal without an open stage in its history was in the first one
+        reached = WON_ALL if is_won else furthest.get(pk, first.get(process, 0))
+        rows.append((process, segment or "", reached, is_won))
+        won += is_won
+        if closed_on and expected and closed_on > expected:
+            late += 1
+            late_won += is_won
+    closed = pl.DataFrame(
+        rows,
+        schema={
+            "process_id": pl.Int64,
+            "segment": pl.String,
+            "reached_order": pl.Int64,
+            "won": pl.Boolean,
+        },
+        orient="row",
+    )
+    return Learned(
+        stage_probability.learn(closed, stages),
+        stage_probability.slip_factor(late, late_won, len(rows), won),
+        len(rows),
+        won,
+        late,
+        late_won,
+    )
+
+
+@dataclass
+class Month:
+    month: dt.date
+    count: int = 0
+    amount: float = 0.0
+    configured: float = 0.0
+    learned: float = 0.0
+    overdue_count: int = 0
+    overdue_amount: float = 0.0
+    deals: list[Any] = field(default_factory=list)
+
+
+def weighted(people: Any, today: dt.date) -> list[Month]:
+    """The open deals of ``people`` per month of expected close (overdue ones in this
+    month), with their amount weighted by the configured and by the learned probability."""
+    model = learned()
+    this_month = month_start(today)
+    months: dict[dt.date, Month] = {}
+    deals = Opportunity.objects.filter(
+        owner__in=people.values("pk"), stage__kind=Stage.Kind.OPEN
+    ).values_list(
+        "stage__process",
+        "stage",
+        "stage__probability",
+        "account__segment",
+        "expected_close_date",
+        F("reporting_amount"),
+    )
+    cache_probability: dict[tuple[int, int, str], float | None] = {}
+    for process, stage, configured, segment, expected, amount in deals:
+        amount = float(amount or 0)
+        overdue = expected < today
+        month = this_month if overdue else month_start(expected)
+        entry = months.setdefault(month, Month(month))
+        key = (process, stage, segment or "")
+        if key not in cache_probability:
+            cache_probability[key] = stage_probability.probability_of(
+                model.table, process, stage, segment or None
+            )
+        probability = cache_probability[key]
+        if probability is None:
+            probability = float(configured) / 100
+        if overdue:
+            probability *= model.slip
+            entry.overdue_count += 1
+            entry.overdue_amount += amount
+        entry.count += 1
+        entry.amount += amount
+        entry.configured += amount * float(configured) / 100
+        entry.learned += amount * min(probability, 1.0)
+    return [months[m] for m in sorted(months)]
+
+
+def stage_rows(model: Learned) -> list[dict[str, Any]]:
+    """Each process's open stages: configured, observed and learned probability, with the
+    number of closed deals that reached the stage; the segments below their stage."""
+    stages = {s.pk: s for s in Stage.objects.filter(kind=Stage.Kind.OPEN).select_related("process")}
+    rows = []
+    for row in model.table.iter_rows(named=True):
+        stage = stages.get(row["stage_id"])
+        if stage is None:
+            continue
+        rows.append(
+            {
+                "process": stage.process,
+                "stage": stage,
+                "segment": row["segment"],
+                "configured": float(stage.probability),
+                "observed": None if row["observed"] is None else row["observed"] * 100,
+                "learned": row["probability"] * 100,
+                "reached": row["reached"],
+                "won": row["won"],
+            }
+        )
+    rows.sort(key=lambda r: (r["process"].pk, r["stage"].order, r["segment"] or ""))
+    return rows
