@@ -131,3 +131,67 @@ class ForecastCall(models.Model):
         """The figure that counts: the manager's adjustment where there is one."""
         adjusted = getattr(self, f"adjusted_{part}")
         return adjusted if adjusted is not None else getattr(self, part)
+
+
+class OskaFactor(models.Model):
+    """A factor of the OSKA order-scoring matrix (relationship, budget confirmed, decision
+    maker reached, competition, timing, or the organisation's own) with its weight."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    weight = models.PositiveSmallIntegerField(_("weight"), default=1)
+    active = models.BooleanField(_("in use"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("OSKA factor")
+        verbose_name_plural = _("OSKA factors")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return str(self.display_name)
+
+    @property
+    def display_name(self) -> str:
+        """The default factors in the reader's language; the organisation's own as named."""
+        defaults = {
+            "relationship": _("Relationship with the customer"),
+            "budget": _("Budget confirmed"),
+            "decision_maker": _("Decision maker reached"),
+            "competition": _("Our position against the competition"),
+            "timing": _("Timing: a decision date agreed"),
+        }
+        return str(defaults.get(self.code, self.name))
+
+
+class OskaScore(models.Model):
+    """One scoring of an opportunity on the OSKA matrix: each factor 0 (no) to 3 (fully),
+    the weighted total as a share of the maximum (0–100) and the probability it maps to."""
+
+    opportunity = models.ForeignKey(
+        "sales.Opportunity",
+        verbose_name=_("opportunity"),
+        on_delete=models.CASCADE,
+        related_name="oska_scores",
+    )
+    scored_on = models.DateField(_("scored on"))
+    scores = models.JSONField(_("scores"), default=dict)
+    total = models.DecimalField(_("score %"), max_digits=5, decimal_places=1)
+    probability = models.DecimalField(_("probability %"), max_digits=5, decimal_places=1)
+    scored_by = models.ForeignKey(
+        "org.Person",
+        verbose_name=_("scored by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("OSKA score")
+        verbose_name_plural = _("OSKA scores")
+        ordering = ["-scored_on", "-pk"]
+        indexes = [models.Index(fields=["opportunity", "scored_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity} {self.scored_on}: {self.total}"

@@ -105,6 +105,7 @@ def section_items(key: str, user: Any) -> tuple[NavItem, ...]:
             NavItem(_("Forecast"), reverse("forecast")),
             NavItem(_("Forecast calls"), reverse("forecast_calls")),
             NavItem(_("Weighted pipeline"), reverse("forecast_pipeline")),
+            NavItem(_("Win probability"), reverse("forecast_win")),
             NavItem(_("Forecast accuracy"), reverse("forecast_accuracy")),
             NavItem(_("Customers"), reverse("customers")),
             NavItem(_("Deviations"), reverse("deviations")),

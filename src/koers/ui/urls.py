@@ -5,6 +5,7 @@ from django.urls import include, path
 from koers.api.routes import api
 from koers.forecast import call_page as forecast_call_page
 from koers.forecast import pipeline_page as forecast_pipeline_page
+from koers.forecast import scoring_page as forecast_scoring_page
 from koers.forecast import views as forecast_views
 from koers.imports import views as import_views
 from koers.measure import analysis as measure_analysis
@@ -54,6 +55,12 @@ urlpatterns = [
         forecast_pipeline_page.pipeline_page,
         name="forecast_pipeline",
     ),
+    path(
+        "measure/forecast/win-probability/",
+        forecast_scoring_page.win_probability_page,
+        name="forecast_win",
+    ),
+    path("measure/forecast/oska/<int:pk>/", forecast_scoring_page.oska_page, name="forecast_oska"),
     path("measure/forecast/calls/", forecast_call_page.calls_page, name="forecast_calls"),
     path("measure/forecast/accuracy/", forecast_views.accuracy_page, name="forecast_accuracy"),
     path("measure/customers/", measure_customers.customers_page, name="customers"),

@@ -90,6 +90,21 @@
           legend: { orientation: "h" } }, config);
         return;
       }
+      if (f.type === "reliability") {
+        // predicted against won, per band of predicted probability, with the diagonal
+        var pct = function (rows, i) { return rows.map(function (r) { return r[i] * 100; }); };
+        Plotly.newPlot(el, [
+          { x: [0, 100], y: [0, 100], type: "scatter", mode: "lines", name: f.ideal_name,
+            line: { dash: "dot", color: "#999" } },
+          { x: pct(f.baseline, 0), y: pct(f.baseline, 1), type: "scatter", mode: "lines+markers",
+            name: f.baseline_name, line: { color: "#e0861a" } },
+          { x: pct(f.model, 0), y: pct(f.model, 1), type: "scatter", mode: "lines+markers",
+            name: f.model_name, line: { color: "#0b5f8a", width: 3 } }],
+          { title: { text: f.title }, margin: { t: 40, r: 10, b: 40, l: 50 }, separators: separators,
+            xaxis: { range: [0, 100], ticksuffix: "%" }, yaxis: { range: [0, 100], ticksuffix: "%" },
+            legend: { orientation: "h" } }, config);
+        return;
+      }
       if (f.type === "bars") {
         var colours = ["#0b5f8a", "#e0861a", "#1b7f3b"];
         Plotly.newPlot(el, f.series.map(function (s, i) {
