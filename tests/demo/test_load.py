@@ -183,3 +183,15 @@ def test_the_demo_has_forecasts_and_their_accuracy(loaded, client):
     assert page.status_code == 200 and 'data-testid="forecast-table"' in page.content.decode()
     page = client.get(reverse("forecast_accuracy"), HTTP_ACCEPT_LANGUAGE="nl")
     assert 'data-testid="snapshot-accuracy"' in page.content.decode()
+    # the salespeople's calls, measured as a KPI against a 90% target
+    from koers.forecast.models import ForecastCall
+    from koers.measure import selectors as msel
+    from koers.measure.models import KpiFact
+
+    assert ForecastCall.objects.filter(month=dt.date(2026, 11, 1)).exists()
+    assert KpiFact.objects.filter(kpi="forecast_accuracy").exists()
+    sellers = Person.objects.filter(role="salesperson")
+    october = (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+    accuracy = msel.kpi_values(sellers, *october)["forecast_accuracy"]
+    assert 80 < accuracy < 100
+    assert msel.target_values(sellers, *october)["forecast_accuracy"] == 90

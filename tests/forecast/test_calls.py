@@ -268,3 +268,40 @@ def test_a_series_through_the_api(cast, login):
     ]
     assert mia.get(f"/api/v1/forecast/series/unit:{cast.zuid.pk}").status_code == 404
     assert mia.get("/api/v1/forecast/series/unit:abc").status_code in (404, 422)
+
+
+def test_forecast_accuracy_is_a_kpi_of_the_closed_months(cast):
+    """Ruud called € 1,000 for October and sold € 800 (accuracy 75%); Rosa called € 500
+    and sold nothing (0%); November is still running and does not count."""
+    from koers.forecast.services import settle_calls
+    from koers.measure import selectors as msel
+    from koers.measure.models import KpiFact
+    from koers.org.models import Person
+
+    oct_ = dt.date(2026, 10, 1)
+    for person, commit in [(cast.ruud, "1000"), (cast.rosa, "500")]:
+        ForecastCall.objects.create(
+            person=person,
+            month=oct_,
+            commit=Decimal(commit),
+            best_case=Decimal(commit),
+            pipeline=Decimal(commit),
+            submitted_at=NOW,
+        )
+    calls.submit(person=cast.ruud, month=NOV, values=_values(1, 2, 3), by=cast.user("ruud"))
+    line = cast.lines["ruud"]
+    line.order_date = dt.date(2026, 10, 5)
+    line.amount = Decimal("800.00")
+    line.reporting_amount = Decimal("800.00")
+    line.save()
+    assert settle_calls(NOW.date()) is True
+    facts = {
+        f.person_id: (f.numerator, f.denominator)
+        for f in KpiFact.objects.filter(kpi="forecast_accuracy")
+    }
+    # Ruud: 800 − |1000 − 800| = 600 of 800; Rosa: nothing of her 500
+    assert facts == {cast.ruud.pk: (60_000, 80_000), cast.rosa.pk: (0, 50_000)}
+    noord = Person.objects.filter(pk__in=[cast.ruud.pk, cast.rosa.pk])
+    value = msel.kpi_values(noord, oct_, dt.date(2026, 10, 31))["forecast_accuracy"]
+    assert value == pytest.approx(600 / 1300 * 100)
+    assert settle_calls(NOW.date()) is False  # measured once

@@ -183,4 +183,69 @@ def _forecasts(today: dt.date) -> int:
         forecasts.snapshot(today=add_months(month_start(today), -back), scopes=("unit",))
     forecasts.backtest(today=today, origins=3, months_ahead=3, scopes=("unit",))
     forecasts.fit(today=today)
+    _calls(today)
     return ForecastValue.objects.count()
+
+
+def _calls(today: dt.date, seed: int = 2026) -> None:
+    """The salespeople's commit calls of the last three closed months (near what they then
+    sold, some too rosy, some too careful) and most of this month's, with their forecast
+    accuracy facts and a 90% accuracy target."""
+    import numpy as np
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from koers.engine import kpi
+    from koers.forecast.models import ForecastCall
+    from koers.measure.models import KpiFact
+    from koers.plan.models import Target
+
+    rng = np.random.default_rng(seed + 11)
+    this_month = month_start(today)
+    sellers = list(
+        Person.objects.filter(role="salesperson").order_by("pk").values_list("pk", flat=True)
+    )
+    sold = {
+        (p, m): n
+        for p, m, n in KpiFact.objects.filter(
+            kpi="revenue", month__gte=add_months(this_month, -3), month__lt=this_month
+        )
+        .values("person", "month")
+        .annotate(n=Sum("numerator"))
+        .values_list("person", "month", "n")
+    }
+    now, calls, targets = timezone.now(), [], []
+    for person in sellers:
+        for back in (3, 2, 1, 0):
+            month = add_months(this_month, -back)
+            base = sold.get((person, month)) or sold.get((person, add_months(month, -1))) or 0
+            if not base or (back == 0 and rng.random() < 0.3):
+                continue
+            commit = Decimal(int(base * rng.uniform(0.8, 1.12)) // 10_000 * 100)
+            calls.append(
+                ForecastCall(
+                    person_id=person,
+                    month=month,
+                    commit=commit,
+                    best_case=(commit * Decimal("1.15")).quantize(Decimal(1)),
+                    pipeline=(commit * Decimal("1.4")).quantize(Decimal(1)),
+                    submitted_at=now,
+                )
+            )
+            targets.append(
+                Target(kpi="forecast_accuracy", person_id=person, month=month, value=Decimal(90))
+            )
+    ForecastCall.objects.bulk_create(calls)
+    Target.objects.bulk_create(targets, ignore_conflicts=True)
+    closed = pl.DataFrame(
+        [(c.person_id, c.month, int(c.commit * 100)) for c in calls if c.month < this_month],
+        schema={"person_id": pl.Int64, "month": pl.Date, "commit_cents": pl.Int64},
+        orient="row",
+    )
+    revenue = pl.DataFrame(
+        [("revenue", p, m, n) for (p, m), n in sold.items()],
+        schema={"kpi": pl.String, "person_id": pl.Int64, "month": pl.Date, "numerator": pl.Int64},
+        orient="row",
+    )
+    facts = kpi.forecast_accuracy_facts(closed, revenue)
+    KpiFact.objects.bulk_create(KpiFact(**row) for row in facts.iter_rows(named=True))

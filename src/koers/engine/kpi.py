@@ -26,6 +26,11 @@ ACTIVITY, RESULT = "activity", "result"
 _GRAIN: ContextVar[str] = ContextVar("kpi_grain", default="1mo")
 
 
+def grain() -> str:
+    """The period facts are computed per: "1mo" (months), or "1d" inside ``by_day()``."""
+    return _GRAIN.get()
+
+
 @contextmanager
 def by_day() -> Iterator[None]:
     """Within this block facts are per person and *day* (the ``month`` column holds the
@@ -139,6 +144,15 @@ CATALOGUE: dict[str, KpiDefinition] = {
         KpiDefinition(
             "nps", "Net Promoter Score", "Net Promoter Score", LAGGING, RESULT, "score", scale=100
         ),
+        KpiDefinition(
+            "forecast_accuracy",
+            "Forecast accuracy",
+            "Forecastnauwkeurigheid",
+            LAGGING,
+            RESULT,
+            "percent",
+            scale=100,
+        ),
     ]
 }
 
@@ -152,6 +166,7 @@ RATIOS = {
     "sales_cycle",
     "dso",
     "nps",
+    "forecast_accuracy",
 }
 DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "visits": (
@@ -221,6 +236,14 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "nps": (
         "% promoters (9-10) minus % detractors (0-6) of the answers.",
         "% promoters (9-10) min % criticasters (0-6) van de antwoorden.",
+    ),
+    "forecast_accuracy": (
+        "How close each person's own commit call came to the revenue of the month: 100% "
+        "minus the miss as a share of the revenue (never below 0), over closed months; "
+        "summed over people and months it is 1 minus the weighted absolute error.",
+        "Hoe dicht de eigen commit-forecast bij de omzet van de maand kwam: 100% min de "
+        "afwijking als deel van de omzet (nooit onder 0), over afgesloten maanden; over "
+        "mensen en maanden opgeteld is het 1 min de gewogen absolute afwijking.",
     ),
 }
 CATALOGUE = {
@@ -362,6 +385,33 @@ def order_facts(credits: pl.DataFrame) -> pl.DataFrame:
             _facts(parts, "margin_pct", "date", pl.col("margin"), pl.col("costed_revenue")),
             _facts(parts, "volume", "date", pl.col("units")),
         ]
+    )
+
+
+def forecast_accuracy_facts(calls: pl.DataFrame, revenue: pl.DataFrame) -> pl.DataFrame:
+    """``calls``: person_id, month, commit_cents (each person's own call of a closed month);
+    ``revenue``: the revenue facts (kpi, person_id, month, numerator in cents). Per person
+    and month called: numerator max(revenue − |commit − revenue|, 0), denominator the
+    revenue; a month called with no revenue counts as a miss of the whole call (numerator
+    0, denominator the commit), and one with neither is left out."""
+    _require(calls, "calls", {"person_id": pl.Int64, "month": pl.Date, "commit_cents": pl.Int64})
+    actual = revenue.filter(pl.col("kpi") == "revenue").select(
+        "person_id", "month", pl.col("numerator").alias("actual")
+    )
+    joined = calls.join(actual, on=["person_id", "month"], how="left").with_columns(
+        pl.col("actual").fill_null(0)
+    )
+    miss = (pl.col("commit_cents") - pl.col("actual")).abs()
+    return joined.filter((pl.col("actual") > 0) | (pl.col("commit_cents") > 0)).select(
+        pl.lit("forecast_accuracy").alias("kpi"),
+        "person_id",
+        "month",
+        pl.max_horizontal(pl.col("actual") - miss, pl.lit(0)).cast(pl.Int64).alias("numerator"),
+        pl.when(pl.col("actual") > 0)
+        .then(pl.col("actual"))
+        .otherwise(pl.col("commit_cents"))
+        .cast(pl.Int64)
+        .alias("denominator"),
     )
 
 

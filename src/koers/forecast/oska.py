@@ -48,11 +48,9 @@ def total_of(scores: dict[str, int], active: list[OskaFactor]) -> Decimal:
 def mapping() -> win_model.WinModel | None:
     """The logistic curve from score to outcome, learned from closed deals scored while
     open; None while there are too few."""
-    version = (
-        OskaScore.objects.count(),
-        Opportunity.objects.exclude(stage__kind=Stage.Kind.OPEN).count(),
-    )
-    key = f"koers:oska:{version}"
+    scored = OskaScore.objects.count()
+    closed = Opportunity.objects.exclude(stage__kind=Stage.Kind.OPEN).count()
+    key = f"koers:oska:{scored}:{closed}"
     cached = cache.get(key)
     if cached is None:
         rows = [

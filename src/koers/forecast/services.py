@@ -52,6 +52,8 @@ def fit(
     the forecasts of the next ``horizon()`` months. A snapshot is the same, kept."""
     started = time.perf_counter()
     as_of = month_start(today)
+    if kind == ForecastRun.Kind.FIT:
+        settle_calls(today)
     run = ForecastRun.objects.create(kind=kind, as_of=as_of, horizon=horizon())
     count = 0
     for kpi in KPIS:
@@ -75,6 +77,23 @@ def fit(
     if kind == ForecastRun.Kind.FIT:  # only the latest fit is kept; snapshots stay
         ForecastRun.objects.filter(kind=ForecastRun.Kind.FIT).exclude(pk=run.pk).delete()
     return run
+
+
+def settle_calls(today: dt.date) -> bool:
+    """Once a month has closed, its calls are measured: refresh the KPI facts of the last
+    closed month when it holds calls and no forecast accuracy yet (the nightly fit does
+    this first). Returns whether it refreshed."""
+    from koers.forecast.models import ForecastCall
+    from koers.measure.models import KpiFact
+    from koers.measure.services import kpi_facts_refresh
+
+    last = add_months(month_start(today), -1)
+    if not ForecastCall.objects.filter(month=last).exists():
+        return False
+    if KpiFact.objects.filter(kpi="forecast_accuracy", month=last).exists():
+        return False
+    kpi_facts_refresh(start=last, end=add_months(last, 1) - dt.timedelta(days=1))
+    return True
 
 
 def snapshot(

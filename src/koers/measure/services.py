@@ -118,7 +118,24 @@ def _input_queries(start: dt.date, end: dt.date) -> dict[str, tuple[str, dict[st
             "AND COALESCE(n.person_id, acc.owner_id) IS NOT NULL",
             {"person_id": I64, "date": DATE, "score": I64},
         ),
+        # each person's own commit call of the months that have closed (forecast accuracy)
+        "calls": (
+            f"SELECT f.person_id, f.month, {cents.format(COMMIT)} "
+            "FROM forecast_forecastcall f "
+            f"WHERE {dates_between('f.month', start, min(end, _last_closed_day()))}",
+            {"person_id": I64, "month": DATE, "commit_cents": I64},
+        ),
     }
+
+
+COMMIT = 'f."commit"'  # a reserved word in SQL: quoted
+
+
+def _last_closed_day() -> dt.date:
+    """The last day of the month before today's: a month still running has no accuracy."""
+    from django.utils import timezone
+
+    return month_start(timezone.localdate()) - dt.timedelta(days=1)
 
 
 def _order_lines(start: dt.date, end: dt.date) -> pl.DataFrame:
@@ -163,6 +180,8 @@ def _compute(frames: dict[str, pl.DataFrame], start: dt.date, end: dt.date) -> p
             ],
         ]
     )
+    if "calls" in frames and kpi.grain() == "1mo":
+        facts = pl.concat([facts, kpi.forecast_accuracy_facts(frames["calls"], facts)])
     in_range = pl.col("month").is_between(start, end)
     return facts.filter(in_range & pl.col("person_id").is_not_null())
 
