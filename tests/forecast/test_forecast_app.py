@@ -211,3 +211,41 @@ def test_the_plans_show_the_forecast_to_the_years_end(facts, login):
     assert ahead >= december > 0
     person = {t["label"] for t in individual_plan_summary(facts.user("ruud"), mine, TODAY)["tiles"]}
     assert "Forecast for the year's end" in person
+
+
+def test_the_page_shows_the_pace_of_the_month_and_the_year(facts, login):
+    import time_machine
+
+    from koers.forecast.selectors import pace
+
+    services.fit(today=TODAY)
+    key = f"unit:{facts.noord.pk}"
+    with time_machine.travel(dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC), tick=False):
+        figures = pace(key, "revenue", TODAY)
+        page = login(facts.user("mia")).get(reverse("forecast"), {"series": key})
+    november = sum(revenue_cents(dt.date(2026, 11, 1), base, 34) for base in (1000, 800)) / 100
+    assert figures.month_sold == pytest.approx(november)
+    assert figures.month_run_rate == pytest.approx(november / 20 * 30)
+    combined = selectors.combined_between(
+        key, "revenue", dt.date(2026, 11, 1), dt.date(2026, 11, 1)
+    )
+    assert figures.month_forecast == pytest.approx(max(combined, november))
+    december = selectors.combined_between(
+        key, "revenue", dt.date(2026, 12, 1), dt.date(2026, 12, 1)
+    )
+    assert figures.year_forecast == pytest.approx(
+        figures.year_sold + december + max(combined - november, 0)
+    )
+    assert 'data-testid="pace"' in page.content.decode()
+
+
+def test_a_director_runs_a_backtest_from_the_page_and_sees_the_trend(facts, login):
+    services.snapshot(today=dt.date(2026, 8, 1))
+    services.snapshot(today=dt.date(2026, 9, 1))
+    assert login(facts.user("mia")).post(reverse("forecast_accuracy")).status_code == 403
+    assert not ForecastRun.objects.filter(kind="backtest").exists()
+    assert login(facts.user("dirk")).post(reverse("forecast_accuracy")).status_code == 302
+    assert ForecastRun.objects.filter(kind="backtest").count() == 1
+    page = login(facts.user("dirk")).get(reverse("forecast_accuracy"))
+    text = page.content.decode()
+    assert 'data-testid="accuracy-trend"' in text and 'data-testid="run-backtest"' in text

@@ -75,6 +75,9 @@ def test_features_see_only_what_was_known_at_the_snapshot(cast):
 
 
 def test_oska_by_hand_and_who_scores(cast):
+    from koers.forecast.models import OskaFactor
+
+    OskaFactor.objects.all().delete()  # as a flushed database: the defaults come back
     deal = cast.opportunities["ruud"]
     scores = {"relationship": 3, "budget": 2, "decision_maker": 1, "competition": 0, "timing": 3}
     # weights 3, 3, 2, 2, 1: (9 + 6 + 2 + 0 + 3) / (11 × 3) = 60.6%

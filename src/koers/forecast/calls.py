@@ -171,7 +171,7 @@ def rollup(
     """The people the user sees who call (unless ``with_people`` is false), and the units
     the user sees, for ``month``: each with its call, the system forecast, the target and
     the gap."""
-    from koers.forecast.selectors import combined_between
+    from koers.forecast.selectors import combined_for
     from koers.measure.selectors import target_values
 
     month = month_start(month)
@@ -186,6 +186,19 @@ def rollup(
         c.person_id: c
         for c in ForecastCall.objects.filter(month=month, person__in=[p.pk for p in people])
     }
+    from koers.plan.models import Target
+
+    targets = dict(
+        Target.objects.overall()
+        .filter(kpi="revenue", person__in=[p.pk for p in people], month=month)
+        .values_list("person", "value")
+    )
+    units_seen = list(vis.visible_units(user).order_by("path"))
+    system = combined_for(
+        [f"person:{p.pk}" for p in people] + [f"unit:{u.pk}" for u in units_seen],
+        "revenue",
+        month,
+    )
     rows = []
     for person in people:
         call = calls.get(person.pk)
@@ -193,13 +206,12 @@ def rollup(
         if call is not None:
             level.commit, level.best_case, level.pipeline = (call.final(p) for p in PARTS)
             level.own_commit, level.called = call.commit, 1
-        level.system = combined_between(level.key, "revenue", month, month)
-        level.target = target_values(Person.objects.filter(pk=person.pk), month, last).get(
-            "revenue"
-        )
+        level.system = system.get(level.key)
+        target = targets.get(person.pk)
+        level.target = float(target) if target is not None else None
         rows.append(level)
     units = []
-    for unit in vis.visible_units(user).order_by("path"):
+    for unit in units_seen:
         # a unit's total counts everyone in it (a salesperson sees her team's total, not
         # her colleagues' calls)
         level = Level(f"unit:{unit.pk}", str(unit), "unit", depth=unit.depth)
@@ -211,7 +223,7 @@ def rollup(
             level.pipeline += call.final("pipeline")
             level.own_commit += call.commit
             level.called += 1
-        level.system = combined_between(level.key, "revenue", month, month)
+        level.system = system.get(level.key)
         level.target = target_values(subtree, month, last, unit).get("revenue")
         units.append(level)
     return rows, units

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from koers.core.audit import audit
 from koers.engine import win_model
+from koers.forecast.defaults import ensure_default_factors
 from koers.forecast.models import OskaFactor, OskaScore
 from koers.org import visibility as vis
 from koers.org.models import Role
@@ -33,6 +34,8 @@ SCORERS = {Role.SALESPERSON, Role.MANAGER, Role.DIRECTOR, Role.ADMIN}
 
 
 def factors() -> list[OskaFactor]:
+    """The factors in use (the defaults first put in place when there are none at all)."""
+    ensure_default_factors(OskaFactor)
     return list(OskaFactor.objects.filter(active=True))
 
 

@@ -100,6 +100,17 @@ def combined_between(key: str, kpi: str, first: dt.date, last: dt.date) -> float
     return float(sum(rows))
 
 
+def combined_for(keys: list[str], kpi: str, month: dt.date) -> dict[str, float]:
+    """The latest fit's combined forecast of ``month`` for each of ``keys`` (one query)."""
+    run = latest()
+    if run is None:
+        return {}
+    rows = ForecastValue.objects.filter(
+        run=run, series__in=keys, kpi=kpi, method=engine.COMBINED, month=month
+    ).values_list("series", "value")
+    return {series: float(value) for series, value in rows}
+
+
 def to_period_end(
     key: str, kpi: str, first: dt.date, last: dt.date, today: dt.date, actual: float
 ) -> float | None:
@@ -118,6 +129,49 @@ def to_period_end(
         so_far = _month_actual(key, kpi, this_month, today)
         current = max(forecast_now - so_far, 0.0)
     return actual + (rest or 0.0) + current
+
+
+@dataclass(frozen=True)
+class Pace:
+    """The current month and year of one series: sold so far, the run rate to the period's
+    end (what was sold per day so far, times the period's days) and the combined forecast
+    to its end (sold so far plus the forecast of the rest)."""
+
+    month_sold: float
+    month_run_rate: float | None
+    month_forecast: float | None
+    year_sold: float
+    year_run_rate: float | None
+    year_forecast: float | None
+    year: int
+
+
+def pace(key: str, kpi: str, today: dt.date) -> Pace:
+    from django.conf import settings
+
+    from koers.engine.periods import fiscal_year_start
+
+    this_month = month_start(today)
+    next_month = add_months(this_month, 1)
+    first = fiscal_year_start(today, settings.KOERS_FISCAL_YEAR_START_MONTH)
+    last = add_months(first, 12) - dt.timedelta(days=1)
+    frame = history(kpi, first, next_month, (key.partition(":")[0],))
+    frame = frame.filter(pl.col("series") == key)
+    month_sold = float(frame.filter(pl.col("period") == this_month)["value"].sum())
+    year_sold = float(frame["value"].sum())
+    month_days = (next_month - this_month).days
+    month_gone = (today - this_month).days + 1
+    year_gone = (today - first).days + 1
+    year_days = (last - first).days + 1
+    return Pace(
+        month_sold,
+        month_sold / month_gone * month_days if month_gone else None,
+        to_period_end(key, kpi, this_month, next_month - dt.timedelta(days=1), today, month_sold),
+        year_sold,
+        year_sold / year_gone * year_days if year_gone else None,
+        to_period_end(key, kpi, first, last, today, year_sold),
+        first.year,
+    )
 
 
 def _month_actual(key: str, kpi: str, month: dt.date, today: dt.date) -> float:

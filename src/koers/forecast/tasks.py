@@ -19,3 +19,10 @@ def snapshot() -> int:
     from koers.forecast.services import snapshot as take
 
     return take(today=timezone.localdate()).pk
+
+
+@shared_task(name="koers.forecast.backtest")
+def backtest() -> int:
+    from koers.forecast.services import backtest as run
+
+    return run(today=timezone.localdate()).pk

@@ -85,7 +85,9 @@ def forecast_page(request: HttpRequest) -> HttpResponse:
         "may_fit": vis.role_of(user) in FITTERS,
     }
     if run is not None and form.is_valid() and selectors.may_see(user, form.cleaned_data["series"]):
-        context.update(_series_context(run, form.cleaned_data["series"], form.cleaned_data["kpi"]))
+        key, kpi = form.cleaned_data["series"], form.cleaned_data["kpi"]
+        context.update(_series_context(run, key, kpi))
+        context["pace"] = selectors.pace(key, kpi, timezone.localdate())
     return render(request, "forecast/forecast.html", context, status=400 if form.errors else 200)
 
 
@@ -146,6 +148,20 @@ def accuracy_page(request: HttpRequest) -> HttpResponse:
     the months that have since closed) and of the latest rolling-origin backtest; per
     person and per manager's unit for those the user sees."""
     today = timezone.localdate()
+    if request.method == "POST":  # a backtest now (a worker runs it when a broker is set)
+        if vis.role_of(request.user) not in FITTERS:
+            raise PermissionDenied(_("Only a director or an administrator runs a backtest."))
+        from django.conf import settings
+
+        from koers.forecast.tasks import backtest
+
+        if settings.CELERY_TASK_ALWAYS_EAGER:  # no broker: run it here
+            services.backtest(today=today)
+            messages.success(request, _("The backtest has run; its figures are below."))
+        else:
+            backtest.delay()
+            messages.success(request, _("The backtest is queued; refresh to see it."))
+        return redirect(request.get_full_path())
     names = method_names()
     kpi = request.GET.get("kpi") if request.GET.get("kpi") in ("revenue", "volume") else "revenue"
     visible = {s.key: s.name for s in selectors.visible_scopes(request.user)}
@@ -159,6 +175,10 @@ def accuracy_page(request: HttpRequest) -> HttpResponse:
         "by_series": _by_series(snapshots if not snapshots.is_empty() else backtests, visible),
         "backtest": selectors.latest("backtest"),
         "snapshots": selectors.snapshot_count(),
+        "trend": _trend(
+            selectors.snapshot_accuracy(today, by=("series", "as_of", "method"), kpi=kpi), visible
+        ),
+        "may_backtest": vis.role_of(request.user) in FITTERS,
     }
     return render(request, "forecast/accuracy.html", context)
 
@@ -211,3 +231,29 @@ def _by_series(frame: pl.DataFrame, visible: dict[str, str]) -> list[dict]:
         for row in rows.iter_rows(named=True)
         if row["series"] in visible
     ]
+
+
+def _trend(frame: pl.DataFrame, visible: dict[str, str]) -> list[dict]:
+    """The combined forecast's accuracy per snapshot, over the series the user sees: is
+    the forecast getting better?"""
+    frame = _visible(frame, visible)
+    if frame.is_empty():
+        return []
+    combined = frame.filter(pl.col("method") == engine.COMBINED)
+    pooled = (
+        combined.with_columns(
+            (pl.col("mape") * pl.col("months")).alias("_m"),
+            (pl.col("within_10") * pl.col("months")).alias("_10"),
+        )
+        .group_by("as_of")
+        .agg(
+            (
+                pl.col("_m").sum() / pl.col("months").filter(pl.col("mape").is_not_null()).sum()
+            ).alias("mape"),
+            (pl.col("_10").sum() / pl.col("months").sum()).alias("within_10"),
+            pl.col("bias").median().alias("bias"),
+            pl.col("months").sum(),
+        )
+        .sort("as_of")
+    )
+    return list(pooled.iter_rows(named=True))
