@@ -160,10 +160,6 @@ class Level:
         """What the commit falls short of the target (negative: above it)."""
         return None if self.target is None else self.target - float(self.commit)
 
-    @property
-    def against_system(self) -> float | None:
-        return None if self.system is None else float(self.commit) - self.system
-
 
 def rollup(
     user: Any, month: dt.date, *, with_people: bool = True
@@ -176,11 +172,15 @@ def rollup(
 
     month = month_start(month)
     last = add_months(month, 1) - dt.timedelta(days=1)
-    people = list(
-        vis.visible_people(user)
-        .filter(role__in=CALLERS if with_people else ())
-        .select_related("unit")
-        .order_by("last_name", "first_name", "pk")
+    people = (
+        list(
+            vis.visible_people(user)
+            .filter(role__in=CALLERS)
+            .select_related("unit")
+            .order_by("last_name", "first_name", "pk")
+        )
+        if with_people
+        else []
     )
     calls = {
         c.person_id: c

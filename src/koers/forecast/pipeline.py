@@ -22,7 +22,9 @@ CACHE_SECONDS = 3600
 WON_ALL = 10_000  # a won deal passed every open stage
 
 
-def _version() -> str:
+def deals_version() -> str:
+    """Changes whenever a deal is added, closed or moves a stage: the key of the learned
+    probabilities and the win model in the cache."""
     row = Opportunity.objects.aggregate(n=Count("pk"), m=Max("pk"))
     changes = StageChange.objects.aggregate(m=Max("pk"))["m"]
     closed = Opportunity.objects.exclude(stage__kind=Stage.Kind.OPEN).count()
@@ -41,7 +43,7 @@ class Learned:
 
 def learned() -> Learned:
     """The learned probabilities and the slip factor, kept until a deal or stage changes."""
-    key = f"koers:stageprob:{_version()}"
+    key = f"koers:stageprob:{deals_version()}"
     value = cache.get(key)
     if value is None:
         value = _learn()

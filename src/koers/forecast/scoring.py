@@ -23,7 +23,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from koers.engine import win_model
-from koers.forecast.pipeline import _version
+from koers.forecast.pipeline import deals_version
 from koers.sales.models import Activity, Opportunity, Stage, StageChange
 
 CACHE_SECONDS = 3600
@@ -189,7 +189,7 @@ def _frame(rows: list[tuple], today: dt.date | None) -> pl.DataFrame:
 def trained() -> Scored:
     """The model trained on every closed deal, and its calibration (trained on the
     earlier ones, tested on the latest quarter); kept until a deal changes."""
-    key = f"koers:winmodel:{_version()}"
+    key = f"koers:winmodel:{deals_version()}"
     value = cache.get(key)
     if value is None:
         frame = _frame(_deals(open_deals=False), today=None)
