@@ -13,10 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from koers.engine import forecast as fc
+from koers.engine.periods import add_months
 
 
 def _frame(values, series="s", start=dt.date(2020, 1, 1)) -> pl.DataFrame:
-    months = [fc._shift(start, i) for i in range(len(values))]
+    months = [add_months(start, i) for i in range(len(values))]
     return pl.DataFrame(
         {"series": [series] * len(values), "period": months, "value": [float(v) for v in values]}
     )

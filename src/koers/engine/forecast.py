@@ -47,6 +47,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from koers.engine.periods import add_months
+
 METHODS = ("seasonal_naive", "ets", "theta", "arima", "trend")
 COMBINED = "combined"
 LEVEL = 80
@@ -185,12 +187,7 @@ class Fit:
 
 
 def _months_after(last: dt.date, horizon: int) -> list[dt.date]:
-    months = []
-    year, month = last.year, last.month
-    for _ in range(horizon):
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        months.append(dt.date(year, month, 1))
-    return months
+    return [add_months(last, k) for k in range(1, horizon + 1)]
 
 
 def _series(frame: pl.DataFrame) -> Iterable[tuple[str, list[dt.date], np.ndarray]]:
@@ -328,12 +325,12 @@ def backtest(
     if isinstance(origins, int):
         last = frame["period"].max()
         assert isinstance(last, dt.date)
-        origins = sorted({_shift(last, -(horizon - 1) - k) for k in range(origins)})
+        origins = sorted({add_months(last, -(horizon - 1) - k) for k in range(origins)})
     rows: list[tuple[dt.date, str, dt.date, str, float, float]] = []
     for origin in origins:
         before = frame.filter(pl.col("period") < origin)
         after = frame.filter(
-            (pl.col("period") >= origin) & (pl.col("period") < _shift(origin, horizon))
+            (pl.col("period") >= origin) & (pl.col("period") < add_months(origin, horizon))
         )
         actuals = {
             (s, p): v
@@ -343,7 +340,7 @@ def backtest(
             continue
         # every series forecast from the origin itself, also one whose last sale was earlier
         predicted = fit(
-            pad_to(before, _shift(origin, -1)), horizon=horizon, season_length=season_length
+            pad_to(before, add_months(origin, -1)), horizon=horizon, season_length=season_length
         ).forecasts
         for series, period, method, value, _lo, _hi in predicted.iter_rows():
             rows.append(
@@ -365,11 +362,6 @@ def _backtest_frame(rows: list[tuple[dt.date, str, dt.date, str, float, float]])
         },
         orient="row",
     )
-
-
-def _shift(month: dt.date, months: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def pad_to(frame: pl.DataFrame, last: dt.date) -> pl.DataFrame:
