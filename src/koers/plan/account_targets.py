@@ -31,7 +31,7 @@ from koers.measure.selectors import kpi_name
 from koers.org import visibility as vis
 from koers.org.models import Person
 from koers.plan.models import Target
-from koers.plan.services import PLANNERS, year_start
+from koers.plan.services import PLANNERS, _units, _value, year_start
 
 KPIS = ("revenue", "gross_margin")  # what an account's own facts hold
 METHODS = ("history", "potential", "equal", "hand")
@@ -64,14 +64,6 @@ class Division:
     @property
     def written(self) -> bool:
         return any(r.current is not None for r in self.rows)
-
-
-def _cents(value: Decimal) -> int:
-    return int((Decimal(value) * 100).quantize(1))
-
-
-def _euros(cents: int) -> Decimal:
-    return Decimal(cents) / 100
 
 
 def may_divide(user: Any, person: Person) -> bool:
@@ -134,34 +126,34 @@ def divide(
     rows = [
         Row(
             account=a,
-            last_year=_euros(history.get(a.pk) or 0),
+            last_year=_value(history.get(a.pk) or 0, "revenue"),
             potential=a.potential or Decimal(0),
             current=current.get(a.pk),
         )
         for a in accounts
     ]
     person_months = [targets.get(m, Decimal(0)) for m in months]
-    weights = _weights(rows, method, hand or {}, sum(_cents(v) for v in person_months))
+    weights = _weights(rows, method, hand or {}, sum(_units(v, "revenue") for v in person_months))
     try:
-        table = allocation.divide_months([_cents(v) for v in person_months], weights)
+        table = allocation.divide_months([_units(v, "revenue") for v in person_months], weights)
     except allocation.AllocationError as error:
         raise ValidationError(str(error)) from error
     for row in rows:
-        row.months = [_euros(c) for c in table[row.account.pk]]
+        row.months = [_value(c, "revenue") for c in table[row.account.pk]]
         row.year = sum(row.months, Decimal(0))
     return Division(person, kpi, year, method, months, person_months, rows)
 
 
 def _weights(rows: list[Row], method: str, hand: dict[int, Decimal], total: int) -> dict[int, int]:
     if method == "history":
-        weights = {r.account.pk: max(_cents(r.last_year), 0) for r in rows}
+        weights = {r.account.pk: max(_units(r.last_year, "revenue"), 0) for r in rows}
         if not any(weights.values()):
             raise ValidationError(
                 _("None of these accounts bought anything last year: choose another method.")
             )
         return weights
     if method == "potential":
-        weights = {r.account.pk: max(_cents(r.potential), 0) for r in rows}
+        weights = {r.account.pk: max(_units(r.potential, "revenue"), 0) for r in rows}
         if not any(weights.values()):
             raise ValidationError(
                 _("None of these accounts has a potential: choose another method.")
@@ -169,14 +161,17 @@ def _weights(rows: list[Row], method: str, hand: dict[int, Decimal], total: int)
         return weights
     if method == "equal":
         return {r.account.pk: 1 for r in rows}
-    typed = {r.account.pk: _cents(hand.get(r.account.pk) or Decimal(0)) for r in rows}
+    typed = {r.account.pk: _units(hand.get(r.account.pk) or Decimal(0), "revenue") for r in rows}
     if any(v < 0 for v in typed.values()):
         raise ValidationError(_("A target cannot be negative."))
     given = sum(typed.values())
     if given != total:
         raise ValidationError(
             _("The amounts typed add up to %(given)s, not to the year's target %(total)s.")
-            % {"given": f"{_euros(given):.2f}", "total": f"{_euros(total):.2f}"}
+            % {
+                "given": f"{_value(given, 'revenue'):.2f}",
+                "total": f"{_value(total, 'revenue'):.2f}",
+            }
         )
     return typed
 
