@@ -189,34 +189,35 @@ def _visible(frame: pl.DataFrame, visible: dict[str, str]) -> pl.DataFrame:
     return frame.filter(pl.col("series").is_in(list(visible)))
 
 
+def _pooled(frame: pl.DataFrame, by: str) -> pl.DataFrame:
+    """Accuracy per ``by`` with the series' months pooled: each rate weighted by its months
+    (MAPE by the months it covers), bias as the series' median."""
+    weighted = {"within_5": "_5", "within_10": "_10", "smape": "_s"}
+    return (
+        frame.with_columns(
+            (pl.col("mape") * pl.col("months")).alias("_m"),
+            *[(pl.col(c) * pl.col("months")).alias(t) for c, t in weighted.items()],
+        )
+        .group_by(by)
+        .agg(
+            (
+                pl.col("_m").sum() / pl.col("months").filter(pl.col("mape").is_not_null()).sum()
+            ).alias("mape"),
+            *[(pl.col(t).sum() / pl.col("months").sum()).alias(c) for c, t in weighted.items()],
+            pl.col("bias").median().alias("bias"),
+            pl.col("months").sum(),
+        )
+    )
+
+
 def _by_method(frame: pl.DataFrame, visible: dict[str, str], names: dict[str, str]) -> list[dict]:
     """Accuracy per method over the series the user sees (their months pooled)."""
     frame = _visible(frame, visible)
     if frame.is_empty():
         return []
-    pooled = (
-        frame.with_columns(
-            (pl.col("mape") * pl.col("months")).alias("_m"),
-            (pl.col("within_5") * pl.col("months")).alias("_5"),
-            (pl.col("within_10") * pl.col("months")).alias("_10"),
-            (pl.col("smape") * pl.col("months")).alias("_s"),
-        )
-        .group_by("method")
-        .agg(
-            (
-                pl.col("_m").sum() / pl.col("months").filter(pl.col("mape").is_not_null()).sum()
-            ).alias("mape"),
-            (pl.col("_5").sum() / pl.col("months").sum()).alias("within_5"),
-            (pl.col("_10").sum() / pl.col("months").sum()).alias("within_10"),
-            (pl.col("_s").sum() / pl.col("months").sum()).alias("smape"),
-            pl.col("bias").median().alias("bias"),
-            pl.col("months").sum(),
-        )
-        .sort("smape")
-    )
     return [
         {**row, "name": names.get(row["method"], row["method"])}
-        for row in pooled.iter_rows(named=True)
+        for row in _pooled(frame, "method").sort("smape").iter_rows(named=True)
     ]
 
 
@@ -240,20 +241,4 @@ def _trend(frame: pl.DataFrame, visible: dict[str, str]) -> list[dict]:
     if frame.is_empty():
         return []
     combined = frame.filter(pl.col("method") == engine.COMBINED)
-    pooled = (
-        combined.with_columns(
-            (pl.col("mape") * pl.col("months")).alias("_m"),
-            (pl.col("within_10") * pl.col("months")).alias("_10"),
-        )
-        .group_by("as_of")
-        .agg(
-            (
-                pl.col("_m").sum() / pl.col("months").filter(pl.col("mape").is_not_null()).sum()
-            ).alias("mape"),
-            (pl.col("_10").sum() / pl.col("months").sum()).alias("within_10"),
-            pl.col("bias").median().alias("bias"),
-            pl.col("months").sum(),
-        )
-        .sort("as_of")
-    )
-    return list(pooled.iter_rows(named=True))
+    return list(_pooled(combined, "as_of").sort("as_of").iter_rows(named=True))
