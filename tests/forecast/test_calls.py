@@ -305,3 +305,28 @@ def test_forecast_accuracy_is_a_kpi_of_the_closed_months(cast):
     value = msel.kpi_values(noord, oct_, dt.date(2026, 10, 31))["forecast_accuracy"]
     assert value == pytest.approx(600 / 1300 * 100)
     assert settle_calls(NOW.date()) is False  # measured once
+
+
+def test_the_quarter_adds_up_its_months(cast):
+    from koers.forecast.call_page import _quarter
+
+    for month, commit in [(dt.date(2026, 10, 1), "100"), (DEC, "300")]:
+        ForecastCall.objects.create(
+            person=cast.ruud,
+            month=month,
+            commit=Decimal(commit),
+            best_case=Decimal(commit),
+            pipeline=Decimal(commit),
+            submitted_at=NOW,
+        )
+    ForecastCall.objects.create(
+        person=cast.rosa,
+        month=DEC,
+        commit=Decimal("50"),
+        best_case=Decimal("50"),
+        pipeline=Decimal("50"),
+        submitted_at=NOW,
+    )
+    noord = next(q for q in _quarter(cast.user("mia"), NOV) if q["name"] == str(cast.noord))
+    assert (noord["commit"], noord["months_called"]) == (Decimal("450"), 2)
+    assert noord["start"] == dt.date(2026, 10, 1)

@@ -166,30 +166,18 @@ def _quarter(user: Any, month: dt.date) -> list[dict[str, Any]]:
     """The quarter of ``month``: each unit's calls, system forecast and target summed over
     its three months."""
     start = dt.date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
-    totals: dict[str, dict[str, Any]] = {}
-    for k in range(3):
-        _people, units = calls.rollup(user, add_months(start, k), with_people=False)
-        for level in units:
-            entry = totals.setdefault(
-                level.key,
-                {
-                    "name": level.name,
-                    "kind": level.kind,
-                    "commit": 0,
-                    "best_case": 0,
-                    "pipeline": 0,
-                    "system": 0.0,
-                    "target": None,
-                    "months_called": 0,
-                },
-            )
-            entry["commit"] += level.commit
-            entry["best_case"] += level.best_case
-            entry["pipeline"] += level.pipeline
-            entry["system"] += level.system or 0.0
-            if level.target is not None:
-                entry["target"] = (entry["target"] or 0) + level.target
-            entry["months_called"] += 1 if level.called else 0
-    for entry in totals.values():
-        entry["start"] = start
-    return list(totals.values())
+    _people, units = calls.rollup(user, start, months=3)
+    return [
+        {
+            "name": level.name,
+            "kind": level.kind,
+            "commit": level.commit,
+            "best_case": level.best_case,
+            "pipeline": level.pipeline,
+            "system": level.system or 0.0,
+            "target": level.target,
+            "months_called": level.months_called,
+            "start": start,
+        }
+        for level in units
+    ]

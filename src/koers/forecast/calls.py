@@ -149,6 +149,7 @@ class Level:
     pipeline: Decimal = Decimal(0)
     own_commit: Decimal = Decimal(0)
     called: int = 0
+    months_called: int = 0
     people: int = 0
     system: float | None = None
     target: float | None = None
@@ -162,16 +163,19 @@ class Level:
 
 
 def rollup(
-    user: Any, month: dt.date, *, with_people: bool = True
+    user: Any, month: dt.date, *, months: int = 1, with_people: bool = True
 ) -> tuple[list[Level], list[Level]]:
     """The people the user sees who call (unless ``with_people`` is false), and the units
     the user sees, for ``month``: each with its call, the system forecast, the target and
-    the gap."""
+    the gap. With ``months`` > 1 the units' figures are summed over that many months from
+    ``month`` (a quarter); people are then left out."""
     from koers.forecast.selectors import combined_for
     from koers.measure.selectors import target_values
 
     month = month_start(month)
-    last = add_months(month, 1) - dt.timedelta(days=1)
+    last_month = add_months(month, months - 1)
+    last = add_months(month, months) - dt.timedelta(days=1)
+    with_people = with_people and months == 1
     people = (
         list(
             vis.visible_people(user)
@@ -198,6 +202,7 @@ def rollup(
         [f"person:{p.pk}" for p in people] + [f"unit:{u.pk}" for u in units_seen],
         "revenue",
         month,
+        last_month,
     )
     rows = []
     for person in people:
@@ -217,12 +222,18 @@ def rollup(
         level = Level(f"unit:{unit.pk}", str(unit), "unit", depth=unit.depth)
         subtree = Person.objects.filter(unit__in=OrgUnit.objects.subtree_of(unit))
         level.people = subtree.filter(role__in=CALLERS).count()
-        for call in ForecastCall.objects.filter(month=month, person__in=subtree):
+        span = ForecastCall.objects.filter(
+            month__gte=month, month__lte=last_month, person__in=subtree
+        )
+        called_in = set()
+        for call in span:
+            called_in.add(call.month)
             level.commit += call.final("commit")
             level.best_case += call.final("best_case")
             level.pipeline += call.final("pipeline")
             level.own_commit += call.commit
             level.called += 1
+        level.months_called = len(called_in)
         level.system = system.get(level.key)
         level.target = target_values(subtree, month, last, unit).get("revenue")
         units.append(level)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from koers.engine import forecast as engine
@@ -100,14 +101,27 @@ def combined_between(key: str, kpi: str, first: dt.date, last: dt.date) -> float
     return float(sum(rows))
 
 
-def combined_for(keys: list[str], kpi: str, month: dt.date) -> dict[str, float]:
-    """The latest fit's combined forecast of ``month`` for each of ``keys`` (one query)."""
+def combined_for(
+    keys: list[str], kpi: str, month: dt.date, last: dt.date | None = None
+) -> dict[str, float]:
+    """The latest fit's combined forecast of ``month`` (to the month ``last``, summed) for
+    each of ``keys``, in one query."""
     run = latest()
     if run is None:
         return {}
-    rows = ForecastValue.objects.filter(
-        run=run, series__in=keys, kpi=kpi, method=engine.COMBINED, month=month
-    ).values_list("series", "value")
+    rows = (
+        ForecastValue.objects.filter(
+            run=run,
+            series__in=keys,
+            kpi=kpi,
+            method=engine.COMBINED,
+            month__gte=month,
+            month__lte=last or month,
+        )
+        .values("series")
+        .annotate(v=Sum("value"))
+        .values_list("series", "v")
+    )
     return {series: float(value) for series, value in rows}
 
 
