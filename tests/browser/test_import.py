@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from koers.sales import models as sm
 from tests.browser.conftest import log_in
@@ -23,7 +24,9 @@ def test_upload_correct_mapping_fix_failing_row_and_import(cast, page, tmp_path)
     page.select_option("#id_kind", "accounts")
     page.set_input_files("#id_file", str(upload))
     page.click("button.primary")
-    assert "Required columns are missing: name" in page.inner_text("[data-testid=import-problem]")
+    expect(page.locator("[data-testid=import-problem]")).to_contain_text(
+        "Required columns are missing: name"
+    )
     page.select_option("select[data-header=Klantnaam]", "name")
     page.click("button[value=check]")
     errors = page.inner_text("[data-testid=import-errors]")
@@ -31,7 +34,7 @@ def test_upload_correct_mapping_fix_failing_row_and_import(cast, page, tmp_path)
     assert page.is_disabled("[data-testid=do-import]")
     page.select_option("select[data-header=owner]", "")
     page.click("button[value=check]")
-    assert "Ready: 2 new" in page.inner_text("[data-testid=ready]")
+    expect(page.locator("[data-testid=ready]")).to_contain_text("Ready: 2 new")
     page.click("[data-testid=do-import]")
     assert page.inner_text("[data-testid=created]") == "2"
     assert sm.Account.objects.filter(external_id__in=["B-1", "B-2"]).count() == 2

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from koers.engine.periods import add_months, month_start
 from koers.measure.models import KpiFact, RootCauseAnalysis
@@ -47,7 +48,7 @@ def test_dashboards_drill_down_and_five_times_why(measured, page):
     assert "SO-ruud" in page.inner_text("[data-testid=entity-table]")
     page.go_back()
     page.click("[data-testid=heat-map] >> text=Ruud")  # drill down to the person
-    assert "Deal ruud" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("Deal ruud")
     page.goto(page.base + "/section/measure/")
     page.click("main >> text=Deviations")
     page.click("[data-testid=analyse]")
@@ -58,7 +59,7 @@ def test_dashboards_drill_down_and_five_times_why(measured, page):
     page.select_option("select[name='actions-0-owner']", label="Mia Tester")
     page.fill("input[name='actions-0-due_date']", "2026-12-15")
     page.click("button.primary")
-    assert "Geen vervanger" in page.inner_text("[data-testid=root-cause]")
+    expect(page.locator("[data-testid=root-cause]")).to_contain_text("Geen vervanger")
     assert page.inner_text("[data-testid=recovered]")
     assert RootCauseAnalysis.objects.get().actions.get().owner == measured.mia
     page.click("text=Log out")
@@ -83,11 +84,11 @@ def test_an_administrator_adds_a_kpi_and_drills_into_it(measured, page):
     page.select_option("#id_lead_source", "sales")
     page.select_option("#id_measure", "amount")  # a lead has no amount: refused, kept
     page.click("button.primary")
-    assert "only be counted" in page.inner_text("[data-field=measure]")
+    expect(page.locator("[data-field=measure]")).to_contain_text("only be counted")
     assert page.input_value("#id_name_nl") == "Eigen leads"
     page.select_option("#id_measure", "count")
     page.click("button.primary")
-    assert "2 monthly figures" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("2 monthly figures")
     page.goto(page.base + "/measure/kpis/")
     page.click("tr[data-kpi=own_leads] a")
     assert page.inner_text("[data-testid=result-count]") == "2 records"

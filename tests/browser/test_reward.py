@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from koers.plan.models import Target
 from koers.reward.models import Plan, PlanAssignment
@@ -46,7 +47,7 @@ def test_statement_estimator_and_a_refused_peer(cast, page):
     page.select_option("[data-testid=inquiry-form] select", "missing-credit")
     page.fill("[data-testid=inquiry-form] textarea", "My order of 28 November is missing.")
     page.click("[data-testid=inquiry-form] button")
-    assert "answer due" in page.inner_text("[data-testid=inquiry]")
+    expect(page.locator("[data-testid=inquiry]")).to_contain_text("answer due")
     response = page.goto(page.base + f"/reward/statement/{cast.rosa.pk}/")
     assert response.status == 404
 
@@ -61,9 +62,9 @@ def test_the_administrator_closes_a_month_and_hands_payroll_its_file(cast, page)
     page.goto(page.base + "/reward/runs/")
     page.fill("[data-testid=calculate-form] input[name=month]", "2026-11")
     page.click("[data-testid=calculate-form] button")
-    assert "Open" in page.inner_text("[data-testid=run-status]")
+    expect(page.locator("[data-testid=run-status]")).to_contain_text("Open")
     page.click("[data-testid=advance]")
-    assert "Approved" in page.inner_text("[data-testid=run-status]")
+    expect(page.locator("[data-testid=run-status]")).to_contain_text("Approved")
     with page.expect_download() as download:
         page.click("[data-testid=payroll]")
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
@@ -91,11 +92,14 @@ def test_the_administrator_sees_plan_health_while_designing(cast, page):
     text = page.input_value("#id_document").replace("period: quarter", "period: year")
     page.evaluate("t => document.querySelector('.CodeMirror').CodeMirror.setValue(t)", text)
     assert "period: year" in page.input_value("#id_document")  # the form sees the edit
-    page.click("[data-testid=check]")
-    assert page.locator("[data-check=late]").count() == 1
-    page.click("[data-testid=save-plan]")
-    assert "Draft" in page.inner_text("[data-testid=plan-status]")
-    assert page.locator("[data-check=late]").count() == 1
+    # a submit navigates: wait for the new page rather than counting on the old one
+    with page.expect_navigation():
+        page.click("[data-testid=check]")
+    expect(page.locator("[data-check=late]")).to_have_count(1)
+    with page.expect_navigation():
+        page.click("[data-testid=save-plan]")
+    expect(page.locator("[data-testid=plan-status]")).to_contain_text("Draft")
+    expect(page.locator("[data-check=late]")).to_have_count(1)
 
 
 def test_a_dutch_salesperson_types_a_dutch_amount_in_the_estimator(cast, browser, live_server):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in
 
@@ -61,7 +62,7 @@ def test_edit_with_a_bad_split_shows_the_reason_and_keeps_the_data(cast, page):
     page.goto(f"{page.base}/data/opportunities/{deal.pk}/edit/")
     page.fill("input[name='splits-0-percent']", "80")
     page.click("button.primary")
-    assert "100%" in page.inner_text(".editform")
+    expect(page.locator(".editform")).to_contain_text("100%")
     deal.refresh_from_db()
     assert [s.percent for s in deal.splits.all()] == [100]
 
