@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "koers.plan",
     "koers.measure",
     "koers.forecast",
+    "koers.steer",
     "koers.reward",
     "koers.demo",
     "koers.ui",
@@ -161,6 +162,19 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True  # serve straight from the package: no collectstatic step
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# Mail (feedback invitations and reminders): printed to the console unless an SMTP server
+# is set; KOERS_PUBLIC_URL is the address people open the links in a mail at.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "koers@localhost")
+KOERS_PUBLIC_URL = env_str("KOERS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# days a customer's feedback link works (and never after the round closes)
+KOERS_FEEDBACK_LINK_DAYS = env_int("KOERS_FEEDBACK_LINK_DAYS", 30, minimum=1)
 
 SESSION_COOKIE_HTTPONLY = True
 # sessions are read from the cache (and kept in the database): one query less per page

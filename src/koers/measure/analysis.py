@@ -41,12 +41,18 @@ def may_analyse(user: Any, person: Person) -> bool:
     return vis.role_of(user) in {Role.MANAGER, Role.DIRECTOR, Role.ADMIN, Role.SALESPERSON}
 
 
+def deviations_for(user: Any) -> list[dict[str, Any]]:
+    """The deviations of the people ``user`` sees, largest first: computed once per scope,
+    day and refresh of the facts. The deviations page and Steer's coaching signals read it."""
+    return memo("deviations", user, (), lambda: _deviations(user))
+
+
 def deviations_page(request: HttpRequest) -> HttpResponse:
     """The deviations are computed once per scope, day and refresh of the facts
     (``koers.measure.memo``); the analyses already made are looked up on each view."""
     from django.core.paginator import Paginator
 
-    found = memo("deviations", request.user, (), lambda: _deviations(request.user))
+    found = deviations_for(request.user)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     done = {(a.person_id, a.kpi, a.month): a for a in visible_analyses(request.user)}
     rows = [

@@ -187,6 +187,53 @@ def visible_account_plans(user: Any) -> QuerySet[Any]:
     return AccountPlan.objects.filter(account__in=visible_accounts(user).values("pk"))
 
 
+# Steer: who runs feedback rounds, coaches and trajectories
+STEER_LEADS = {Role.MANAGER, Role.DIRECTOR, Role.ADMIN}
+
+
+def may_lead_steer(user: Any) -> bool:
+    """Run feedback rounds and training trajectories: managers for their people, the
+    director and the administrator for everyone."""
+    return role_of(user) in STEER_LEADS
+
+
+def may_coach(user: Any, person: Person) -> bool:
+    """Coach ``person`` (set goals, record sessions): a manager for the people in their
+    subtree, the director and administrator for anyone; nobody coaches themselves."""
+    me = person_of(user)
+    if role_of(user) not in STEER_LEADS or (me is not None and me.pk == person.pk):
+        return False
+    return visible_people(user).filter(pk=person.pk).exists()
+
+
+def visible_feedback_rounds(user: Any) -> QuerySet[Any]:
+    """Rounds one owns or in which someone one may see is rated."""
+    from koers.steer.models import FeedbackRound
+
+    if sees_everything(user):
+        return FeedbackRound.objects.all()
+    me = person_of(user)
+    if me is None:
+        return FeedbackRound.objects.none()
+    rated = FeedbackRound.objects.filter(requests__subject__in=visible_people(user).values("pk"))
+    return (FeedbackRound.objects.filter(owner=me) | rated).distinct()
+
+
+def visible_trajectories(user: Any) -> QuerySet[Any]:
+    """Trajectories one owns or in which someone one may see takes part."""
+    from koers.steer.models import Trajectory
+
+    if sees_everything(user):
+        return Trajectory.objects.all()
+    me = person_of(user)
+    if me is None:
+        return Trajectory.objects.none()
+    taking_part = Trajectory.objects.filter(
+        taking_part__person__in=visible_people(user).values("pk")
+    )
+    return (Trajectory.objects.filter(owner=me) | taking_part).distinct()
+
+
 def visible_territories(user: Any) -> QuerySet[Any]:
     from koers.sales.models import Territory
 

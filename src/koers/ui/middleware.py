@@ -16,6 +16,7 @@ OPEN_PREFIXES = (
     "/admin/",
     "/api/",
     "/favicon",
+    "/feedback/",  # a customer's feedback form, behind a signed single-use link
 )
 
 

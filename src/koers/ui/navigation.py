@@ -98,6 +98,14 @@ def section_items(key: str, user: Any) -> tuple[NavItem, ...]:
             NavItem(_("Territory design"), reverse("plan_territories")),
             *items,
         )
+    if key == "steer":
+        items = (
+            NavItem(_("Skills matrix"), reverse("steer_matrix")),
+            NavItem(_("Feedback rounds"), reverse("steer_rounds")),
+            NavItem(_("Coaching"), reverse("steer_coaching")),
+            NavItem(_("Training trajectories"), reverse("steer_trajectories")),
+            *items,
+        )
     if key == "measure":
         items = (
             NavItem(_("KPIs"), reverse("kpis")),

@@ -17,6 +17,9 @@ from koers.plan import driver_page as plan_driver_page
 from koers.plan import sizing_page as plan_sizing_page
 from koers.plan import territory_page as plan_territory_page
 from koers.plan import views as plan_views
+from koers.steer import coaching_page as steer_coaching_page
+from koers.steer import training_page as steer_training_page
+from koers.steer import views as steer_views
 from koers.ui import account, entity_views, exports, views
 
 urlpatterns = [
@@ -48,6 +51,22 @@ urlpatterns = [
         "measure/catalogue/<slug:code>/edit/",
         measure_catalogue.custom_kpi_edit,
         name="custom_kpi_edit",
+    ),
+    path("steer/skills/", steer_views.matrix_page, name="steer_matrix"),
+    path("steer/skills/<int:pk>/", steer_views.person_skills_page, name="steer_person"),
+    path("steer/feedback/", steer_views.rounds_page, name="steer_rounds"),
+    path("steer/feedback/<int:pk>/", steer_views.round_page, name="steer_round"),
+    path("steer/feedback/answer/<int:pk>/", steer_views.answer_page, name="steer_answer"),
+    path("feedback/<str:token>/", steer_views.customer_feedback, name="customer_feedback"),
+    path("steer/coaching/", steer_coaching_page.coaching_page, name="steer_coaching"),
+    path(
+        "steer/coaching/<int:pk>/",
+        steer_coaching_page.person_coaching_page,
+        name="steer_coaching_person",
+    ),
+    path("steer/training/", steer_training_page.trajectories_page, name="steer_trajectories"),
+    path(
+        "steer/training/<int:pk>/", steer_training_page.trajectory_page, name="steer_trajectory"
     ),
     path("measure/forecast/", forecast_views.forecast_page, name="forecast"),
     path(

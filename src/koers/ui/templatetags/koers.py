@@ -180,3 +180,9 @@ def kpi_label(code: str) -> str:
     from koers.measure.selectors import kpi_name
 
     return kpi_name(code)
+
+
+@register.filter
+def get(mapping: Any, key: Any) -> Any:
+    """``mapping[key]`` in a template, None when absent."""
+    return mapping.get(key) if hasattr(mapping, "get") else None
