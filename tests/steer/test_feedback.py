@@ -167,9 +167,7 @@ def _post_answers(client, url: str, request: FeedbackRequest, score: int = 4):
     return client.post(url, data)
 
 
-def test_the_customer_answers_once_through_the_link_and_sees_nothing_else(
-    client, cast, customer
-):
+def test_the_customer_answers_once_through_the_link_and_sees_nothing_else(client, cast, customer):
     url = reverse("customer_feedback", args=[feedback.customer_token(customer)])
     page = client.get(url)
     assert page.status_code == 200
@@ -312,7 +310,9 @@ def test_a_manager_walks_a_round_through_the_pages(cast, competencies, team, log
     assert response.status_code == 302 and round_.owner == cast.mia
     url = reverse("steer_round", args=[round_.pk])
     client.post(url, {"action": "subjects", "subjects": [cast.ruud.pk, cast.rosa.pk]})
-    client.post(url, {"action": "customer", "subject": cast.ruud.pk, "name": "K", "email": "k@x.nl"})
+    client.post(
+        url, {"action": "customer", "subject": cast.ruud.pk, "name": "K", "email": "k@x.nl"}
+    )
     client.post(url, {"action": "open"})
     round_.refresh_from_db()
     assert round_.status == "open" and round_.requests.filter(source="customer").count() == 1

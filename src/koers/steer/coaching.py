@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.utils.translation import gettext as _
 
 from koers.engine import coaching as rules
@@ -57,14 +57,15 @@ def _under_target(person: Person, kpi: str, today: dt.date) -> bool:
     start = add_months(month_start(today), -BASELINE_MONTHS)
     end = month_start(today) - dt.timedelta(days=1)
     target = Target.objects.overall().filter(person=person, kpi=kpi, month__range=(start, end))
-    total = target.aggregate(v=Sum("value"))["v"]
-    if total is None:
+    found = target.aggregate(v=Sum("value"), first=Min("month"), last=Max("month"), n=Count("pk"))
+    if found["v"] is None:
         return False
-    actual = msel.kpi_values_between(Person.objects.filter(pk=person.pk), start, end).get(kpi)
+    # the actual over the months that have a target
+    last = add_months(found["last"], 1) - dt.timedelta(days=1)
+    actual = msel.kpi_values_between(Person.objects.filter(pk=person.pk), found["first"], last)
     spec = definition(kpi)
-    months = target.count()
-    wanted = float(total) / months if spec.ratio else float(total)
-    reached = msel.attainment(kpi, actual, wanted)
+    wanted = float(found["v"]) / found["n"] if spec.ratio else float(found["v"])
+    reached = msel.attainment(kpi, actual.get(kpi), wanted)
     return reached is None or reached < 100
 
 
