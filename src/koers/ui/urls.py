@@ -65,9 +65,7 @@ urlpatterns = [
         name="steer_coaching_person",
     ),
     path("steer/training/", steer_training_page.trajectories_page, name="steer_trajectories"),
-    path(
-        "steer/training/<int:pk>/", steer_training_page.trajectory_page, name="steer_trajectory"
-    ),
+    path("steer/training/<int:pk>/", steer_training_page.trajectory_page, name="steer_trajectory"),
     path("measure/forecast/", forecast_views.forecast_page, name="forecast"),
     path(
         "measure/forecast/pipeline/",
