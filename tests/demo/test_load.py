@@ -195,3 +195,28 @@ def test_the_demo_has_forecasts_and_their_accuracy(loaded, client):
     accuracy = msel.kpi_values(sellers, *october)["forecast_accuracy"]
     assert 80 < accuracy < 100
     assert msel.target_values(sellers, *october)["forecast_accuracy"] == 90
+
+
+def test_the_demo_steers_along_its_stories(loaded, client):
+    """Two closed feedback rounds a year apart, read as the stories tell: Eva has the skills
+    (no gap), Bas rates himself above what others see, the new hire Noah has gaps; their
+    manager coaches them; and the training shows an effect against the colleagues."""
+    from koers.steer import selectors, training
+    from koers.steer.models import CoachingSession, FeedbackRound, Trajectory
+
+    assert FeedbackRound.objects.filter(status="closed").count() == 2
+    manager = Person.objects.get(user__username="manager").user
+    latest = selectors.rounds_with_answers(manager).first()
+    rows = {r.person.user.username: r for r in selectors.skills_matrix(manager, latest).rows}
+    assert rows["eva.dewit"].gaps == 0
+    assert rows["noah.bakker"].gaps >= 3
+    assert any(blind == "over" for _c, blind in rows["bas.vermeulen"].blind_spots)
+    coached = set(CoachingSession.objects.values_list("person__user__username", flat=True))
+    assert {"eva.dewit", "noah.bakker", "bas.vermeulen"} <= coached
+    trajectory = Trajectory.objects.get()
+    director = Person.objects.get(user__username="director").user
+    effect = training.trajectory_effect(trajectory, director, TODAY).effect
+    assert effect.treated == 6 and effect.control > 20 and effect.effect > 0
+    client.force_login(manager)
+    for url in (reverse("steer_matrix"), reverse("steer_coaching"), reverse("steer_rounds")):
+        assert client.get(url, HTTP_ACCEPT_LANGUAGE="nl").status_code == 200

@@ -51,6 +51,15 @@ PROFILES = {
 }
 
 
+# The demo's training trajectory (Steer): who took part, when, and what it did. Months count
+# back from the current month; after the end the participants turn more visits into quotes.
+TRAINING_NAMED = ("rep", "eva.dewit")
+TRAINING_TEAMS = ("NL-NRD",)
+TRAINING_START_BACK = 9
+TRAINING_END_BACK = 7
+TRAINING_EXTRA_QUOTE_RATE = 0.25
+
+
 @dataclass(frozen=True)
 class NamedPerson:
     username: str

@@ -52,16 +52,26 @@ def rep_activity(sim: Simulation) -> dict[str, np.ndarray]:
     visits = rng.poisson(rep_param(sim, "visits")[:, None] * cal.season[None, :] * ramp * frac)
     meetings = rng.poisson(visits * 0.2)
     hunter = np.array([p.focus == "hunter" for p in sim.profiles])[:, None]
+    quotes = rng.binomial(visits + meetings, rep_param(sim, "quote_rate")[:, None])
     return {
         "visit": visits,
         "meeting": meetings,
-        "quote": rng.binomial(visits + meetings, rep_param(sim, "quote_rate")[:, None]),
+        "quote": quotes + trained_quotes(sim, visits + meetings),
         "suspect": rng.poisson(visits * 0.25),
         "call": rng.poisson(visits * 1.5),
         "email": rng.poisson(visits * 0.7),
         "demo": rng.poisson(visits * 0.08),
         "lead": rng.poisson(ramp * frac * np.where(hunter, 1.8, 0.6)),
     }
+
+
+def trained_quotes(sim: Simulation, contacts: np.ndarray) -> np.ndarray:
+    """The extra quotes of the demo training's participants once it ended (drawn from a
+    generator of its own, so the rest of the history stays as it was)."""
+    after = np.arange(MONTHS) > MONTHS - 1 - cast.TRAINING_END_BACK
+    trained = np.array(sim.org.rep_trained, dtype=bool)[:, None] & after[None, :]
+    extra = np.random.default_rng(7).binomial(contacts, cast.TRAINING_EXTRA_QUOTE_RATE)
+    return np.where(trained, extra, 0)
 
 
 def pipeline(sim: Simulation, act: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -169,6 +169,10 @@ def load_demo(
         progress(f"target rounds ({time.perf_counter() - started:.1f} s)")
         counts["forecast_forecastvalue"] = _forecasts(today)
         progress(f"forecasts ({time.perf_counter() - started:.1f} s)")
+        from koers.steer import demo as steer_demo
+
+        counts["steer_skillrating"] = steer_demo.load(today, seed)
+        progress(f"feedback, coaching and training ({time.perf_counter() - started:.1f} s)")
     return counts
 
 

@@ -33,6 +33,7 @@ class Org:
     rep_team: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     rep_profile: list[str] = field(default_factory=list)
     rep_start: list[dt.date] = field(default_factory=list)
+    rep_trained: list[bool] = field(default_factory=list)  # took the demo's training
     team_ids: list[int] = field(default_factory=list)
     team_country: list[str] = field(default_factory=list)
     team_center: list[tuple[float, float]] = field(default_factory=list)
@@ -208,6 +209,7 @@ def build_org(today: dt.date, scale: int, rng: np.random.Generator, password_has
             for p in reps:
                 rep_ids.append(add_named(p.username, team_unit, manager))
                 rep_profile.append(p.profile)
+                org.rep_trained.append(p.username in cast.TRAINING_NAMED)
             for i in range(team_sizes[t] - len(reps)):
                 profile = GENERATED_PROFILES[(team_index + i) % len(GENERATED_PROFILES)]
                 rep_ids.append(
@@ -220,6 +222,7 @@ def build_org(today: dt.date, scale: int, rng: np.random.Generator, password_has
                     )
                 )
                 rep_profile.append(profile)
+                org.rep_trained.append(copy == 0 and code in cast.TRAINING_TEAMS)
             rep_team.extend([team_index] * (len(rep_ids) - len(rep_team)))
 
     rows = people.rows
