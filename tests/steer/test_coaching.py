@@ -415,3 +415,51 @@ def test_progress_is_set_by_who_may_coach_the_participant(cast, competencies, lo
     login(cast.user("mia")).post(url, {"participation": taking_part.pk, "steps_done": 2})
     taking_part.refresh_from_db()
     assert taking_part.steps_done == 2
+
+
+def test_a_coaching_goal_feeds_the_individual_plan_and_an_mbo_goal(cast, competencies, login):
+    from koers.plan.models import IndividualPlan
+    from koers.reward.models import Goal
+
+    _facts(cast.ruud, "new_customers", [1, 2, 1], add_months(THIS_MONTH, -3))
+    Target.objects.create(
+        kpi="new_customers", person=cast.ruud, month=add_months(THIS_MONTH, -1), value=3
+    )
+    goal = _goal(cast, due_date=dt.date(2026, 12, 20))
+    plan = IndividualPlan.objects.create(person=cast.ruud, year=2026)
+    page = login(cast.user("mia")).get(reverse("entity_detail", args=["individual-plans", plan.pk]))
+    assert 'data-testid="development-goals"' in page.content.decode()
+    assert goal.description in page.content.decode()
+    url = reverse("steer_coaching_person", args=[cast.ruud.pk])
+    # Ruud may not turn his own coaching goal into pay
+    assert (
+        login(cast.user("ruud"))
+        .post(url, {"action": "mbo", "goal": goal.pk, "weight": 30})
+        .status_code
+        == 403
+    )
+    assert not Goal.objects.exists()
+    login(cast.user("mia")).post(url, {"action": "mbo", "goal": goal.pk, "weight": 30})
+    mbo = Goal.objects.get()
+    assert (mbo.person, mbo.weight, mbo.period_end) == (cast.ruud, 30, dt.date(2026, 12, 20))
+    assert mbo.description == goal.description
+
+
+def test_the_person_page_shows_skills_open_actions_and_signals(cast, competencies, login):
+    coaching.session_record(
+        person=cast.ruud,
+        held_on=TODAY,
+        aim="Prospects",
+        reality="",
+        options="",
+        will="",
+        actions=[coaching.ActionInput("Call three prospects", cast.ruud, TODAY)],
+        by=cast.user("mia"),
+    )
+    _facts(cast.ruud, "visits", [20, 20, 20, 20, 20, 2], add_months(THIS_MONTH, -6))
+    url = reverse("entity_detail", args=["people", cast.ruud.pk])
+    text = login(cast.user("mia")).get(url).content.decode()
+    assert 'data-testid="person-steer"' in text and "Call three prospects" in text
+    assert 'data-testid="person-signals"' in text  # the deviation without an action
+    own = login(cast.user("ruud")).get(url).content.decode()
+    assert "Call three prospects" in own and 'data-testid="person-signals"' not in own

@@ -217,6 +217,26 @@ def action_done(*, action: CoachingAction, follow_up: str, by: Any, today: dt.da
     action.save(update_fields=["done_on", "follow_up"])
 
 
+@transaction.atomic
+def goal_to_mbo(*, goal: CoachingGoal, weight: int, by: Any, today: dt.date) -> Any:
+    """The coaching goal as a personal (MBO) goal in Reward, from today to its date. The
+    write rules of Reward's goals apply: a manager sets them for their people, nobody for
+    themselves."""
+    from koers.core.services import record_save
+    from koers.reward.models import Goal
+
+    if by is not None and not vis.may_coach(by, goal.person):
+        raise PermissionDenied(_("You may not coach this person."))
+    mbo = Goal(
+        person=goal.person,
+        period_start=min(today, goal.due_date),
+        period_end=goal.due_date,
+        description=goal.description,
+        weight=weight,
+    )
+    return record_save(obj=mbo, by=by)
+
+
 # --- reads --------------------------------------------------------------------------
 
 

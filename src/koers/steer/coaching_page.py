@@ -207,6 +207,17 @@ def _post(request: HttpRequest, person: Person, today: dt.date) -> tuple[Any, An
         return goal_form, session_form, True
     if not vis.may_coach(request.user, person):
         raise PermissionDenied(_("You may not coach this person."))
+    if action == "mbo":
+        goal = get_object_or_404(CoachingGoal, pk=request.POST.get("goal"), person=person)
+        try:
+            weight = int(request.POST.get("weight", ""))
+        except ValueError:
+            weight = 0
+        if not 1 <= weight <= 100:
+            messages.error(request, _("A weight lies between 1% and 100%."))
+            return goal_form, session_form, True
+        coaching.goal_to_mbo(goal=goal, weight=weight, by=request.user, today=today)
+        return goal_form, session_form, True
     if action == "goal":
         goal_form = GoalForm(request.POST)
         if goal_form.is_valid():

@@ -137,8 +137,20 @@ def person_summary(user: Any, person: Person, today: dt.date) -> dict[str, Any]:
         links.append((_("Statement"), url))
     if vis.person_of(user) == person:
         links.append((_("My KPIs"), reverse("kpis")))
+    links.append((_("Skills"), reverse("steer_person", args=[person.pk])))
+    links.append((_("Coaching"), reverse("steer_coaching_person", args=[person.pk])))
     summary["links"] = links
+    summary["steer"] = _steer(user, person, today)
     return summary
+
+
+def _steer(user: Any, person: Person, today: dt.date) -> dict[str, Any]:
+    from koers.steer.coaching_page import signal_text
+    from koers.steer.selectors import person_panel
+
+    panel = person_panel(user, person, today)
+    panel["signals"] = [signal_text(s) for s in panel["signals"]]
+    return panel
 
 
 def account_summary(user: Any, account: Account, today: dt.date) -> dict[str, Any]:
@@ -379,7 +391,18 @@ def individual_plan_summary(user: Any, plan: Any, today: dt.date) -> dict[str, A
         return {"kind": "individual-plan"}
     people = Person.objects.filter(pk=plan.person_id)
     tiles = _progress(people, None, plan.year, today, f"person:{plan.person_id}")
-    return {"kind": "individual-plan", "tiles": tiles}
+    return {"kind": "individual-plan", "tiles": tiles, "coaching_goals": _goals_of(plan)}
+
+
+def _goals_of(plan: Any) -> list[Any]:
+    """The person's coaching goals due in the plan's year: their development goals."""
+    from koers.steer.models import CoachingGoal
+
+    return list(
+        CoachingGoal.objects.filter(person_id=plan.person_id, due_date__year=plan.year)
+        .select_related("competency")
+        .order_by("due_date")
+    )
 
 
 def long_term_summary(user: Any, plan: Any, today: dt.date) -> dict[str, Any]:
