@@ -177,7 +177,7 @@ def test_the_customer_answers_once_through_the_link_and_sees_nothing_else(client
     assert "mainnav" not in text and "<a " not in text
     for other in Person.objects.exclude(pk=cast.ruud.pk):
         assert other.last_name not in text or other.last_name == cast.ruud.last_name
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     assert "_auth_user_id" not in client.session  # no login came with it
     done = _post_answers(client, url, customer)
     assert done.status_code == 200 and 'data-testid="thanks"' in done.content.decode()

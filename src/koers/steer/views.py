@@ -275,7 +275,9 @@ def customer_feedback(request: HttpRequest, token: str) -> HttpResponse:
         response = render(request, "steer/customer.html", {"refused": str(exc)}, status=410)
     else:
         response = _answer(request, feedback_request, None, "steer/customer.html")
-    response["Referrer-Policy"] = "no-referrer"
+    # the token is in the address: no other site learns it (a stricter "no-referrer"
+    # would make the browser send "Origin: null" with the form, which CSRF refuses)
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"
     return response
