@@ -463,3 +463,27 @@ def test_the_person_page_shows_skills_open_actions_and_signals(cast, competencie
     assert 'data-testid="person-signals"' in text  # the deviation without an action
     own = login(cast.user("ruud")).get(url).content.decode()
     assert "Call three prospects" in own and 'data-testid="person-signals"' not in own
+
+
+def test_the_api_sets_a_smart_goal_and_names_what_is_not_smart(cast, competencies, login):
+    _facts(cast.ruud, "new_customers", [1, 2, 1], add_months(THIS_MONTH, -3))
+    Target.objects.create(
+        kpi="new_customers", person=cast.ruud, month=add_months(THIS_MONTH, -1), value=3
+    )
+    client = login(cast.user("mia"))
+    body = {
+        "person_id": cast.ruud.pk,
+        "description": "Win two new customers in the north",
+        "kpi": "new_customers",
+        "target_value": 2,
+        "due_date": "2027-02-01",
+    }
+    url = "/api/v1/steer/coaching-goals"
+    created = client.post(url, body, content_type="application/json")
+    assert created.status_code == 201 and created.json()["coach_id"] == cast.mia.pk
+    refused = client.post(url, body | {"description": "more"}, content_type="application/json")
+    assert refused.status_code == 422 and "Specific" in str(refused.json())
+    rosa = login(cast.user("rosa"))
+    assert rosa.post(url, body, content_type="application/json").status_code == 404
+    assert rosa.get("/api/v1/steer/signals").json() == []
+    assert CoachingGoal.objects.count() == 1

@@ -329,3 +329,16 @@ def test_the_answer_form_shows_each_levels_behaviour(competencies):
     form = AnswerForm(competencies=competencies)
     labels = [label for _v, label in form.fields[f"score_{competencies[0].pk}"].choices]
     assert labels[0].startswith("1 – ") and len(labels) == 5
+
+
+def test_the_api_matrix_keeps_two_peers_hidden(cast, round_, login):
+    _open(round_)
+    for peer in list(round_.requests.filter(source="peer").order_by("pk"))[:2]:
+        _answer(peer, 4)
+    data = login(cast.user("mia")).get(f"/api/v1/steer/matrix?round_id={round_.pk}&source=peer")
+    (row,) = data.json()["rows"]
+    assert row["person_id"] == cast.ruud.pk
+    assert all(c["hidden"] and c["value"] is None and c["raters"] == 2 for c in row["cells"])
+    # a salesperson's API matrix holds nobody else
+    rows = login(cast.user("rosa")).get(f"/api/v1/steer/matrix?round_id={round_.pk}").json()
+    assert rows["rows"] == []

@@ -368,3 +368,13 @@ def _forecast_router() -> Router:
 
 
 api.add_router("/forecast", _forecast_router())
+
+
+# ---------------------------------------------------------------- steer
+def _steer_router() -> Router:
+    from koers.steer.api import router
+
+    return router
+
+
+api.add_router("/steer", _steer_router())
