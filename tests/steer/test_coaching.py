@@ -487,3 +487,23 @@ def test_the_api_sets_a_smart_goal_and_names_what_is_not_smart(cast, competencie
     assert rosa.post(url, body, content_type="application/json").status_code == 404
     assert rosa.get("/api/v1/steer/signals").json() == []
     assert CoachingGoal.objects.count() == 1
+
+
+def test_the_director_adds_a_competency_and_a_manager_may_not(cast, competencies, login):
+    body = {
+        "code": "presenting",
+        "name": "Presenting",
+        "name_nl": "Presenteren",
+        "order": 70,
+        **{f"anchor_{n}": f"Level {n} behaviour" for n in range(1, 6)},
+        "level_salesperson": "3",
+        "level_manager": "",
+    }
+    url = reverse("steer_competencies")
+    assert login(cast.user("mia")).post(url, body).status_code == 403
+    assert login(cast.user("dirk")).post(url, body).status_code == 302
+    made = Competency.objects.get(code="presenting")
+    assert made.anchor(1) == "Level 1 behaviour" and not made.default
+    assert {(r.role, r.level) for r in made.required.all()} == {("salesperson", 3)}
+    page = login(cast.user("ruud")).get(url).content.decode()
+    assert "Presenting" in page and 'data-testid="competency-form"' not in page

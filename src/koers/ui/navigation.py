@@ -104,6 +104,7 @@ def section_items(key: str, user: Any) -> tuple[NavItem, ...]:
             NavItem(_("Feedback rounds"), reverse("steer_rounds")),
             NavItem(_("Coaching"), reverse("steer_coaching")),
             NavItem(_("Training trajectories"), reverse("steer_trajectories")),
+            NavItem(_("Competencies"), reverse("steer_competencies")),
             *items,
         )
     if key == "measure":

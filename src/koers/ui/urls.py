@@ -18,6 +18,7 @@ from koers.plan import sizing_page as plan_sizing_page
 from koers.plan import territory_page as plan_territory_page
 from koers.plan import views as plan_views
 from koers.steer import coaching_page as steer_coaching_page
+from koers.steer import competency_page as steer_competency_page
 from koers.steer import training_page as steer_training_page
 from koers.steer import views as steer_views
 from koers.ui import account, entity_views, exports, views
@@ -53,6 +54,11 @@ urlpatterns = [
         name="custom_kpi_edit",
     ),
     path("steer/skills/", steer_views.matrix_page, name="steer_matrix"),
+    path(
+        "steer/competencies/",
+        steer_competency_page.competencies_page,
+        name="steer_competencies",
+    ),
     path("steer/skills/<int:pk>/", steer_views.person_skills_page, name="steer_person"),
     path("steer/feedback/", steer_views.rounds_page, name="steer_rounds"),
     path("steer/feedback/<int:pk>/", steer_views.round_page, name="steer_round"),
