@@ -22,6 +22,7 @@ from koers.api.models import ApiToken
 from koers.api.services import token_create, token_revoke, token_user
 from koers.imports.models import ImportRun
 from koers.imports.reader import ImportFileError
+from koers.imports.saved import load_mapping_by_name
 from koers.imports.services import import_file, import_queue
 from koers.imports.specs import KINDS
 from koers.imports.tasks import on_worker
@@ -274,6 +275,7 @@ def get_import(request: HttpRequest, import_id: int = RecordId):
 @imports_router.post(
     "/{kind}",
     response={
+        200: s.ImportOut,
         201: s.ImportOut,
         202: s.ImportOut,
         400: s.ErrorOut,
@@ -289,8 +291,10 @@ def run_import(
     file: File[UploadedFile],
     preset: Form[str] = "",
     dry_run: Form[bool] = False,
+    mapping: str = Query("", max_length=60, description="a saved mapping's name"),
 ):
-    """Import a CSV or XLSX file; all or nothing. 422 with the error list when any row is bad."""
+    """Import a CSV or XLSX file; all or nothing. 422 with the error list when any row is
+    bad; a dry run that finds none answers 200, an import 201."""
     if not vis.can_import(request.user):
         return Status(403, {"detail": _("Your role may not import data.")})
     if kind not in KINDS:
@@ -310,13 +314,20 @@ def run_import(
         "by": request.user,
         "preset": preset,
     }
+    if mapping:
+        try:
+            the_import["saved_name"], the_import["saved"] = load_mapping_by_name(mapping)
+        except ImportFileError as exc:
+            return Status(400, {"detail": str(exc)})
     if not dry_run and on_worker(file.size or 0):  # a large file: a worker imports it
         return Status(202, import_queue(**the_import))
     try:
         outcome = import_file(**the_import, dry_run=dry_run)
     except ImportFileError as exc:
         return Status(400, {"detail": str(exc)})
-    return Status(422 if outcome.run.error_count else 201, outcome.run)
+    if outcome.run.error_count:
+        return Status(422, outcome.run)
+    return Status(200 if dry_run else 201, outcome.run)
 
 
 @imports_router.get("", response=list[s.ImportOut])

@@ -19,6 +19,7 @@ class ImportRun(models.Model):
 
     kind = models.CharField(_("kind"), max_length=30)
     preset = models.CharField(_("preset"), max_length=30, blank=True)
+    mapping_name = models.CharField(_("saved mapping"), max_length=60, blank=True)
     filename = models.CharField(_("file name"), max_length=255)
     file = models.FileField(_("original file"), upload_to="imports/%Y/%m/")
     file_format = models.CharField(_("file format"), max_length=80, blank=True)
@@ -39,6 +40,9 @@ class ImportRun(models.Model):
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     errors = models.JSONField(_("first errors"), default=list, blank=True)
+    # every problem, as the downloadable CSV, and their count per column and reason
+    problems = models.FileField(_("problems"), upload_to="imports/problems/%Y/%m/", blank=True)
+    problem_summary = models.JSONField(_("problems per column"), default=list, blank=True)
     formats = models.JSONField(_("detected formats"), default=dict, blank=True)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     changed_fields = models.JSONField(_("fields changed"), default=dict, blank=True)
@@ -51,3 +55,29 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.filename} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
+class ImportMapping(models.Model):
+    """A saved mapping: how one system's export becomes an import of one kind, kept as the
+    YAML document ``koers.imports.saved`` reads."""
+
+    name = models.SlugField(_("name"), max_length=60, unique=True)
+    kind = models.CharField(_("kind"), max_length=30)
+    document = models.TextField(_("mapping (YAML)"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("saved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("saved on"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("import mapping")
+        verbose_name_plural = _("import mappings")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

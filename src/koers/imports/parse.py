@@ -159,6 +159,7 @@ def parse(
     separator: str = ",",
     value_maps: dict[str, dict[str, str]] | None = None,
     date_formats: dict[str, str] | None = None,
+    number_style: str | None = None,
 ) -> Parsed:
     """``frame`` holds the kind's columns as text (renamed from the file's headers, which
     ``headers`` gives back for messages) plus ``_row``, the line number in the file."""
@@ -188,7 +189,14 @@ def parse(
             )
         out.append(
             _parse_column(
-                parsed, kind, column, header, raw, separator, (date_formats or {}).get(column.name)
+                parsed,
+                kind,
+                column,
+                header,
+                raw,
+                separator,
+                (date_formats or {}).get(column.name),
+                number_style,
             ).alias(column.name)
         )
     parsed.frame = frame.select(out)
@@ -203,10 +211,11 @@ def _parse_column(
     raw: pl.Series,
     separator: str,
     preferred_date: str | None,
+    style: str | None = None,
 ) -> pl.Series:
     empty = raw == ""
     if column.type in {"money", "decimal"}:
-        style = number_style(raw, separator)
+        style = style or number_style(raw, separator)
         if column.name in parsed.headers:
             parsed.formats[header] = "1.234,56" if style == "nl" else "1,234.56"
         text = normalise_number(raw, style)

@@ -26,6 +26,7 @@ from koers.imports.permissions import check_changes, check_kind, my_rows
 from koers.imports.presets import PRESETS
 from koers.imports.reader import ImportFileError, read_table
 from koers.imports.references import kind_label, resolve
+from koers.imports.saved import SavedMapping, load_mapping_by_name
 from koers.imports.specs import KINDS, Kind
 
 VIRTUAL = {"credited_to"}  # columns that feed follow-ups, not the table itself
@@ -51,6 +52,8 @@ def import_file(
     record: bool = True,
     clear: frozenset[str] = frozenset(),
     run: ImportRun | None = None,
+    saved: SavedMapping | None = None,
+    saved_name: str = "",
 ) -> Outcome:
     """Import ``raw`` as ``kind``. With errors, or with ``dry_run``, nothing is written.
     ``record=False`` (a preview) keeps no ImportRun either.
@@ -59,22 +62,32 @@ def import_file(
     leaves its field as it is, and so does an empty cell, unless its column is in
     ``clear``. ``by`` may write only what their role may write through the forms and the
     API (``koers.imports.permissions``); otherwise the import is refused whole. ``run``: a
-    queued run (see :func:`import_queue`) that this import completes."""
+    queued run (see :func:`import_queue`) that this import completes. ``saved``: a saved
+    mapping (``koers.imports.saved``, named ``saved_name``) instead of a preset."""
     if kind not in KINDS:
         raise ImportFileError(_("Unknown import kind “%(kind)s”.") % {"kind": kind})
     if preset and preset not in PRESETS:
         raise ImportFileError(_("Unknown preset “%(preset)s”.") % {"preset": preset})
     spec = KINDS[kind]
+    if saved is not None and saved.kind != kind:
+        raise ImportFileError(
+            _("The mapping is for %(theirs)s, not for %(kind)s.")
+            % {"theirs": saved.kind, "kind": kind}
+        )
     table, file_format = read_table(raw, filename)
     if preset and PRESETS[preset].prepare:
         table = PRESETS[preset].prepare(kind, table)
+    if saved is not None:
+        table, from_saved = saved.prepare(table)
+        mapping = mapping or from_saved
     mapping = mapping or auto_mapping(table.columns, spec, preset)
     given = _given(spec, mapping)
     check_kind(by, spec)
     run = run or ImportRun(kind=kind, preset=preset, filename=filename[:255], by=by)
+    run.mapping_name = saved_name[:60]
     run.started_at, run.file_format = timezone.now(), file_format.describe()
     run.rows, run.mapping = table.height, mapping
-    parsed = _parse(table, spec, mapping, preset, file_format.separator)
+    parsed = _parse(table, spec, mapping, preset, file_format.separator, saved)
     run.formats = parsed.formats
     kept = _kept_blanks(table, mapping, given, clear)
     with transaction.atomic():
@@ -159,7 +172,12 @@ def _refresh_facts(spec: Kind, new: pl.DataFrame, changed: pl.DataFrame) -> int:
 
 
 def _parse(
-    table: pl.DataFrame, spec: Kind, mapping: dict[str, str], preset: str, sep: str
+    table: pl.DataFrame,
+    spec: Kind,
+    mapping: dict[str, str],
+    preset: str,
+    sep: str,
+    saved: SavedMapping | None = None,
 ) -> Parsed:
     missing = [
         c
@@ -173,13 +191,18 @@ def _parse(
     renamed = renamed.with_row_index("_row", offset=2).with_columns(pl.col("_row").cast(pl.Int64))
     headers = {c: h for h, c in mapping.items()}
     p = PRESETS.get(preset)
+    value_maps = p.values.get(spec.name) if p else None
+    date_formats = p.date_formats if p else None
+    if saved is not None:
+        value_maps, date_formats = saved.value_maps(), saved.date_formats()
     parsed = parse(
         renamed,
         spec,
         headers,
         separator=sep,
-        value_maps=p.values.get(spec.name) if p else None,
-        date_formats=p.date_formats if p else None,
+        value_maps=value_maps,
+        date_formats=date_formats,
+        number_style=saved.number_style() if saved else None,
     )
     _duplicates(parsed, spec, headers)
     return parsed
@@ -370,6 +393,7 @@ def _small(table: str) -> bool:
 def _finish(run: ImportRun, raw: bytes, errors: pl.DataFrame, dry_run: bool, record: bool) -> None:
     run.error_count = errors.height
     run.errors = errors.head(MAX_STORED_ERRORS).to_dicts()
+    run.problem_summary = problem_summary(errors)
     run.status = (
         ImportRun.Status.FAILED
         if errors.height
@@ -383,11 +407,34 @@ def _finish(run: ImportRun, raw: bytes, errors: pl.DataFrame, dry_run: bool, rec
     if record:
         if not run.file:  # a queued run stored its file when it was queued
             run.file.save(run.filename or "import.csv", ContentFile(raw), save=False)
+        if errors.height > MAX_STORED_ERRORS:  # the page keeps the first; the file all
+            name = f"problems-{run.filename or 'import'}.csv"
+            run.problems.save(name, ContentFile(errors_csv(errors).encode()), save=False)
         run.save()
 
 
+def problem_summary(errors: pl.DataFrame) -> list[dict[str, Any]]:
+    """How many problems per column and reason, the most frequent first."""
+    if errors.height == 0:
+        return []
+    return (
+        errors.group_by("column", "message")
+        .len("count")
+        .sort(["count", "column", "message"], descending=[True, False, False])
+        .to_dicts()
+    )
+
+
 def import_queue(
-    *, kind: str, raw: bytes, filename: str, by: Any, preset: str = "", mapping: dict | None = None
+    *,
+    kind: str,
+    raw: bytes,
+    filename: str,
+    by: Any,
+    preset: str = "",
+    mapping: dict | None = None,
+    saved: SavedMapping | None = None,
+    saved_name: str = "",
 ) -> ImportRun:
     """Keep the file and hand the import to a worker (``tasks.import_queued``); the run
     says "waiting for a worker" until the worker completes it. For files too large to
@@ -404,6 +451,7 @@ def import_queue(
         by=by,
         status=ImportRun.Status.QUEUED,
         mapping=mapping or {},
+        mapping_name=saved_name[:60] if saved is not None else "",
     )
     run.file.save(run.filename or "import.csv", ContentFile(raw), save=False)
     run.save()
@@ -422,6 +470,7 @@ def import_claimed(run_id: int) -> Outcome | None:
     run = ImportRun.objects.select_related("by").get(pk=run_id)
     raw = run.file.read()
     try:
+        name, saved = load_mapping_by_name(run.mapping_name) if run.mapping_name else ("", None)
         return import_file(
             kind=run.kind,
             raw=raw,
@@ -430,6 +479,8 @@ def import_claimed(run_id: int) -> Outcome | None:
             preset=run.preset,
             mapping=run.mapping or None,
             run=run,
+            saved=saved,
+            saved_name=name,
         )
     except (ImportFileError, PermissionDenied) as problem:
         run.status, run.error_count, run.finished_at = ImportRun.Status.FAILED, 1, timezone.now()
@@ -439,6 +490,10 @@ def import_claimed(run_id: int) -> Outcome | None:
 
 
 def error_report_csv(run: ImportRun) -> str:
+    """Every problem of a stored run (the file keeps them all when the run could not)."""
+    if run.problems:
+        with run.problems.open("rb") as stored:
+            return stored.read().decode()
     frame = pl.DataFrame(
         run.errors,
         schema={"row": pl.Int64, "column": pl.Utf8, "value": pl.Utf8, "message": pl.Utf8},

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -17,11 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from koers.imports.mapping import auto_mapping
-from koers.imports.models import ImportRun
+from koers.imports.models import ImportMapping, ImportRun
 from koers.imports.presets import PRESETS
 from koers.imports.reader import ImportFileError, read_table
 from koers.imports.retention import imports_clean_up, staging_dir
 from koers.imports.samples import template_csv
+from koers.imports.saved import SavedMapping, load_mapping_by_name, mapping_save
 from koers.imports.services import error_report_csv, errors_csv, import_file, import_queue
 from koers.imports.specs import KINDS
 from koers.imports.tasks import on_worker
@@ -39,6 +42,7 @@ def _kind_label(kind: str) -> str:
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("What does the file hold?"))
     preset = forms.ChoiceField(label=gettext_lazy("Exported from"), required=False)
+    saved = forms.ChoiceField(label=gettext_lazy("Saved mapping"), required=False)
     file = forms.FileField(label=gettext_lazy("CSV or Excel file"))
 
     def __init__(self, *args, **kwargs):
@@ -47,6 +51,20 @@ class UploadForm(forms.Form):
         self.fields["preset"].choices = [("", _("Koers template or other"))] + [
             (p.name, p.label) for p in PRESETS.values()
         ]
+        self.fields["saved"].choices = [("", _("none"))] + [
+            (m.name, f"{m.name} ({_kind_label(m.kind)})") for m in ImportMapping.objects.all()
+        ]
+
+    def clean(self):
+        data = super().clean() or {}
+        if data.get("saved") and data.get("kind"):
+            kind = ImportMapping.objects.get(name=data["saved"]).kind
+            if kind != data["kind"]:
+                self.add_error(
+                    "saved",
+                    _("This mapping is for %(kind)s.") % {"kind": _kind_label(kind)},
+                )
+        return data
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -86,6 +104,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         request.session[f"import:{key}"] = {
             "kind": form.cleaned_data["kind"],
             "preset": form.cleaned_data["preset"],
+            "saved": form.cleaned_data["saved"],
             "filename": form.cleaned_data["file"].name,
         }
         return redirect("import_stage", key=key)
@@ -119,12 +138,26 @@ def stage(request: HttpRequest, key: str) -> HttpResponse:
     meta, raw = _staged(request, key)
     spec = KINDS[meta["kind"]]
     try:
-        headers = read_table(raw, meta["filename"])[0].columns
+        saved_name, saved = _saved_of(meta)
+        table = read_table(raw, meta["filename"])[0]
     except ImportFileError as exc:
         messages.error(request, str(exc))
         return redirect("import_upload")
-    mapping = _mapping_from(request, headers) or auto_mapping(headers, spec, meta["preset"])
-    commit = request.method == "POST" and request.POST.get("action") == "import"
+    from_saved: dict[str, str] = {}
+    file_headers = table.columns
+    if saved is not None:
+        table, from_saved = saved.prepare(table)
+    headers = table.columns
+    mapping = (
+        _mapping_from(request, headers) or from_saved or auto_mapping(headers, spec, meta["preset"])
+    )
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action == "save":
+        own = {h: c for h, c in mapping.items() if h in file_headers}
+        return _save_mapping(request, key, meta, own, saved)
+    commit = action == "import"
+    if request.method == "POST":  # the problems file checks with what was chosen here
+        request.session[f"import:{key}"] = {**meta, "mapping": mapping}
     the_import = {
         "kind": meta["kind"],
         "raw": raw,
@@ -132,6 +165,8 @@ def stage(request: HttpRequest, key: str) -> HttpResponse:
         "by": request.user,
         "preset": meta["preset"],
         "mapping": mapping,
+        "saved": saved,
+        "saved_name": saved_name,
     }
     if commit and on_worker(len(raw)):  # a large file: a worker imports it, not this request
         return _unstaged(request, key, import_queue(**the_import))
@@ -154,11 +189,37 @@ def stage(request: HttpRequest, key: str) -> HttpResponse:
         "problem": problem,
         "preview": outcome.preview.rows() if outcome else [],
         "errors": outcome.errors.head(200).to_dicts() if outcome else [],
+        "summary": outcome.run.problem_summary if outcome else [],
         "columns": [
             (c.name, column_label(spec, c), c.required and c.default is None) for c in spec.columns
         ],
     }
     return render(request, "imports/stage.html", context)
+
+
+def _saved_of(meta: dict) -> tuple[str, SavedMapping | None]:
+    return load_mapping_by_name(meta["saved"]) if meta.get("saved") else ("", None)
+
+
+def _save_mapping(
+    request: HttpRequest, key: str, meta: dict, own: dict[str, str], saved: Any
+) -> HttpResponse:
+    """Keep the columns chosen here (and what the mapping in use derives) under a name."""
+    base = saved or SavedMapping(kind=meta["kind"])
+    try:
+        kept = mapping_save(
+            name=request.POST.get("save_as", ""),
+            mapping=replace(base, columns=own),
+            by=request.user,
+        )
+    except ImportFileError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("Mapping “%(name)s” saved: choose it on your next upload.") % {"name": kept}
+        )
+        request.session[f"import:{key}"] = {**meta, "saved": kept.name}
+    return redirect("import_stage", key=key)
 
 
 def _unstaged(request: HttpRequest, key: str, run: ImportRun) -> HttpResponse:
@@ -171,15 +232,23 @@ def _unstaged(request: HttpRequest, key: str, run: ImportRun) -> HttpResponse:
 def stage_errors(request: HttpRequest, key: str) -> HttpResponse:
     _require_import(request)
     meta, raw = _staged(request, key)
-    outcome = import_file(
-        kind=meta["kind"],
-        raw=raw,
-        filename=meta["filename"],
-        by=request.user,
-        preset=meta["preset"],
-        dry_run=True,
-        record=False,
-    )
+    try:
+        saved_name, saved = _saved_of(meta)
+        outcome = import_file(
+            kind=meta["kind"],
+            raw=raw,
+            filename=meta["filename"],
+            by=request.user,
+            preset=meta["preset"],
+            mapping=meta.get("mapping"),
+            saved=saved,
+            saved_name=saved_name,
+            dry_run=True,
+            record=False,
+        )
+    except ImportFileError as exc:
+        messages.error(request, str(exc))
+        return redirect("import_stage", key=key)
     return _csv_response(errors_csv(outcome.errors), f"errors-{meta['filename']}")
 
 
