@@ -85,43 +85,6 @@ def date_format(values: pl.Series, preferred: str | None = None) -> str:
     return best
 
 
-COUNTRY_NAMES = {
-    "NETHERLANDS": "NL",
-    "THE NETHERLANDS": "NL",
-    "NEDERLAND": "NL",
-    "HOLLAND": "NL",
-    "BELGIUM": "BE",
-    "BELGIË": "BE",
-    "BELGIE": "BE",
-    "BELGIQUE": "BE",
-    "GERMANY": "DE",
-    "DUITSLAND": "DE",
-    "DEUTSCHLAND": "DE",
-    "LUXEMBOURG": "LU",
-    "LUXEMBURG": "LU",
-    "FRANCE": "FR",
-    "FRANKRIJK": "FR",
-    "UNITED KINGDOM": "GB",
-    "VERENIGD KONINKRIJK": "GB",
-    "UNITED STATES": "US",
-    "VERENIGDE STATEN": "US",
-    "SPAIN": "ES",
-    "SPANJE": "ES",
-    "ITALY": "IT",
-    "ITALIË": "IT",
-    "DENMARK": "DK",
-    "DENEMARKEN": "DK",
-    "SWEDEN": "SE",
-    "ZWEDEN": "SE",
-    "POLAND": "PL",
-    "POLEN": "PL",
-    "AUSTRIA": "AT",
-    "OOSTENRIJK": "AT",
-    "SWITZERLAND": "CH",
-    "ZWITSERLAND": "CH",
-}
-
-
 def _model_for(kind: Kind):
     return model_for_table(kind.table)
 
@@ -267,13 +230,16 @@ def _parse_column(
         parsed.add_errors(~codes.is_in(list(known)), header, raw, _("is not a KPI Koers knows"))
         return codes
     if column.type == "country":
-        upper = raw.str.strip_chars().str.to_uppercase()
-        codes = upper.replace(COUNTRY_NAMES)
+        from koers.imports.countries import country_code
+
+        # each distinct spelling looked up once, however long the file
+        known = {v: country_code(v) or "" for v in raw.unique().to_list() if v}
+        codes = raw.replace_strict(known, default="", return_dtype=pl.Utf8)
         parsed.add_errors(
-            ~empty & ~codes.str.contains(r"^[A-Z]{2}$"),
+            ~empty & (codes == ""),
             header,
             raw,
-            _("is not a country (use a two-letter code such as NL)"),
+            _("is not a country (an ISO code such as NL or NLD, or its name)"),
         )
         return codes
     if column.type == "currency":
