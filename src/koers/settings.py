@@ -280,6 +280,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
 
+# Order lines: the statuses that count as revenue (and credit); a cancelled line never
+# counts. After a change, refresh the KPI facts (`koers refresh-kpis`).
+KOERS_REVENUE_STATUSES = env_list("KOERS_REVENUE_STATUSES", ["ordered", "shipped", "invoiced"])
+_STATUSES = {"ordered", "shipped", "invoiced", "on_hold", "disputed", "cancelled"}
+if set(KOERS_REVENUE_STATUSES) - _STATUSES:
+    raise ImproperlyConfigured(
+        "KOERS_REVENUE_STATUSES takes: " + ", ".join(sorted(_STATUSES - {"cancelled"}))
+    )
+
 # Uploaded files (original import files are kept for the audit trail).
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"

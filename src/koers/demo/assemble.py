@@ -64,6 +64,11 @@ def order_lines(sim: Simulation, lines: dict[str, np.ndarray], split_frame: pl.D
         .alias("order_number"),
         pl.when(deal).then(pl.col("opportunity_id")).alias("opportunity_id"),
         pl.lit("EUR").alias("currency"),
+        # invoiced once invoiced, ordered before: both count as revenue
+        pl.when(pl.col("invoice_date").is_not_null())
+        .then(pl.lit("invoiced"))
+        .otherwise(pl.lit("ordered"))
+        .alias("status"),
     )
     sim.frames["sales_orderlinecredit"] = _credits(sim, all_lines, split_frame)
     sim.sale_lines = lines

@@ -307,6 +307,13 @@ KINDS: dict[str, Kind] = {
                 EXT,
                 C("order_number", default="", aliases=("ordernummer", "order")),
                 C("kind", "choice", default="sale", choices=("sale", "cancellation", "return")),
+                C(
+                    "status",
+                    "choice",
+                    default="ordered",
+                    choices=("ordered", "shipped", "invoiced", "on_hold", "disputed", "cancelled"),
+                    aliases=("orderstatus", "order status", "state"),
+                ),
                 C("order_date", "date", required=True, aliases=("orderdatum", "date")),
                 C(
                     "account_id",

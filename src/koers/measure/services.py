@@ -21,6 +21,7 @@ from koers.measure.models import (
     KpiFact,
     StaleMonth,
 )
+from koers.sales.status import counted_sql
 
 I64, DATE = pl.Int64, pl.Date
 
@@ -65,7 +66,7 @@ def _input_queries(start: dt.date, end: dt.date) -> dict[str, tuple[str, dict[st
             "FROM sales_orderlinecredit c JOIN sales_orderline l ON l.id = c.line_id "
             "JOIN sales_product p ON p.id = l.product_id "
             "JOIN sales_account acc ON acc.id = l.account_id "
-            f"WHERE {dates_between('l.order_date', start, end)}",
+            f"WHERE {dates_between('l.order_date', start, end)} AND {counted_sql('l')}",
             {
                 "line_id": I64,
                 "person_id": I64,
@@ -108,7 +109,7 @@ def _input_queries(start: dt.date, end: dt.date) -> dict[str, tuple[str, dict[st
             f"SELECT c.person_id, l.paid_date, l.invoice_date, "
             f"CAST(ROUND(l.reporting_amount * c.percent) AS BIGINT) FROM sales_orderlinecredit c "
             "JOIN sales_orderline l ON l.id = c.line_id "
-            f"WHERE {dates_between('l.paid_date', start, end)}",
+            f"WHERE {dates_between('l.paid_date', start, end)} AND {counted_sql('l')}",
             {"person_id": I64, "paid_date": DATE, "invoice_date": DATE, "amount_cents": I64},
         ),
         "answers": (
@@ -143,7 +144,7 @@ def _order_lines(start: dt.date, end: dt.date) -> pl.DataFrame:
     return query_frame(
         "SELECT l.account_id, l.order_date, CAST(ROUND(l.reporting_amount * 100) AS BIGINT), "
         "CAST(ROUND(l.reporting_cost * 100) AS BIGINT) FROM sales_orderline l "
-        f"WHERE {dates_between('l.order_date', start, end)}",
+        f"WHERE {dates_between('l.order_date', start, end)} AND {counted_sql('l')}",
         {"account_id": I64, "date": DATE, "amount_cents": I64, "cost_cents": I64},
     )
 

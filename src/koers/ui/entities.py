@@ -405,6 +405,7 @@ register(
         columns=(
             "order_number",
             "kind",
+            "status",
             "order_date",
             "account",
             "product",
@@ -416,7 +417,7 @@ register(
             "paid_date",
         ),
         search=("order_number", "account__name", "product__name", "external_id"),
-        filters=("kind", "product__group", "account__segment", "credits__person"),
+        filters=("kind", "status", "product__group", "account__segment", "credits__person"),
         select_related=("account", "product"),
         default_sort="-order_date",
         related=(

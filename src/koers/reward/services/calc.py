@@ -37,6 +37,7 @@ from koers.reward.models import (
 )
 from koers.reward.services.currency import in_currency, pay_currencies
 from koers.sales.currency import reporting_currency
+from koers.sales.status import counted_sql
 
 I64, DATE = pl.Int64, pl.Date
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
@@ -78,7 +79,7 @@ def _credit_query(holder: str, share: str, joins: str, start: dt.date, end: dt.d
         "JOIN sales_account acc ON acc.id = l.account_id "
         f"{joins} "
         "LEFT JOIN sales_orderline o ON o.id = l.original_id "
-        f"WHERE ({dates})"
+        f"WHERE ({dates}) AND {counted_sql('l')}"
     )
 
 

@@ -23,9 +23,23 @@ class OrderLine(models.Model):
         CANCELLATION = "cancellation", _("Cancellation")
         RETURN = "return", _("Return")
 
+    class Status(models.TextChoices):
+        """Where the line stands in the customer's system. What counts as revenue is a
+        setting (``KOERS_REVENUE_STATUSES``); a cancelled line never counts."""
+
+        ORDERED = "ordered", _("Ordered")
+        SHIPPED = "shipped", _("Shipped")
+        INVOICED = "invoiced", _("Invoiced")
+        ON_HOLD = "on_hold", _("On hold")
+        DISPUTED = "disputed", _("Disputed")
+        CANCELLED = "cancelled", _("Cancelled")
+
     external_id = models.CharField(_("external id"), **EXTERNAL_ID)
     order_number = models.CharField(_("order number"), max_length=40, blank=True)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.SALE)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ORDERED
+    )
     order_date = models.DateField(_("order date"))
     account = models.ForeignKey(
         Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="order_lines"
