@@ -272,6 +272,15 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 KOERS_FORECAST_HORIZON = env_int("KOERS_FORECAST_HORIZON", 12)
+# Scheduled imports: a folder whose subfolders (a saved mapping's name or an import kind)
+# are imported every KOERS_IMPORT_WATCH_MINUTES; empty: none.
+KOERS_IMPORT_WATCH_DIR = env_str("KOERS_IMPORT_WATCH_DIR", "")
+KOERS_IMPORT_WATCH_MINUTES = env_int("KOERS_IMPORT_WATCH_MINUTES", 15, minimum=1)
+if KOERS_IMPORT_WATCH_DIR:
+    CELERY_BEAT_SCHEDULE["imports-watch"] = {
+        "task": "koers.imports.watch",
+        "schedule": KOERS_IMPORT_WATCH_MINUTES * 60.0,
+    }
 
 LOGGING = {
     "version": 1,

@@ -15,6 +15,18 @@ def import_queued(run_id: int) -> str:
     return outcome.run.status if outcome else "not waiting"
 
 
+@shared_task(name="koers.imports.watch")
+def watch_folder() -> str:
+    """Import the new files of the watched folder (``KOERS_IMPORT_WATCH_DIR``); nothing
+    when none is set. Safe to run twice at once: each file is claimed by a move."""
+    from koers.imports.watch import watch, watched_root
+
+    root = watched_root()
+    if root is None:
+        return "no folder watched"
+    return f"{len(watch(root))} files"
+
+
 def on_worker(size: int) -> bool:
     """Does an upload of ``size`` bytes go to a worker? Only with a broker configured and
     above ``KOERS_IMPORT_WORKER_MB``."""
