@@ -215,3 +215,11 @@ def test_every_problem_is_reported_in_full(base, tmp_path):
     from koers.imports.services import error_report_csv
 
     assert len(error_report_csv(run).splitlines()) == 4501  # the stored file keeps them all
+
+
+def test_the_mappings_in_the_docs_are_valid():
+    import re
+
+    docs = Path(__file__).parents[2] / "docs" / "imports.md"
+    blocks = re.findall(r"```yaml\n(.*?)```", docs.read_text(encoding="utf-8"), re.S)
+    assert [parse_mapping(block).kind for block in blocks] == ["orders", "people"]
