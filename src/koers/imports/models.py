@@ -81,3 +81,27 @@ class ImportMapping(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DataQualityFlag(models.Model):
+    """A gap an import filled in or let through, for an administrator to fix: a person
+    placed in the unassigned unit, a start date taken from the import's date."""
+
+    table = models.CharField(_("table"), max_length=60)
+    record_id = models.BigIntegerField(_("record"))
+    field = models.CharField(_("field"), max_length=40)
+    reason = models.CharField(_("what to fix"), max_length=200)
+    run = models.ForeignKey(
+        ImportRun, verbose_name=_("import"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("flagged on"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("data-quality flag")
+        verbose_name_plural = _("data-quality flags")
+        ordering = ["resolved_at", "-created_at"]
+        indexes = [models.Index(fields=["table", "record_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.table} {self.record_id}: {self.field}"

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from koers.core.bulk import bulk_insert, query_frame
 from koers.imports import followups
+from koers.imports import gaps as gaps_module
 from koers.imports.audit import audit_updates
 from koers.imports.checks import check_rules
 from koers.imports.mapping import auto_mapping
@@ -91,6 +92,7 @@ def import_file(
     run.formats = parsed.formats
     kept = _kept_blanks(table, mapping, given, clear)
     with transaction.atomic():
+        gaps = gaps_module.fill_people(parsed, timezone.localdate()) if kind == "people" else []
         frame = _resolve(parsed, spec)
         check_rules(parsed, spec, frame)
         errors = parsed.error_frame()
@@ -104,7 +106,11 @@ def import_file(
                 audit_updates(spec, changed, _settable(spec, given), by)
                 _convert_currencies(spec, new, changed)
                 run.refreshed_months = _refresh_facts(spec, new, changed)
+        if dry_run or errors.height:
+            transaction.set_rollback(True)  # nothing of a trial or refused import stays
     _finish(run, raw, errors, dry_run, record)
+    if gaps and record and not dry_run and not errors.height:
+        gaps_module.flag(spec.table, gaps, run)
     return Outcome(run, errors, table.head(10))
 
 

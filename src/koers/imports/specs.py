@@ -97,15 +97,10 @@ KINDS: dict[str, Kind] = {
                 ),
                 C("sales_focus", "choice", default="mixed", choices=("hunter", "farmer", "mixed")),
                 C("manager_id", "ref", ref="people", aliases=("manager", "leidinggevende")),
-                C(
-                    "unit_id",
-                    "ref",
-                    ref="units",
-                    required=True,
-                    aliases=("unit", "eenheid", "team"),
-                ),
+                # without a unit or start date: "unassigned" and the import's date, flagged
+                C("unit_id", "ref", ref="units", aliases=("unit", "eenheid", "team")),
                 C("fte", "decimal", default="1.00"),
-                C("start_date", "date", required=True, aliases=("in dienst vanaf",)),
+                C("start_date", "date", aliases=("in dienst vanaf",)),
                 C("end_date", "date"),
                 C("base_salary", "money", default="0", aliases=("basissalaris", "salary")),
                 CURRENCY,

@@ -136,7 +136,11 @@ def section_items(key: str, user: Any) -> tuple[NavItem, ...]:
             *items,
         )
     if key == "data" and can_import(user):
-        items = (NavItem(_("Imports"), reverse("import_history")), *items)
+        items = (
+            NavItem(_("Imports"), reverse("import_history")),
+            NavItem(_("Data quality"), reverse("data_quality")),
+            *items,
+        )
     if key == "data" and role_of(user) in {Role.ADMIN, Role.COMP_ADMIN, Role.DIRECTOR}:
         items += (NavItem(_("Audit trail"), reverse("audit_log")),)
     if key == "data" and role_of(user) == Role.ADMIN:

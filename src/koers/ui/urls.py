@@ -7,6 +7,7 @@ from koers.forecast import call_page as forecast_call_page
 from koers.forecast import pipeline_page as forecast_pipeline_page
 from koers.forecast import scoring_page as forecast_scoring_page
 from koers.forecast import views as forecast_views
+from koers.imports import quality_page as import_quality_page
 from koers.imports import views as import_views
 from koers.measure import analysis as measure_analysis
 from koers.measure import customers as measure_customers
@@ -94,6 +95,7 @@ urlpatterns = [
     path("data/imports/", import_views.history, name="import_history"),
     path("data/imports/new/", import_views.upload, name="import_upload"),
     path("data/imports/check/<str:key>/", import_views.stage, name="import_stage"),
+    path("data/quality/", import_quality_page.quality_page, name="data_quality"),
     path(
         "data/imports/check/<str:key>/errors.csv",
         import_views.stage_errors,
