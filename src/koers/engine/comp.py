@@ -570,8 +570,11 @@ def _rate(component: Component) -> pl.Expr:
     default = component.tiers[0].rate if component.tiers else 0
     if not component.group_rates:
         return pl.lit(default, dtype=pl.Int64)
-    return pl.col("product_group_id").replace_strict(
-        dict(component.group_rates), default=default, return_dtype=pl.Int64
+    # a line without product (no group) takes the base rate
+    return (
+        pl.col("product_group_id")
+        .fill_null(-1)
+        .replace_strict(dict(component.group_rates), default=default, return_dtype=pl.Int64)
     )
 
 

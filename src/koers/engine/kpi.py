@@ -426,7 +426,8 @@ def group_facts(credits: pl.DataFrame) -> pl.DataFrame:
             pl.col("revenue").sum().cast(pl.Int64).alias("revenue_cents"),
             pl.col("units").sum().cast(pl.Int64).alias("quantity"),
         )
-        .filter(pl.col("person_id").is_not_null())
+        # a line without product belongs to no group: the mix analysis leaves it out
+        .filter(pl.col("person_id").is_not_null() & pl.col("product_group_id").is_not_null())
     )
 
 

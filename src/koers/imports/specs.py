@@ -317,7 +317,8 @@ KINDS: dict[str, Kind] = {
                     required=True,
                     aliases=("account", "customer"),
                 ),
-                C("product_id", "ref", ref="products", required=True, aliases=("product", "sku")),
+                # optional: a line without product counts for revenue, not for product groups
+                C("product_id", "ref", ref="products", aliases=("product", "sku")),
                 C("opportunity_id", "ref", ref="opportunities", aliases=("opportunity",)),
                 C("quantity", "decimal", required=True, aliases=("aantal", "qty")),
                 C("amount", "money", required=True, aliases=("bedrag", "revenue")),

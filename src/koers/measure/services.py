@@ -64,7 +64,7 @@ def _input_queries(start: dt.date, end: dt.date) -> dict[str, tuple[str, dict[st
             f"{cents.format('l.reporting_cost')}, CAST(ROUND(l.quantity * 1000) AS BIGINT), "
             f"{cents.format('c.percent')}, p.group_id, acc.segment, {NEW_ACCOUNT} "
             "FROM sales_orderlinecredit c JOIN sales_orderline l ON l.id = c.line_id "
-            "JOIN sales_product p ON p.id = l.product_id "
+            "LEFT JOIN sales_product p ON p.id = l.product_id "
             "JOIN sales_account acc ON acc.id = l.account_id "
             f"WHERE {dates_between('l.order_date', start, end)} AND {counted_sql('l')}",
             {

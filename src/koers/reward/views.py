@@ -309,7 +309,7 @@ def _credits_csv(line: PayoutLine, credits: Any) -> StreamingHttpResponse:
         )
         for c in credits.iterator(chunk_size=5000):
             o = c.order_line
-            row = [o.order_number, o.order_date, str(o.account), str(o.product), c.value]
+            row = [o.order_number, o.order_date, str(o.account), str(o.product or ""), c.value]
             yield writer.writerow(safe_row(row))
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

@@ -75,7 +75,7 @@ def _credit_query(holder: str, share: str, joins: str, start: dt.date, end: dt.d
         "CAST(ROUND(l.quantity * 1000) AS BIGINT), p.group_id, "
         f"{new_account_sql('acc')}, o.order_date, COALESCE(acc.segment, ''), l.original_id "
         "FROM sales_orderline l "
-        "JOIN sales_product p ON p.id = l.product_id "
+        "LEFT JOIN sales_product p ON p.id = l.product_id "
         "JOIN sales_account acc ON acc.id = l.account_id "
         f"{joins} "
         "LEFT JOIN sales_orderline o ON o.id = l.original_id "

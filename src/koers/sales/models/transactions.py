@@ -44,8 +44,14 @@ class OrderLine(models.Model):
     account = models.ForeignKey(
         Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="order_lines"
     )
+    # a line without product counts for revenue; product-group rules skip it
     product = models.ForeignKey(
-        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="order_lines"
+        Product,
+        verbose_name=_("product"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="order_lines",
     )
     opportunity = models.ForeignKey(
         Opportunity,
