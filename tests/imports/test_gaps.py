@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from koers.imports.models import DataQualityFlag
+from koers.imports.reader import ImportFileError
 from koers.imports.samples import sample_path
 from koers.imports.services import import_file
 from koers.org.models import OrgUnit, Person
@@ -65,3 +66,46 @@ def test_the_data_quality_list_resolves_a_fixed_person(base, client, cast):
     assert 'data-testid="no-flags"' in client.get(reverse("data_quality")).content.decode()
     client.force_login(cast.user("mia"))
     assert client.get(reverse("data_quality")).status_code == 403
+
+
+def test_open_deals_without_amount_or_dates_come_in_flagged_when_the_mapping_says_so(
+    funnel, client, cast
+):
+    import datetime as dt
+    from pathlib import Path
+
+    from koers.imports.saved import parse_mapping
+    from koers.sales import models as sm
+
+    for kind in ["units", "people", "product-groups", "products", "accounts"]:
+        call_command("import", kind, str(sample_path(kind)), stdout=io.StringIO())
+    files = Path(__file__).parent / "files"
+    mapping = parse_mapping((files / "crm-kansen.yaml").read_text(encoding="utf-8"))
+    raw = (files / "crm-kansen.csv").read_bytes()
+    refused = import_file(kind="opportunities", raw=raw, filename="k.csv", by=None, saved=mapping)
+    # the won deal without an amount is a problem; nothing is written
+    assert refused.run.error_count == 4 and {e["row"] for e in refused.run.errors} == {4}
+    assert "won or lost deal" in refused.run.errors[0]["message"]
+    ok = raw.decode().replace("D-3;Gewonnen zonder bedrag;VB-ACC-002;VB-004;customer;;\n", "")
+    run = import_file(
+        kind="opportunities", raw=ok.encode(), filename="k.csv", by=None, saved=mapping
+    ).run
+    assert run.status == "committed", run.errors
+    d1 = sm.Opportunity.objects.get(external_id="D-1")
+    assert d1.amount == 0 and d1.created_on == TODAY
+    assert d1.expected_close_date == TODAY + dt.timedelta(days=90)
+    d2 = sm.Opportunity.objects.get(external_id="D-2")
+    assert str(d2.expected_close_date) == "2026-12-15"
+    fields = {(f.record_id, f.field) for f in DataQualityFlag.objects.all()}
+    assert (d1.pk, "amount") in fields and (d1.pk, "expected_close_date") in fields
+    assert (d2.pk, "amount") not in fields and (d2.pk, "created_on") in fields
+    client.force_login(cast.user("ada"))
+    assert "Nieuwe pompen" in client.get(reverse("data_quality")).content.decode()
+    # without gaps in the mapping the same file is refused, as before
+    strict = parse_mapping(
+        (files / "crm-kansen.yaml")
+        .read_text(encoding="utf-8")
+        .replace("gaps: [amount, created_on, expected_close_date]\n", "")
+    )
+    with pytest.raises(ImportFileError, match="Required columns are missing: created_on"):
+        import_file(kind="opportunities", raw=ok.encode(), filename="k.csv", by=None, saved=strict)

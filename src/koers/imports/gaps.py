@@ -102,3 +102,91 @@ def flag(table: str, gaps: list[Gap], run: Any) -> int:
     ]
     DataQualityFlag.objects.bulk_create(flags)
     return len(flags)
+
+
+# --- open opportunities without amount or dates (when the mapping's gaps allow it) ----
+
+EXPECTED_AHEAD = dt.timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class Filled:
+    """Which rows (file line numbers) had which gap filled, and with what."""
+
+    rows: dict[str, list[int]]
+
+    def __bool__(self) -> bool:
+        return any(self.rows.values())
+
+
+def fill_opportunities(
+    table: pl.DataFrame,
+    mapping: dict[str, str],
+    gaps: tuple[str, ...],
+    dates: str | None,
+    today: dt.date,
+) -> tuple[pl.DataFrame, dict[str, str], Filled]:
+    """Fill the allowed gaps of ``table`` (headers as in ``mapping``): no amount → 0, no
+    creation date → today, no expected close date → 90 days on; the rows are remembered
+    for ``closed_with_gaps`` and the data-quality list."""
+    header_of = {column: header for header, column in mapping.items()}
+    fill = {
+        "amount": "0",
+        "created_on": today.strftime(dates or "%Y-%m-%d"),
+        "expected_close_date": (today + EXPECTED_AHEAD).strftime(dates or "%Y-%m-%d"),
+    }
+    rows: dict[str, list[int]] = {}
+    mapping = dict(mapping)
+    for column in gaps:
+        header = header_of.get(column)
+        if header is None:  # the file has no such column: every row lacks it
+            header = _("%(column)s (not in the file)") % {"column": column}
+            table = table.with_columns(pl.lit("").alias(header))
+            mapping[header] = column
+        empty = table[header].fill_null("").str.strip_chars() == ""
+        rows[column] = [i + 2 for i in empty.arg_true().to_list()]
+        table = table.with_columns(
+            pl.when(empty).then(pl.lit(fill[column])).otherwise(pl.col(header)).alias(header)
+        )
+    return table, mapping, Filled(rows)
+
+
+def closed_with_gaps(parsed: Parsed, frame: pl.DataFrame, filled: Filled) -> None:
+    """A won or lost deal keeps needing its amount and dates: those rows are problems."""
+    from koers.sales.models import Stage
+
+    closed = set(Stage.objects.exclude(kind=Stage.Kind.OPEN).values_list("pk", flat=True))
+    for column, rows in filled.rows.items():
+        bad = frame["_row"].is_in(rows) & frame["stage_id"].is_in(sorted(closed))
+        header = parsed.headers.get(column, column)
+        parsed.add_errors(
+            bad, header, pl.Series([""] * frame.height), _("a won or lost deal needs this value")
+        )
+
+
+def flag_opportunities(frame: pl.DataFrame, filled: Filled, run: Any) -> int:
+    from koers.imports.models import DataQualityFlag
+    from koers.sales.models import Opportunity
+
+    reasons = {
+        "amount": _("No amount in the import: 0 until it is known."),
+        "created_on": _("No creation date in the import: the import's date was used."),
+        "expected_close_date": _("No expected close date in the import: 90 days on."),
+    }
+    keys = dict(zip(frame["_row"].to_list(), frame["external_id"].to_list(), strict=True))
+    wanted = {keys[r] for rows in filled.rows.values() for r in rows if r in keys}
+    ids = dict(Opportunity.objects.filter(external_id__in=wanted).values_list("external_id", "pk"))
+    flags = [
+        DataQualityFlag(
+            table="sales_opportunity",
+            record_id=ids[keys[r]],
+            field=column,
+            reason=reasons[column],
+            run=run,
+        )
+        for column, rows in filled.rows.items()
+        for r in rows
+        if keys.get(r) in ids
+    ]
+    DataQualityFlag.objects.bulk_create(flags)
+    return len(flags)

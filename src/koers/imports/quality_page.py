@@ -14,6 +14,9 @@ from koers.imports.gaps import UNASSIGNED
 from koers.imports.models import DataQualityFlag
 from koers.org import visibility as vis
 from koers.org.models import Person
+from koers.sales.models import Opportunity
+
+TABLES = {"org_person": (Person, "people"), "sales_opportunity": (Opportunity, "opportunities")}
 
 
 def _resolve_fixed() -> None:
@@ -23,6 +26,12 @@ def _resolve_fixed() -> None:
         unit__code=UNASSIGNED
     )
     open_units.filter(record_id__in=fixed.values("pk")).update(resolved_at=timezone.now())
+    # an amount filled in since (no longer the 0 the import put there)
+    open_amounts = DataQualityFlag.objects.filter(
+        resolved_at=None, table="sales_opportunity", field="amount"
+    )
+    known = Opportunity.objects.filter(pk__in=open_amounts.values("record_id"), amount__gt=0)
+    open_amounts.filter(record_id__in=known.values("pk")).update(resolved_at=timezone.now())
 
 
 def quality_page(request: HttpRequest) -> HttpResponse:
@@ -35,9 +44,12 @@ def quality_page(request: HttpRequest) -> HttpResponse:
         return redirect("data_quality")
     _resolve_fixed()
     flags = list(DataQualityFlag.objects.filter(resolved_at=None).select_related("run")[:500])
-    people = Person.objects.in_bulk([f.record_id for f in flags if f.table == "org_person"])
-    return render(
-        request,
-        "imports/quality.html",
-        {"rows": [(f, people.get(f.record_id)) for f in flags]},
-    )
+    records = {
+        table: model.objects.in_bulk([f.record_id for f in flags if f.table == table])
+        for table, (model, _slug) in TABLES.items()
+    }
+    rows = [
+        (f, records.get(f.table, {}).get(f.record_id), TABLES.get(f.table, (None, ""))[1])
+        for f in flags
+    ]
+    return render(request, "imports/quality.html", {"rows": rows})

@@ -18,6 +18,7 @@ A mapping document::
       Naam: {into: [first_name, last_name]}
     also:                 # one header that fills more columns than the one under columns
       Sluitdatum: [closed_on]
+    gaps: [amount, expected_close_date]   # opportunities: open deals may lack these
 
 A header the file lacks is skipped (one mapping serves an export with or without optional
 columns); a required column that ends up missing is reported as the import always does.
@@ -35,7 +36,9 @@ from django.utils.translation import gettext as _
 from koers.imports.reader import ImportFileError
 from koers.imports.specs import KINDS, Kind
 
-KEYS = {"kind", "columns", "constants", "values", "dates", "decimal", "split", "also"}
+KEYS = {"kind", "columns", "constants", "values", "dates", "decimal", "split", "also", "gaps"}
+# what an open opportunity may lack when its mapping allows it (filled, then flagged)
+GAPS = {"amount", "created_on", "expected_close_date"}
 
 
 class MappingError(ImportFileError):
@@ -52,6 +55,7 @@ class SavedMapping:
     decimal: str | None = None
     split: dict[str, tuple[str, str]] = field(default_factory=dict)
     also: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    gaps: tuple[str, ...] = ()
 
     @property
     def spec(self) -> Kind:
@@ -71,6 +75,8 @@ class SavedMapping:
             document["split"] = {h: {"into": list(c)} for h, c in self.split.items()}
         if self.also:
             document["also"] = {h: list(c) for h, c in self.also.items()}
+        if self.gaps:
+            document["gaps"] = list(self.gaps)
         return yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
 
     def value_maps(self) -> dict[str, dict[str, str]]:
@@ -175,6 +181,12 @@ def parse_mapping(text: str) -> SavedMapping:
                 "known": ", ".join(c.name for c in KINDS[kind].columns),
             }
         )
+    gaps = document.get("gaps") or []
+    if not isinstance(gaps, list) or (gaps and kind != "opportunities") or set(gaps) - GAPS:
+        raise MappingError(
+            _("gaps: only opportunities may lack %(columns)s.")
+            % {"columns": ", ".join(sorted(GAPS))}
+        )
     decimal = document.get("decimal")
     if decimal not in (None, ",", "."):
         raise MappingError(_("decimal is “,” or “.”."))
@@ -188,6 +200,7 @@ def parse_mapping(text: str) -> SavedMapping:
         decimal=decimal,
         split=split,
         also=also,
+        gaps=tuple(str(g) for g in gaps),
     )
 
 

@@ -82,6 +82,11 @@ def import_file(
         table, from_saved = saved.prepare(table)
         mapping = mapping or from_saved
     mapping = mapping or auto_mapping(table.columns, spec, preset)
+    filled = gaps_module.Filled({})
+    if saved is not None and saved.gaps:
+        table, mapping, filled = gaps_module.fill_opportunities(
+            table, mapping, saved.gaps, saved.dates, timezone.localdate()
+        )
     given = _given(spec, mapping)
     check_kind(by, spec)
     run = run or ImportRun(kind=kind, preset=preset, filename=filename[:255], by=by)
@@ -95,6 +100,8 @@ def import_file(
         gaps = gaps_module.fill_people(parsed, timezone.localdate()) if kind == "people" else []
         frame = _resolve(parsed, spec)
         check_rules(parsed, spec, frame)
+        if filled:
+            gaps_module.closed_with_gaps(parsed, frame, filled)
         errors = parsed.error_frame()
         if errors.height == 0:
             new, changed, unchanged = _diff(frame.join(kept, on="_row", how="left"), spec, given)
@@ -109,8 +116,11 @@ def import_file(
         if dry_run or errors.height:
             transaction.set_rollback(True)  # nothing of a trial or refused import stays
     _finish(run, raw, errors, dry_run, record)
-    if gaps and record and not dry_run and not errors.height:
-        gaps_module.flag(spec.table, gaps, run)
+    if record and not dry_run and not errors.height:
+        if gaps:
+            gaps_module.flag(spec.table, gaps, run)
+        if filled:
+            gaps_module.flag_opportunities(frame, filled, run)
     return Outcome(run, errors, table.head(10))
 
 
