@@ -22,6 +22,7 @@ from koers.org.models import Person
 from koers.steer import coaching
 from koers.steer.models import CoachingAction, CoachingGoal, Competency
 from koers.ui.fields import LocalDecimalField
+from koers.ui.forms import attach_errors
 
 ACTION_ROWS = 3
 
@@ -184,14 +185,6 @@ class SessionForm(forms.Form):
         ]
 
 
-def _errors_into(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 def _post(request: HttpRequest, person: Person, today: dt.date) -> tuple[Any, Any, bool]:
     """Handle the page's forms; returns (goal form, session form, done)."""
     action = request.POST.get("action")
@@ -234,7 +227,7 @@ def _post(request: HttpRequest, person: Person, today: dt.date) -> tuple[Any, An
                     today=today,
                 )
             except ValidationError as exc:
-                _errors_into(goal_form, exc)
+                attach_errors(goal_form, exc)
             else:
                 return goal_form, session_form, True
     elif action == "session":
@@ -254,7 +247,7 @@ def _post(request: HttpRequest, person: Person, today: dt.date) -> tuple[Any, An
                     by=request.user,
                 )
             except ValidationError as exc:
-                _errors_into(session_form, exc)
+                attach_errors(session_form, exc)
             else:
                 return goal_form, session_form, True
     return goal_form, session_form, False

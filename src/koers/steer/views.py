@@ -20,6 +20,7 @@ from koers.org import visibility as vis
 from koers.org.models import Person
 from koers.steer import feedback, selectors
 from koers.steer.models import Competency, FeedbackRequest, FeedbackRound
+from koers.ui.forms import attach_errors
 
 
 def source_names() -> dict[str, str]:
@@ -95,7 +96,7 @@ def rounds_page(request: HttpRequest) -> HttpResponse:
             try:
                 round_ = feedback.round_create(**form.cleaned_data, by=request.user)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                attach_errors(form, exc)
             else:
                 return redirect("steer_round", round_.pk)
     me = vis.person_of(request.user)
@@ -115,14 +116,6 @@ def rounds_page(request: HttpRequest) -> HttpResponse:
             "to_answer": to_answer,
         },
     )
-
-
-def _add_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 class SubjectsForm(forms.Form):
@@ -187,7 +180,7 @@ def round_page(request: HttpRequest, pk: int) -> HttpResponse:
                 feedback.round_close(round_=round_, by=request.user)
                 return redirect("steer_round", pk)
         except ValidationError as exc:
-            _add_errors(customer if action == "customer" else subjects, exc)
+            attach_errors(customer if action == "customer" else subjects, exc)
     return render(
         request,
         "steer/round.html",
