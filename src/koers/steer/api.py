@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from koers.api.schemas import MAX_ID, ErrorOut
 from koers.measure.catalogue import definitions
@@ -166,15 +166,18 @@ def set_goal(request: HttpRequest, payload: GoalIn):
         by=request.user,
         today=timezone.localdate(),
     )
-    return 201, GoalOut(
-        id=goal.pk,
-        person_id=goal.person_id,
-        coach_id=goal.coach_id,
-        description=goal.description,
-        kpi=goal.kpi,
-        baseline=goal.baseline,
-        target_value=goal.target_value,
-        due_date=goal.due_date,
+    return Status(
+        201,
+        GoalOut(
+            id=goal.pk,
+            person_id=goal.person_id,
+            coach_id=goal.coach_id,
+            description=goal.description,
+            kpi=goal.kpi,
+            baseline=goal.baseline,
+            target_value=goal.target_value,
+            due_date=goal.due_date,
+        ),
     )
 
 
