@@ -239,3 +239,31 @@ def test_a_new_manager_scores_the_goals_of_people_who_joined_before_her(cast):
     )
     visible = Goal.objects.filter(person__in=vis.visible_people(nina.user))
     assert cast.ruud.pk < nina.pk and vis.can_edit(nina.user, goal, visible)
+
+
+def test_a_manager_sees_who_reports_to_them_by_the_manager_column(cast):
+    """Teams need not be modelled as units: someone in another unit (or unassigned) who
+    reports to Mia, and whoever reports to them, roll up to Mia, with their records."""
+    from koers.org import visibility as vis
+    from koers.org.models import OrgUnit
+    from koers.org.services import unit_save
+    from koers.sales.models import Account
+    from tests.factories import PersonFactory
+
+    elsewhere = unit_save(
+        unit=OrgUnit(code="ELDERS", name="Elders", kind="team", parent=cast.company), by=None
+    )
+    lead = PersonFactory(first_name="Lea", unit=elsewhere, manager=cast.mia, role="manager")
+    junior = PersonFactory(first_name="Jul", unit=elsewhere, manager=lead)
+    account = Account.objects.create(name="Lea's Klant", owner=junior)
+    mia = cast.user("mia")
+    assert set(vis.reports_of(mia)) == {cast.ruud.pk, cast.rosa.pk, lead.pk, junior.pk}
+    seen = set(vis.visible_people(mia).values_list("pk", flat=True))
+    assert {lead.pk, junior.pk} <= seen and cast.rik.pk not in seen
+    assert vis.visible_accounts(mia).filter(pk=account.pk).exists()
+    # Max, the other manager, and the salespeople see none of it
+    assert not vis.visible_people(cast.user("max")).filter(pk__in=[lead.pk, junior.pk]).exists()
+    assert not vis.visible_people(cast.user("ruud")).filter(pk=junior.pk).exists()
+    # and Lea sees her own report, not her manager's other people
+    lea_seen = set(vis.visible_people(lead.user).values_list("pk", flat=True))
+    assert junior.pk in lea_seen and cast.ruud.pk not in lea_seen

@@ -3,7 +3,8 @@
 The rules, one per role:
 
 * salesperson: their own person record and the records they own or are credited on;
-* sales manager: everyone in their unit's subtree and those people's records;
+* sales manager: everyone in their unit's subtree, everyone who reports to them down the
+  manager column, and those people's records;
 * director: everything;
 * compensation administrator: everything, sales data read-only; plans and pay for all;
 * administrator: everything;
@@ -58,12 +59,37 @@ def visible_units(user: Any) -> QuerySet[OrgUnit]:
     return OrgUnit.objects.none()
 
 
+MAX_REPORTING_DEPTH = 12
+
+
+def reports_of(user: Any) -> list[int]:
+    """Everyone who reports to the user's person, directly or down the line, by the manager
+    column (as imported): teams need not be modelled as units to roll up. Fetched once per
+    request, one query per level."""
+    if not hasattr(user, "_koers_reports"):
+        me, found = person_of(user), []
+        level = [me.pk] if me is not None else []
+        for _depth in range(MAX_REPORTING_DEPTH):
+            level = [
+                pk
+                for pk in Person.objects.filter(manager_id__in=level).values_list("pk", flat=True)
+                if pk not in found and (me is None or pk != me.pk)
+            ]
+            if not level:
+                break
+            found += level
+        user._koers_reports = found
+    return list(user._koers_reports)
+
+
 def visible_people(user: Any) -> QuerySet[Person]:
     role, me = role_of(user), person_of(user)
     if role in ALL_SEEING:
         return Person.objects.all()
     if role == Role.MANAGER and me:
-        return Person.objects.filter(Q(unit__path__startswith=me.unit.path) | Q(pk=me.pk))
+        return Person.objects.filter(
+            Q(unit__path__startswith=me.unit.path) | Q(pk=me.pk) | Q(pk__in=reports_of(user))
+        )
     if role == Role.SALESPERSON and me:
         return Person.objects.filter(pk=me.pk)
     return Person.objects.none()
