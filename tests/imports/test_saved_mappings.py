@@ -160,6 +160,9 @@ def test_the_wizard_refuses_a_mapping_for_another_kind(base, saved, client):
         ("kind: orders\nrename: {}", "Unknown keys in the mapping: rename"),
         ("kind: people\nsplit: {Naam: {into: [first_name]}}", "needs into"),
         ("kind: orders\ndecimal: ';'", "decimal is"),
+        ("kind: orders\ncolumns: {A: amount}\nconstants: {amount: 1}", "more than once: amount"),
+        ("kind: orders\ncolumns: {A: amount, B: amount}", "more than once: amount"),
+        ("kind: accounts\ngaps: [amount]", "only opportunities"),
     ],
 )
 def test_a_broken_mapping_says_what_is_wrong(document, says):

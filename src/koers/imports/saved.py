@@ -164,13 +164,19 @@ def parse_mapping(text: str) -> SavedMapping:
     for header, targets in (document.get("also") or {}).items():
         targets = targets if isinstance(targets, list) else [targets]
         also[str(header)] = tuple(str(t) for t in targets)
-    used = (
-        set(columns.values())
-        | set(constants)
-        | set(values)
-        | {c for pair in split.values() for c in pair}
-        | {c for targets in also.values() for c in targets}
-    )
+    filled = [
+        *columns.values(),
+        *constants,
+        *(c for pair in split.values() for c in pair),
+        *(c for targets in also.values() for c in targets),
+    ]
+    twice = sorted({c for c in filled if filled.count(c) > 1})
+    if twice:
+        raise MappingError(
+            _("Each column is filled once; filled more than once: %(columns)s.")
+            % {"columns": ", ".join(twice)}
+        )
+    used = set(filled) | set(values)
     wrong = sorted(used - names)
     if wrong:
         raise MappingError(
