@@ -340,13 +340,16 @@ def _deviations_without_action(user: Any) -> dict[int, int]:
     return counts
 
 
-def coaching_signals(user: Any, today: dt.date) -> list[SignalView]:
-    """Whom to coach on what among the sellers the user sees (not themselves): the engine's
-    rules (``koers.engine.coaching``) on the last three whole months."""
+def coaching_signals(user: Any, today: dt.date, unit: Any = None) -> list[SignalView]:
+    """Whom to coach on what among the sellers the user sees (not themselves), or only those
+    of ``unit`` (a person's page: their team is all the team rules compare with): the
+    engine's rules (``koers.engine.coaching``) on the last three whole months."""
     from koers.steer.selectors import rounds_with_answers, skills_matrix
 
     me = vis.person_of(user)
     people = vis.visible_sellers(user).exclude(pk=me.pk if me else None)
+    if unit is not None:
+        people = people.filter(unit=unit)
     end = month_start(today) - dt.timedelta(days=1)
     start = add_months(month_start(today), -3)
     before = (add_months(start, -3), start - dt.timedelta(days=1))
@@ -355,7 +358,7 @@ def coaching_signals(user: Any, today: dt.date) -> list[SignalView]:
     share = msel.kpi_values_by_person(people, start, end)
     latest = rounds_with_answers(user).first()
     skills_of = {}
-    for row in skills_matrix(user, latest).rows:
+    for row in skills_matrix(user, latest, within=people).rows:
         scores = [c.value for c in row.cells if c.value is not None]
         skills_of[row.person.pk] = (fmean(scores) if scores else None, row.gaps)
     deviations = _deviations_without_action(user)

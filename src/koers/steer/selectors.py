@@ -83,13 +83,21 @@ class Matrix:
     team: list[tuple[Competency, float, int]]
 
 
-def skills_matrix(user: Any, round_: FeedbackRound | None, source: str = "combined") -> Matrix:
-    """People the user may see × the round's competencies for one source (or combined),
-    with the role's required level, the gap and blind spots (self against the others)."""
+def skills_matrix(
+    user: Any,
+    round_: FeedbackRound | None,
+    source: str = "combined",
+    within: QuerySet[Person] | None = None,
+) -> Matrix:
+    """People the user may see (of ``within``, when given) × the round's competencies for
+    one source (or combined), with the role's required level, the gap and blind spots
+    (self against the others)."""
     if round_ is None:
         return Matrix(None, source, [], [], [])
     competencies = list(round_.competencies.all())
     people = vis.visible_people(user)
+    if within is not None:
+        people = people.filter(pk__in=within.values("pk"))
     ratings = [
         skills.Rating(person, competency, src, rater, score)
         for _round, person, competency, src, rater, score in _ratings([round_.pk], people)
@@ -224,7 +232,8 @@ def person_panel(user: Any, person: Person, today: Any) -> dict[str, Any]:
     lines = [SkillLine(c, scores.get(c.pk), levels.get((person.role, c.pk))) for c in competencies]
     signals = []
     if vis.may_coach(user, person):
-        signals = [s for s in coaching.coaching_signals(user, today) if s.person.pk == person.pk]
+        team = coaching.coaching_signals(user, today, unit=person.unit)
+        signals = [s for s in team if s.person.pk == person.pk]
     return {
         "round": round_,
         "skills": lines,
