@@ -17,8 +17,8 @@ from tests.browser.conftest import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _dutch(browser, live_server):
-    context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
+def _dutch(browser, live_server, width: int = 1280):
+    context = browser.new_context(locale="nl-NL", viewport={"width": width, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
     page.base = live_server.url
@@ -72,10 +72,13 @@ def test_a_manager_runs_a_round_a_customer_answers_and_coaching_follows(cast, br
     invitation = next(m for m in mail.outbox if m.to == ["klaas@klant.nl"])
     link = re.search(r"https?://\S+/feedback/\S+/", invitation.body).group(0)
     path = link[link.index("/feedback/") :]
-    customer_context, customer_page = _dutch(browser, live_server)
+    customer_context, customer_page = _dutch(browser, live_server, width=390)  # a phone
     customer_page.goto(live_server.url + path)
     assert "Hoe werkt Ruud" in customer_page.inner_text("h1")
     assert customer_page.locator("nav").count() == 0
+    assert customer_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
+        "the customer's form overflows a phone's width"
+    )
     _rate(customer_page, 4)
     expect(customer_page.locator("[data-testid=thanks]")).to_be_visible()
     customer_page.goto(live_server.url + path)  # the link works once

@@ -236,6 +236,8 @@ def test_the_signals_on_planted_data(cast, competencies, login):
     # the page names the figures; a salesperson gets no signals page
     page = login(cast.user("mia")).get(reverse("steer_coaching")).content.decode()
     assert "150.0%" in page and "70.0%" in page
+    dutch = login(cast.user("mia")).get(reverse("steer_coaching"), HTTP_ACCEPT_LANGUAGE="nl")
+    assert "150,0%" in dutch.content.decode()  # the reader's number format
     # Mia does not appear in her own signals, Rik (another team) not at all
     assert not {s for s in signals if s.person in (cast.mia, cast.rik)}
 

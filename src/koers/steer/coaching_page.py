@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from koers.measure.catalogue import definitions
 from koers.measure.selectors import kpi_name
@@ -27,8 +27,17 @@ from koers.ui.forms import attach_errors
 ACTION_ROWS = 3
 
 
+COUNTS = {"deviations"}  # figures that are whole numbers
+
+
 def signal_text(signal: coaching.SignalView) -> str:
-    f = {k: round(v, 1) for k, v in signal.figures.items()}
+    """The signal in the reader's language, its figures in the reader's number format."""
+    from django.utils.formats import number_format
+
+    f = {
+        k: number_format(v, 0 if k in COUNTS else 1, use_l10n=True)
+        for k, v in signal.figures.items()
+    }
     texts = {
         "under-target-strong-skills": _(
             "At %(attainment)s%% of the revenue target while the skills score %(skill_score)s "
@@ -46,8 +55,10 @@ def signal_text(signal: coaching.SignalView) -> str:
             "At %(attainment)s%% of target while the rest of the team fell from "
             "%(peers_before)s%% to %(peers_now)s%%: let them help their peers."
         ),
-        "deviation-without-action": _(
-            "%(deviations)s deviations on the deviations page without an agreed action."
+        "deviation-without-action": ngettext(
+            "%(deviations)s deviation on the deviations page without an agreed action.",
+            "%(deviations)s deviations on the deviations page without an agreed action.",
+            int(signal.figures.get("deviations", 0)),
         ),
     }
     return texts[signal.code] % f
