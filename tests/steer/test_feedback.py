@@ -276,6 +276,12 @@ def test_nobody_answers_for_someone_else_or_twice(cast, round_, login):
         feedback.feedback_answer(request=mine, scores=scores, by=cast.user("rosa"))
     # through the page, another rater's request is not found
     assert login(cast.user("rosa")).get(reverse("steer_answer", args=[mine.pk])).status_code == 404
+    # nor a customer's (no rater) by a login without a person
+    customer = feedback.round_add_customer(
+        round_=round_, subject=cast.ruud, name="K", email="k@x.nl", by=None
+    )
+    otto = login(cast.user("otto"))
+    assert otto.get(reverse("steer_answer", args=[customer.pk])).status_code == 404
     feedback.feedback_answer(request=mine, scores=scores, by=cast.user("mia"))
     with pytest.raises(ValidationError):
         feedback.feedback_answer(request=mine, scores=scores, by=cast.user("mia"))

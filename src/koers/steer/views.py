@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -249,6 +249,8 @@ def _answer(request: HttpRequest, feedback_request: FeedbackRequest, by: Any, te
 @require_http_methods(["GET", "POST"])
 def answer_page(request: HttpRequest, pk: int) -> HttpResponse:
     me = vis.person_of(request.user)
+    if me is None:  # a login without a person rates nobody (and a customer's request has no rater)
+        raise Http404(_("No such request."))
     feedback_request = get_object_or_404(
         FeedbackRequest.objects.select_related("round", "subject"), pk=pk, rater=me
     )
