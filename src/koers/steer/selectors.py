@@ -32,12 +32,14 @@ def rounds_with_answers(user: Any) -> QuerySet[FeedbackRound]:
     )
 
 
-def _ratings(round_ids: list[int], people: QuerySet[Person]) -> QuerySet[Any]:
-    return SkillRating.objects.filter(
-        request__round_id__in=round_ids,
-        request__answered_at__isnull=False,
-        request__subject__in=people.values("pk"),
-    ).values_list(
+def _ratings(round_ids: list[int] | None, people: QuerySet[Person]) -> QuerySet[Any]:
+    """The answered ratings of ``people`` in ``round_ids`` (every round when None)."""
+    rows = SkillRating.objects.filter(
+        request__answered_at__isnull=False, request__subject__in=people.values("pk")
+    )
+    if round_ids is not None:
+        rows = rows.filter(request__round_id__in=round_ids)
+    return rows.values_list(
         "request__round_id",
         "request__subject_id",
         "competency_id",
@@ -131,28 +133,28 @@ def skills_matrix(
     return Matrix(round_, source, competencies, rows, team)
 
 
-def history(person: Person) -> list[tuple[FeedbackRound, dict[int, float | None]]]:
-    """The person's combined score per competency in every round they were rated in,
-    oldest first (the peers' anonymity holds in each round)."""
-    rows = _ratings(
-        list(
-            FeedbackRound.objects.filter(requests__subject=person)
-            .values_list("pk", flat=True)
-            .distinct()
-        ),
-        Person.objects.filter(pk=person.pk),
-    )
+History = list[tuple[FeedbackRound, dict[int, float | None]]]
+
+
+def histories(people: QuerySet[Person]) -> dict[int, History]:
+    """Per person of ``people``: their combined score per competency in every round they
+    were rated in, oldest first (the peers' anonymity holds in each round). Two queries
+    for any number of people."""
     per_round: dict[int, list[skills.Rating]] = defaultdict(list)
-    for round_id, pid, competency, src, rater, score in rows:
+    for round_id, pid, competency, src, rater, score in _ratings(None, people):
         per_round[round_id].append(skills.Rating(pid, competency, src, rater, score))
-    rounds = FeedbackRound.objects.filter(pk__in=per_round).order_by("created_at")
-    return [
-        (
-            r,
-            {c: by["combined"].value for (_p, c), by in skills.matrix(per_round[r.pk]).items()},
-        )
-        for r in rounds
-    ]
+    found: dict[int, History] = defaultdict(list)
+    for r in FeedbackRound.objects.filter(pk__in=per_round).order_by("created_at"):
+        by_person: dict[int, dict[int, float | None]] = defaultdict(dict)
+        for (pid, c), cells in skills.matrix(per_round[r.pk]).items():
+            by_person[pid][c] = cells["combined"].value
+        for pid, scores in by_person.items():
+            found[pid].append((r, scores))
+    return found
+
+
+def history(person: Person) -> History:
+    return histories(Person.objects.filter(pk=person.pk)).get(person.pk, [])
 
 
 def latest_scores(person: Person) -> tuple[FeedbackRound | None, dict[int, float | None]]:

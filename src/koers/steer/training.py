@@ -146,14 +146,13 @@ def trajectory_effect(trajectory: Trajectory, user: Any, today: dt.date) -> Meas
 def skills_change(trajectory: Trajectory) -> list[tuple[Competency, float | None, float | None]]:
     """Per targeted competency: the participants' mean combined score in the last round
     before the start and in the last round after the end (each where there is one)."""
-    from koers.steer.selectors import history
+    from koers.steer.selectors import histories
 
     people = Person.objects.filter(trajectories__trajectory=trajectory)
     competencies = list(trajectory.competencies.all())
     before: dict[int, list[float]] = defaultdict(list)
     after: dict[int, list[float]] = defaultdict(list)
-    for person in people:
-        rounds = history(person)
+    for rounds in histories(people).values():
         pre = [s for r, s in rounds if r.created_at.date() < trajectory.starts_on]
         post = [s for r, s in rounds if r.created_at.date() > trajectory.ends_on]
         for c in competencies:
