@@ -66,13 +66,18 @@ def round_create(
     return round_
 
 
-def _peers(subject: Person, today: dt.date) -> list[Person]:
-    return list(
+def _colleagues(subjects: list[Person], today: dt.date) -> dict[int, list[int]]:
+    """Per unit of ``subjects``: the ids of the active sellers in it, by name."""
+    colleagues: dict[int, list[int]] = {}
+    rows = (
         Person.objects.active_on(today)
-        .filter(unit_id=subject.unit_id, role__in=SELLING_ROLES)
-        .exclude(pk=subject.pk)
-        .order_by("last_name", "first_name")[:MAX_PEERS]
+        .filter(unit_id__in={s.unit_id for s in subjects}, role__in=SELLING_ROLES)
+        .order_by("last_name", "first_name")
+        .values_list("unit_id", "pk")
     )
+    for unit_id, pk in rows:
+        colleagues.setdefault(unit_id, []).append(pk)
+    return colleagues
 
 
 @transaction.atomic
@@ -88,20 +93,28 @@ def round_add_subjects(
         allowed = set(vis.visible_people(by).values_list("pk", flat=True))
         if any(s.pk not in allowed for s in subjects):
             raise PermissionDenied(_("You may only ask feedback on people in your view."))
-    added = 0
+    asked = set(round_.requests.exclude(rater=None).values_list("subject_id", "rater_id"))
+    colleagues = _colleagues(subjects, today)
+    new = []
     for subject in subjects:
-        raters: list[tuple[str, Person]] = [(Source.SELF, subject)]
-        manager = subject.manager or (round_.owner if round_.owner_id != subject.pk else None)
-        if manager is not None:
-            raters.append((Source.MANAGER, manager))
-        manager_id = manager.pk if manager is not None else None
-        raters += [(Source.PEER, p) for p in _peers(subject, today) if p.pk != manager_id]
-        for source, rater in raters:
-            _request, created = FeedbackRequest.objects.get_or_create(
-                round=round_, subject=subject, rater=rater, defaults={"source": source}
-            )
-            added += created
-    return added
+        raters: list[tuple[str, int]] = [(Source.SELF, subject.pk)]
+        manager_id = subject.manager_id or (
+            round_.owner_id if round_.owner_id != subject.pk else None
+        )
+        if manager_id is not None:
+            raters.append((Source.MANAGER, manager_id))
+        peers = [
+            p for p in colleagues.get(subject.unit_id, []) if p not in {subject.pk, manager_id}
+        ]
+        raters += [(Source.PEER, p) for p in peers[:MAX_PEERS]]
+        for source, rater_id in raters:
+            if (subject.pk, rater_id) not in asked:
+                asked.add((subject.pk, rater_id))
+                new.append(
+                    FeedbackRequest(round=round_, subject=subject, rater_id=rater_id, source=source)
+                )
+    FeedbackRequest.objects.bulk_create(new)
+    return len(new)
 
 
 @transaction.atomic
