@@ -71,7 +71,8 @@ def signal_link(signal: coaching.SignalView) -> str:
         return reverse("deviations")
     if signal.code == "under-target-strong-skills":
         return reverse("steer_person", args=[signal.person.pk])
-    return reverse("kpis") + f"?person={signal.person.pk}"
+    # the person's page: their KPI figures against target and their revenue trend
+    return reverse("entity_detail", args=["people", signal.person.pk])
 
 
 def coaching_page(request: HttpRequest) -> HttpResponse:
