@@ -35,7 +35,8 @@ def _import_all(preset: str) -> list:
 def test_preset_sample_imports_and_again_unchanged(base, preset):
     for run in _import_all(preset):
         assert run.status == "committed", (run.kind, run.errors)
-        header = set(sample_path(run.kind, preset).read_text().splitlines()[0].split(","))
+        first = sample_path(run.kind, preset).read_text().splitlines()[0]
+        header = set(first.split(";" if ";" in first else ","))
         mapped = {h for h in run.mapping if not h.startswith("_")}  # "_": prepared columns
         assert run.created == run.rows and mapped <= header
     for run in _import_all(preset):

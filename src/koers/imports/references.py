@@ -50,6 +50,33 @@ def exact_ids(kind_name: str) -> pl.DataFrame:
     return query_frame(sql, {"key": pl.Utf8, "id": pl.Int64})
 
 
+def account_names() -> pl.DataFrame:
+    """(name, id) of accounts whose name is unique, lower-cased: CRM exports (Pipedrive,
+    Dynamics, Teamleader) name a deal's customer rather than give its id."""
+    frame = _lowered_names()
+    return frame.filter(pl.col("key").is_unique())
+
+
+def _lowered_names() -> pl.DataFrame:
+    frame = query_frame("SELECT name, id FROM sales_account", {"key": pl.Utf8, "id": pl.Int64})
+    return frame.with_columns(pl.col("key").str.strip_chars().str.to_lowercase())
+
+
+def shared_account_names(values: pl.Series) -> pl.Series:
+    """Which of ``values`` name more than one account (so name no account for certain)."""
+    names = _lowered_names()
+    shared = names.filter(pl.col("key").is_duplicated())["key"].unique()
+    return values.fill_null("").str.strip_chars().str.to_lowercase().is_in(shared.implode())
+
+
+def _accounts_by_name(lookup: pl.Series) -> pl.Series:
+    names = lookup.str.strip_chars().str.to_lowercase()
+    joined = pl.DataFrame({"key": names}).join(
+        account_names(), on="key", how="left", maintain_order="left"
+    )
+    return joined["id"]
+
+
 def resolve(frame: pl.DataFrame, column: str, target: str, extra_keys: pl.Series | None = None):
     """Replace the key text in ``column`` with the referenced id (in ``column``); returns the
     frame and a mask of rows whose key is neither in the database nor in ``extra_keys``."""
@@ -61,6 +88,8 @@ def resolve(frame: pl.DataFrame, column: str, target: str, extra_keys: pl.Series
         lookup = lookup.str.to_lowercase().str.replace_all(r"[\s_\-]+", " ").str.strip_chars()
     joined = pl.DataFrame({"key": lookup}).join(keys, on="key", how="left", maintain_order="left")
     ids = joined["id"]
+    if target == "accounts" and ids.null_count():
+        ids = ids.fill_null(_accounts_by_name(lookup))
     pending = extra_keys is not None and frame[column].is_in(extra_keys.implode())
     unresolved = frame[column].is_not_null() & ids.is_null()
     if extra_keys is not None:

@@ -45,4 +45,9 @@ PRESET_ORDER = {
     "salesforce": ["people", "accounts", "opportunities", "activities"],
     "hubspot": ["accounts", "opportunities", "leads"],
     "odoo": ["accounts", "opportunities", "orders"],
+    "dynamics": ["accounts", "opportunities"],
+    "pipedrive": ["accounts", "opportunities"],
+    "teamleader": ["accounts", "opportunities"],
+    "exact": ["accounts", "orders"],
+    "afas": ["people", "accounts", "orders"],
 }

@@ -26,7 +26,7 @@ from koers.imports.parse import Parsed, parse
 from koers.imports.permissions import check_changes, check_kind, my_rows
 from koers.imports.presets import PRESETS
 from koers.imports.reader import ImportFileError, read_table
-from koers.imports.references import kind_label, resolve
+from koers.imports.references import kind_label, resolve, shared_account_names
 from koers.imports.saved import SavedMapping, load_mapping_by_name
 from koers.imports.specs import KINDS, Kind
 
@@ -218,7 +218,7 @@ def _parse(
         separator=sep,
         value_maps=value_maps,
         date_formats=date_formats,
-        number_style=saved.number_style() if saved else None,
+        number_style=saved.number_style() if saved else (p.number_style if p else None),
     )
     _duplicates(parsed, spec, headers)
     return parsed
@@ -253,6 +253,12 @@ def _resolve(parsed: Parsed, spec: Kind) -> pl.DataFrame:
             frame = frame.with_columns(raw.alias(f"_{column.name}_key"))
         parsed.frame = frame
         header = parsed.headers.get(column.name, column.header)
+        if column.ref == "accounts" and unresolved.any():
+            shared = unresolved & shared_account_names(raw)
+            parsed.add_errors(
+                shared, header, raw, _("names more than one account: give the account's id")
+            )
+            unresolved = unresolved & ~shared
         message = _("refers to an unknown %(what)s") % {"what": kind_label(column.ref)}
         parsed.add_errors(unresolved, header, raw, message)
     return frame

@@ -145,6 +145,9 @@ def stage(request: HttpRequest, key: str) -> HttpResponse:
         return redirect("import_upload")
     from_saved: dict[str, str] = {}
     file_headers = table.columns
+    preset = PRESETS.get(meta["preset"])
+    if preset is not None and preset.prepare:  # the columns the preset derives, as imported
+        table = preset.prepare(meta["kind"], table)
     if saved is not None:
         table, from_saved = saved.prepare(table)
     headers = table.columns
@@ -183,7 +186,7 @@ def stage(request: HttpRequest, key: str) -> HttpResponse:
         "meta": meta,
         "kind_label": _kind_label(meta["kind"]),
         "spec": spec,
-        "headers": list(enumerate(headers)),
+        "headers": [(i, h, _shown_header(h, spec, preset)) for i, h in enumerate(headers)],
         "mapping": mapping,
         "outcome": outcome,
         "problem": problem,
@@ -195,6 +198,15 @@ def stage(request: HttpRequest, key: str) -> HttpResponse:
         ],
     }
     return render(request, "imports/stage.html", context)
+
+
+def _shown_header(header: str, spec: Any, preset: Any) -> str:
+    """A column a preset derives (“_closed_on”) is shown as the Koers column it fills."""
+    if not header.startswith("_") or preset is None:
+        return header
+    names = {c.name: column_label(spec, c) for c in spec.columns}
+    column = preset.columns.get(spec.name, {}).get(header, header[1:])
+    return _("%(column)s (derived by the preset)") % {"column": names.get(column, column)}
 
 
 def _saved_of(meta: dict) -> tuple[str, SavedMapping | None]:
@@ -287,5 +299,7 @@ def column_label(spec, column) -> str:  # type: ignore[no-untyped-def]
     try:
         field = model_for_table(spec.table)._meta.get_field(column.header)
     except (FieldDoesNotExist, LookupError, KeyError):
+        if column.name == "credited_to":  # the line's credit holders, not a field of it
+            return _("Credited to (%(header)s)") % {"header": column.header}
         return column.header
     return f"{str(field.verbose_name).capitalize()} ({column.header})"
