@@ -1,31 +1,41 @@
-"""Benchmark: import a 1,000,000-row order-lines CSV into PostgreSQL.
+"""Benchmark: import order-lines CSV files into PostgreSQL, against a raw ``COPY`` of the same
+file, and the import's peak memory.
 
-    python bench/import_orders.py [--rows 1000000] [--baseline-rows 5000]
+    python bench/import_orders.py [--rows 1000000] [--memory-rows 10000000]
 
 Creates a fresh database (koers_bench on 127.0.0.1:5432, or BENCH_DATABASE_URL), loads the
-demo organisation, writes a CSV in Dutch format (semicolons, 1.234,56, dd-mm-yyyy) that
-refers to the demo's accounts, products and people, and imports it with Koers's import
-engine. As a baseline measured in the same run, a straightforward row-by-row import
-(csv reader, one Django object per row, bulk_create) handles a sample of the same file;
-the report gives both rates and their ratio.
+demo organisation and writes CSV files in Dutch format (semicolons, 1.234,56, dd-mm-yyyy) whose
+lines refer to the demo's accounts, products and people, block by block to disk. Then, in the
+same run:
+
+* the baseline: a raw ``COPY`` of the ``--rows`` file into a table of text columns (no
+  checks, no references, no credits, no KPI facts);
+* ``koers import orders FILE`` of the same file, in its own process, as a customer runs it:
+  every row checked, references resolved, lines and credit holders written and the KPI facts
+  of the months touched refreshed, all in one transaction;
+* the same file again (every line unchanged, nothing written);
+* ``koers import orders`` of the ``--memory-rows`` file (0: skipped), reporting the peak
+  resident memory of that process (``wait4``'s ``ru_maxrss``).
+
+The report gives the times, their ratio and the peak memory of each import process.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import datetime as dt
-import io
 import os
+import subprocess
 import sys
+import tempfile
 import time
-from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 import psycopg
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/koers_bench"
+BLOCK = 1_000_000
 
 
 def fresh_database(url: str) -> None:
@@ -36,15 +46,18 @@ def fresh_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def make_csv(rows: int, accounts: list[str], products: list[str], people: list[str]) -> bytes:
-    rng = np.random.default_rng(1)
+def make_block(
+    start: int, rows: int, accounts: list[str], products: list[str], people: list[str]
+) -> pl.DataFrame:
+    rng = np.random.default_rng(start + 1)
     cents = rng.integers(500, 2_500_000, rows)
     days = rng.integers(0, 700, rows)
     dates = (np.datetime64("2025-01-01") + days.astype("timedelta64[D]")).astype("datetime64[D]")
-    frame = pl.DataFrame(
+    ids = np.arange(start, start + rows)
+    return pl.DataFrame(
         {
-            "external_id": [f"BENCH-{i:08d}" for i in range(rows)],
-            "order_number": [f"SO-B{i // 3:07d}" for i in range(rows)],
+            "external_id": [f"BENCH-{i:08d}" for i in ids],
+            "order_number": [f"SO-B{i // 3:07d}" for i in ids],
             "order_date": pl.Series(dates).dt.strftime("%d-%m-%Y"),
             "account": np.array(accounts)[rng.integers(0, len(accounts), rows)],
             "product": np.array(products)[rng.integers(0, len(products), rows)],
@@ -54,99 +67,114 @@ def make_csv(rows: int, accounts: list[str], products: list[str], people: list[s
             "credited_to": np.array(people)[rng.integers(0, len(people), rows)],
         }
     )
-    buffer = io.BytesIO()
-    frame.write_csv(buffer, separator=";")
-    return buffer.getvalue()
 
 
-def baseline(raw: bytes, rows: int) -> float:
-    """Rows per second of a straightforward import: parse each row in Python, look up
-    its references, build one model object per row, bulk_create in batches."""
-    from django.db import transaction
+def write_csv(
+    path: Path, rows: int, refs: tuple[list[str], list[str], list[str]], first: int = 0
+) -> None:
+    """The file, a million lines at a time (the generator's memory stays small too); the
+    lines' ids start at ``first``."""
+    with path.open("wb") as handle:
+        for start in range(0, rows, BLOCK):
+            block = make_block(first + start, min(BLOCK, rows - start), *refs)
+            block.write_csv(handle, separator=";", include_header=start == 0)
 
-    from koers.org.models import Person
-    from koers.sales.models import Account, OrderLine, OrderLineCredit, Product
 
-    reader = csv.DictReader(io.StringIO(raw.decode()), delimiter=";")
-    sample = [row for _i, row in zip(range(rows), reader, strict=False)]
+def raw_copy(url: str, path: Path) -> float:
+    """Seconds to COPY the file into a table of text columns, as PostgreSQL reads it."""
+    header = path.open(encoding="utf-8").readline().strip().split(";")
+    columns = ", ".join(f'"{c}" text' for c in header)
+    with psycopg.connect(url) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_raw")
+        conn.execute(f"CREATE TABLE bench_raw ({columns})")
+        conn.commit()
+        started = time.perf_counter()
+        with conn.cursor() as cursor:
+            sql = "COPY bench_raw FROM STDIN WITH (FORMAT csv, DELIMITER ';', HEADER true)"
+            with cursor.copy(sql) as copy, path.open("rb") as handle:
+                while data := handle.read(8 * 1024 * 1024):
+                    copy.write(data)
+        conn.commit()
+        seconds = time.perf_counter() - started
+        conn.execute("DROP TABLE bench_raw")
+        conn.commit()
+    return seconds
+
+
+def koers_import(path: Path, env: dict[str, str]) -> tuple[float, float, str]:
+    """(seconds, peak resident MB, last line of output) of `koers import orders FILE`."""
+    command = [sys.executable, "-c", "from koers.cli import main; main()"]
+    command += ["import", "orders", str(path)]
     started = time.perf_counter()
-    with transaction.atomic():
-        lines, credits = [], []
-        for row in sample:
-            line = OrderLine(
-                external_id="BASE-" + row["external_id"],
-                order_number=row["order_number"],
-                order_date=dt.datetime.strptime(row["order_date"], "%d-%m-%Y").date(),
-                account=Account.objects.get(external_id=row["account"]),
-                product=Product.objects.get(external_id=row["product"]),
-                quantity=Decimal(row["quantity"]),
-                amount=Decimal(row["amount"].replace(".", "").replace(",", ".")),
-                cost=Decimal(row["cost"].replace(".", "").replace(",", ".")),
-                currency="EUR",
-            )
-            lines.append(line)
-            credits.append(Person.objects.get(external_id=row["credited_to"]))
-        OrderLine.objects.bulk_create(lines, batch_size=2000)
-        OrderLineCredit.objects.bulk_create(
-            [
-                OrderLineCredit(line=ln, person=p, percent=Decimal("100"))
-                for ln, p in zip(lines, credits, strict=True)
-            ],
-            batch_size=2000,
-        )
-        transaction.set_rollback(True)
-    return rows / (time.perf_counter() - started)
+    with tempfile.TemporaryFile("w+") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+        _pid, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        text = out.read().strip()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"import failed:\n{text[-3000:]}")
+    return seconds, usage.ru_maxrss / 1024, text.splitlines()[-1]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--baseline-rows", type=int, default=5_000)
+    parser.add_argument("--memory-rows", type=int, default=10_000_000)
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     fresh_database(url)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "koers.settings")
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "koers.settings",
+        "KOERS_IMPORT_MAX_MB": "4000",
+    }
+    os.environ.update(env)
     import django
 
     django.setup()
+    import io
+
     from django.core.management import call_command
 
-    from koers.imports.services import import_file
     from koers.org.models import Person
-    from koers.sales.models import Account, OrderLine, Product
+    from koers.sales.models import Account, Product
 
     call_command("migrate", verbosity=0)
     call_command("demo", verbosity=0, stdout=io.StringIO())
-    accounts = list(
-        Account.objects.filter(lifecycle__in=["loyal", "new"]).values_list("external_id", flat=True)
+    refs = (
+        list(
+            Account.objects.filter(lifecycle__in=["loyal", "new"]).values_list(
+                "external_id", flat=True
+            )
+        ),
+        list(Product.objects.values_list("external_id", flat=True)),
+        list(Person.objects.filter(role="salesperson").values_list("external_id", flat=True)),
     )
-    products = list(Product.objects.values_list("external_id", flat=True))
-    people = list(Person.objects.filter(role="salesperson").values_list("external_id", flat=True))
-    started = time.perf_counter()
-    raw = make_csv(args.rows, accounts, products, people)
-    print(
-        f"file: {args.rows:,} rows, {len(raw) / 1e6:.0f} MB, written in "
-        f"{time.perf_counter() - started:.1f} s"
-    )
-    before = OrderLine.objects.count()
-    started = time.perf_counter()
-    outcome = import_file(kind="orders", raw=raw, filename="bench.csv", by=None)
-    seconds = time.perf_counter() - started
-    run = outcome.run
-    assert run.status == "committed" and run.created == args.rows, run.errors[:5]
-    assert OrderLine.objects.count() == before + args.rows
-    rate = args.rows / seconds
-    base = baseline(raw, args.baseline_rows)
-    print(f"Koers import: {args.rows:,} rows in {seconds:.1f} s = {rate:,.0f} rows/s")
-    print(f"row-by-row baseline ({args.baseline_rows:,} rows): {base:,.0f} rows/s")
-    print(f"ratio: {rate / base:.0f}x")
-    started = time.perf_counter()
-    again = import_file(kind="orders", raw=raw, filename="bench.csv", by=None).run
-    print(
-        f"same file again: {again.unchanged:,} unchanged, {again.created} new, "
-        f"{again.updated} updated in {time.perf_counter() - started:.1f} s"
-    )
+    from django.db import connections
+
+    connections.close_all()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "orders.csv"
+        write_csv(path, args.rows, refs)
+        size = path.stat().st_size / 1e6
+        print(f"file: {args.rows:,} order lines, {size:.0f} MB")
+        copy_seconds = raw_copy(url, path)
+        print(f"raw COPY into a text table: {copy_seconds:.1f} s")
+        seconds, peak, last = koers_import(path, env)
+        print(f"koers import orders: {seconds:.1f} s, peak memory {peak:.0f} MB ({last})")
+        print(f"ratio to COPY: {seconds / copy_seconds:.1f}x")
+        again, peak_again, last = koers_import(path, env)
+        print(f"the same file again: {again:.1f} s, peak memory {peak_again:.0f} MB ({last})")
+        path.unlink()
+        if args.memory_rows:
+            big = Path(folder) / "orders-big.csv"
+            write_csv(big, args.memory_rows, refs, first=100_000_000)  # new lines
+            print(f"file: {args.memory_rows:,} order lines, {big.stat().st_size / 1e6:.0f} MB")
+            seconds, peak, last = koers_import(big, env)
+            print(f"koers import orders: {seconds:.1f} s, peak memory {peak:.0f} MB ({last})")
+            big.unlink()
     return 0
 
 

@@ -83,3 +83,46 @@ def test_consecutive_months_refresh_together():
         (d(2026, 1, 1), d(2026, 2, 28)),
         (d(2026, 4, 1), d(2026, 4, 30)),
     ]
+
+
+def test_a_long_run_of_busy_months_is_refreshed_a_few_months_at_a_time(cast, monkeypatch):
+    """A refresh holds its months' records in memory: runs of months are cut where they
+    would read more than the step's order lines, never inside a month, and the facts are
+    the same as one refresh of the whole run gives."""
+    from koers.measure import freshness
+    from koers.measure.models import KpiFact
+
+    cast.rik.external_id, cast.product.external_id = "P-RIK", "PR-1"
+    cast.rik.save()
+    cast.product.save()
+    account = cast.accounts["rik"]
+    account.external_id = "A-RIK"
+    account.save()
+    text = "external_id;order_date;account;product;quantity;amount;credited_to\n" + "".join(
+        f"OL-{m};2026-{m:02d}-15;A-RIK;PR-1;1;{m}00,00;P-RIK\n" for m in (3, 4, 6, 9)
+    )
+    run = import_file(kind="orders", raw=text.encode(), filename="o.csv", by=None).run
+    assert run.status == "committed", run.errors
+    start, end = dt.date(2026, 1, 1), dt.date(2026, 11, 30)
+    kpi_facts_refresh(start=start, end=end)
+    whole = sorted(
+        KpiFact.objects.values_list("kpi", "person_id", "month", "numerator", "denominator")
+    )
+    counts = {}
+    for line in OrderLine.objects.filter(order_date__range=(start, end)):
+        month = line.order_date.replace(day=1)
+        counts[month] = counts.get(month, 0) + 1
+    assert len(counts) > 1
+    monkeypatch.setattr(freshness, "REFRESH_STEP_LINES", 1)  # every busy month on its own
+    cut = freshness.steps(start, end)
+    assert cut[0][0] == start and cut[-1][1] == end and len(cut) >= len(counts)
+    for (_a, before), (after, _b) in zip(cut, cut[1:], strict=False):
+        assert after == before + dt.timedelta(days=1) and after.day == 1
+    for first, last in cut:
+        assert sum(1 for m in counts if first <= m <= last) <= 1
+    KpiFact.objects.all().delete()
+    freshness.refresh_months([dt.date(2026, m, 1) for m in range(1, 12)])
+    assert (
+        sorted(KpiFact.objects.values_list("kpi", "person_id", "month", "numerator", "denominator"))
+        == whole
+    )

@@ -5,6 +5,7 @@ Authenticate with a personal token (POST /api/v1/auth/token) sent as
 ``Authorization: Bearer <token>``, or with the web app's session.
 """
 
+from pathlib import Path as FilePath
 from typing import Any
 
 from django.conf import settings
@@ -307,9 +308,10 @@ def run_import(
                 % {"mb": settings.KOERS_IMPORT_MAX_MB}
             },
         )
+    on_disk = getattr(file, "temporary_file_path", None)  # a large upload: never read whole
     the_import = {
         "kind": kind,
-        "raw": file.read(),
+        **({"path": FilePath(on_disk())} if on_disk else {"raw": file.read()}),
         "filename": file.name or "upload",
         "by": request.user,
         "preset": preset,

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 import polars as pl
 from django.db import connection
@@ -62,6 +63,30 @@ def bulk_insert(table: str, frame: pl.DataFrame, *, rebuild_indexes: bool = Fals
     return frame.height
 
 
+_REBUILDS_OFF: ContextVar[bool] = ContextVar("rebuilds_off", default=False)
+
+
+@contextmanager
+def no_rebuilds() -> Iterator[None]:
+    """Inside: no insert rebuilds indexes (a caller loading in blocks decided that once)."""
+    token = _REBUILDS_OFF.set(True)
+    try:
+        yield
+    finally:
+        _REBUILDS_OFF.reset(token)
+
+
+def worth_rebuilding(table: str, adding: int) -> bool:
+    """Is a load of ``adding`` rows large against what ``table`` holds, so that rebuilding its
+    indexes and checking its foreign keys once beats doing so row by row? (PostgreSQL.)"""
+    if adding <= 200_000 or connection.vendor != "postgresql" or _REBUILDS_OFF.get():
+        return False
+    cap = 4 * adding
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT COUNT(*) FROM (SELECT 1 FROM "{table}" LIMIT {cap}) t')
+        return cursor.fetchone()[0] < cap
+
+
 def analyze(*tables: str) -> None:
     """Refresh the planner's statistics after a bulk load (PostgreSQL; SQLite: ANALYZE)."""
     with connection.cursor() as cursor:
@@ -82,7 +107,19 @@ def reset_sequences(*tables: str) -> None:
 
 
 @contextmanager
-def _indexes_dropped(table: str) -> Iterator[None]:
+def indexes_dropped(table: str, keep: str = "") -> Iterator[None]:
+    """PostgreSQL: the table's secondary indexes and constraints dropped inside, rebuilt
+    (and checked in one pass) on the way out; elsewhere nothing. ``keep``: a column whose
+    unique constraint stays, for the lookups by key made while loading."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with _indexes_dropped(table, keep):
+        yield
+
+
+@contextmanager
+def _indexes_dropped(table: str, keep: str = "") -> Iterator[None]:
     with connection.cursor() as cursor:
         # Earlier inserts in this transaction may have deferred foreign-key checks
         # pending; PostgreSQL will not alter a table while they are. Run them now.
@@ -92,7 +129,7 @@ def _indexes_dropped(table: str) -> Iterator[None]:
             "WHERE conrelid = %s::regclass AND contype IN ('f', 'u', 'c') ORDER BY contype DESC",
             [table],
         )
-        constraints = cursor.fetchall()
+        constraints = [c for c in cursor.fetchall() if not keep or c[1] != f"UNIQUE ({keep})"]
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
             "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",

@@ -8,19 +8,18 @@ import polars as pl
 from django.db import connection
 from django.utils import timezone
 
-from koers.core.bulk import bulk_insert
+from koers.core.bulk import bulk_insert, worth_rebuilding
 from koers.imports.references import exact_ids, resolve
 from koers.imports.specs import Kind
 
 
 def run(spec: Kind, frame: pl.DataFrame, new: pl.DataFrame, changed: pl.DataFrame) -> None:
     _same_file_references(spec, frame)
-    ids = exact_ids(spec.name) if spec.ref_key in frame.columns else None
-    new_ids = (
-        new.select(pl.col(spec.ref_key).alias("key")).join(ids, on="key", how="left")["id"]
-        if ids is not None and new.height
-        else None
-    )
+    new_ids = None
+    if spec.ref_key in frame.columns and new.height:
+        keys = new.select(pl.col(spec.ref_key).cast(pl.Utf8).alias("key"))
+        ids = exact_ids(spec.name, keys["key"])
+        new_ids = keys.join(ids, on="key", how="left", maintain_order="left")["id"]
     handler = {
         "units": _units,
         "people": _people,
@@ -40,7 +39,7 @@ def _same_file_references(spec: Kind, frame: pl.DataFrame) -> None:
         if pending.height == 0:
             continue
         targets, _missing = resolve(pending.select(pl.col(key_column)), key_column, spec.name)
-        own = exact_ids(spec.name).rename({"key": "own", "id": "row_id"})
+        own = exact_ids(spec.name, pending[spec.ref_key]).rename({"key": "own", "id": "row_id"})
         rows = (
             pending.select(pl.col(spec.ref_key).alias("own"))
             .with_columns(id=targets[key_column])
@@ -188,4 +187,6 @@ def _orders(new, changed, new_ids) -> None:
             pl.coalesce("credited_to", "owner").alias("person_id"),
             pl.lit("100.00").alias("percent"),
         ),
+        # a large load checks its foreign keys in one pass, not one trigger per row
+        rebuild_indexes=worth_rebuilding("sales_orderlinecredit", credits.height),
     )

@@ -27,6 +27,10 @@ class Parsed:
     errors: list[pl.DataFrame] = field(default_factory=list)
     formats: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)  # column -> the file's header
+    # how each date and number column was read ({column: "%d-%m-%Y"}, {column: "nl"}), so
+    # the next block of a large file is read the same way
+    date_formats: dict[str, str] = field(default_factory=dict)
+    number_styles: dict[str, str] = field(default_factory=dict)
 
     def add_errors(self, mask: pl.Series, header: str, values: pl.Series, message: str) -> None:
         if mask.any():
@@ -123,6 +127,7 @@ def parse(
     value_maps: dict[str, dict[str, str]] | None = None,
     date_formats: dict[str, str] | None = None,
     number_style: str | None = None,
+    number_styles: dict[str, str] | None = None,
 ) -> Parsed:
     """``frame`` holds the kind's columns as text (renamed from the file's headers, which
     ``headers`` gives back for messages) plus ``_row``, the line number in the file."""
@@ -159,7 +164,7 @@ def parse(
                 raw,
                 separator,
                 (date_formats or {}).get(column.name),
-                number_style,
+                (number_styles or {}).get(column.name) or number_style,
             ).alias(column.name)
         )
     parsed.frame = frame.select(out)
@@ -179,6 +184,7 @@ def _parse_column(
     empty = raw == ""
     if column.type in {"money", "decimal"}:
         style = style or number_style(raw, separator)
+        parsed.number_styles[column.name] = style
         if column.name in parsed.headers:
             parsed.formats[header] = "1.234,56" if style == "nl" else "1,234.56"
         text = normalise_number(raw, style)
@@ -198,6 +204,7 @@ def _parse_column(
         return pl.select(pl.when(empty | bad).then(None).otherwise(text)).to_series().cast(pl.Int64)
     if column.type == "date":
         fmt = date_format(raw, preferred_date)
+        parsed.date_formats[column.name] = fmt
         parsed.formats[header] = fmt.replace("%Y", "yyyy").replace("%m", "mm").replace("%d", "dd")
         dates = raw.str.slice(0, 10).str.to_date(fmt, strict=False)
         parsed.add_errors(

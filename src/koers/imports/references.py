@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import polars as pl
 from django.db import connection
 
-from koers.core.bulk import query_frame
+from koers.core.bulk import bulk_insert, query_frame
 from koers.imports.specs import KINDS, model_for_table
 
 STAGES = "stages"
+KEY_TABLE = "koers_import_keys"
+# kinds that can hold millions of rows: a lookup asks only for the keys a file names
+LOOKED_UP_BY_KEY = {"orders", "opportunities", "activities", "leads"}
 
 
 def stage_key(text: str) -> str:
@@ -18,8 +23,9 @@ def stage_key(text: str) -> str:
     return re.sub(r"[\s_\-]+", " ", text.lower()).strip()
 
 
-def key_table(kind_name: str) -> pl.DataFrame:
-    """All (key, id) pairs of a kind in the database, keys as text."""
+def key_table(kind_name: str, among: pl.Series | None = None) -> pl.DataFrame:
+    """All (key, id) pairs of a kind in the database, keys as text (with ``among``: of
+    those keys, for kinds referenced by their own key)."""
     with connection.cursor() as cursor:
         if kind_name == "people":  # exports name people by id, e-mail or full name
             cursor.execute("SELECT external_id, email, first_name, last_name, id FROM org_person")
@@ -35,19 +41,50 @@ def key_table(kind_name: str) -> pl.DataFrame:
             rows = cursor.fetchall()
             pairs = [(stage_key(str(k)), i) for *keys, i in rows for k in keys]
         else:
-            return exact_ids(kind_name).unique("key", keep="first")
+            return exact_ids(kind_name, among).unique("key", keep="first")
     frame = pl.DataFrame(pairs, schema={"key": pl.Utf8, "id": pl.Int64}, orient="row")
     return frame.unique("key", keep="first")
 
 
-def exact_ids(kind_name: str) -> pl.DataFrame:
-    """(key, id) of a kind by its own key exactly as stored, streamed without row objects."""
+def exact_ids(kind_name: str, among: pl.Series | None = None) -> pl.DataFrame:
+    """(key, id) of a kind by its own key exactly as stored, streamed without row objects;
+    with ``among``, only of those keys (a block of a large file asks for what it names,
+    not for every key of a table of millions)."""
     kind = KINDS[kind_name]
-    sql = (
-        f'SELECT CAST("{kind.ref_key}" AS TEXT), id FROM "{kind.table}" '
-        f'WHERE "{kind.ref_key}" IS NOT NULL'
-    )
-    return query_frame(sql, {"key": pl.Utf8, "id": pl.Int64})
+    schema = {"key": pl.Utf8, "id": pl.Int64}
+    if among is None:
+        sql = (
+            f'SELECT CAST("{kind.ref_key}" AS TEXT), id FROM "{kind.table}" '
+            f'WHERE "{kind.ref_key}" IS NOT NULL'
+        )
+        return query_frame(sql, schema)
+    keys = among.cast(pl.Utf8).drop_nulls().unique()
+    if keys.is_empty():
+        return pl.DataFrame(schema=schema)
+    with key_filter(keys) as filter_table:
+        sql = (
+            f'SELECT CAST(t."{kind.ref_key}" AS TEXT), t.id FROM "{kind.table}" t '
+            f'JOIN {filter_table} k ON t."{kind.ref_key}" = k.key'
+        )
+        return query_frame(sql, schema)
+
+
+@contextmanager
+def key_filter(keys: pl.Series) -> Iterator[str]:
+    """A temporary table holding ``keys`` (distinct text), to join a large table against."""
+    empty = "TRUNCATE" if connection.vendor == "postgresql" else "DELETE FROM"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {KEY_TABLE} (key TEXT)")
+        cursor.execute(f"{empty} {KEY_TABLE}")
+    bulk_insert(KEY_TABLE, pl.DataFrame({"key": keys.cast(pl.Utf8).drop_nulls().unique()}))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {KEY_TABLE}")  # the planner then probes the table's index
+    try:
+        yield KEY_TABLE
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"{empty} {KEY_TABLE}")
 
 
 def account_names() -> pl.DataFrame:
@@ -80,7 +117,10 @@ def _accounts_by_name(lookup: pl.Series) -> pl.Series:
 def resolve(frame: pl.DataFrame, column: str, target: str, extra_keys: pl.Series | None = None):
     """Replace the key text in ``column`` with the referenced id (in ``column``); returns the
     frame and a mask of rows whose key is neither in the database nor in ``extra_keys``."""
-    keys = key_table(target)
+    if frame[column].null_count() == frame.height:  # nothing to look up (an empty column)
+        ids = pl.Series(column, [None] * frame.height, dtype=pl.Int64)
+        return frame.with_columns(ids), pl.Series([False] * frame.height, dtype=pl.Boolean)
+    keys = key_table(target, frame[column] if target in LOOKED_UP_BY_KEY else None)
     lookup = frame[column]
     if target == "people":
         lookup = lookup.str.to_lowercase().str.strip_chars()

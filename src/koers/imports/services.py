@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from koers.core.bulk import bulk_insert, query_frame
+from koers.core.bulk import bulk_insert, query_frame, worth_rebuilding
 from koers.imports import followups
 from koers.imports import gaps as gaps_module
 from koers.imports.audit import audit_updates
@@ -26,7 +27,7 @@ from koers.imports.parse import Parsed, parse
 from koers.imports.permissions import check_changes, check_kind, my_rows
 from koers.imports.presets import PRESETS
 from koers.imports.reader import ImportFileError, read_table
-from koers.imports.references import kind_label, resolve, shared_account_names
+from koers.imports.references import key_filter, kind_label, resolve, shared_account_names
 from koers.imports.saved import SavedMapping, load_mapping_by_name
 from koers.imports.specs import KINDS, Kind
 
@@ -44,7 +45,7 @@ class Outcome:
 def import_file(
     *,
     kind: str,
-    raw: bytes,
+    raw: bytes = b"",
     filename: str,
     by: Any,
     preset: str = "",
@@ -55,6 +56,7 @@ def import_file(
     run: ImportRun | None = None,
     saved: SavedMapping | None = None,
     saved_name: str = "",
+    path: Path | None = None,
 ) -> Outcome:
     """Import ``raw`` as ``kind``. With errors, or with ``dry_run``, nothing is written.
     ``record=False`` (a preview) keeps no ImportRun either.
@@ -64,7 +66,9 @@ def import_file(
     ``clear``. ``by`` may write only what their role may write through the forms and the
     API (``koers.imports.permissions``); otherwise the import is refused whole. ``run``: a
     queued run (see :func:`import_queue`) that this import completes. ``saved``: a saved
-    mapping (``koers.imports.saved``, named ``saved_name``) instead of a preset."""
+    mapping (``koers.imports.saved``, named ``saved_name``) instead of a preset. ``path``:
+    the file on disk instead of ``raw``; a CSV file larger than one block is then imported
+    block by block in bounded memory (``koers.imports.chunked``)."""
     if kind not in KINDS:
         raise ImportFileError(_("Unknown import kind “%(kind)s”.") % {"kind": kind})
     if preset and preset not in PRESETS:
@@ -75,6 +79,25 @@ def import_file(
             _("The mapping is for %(theirs)s, not for %(kind)s.")
             % {"theirs": saved.kind, "kind": kind}
         )
+    if path is not None:
+        from koers.imports import chunked, stream
+
+        if stream.streamable(path) and chunked.chunkable(spec, saved):
+            return chunked.import_in_blocks(
+                kind=kind,
+                path=path,
+                filename=filename,
+                by=by,
+                preset=preset,
+                mapping=mapping,
+                dry_run=dry_run,
+                record=record,
+                clear=clear,
+                run=run,
+                saved=saved,
+                saved_name=saved_name,
+            )
+        raw = path.read_bytes()
     table, file_format = read_table(raw, filename)
     if preset and PRESETS[preset].prepare:
         table = PRESETS[preset].prepare(kind, table)
@@ -156,7 +179,7 @@ def _refresh_facts(spec: Kind, new: pl.DataFrame, changed: pl.DataFrame) -> int:
     pages and the next calculation run read fresh figures. Returns how many months."""
     from django.utils import timezone
 
-    from koers.measure.freshness import FACT_SOURCES, months_of, refresh_months
+    from koers.measure.freshness import months_of, refresh_months
     from koers.measure.services import kpi_facts_refresh
 
     if spec.table == "sales_exchangerate":  # a rate converts every amount from its date on
@@ -174,6 +197,14 @@ def _refresh_facts(spec: Kind, new: pl.DataFrame, changed: pl.DataFrame) -> int:
             return 0
         kpi_facts_refresh(start=since, end=today)
         return (today.year - since.year) * 12 + today.month - since.month + 1
+    return len(refresh_months(months_of(fact_days(spec, new, changed))))
+
+
+def fact_days(spec: Kind, new: pl.DataFrame, changed: pl.DataFrame) -> list[dt.date | None]:
+    """The distinct dates of the KPI facts' sources that new and changed rows touch (for a
+    changed row also the date it had)."""
+    from koers.measure.freshness import FACT_SOURCES
+
     dates = FACT_SOURCES.get(spec.table, ())
     days: list[dt.date | None] = []
     for frame in (new, changed):
@@ -184,7 +215,7 @@ def _refresh_facts(spec: Kind, new: pl.DataFrame, changed: pl.DataFrame) -> int:
                     if values.dtype == pl.Utf8:
                         values = values.str.slice(0, 10).str.to_date(strict=False)
                     days += values.drop_nulls().unique().to_list()
-    return len(refresh_months(months_of(days)))
+    return days
 
 
 def _parse(
@@ -194,7 +225,11 @@ def _parse(
     preset: str,
     sep: str,
     saved: SavedMapping | None = None,
+    first_row: int = 2,
+    like: Parsed | None = None,
 ) -> Parsed:
+    """``first_row``: the file's line number of the table's first row; ``like``: an earlier
+    block of the same file, whose way of writing dates and numbers this block follows."""
     missing = [
         c
         for c in spec.columns
@@ -204,13 +239,17 @@ def _parse(
         names = ", ".join(c.header for c in missing)
         raise ImportFileError(_("Required columns are missing: %(names)s.") % {"names": names})
     renamed = table.select([pl.col(h).alias(c) for h, c in mapping.items()])
-    renamed = renamed.with_row_index("_row", offset=2).with_columns(pl.col("_row").cast(pl.Int64))
+    renamed = renamed.with_row_index("_row", offset=first_row).with_columns(
+        pl.col("_row").cast(pl.Int64)
+    )
     headers = {c: h for h, c in mapping.items()}
     p = PRESETS.get(preset)
     value_maps = p.values.get(spec.name) if p else None
     date_formats = p.date_formats if p else None
     if saved is not None:
         value_maps, date_formats = saved.value_maps(), saved.date_formats()
+    if like is not None:
+        date_formats = {**(date_formats or {}), **like.date_formats}
     parsed = parse(
         renamed,
         spec,
@@ -219,6 +258,7 @@ def _parse(
         value_maps=value_maps,
         date_formats=date_formats,
         number_style=saved.number_style() if saved else (p.number_style if p else None),
+        number_styles=like.number_styles if like is not None else None,
     )
     _duplicates(parsed, spec, headers)
     return parsed
@@ -276,7 +316,11 @@ def _settable(spec: Kind, given: list[str]) -> list[str]:
 
 
 def _kept_blanks(
-    table: pl.DataFrame, mapping: dict[str, str], given: list[str], clear: frozenset[str]
+    table: pl.DataFrame,
+    mapping: dict[str, str],
+    given: list[str],
+    clear: frozenset[str],
+    first_row: int = 2,
 ) -> pl.DataFrame:
     """Per line (``_row``) and column: is the cell empty, so that an existing record keeps
     its value? Not for the columns the caller asked to clear."""
@@ -286,7 +330,7 @@ def _kept_blanks(
         if name in given and name not in clear
     ]
     frame = table.select(blanks) if blanks else pl.DataFrame()
-    rows = pl.Series("_row", range(2, table.height + 2), dtype=pl.Int64)
+    rows = pl.Series("_row", range(first_row, table.height + first_row), dtype=pl.Int64)
     return frame.with_columns(rows) if blanks else pl.DataFrame({"_row": rows})
 
 
@@ -335,12 +379,15 @@ def _field_counts(changed: pl.DataFrame, spec: Kind, given: list[str]) -> dict[s
 
 
 def _diff(
-    frame: pl.DataFrame, spec: Kind, given: list[str]
+    frame: pl.DataFrame, spec: Kind, given: list[str], existing: pl.DataFrame | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """Split rows into new ones, changed ones (with their id) and a count of unchanged.
-    Only the file's columns count, and an empty cell that keeps its value does not."""
+    Only the file's columns count, and an empty cell that keeps its value does not.
+    ``existing``: the stored rows already read (a block of a large file reads only those
+    with its keys); otherwise the table is read."""
     columns = _settable(spec, given)
-    existing = _existing(spec, [*spec.key, *columns])
+    if existing is None:
+        existing = _existing(spec, [*spec.key, *columns])
     joined = frame.join(existing, on=list(spec.key), how="left", suffix="__db", nulls_equal=False)
     new = joined.filter(pl.col("id").is_null())
     found = joined.filter(pl.col("id").is_not_null())
@@ -368,15 +415,22 @@ def _comparable(frame: pl.DataFrame, name: str, spec: Kind):
     return ours.cast(pl.Utf8).fill_null(""), theirs.cast(pl.Utf8).fill_null("")
 
 
-def _existing(spec: Kind, columns: list[str]) -> pl.DataFrame:
-    """The table's current rows, every column as text, streamed without row objects."""
+def _existing(spec: Kind, columns: list[str], among: pl.Series | None = None) -> pl.DataFrame:
+    """The table's current rows, every column as text, streamed without row objects; with
+    ``among`` (the keys of a block of a large file), only the rows with those keys."""
     names = ["id", *columns]
-    selected = ", ".join(f'CAST("{c}" AS TEXT)' for c in names)
-    where = f" WHERE {spec.rows}" if spec.rows else ""
-    text = query_frame(
-        f'SELECT {selected} FROM "{spec.table}"{where}',  # noqa: S608 - names from the specs
-        {c: pl.Utf8 for c in names},
-    )
+    schema = {c: pl.Utf8 for c in names}
+    if among is None:
+        selected = ", ".join(f'CAST("{c}" AS TEXT)' for c in names)
+        where = f" WHERE {spec.rows}" if spec.rows else ""
+        # names from the specs
+        text = query_frame(f'SELECT {selected} FROM "{spec.table}"{where}', schema)  # noqa: S608
+    else:
+        selected = ", ".join(f'CAST(t."{c}" AS TEXT)' for c in names)
+        where = f" WHERE {spec.rows}" if spec.rows else ""
+        with key_filter(among) as keys:
+            join = f'JOIN {keys} k ON t."{spec.key[0]}" = k.key'
+            text = query_frame(f'SELECT {selected} FROM "{spec.table}" t {join}{where}', schema)
     renamed = text.rename({c: f"{c}__db" for c in columns if c not in spec.key})
     casts = [pl.col("id").cast(pl.Int64)]
     for key in spec.key:
@@ -394,7 +448,8 @@ def _write(
     columns = [c.name for c in spec.columns if c.name not in VIRTUAL]
     if new.height:
         rows = new.select(columns).with_columns([pl.lit(v).alias(k) for k, v in spec.extra.items()])
-        bulk_insert(spec.table, rows, rebuild_indexes=rows.height > 200_000 and _small(spec.table))
+        rows = _in_reporting_currency(spec.table, rows)
+        bulk_insert(spec.table, rows, rebuild_indexes=worth_rebuilding(spec.table, rows.height))
     settable = _settable(spec, given)
     if changed.height and settable:
         # an empty cell keeps the stored value: CASE WHEN keep THEN the column itself
@@ -406,10 +461,20 @@ def _write(
     followups.run(spec, frame, new, changed)
 
 
-def _small(table: str) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(f'SELECT COUNT(*) FROM (SELECT 1 FROM "{table}" LIMIT 100000) t')
-        return cursor.fetchone()[0] < 100_000
+def _in_reporting_currency(table: str, rows: pl.DataFrame) -> pl.DataFrame:
+    """New rows already in the reporting currency carry their reporting amounts as they are
+    (the amount itself); the others are left empty for ``convert_table`` to fill at their
+    date's rate, so one statement converts only what needs a rate."""
+    from koers.sales import currency as fx
+
+    if table not in fx.CONVERTED or "currency" not in rows.columns:
+        return rows
+    same = pl.col("currency") == fx.reporting_currency()
+    return rows.with_columns(
+        pl.when(same).then(pl.col(c)).otherwise(None).alias(f"reporting_{c}")
+        for c in fx.CONVERTED[table][1]
+        if c in rows.columns
+    )
 
 
 def _finish(run: ImportRun, raw: bytes, errors: pl.DataFrame, dry_run: bool, record: bool) -> None:
@@ -450,13 +515,14 @@ def problem_summary(errors: pl.DataFrame) -> list[dict[str, Any]]:
 def import_queue(
     *,
     kind: str,
-    raw: bytes,
+    raw: bytes = b"",
     filename: str,
     by: Any,
     preset: str = "",
     mapping: dict | None = None,
     saved: SavedMapping | None = None,
     saved_name: str = "",
+    path: Path | None = None,
 ) -> ImportRun:
     """Keep the file and hand the import to a worker (``tasks.import_queued``); the run
     says "waiting for a worker" until the worker completes it. For files too large to
@@ -475,7 +541,11 @@ def import_queue(
         mapping=mapping or {},
         mapping_name=saved_name[:60] if saved is not None else "",
     )
-    run.file.save(run.filename or "import.csv", ContentFile(raw), save=False)
+    if path is not None:  # copied in blocks, never read whole
+        with path.open("rb") as handle:
+            run.file.save(run.filename or "import.csv", File(handle), save=False)
+    else:
+        run.file.save(run.filename or "import.csv", ContentFile(raw), save=False)
     run.save()
     transaction.on_commit(lambda: import_queued.delay(run.pk))
     return run
@@ -490,12 +560,13 @@ def import_claimed(run_id: int) -> Outcome | None:
     if not claimed:
         return None
     run = ImportRun.objects.select_related("by").get(pk=run_id)
-    raw = run.file.read()
     try:
         name, saved = load_mapping_by_name(run.mapping_name) if run.mapping_name else ("", None)
+        on_disk = _stored_path(run)
         return import_file(
             kind=run.kind,
-            raw=raw,
+            raw=b"" if on_disk else run.file.read(),
+            path=on_disk,
             filename=run.filename,
             by=run.by,
             preset=run.preset,
@@ -508,6 +579,14 @@ def import_claimed(run_id: int) -> Outcome | None:
         run.status, run.error_count, run.finished_at = ImportRun.Status.FAILED, 1, timezone.now()
         run.errors = [{"row": None, "column": "", "value": "", "message": str(problem)}]
         run.save()
+        return None
+
+
+def _stored_path(run: ImportRun) -> Path | None:
+    """The queued file's place on disk, when the storage keeps files on disk."""
+    try:
+        return Path(run.file.path)
+    except NotImplementedError:
         return None
 
 

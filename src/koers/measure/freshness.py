@@ -52,15 +52,50 @@ def ranges(months: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
     return out
 
 
+# Order lines one refresh step reads at most: a refresh holds its months' records in memory,
+# so a run of months with millions of lines is refreshed a few months at a time.
+REFRESH_STEP_LINES = 500_000
+
+
 def refresh_months(months: Iterable[dt.date]) -> list[dt.date]:
     """Recompute the facts of ``months`` (set-based, one refresh per run of consecutive
-    months); returns the months refreshed."""
+    months, split where it would read more than ``REFRESH_STEP_LINES`` order lines);
+    returns the months refreshed."""
     from koers.measure.services import kpi_facts_refresh
 
     done = sorted(set(months))
     for first, last in ranges(done):
-        kpi_facts_refresh(start=first, end=last)
+        for start, end in steps(first, last):
+            kpi_facts_refresh(start=start, end=end)
     return done
+
+
+def steps(first: dt.date, last: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """``first``..``last`` (whole months) cut into runs of months of at most
+    ``REFRESH_STEP_LINES`` order lines each (a month is never cut)."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    from koers.sales.models import OrderLine
+
+    counts = {
+        month_start(row["month"]): row["n"]
+        for row in OrderLine.objects.filter(order_date__range=(first, last))
+        .annotate(month=TruncMonth("order_date"))
+        .values("month")
+        .annotate(n=Count("id"))
+    }
+    out: list[tuple[dt.date, dt.date]] = []
+    start, lines, month = first, 0, first
+    while month <= last:
+        n = counts.get(month, 0)
+        if lines and lines + n > REFRESH_STEP_LINES:
+            out.append((start, month - dt.timedelta(days=1)))
+            start, lines = month, 0
+        lines += n
+        month = add_months(month, 1)
+    out.append((start, last))
+    return out
 
 
 def refresh_stale(start: dt.date, end: dt.date) -> list[dt.date]:

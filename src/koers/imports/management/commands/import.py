@@ -13,7 +13,7 @@ from koers.imports.describe import describe
 from koers.imports.presets import PRESETS
 from koers.imports.reader import ImportFileError
 from koers.imports.saved import load_mapping
-from koers.imports.services import errors_csv, import_file
+from koers.imports.services import error_report_csv, errors_csv, import_file
 from koers.imports.specs import KINDS
 
 SHOWN = 20  # problems printed; --errors FILE writes them all
@@ -65,7 +65,7 @@ class Command(BaseCommand):
                 saved_name, saved = load_mapping(options["mapping"])
             outcome = import_file(
                 kind=options["kind"],
-                raw=path.read_bytes(),
+                path=path,
                 filename=path.name,
                 by=user,
                 preset=options["preset"],
@@ -91,7 +91,8 @@ class Command(BaseCommand):
                     f"“{error['value']}”: {error['message']}"
                 )
             if options["errors"]:
-                Path(options["errors"]).write_text(errors_csv(outcome.errors), encoding="utf-8")
+                every = error_report_csv(run) if run.problems else errors_csv(outcome.errors)
+                Path(options["errors"]).write_text(every, encoding="utf-8")
                 self.stdout.write(f"Every problem is in {options['errors']}.")
             elif run.error_count > shown.height:
                 self.stdout.write(

@@ -1,0 +1,325 @@
+"""Importing a large CSV file block by block, in bounded memory, still all or nothing.
+
+The file is read in blocks (:mod:`koers.imports.stream`); each block is mapped, parsed,
+checked, resolved and written exactly as a whole file is (the same functions of
+:mod:`koers.imports.services`), inside one transaction that is rolled back when any block
+had a problem or the import is a trial. What spans blocks is handled here:
+
+* dates and numbers are read the way the first block was read (a later block whose days all
+  lie below 13 is not read month-first);
+* a key that an earlier block already wrote is “more than once in the file”;
+* a reference to a row of an earlier block finds it in the database (written, not yet
+  committed); a reference to a later block is a problem, as it is in a file whose rows
+  refer forward to rows that do not exist;
+* problems are counted by column and reason over the whole file; the first
+  ``MAX_STORED_ERRORS`` stay on the run and every one goes to the problems file on disk;
+* the KPI facts of every month touched are refreshed once, at the end.
+
+Memory holds one block at a time (``KOERS_IMPORT_CHUNK_BYTES``, 16 MB by default), never the
+file. Kinds keyed by one text column (external id or code) are imported this way; people
+(whose gaps are filled across the file) and files with composite keys are read whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import tempfile
+from collections import Counter
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from django.core.files import File
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from koers.core.bulk import indexes_dropped, no_rebuilds, worth_rebuilding
+from koers.imports import services as sv
+from koers.imports import stream
+from koers.imports.audit import audit_updates
+from koers.imports.checks import check_rules
+from koers.imports.mapping import auto_mapping
+from koers.imports.models import ImportRun
+from koers.imports.parse import Parsed
+from koers.imports.permissions import check_kind
+from koers.imports.presets import PRESETS
+from koers.imports.reader import ImportFileError
+from koers.imports.saved import SavedMapping
+from koers.imports.specs import KINDS, Kind
+
+# tables a kind's follow-ups fill in bulk alongside its own
+FOLLOW_UP_TABLES = {"orders": ("sales_orderlinecredit",)}
+
+
+def chunkable(spec: Kind, saved: SavedMapping | None) -> bool:
+    key = spec.column(spec.key[0])
+    return (
+        spec.key == (spec.ref_key,)
+        and key.type not in {"int", "ref", "date", "decimal", "money"}
+        and spec.name != "people"
+        and not (saved is not None and saved.gaps)
+    )
+
+
+class Problems:
+    """Every problem of the file: counted, the first kept, all written to a file."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.first: list[pl.DataFrame] = []
+        self.kept = 0
+        self.file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in close()
+            "w+", suffix=".csv", encoding="utf-8", newline=""
+        )
+        self.writer = csv.writer(self.file, lineterminator="\n")
+        self.writer.writerow(["row", "column", "value", "message"])
+
+    def add(self, errors: pl.DataFrame) -> None:
+        if errors.height == 0:
+            return
+        self.total += errors.height
+        for column, message, count in errors.group_by("column", "message").len("count").iter_rows():
+            self.counts[(column, message)] += count
+        if self.kept < sv.MAX_STORED_ERRORS:
+            head = errors.head(sv.MAX_STORED_ERRORS - self.kept)
+            self.first.append(head)
+            self.kept += head.height
+        safe = sv.errors_csv(errors).splitlines()[1:]
+        self.file.write("\n".join(safe) + "\n")
+
+    def frame(self) -> pl.DataFrame:
+        if not self.first:
+            return Parsed(pl.DataFrame()).error_frame()
+        return pl.concat(self.first)
+
+    def summary(self) -> list[dict[str, Any]]:
+        rows = [
+            {"column": column, "message": message, "count": count}
+            for (column, message), count in self.counts.items()
+        ]
+        return sorted(rows, key=lambda r: (-r["count"], r["column"], r["message"]))
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def import_in_blocks(
+    *,
+    kind: str,
+    path: Path,
+    filename: str,
+    by: Any,
+    preset: str = "",
+    mapping: dict[str, str] | None = None,
+    dry_run: bool = False,
+    record: bool = True,
+    clear: frozenset[str] = frozenset(),
+    run: ImportRun | None = None,
+    saved: SavedMapping | None = None,
+    saved_name: str = "",
+) -> sv.Outcome:
+    """:func:`koers.imports.services.import_file` for a CSV file on disk, block by block."""
+    spec = KINDS[kind]
+    source = stream.open_csv(path)
+    blocks = stream.frames(source)
+    first = next(blocks, None)
+    if first is None:
+        raise ImportFileError(_("The file has a header but no rows."))
+    prepare = PRESETS[preset].prepare if preset and preset in PRESETS else None
+
+    def prepared(table: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
+        if prepare:
+            table = prepare(kind, table)
+        derived: dict[str, str] = {}
+        if saved is not None:
+            table, derived = saved.prepare(table)
+        return table, derived
+
+    table, derived = prepared(first)
+    chosen = mapping or derived or auto_mapping(table.columns, spec, preset)
+    given = sv._given(spec, chosen)
+    check_kind(by, spec)
+    run = run or ImportRun(kind=kind, preset=preset, filename=filename[:255], by=by)
+    run.mapping_name = saved_name[:60]
+    run.started_at, run.file_format = timezone.now(), source.file_format.describe()
+    run.mapping = chosen
+    problems = Problems()
+    preview = table.head(10)
+    totals = Counter[str]()
+    days: set[dt.date] = set()
+    rows = 0
+    try:
+        try:
+            with transaction.atomic():
+                with ExitStack() as stack:
+                    seen = _Seen(_max_id(spec.table))
+                    per_row = max(stream.chunk_bytes() / first.height, 1.0)
+                    estimate = int(source.path.stat().st_size / per_row)
+                    if worth_rebuilding(spec.table, estimate):
+                        # the key's unique index stays: each block looks its keys up
+                        stack.enter_context(indexes_dropped(spec.table, keep=spec.key[0]))
+                        for table_name in FOLLOW_UP_TABLES.get(kind, ()):
+                            stack.enter_context(indexes_dropped(table_name))
+                    elif connection.vendor == "postgresql":  # checked per block, not at commit
+                        stack.enter_context(_constraints_immediate())
+                    stack.enter_context(no_rebuilds())
+                    like: Parsed | None = None
+                    while table is not None:
+                        parsed = sv._parse(
+                            table, spec, chosen, preset, source.separator, saved, rows + 2, like
+                        )
+                        like = like or parsed
+                        run.formats = run.formats or parsed.formats
+                        kept = sv._kept_blanks(table, chosen, given, clear, rows + 2)
+                        rows += table.height
+                        _block(spec, parsed, kept, given, by, seen, problems, totals, days)
+                        following = next(blocks, None)
+                        table = prepared(following)[0] if following is not None else None
+                    if dry_run or problems.total:
+                        raise _Undo  # out past the index rebuilds, and the transaction undone
+                sv._convert_currencies(spec, pl.DataFrame(), pl.DataFrame())
+                run.refreshed_months = _refresh(days)
+        except _Undo:
+            pass
+        run.rows = rows
+        run.created, run.updated, run.unchanged = totals["new"], totals["changed"], totals["same"]
+        run.changed_fields = dict(
+            sorted((k[6:], v) for k, v in totals.items() if k[:6] == "field:")
+        )
+        _finish(run, path, problems, dry_run, record)
+        return sv.Outcome(run, problems.frame(), preview)
+    finally:
+        problems.close()
+
+
+class _Seen:
+    """Which stored records earlier blocks wrote (ids above the watermark, the highest id
+    before the import) or matched (their ids, kept as one column: 8 bytes a record)."""
+
+    def __init__(self, watermark: int) -> None:
+        self.watermark = watermark
+        self.matched = pl.Series("id", [], dtype=pl.Int64)
+
+    def again(self, existing: pl.DataFrame) -> pl.DataFrame:
+        """The stored rows of this block that an earlier block wrote or matched; the
+        others are remembered as matched."""
+        ids = existing["id"]
+        twice = existing.filter((ids > self.watermark) | ids.is_in(self.matched.implode()))
+        if twice.height == 0:
+            self.matched = pl.concat([self.matched, ids.filter(ids <= self.watermark)])
+        return twice
+
+
+class _Undo(Exception):
+    """Leaves the import's transaction so that it is rolled back."""
+
+
+def _block(
+    spec: Kind,
+    parsed: Parsed,
+    kept: pl.DataFrame,
+    given: list[str],
+    by: Any,
+    seen: _Seen,
+    problems: Problems,
+    totals: Counter[str],
+    days: set[dt.date],
+) -> None:
+    """Check one block and, when it is clean, write it (the transaction decides later)."""
+    frame = sv._resolve(parsed, spec)
+    check_rules(parsed, spec, frame)
+    errors = parsed.error_frame()
+    if errors.height:
+        problems.add(errors)
+        return
+    key = spec.key[0]
+    existing = sv._existing(spec, [*spec.key, *sv._settable(spec, given)], frame[key])
+    twice = seen.again(existing)
+    if twice.height:  # written or matched by an earlier block of this same file
+        again = frame.filter(pl.col(key).is_in(twice[key].implode()))
+        problems.add(
+            pl.DataFrame(
+                {
+                    "row": again["_row"],
+                    "column": parsed.headers.get(key, key),
+                    "value": again[key].cast(pl.Utf8),
+                    "message": _("appears more than once in the file"),
+                }
+            )
+        )
+        return
+    new, changed, unchanged = sv._diff(
+        frame.join(kept, on="_row", how="left"), spec, given, existing=existing
+    )
+    if problems.total:  # nothing will be written: only look for more problems
+        return
+    sv._check_changes(by, spec, new, changed, given)
+    sv._write(spec, new, changed, frame, given)
+    audit_updates(spec, changed, sv._settable(spec, given), by)
+    if changed.height:
+        from koers.sales import currency as fx
+
+        if spec.table in fx.CONVERTED:
+            fx.convert_table(spec.table, ids=changed["id"].to_list())
+    totals["new"] += new.height
+    totals["changed"] += changed.height
+    totals["same"] += unchanged
+    for name, count in sv._field_counts(changed, spec, given).items():
+        totals[f"field:{name}"] += count
+    days.update(d for d in sv.fact_days(spec, new, changed) if d is not None)
+
+
+def _refresh(days: set[dt.date]) -> int:
+    from koers.measure.freshness import months_of, refresh_months
+
+    return len(refresh_months(months_of(sorted(days)))) if days else 0
+
+
+def _finish(run: ImportRun, path: Path, problems: Problems, dry_run: bool, record: bool) -> None:
+    run.error_count = problems.total
+    run.errors = problems.frame().to_dicts()
+    run.problem_summary = problems.summary()
+    run.status = (
+        ImportRun.Status.FAILED
+        if problems.total
+        else ImportRun.Status.CHECKED
+        if dry_run
+        else ImportRun.Status.COMMITTED
+    )
+    if problems.total:
+        run.created = run.updated = run.unchanged = 0
+    run.finished_at = timezone.now()
+    if not record:
+        return
+    if not run.file:
+        with path.open("rb") as handle:
+            run.file.save(run.filename or "import.csv", File(handle), save=False)
+    if problems.total > sv.MAX_STORED_ERRORS:
+        problems.file.flush()
+        with open(problems.file.name, "rb") as handle:
+            run.problems.save(f"problems-{run.filename or 'import'}.csv", File(handle), save=False)
+    run.save()
+
+
+def _max_id(table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')
+        return int(cursor.fetchone()[0])
+
+
+class _constraints_immediate:  # noqa: N801 - used as a context manager
+    """PostgreSQL: foreign keys checked at the end of each statement (each block's COPY),
+    so the checks of millions of rows do not queue up until the commit."""
+
+    def __enter__(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
