@@ -215,3 +215,30 @@ def test_a_stored_key_twice_in_different_blocks_is_a_problem(base, tmp_path):
     assert run.status == "failed"
     assert [(e["row"], e["value"]) for e in run.errors] == [(402, "L-00007")]
     assert sm.OrderLine.objects.get(external_id="L-00007").amount == Decimal("1007.07")
+
+
+def test_the_wizard_checks_and_imports_a_large_upload_in_blocks(
+    base, cast, login, client, tmp_path, monkeypatch
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from koers.imports import chunked
+
+    calls = []
+    original = chunked.import_in_blocks
+    monkeypatch.setattr(
+        chunked, "import_in_blocks", lambda **kw: calls.append(kw["dry_run"]) or original(**kw)
+    )
+    login(cast.user("ada"))
+    raw = _orders(tmp_path, [_line(i) for i in range(300)]).read_bytes()
+    upload = client.post(
+        reverse("import_upload"),
+        {"kind": "orders", "preset": "", "file": SimpleUploadedFile("o.csv", raw)},
+    )
+    stage = upload["Location"]
+    page = client.get(stage).content.decode()
+    assert "Ready: 300 new, 0 updated, 0 unchanged." in page and "L-00009" in page
+    done = client.post(stage, {"action": "import"})
+    assert done.status_code == 302 and calls == [True, False]
+    assert sm.OrderLine.objects.filter(external_id__startswith="L-").count() == 300

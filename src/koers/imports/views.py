@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from koers.imports import stream
 from koers.imports.mapping import auto_mapping
 from koers.imports.models import ImportMapping, ImportRun
 from koers.imports.presets import PRESETS
@@ -113,12 +115,23 @@ def upload(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _staged(request: HttpRequest, key: str) -> tuple[dict, bytes]:
+def _staged(request: HttpRequest, key: str) -> tuple[dict, Path]:
     meta = request.session.get(f"import:{key}")
     path = _staging_dir() / key
     if not meta or not path.exists() or not key.isalnum():
         raise Http404(_("This upload has expired; upload the file again."))
-    return meta, path.read_bytes()
+    return meta, path
+
+
+def _first_rows(path: Path, filename: str) -> pl.DataFrame:
+    """The staged file's table for the mapping and the preview: for a large CSV file only its
+    first block, so a large upload is never held whole."""
+    if stream.streamable(path):
+        first = next(stream.frames(stream.open_csv(path)), None)
+        if first is None:
+            raise ImportFileError(_("The file has a header but no rows."))
+        return first
+    return read_table(path.read_bytes(), filename)[0]
 
 
 def _mapping_from(request: HttpRequest, headers: list[str]) -> dict[str, str] | None:
@@ -135,11 +148,11 @@ def _mapping_from(request: HttpRequest, headers: list[str]) -> dict[str, str] | 
 def stage(request: HttpRequest, key: str) -> HttpResponse:
     """Show the mapping, the preview and every error; import when asked and clean."""
     _require_import(request)
-    meta, raw = _staged(request, key)
+    meta, path = _staged(request, key)
     spec = KINDS[meta["kind"]]
     try:
         saved_name, saved = _saved_of(meta)
-        table = read_table(raw, meta["filename"])[0]
+        table = _first_rows(path, meta["filename"])
     except ImportFileError as exc:
         messages.error(request, str(exc))
         return redirect("import_upload")
@@ -163,7 +176,7 @@ def stage(request: HttpRequest, key: str) -> HttpResponse:
         request.session[f"import:{key}"] = {**meta, "mapping": mapping}
     the_import = {
         "kind": meta["kind"],
-        "raw": raw,
+        "path": path,
         "filename": meta["filename"],
         "by": request.user,
         "preset": meta["preset"],
@@ -171,7 +184,9 @@ def stage(request: HttpRequest, key: str) -> HttpResponse:
         "saved": saved,
         "saved_name": saved_name,
     }
-    if commit and on_worker(len(raw)):  # a large file: a worker imports it, not this request
+    if commit and on_worker(
+        path.stat().st_size
+    ):  # a large file: a worker imports it, not this request
         return _unstaged(request, key, import_queue(**the_import))
     try:
         outcome = import_file(**the_import, dry_run=not commit, record=commit)
@@ -243,12 +258,12 @@ def _unstaged(request: HttpRequest, key: str, run: ImportRun) -> HttpResponse:
 
 def stage_errors(request: HttpRequest, key: str) -> HttpResponse:
     _require_import(request)
-    meta, raw = _staged(request, key)
+    meta, path = _staged(request, key)
     try:
         saved_name, saved = _saved_of(meta)
         outcome = import_file(
             kind=meta["kind"],
-            raw=raw,
+            path=path,
             filename=meta["filename"],
             by=request.user,
             preset=meta["preset"],
