@@ -101,20 +101,36 @@ def raw_copy(url: str, path: Path) -> float:
     return seconds
 
 
+# `koers` in a fresh interpreter that reports its own peak resident memory (VmHWM) on exit:
+# the parent's rusage would count the forked copy of this process before exec as well.
+CHILD = """
+import atexit, sys
+def _peak():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM"):
+            print("peak-kb", line.split()[1], file=sys.stderr)
+atexit.register(_peak)
+sys.argv = ["koers", *sys.argv[1:]]
+from koers.cli import main
+main()
+"""
+
+
 def koers_import(path: Path, env: dict[str, str]) -> tuple[float, float, str]:
     """(seconds, peak resident MB, last line of output) of `koers import orders FILE`."""
-    command = [sys.executable, "-c", "from koers.cli import main; main()"]
-    command += ["import", "orders", str(path)]
+    command = [sys.executable, "-c", CHILD, "import", "orders", str(path)]
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-        _pid, status, usage = os.wait4(process.pid, 0)
+        status = subprocess.run(command, env=env, stdout=out, stderr=subprocess.STDOUT).returncode
         seconds = time.perf_counter() - started
         out.seek(0)
         text = out.read().strip()
-    if os.waitstatus_to_exitcode(status) != 0:
+    if status != 0:
         raise SystemExit(f"import failed:\n{text[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024, text.splitlines()[-1]
+    lines = text.splitlines()
+    peak = next(int(line.split()[1]) for line in lines if line.startswith("peak-kb"))
+    said = [line for line in lines if line.startswith(("Imported", "Would"))]
+    return seconds, peak / 1024, said[-1] if said else lines[-1]
 
 
 def main() -> int:

@@ -313,7 +313,7 @@ KOERS_IMPORT_KEEP_FAILED_DAYS = env_int("KOERS_IMPORT_KEEP_FAILED_DAYS", 30)
 # With a Celery broker, files above this size are imported on a worker, not in the request.
 KOERS_IMPORT_WORKER_MB = env_int("KOERS_IMPORT_WORKER_MB", 5)
 # a CSV file on disk larger than this is read and imported block by block (bounded memory)
-KOERS_IMPORT_CHUNK_BYTES = env_int("KOERS_IMPORT_CHUNK_BYTES", 16 * 1024 * 1024, minimum=4096)
+KOERS_IMPORT_CHUNK_BYTES = env_int("KOERS_IMPORT_CHUNK_BYTES", 4 * 1024 * 1024, minimum=4096)
 # Personal API tokens: days until a token expires, and how many working tokens a login holds.
 KOERS_TOKEN_DAYS = env_int("KOERS_TOKEN_DAYS", 90, minimum=1)
 KOERS_MAX_TOKENS = env_int("KOERS_MAX_TOKENS", 10, minimum=1)

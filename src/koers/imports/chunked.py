@@ -15,7 +15,7 @@ had a problem or the import is a trial. What spans blocks is handled here:
   ``MAX_STORED_ERRORS`` stay on the run and every one goes to the problems file on disk;
 * the KPI facts of every month touched are refreshed once, at the end.
 
-Memory holds one block at a time (``KOERS_IMPORT_CHUNK_BYTES``, 16 MB by default), never the
+Memory holds one block at a time (``KOERS_IMPORT_CHUNK_BYTES``, 4 MB by default), never the
 file. Kinds keyed by one text column (external id or code) are imported this way; people
 (whose gaps are filled across the file) and files with composite keys are read whole.
 """

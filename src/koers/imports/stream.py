@@ -36,7 +36,7 @@ BOM = b"\xef\xbb\xbf"
 
 
 def chunk_bytes() -> int:
-    return int(getattr(settings, "KOERS_IMPORT_CHUNK_BYTES", 16 * 1024 * 1024))
+    return int(getattr(settings, "KOERS_IMPORT_CHUNK_BYTES", 4 * 1024 * 1024))
 
 
 def streamable(path: Path) -> bool:

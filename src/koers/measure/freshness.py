@@ -54,7 +54,7 @@ def ranges(months: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
 
 # Order lines one refresh step reads at most: a refresh holds its months' records in memory,
 # so a run of months with millions of lines is refreshed a few months at a time.
-REFRESH_STEP_LINES = 500_000
+REFRESH_STEP_LINES = 250_000
 
 
 def refresh_months(months: Iterable[dt.date]) -> list[dt.date]:
