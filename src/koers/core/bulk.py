@@ -181,13 +181,14 @@ def query_frame(sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
             if not buffer.getbuffer().nbytes:
                 return pl.DataFrame(schema=schema)
             buffer.seek(0)
-            text = pl.read_csv(
-                buffer,
-                has_header=False,
-                new_columns=list(schema),
-                schema_overrides=text_schema,
-                infer_schema=False,
-            )
+            # numbers are read as numbers (no text copy of millions of them); dates and
+            # booleans as text, then typed below
+            read_as = {
+                name: dtype if dtype.is_integer() or dtype.is_float() else pl.Utf8
+                for name, dtype in schema.items()
+            }
+            text = pl.read_csv(buffer, has_header=False, schema=read_as)
+            del buffer
         else:
             cursor.execute(sql)
             rows = [[None if v is None else str(v) for v in row] for row in cursor.fetchall()]

@@ -182,6 +182,7 @@ def import_in_blocks(
                     if dry_run or problems.total:
                         raise _Undo  # out past the index rebuilds, and the transaction undone
                 sv._convert_currencies(spec, pl.DataFrame(), pl.DataFrame())
+                _release_memory()  # the blocks' frames, before the refresh reads its months
                 run.refreshed_months = _refresh(days)
         except _Undo:
             pass
@@ -303,6 +304,20 @@ def _finish(run: ImportRun, path: Path, problems: Problems, dry_run: bool, recor
         with open(problems.file.name, "rb") as handle:
             run.problems.save(f"problems-{run.filename or 'import'}.csv", File(handle), save=False)
     run.save()
+
+
+def _release_memory() -> None:
+    """Give freed memory back to the system (glibc keeps it for reuse otherwise)."""
+    import contextlib
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    if name:
+        with contextlib.suppress(OSError, AttributeError):  # not glibc
+            ctypes.CDLL(name).malloc_trim(0)
 
 
 def _max_id(table: str) -> int:

@@ -102,7 +102,9 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         imports_clean_up(now=timezone.now())  # cheap: keeps staging and old files in bounds
         key = uuid.uuid4().hex
-        (_staging_dir() / key).write_bytes(form.cleaned_data["file"].read())
+        with (_staging_dir() / key).open("wb") as staged:  # in chunks, never whole
+            for chunk in form.cleaned_data["file"].chunks():
+                staged.write(chunk)
         request.session[f"import:{key}"] = {
             "kind": form.cleaned_data["kind"],
             "preset": form.cleaned_data["preset"],
