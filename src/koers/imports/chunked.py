@@ -284,16 +284,7 @@ def _finish(run: ImportRun, path: Path, problems: Problems, dry_run: bool, recor
     run.error_count = problems.total
     run.errors = problems.frame().to_dicts()
     run.problem_summary = problems.summary()
-    run.status = (
-        ImportRun.Status.FAILED
-        if problems.total
-        else ImportRun.Status.CHECKED
-        if dry_run
-        else ImportRun.Status.COMMITTED
-    )
-    if problems.total:
-        run.created = run.updated = run.unchanged = 0
-    run.finished_at = timezone.now()
+    sv.settle(run, problems.total, dry_run)
     if not record:
         return
     if not run.file:

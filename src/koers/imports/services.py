@@ -481,16 +481,7 @@ def _finish(run: ImportRun, raw: bytes, errors: pl.DataFrame, dry_run: bool, rec
     run.error_count = errors.height
     run.errors = errors.head(MAX_STORED_ERRORS).to_dicts()
     run.problem_summary = problem_summary(errors)
-    run.status = (
-        ImportRun.Status.FAILED
-        if errors.height
-        else ImportRun.Status.CHECKED
-        if dry_run
-        else ImportRun.Status.COMMITTED
-    )
-    if errors.height:
-        run.created = run.updated = run.unchanged = 0
-    run.finished_at = timezone.now()
+    settle(run, errors.height, dry_run)
     if record:
         if not run.file:  # a queued run stored its file when it was queued
             run.file.save(run.filename or "import.csv", ContentFile(raw), save=False)
@@ -498,6 +489,20 @@ def _finish(run: ImportRun, raw: bytes, errors: pl.DataFrame, dry_run: bool, rec
             name = f"problems-{run.filename or 'import'}.csv"
             run.problems.save(name, ContentFile(errors_csv(errors).encode()), save=False)
         run.save()
+
+
+def settle(run: ImportRun, problems: int, dry_run: bool) -> None:
+    """The run's outcome: failed (nothing counted as written), checked or committed."""
+    run.status = (
+        ImportRun.Status.FAILED
+        if problems
+        else ImportRun.Status.CHECKED
+        if dry_run
+        else ImportRun.Status.COMMITTED
+    )
+    if problems:
+        run.created = run.updated = run.unchanged = 0
+    run.finished_at = timezone.now()
 
 
 def problem_summary(errors: pl.DataFrame) -> list[dict[str, Any]]:
