@@ -103,6 +103,30 @@ def test_query_frame_types_every_column_alike_on_both_databases(db):
     assert empty.height == 0 and empty.schema["id"] == pl.Int64
 
 
+def test_query_frame_reads_many_rows_and_reports_a_failing_query(db):
+    """Many rows come back whole and in order (read in a tight loop on PostgreSQL); a query
+    that fails half-way raises, and the connection then works for the next query."""
+    from django.db import DatabaseError, transaction
+
+    from koers.core.bulk import query_frame
+
+    sql = (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000) "
+        "SELECT i, 'row ' || i FROM n"
+    )
+    frame = query_frame(sql, {"i": pl.Int64, "text": pl.Utf8})
+    assert frame.height == 50_000 and frame["i"].sum() == 50_000 * 50_001 // 2
+    assert frame.row(49_999) == (50_000, "row 50000")
+    failing = (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+        "SELECT CAST(CASE WHEN i < 19000 THEN '1' ELSE 'x' END AS INTEGER) FROM n"
+    )
+    if connection.vendor == "postgresql":
+        with pytest.raises(DatabaseError), transaction.atomic():
+            query_frame(failing, {"i": pl.Int64})
+    assert query_frame("SELECT 7", {"i": pl.Int64}).item() == 7
+
+
 def test_indexes_come_back_after_a_failed_rebuild_load(db):
     """On PostgreSQL a load that drops the indexes fails: the transaction undoes the drop
     too, so the table keeps every index and constraint."""

@@ -12,9 +12,10 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 import polars as pl
-from django.db import connection
+from django.db import DatabaseError, connection
 
 CHUNK_ROWS = 200_000
 
@@ -176,8 +177,7 @@ def query_frame(sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
         if connection.vendor == "postgresql":
             buffer = io.BytesIO()
             with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
-                for chunk in copy:
-                    buffer.write(chunk)
+                _copy_out(copy, cursor.cursor.connection.pgconn, buffer)
             if not buffer.getbuffer().nbytes:
                 return pl.DataFrame(schema=schema)
             buffer.seek(0)
@@ -194,6 +194,35 @@ def query_frame(sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
             rows = [[None if v is None else str(v) for v in row] for row in cursor.fetchall()]
             text = pl.DataFrame(rows, schema=text_schema, orient="row")
     return text.with_columns(_typed(name, dtype) for name, dtype in schema.items())
+
+
+def _copy_out(copy: Any, pgconn: Any, buffer: io.BytesIO) -> None:
+    """Read a ``COPY ... TO STDOUT`` to its end into ``buffer``. Each row is one message:
+    the rows libpq already holds are taken in a tight loop, without waiting; psycopg's own
+    ``read`` is used only where it must wait for the server, and for the end (the final
+    result, or the error). Iterating the copy instead waits once per row: seconds per
+    million rows."""
+    from psycopg import pq
+
+    while True:
+        size, data = pgconn.get_copy_data(1)  # 1: never blocks
+        if size > 0:
+            buffer.write(data)
+        elif size == 0:  # nothing buffered: psycopg waits for the next row (or the end)
+            chunk = copy.read()
+            if not chunk:
+                return
+            buffer.write(chunk)
+        elif size == -1:  # the end: the command's result (or the server's error)
+            failure = ""
+            while (result := pgconn.get_result()) is not None:
+                if result.status != pq.ExecStatus.COMMAND_OK:
+                    failure = bytes(result.error_message or b"").decode(errors="replace")
+            if failure:
+                raise DatabaseError(failure)
+            return
+        else:
+            raise DatabaseError(bytes(pgconn.error_message or b"").decode(errors="replace"))
 
 
 def _typed(name: str, dtype: pl.DataType) -> pl.Expr:
