@@ -221,3 +221,15 @@ def test_the_pay_and_system_roles_get_their_own_desk_first(rewarded, login):
     assert 'data-testid="admin-desk"' in ada and 'data-testid="desk-imports"' in ada
     dirk = login(rewarded.user("dirk")).get(reverse("home")).content.decode()
     assert "pay-desk" not in dirk and "admin-desk" not in dirk
+
+
+def test_labels_keep_their_abbreviations(cast, login):
+    """A label's first letter is raised and nothing else lowered: “NPS responses”, never
+    “Nps responses”, in the navigation and on the list's own page."""
+    from django.utils import translation
+
+    nps = next(e for e in ENTITIES.values() if e.model._meta.model_name == "npsresponse")
+    with translation.override("en"):
+        assert nps.label == "NPS responses"
+    page = login(cast.user("dirk")).get("/data/nps/").content.decode()
+    assert "NPS responses" in page and "Nps responses" not in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 
@@ -13,7 +14,7 @@ def record_label(obj: Any) -> str:
     verbose = str(obj._meta.verbose_name)
     if getattr(obj, "pk", None) is None and not str(obj).strip():
         return _("new %(kind)s") % {"kind": verbose}
-    return f"{verbose.capitalize()} “{obj}”"
+    return f"{capfirst(verbose)} “{obj}”"
 
 
 def field_error(obj: Any, field: str, message: str, code: str = "invalid") -> ValidationError:

@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -38,7 +39,7 @@ IGNORE = ""
 
 def _kind_label(kind: str) -> str:
     entity = ENTITIES.get(kind)
-    return entity.label if entity else kind.replace("-", " ").capitalize()
+    return entity.label if entity else capfirst(kind.replace("-", " "))
 
 
 class UploadForm(forms.Form):
@@ -319,4 +320,4 @@ def column_label(spec, column) -> str:  # type: ignore[no-untyped-def]
         if column.name == "credited_to":  # the line's credit holders, not a field of it
             return _("Credited to (%(header)s)") % {"header": column.header}
         return column.header
-    return f"{str(field.verbose_name).capitalize()} ({column.header})"
+    return f"{capfirst(str(field.verbose_name))} ({column.header})"

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from koers.engine.periods import add_months, fiscal_year_start, month_start
@@ -216,6 +217,6 @@ def _unit_table(start: dt.date, end: dt.date) -> list[dict[str, Any]]:
 def _record_counts() -> list[tuple[str, int]]:
     models = [Person, Account, Opportunity, Activity, OrderLine]
     return [
-        (str(m._meta.verbose_name_plural).capitalize(), m.objects.aggregate(n=Count("pk"))["n"])
+        (capfirst(str(m._meta.verbose_name_plural)), m.objects.aggregate(n=Count("pk"))["n"])
         for m in models
     ]

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Model, QuerySet
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from koers.measure.models import OperatingCost
@@ -60,7 +61,7 @@ class Entity:
 
     @property
     def label(self) -> str:
-        return str(self.model._meta.verbose_name_plural).capitalize()
+        return capfirst(str(self.model._meta.verbose_name_plural))
 
     @property
     def label_singular(self) -> str:

@@ -11,6 +11,7 @@ from django.db.models import Model
 from django.urls import reverse
 from django.utils import formats
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from koers.engine.money import shown
@@ -136,14 +137,14 @@ def cell(context: Any, obj: Model, name: str, hidden: Any = None) -> str:
 @register.simple_tag
 def column_label(model: type[Model], name: str) -> str:
     try:
-        return str(model._meta.get_field(name).verbose_name).capitalize()
+        return capfirst(str(model._meta.get_field(name).verbose_name))
     except Exception:
         labels = {
             "full_name": _("Name"),
             "margin_pct": _("Margin %"),
             "gross_margin": _("Gross margin"),
         }
-        return str(labels.get(name, name.replace("_", " ").capitalize()))
+        return str(labels.get(name, capfirst(name.replace("_", " "))))
 
 
 @register.simple_tag
