@@ -22,11 +22,11 @@ file. Kinds keyed by one text column (external id or code) are imported this way
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import tempfile
 from collections import Counter
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +75,7 @@ class Problems:
         self.file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in close()
             "w+", suffix=".csv", encoding="utf-8", newline=""
         )
-        self.writer = csv.writer(self.file, lineterminator="\n")
-        self.writer.writerow(["row", "column", "value", "message"])
+        self.file.write("row,column,value,message\n")  # the header errors_csv writes
 
     def add(self, errors: pl.DataFrame) -> None:
         if errors.height == 0:
@@ -261,11 +260,7 @@ def _block(
     sv._check_changes(by, spec, new, changed, given)
     sv._write(spec, new, changed, frame, given)
     audit_updates(spec, changed, sv._settable(spec, given), by)
-    if changed.height:
-        from koers.sales import currency as fx
-
-        if spec.table in fx.CONVERTED:
-            fx.convert_table(spec.table, ids=changed["id"].to_list())
+    sv.reconvert(spec, changed)
     totals["new"] += new.height
     totals["changed"] += changed.height
     totals["same"] += unchanged
@@ -317,15 +312,13 @@ def _max_id(table: str) -> int:
         return int(cursor.fetchone()[0])
 
 
-class _constraints_immediate:  # noqa: N801 - used as a context manager
+@contextmanager
+def _constraints_immediate() -> Iterator[None]:
     """PostgreSQL: foreign keys checked at the end of each statement (each block's COPY),
-    so the checks of millions of rows do not queue up until the commit."""
-
-    def __enter__(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-
-    def __exit__(self, *exc: object) -> None:
-        if exc[0] is None:
-            with connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    so the checks of millions of rows do not queue up until the commit. (Left by an error,
+    the transaction is rolled back and the setting with it.)"""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")

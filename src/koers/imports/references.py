@@ -58,10 +58,9 @@ def exact_ids(kind_name: str, among: pl.Series | None = None) -> pl.DataFrame:
             f'WHERE "{kind.ref_key}" IS NOT NULL'
         )
         return query_frame(sql, schema)
-    keys = among.cast(pl.Utf8).drop_nulls().unique()
-    if keys.is_empty():
+    if among.drop_nulls().is_empty():
         return pl.DataFrame(schema=schema)
-    with key_filter(keys) as filter_table:
+    with key_filter(among) as filter_table:
         sql = (
             f'SELECT CAST(t."{kind.ref_key}" AS TEXT), t.id FROM "{kind.table}" t '
             f'JOIN {filter_table} k ON t."{kind.ref_key}" = k.key'
@@ -128,7 +127,7 @@ def resolve(frame: pl.DataFrame, column: str, target: str, extra_keys: pl.Series
         lookup = lookup.str.to_lowercase().str.replace_all(r"[\s_\-]+", " ").str.strip_chars()
     joined = pl.DataFrame({"key": lookup}).join(keys, on="key", how="left", maintain_order="left")
     ids = joined["id"]
-    if target == "accounts" and ids.null_count():
+    if target == "accounts" and (lookup.is_not_null() & ids.is_null()).any():
         ids = ids.fill_null(_accounts_by_name(lookup))
     pending = extra_keys is not None and frame[column].is_in(extra_keys.implode())
     unresolved = frame[column].is_not_null() & ids.is_null()

@@ -165,12 +165,22 @@ def _convert_currencies(spec: Kind, new: pl.DataFrame, changed: pl.DataFrame) ->
         return
     if spec.table not in fx.CONVERTED:
         return
-    for start in range(0, max(changed.height, 1), 10_000):
-        ids = changed["id"][start : start + 10_000].to_list() if changed.height else []
-        fx.convert_table(spec.table, ids=ids, unconverted=start == 0)
+    reconvert(spec, changed)
+    fx.convert_table(spec.table, ids=[], unconverted=True)  # the new rows in other currencies
     missing = fx.missing_rates(spec.table)
     if missing:
         raise ImportFileError(" ".join(fx.missing_rate_message(c, d) for c, d, _n in missing[:5]))
+
+
+def reconvert(spec: Kind, changed: pl.DataFrame) -> None:
+    """Convert the changed rows' amounts again (their amount, currency or date may have
+    changed), 10,000 ids a statement."""
+    from koers.sales import currency as fx
+
+    if spec.table not in fx.CONVERTED:
+        return
+    for start in range(0, changed.height, 10_000):
+        fx.convert_table(spec.table, ids=changed["id"][start : start + 10_000].to_list())
 
 
 def _refresh_facts(spec: Kind, new: pl.DataFrame, changed: pl.DataFrame) -> int:
@@ -420,14 +430,12 @@ def _existing(spec: Kind, columns: list[str], among: pl.Series | None = None) ->
     ``among`` (the keys of a block of a large file), only the rows with those keys."""
     names = ["id", *columns]
     schema = {c: pl.Utf8 for c in names}
+    where = f" WHERE {spec.rows}" if spec.rows else ""  # names from the specs
     if among is None:
         selected = ", ".join(f'CAST("{c}" AS TEXT)' for c in names)
-        where = f" WHERE {spec.rows}" if spec.rows else ""
-        # names from the specs
         text = query_frame(f'SELECT {selected} FROM "{spec.table}"{where}', schema)  # noqa: S608
     else:
         selected = ", ".join(f'CAST(t."{c}" AS TEXT)' for c in names)
-        where = f" WHERE {spec.rows}" if spec.rows else ""
         with key_filter(among) as keys:
             join = f'JOIN {keys} k ON t."{spec.key[0]}" = k.key'
             text = query_frame(f'SELECT {selected} FROM "{spec.table}" t {join}{where}', schema)

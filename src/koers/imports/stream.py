@@ -85,6 +85,11 @@ def open_csv(path: Path, limits: Limits | None = None) -> CsvFile:
                     utf8.decode(block)
                 except UnicodeDecodeError:
                     is_utf8 = False
+        if is_utf8:
+            try:
+                utf8.decode(b"", final=True)  # a character cut off at the end
+            except UnicodeDecodeError:
+                is_utf8 = False
     if not filled:
         raise ImportFileError(_("The file is empty."))
     bom = head.startswith(BOM)
@@ -97,31 +102,19 @@ def open_csv(path: Path, limits: Limits | None = None) -> CsvFile:
     reader = csv.reader(io.StringIO(text), delimiter=separator)
     header = next(reader, [])
     _check_header(header, limits)
-    header_end = _header_end(head, separator)
-    return CsvFile(path, encoding, separator, [h.strip() for h in header], header_end)
+    return CsvFile(path, encoding, separator, [h.strip() for h in header], _header_end(head))
 
 
-def _header_end(head: bytes, separator: str) -> int:
-    """The byte after the header line (a header may hold quoted line breaks)."""
-    position = _record_end(head, 0, len(head))
-    if position is None:
-        raise ImportFileError(_("The file's header line is longer than 1 MB."))
-    return position
-
-
-def _record_end(data: bytes, start: int, end: int) -> int | None:
-    """The byte after the first line break in data[start:end] that ends a record (an even
-    number of quote characters before it), or None."""
-    quotes = 0
-    position = start
-    while True:
-        newline = data.find(b"\n", position, end)
-        if newline < 0:
-            return None
-        quotes += data.count(b'"', position, newline)
+def _header_end(head: bytes) -> int:
+    """The byte after the header line: the first line break with an even number of quote
+    characters before it (a header may hold quoted line breaks)."""
+    quotes = position = 0
+    while (newline := head.find(b"\n", position)) >= 0:
+        quotes += head.count(b'"', position, newline)
         if quotes % 2 == 0:
             return newline + 1
         position = newline + 1
+    raise ImportFileError(_("The file's header line is longer than 1 MB."))
 
 
 def _last_record_end(block: bytes) -> int:
