@@ -20,7 +20,7 @@ from koers.engine.deviations import deviations
 from koers.engine.periods import add_months, month_start
 from koers.measure import selectors as sel
 from koers.measure.catalogue import definition, definitions
-from koers.measure.memo import memo
+from koers.measure.memo import memo, memo_page
 from koers.measure.models import RootCauseAction, RootCauseAnalysis
 from koers.org import visibility as vis
 from koers.org.models import Person, Role
@@ -52,17 +52,23 @@ def deviations_page(request: HttpRequest) -> HttpResponse:
     (``koers.measure.memo``); the analyses already made are looked up on each view."""
     from django.core.paginator import Paginator
 
-    found = deviations_for(request.user)
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
-    done = {(a.person_id, a.kpi, a.month): a for a in visible_analyses(request.user)}
-    rows = [
-        {**row, "analysis": done.get((row["person"].pk, row["code"], row["month"]))}
-        for row in page.object_list
-    ]
-    return render(
+    def context() -> dict[str, Any]:
+        found = deviations_for(request.user)
+        page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+        done = {(a.person_id, a.kpi, a.month): a for a in visible_analyses(request.user)}
+        rows = [
+            {**row, "analysis": done.get((row["person"].pk, row["code"], row["month"]))}
+            for row in page.object_list
+        ]
+        return {"rows": rows, "page": page, "threshold": THRESHOLD, "floor": ATTAINMENT_FLOOR}
+
+    # an analysis is an audited change, which raises the version the page is kept against
+    return memo_page(
         request,
-        "measure/deviations.html",
-        {"rows": rows, "page": page, "threshold": THRESHOLD, "floor": ATTAINMENT_FLOOR},
+        "deviations_page",
+        (request.GET.urlencode(),),
+        ("measure/deviations.html", "measure/deviations_body.html"),
+        context,
     )
 
 

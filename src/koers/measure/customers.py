@@ -8,7 +8,6 @@ from typing import Any
 import polars as pl
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils import timezone
 
 from koers.engine import kpi
@@ -21,7 +20,7 @@ from koers.engine.customers import (
     pyramid_summary,
 )
 from koers.engine.periods import add_months, month_start
-from koers.measure.memo import memo
+from koers.measure.memo import memo_page
 from koers.measure.models import AccountMonthFact, PyramidSettings
 from koers.org import visibility as vis
 
@@ -91,8 +90,13 @@ def _nps(user: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
 
 def customers_page(request: HttpRequest) -> HttpResponse:
     """Computed once per scope, day and refresh of the facts (``koers.measure.memo``)."""
-    context = memo("customers", request.user, (), lambda: _customers(request.user))
-    return render(request, "measure/customers.html", context)
+    return memo_page(
+        request,
+        "customers",
+        (),
+        ("measure/customers.html", "measure/customers_body.html"),
+        lambda: _customers(request.user),
+    )
 
 
 def _customers(user: Any) -> dict[str, Any]:

@@ -13,7 +13,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from koers.measure.selectors import facts_version
@@ -51,3 +55,23 @@ def memo(name: str, user: Any, parts: tuple, compute: Callable[[], T]) -> T:
         value = compute()
         cache.set(key, value, SECONDS)
     return value
+
+
+def memo_page(
+    request: HttpRequest,
+    name: str,
+    parts: tuple,
+    templates: tuple[str, str],
+    context: Callable[[], dict[str, Any]],
+) -> HttpResponse:
+    """A page whose content is a function of the facts and the viewer's scope: the content
+    block (``templates[1]``, which must hold no per-session token or personal greeting) is
+    rendered once per scope, ``parts``, day, language and version and kept; the page around
+    it (``templates[0]``, its ``body``) is rendered for each request."""
+    page, body = templates
+
+    def html() -> str:
+        return render_to_string(body, context(), request=request)
+
+    content = mark_safe(memo(name, request.user, parts, html))  # noqa: S308 - our template
+    return render(request, page, {"body": content})

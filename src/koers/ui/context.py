@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from koers.org.visibility import person_of, role_of
-from koers.ui.navigation import navigation_for
+from koers.ui.navigation import navigation_html
 
 
 def koers_context(request: HttpRequest) -> dict[str, Any]:
@@ -18,5 +18,5 @@ def koers_context(request: HttpRequest) -> dict[str, Any]:
     return {
         "me": person_of(user),
         "my_role": role,
-        "nav": navigation_for(user, request.path),
+        "nav_html": navigation_html(user, request.path),
     }

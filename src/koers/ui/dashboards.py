@@ -8,6 +8,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -28,8 +30,8 @@ def home_context(user: Any, today: dt.date) -> dict[str, Any]:
     this_month = month_start(today)
 
     def figures() -> dict[str, Any]:
-        """Everything on the home page that is a figure: computed once per scope, day and
-        refresh of the facts (``koers.measure.memo``)."""
+        """Everything on the home page that is a figure: computed and rendered once per
+        scope, day and refresh of the facts (``koers.measure.memo``)."""
         found: dict[str, Any] = {
             "tiles": _tiles(user, people, today, this_month, year_start),
             "trend_json": _trend_json(people, add_months(this_month, -11), today),
@@ -42,10 +44,13 @@ def home_context(user: Any, today: dt.date) -> dict[str, Any]:
             found["record_counts"] = _record_counts()
         return found
 
+    def figures_html() -> str:  # links and figures only: no per-session token or name
+        return render_to_string("ui/home_figures.html", {**figures(), "my_role": role})
+
     context: dict[str, Any] = {
         "today": today,
         "scope_label": _scope_label(role),
-        **memo("home", user, (), figures),
+        "figures_html": mark_safe(memo("home", user, (), figures_html)),  # noqa: S308
     }
     if role == Role.ADMIN:
         context["admin_desk"] = _admin_desk(today)

@@ -173,3 +173,22 @@ def navigation_for(user: Any, path: str) -> tuple[NavSection, ...]:
         NavSection(name, label, url, path.startswith(url), items)
         for name, label, url, items in built
     )
+
+
+_HTML: dict[tuple[Any, ...], str] = {}
+
+
+def navigation_html(user: Any, path: str) -> str:
+    """The navigation as HTML, rendered once per process for each role, import right,
+    language and active section (it is on every page)."""
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import get_language
+
+    sections = navigation_for(user, path)
+    active = next((s.key for s in sections if s.active), "")
+    key = (role_of(user), can_import(user), get_language(), active)
+    html = _HTML.get(key)
+    if html is None:
+        html = _HTML[key] = render_to_string("ui/navigation.html", {"nav": sections})
+    return mark_safe(html)  # noqa: S308 - rendered from our template with escaping on
