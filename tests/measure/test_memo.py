@@ -63,3 +63,56 @@ def test_people_with_other_scopes_do_not_share_figures(facts, login):
     rosa = login(facts.user("rosa")).get(reverse("home")).content.decode()
     assert re.search(r'data-figure="revenue-month">€ 1,000<', ruud)
     assert re.search(r'data-figure="revenue-month">€ 1,500<', rosa)
+
+
+def test_two_directors_share_the_figures_but_each_page_is_their_own(facts, login):
+    """The rendered figures are kept per scope, which two directors share; the greeting,
+    the navigation and the session's form token around them are each person's own."""
+    from tests.conftest import _person
+
+    other = _person("dora", facts.dirk.unit, "director")
+    dirk = login(facts.user("dirk")).get(reverse("home")).content.decode()
+    client = login(other.user)
+    with CaptureQueriesContext(connection) as queries:
+        dora = client.get(reverse("home")).content.decode()
+    assert not any("sales_orderline" in q["sql"] for q in queries)  # the figures were kept
+    greeting = re.compile(
+        r"<h1>([^<]*)</h1>.*data-testid=\"whoami\">([^<]*)<|"
+        r"data-testid=\"whoami\">([^<]*)<.*?<h1>([^<]*)</h1>",
+        re.S,
+    )
+    dirk_says = " ".join(filter(None, greeting.search(dirk).groups()))
+    dora_says = " ".join(filter(None, greeting.search(dora).groups()))
+    assert "Dirk" in dirk_says and "Dora" not in dirk_says
+    assert "Dora" in dora_says and "Dirk" not in dora_says
+    figures = re.compile(r'data-figure="revenue-month">([^<]*)<')
+    assert figures.search(dirk).group(1) == figures.search(dora).group(1)
+    # the frame of each page carries the session's own token: Dora can log out
+    assert client.post(reverse("logout")).status_code == 302
+
+
+def test_a_new_analysis_renders_the_deviations_page_again(facts, login):
+    """The deviations page keeps its rendered rows, each with the analysis made of it; a
+    new analysis is an audited change, so the next view renders them again."""
+    from koers.measure.models import RootCauseAnalysis
+
+    client = login(facts.user("mia"))
+    client.get(reverse("deviations"))
+    with CaptureQueriesContext(connection) as cached:
+        client.get(reverse("deviations"))
+    record_save(
+        obj=RootCauseAnalysis(
+            person=facts.ruud,
+            kpi="revenue",
+            month=dt.date(2026, 10, 1),
+            title="Revenue short",
+            why_1="Fewer visits",
+            root_cause="Fewer visits",
+            created_by=facts.user("mia"),
+        ),
+        by=facts.user("mia"),
+    )
+    with CaptureQueriesContext(connection) as again:
+        assert client.get(reverse("deviations")).status_code == 200
+    assert any("measure_rootcauseanalysis" in q["sql"] for q in again)
+    assert not any("measure_rootcauseanalysis" in q["sql"] for q in cached)
