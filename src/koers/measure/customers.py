@@ -92,7 +92,7 @@ def customers_page(request: HttpRequest) -> HttpResponse:
     """Computed once per scope, day and refresh of the facts (``koers.measure.memo``)."""
     return memo_page(
         request,
-        "customers",
+        "customers_html",
         (),
         ("measure/customers.html", "measure/customers_body.html"),
         lambda: _customers(request.user),

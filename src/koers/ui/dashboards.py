@@ -50,7 +50,7 @@ def home_context(user: Any, today: dt.date) -> dict[str, Any]:
     context: dict[str, Any] = {
         "today": today,
         "scope_label": _scope_label(role),
-        "figures_html": mark_safe(memo("home", user, (), figures_html)),  # noqa: S308
+        "figures_html": mark_safe(memo("home_html", user, (), figures_html)),  # noqa: S308
     }
     if role == Role.ADMIN:
         context["admin_desk"] = _admin_desk(today)
