@@ -63,15 +63,17 @@ def memo_page(
     parts: tuple,
     templates: tuple[str, str],
     context: Callable[[], dict[str, Any]],
+    around: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """A page whose content is a function of the facts and the viewer's scope: the content
     block (``templates[1]``, which must hold no per-session token or personal greeting) is
     rendered once per scope, ``parts``, day, language and version and kept; the page around
-    it (``templates[0]``, its ``body``) is rendered for each request."""
+    it (``templates[0]``, its ``body`` and what ``around`` adds, such as the title's
+    subject) is rendered for each request."""
     page, body = templates
 
     def html() -> str:
         return render_to_string(body, context(), request=request)
 
     content = mark_safe(memo(name, request.user, parts, html))  # noqa: S308 - our template
-    return render(request, page, {"body": content})
+    return render(request, page, {**(around or {}), "body": content})

@@ -75,3 +75,23 @@ def component_specs(lines: list[PayoutLine]) -> dict[tuple[int, str], ComponentS
         for spec in parse_plan(document).components:
             found.setdefault((line.plan_id, spec.component.code), spec)
     return found
+
+
+def statement_version() -> str:
+    """What a kept statement is kept against beside the facts' version (which rises with
+    every audited change: a calculation, a status, an adjustment, a hold, an edited deal or
+    plan): the newest record of each table a statement reads, which rises when one is
+    added. One query."""
+    from django.db import connection
+
+    from koers.reward.models import Adjustment, Hold, Payout, Plan, PlanAssignment
+    from koers.sales.models import Opportunity, OpportunitySplit
+
+    models = (CalcRun, PayoutLine, Payout, Adjustment, Hold, Plan, PlanAssignment)
+    tables = [m._meta.db_table for m in (*models, Opportunity, OpportunitySplit)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + ", ".join(f"(SELECT MAX(id) FROM {t})" for t in tables)  # noqa: S608
+        )
+        row = cursor.fetchone()
+    return ".".join(str(v or 0) for v in row)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,6 +17,8 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -24,13 +27,14 @@ from koers.engine import comp
 from koers.engine.kpi import MILLI
 from koers.engine.money import from_cents, to_cents
 from koers.measure.catalogue import definitions
+from koers.measure.memo import memo_page
 from koers.measure.selectors import kpi_name
 from koers.org import visibility as vis
 from koers.org.models import Person
 from koers.reward.documents import ComponentSpec
 from koers.reward.inquiries import InquiryForm
 from koers.reward.models import Adjustment, CalcRun, Inquiry, PayoutCredit, PayoutLine
-from koers.reward.selectors import component_specs, statement_person
+from koers.reward.selectors import component_specs, statement_person, statement_version
 from koers.ui.fields import LocalDecimalField
 from koers.ui.templatetags.koers import kpi_value
 
@@ -211,9 +215,32 @@ class EstimateForm(forms.Form):
 
 
 def statement(request: HttpRequest, person_id: int | None = None) -> HttpResponse:
+    """A person's statement. As it is, it is rendered once per person, month and version
+    of what it reads (``koers.measure.memo``); an estimate ("what if I sell more, or win
+    this deal?") is worked out for each request."""
     person = statement_person(request.user, person_id)
-    runs = list(CalcRun.objects.filter(lines__person=person).distinct().order_by("-month"))
+    own = person == vis.person_of(request.user)
     chosen = request.GET.get("month", "")
+    if not re.fullmatch(r"\d{4}-\d{2}", chosen):
+        chosen = ""  # the latest month: any other text would only make another cache key
+
+    def context() -> dict[str, Any]:
+        return _statement_context(request, person, chosen, own)
+
+    if request.htmx:
+        return render(request, "reward/statement_body.html#estimates", context())
+    templates = ("reward/statement.html", "reward/statement_body.html")
+    if "extra" in request.GET or "deal" in request.GET:
+        body = mark_safe(render_to_string(templates[1], context(), request=request))  # noqa: S308
+        return render(request, templates[0], {"person": person, "body": body})
+    parts = (person.pk, chosen, own, statement_version())
+    return memo_page(request, "statement_html", parts, templates, context, {"person": person})
+
+
+def _statement_context(
+    request: HttpRequest, person: Person, chosen: str, own: bool
+) -> dict[str, Any]:
+    runs = list(CalcRun.objects.filter(lines__person=person).distinct().order_by("-month"))
     run = next((r for r in runs if f"{r.month:%Y-%m}" == chosen), runs[0] if runs else None)
     lines = list(run.lines.filter(person=person).select_related("plan", "person")) if run else []
     specs = component_specs(lines)
@@ -268,7 +295,7 @@ def statement(request: HttpRequest, person_id: int | None = None) -> HttpRespons
     totals["difference"] = totals["then"] - totals["now"]
     payable = sum((r["line"].earnings for r in rows if r["line"].payable), Decimal(0))
     payout = run.payouts.filter(person=person).first() if run else None
-    context = {
+    return {
         "payout": payout,
         "adjustments": (Adjustment.objects.filter(person=person, month=run.month) if run else []),
         "person": person,
@@ -285,10 +312,8 @@ def statement(request: HttpRequest, person_id: int | None = None) -> HttpRespons
         "assumed": assumed,
         "depends": depends,
         "group_name": dict(depends["groups"]).get(assumed.group),
-        "own": person == vis.person_of(request.user),
+        "own": own,
     }
-    template = "reward/statement.html#estimates" if request.htmx else "reward/statement.html"
-    return render(request, template, context)
 
 
 CREDITS_PER_PAGE = 100
