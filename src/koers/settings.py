@@ -86,7 +86,7 @@ MIDDLEWARE = [
 # (`koers axes_reset`). Behind a proxy Koers reads the address the proxy forwards.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "koers.org.auth.PersonBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("KOERS_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("KOERS_LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
