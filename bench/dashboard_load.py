@@ -6,8 +6,12 @@ Logs in as each of the demo's roles (director, compadmin, admin, manager, rep; p
 `demo`). First, one user alone: each page of the mix (home, the KPI page for each period,
 customers, deviations, statement) is loaded once to warm it, then ``--alone`` times; that is
 the single-user figure of each page, in the same run. Then ``--users`` threads, spread over
-the roles, each load their role's whole mix ``--rounds`` times without a pause. Prints p50
-and p95 per page alone and under load, and the loaded p95 over all pages against the goal.
+the roles, each load their role's whole mix ``--rounds`` times: without a pause (a stress
+test: 50 requests always in flight), or with ``--think`` seconds on average between pages
+(each pause drawn between half and one and a half times that, as a person reads a page
+before the next click; each user starts at a random moment within the first pause). Prints
+p50 and p95 per page alone and under load, and the loaded p95 over all pages against the
+goal.
 
 Runs against a Koers served elsewhere on this machine (see docs/benchmarks.md for the
 gunicorn command); sends traffic to the given URL only, and a bounded number of requests.
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import http.cookiejar
+import random
 import re
 import statistics
 import sys
@@ -101,6 +106,9 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--alone", type=int, default=5)
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="mean seconds a user reads a page (0: none)"
+    )
     args = parser.parse_args()
     if urllib.parse.urlparse(args.url).hostname not in {"127.0.0.1", "localhost", "::1"}:
         sys.exit("This benchmark only loads a Koers on this machine.")
@@ -118,10 +126,15 @@ def main() -> int:
 
     def user(index: int) -> list[tuple[str, float]]:
         times = []
+        pauses = random.Random(index)  # the same pauses in every run
+        if args.think:
+            time.sleep(pauses.uniform(0, args.think))
         for round_ in range(args.rounds):
             for k in range(len(PAGES)):  # each user starts the mix at its own page
                 name, path = PAGES[(k + index + round_) % len(PAGES)]
                 times.append((name, timed(openers[index], path)))
+                if args.think:
+                    time.sleep(pauses.uniform(args.think / 2, args.think * 3 / 2))
         return times
 
     started = time.perf_counter()
@@ -144,8 +157,10 @@ def main() -> int:
     every_alone = [t for ts in alone.values() for t in ts]
     every = [t for ts in loaded.values() for t in ts]
     p95 = percentile(every, 95)
+    pause = f"pausing {args.think:g} s between pages" if args.think else "without a pause"
     print(
         f"all pages: alone p50 {statistics.median(every_alone):.0f} ms; {args.users} users "
+        f"{pause}: "
         f"p50 {statistics.median(every):.0f} ms, p95 {p95:.0f} ms, p99 "
         f"{percentile(every, 99):.0f} ms, {len(every) / seconds:.1f} pages/s"
     )
