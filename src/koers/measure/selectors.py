@@ -60,12 +60,18 @@ def facts_version() -> str:
     record edit that leaves a month to refresh and with every audited change (a target, a
     plan, an analysis): what a cached figure is kept against. One query (three index
     lookups), since every dashboard view asks."""
-    from django.db import connection
-
     from koers.measure.models import StaleMonth
     from koers.org.models import AuditEvent
 
-    tables = [m._meta.db_table for m in (KpiFact, StaleMonth, AuditEvent)]
+    return newest_ids(KpiFact, StaleMonth, AuditEvent)
+
+
+def newest_ids(*models: Any) -> str:
+    """The newest id of each model's table, joined with dots (0 for an empty table): a
+    version that rises whenever a record is added to any of them. One query."""
+    from django.db import connection
+
+    tables = [m._meta.db_table for m in models]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT " + ", ".join(f"(SELECT MAX(id) FROM {t})" for t in tables)  # noqa: S608

@@ -82,16 +82,18 @@ def statement_version() -> str:
     every audited change: a calculation, a status, an adjustment, a hold, an edited deal or
     plan): the newest record of each table a statement reads, which rises when one is
     added. One query."""
-    from django.db import connection
-
+    from koers.measure.selectors import newest_ids
     from koers.reward.models import Adjustment, Hold, Payout, Plan, PlanAssignment
     from koers.sales.models import Opportunity, OpportunitySplit
 
-    models = (CalcRun, PayoutLine, Payout, Adjustment, Hold, Plan, PlanAssignment)
-    tables = [m._meta.db_table for m in (*models, Opportunity, OpportunitySplit)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT " + ", ".join(f"(SELECT MAX(id) FROM {t})" for t in tables)  # noqa: S608
-        )
-        row = cursor.fetchone()
-    return ".".join(str(v or 0) for v in row)
+    return newest_ids(
+        CalcRun,
+        PayoutLine,
+        Payout,
+        Adjustment,
+        Hold,
+        Plan,
+        PlanAssignment,
+        Opportunity,
+        OpportunitySplit,
+    )

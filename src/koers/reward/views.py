@@ -219,13 +219,12 @@ def statement(request: HttpRequest, person_id: int | None = None) -> HttpRespons
     of what it reads (``koers.measure.memo``); an estimate ("what if I sell more, or win
     this deal?") is worked out for each request."""
     person = statement_person(request.user, person_id)
-    own = person == vis.person_of(request.user)
     chosen = request.GET.get("month", "")
     if not re.fullmatch(r"\d{4}-\d{2}", chosen):
         chosen = ""  # the latest month: any other text would only make another cache key
 
     def context() -> dict[str, Any]:
-        return _statement_context(request, person, chosen, own)
+        return _statement_context(request, person, chosen)
 
     if request.htmx:
         return render(request, "reward/statement_body.html#estimates", context())
@@ -233,13 +232,11 @@ def statement(request: HttpRequest, person_id: int | None = None) -> HttpRespons
     if "extra" in request.GET or "deal" in request.GET:
         body = mark_safe(render_to_string(templates[1], context(), request=request))  # noqa: S308
         return render(request, templates[0], {"person": person, "body": body})
-    parts = (person.pk, chosen, own, statement_version())
+    parts = (person.pk, chosen, statement_version())
     return memo_page(request, "statement_html", parts, templates, context, {"person": person})
 
 
-def _statement_context(
-    request: HttpRequest, person: Person, chosen: str, own: bool
-) -> dict[str, Any]:
+def _statement_context(request: HttpRequest, person: Person, chosen: str) -> dict[str, Any]:
     runs = list(CalcRun.objects.filter(lines__person=person).distinct().order_by("-month"))
     run = next((r for r in runs if f"{r.month:%Y-%m}" == chosen), runs[0] if runs else None)
     lines = list(run.lines.filter(person=person).select_related("plan", "person")) if run else []
@@ -312,7 +309,7 @@ def _statement_context(
         "assumed": assumed,
         "depends": depends,
         "group_name": dict(depends["groups"]).get(assumed.group),
-        "own": own,
+        "own": person == vis.person_of(request.user),
     }
 
 
