@@ -152,3 +152,19 @@ def test_sequences_move_past_inserted_ids_and_statistics_refresh(db):
         reset_sequences("sales_account")
         analyze("sales_account")
     assert Account.objects.create(name="after").pk == 503
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's sequences")
+def test_reserved_ids_are_new_and_never_handed_out_again(db):
+    from koers.core.bulk import reserve_ids
+
+    Account.objects.create(external_id="before", name="Before", country="NL")
+    first = reserve_ids("sales_account", 3)
+    second = reserve_ids("sales_account", 2)
+    stored = set(Account.objects.values_list("id", flat=True))
+    assert first.len() == 3 and second.len() == 2
+    assert len(set(first.to_list() + second.to_list())) == 5  # each handed out once
+    assert not (set(first) | set(second)) & stored
+    # an account created the ordinary way afterwards takes none of them
+    after = Account.objects.create(external_id="after", name="After", country="NL")
+    assert after.id not in set(first) | set(second)

@@ -242,3 +242,28 @@ def test_the_wizard_checks_and_imports_a_large_upload_in_blocks(
     done = client.post(stage, {"action": "import"})
     assert done.status_code == 302 and calls == [True, False]
     assert sm.OrderLine.objects.filter(external_id__startswith="L-").count() == 300
+
+
+def test_a_key_lookup_leaves_the_planner_as_it_was(db):
+    """A lookup by key turns PostgreSQL's merge and hash joins off for its own statement
+    only: the rest of the import's transaction plans as before."""
+    import polars as pl
+    from django.db import transaction
+
+    from koers.imports.references import exact_ids
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner settings")
+
+    def joins() -> tuple[str, str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('enable_mergejoin'), current_setting('enable_hashjoin')"
+            )
+            return cursor.fetchone()
+
+    with transaction.atomic():
+        before = joins()
+        found = exact_ids("orders", pl.Series(["nothing-like-this"]))
+        assert found.is_empty()
+        assert joins() == before == ("on", "on")

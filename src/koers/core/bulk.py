@@ -95,6 +95,17 @@ def analyze(*tables: str) -> None:
             cursor.execute(f'ANALYZE "{table}"')
 
 
+def reserve_ids(table: str, count: int) -> pl.Series:
+    """``count`` new ids from ``table``'s id sequence, for rows written with their ids
+    (PostgreSQL: one statement; the sequence never hands them out again)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [f'"{table}"', count],
+        )
+        return pl.Series("id", [row[0] for row in cursor.fetchall()], dtype=pl.Int64)
+
+
 def reset_sequences(*tables: str) -> None:
     """Move PostgreSQL id sequences past explicitly inserted ids (no-op on SQLite)."""
     if connection.vendor != "postgresql":

@@ -36,7 +36,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from koers.core.bulk import indexes_dropped, no_rebuilds, worth_rebuilding
+from koers.core.bulk import analyze, indexes_dropped, no_rebuilds, worth_rebuilding
 from koers.imports import services as sv
 from koers.imports import stream
 from koers.imports.audit import audit_updates
@@ -52,6 +52,7 @@ from koers.imports.specs import KINDS, Kind
 
 # tables a kind's follow-ups fill in bulk alongside its own
 FOLLOW_UP_TABLES = {"orders": ("sales_orderlinecredit",)}
+ANALYZE_AFTER_ROWS = 100_000  # rows written by an import after which its tables are analysed
 
 
 def chunkable(spec: Kind, saved: SavedMapping | None) -> bool:
@@ -181,6 +182,11 @@ def import_in_blocks(
                     if dry_run or problems.total:
                         raise _Undo  # out past the index rebuilds, and the transaction undone
                 sv._convert_currencies(spec, pl.DataFrame(), pl.DataFrame())
+                if totals["new"] + totals["changed"] >= ANALYZE_AFTER_ROWS:
+                    # the refresh reads the months back by date: with statistics that know
+                    # the new rows, PostgreSQL reads each page once (a bitmap scan) rather
+                    # than following the date index row by row (half the time at 2 M lines)
+                    analyze(spec.table, *FOLLOW_UP_TABLES.get(kind, ()))
                 _release_memory()  # the blocks' frames, before the refresh reads its months
                 run.refreshed_months = _refresh(days)
         except _Undo:

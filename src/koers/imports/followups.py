@@ -16,7 +16,9 @@ from koers.imports.specs import Kind
 def run(spec: Kind, frame: pl.DataFrame, new: pl.DataFrame, changed: pl.DataFrame) -> None:
     _same_file_references(spec, frame)
     new_ids = None
-    if spec.ref_key in frame.columns and new.height:
+    if new.height and "id" in new.columns and new["id"].null_count() == 0:  # written with ids
+        new_ids = new["id"]
+    elif spec.ref_key in frame.columns and new.height:
         keys = new.select(pl.col(spec.ref_key).cast(pl.Utf8).alias("key"))
         ids = exact_ids(spec.name, keys["key"])
         new_ids = keys.join(ids, on="key", how="left", maintain_order="left")["id"]

@@ -16,6 +16,16 @@ STAGES = "stages"
 KEY_TABLE = "koers_import_keys"
 # kinds that can hold millions of rows: a lookup asks only for the keys a file names
 LOOKED_UP_BY_KEY = {"orders", "opportunities", "activities", "leads"}
+# for the statements of a key lookup only (SET LOCAL would last until the import commits)
+PROBES_ONLY = (
+    "SELECT set_config('enable_mergejoin', 'off', true), set_config('enable_hashjoin', 'off', true)"
+)
+JOINS_AS_BEFORE = (
+    "SELECT set_config('enable_mergejoin', reset_val, true) FROM pg_settings "
+    "WHERE name = 'enable_mergejoin' UNION ALL "
+    "SELECT set_config('enable_hashjoin', reset_val, true) FROM pg_settings "
+    "WHERE name = 'enable_hashjoin'"
+)
 
 
 def stage_key(text: str) -> str:
@@ -78,12 +88,19 @@ def key_filter(keys: pl.Series) -> Iterator[str]:
     bulk_insert(KEY_TABLE, pl.DataFrame({"key": keys.cast(pl.Utf8).drop_nulls().unique()}))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {KEY_TABLE}")  # the planner then probes the table's index
+            cursor.execute(f"ANALYZE {KEY_TABLE}")
+            # Probe the large table's key index once per key. A merge join walks the index
+            # from its start to the largest key asked for: the whole table when a file's
+            # keys are new (they sort after the stored ones), 0.65 s a block at 2 M lines
+            # against 16 ms of probes.
+            cursor.execute(PROBES_ONLY)
     try:
         yield KEY_TABLE
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"{empty} {KEY_TABLE}")
+            if connection.vendor == "postgresql":
+                cursor.execute(JOINS_AS_BEFORE)
 
 
 def account_names() -> pl.DataFrame:

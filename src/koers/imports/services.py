@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from koers.core.bulk import bulk_insert, query_frame, worth_rebuilding
+from koers.core.bulk import bulk_insert, query_frame, reserve_ids, worth_rebuilding
 from koers.imports import followups
 from koers.imports import gaps as gaps_module
 from koers.imports.audit import audit_updates
@@ -455,6 +455,11 @@ def _write(
 ) -> None:
     columns = [c.name for c in spec.columns if c.name not in VIRTUAL]
     if new.height:
+        if connection.vendor == "postgresql":
+            # the ids come from the table's own sequence before the rows are written, so
+            # what follows (credit holders, memberships) needs no reading back by key
+            new = new.with_columns(reserve_ids(spec.table, new.height).alias("id"))
+            columns = ["id", *columns]
         rows = new.select(columns).with_columns([pl.lit(v).alias(k) for k, v in spec.extra.items()])
         rows = _in_reporting_currency(spec.table, rows)
         bulk_insert(spec.table, rows, rebuild_indexes=worth_rebuilding(spec.table, rows.height))
