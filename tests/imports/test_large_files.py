@@ -267,3 +267,41 @@ def test_a_key_lookup_leaves_the_planner_as_it_was(db):
         found = exact_ids("orders", pl.Series(["nothing-like-this"]))
         assert found.is_empty()
         assert joins() == before == ("on", "on")
+
+
+def _index_oids() -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexrelid FROM pg_index WHERE indrelid IN "
+            "('sales_orderline'::regclass, 'sales_orderlinecredit'::regclass)"
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_indexes_are_dropped_only_when_a_block_has_new_rows(base, tmp_path, monkeypatch):
+    """A load large against its table rebuilds the indexes, but from the first block with new
+    rows only: a re-import that changes nothing, or only updates, leaves them as they were;
+    new rows in the last block alone still go in, checked, and every index comes back."""
+    from koers.imports import chunked
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL drops and rebuilds indexes for a large load")
+    monkeypatch.setattr(chunked, "worth_rebuilding", lambda table, rows: True)
+    path = _orders(tmp_path, [_line(i) for i in range(400)])
+    assert import_file(kind="orders", path=path, filename=path.name, by=None).run.created == 400
+    before = _index_oids()
+
+    again = import_file(kind="orders", path=path, filename=path.name, by=None).run
+    assert again.unchanged == 400
+    changed = [_line(i) for i in range(400)]
+    changed[5] = _line(5, amount="2,00")
+    updated = _orders(tmp_path, changed, "updated.csv")
+    assert import_file(kind="orders", path=updated, filename="u", by=None).run.updated == 1
+    assert _index_oids() == before  # neither dropped nor rebuilt
+
+    late = _orders(tmp_path, changed + [_line(i) for i in range(400, 410)], "late.csv")
+    run = import_file(kind="orders", path=late, filename="late", by=None).run
+    assert (run.created, run.unchanged) == (10, 400), run.errors
+    assert len(_index_oids()) == len(before) and _index_oids() != before  # rebuilt, all back
+    new_lines = sm.OrderLine.objects.filter(external_id__in=[f"L-{i:05d}" for i in range(400, 410)])
+    assert sm.OrderLineCredit.objects.filter(line__in=new_lines).count() == 10

@@ -159,13 +159,9 @@ def import_in_blocks(
                     seen = _Seen(_max_id(spec.table))
                     per_row = max(stream.chunk_bytes() / first.height, 1.0)
                     estimate = int(source.path.stat().st_size / per_row)
-                    if worth_rebuilding(spec.table, estimate):
-                        # the key's unique index stays: each block looks its keys up
-                        stack.enter_context(indexes_dropped(spec.table, keep=spec.key[0]))
-                        for table_name in FOLLOW_UP_TABLES.get(kind, ()):
-                            stack.enter_context(indexes_dropped(table_name))
-                    elif connection.vendor == "postgresql":  # checked per block, not at commit
+                    if connection.vendor == "postgresql":  # checked per block, not at commit
                         stack.enter_context(_constraints_immediate())
+                    rebuild = _Rebuild(stack, spec, worth_rebuilding(spec.table, estimate))
                     stack.enter_context(no_rebuilds())
                     like: Parsed | None = None
                     while table is not None:
@@ -176,7 +172,7 @@ def import_in_blocks(
                         run.formats = run.formats or parsed.formats
                         kept = sv._kept_blanks(table, chosen, given, clear, rows + 2)
                         rows += table.height
-                        _block(spec, parsed, kept, given, by, seen, problems, totals, days)
+                        _block(spec, parsed, kept, given, by, seen, problems, totals, days, rebuild)
                         following = next(blocks, None)
                         table = prepared(following)[0] if following is not None else None
                     if dry_run or problems.total:
@@ -220,6 +216,24 @@ class _Seen:
         return twice
 
 
+class _Rebuild:
+    """A load large against its table drops the table's indexes and constraints (and its
+    follow-up tables') and rebuilds them once at the end, but only from the first block
+    that has new rows: a file that changes nothing, or only updates, leaves them be."""
+
+    def __init__(self, stack: ExitStack, spec: Kind, wanted: bool) -> None:
+        self.stack, self.spec, self.wanted = stack, spec, wanted
+
+    def before_inserting(self) -> None:
+        if not self.wanted:
+            return
+        self.wanted = False
+        # the key's unique index stays: each block looks its keys up
+        self.stack.enter_context(indexes_dropped(self.spec.table, keep=self.spec.key[0]))
+        for table_name in FOLLOW_UP_TABLES.get(self.spec.name, ()):
+            self.stack.enter_context(indexes_dropped(table_name))
+
+
 class _Undo(Exception):
     """Leaves the import's transaction so that it is rolled back."""
 
@@ -234,6 +248,7 @@ def _block(
     problems: Problems,
     totals: Counter[str],
     days: set[dt.date],
+    rebuild: _Rebuild,
 ) -> None:
     """Check one block and, when it is clean, write it (the transaction decides later)."""
     frame = sv._resolve(parsed, spec)
@@ -264,6 +279,8 @@ def _block(
     if problems.total:  # nothing will be written: only look for more problems
         return
     sv._check_changes(by, spec, new, changed, given)
+    if new.height:
+        rebuild.before_inserting()
     sv._write(spec, new, changed, frame, given)
     audit_updates(spec, changed, sv._settable(spec, given), by)
     sv.reconvert(spec, changed)
