@@ -41,8 +41,14 @@ class OrderLine(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.ORDERED
     )
     order_date = models.DateField(_("order date"))
+    # account and product are indexed by the (account, date) and (product, date) indexes,
+    # which serve a lookup by either alone: an index of its own would be one more to keep
     account = models.ForeignKey(
-        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="order_lines"
+        Account,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="order_lines",
+        db_index=False,
     )
     # a line without product counts for revenue; product-group rules skip it
     product = models.ForeignKey(
@@ -52,6 +58,7 @@ class OrderLine(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="order_lines",
+        db_index=False,
     )
     opportunity = models.ForeignKey(
         Opportunity,
@@ -134,11 +141,20 @@ class OrderLine(models.Model):
 class OrderLineCredit(models.Model):
     """Who gets credit for an order line, and which share; a line's shares add up to 100%."""
 
+    # indexed by the unique (line, person) and the (person, line) index
     line = models.ForeignKey(
-        OrderLine, verbose_name=_("order line"), on_delete=models.CASCADE, related_name="credits"
+        OrderLine,
+        verbose_name=_("order line"),
+        on_delete=models.CASCADE,
+        related_name="credits",
+        db_index=False,
     )
     person = models.ForeignKey(
-        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="credits"
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="credits",
+        db_index=False,
     )
     percent = PercentField(_("share %"))
 
