@@ -11,8 +11,12 @@ from koers.org.models import OrgUnit, Person
 
 class KpiFact(models.Model):
     kpi = models.CharField(_("KPI"), max_length=40)
-    person = models.ForeignKey(
-        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="kpi_facts"
+    person = models.ForeignKey(  # indexed by (person, month)
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="kpi_facts",
+        db_index=False,
     )
     month = models.DateField(_("month"))
     numerator = models.BigIntegerField(_("numerator"))
@@ -56,7 +60,9 @@ class AccountMonthFact(models.Model):
     month, in cents: the pre-aggregated basis of the customers page. Refreshed with the
     KPI facts."""
 
-    account = models.ForeignKey("sales.Account", on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(  # indexed by (account, month)
+        "sales.Account", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     month = models.DateField()
     revenue_cents = models.BigIntegerField()
     margin_cents = models.BigIntegerField()

@@ -84,8 +84,12 @@ class Opportunity(models.Model):
     account = models.ForeignKey(
         Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="opportunities"
     )
-    owner = models.ForeignKey(
-        Person, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="opportunities"
+    owner = models.ForeignKey(  # indexed by its composite indexes, which lead with it
+        Person,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="opportunities",
+        db_index=False,
     )
     stage = models.ForeignKey(
         Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="opportunities"
@@ -179,7 +183,10 @@ class StageChange(models.Model):
         on_delete=models.CASCADE,
         related_name="stage_history",
     )
-    stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.PROTECT)
+    # indexed by (stage, changed on)
+    stage = models.ForeignKey(
+        Stage, verbose_name=_("stage"), on_delete=models.PROTECT, db_index=False
+    )
     changed_on = models.DateField(_("changed on"))
 
     class Meta:
@@ -237,8 +244,13 @@ class Activity(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     date = models.DateField(_("date"))
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), default=0)
+    # owner and account are indexed by the composite indexes that lead with them
     owner = models.ForeignKey(
-        Person, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="activities"
+        Person,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="activities",
+        db_index=False,
     )
     account = models.ForeignKey(
         Account,
@@ -247,6 +259,7 @@ class Activity(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="activities",
+        db_index=False,
     )
     opportunity = models.ForeignKey(
         Opportunity,
@@ -333,13 +346,14 @@ class Lead(models.Model):
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default="new")
     created_on = models.DateField(_("created on"))
-    owner = models.ForeignKey(
+    owner = models.ForeignKey(  # indexed by the composite index that leads with it
         Person,
         verbose_name=_("owner"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="leads",
+        db_index=False,
     )
     opportunity = models.OneToOneField(
         Opportunity,
