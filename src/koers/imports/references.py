@@ -21,10 +21,8 @@ PROBES_ONLY = (
     "SELECT set_config('enable_mergejoin', 'off', true), set_config('enable_hashjoin', 'off', true)"
 )
 JOINS_AS_BEFORE = (
-    "SELECT set_config('enable_mergejoin', reset_val, true) FROM pg_settings "
-    "WHERE name = 'enable_mergejoin' UNION ALL "
-    "SELECT set_config('enable_hashjoin', reset_val, true) FROM pg_settings "
-    "WHERE name = 'enable_hashjoin'"
+    "SELECT set_config(name, reset_val, true) FROM pg_settings "
+    "WHERE name IN ('enable_mergejoin', 'enable_hashjoin')"
 )
 
 
