@@ -9,11 +9,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from koers.engine.drivers import decompose, price_mix
@@ -25,7 +22,7 @@ from koers.measure import selectors as sel
 from koers.measure.benchmark import benchmark, benchmark_units
 from koers.measure.catalogue import definition, definitions
 from koers.measure.drill import records_url
-from koers.measure.memo import memo
+from koers.measure.memo import memo_page
 from koers.measure.periods import Period, Span
 from koers.org import visibility as vis
 from koers.org.models import Person, Role
@@ -72,14 +69,12 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
     period, problem = periods.from_request(request.GET, today)
     role, me = vis.role_of(request.user), vis.person_of(request.user)
 
-    def body() -> str:  # the content block's period form uses GET: no per-session token
-        context = _kpi_context(request, today, period, role, me)
-        context["problem"] = problem
-        return render_to_string("measure/kpis_body.html", context, request=request)
+    def context() -> dict[str, Any]:  # the content's period form uses GET: no session token
+        return {**_kpi_context(request, today, period, role, me), "problem": problem}
 
     span = (period.kind, period.start, period.end, bool(problem))
-    html = memo("kpis", request.user, span, body)
-    return render(request, "measure/kpis.html", {"body": mark_safe(html)})  # noqa: S308
+    templates = ("measure/kpis.html", "measure/kpis_body.html")
+    return memo_page(request, "kpis", span, templates, context)
 
 
 def _kpi_context(
