@@ -71,8 +71,9 @@ def test_a_spreadsheet_that_unpacks_to_far_more_than_it_weighs_is_refused():
         (b"name\n" + b"x" * 1_001 + b"\n", "1,001 characters"),
         (b"name\n" + b"a\n" * 1_001, "1,001 rows"),
         (b"name\n" + b"a" * (70 * 1024) + b"\n", "larger than"),
+        (b"name;city\nPompen;Utrecht\nKleppen;Delft;NL\n", "Row 3 has 3 values where"),
     ],
-    ids=["same", "near-same", "nul", "columns", "cell", "rows", "size"],
+    ids=["same", "near-same", "nul", "columns", "cell", "rows", "size", "ragged"],
 )
 def test_sloppy_and_oversized_files_are_refused_with_a_message(raw, message):
     with pytest.raises(ImportFileError, match=message):

@@ -305,3 +305,33 @@ def test_indexes_are_dropped_only_when_a_block_has_new_rows(base, tmp_path, monk
     assert len(_index_oids()) == len(before) and _index_oids() != before  # rebuilt, all back
     new_lines = sm.OrderLine.objects.filter(external_id__in=[f"L-{i:05d}" for i in range(400, 410)])
     assert sm.OrderLineCredit.objects.filter(line__in=new_lines).count() == 10
+
+
+def test_a_later_blocks_problems_speak_the_importers_language(base, tmp_path):
+    """Later blocks are read and parsed ahead, in a thread of their own: their messages are
+    still in the language of the person importing."""
+    from django.utils import translation
+
+    lines = [_line(i) for i in range(500)]
+    lines[450] = _line(450, amount="veel")
+    path = _orders(tmp_path, lines)
+    with translation.override("nl"):
+        run = import_file(kind="orders", path=path, filename=path.name, by=None).run
+    assert run.status == "failed"
+    assert run.errors == [
+        {"row": 452, "column": "amount", "value": "veel", "message": "is geen getal"}
+    ]
+    assert not sm.OrderLine.objects.filter(external_id__startswith="L-").exists()
+
+
+def test_a_file_unreadable_in_a_later_block_is_refused_whole(base, tmp_path):
+    lines = [_line(i) for i in range(500)]
+    lines[450] = lines[450].rstrip("\n") + ';"extra\n'  # an unclosed quote, far in
+    path = _orders(tmp_path, lines)
+    with pytest.raises(services.ImportFileError) as refused:
+        import_file(kind="orders", path=path, filename=path.name, by=None)
+    assert str(refused.value) == (
+        "Row 452 has 9 values where the header has 8 columns: check the separators and "
+        "quotes in that row."
+    )
+    assert not sm.OrderLine.objects.filter(external_id__startswith="L-").exists()

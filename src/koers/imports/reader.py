@@ -117,11 +117,31 @@ def read_table(
             truncate_ragged_lines=False,
             quote_char='"',
         )
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
-        raise ImportFileError(
-            _("The file is not a readable CSV table: %(e)s") % {"e": str(exc)[:200]}
-        ) from exc
+    except pl.exceptions.PolarsError as exc:
+        raise unreadable(text, separator, exc) from exc
     return _checked(_clean(frame), limits), FileFormat("csv", encoding, separator)
+
+
+def unreadable(
+    text: str, separator: str, exc: Exception, *, columns: int = 0, first_row: int = 2
+) -> ImportFileError:
+    """Why CSV ``text`` cannot be read as a table: the first row with more values than the
+    header has columns, else what the reader said. ``columns``: the header's number of
+    columns (0: ``text`` begins with the header); ``first_row``: the file's line number of
+    the first row after the header (the header is line 1)."""
+    rows = csv.reader(io.StringIO(text), delimiter=separator)
+    if not columns:
+        columns = len(next(rows, []))
+    for number, values in enumerate(rows, start=first_row):
+        if len(values) > columns:
+            return ImportFileError(
+                _(
+                    "Row %(row)s has %(found)s values where the header has %(columns)s "
+                    "columns: check the separators and quotes in that row."
+                )
+                % {"row": number, "found": len(values), "columns": columns}
+            )
+    return ImportFileError(_("The file is not a readable CSV table: %(e)s") % {"e": str(exc)[:200]})
 
 
 def _check_header(header: list[str], limits: Limits) -> None:

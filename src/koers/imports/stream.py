@@ -29,6 +29,7 @@ from koers.imports.reader import (
     _checked,
     _clean,
     sniff_separator,
+    unreadable,
 )
 
 SCAN_BYTES = 8 * 1024 * 1024
@@ -174,13 +175,11 @@ def frames(source: CsvFile, limits: Limits | None = None) -> Iterator[pl.DataFra
                 truncate_ragged_lines=False,
                 quote_char='"',
             )
-        except (
-            pl.exceptions.ComputeError,
-            pl.exceptions.NoDataError,
-            pl.exceptions.ShapeError,
-        ) as exc:
-            raise ImportFileError(
-                _("The file is not a readable CSV table: %(e)s") % {"e": str(exc)[:200]}
+        except pl.exceptions.PolarsError as exc:
+            text = block.decode("utf-8", errors="replace")
+            columns = len(source.header)
+            raise unreadable(
+                text, source.separator, exc, columns=columns, first_row=rows + 2
             ) from exc
         if frame.height == 0:
             continue
