@@ -15,9 +15,11 @@ had a problem or the import is a trial. What spans blocks is handled here:
   ``MAX_STORED_ERRORS`` stay on the run and every one goes to the problems file on disk;
 * the KPI facts of every month touched are refreshed once, at the end.
 
-Memory holds one block at a time (``KOERS_IMPORT_CHUNK_BYTES``, 4 MB by default), never the
-file. Kinds keyed by one text column (external id or code) are imported this way; people
-(whose gaps are filled across the file) and files with composite keys are read whole.
+Memory holds two blocks (``KOERS_IMPORT_CHUNK_BYTES``, 4 MB by default), never the file:
+the one being checked and written, and the next, read and parsed meanwhile in a thread of
+its own (parsing is Polars' work and the writing PostgreSQL's, so the two overlap).
+Kinds keyed by one text column (external id or code) are imported this way; people (whose
+gaps are filled across the file) and files with composite keys are read whole.
 """
 
 from __future__ import annotations
@@ -26,14 +28,16 @@ import datetime as dt
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 from django.core.files import File
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from koers.core.bulk import analyze, indexes_dropped, no_rebuilds, worth_rebuilding
@@ -147,6 +151,22 @@ def import_in_blocks(
     run.mapping_name = saved_name[:60]
     run.started_at, run.file_format = timezone.now(), source.file_format.describe()
     run.mapping = chosen
+    language = translation.get_language()
+
+    def ready_block(table: pl.DataFrame, first_row: int, like: Parsed | None) -> _Ready:
+        parsed = sv._parse(table, spec, chosen, preset, source.separator, saved, first_row, like)
+        kept = sv._kept_blanks(table, chosen, given, clear, first_row)
+        return _Ready(parsed, kept, table.height)
+
+    def read_ahead(first_row: int, like: Parsed) -> _Ready | None:
+        """The next block, parsed (in a thread of its own: in the import's language, and
+        without the database, which stays with the import's transaction)."""
+        with translation.override(language):
+            following = next(blocks, None)
+            if following is None:
+                return None
+            return ready_block(prepared(following)[0], first_row, like)
+
     problems = Problems()
     preview = table.head(10)
     totals = Counter[str]()
@@ -163,18 +183,17 @@ def import_in_blocks(
                         stack.enter_context(_constraints_immediate())
                     rebuild = _Rebuild(stack, spec, worth_rebuilding(spec.table, estimate))
                     stack.enter_context(no_rebuilds())
-                    like: Parsed | None = None
-                    while table is not None:
-                        parsed = sv._parse(
-                            table, spec, chosen, preset, source.separator, saved, rows + 2, like
-                        )
-                        like = like or parsed
-                        run.formats = run.formats or parsed.formats
-                        kept = sv._kept_blanks(table, chosen, given, clear, rows + 2)
-                        rows += table.height
+                    ahead = stack.enter_context(ThreadPoolExecutor(1, "koers-import"))
+                    ready: _Ready | None = ready_block(table, rows + 2, None)
+                    like = ready.parsed  # later blocks read dates and numbers as this one
+                    while ready is not None:
+                        run.formats = run.formats or ready.parsed.formats
+                        rows += ready.height
+                        # the next block is read and parsed while this one is written
+                        coming = ahead.submit(read_ahead, rows + 2, like)
+                        parsed, kept = ready.parsed, ready.kept
                         _block(spec, parsed, kept, given, by, seen, problems, totals, days, rebuild)
-                        following = next(blocks, None)
-                        table = prepared(following)[0] if following is not None else None
+                        ready = coming.result()
                     if dry_run or problems.total:
                         raise _Undo  # out past the index rebuilds, and the transaction undone
                 sv._convert_currencies(spec, pl.DataFrame(), pl.DataFrame())
@@ -196,6 +215,15 @@ def import_in_blocks(
         return sv.Outcome(run, problems.frame(), preview)
     finally:
         problems.close()
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """A block parsed and ready to be checked against the database and written."""
+
+    parsed: Parsed
+    kept: pl.DataFrame
+    height: int
 
 
 class _Seen:
