@@ -210,3 +210,15 @@ def test_formulas_in_an_uploaded_spreadsheet_are_reported_not_imported_as_values
     from koers.sales.models import Account
 
     assert not Account.objects.filter(external_id__in=["A-1", "A-2"]).exists()
+
+
+def test_a_quote_left_open_over_a_large_part_of_the_file_is_refused_with_a_message():
+    """The row that cannot be read is looked for only as far as it can be: a quote left
+    open over more than the csv module's field limit still gets the reader's message."""
+    from koers.imports.reader import unreadable
+
+    text = 'name;city\n"Pompen;Utrecht\n' + "Kleppen;Delft\n" * 20_000
+    problem = unreadable(text, ";", ValueError("unclosed quote"))
+    assert str(problem) == "The file is not a readable CSV table: unclosed quote"
+    ragged = unreadable("a;b\n1;2\n1;2;3\n", ";", ValueError("x"))
+    assert "Row 3 has 3 values where the header has 2 columns" in str(ragged)

@@ -130,17 +130,20 @@ def unreadable(
     columns (0: ``text`` begins with the header); ``first_row``: the file's line number of
     the first row after the header (the header is line 1)."""
     rows = csv.reader(io.StringIO(text), delimiter=separator)
-    if not columns:
-        columns = len(next(rows, []))
-    for number, values in enumerate(rows, start=first_row):
-        if len(values) > columns:
-            return ImportFileError(
-                _(
-                    "Row %(row)s has %(found)s values where the header has %(columns)s "
-                    "columns: check the separators and quotes in that row."
+    try:
+        if not columns:
+            columns = len(next(rows, []))
+        for number, values in enumerate(rows, start=first_row):
+            if len(values) > columns:
+                return ImportFileError(
+                    _(
+                        "Row %(row)s has %(found)s values where the header has %(columns)s "
+                        "columns: check the separators and quotes in that row."
+                    )
+                    % {"row": number, "found": len(values), "columns": columns}
                 )
-                % {"row": number, "found": len(values), "columns": columns}
-            )
+    except csv.Error:  # such as a quote left open over more than csv's field limit
+        pass
     return ImportFileError(_("The file is not a readable CSV table: %(e)s") % {"e": str(exc)[:200]})
 
 
