@@ -1,6 +1,6 @@
-"""The refresh reads each order line once with its credit holders: a line credited to
-nobody counts for its customer and no one's revenue; a line shared by two counts once for
-its customer and in parts for each holder."""
+"""The refresh counts every order line once for its customer and in parts for its credit
+holders: a line credited to nobody counts for its customer and no one's revenue; a line
+shared by two counts once for its customer and in parts for each holder."""
 
 from __future__ import annotations
 
