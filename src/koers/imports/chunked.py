@@ -156,7 +156,7 @@ def import_in_blocks(
     def ready_block(table: pl.DataFrame, first_row: int, like: Parsed | None) -> _Ready:
         parsed = sv._parse(table, spec, chosen, preset, source.separator, saved, first_row, like)
         kept = sv._kept_blanks(table, chosen, given, clear, first_row)
-        return _Ready(parsed, kept, table.height)
+        return _Ready(parsed, kept)
 
     def read_ahead(first_row: int, like: Parsed) -> _Ready | None:
         """The next block, parsed (in a thread of its own: in the import's language, and
@@ -188,7 +188,7 @@ def import_in_blocks(
                     like = ready.parsed  # later blocks read dates and numbers as this one
                     while ready is not None:
                         run.formats = run.formats or ready.parsed.formats
-                        rows += ready.height
+                        rows += ready.kept.height
                         # the next block is read and parsed while this one is written
                         coming = ahead.submit(read_ahead, rows + 2, like)
                         parsed, kept = ready.parsed, ready.kept
@@ -222,8 +222,7 @@ class _Ready:
     """A block parsed and ready to be checked against the database and written."""
 
     parsed: Parsed
-    kept: pl.DataFrame
-    height: int
+    kept: pl.DataFrame  # one row per line of the block (its ``_row``)
 
 
 class _Seen:
