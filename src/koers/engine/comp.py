@@ -9,6 +9,14 @@ Earnings are accumulated in millionths of a cent and rounded **once per payout l
 (person × component × period) to whole cents, half away from zero — the rule of
 ``koers.engine.money.quantize_money``. Nothing else rounds.
 
+Magnitudes. Every product of an amount and a rate, a curve or a factor is taken in 128-bit
+integers (``WIDE``): an amount of at most ``MAX_CENTS`` (€ 10^15) times a rate of at most
+``MAX_RATE`` (10,000%) times a factor of at most ``MAX_FACTOR`` (100×), in millionths of a
+cent, stays below 10^32, far inside 2^127. A plan beyond those bounds is refused by
+:meth:`Component.problems`; an amount handed in or worked out beyond ``MAX_CENTS`` refuses
+the calculation with :class:`AmountTooLarge`, naming the payee and the component. A
+number that wrapped around is therefore impossible, not merely unlikely.
+
 Rules per component:
 
 * ``flat``: rate × measure (a rate per product group where ``group_rates`` names one);
@@ -58,6 +66,53 @@ BASES = ("booking", "invoice", "payment")
 PERIODS = ("month", "quarter", "year", "ytd")  # ytd: the fiscal year to date, paid monthly
 BANDS = ("quota", "money")
 CLAWBACKS = ("original", "current")  # tiers in % of quota, or in amounts
+
+# The integer type every product of an amount and a rate, curve or factor is taken in.
+WIDE = pl.Int128
+# The largest amount (cents, or thousandths of a unit for volume) the engine takes or gives:
+# € 10^15, a hundred times a payee's € 10^13 total and a thousand times a € 10^12 line.
+MAX_CENTS = 10**17
+MAX_RATE = 100 * RATE  # 10,000% in RATE units
+MAX_FACTOR = 100 * PPM  # a multiplier of 100×, a curve paying 10,000%
+MAX_ATTAINMENT = 10_000 * PPM  # a band or curve point at 1,000,000% of quota
+
+
+class AmountTooLarge(ValueError):
+    """An amount beyond ``MAX_CENTS``: the calculation is refused rather than risk a number
+    that does not fit. Names the payee (``person_id``, None for a whole frame), the
+    component's code and which amount (``what``: measure, quota, incentive, earnings)."""
+
+    def __init__(self, component: str, person_id: int | None, what: str, value: int) -> None:
+        self.component, self.person_id, self.what, self.value = component, person_id, what, value
+        super().__init__(
+            f"{component}: the {what} of person {person_id} ({value}) exceeds {MAX_CENTS}"
+        )
+
+
+def guard(frame: pl.DataFrame, columns: dict[str, str], component: str) -> None:
+    """Raise :class:`AmountTooLarge` for the first row whose column (name → what it is)
+    exceeds ``MAX_CENTS`` in size; nulls pass."""
+    for column, what in columns.items():
+        if column not in frame.columns:
+            continue
+        over = frame.filter(pl.col(column).cast(WIDE).abs() > MAX_CENTS)
+        if over.height:
+            person = over["person_id"][0] if "person_id" in over.columns else None
+            raise AmountTooLarge(component, person, what, int(over[column][0]))
+
+
+def _negated(expr: pl.Expr) -> pl.Expr:
+    """``-expr`` for any integer width (Polars has no negation of 128-bit integers)."""
+    return 0 - expr
+
+
+def _toward_zero(expr: pl.Expr, divisor: int) -> pl.Expr:
+    """``expr ÷ divisor`` truncated towards zero."""
+    return (
+        pl.when(expr >= 0)
+        .then(expr.floordiv(divisor))
+        .otherwise(_negated(_negated(expr).floordiv(divisor)))
+    )
 
 
 @dataclass(frozen=True)
@@ -146,6 +201,26 @@ class Component:
                 found.append(f"{self.code}: a payout curve needs points in rising attainment")
         if any(t.rate < 0 for t in self.tiers) or (self.cap_cents or 0) < 0:
             found.append(f"{self.code}: rates and caps cannot be negative")
+        found += self._bounds()
+        return found
+
+    def _bounds(self) -> list[str]:
+        """The magnitudes the engine keeps exact (see the module's docstring)."""
+        found = []
+        rates = [t.rate for t in self.tiers] + [r for _g, r in self.group_rates]
+        if any(r > MAX_RATE for r in rates):
+            found.append(f"{self.code}: a rate above {MAX_RATE // (RATE // 100)}% is refused")
+        factors = [f for _a, f in self.modifier_steps] + [p for _a, p in self.curve]
+        if any(abs(f) > MAX_FACTOR for f in factors):
+            found.append(f"{self.code}: a factor or payout above {MAX_FACTOR // PPM}× is refused")
+        money = self.bands == "money"
+        starts = [t.start for t in self.tiers if not money]
+        starts += [a for a, _p in self.curve] + [a for a, _f in self.modifier_steps]
+        if any(abs(a) > MAX_ATTAINMENT for a in starts):
+            found.append(f"{self.code}: an attainment above {MAX_ATTAINMENT // 10_000}% is refused")
+        amounts = [t.start for t in self.tiers if money] + [self.cap_cents or 0]
+        if any(abs(a) > MAX_CENTS for a in amounts):
+            found.append(f"{self.code}: an amount above {MAX_CENTS // 100} is refused")
         return found
 
 
@@ -308,13 +383,13 @@ def _split_lazy(frame: pl.LazyFrame, raw: pl.Expr) -> pl.LazyFrame:
     return split_columns(frame, {"value": raw})
 
 
-def _round_scaled(expr: pl.Expr) -> pl.Expr:
+def round_scaled(expr: pl.Expr) -> pl.Expr:
     """Millionths of a cent to cents, half away from zero."""
     half = SCALE // 2
     return (
         pl.when(expr >= 0)
         .then((expr + half).floordiv(SCALE))
-        .otherwise(-((-expr + half).floordiv(SCALE)))
+        .otherwise(_negated((_negated(expr) + half).floordiv(SCALE)))
     )
 
 
@@ -332,7 +407,7 @@ def _interpolate(curve: tuple[tuple[int, int], ...], attainment: pl.Expr) -> pl.
 
 def _steps(steps: tuple[tuple[int, int], ...], attainment: pl.Expr) -> pl.Expr:
     """The factor (ppm) of the highest step reached."""
-    factor: Any = pl.lit(steps[0][1], dtype=pl.Int64)
+    factor: Any = pl.lit(steps[0][1], dtype=WIDE)
     for start, value in steps[1:]:
         factor = pl.when(attainment >= start).then(value).otherwise(factor)
     out: pl.Expr = factor
@@ -341,8 +416,7 @@ def _steps(steps: tuple[tuple[int, int], ...], attainment: pl.Expr) -> pl.Expr:
 
 def _times_ppm(scaled: pl.Expr, factor: pl.Expr) -> pl.Expr:
     """``scaled`` × factor ÷ 1,000,000, truncated towards zero."""
-    product = scaled * factor
-    return pl.when(product >= 0).then(product.floordiv(PPM)).otherwise(-((-product).floordiv(PPM)))
+    return _toward_zero(scaled.cast(WIDE) * factor, PPM)
 
 
 def earnings(measured: pl.DataFrame, component: Component) -> pl.DataFrame:
@@ -355,54 +429,69 @@ def earnings(measured: pl.DataFrame, component: Component) -> pl.DataFrame:
     problems = component.problems()
     if problems:
         raise ValueError("; ".join(problems))
-    measure, quota = pl.col("measure"), pl.col("quota").fill_null(0)
+    guard(measured, INPUTS, component.code)
+    wide = [c for c in ("measure", "quota", "target_incentive_cents") if c in measured.columns]
+    frame = measured.with_columns(pl.col(c).cast(WIDE).alias(f"_{c}") for c in wide)
+    measure, quota = pl.col("_measure"), pl.col("_quota").fill_null(0)
     attainment = pl.when(quota > 0).then((measure * PPM).floordiv(quota)).otherwise(None)
-    frame = measured.with_columns(attainment.alias("attainment_ppm"))
-    att = pl.col("attainment_ppm")
+    frame = frame.with_columns(attainment.alias("_attainment"))
+    att = pl.col("_attainment")
     if component.rule == "bonus":
         payout_ppm = _interpolate(component.curve, att.fill_null(0))
         # target incentive (cents) × payout ppm, to a millionth of a cent: × SCALE ÷ PPM
-        scaled = (pl.col("target_incentive_cents") * payout_ppm * SCALE).floordiv(PPM)
+        scaled = (pl.col("_target_incentive_cents") * payout_ppm * SCALE).floordiv(PPM)
     elif component.rule == "retroactive":
         # money bands compare the measure with the amount; quota bands the attainment
         reached_by = measure if component.bands == "money" else att.fill_null(0)
-        rate = pl.lit(component.tiers[0].rate)
+        rate = pl.lit(component.tiers[0].rate, dtype=WIDE)
         for tier in component.tiers[1:]:
             reached = reached_by > tier.start if tier.above else reached_by >= tier.start
             rate = pl.when(reached).then(tier.rate).otherwise(rate)
         scaled = measure * rate
     elif component.rule == "marginal":
-        scaled = pl.lit(0, dtype=pl.Int64)
-        bounds = [t.start for t in component.tiers] + [None]
-        money = component.bands == "money"
-        for tier, upper in zip(component.tiers, bounds[1:], strict=True):
-            low = pl.lit(tier.start) if money else (quota * tier.start).floordiv(PPM)
-            inside = measure - low
-            if upper is not None:
-                high = pl.lit(upper) if money else (quota * upper).floordiv(PPM)
-                inside = pl.min_horizontal(measure, high) - low
-            if not money:  # without a quota everything falls in the first band
-                inside = (
-                    pl.when(quota > 0).then(inside).otherwise(measure if tier.start == 0 else 0)
-                )
-            scaled = scaled + pl.max_horizontal(inside, 0) * tier.rate
-        # a negative measure (returns exceeding sales) claws back at the first band's rate
-        scaled = pl.when(measure < 0).then(measure * component.tiers[0].rate).otherwise(scaled)
+        scaled = _marginal(component, measure, quota)
     else:  # flat
-        scaled = pl.col("flat_scaled")
+        scaled = pl.col("flat_scaled").cast(WIDE)
     if component.measure == "volume" and component.rule != "bonus":
         # volume is counted in thousandths of a unit; a rate pays per whole unit
-        scaled = pl.when(scaled >= 0).then(scaled // MILLI).otherwise(-((-scaled) // MILLI))
+        scaled = _toward_zero(scaled, MILLI)
     if component.modifier_kpi:
         # a gate (factor 0 below a step) or multiplier on a leading KPI's attainment
         factor = _steps(component.modifier_steps, pl.col("modifier_ppm").fill_null(0))
-        frame = frame.with_columns(factor.alias("factor_ppm"))
+        frame = frame.with_columns(factor.cast(pl.Int64).alias("factor_ppm"))
         scaled = _times_ppm(scaled, pl.col("factor_ppm"))
-    frame = frame.with_columns(scaled.cast(pl.Int64).alias("earnings_scaled"))
-    cents = _round_scaled(pl.col("earnings_scaled"))
+    frame = frame.with_columns(scaled.cast(WIDE).alias("earnings_scaled"))
+    cents = round_scaled(pl.col("earnings_scaled"))
     if component.cap_cents is not None:
-        cents = pl.min_horizontal(cents, component.cap_cents)
-    return frame.with_columns(cents.alias("earnings_cents"))
+        cents = pl.min_horizontal(cents, pl.lit(component.cap_cents, dtype=WIDE))
+    frame = frame.with_columns(cents.alias("earnings_cents"), att.alias("attainment_ppm"))
+    guard(frame, OUTPUTS, component.code)
+    return frame.drop(f"_{c}" for c in [*wide, "attainment"]).with_columns(
+        pl.col("earnings_cents").cast(pl.Int64), pl.col("attainment_ppm").cast(pl.Int64)
+    )
+
+
+# what ``earnings`` checks against MAX_CENTS, before and after (column → what it is)
+INPUTS = {"measure": "measure", "quota": "quota", "target_incentive_cents": "incentive"}
+OUTPUTS = {"earnings_cents": "earnings", "attainment_ppm": "attainment"}
+
+
+def _marginal(component: Component, measure: pl.Expr, quota: pl.Expr) -> pl.Expr:
+    """Each band's rate on the part of the measure inside it (128-bit, RATE units)."""
+    scaled = pl.lit(0, dtype=WIDE)
+    bounds = [t.start for t in component.tiers] + [None]
+    money = component.bands == "money"
+    for tier, upper in zip(component.tiers, bounds[1:], strict=True):
+        low = pl.lit(tier.start, dtype=WIDE) if money else (quota * tier.start).floordiv(PPM)
+        inside = measure - low
+        if upper is not None:
+            high = pl.lit(upper, dtype=WIDE) if money else (quota * upper).floordiv(PPM)
+            inside = pl.min_horizontal(measure, high) - low
+        if not money:  # without a quota everything falls in the first band
+            inside = pl.when(quota > 0).then(inside).otherwise(measure if tier.start == 0 else 0)
+        scaled = scaled + pl.max_horizontal(inside, 0) * tier.rate
+    # a negative measure (returns exceeding sales) claws back at the first band's rate
+    return pl.when(measure < 0).then(measure * component.tiers[0].rate).otherwise(scaled)
 
 
 def calculate(
@@ -444,7 +533,8 @@ def calculate(
         measured = payees.with_columns(pl.col("measure").fill_null(0).cast(pl.Int64))
         if component.rule == "flat":
             rate = component.tiers[0].rate if component.tiers else 0
-            measured = measured.with_columns((pl.col("measure") * rate).alias("flat_scaled"))
+            flat = pl.col("measure").cast(WIDE) * rate
+            measured = measured.with_columns(flat.alias("flat_scaled"))
         return _results(measured, component), trace
     if rows is None:
         rows = credited(credits, component, start, end)
@@ -453,7 +543,7 @@ def calculate(
     if component.scope == "company":
         total = rows.group_by(pl.lit(1).alias("_k")).agg(
             pl.col("value").sum().alias("measure"),
-            (pl.col("value") * _rate(component)).sum().alias("flat_scaled"),
+            _flat_sum(component),
         )
         measured = payees.join(total.drop("_k"), how="cross") if total.height else payees
         return _results(_filled(measured), component), trace
@@ -476,7 +566,7 @@ def calculate(
         trace = rows.filter(pl.col("person_id").is_in(payees["person_id"].implode()))
     aggregates = [pl.col("value").sum().alias("measure")]
     if component.rule == "flat":
-        aggregates.append((pl.col("value") * _rate(component)).sum().alias("flat_scaled"))
+        aggregates.append(_flat_sum(component))
     sums = trace.lazy().group_by("person_id").agg(aggregates).collect()
     measured = payees.drop("measure", strict=False).join(sums, on="person_id", how="left")
     return _results(_filled(measured), component), trace
@@ -515,7 +605,7 @@ def _rolled_results(
     flat = component.rule == "flat"
     aggregates = [pl.col("value").sum().alias("measure")]
     if flat:
-        aggregates.append((pl.col("value") * _rate(component)).sum().alias("flat_scaled"))
+        aggregates.append(_flat_sum(component))
     if partial.height or dated(managers, start, end):
         # someone joined, left or moved during the period: each credit counts for whom it
         # reached on its date, within their days on the plan
@@ -565,6 +655,11 @@ def payee_trace(
     )
 
 
+def _flat_sum(component: Component) -> pl.Expr:
+    """Σ value × rate of the credited rows (RATE units), in 128-bit integers."""
+    return (pl.col("value").cast(WIDE) * _rate(component)).sum().alias("flat_scaled")
+
+
 def _rate(component: Component) -> pl.Expr:
     """The flat rate (RATE units) of each credited row: its product group's or the base rate."""
     default = component.tiers[0].rate if component.tiers else 0
@@ -581,10 +676,10 @@ def _rate(component: Component) -> pl.Expr:
 def _filled(measured: pl.DataFrame) -> pl.DataFrame:
     for column in ("measure", "flat_scaled"):
         if column not in measured.columns:
-            measured = measured.with_columns(pl.lit(0, dtype=pl.Int64).alias(column))
+            measured = measured.with_columns(pl.lit(0, dtype=WIDE).alias(column))
     return measured.with_columns(
         pl.col("measure").fill_null(0).cast(pl.Int64),
-        pl.col("flat_scaled").fill_null(0).cast(pl.Int64),
+        pl.col("flat_scaled").fill_null(0).cast(WIDE),
     )
 
 
@@ -635,6 +730,9 @@ def settle(month: pl.DataFrame) -> pl.DataFrame:
     Adds topup_cents, recovery_cents, debt_cents, payout_cents (before holds),
     released_cents, paid_cents (to payroll), balance_out_cents and held_out_cents."""
     _check(month, "month", SETTLE_SCHEMA)
+    # five amounts of at most MAX_CENTS add up to less than 2^63
+    amounts = {c: "payout" for c, t in SETTLE_SCHEMA.items() if c.endswith("_cents")}
+    guard(month, amounts, "payout")
     earned = pl.col("earned_cents") + pl.col("adjustment_cents")
     draw = (
         pl.when(pl.col("draw_kind") != "")

@@ -36,9 +36,8 @@ def split_columns(frame: pl.LazyFrame, amounts: dict[str, pl.Expr]) -> pl.LazyFr
     single = frame.filter(whole).with_columns(pl.col(raw[n]).alias(n) for n in amounts)
     parts = frame.filter(~whole).with_columns(
         *[
-            ((pl.col(raw[n]).abs() * pl.col("share_bp")).floordiv(BP) * pl.col(raw[n]).sign())
-            .cast(pl.Int64)
-            .alias(n)
+            # the product in 128 bits: a line above € 9 × 10^12 times 10,000 bp passes 2^63
+            (_part(pl.col(raw[n])) * pl.col(raw[n]).sign()).alias(n)
             for n in amounts
         ],
         # who gets the leftover: the largest share, the lowest person id among equals
@@ -56,6 +55,11 @@ def split_columns(frame: pl.LazyFrame, amounts: dict[str, pl.Expr]) -> pl.LazyFr
     )
     helpers = [*raw.values(), "_key", "_exact", "_top", *[f"_rest_{n}" for n in amounts]]
     return pl.concat([single.drop(raw.values()), parts.drop(helpers)], how="vertical")
+
+
+def _part(amount: pl.Expr) -> pl.Expr:
+    """|amount| × share_bp ÷ 10,000, truncated, taken in 128-bit integers."""
+    return (amount.abs().cast(pl.Int128) * pl.col("share_bp")).floordiv(BP).cast(pl.Int64)
 
 
 def split_by_weights(total: int, weights: Mapping[K, int]) -> dict[K, int]:

@@ -457,7 +457,10 @@ def compute_month(
             ]
             if not on_plan:
                 continue
-            payees = _payees(spec, on_plan, start, stop, to, context)
+            try:
+                payees = _payees(spec, on_plan, start, stop, to, context)
+            except OverflowError:  # a quota or measure beyond 64 bits, from the database
+                raise ValidationError(_too_large(None, c.code)) from None
             if needs_quota(c):
                 missing += [
                     (p, c.code, start, stop)
@@ -476,16 +479,19 @@ def compute_month(
                 rows, reversed_returns = _returns_at_original_rate(
                     rows, context.credits, c, plan_assignments[0].plan.code, start
                 )
-            results, trace = comp.calculate(
-                context.credits, payees, c, start, to, context.managers, rows=rows
-            )
-            switched = _switched(plan_assignments, assignments, start, stop)
-            if switched:
-                results, trace = _across_versions(
-                    switched, payees, results, trace, spec, start, to, rows, context
+            try:
+                results, trace = comp.calculate(
+                    context.credits, payees, c, start, to, context.managers, rows=rows
                 )
-            if reversed_returns is not None and reversed_returns.height:
-                results, trace = _with_reversals(results, trace, reversed_returns)
+                switched = _switched(plan_assignments, assignments, start, stop)
+                if switched:
+                    results, trace = _across_versions(
+                        switched, payees, results, trace, spec, start, to, rows, context
+                    )
+                if reversed_returns is not None and reversed_returns.height:
+                    results, trace = _with_reversals(results, trace, reversed_returns, c.code)
+            except comp.AmountTooLarge as error:
+                raise ValidationError(_too_large(error.person_id, c.code)) from None
             if c.rollup and c.scope == "individual":
                 trace = comp.payee_trace(trace, payees, context.managers, start, to)
             if c.period == "ytd" and not ytd_totals:
@@ -515,6 +521,22 @@ def compute_month(
         else pl.DataFrame(schema={"key": I64, "line_id": I64, "value": I64})
     )
     return MonthResult(lines, trace, missing)
+
+
+def _too_large(person_id: int | None, component: str) -> str:
+    """The run is refused: an amount of ``component`` (for ``person_id``) is beyond what
+    Koers keeps exact (``comp.MAX_CENTS``)."""
+    from koers.org.models import Person
+
+    person = Person.objects.filter(pk=person_id).first() if person_id else None
+    return _(
+        "%(person)s, %(component)s: an amount beyond € %(limit)s, more than Koers calculates "
+        "exactly. Nothing was calculated; check the order lines, targets and plan."
+    ) % {
+        "person": person or _("someone"),
+        "component": component,
+        "limit": f"{comp.MAX_CENTS // 100:,}".replace(",", "."),
+    }
 
 
 def _less_paid_before(
@@ -648,7 +670,7 @@ def _returns_at_original_rate(
     returns = rows.join(originals, on="line_id", how="inner").filter(
         pl.col("original_id").is_not_null()
     )
-    empty = rows.head(0).with_columns(pl.lit(0, dtype=pl.Int64).alias("scaled"))
+    empty = rows.head(0).with_columns(pl.lit(0, dtype=comp.WIDE).alias("scaled"))
     if returns.height == 0:
         return rows, empty
     paid = (
@@ -673,12 +695,13 @@ def _returns_at_original_rate(
         orient="row",
     )
     settled = returns.join(table, on=["original_id", "person_id"], how="inner")
-    # the return's share at the original rate, in millionths of a cent (one rounding later)
-    scaled = (pl.col("value") * pl.col("_earned") * comp.SCALE).floordiv(pl.col("_measure"))
-    negative = (-pl.col("value") * pl.col("_earned") * comp.SCALE).floordiv(pl.col("_measure"))
-    reversals = settled.with_columns(
-        pl.when(pl.col("value") < 0).then(-negative).otherwise(scaled).alias("scaled")
-    ).select(*rows.columns, "scaled")
+    # the return's share at the original rate, in millionths of a cent (one rounding later),
+    # truncated towards zero; 128-bit: a € 10^12 line times € 10^11 earned passes 2^63
+    value = pl.col("value").cast(comp.WIDE)
+    product = value * pl.col("_earned") * comp.SCALE
+    measure = pl.col("_measure")
+    scaled = pl.when(product >= 0).then(product // measure).otherwise(0 - (0 - product) // measure)
+    reversals = settled.with_columns(scaled.alias("scaled")).select(*rows.columns, "scaled")
     kept = rows.join(
         reversals.select("line_id", "person_id"), on=["line_id", "person_id"], how="anti"
     )
@@ -686,7 +709,7 @@ def _returns_at_original_rate(
 
 
 def _with_reversals(
-    results: pl.DataFrame, trace: pl.DataFrame, reversals: pl.DataFrame
+    results: pl.DataFrame, trace: pl.DataFrame, reversals: pl.DataFrame, component: str
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Each person's reversed returns added to their line after its cap (a cap bounds
     what a period earns, not what a return takes back), rounded once with the line."""
@@ -694,14 +717,10 @@ def _with_reversals(
     joined = results.join(per_person, on="person_id", how="left").with_columns(
         pl.col("_rev").fill_null(0)
     )
-    half = comp.SCALE // 2
-    rev = pl.col("_rev")
-    cents = (
-        pl.when(rev >= 0).then((rev + half) // comp.SCALE).otherwise(-((-rev + half) // comp.SCALE))
-    )
-    results = joined.with_columns(
-        (pl.col("earnings_cents") + cents).alias("earnings_cents")
-    ).select(results.columns)
+    cents = comp.round_scaled(pl.col("_rev"))
+    total = joined.with_columns((pl.col("earnings_cents") + cents).alias("earnings_cents"))
+    comp.guard(total, comp.OUTPUTS, component)
+    results = total.with_columns(pl.col("earnings_cents").cast(pl.Int64)).select(results.columns)
     return results, pl.concat([trace, reversals.select(trace.columns)])
 
 
@@ -931,24 +950,23 @@ def settle_month(run: CalcRun) -> None:
         .values_list("person", flat=True)
     )
     people = sorted(earned.keys() | adjusted.keys() | draws.keys() | previous.keys())
-    frame = pl.DataFrame(
-        [
-            (
-                p,
-                to_cents(earned.get(p)),
-                to_cents(adjusted.get(p)),
-                draws.get(p, ("", 0))[0],
-                draws.get(p, ("", 0))[1],
-                to_cents(previous[p].balance) if p in previous else 0,
-                p in held,
-                to_cents(previous[p].held_balance) if p in previous else 0,
-            )
-            for p in people
-        ],
-        schema=comp.SETTLE_SCHEMA,
-        orient="row",
-    )
-    settled = comp.settle(frame)
+    rows = [
+        (
+            p,
+            to_cents(earned.get(p)),
+            to_cents(adjusted.get(p)),
+            draws.get(p, ("", 0))[0],
+            draws.get(p, ("", 0))[1],
+            to_cents(previous[p].balance) if p in previous else 0,
+            p in held,
+            to_cents(previous[p].held_balance) if p in previous else 0,
+        )
+        for p in people
+    ]
+    for row in rows:
+        if max(abs(row[1]), abs(row[2]), abs(row[4]), abs(row[5]), abs(row[7])) > comp.MAX_CENTS:
+            raise ValidationError(_too_large(row[0], _("payout")))
+    settled = comp.settle(pl.DataFrame(rows, schema=comp.SETTLE_SCHEMA, orient="row"))
     converted = _conversions(run, settled)
     currencies = pay_currencies(people, month, end)
     reporting = reporting_currency()
