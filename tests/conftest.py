@@ -49,7 +49,17 @@ hypothesis_settings.register_profile(
 hypothesis_settings.register_profile(
     "mutation", parent=hypothesis_settings.get_profile("koers"), max_examples=20
 )
+# `make fuzz` runs the differential and re-run properties with many more examples
+hypothesis_settings.register_profile(
+    "fuzz", parent=hypothesis_settings.get_profile("koers"), max_examples=2_000
+)
 hypothesis_settings.load_profile(os.environ.get("KOERS_HYPOTHESIS_PROFILE", "koers"))
+FUZZ = os.environ.get("KOERS_HYPOTHESIS_PROFILE") == "fuzz"
+
+
+def examples(suite: int, fuzz: int) -> int:
+    """How many examples a costly property tries: a few in `make test`, many in `make fuzz`."""
+    return fuzz if FUZZ else suite
 
 
 @pytest.fixture(autouse=True)

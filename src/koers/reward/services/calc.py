@@ -656,7 +656,7 @@ def _returns_at_original_rate(
     rows: pl.DataFrame, credits: pl.DataFrame, c: comp.Component, plan_code: str, start: dt.date
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split the credited rows: returns of sales from before ``start`` whose sale this
-    component paid the holder leave the measure, and come back as reversals of what the
+    component paid the holder in a period that ended before ``start`` leave the measure, and come back as reversals of what the
     sale earned: the return's share × the original payout line's earnings ÷ its measure
     (its rate, within its cap). Returns of sales it never paid stay in the measure.
     Gives (rows, reversals: line_id, person_id, date, value, product_group_id, scaled)."""
@@ -680,6 +680,9 @@ def _returns_at_original_rate(
             line__plan__code=plan_code,
             line__correction_of__isnull=True,
             line__measure__gt=0,
+            # what a period before this one paid: never this period's own earlier run, so
+            # running a month again finds the same originals and pays the same
+            line__period_end__lt=start,
         )
         .order_by("order_line_id", "line__person_id", "-line__run__month")
         .values_list("order_line_id", "line__person_id", "line__earnings", "line__measure")
