@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 KOERS  := $(VENV)/bin/koers
 export KOERS_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run install dev test lint test-sqlite test-postgres demo-reset bench mutate
+.PHONY: run install dev test lint test-sqlite test-postgres demo-reset bench mutate fuzz
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ test: lint
 	  DATABASE_URL="$$pg" $(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile -m "not browser"; \
 	elif [ -n "$$CI" ]; then echo "PostgreSQL is required on CI but none answered"; exit 1; \
 	else echo "== PostgreSQL not reachable: PostgreSQL run skipped"; fi
+
+# Long property runs (not part of `make test`): the pay engine against its Decimal oracle
+# and months run again, with many more examples than the suite tries.
+fuzz: dev
+	KOERS_HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -p no:cacheprovider -n 2 \
+	  tests/engine/test_comp_oracle.py tests/reward/test_rerun.py
 
 demo-reset: install
 	rm -f "$(KOERS_DATA_DIR)/koers.sqlite3"

@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.db import transaction
 
 from koers.core.audit import audit, snapshot
-from koers.core.services import record_save
+from koers.core.services import facts_changed, record_save
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -27,6 +27,7 @@ class AuditedAdmin(admin.ModelAdmin):
     def delete_model(self, request: Any, obj: Any) -> None:
         before, pk = snapshot(obj), obj.pk
         with transaction.atomic():
+            facts_changed(obj)  # the months it counted in are stale once it is gone
             obj.delete()
             obj.pk = pk  # named in the trail after the row is gone
             audit(actor=request.user, action="delete", obj=obj, before=before)

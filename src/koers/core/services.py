@@ -28,16 +28,28 @@ def record_save(*, obj: M, by: Any, before: dict[str, Any] | None = None) -> M:
         action = "update" if obj.pk else "create"
         obj.save()
         audit(actor=by, action=action, obj=obj, before=before)
-        _mark_facts_stale(obj, before)
+        facts_changed(obj, before)
     return obj
 
 
-def _mark_facts_stale(obj: Any, before: dict[str, Any] | None) -> None:
-    """A saved sales record changes the KPI facts of its months, before and after."""
+# Rows that change the facts of the record they belong to: a credit split of an order line,
+# a share of an opportunity (the attribute that reaches the record with the dates).
+FACT_PARENTS = {"sales_orderlinecredit": "line", "sales_opportunitysplit": "opportunity"}
+
+
+def facts_changed(obj: Any, before: dict[str, Any] | None = None) -> None:
+    """A sales record saved or deleted (on any write path) changes the KPI facts of its
+    months, before and after the change: mark them stale, so the next page or run that
+    reads them refreshes them first."""
     import datetime as dt
 
     from koers.measure.freshness import FACT_SOURCES, mark_stale, months_of
 
+    parent = FACT_PARENTS.get(obj._meta.db_table)
+    if parent is not None:
+        obj, before = getattr(obj, parent, None), None
+        if obj is None:
+            return
     dates = FACT_SOURCES.get(obj._meta.db_table, ())
     days = [getattr(obj, name) for name in dates]
     for name in dates:
