@@ -26,3 +26,18 @@ def fiscal_year_start(day: dt.date, start_month: int = 1) -> dt.date:
 
 def month_end(day: dt.date) -> dt.date:
     return add_months(day, 1) - dt.timedelta(days=1)
+
+
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
+def period_of(kind: str, day: dt.date, start_month: int = 1) -> tuple[dt.date, dt.date]:
+    """The month, fiscal quarter or fiscal year that contains ``day`` (first and last day),
+    when fiscal years start in ``start_month``: quarters are the fiscal year's thirds of
+    three months (with April: April–June, July–September, …). The one definition of a
+    period for pages, the API, exports, targets, rounds, plans and pay."""
+    months = PERIOD_MONTHS[kind]
+    first = fiscal_year_start(day, start_month)
+    offset = (day.year * 12 + day.month - first.year * 12 - first.month) // months * months
+    start = add_months(first, offset)
+    return start, add_months(start, months) - dt.timedelta(days=1)

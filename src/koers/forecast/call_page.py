@@ -165,7 +165,11 @@ def _month_name(month: dt.date) -> str:
 def _quarter(user: Any, month: dt.date) -> list[dict[str, Any]]:
     """The quarter of ``month``: each unit's calls, system forecast and target summed over
     its three months."""
-    start = dt.date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
+    from django.conf import settings
+
+    from koers.engine.periods import period_of
+
+    start = period_of("quarter", month, settings.KOERS_FISCAL_YEAR_START_MONTH)[0]
     _people, units = calls.rollup(user, start, months=3)
     return [
         {

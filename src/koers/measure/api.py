@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from koers.api.schemas import MAX_ID, ErrorOut
-from koers.engine.periods import add_months, fiscal_year_start, month_start
+from koers.engine.periods import PERIOD_MONTHS, add_months, period_of
 from koers.measure import selectors as sel
 from koers.measure.catalogue import definitions
 from koers.org import visibility as vis
@@ -77,13 +78,8 @@ def _scope(request: HttpRequest, person: int | None, unit: int | None):
 
 
 def _periods(start: dt.date, end: dt.date, grain: str) -> list[tuple[dt.date, dt.date]]:
-    months = {"month": 1, "quarter": 3, "year": 12}[grain]
-    if grain == "quarter":
-        first = month_start(start).replace(month=(start.month - 1) // 3 * 3 + 1)
-    elif grain == "year":
-        first = fiscal_year_start(start)
-    else:
-        first = month_start(start)
+    months = PERIOD_MONTHS[grain]
+    first = period_of(grain, start, settings.KOERS_FISCAL_YEAR_START_MONTH)[0]
     periods = []
     while first <= end and len(periods) < MAX_PERIODS:
         last = add_months(first, months) - dt.timedelta(days=1)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from koers.engine.periods import add_months, fiscal_year_start, month_end, month_start
+from koers.engine.periods import add_months, fiscal_year_start, month_end, month_start, period_of
 
 CURRENT = ("month", "quarter", "ytd")
 PERIODS = (*CURRENT, "custom", "all")
@@ -57,13 +57,13 @@ def _compared(kind: str, start: dt.date, end: dt.date, close: dt.date, months: i
 
 def current(kind: str, today: dt.date) -> Period:
     """This month, this quarter or the (fiscal) year to date."""
-    this_month = month_start(today)
+    fiscal = settings.KOERS_FISCAL_YEAR_START_MONTH
     if kind == "quarter":
-        start, months = this_month.replace(month=(this_month.month - 1) // 3 * 3 + 1), 3
+        start, months = period_of("quarter", today, fiscal)[0], 3
     elif kind == "ytd":
-        start, months = fiscal_year_start(today, settings.KOERS_FISCAL_YEAR_START_MONTH), 12
+        start, months = fiscal_year_start(today, fiscal), 12
     else:
-        start, months = this_month, 1
+        start, months = month_start(today), 1
     return _compared(kind, start, today, add_months(start, months) - dt.timedelta(days=1), months)
 
 

@@ -20,9 +20,15 @@ from django.utils.translation import gettext as _
 
 from koers.core.audit import audit
 from koers.core.bulk import bulk_insert, dates_between, new_account_sql, query_frame
-from koers.engine import comp
+from koers.engine import comp, periods
 from koers.engine.money import from_cents, to_cents
-from koers.engine.periods import add_months, fiscal_year_start, month_end, month_start
+from koers.engine.periods import (
+    PERIOD_MONTHS,
+    add_months,
+    fiscal_year_start,
+    month_end,
+    month_start,
+)
 from koers.measure.catalogue import definitions
 from koers.reward.documents import ComponentSpec, PlanSpec, parse_plan
 from koers.reward.models import (
@@ -40,7 +46,6 @@ from koers.sales.currency import reporting_currency
 from koers.sales.status import counted_sql
 
 I64, DATE = pl.Int64, pl.Date
-PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 # closed months whose figures are checked again for corrections on every run
 LOOKBACK_MONTHS = 12
 
@@ -48,16 +53,10 @@ LOOKBACK_MONTHS = 12
 def period_of(kind: str, month: dt.date) -> tuple[dt.date, dt.date]:
     """The month, fiscal quarter or fiscal year that contains ``month``; for ``ytd`` the
     fiscal year up to the end of ``month`` (cumulative, paid every month)."""
-    first = fiscal_year_start(month, settings.KOERS_FISCAL_YEAR_START_MONTH)
+    fiscal = settings.KOERS_FISCAL_YEAR_START_MONTH
     if kind == "ytd":
-        return first, month_end(month)
-    if kind == "month":
-        start = month_start(month)
-    else:
-        size = PERIOD_MONTHS[kind]
-        offset = (month.year * 12 + month.month - first.year * 12 - first.month) // size * size
-        start = add_months(first, offset)
-    return start, add_months(start, PERIOD_MONTHS[kind]) - dt.timedelta(days=1)
+        return fiscal_year_start(month, fiscal), month_end(month)
+    return periods.period_of(kind, month, fiscal)
 
 
 def _credit_query(holder: str, share: str, joins: str, start: dt.date, end: dt.date) -> str:
@@ -656,9 +655,10 @@ def _returns_at_original_rate(
     rows: pl.DataFrame, credits: pl.DataFrame, c: comp.Component, plan_code: str, start: dt.date
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split the credited rows: returns of sales from before ``start`` whose sale this
-    component paid the holder in a period that ended before ``start`` leave the measure, and come back as reversals of what the
-    sale earned: the return's share × the original payout line's earnings ÷ its measure
-    (its rate, within its cap). Returns of sales it never paid stay in the measure.
+    component paid the holder in a period that ended before ``start`` leave the measure,
+    and come back as reversals of what the sale earned: the return's share × the original
+    payout line's earnings ÷ its measure (its rate, within its cap). Returns of sales it
+    never paid stay in the measure.
     Gives (rows, reversals: line_id, person_id, date, value, product_group_id, scaled)."""
     from koers.reward.models import PayoutCredit
 
