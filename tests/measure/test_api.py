@@ -91,3 +91,19 @@ def test_targets_through_the_api_reach_the_kpi_page(client, facts, token, login)
     listed = client.get("/api/v1/targets", **token("ruud")).json()
     assert [t["value"] for t in listed["items"]] == ["4000.00"]
     assert client.get("/api/v1/targets", **token("rik")).json()["count"] == 0
+
+
+def test_a_unit_the_caller_sees_only_in_part_is_refused_not_answered_against_its_target(
+    client, facts, token
+):
+    """A salesperson asking for his own team got his own revenue against the team's target."""
+    Target.objects.create(kpi="revenue", unit=facts.noord, month=dt.date(2026, 11, 1), value=4000)
+    base = {"kpi": "revenue", "from": "2026-11-01", "to": "2026-11-30", "unit": facts.noord.pk}
+    refused = client.get("/api/v1/kpis/values", base, **token("ruud"))
+    assert refused.status_code == 403 and "only part of Team Noord" in refused.json()["detail"]
+    whole = client.get("/api/v1/kpis/values", base, **token("mia")).json()["values"][0]
+    # the team's € 2,000 against the team's € 4,000
+    assert (whole["value"], whole["target"], whole["attainment"]) == (2000.0, 4000.0, 50.0)
+    del base["unit"]
+    own = client.get("/api/v1/kpis/values", {**base, "person": facts.ruud.pk}, **token("ruud"))
+    assert own.status_code == 200

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Literal
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -72,7 +73,17 @@ def _scope(request: HttpRequest, person: int | None, unit: int | None):
         found = vis.visible_units(request.user).filter(pk=unit).first()
         if found is None:
             raise Http404(_("No such unit."))
-        members = sellers.filter(pk__in=Person.objects.in_subtree(found).values("pk"))
+        everyone = Person.objects.in_subtree(found).filter(role__in=vis.SELLING_ROLES)
+        members = sellers.filter(pk__in=everyone.values("pk"))
+        if everyone.exclude(pk__in=members.values("pk")).exists():
+            # a part of a unit against the whole unit's target would be a figure of nobody's
+            raise PermissionDenied(
+                _(
+                    "You may see only part of %(unit)s, so it has no figure for you: ask for "
+                    "a person, or for everyone you may see."
+                )
+                % {"unit": found},
+            )
         return members, str(found), found
     return sellers, _("everyone you may see"), sel.scope_unit(request.user)
 
@@ -89,7 +100,9 @@ def _periods(start: dt.date, end: dt.date, grain: str) -> list[tuple[dt.date, dt
 
 
 @router.get(
-    "/values", response={200: ValuesOut, 404: ErrorOut, 422: ErrorOut}, operation_id="kpi_values"
+    "/values",
+    response={200: ValuesOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    operation_id="kpi_values",
 )
 def kpi_values(
     request: HttpRequest,
