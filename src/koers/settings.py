@@ -236,6 +236,10 @@ KOERS_MAX_VARIABLE_SHARE = int(env_str("KOERS_MAX_VARIABLE_SHARE", "40"))
 KOERS_INQUIRY_SLA_DAYS = int(env_str("KOERS_INQUIRY_SLA_DAYS", "5"))
 KOERS_WORKING_DAYS = int(env_str("KOERS_WORKING_DAYS", "220"))
 KOERS_TRAINING_FACTOR_BP = int(env_str("KOERS_TRAINING_FACTOR_BP", "11000"))
+# Before a month is approved: a payable line at or above this % of quota, or a month's
+# earnings above this many times a month's share of the target incentive, is a windfall.
+KOERS_WINDFALL_ATTAINMENT = int(env_str("KOERS_WINDFALL_ATTAINMENT", "200"))
+KOERS_WINDFALL_MULTIPLE = int(env_str("KOERS_WINDFALL_MULTIPLE", "3"))
 if not 1 <= KOERS_FISCAL_YEAR_START_MONTH <= 12:
     raise ImproperlyConfigured("KOERS_FISCAL_YEAR_START_MONTH must be a month number 1-12")
 

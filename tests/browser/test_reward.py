@@ -63,6 +63,9 @@ def test_the_administrator_closes_a_month_and_hands_payroll_its_file(cast, page)
     page.fill("[data-testid=calculate-form] input[name=month]", "2026-11")
     page.click("[data-testid=calculate-form] button")
     expect(page.locator("[data-testid=run-status]")).to_contain_text("Open")
+    # November has not ended on the 23rd: the page says so and asks to confirm
+    expect(page.locator("[data-testid=approval-checks]")).to_contain_text("has not ended yet")
+    page.check("[data-testid=confirm]")
     page.click("[data-testid=advance]")
     expect(page.locator("[data-testid=run-status]")).to_contain_text("Approved")
     with page.expect_download() as download:

@@ -37,7 +37,9 @@ def test_a_run_is_started_approved_and_read_through_the_api(client, planned):
     everyone = client.get("/api/v1/reward/runs/2026-11/lines", **cora).json()
     assert {line["person_id"] for line in everyone} == {planned.ruud.pk, planned.rosa.pk}
     assert (
-        _post(client, "/api/v1/reward/runs/2026-11/advance?from=open", {}, cora).json()["status"]
+        _post(
+            client, "/api/v1/reward/runs/2026-11/advance?from=open&confirm=true", {}, cora
+        ).json()["status"]
         == "approved"
     )
     # an approved month is not recalculated: a structured 422 that says why

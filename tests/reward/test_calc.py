@@ -65,13 +65,13 @@ def test_re_running_an_open_month_replaces_it_and_changes_nothing(planned):
 
 def test_an_approved_month_is_never_recalculated(planned):
     run = run_month(NOV, by=None)
-    run_advance(run, by=None, expected=run.status)
+    run_advance(run, by=None, expected=run.status, confirmed=True)
     with pytest.raises(ValidationError, match="approved"):
         run_month(NOV, by=None)
-    run_advance(run, by=None, expected=run.status)
+    run_advance(run, by=None, expected=run.status, confirmed=True)
     assert CalcRun.objects.get().status == "locked"
     with pytest.raises(ValidationError, match="open or an approved"):
-        run_advance(run, by=None, expected=run.status)
+        run_advance(run, by=None, expected=run.status, confirmed=True)
 
 
 def test_quarters_follow_the_fiscal_year(settings):

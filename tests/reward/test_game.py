@@ -60,7 +60,7 @@ def test_a_reward_taken_as_training_leaves_cash_and_reaches_payroll(planned, log
     payout = Payout.objects.get(run=run, person=planned.rosa)
     # € 50 commission becomes € 55 training budget; nothing in cash
     assert (payout.converted, payout.training_budget, payout.paid) == (50, 55, 0)
-    text = payroll_csv(run_advance(run, by=None, expected=run.status))
+    text = payroll_csv(run_advance(run, by=None, expected=run.status, confirmed=True))
     rows = [
         r
         for r in csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))

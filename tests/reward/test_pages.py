@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from koers.plan.models import Target
-from koers.reward.models import CalcRun, Hold, Payout, Plan, PlanAssignment
+from koers.reward.models import Adjustment, CalcRun, Hold, Payout, Plan, PlanAssignment
 from koers.reward.services import run_advance, run_month
 from tests.reward.test_calc import DOCUMENT
 
@@ -54,11 +54,31 @@ def test_the_administrator_works_a_month_through_to_payroll(planned, login):
     assert Payout.objects.get(person=planned.ruud).paid == 0 and Hold.objects.count() == 1
     # the payroll file only exists once the month is approved
     assert client.get(reverse("reward_payroll", args=[RUN])).status_code == 302
-    client.post(action("advance"), {"from": "open"})
+    # four eyes: Cora cannot approve her own adjustment, nor the month while it waits
+    adjustment = Adjustment.objects.get()
+    page = client.get(reverse("reward_run", args=[RUN])).content.decode()
+    assert "awaits approval by someone else" in page and 'testid="approve-adjustment"' not in page
+    own = client.post(action("approve-adjustment"), {"adjustment": adjustment.pk}, follow=True)
+    assert "someone else approves it" in own.content.decode()
+    early = client.post(action("advance"), {"from": "open", "confirm": "yes"}, follow=True)
+    assert "await approval by someone other than their author" in early.content.decode()
+    assert CalcRun.objects.get().status == "open"
+    director = login(planned.user("dirk"))
+    director.post(action("approve-adjustment"), {"adjustment": adjustment.pk})
+    assert Adjustment.objects.get().approved_by == planned.user("dirk")
+    client = login(planned.user("cora"))
+    # November has not ended on the 23rd: approving asks to confirm, and says why
+    unconfirmed = client.post(action("advance"), {"from": "open"}, follow=True)
+    assert "has not ended yet" in unconfirmed.content.decode()
+    assert CalcRun.objects.get().status == "open"
+    client.post(action("advance"), {"from": "open", "confirm": "yes"})
     assert CalcRun.objects.get().status == "approved"
     csv = client.get(reverse("reward_payroll", args=[RUN]))
     assert csv["Content-Type"].startswith("text/csv") and "Late split" in csv.content.decode()
-    client.post(action("advance"), {"from": "approved"})
+    unconfirmed = client.post(action("advance"), {"from": "approved"}, follow=True)
+    assert "Confirm to lock" in unconfirmed.content.decode()
+    assert CalcRun.objects.get().status == "approved"
+    client.post(action("advance"), {"from": "approved", "confirm": "yes"})
     assert CalcRun.objects.get().status == "locked"
     response = client.post(action("recalculate"), follow=True)
     assert "locked" in response.content.decode()
@@ -69,7 +89,9 @@ def test_the_director_approves_but_does_not_calculate(planned, login):
     client = login(planned.user("dirk"))
     assert client.post(reverse("reward_runs"), {"month": RUN}).status_code == 403
     assert client.post(reverse("reward_run_action", args=[RUN, "recalculate"])).status_code == 403
-    client.post(reverse("reward_run_action", args=[RUN, "advance"]), {"from": "open"})
+    client.post(
+        reverse("reward_run_action", args=[RUN, "advance"]), {"from": "open", "confirm": "yes"}
+    )
     assert CalcRun.objects.get().status == "approved"
 
 
@@ -215,8 +237,8 @@ def test_a_double_click_on_approve_approves_once_and_never_locks(planned, login)
     run_month(NOV, by=None)
     client = login(planned.user("cora"))
     advance = reverse("reward_run_action", args=[RUN, "advance"])
-    first = client.post(advance, {"from": "open"})
-    second = client.post(advance, {"from": "open"})
+    first = client.post(advance, {"from": "open", "confirm": "yes"})
+    second = client.post(advance, {"from": "open", "confirm": "yes"})
     assert first.status_code == 302 and second.status_code == 409
     assert "already Approved" in second.content.decode()
     assert CalcRun.objects.get().status == "approved"
@@ -225,16 +247,16 @@ def test_a_double_click_on_approve_approves_once_and_never_locks(planned, login)
 
 
 def test_two_simultaneous_approvals_through_the_api_move_the_month_once(client, planned, token):
-    from koers.reward.services.calc import RunMoved
+    from koers.reward.services.approval import RunMoved
 
     run = run_month(NOV, by=None)
     stale = CalcRun.objects.get(pk=run.pk)  # what the second request read before the first wrote
-    url = "/api/v1/reward/runs/2026-11/advance?from=open"
+    url = "/api/v1/reward/runs/2026-11/advance?from=open&confirm=true"
     assert client.post(url, **token("cora")).status_code == 200
     assert client.post(url, **token("cora")).status_code == 409
     assert stale.status == "open"
     with pytest.raises(RunMoved):  # the conditional update refuses a stale read too
-        run_advance(stale, by=None, expected="open")
+        run_advance(stale, by=None, expected="open", confirmed=True)
     assert CalcRun.objects.get().status == "approved"
 
 

@@ -46,7 +46,7 @@ def test_a_plan_that_pays_in_the_payees_currency_converts_at_the_months_last_rat
     page = login(cast.user("ruud")).get(reverse("statement")).content.decode()
     assert "paid as £ 62.50" in page
     assert "Paid in GBP, at 1.6 per GBP" in page
-    run_advance(run, by=None, expected=run.status)
+    run_advance(run, by=None, expected=run.status, confirmed=True)
     rows = list(csv.reader(io.StringIO(payroll_csv(run).lstrip("\ufeff"))))
     ruud = [r for r in rows[1:] if r[2] == str(cast.ruud)]
     assert [(r[3], r[6], r[7]) for r in ruud] == [
@@ -68,7 +68,7 @@ def test_a_plan_in_the_reporting_currency_pays_and_exports_in_it(cast):
     run = run_month(NOV, by=None)
     payout = Payout.objects.get(run=run, person=cast.ruud)
     assert (payout.currency, payout.paid_in_currency) == ("EUR", None)
-    run_advance(run, by=None, expected=run.status)
+    run_advance(run, by=None, expected=run.status, confirmed=True)
     rows = list(csv.reader(io.StringIO(payroll_csv(run).lstrip("\ufeff"))))
     # the amounts are euros, whatever the person's own currency
     assert {r[7] for r in rows[1:] if r[2] == str(cast.ruud)} == {"EUR"}

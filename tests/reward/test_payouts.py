@@ -49,8 +49,15 @@ def ruuds_sale(number: str, day: dt.date, amount: str, ruud) -> None:
 
 
 def close(run):
-    approved = run_advance(run, by=None, expected="open")
-    return run_advance(approved, by=None, expected="approved")
+    """Approve and lock ``run``, its adjustments approved first by a second person."""
+    from koers.org.models import Person
+    from koers.reward.services.approval import adjustment_approve, pending_adjustments
+
+    director = Person.objects.get(user__username="dirk").user
+    for adjustment in pending_adjustments(run.month):
+        adjustment_approve(adjustment=adjustment, by=director)
+    approved = run_advance(run, by=None, expected="open", confirmed=True)
+    return run_advance(approved, by=None, expected="approved", confirmed=True)
 
 
 def test_a_recoverable_draw_is_paid_and_recovered_from_later_earnings(planned):
@@ -144,7 +151,7 @@ def test_months_close_in_order(planned):
     run_month(NOV, by=None)
     december = run_month(DEC, by=None, today=LATER)
     with pytest.raises(ValidationError, match="earlier month"):
-        run_advance(december, by=None, expected=december.status)
+        run_advance(december, by=None, expected=december.status, confirmed=True)
 
 
 def test_the_payroll_file_has_a_row_per_person_and_component_adding_up_to_the_payout(planned):
@@ -154,7 +161,7 @@ def test_the_payroll_file_has_a_row_per_person_and_component_adding_up_to_the_pa
     )
     with pytest.raises(ValidationError, match="approved or locked"):
         payroll_csv(run)
-    run = run_advance(run, by=None, expected=run.status)
+    run = close(run)
     text = payroll_csv(run)
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))

@@ -129,7 +129,7 @@ def _run(months_and_reruns, closing) -> list:
         for _ in range(times):
             run = run_month(month, by=None)
         if closing[MONTHS.index(month)]:
-            run_advance(run, by=None, expected="open")
+            run_advance(run, by=None, expected="open", confirmed=True)
         states.append(_state(month))
     return states
 

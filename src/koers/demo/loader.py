@@ -107,7 +107,7 @@ def _reward(today: dt.date) -> int:
     for back in (3, 2, 1, 0):
         run = run_month(add_months(today, -back), by=None, today=today)
         for _step in range(min(back, 2)):  # two months paid, one approved, this one open
-            run = run_advance(run, by=None, expected=run.status)
+            run = run_advance(run, by=None, expected=run.status, confirmed=True, today=today)
     _reward_corrections(today)
     return assigned
 

@@ -14,7 +14,7 @@ from ninja import Field, Path, Query, Router, Schema, Status
 
 from koers.api.schemas import MAX_ID, MAX_LIMIT, ErrorOut
 from koers.org import visibility as vis
-from koers.reward.models import CalcRun, Payout, PayoutLine, Plan
+from koers.reward.models import Adjustment, CalcRun, Payout, PayoutLine, Plan
 from koers.reward.runs import APPROVE_ROLES, CALCULATE_ROLES, moved_message
 from koers.reward.selectors import (
     component_specs,
@@ -23,7 +23,7 @@ from koers.reward.selectors import (
     statement_person,
 )
 from koers.reward.services import run_advance, run_month
-from koers.reward.services.calc import RunMoved
+from koers.reward.services.approval import RunMoved, adjustment_approve
 from koers.reward.services.plans import plan_activate, plan_save
 from koers.reward.tasks import calculate_month, queued
 
@@ -145,14 +145,44 @@ def advance_run(
     from_status: Literal["open", "approved"] = Query(
         ..., alias="from", description="the state the step starts from: open or approved"
     ),
+    confirm: bool = Query(
+        False, description="confirms a step that asks for it: locking, or approving early"
+    ),
 ):
     """One step: open → approved, or approved → locked (paid). A step names the state it
-    starts from and is refused with 409 when the month is no longer in it."""
+    starts from and is refused with 409 when the month is no longer in it. Locking, and
+    approving a month that has not ended or pays a windfall, answer 422 with the reason
+    until ``confirm=true``; an adjustment awaiting four-eyes approval blocks approval."""
     vis.require_role(request.user, APPROVE_ROLES)
     try:
-        return _totals(run_advance(run_of_month(month), by=request.user, expected=from_status))
+        run = run_of_month(month)
+        return _totals(run_advance(run, by=request.user, expected=from_status, confirmed=confirm))
     except RunMoved as moved:
         return Status(409, {"detail": moved_message(str(moved))})
+
+
+class AdjustmentOut(Schema):
+    id: int
+    person_id: int
+    month: dt.date
+    amount: Decimal
+    reason: str
+    created_by_id: int | None
+    approved_by_id: int | None
+
+
+@router.post(
+    "/adjustments/{adjustment_id}/approve",
+    response={200: AdjustmentOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+)
+def approve_adjustment(request: HttpRequest, adjustment_id: int = Path(..., ge=1, le=MAX_ID)):
+    """Four eyes: someone other than its author approves an adjustment of an open month;
+    422 for its author, or when it was approved already."""
+    from django.shortcuts import get_object_or_404
+
+    vis.require_role(request.user, APPROVE_ROLES)
+    found = get_object_or_404(Adjustment, pk=adjustment_id)
+    return adjustment_approve(adjustment=found, by=request.user)
 
 
 @router.get("/runs/{month}/lines", response={200: list[LineOut], 404: ErrorOut})

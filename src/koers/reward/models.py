@@ -256,6 +256,16 @@ class Adjustment(models.Model):
         "auth.User", null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+    # four eyes: approved by someone other than its author before its month is approved
+    approved_by = models.ForeignKey(
+        "auth.User",
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("adjustment")

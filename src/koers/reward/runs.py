@@ -23,7 +23,7 @@ from koers.org.models import Person
 from koers.reward.models import Adjustment, CalcRun, Hold
 from koers.reward.selectors import run_of_month, runs_with_totals
 from koers.reward.services import run_advance, run_month
-from koers.reward.services.calc import RunMoved
+from koers.reward.services.approval import RunMoved, adjustment_approve, approval_warnings
 from koers.reward.services.payouts import add_adjustment, payroll_csv, place_hold, release_hold
 from koers.reward.tasks import calculate_month, queued
 from koers.ui.fields import LocalDecimalField
@@ -121,6 +121,7 @@ def run_detail(request: HttpRequest, month: str) -> HttpResponse:
     for line in corrections:
         line.component_name = names.get((line.plan_id, line.component), line.component)
     may_calculate = vis.role_of(request.user) in CALCULATE_ROLES and run.status == "open"
+    checks = approval_warnings(run, timezone.localdate()) if run.status == "open" else []
     context = {
         "run": run,
         "payouts": payouts,
@@ -128,13 +129,16 @@ def run_detail(request: HttpRequest, month: str) -> HttpResponse:
         "components": components,
         "corrections": corrections,
         "adjustments": Adjustment.objects.filter(month=run.month).select_related(
-            "person", "created_by"
+            "person", "created_by", "approved_by"
         ),
         "holds": Hold.objects.filter(
             Q(released_on__isnull=True) | Q(released_on__gte=run.month)
         ).select_related("person"),
         "may_calculate": may_calculate,
         "may_advance": run.status != "locked",
+        "may_approve": vis.role_of(request.user) in APPROVE_ROLES,
+        "checks": checks,
+        "needs_confirm": bool(checks) if run.status == "open" else run.status == "approved",
         "adjustment_form": AdjustmentForm(prefix="adj"),
         "hold_form": HoldForm(prefix="hold"),
     }
@@ -184,7 +188,7 @@ def _cleaned(form: forms.Form) -> dict[str, Any]:
 def run_action(request: HttpRequest, month: str, action: str) -> HttpResponse:
     """Recalculate, approve or lock a month; add an adjustment; place or release a hold."""
     run = run_of_month(month)
-    if action == "advance":
+    if action in ("advance", "approve-adjustment"):
         vis.require_role(request.user, APPROVE_ROLES)
     else:
         vis.require_role(request.user, CALCULATE_ROLES)
@@ -193,8 +197,22 @@ def run_action(request: HttpRequest, month: str, action: str) -> HttpResponse:
             run_month(run.month, by=request.user)
             messages.success(request, _("Recalculated."))
         elif action == "advance":
-            run = run_advance(run, by=request.user, expected=request.POST.get("from", ""))
+            run = run_advance(
+                run,
+                by=request.user,
+                expected=request.POST.get("from", ""),
+                confirmed=request.POST.get("confirm") == "yes",
+            )
             messages.success(request, _("Now %(status)s.") % {"status": run.get_status_display()})
+        elif action == "approve-adjustment":
+            number = request.POST.get("adjustment", "")
+            found = Adjustment.objects.filter(
+                month=run.month, pk=int(number) if number.isdigit() else 0
+            )
+            if not found.exists():
+                raise Http404(_("No such adjustment."))
+            adjustment_approve(adjustment=found.get(), by=request.user)
+            messages.success(request, _("Adjustment approved."))
         elif action == "adjust":
             data = _cleaned(AdjustmentForm(request.POST, prefix="adj"))
             add_adjustment(month=run.month, by=request.user, **data)

@@ -1061,37 +1061,3 @@ def _check_month_order(month: dt.date, this_month: dt.date) -> None:
             _("Calculate %(next)s first: months are calculated in order, without gaps.")
             % {"next": f"{add_months(latest.month, 1):%m-%Y}"}
         )
-
-
-class RunMoved(Exception):
-    """The run is no longer in the state the step started from (someone else, or a second
-    click, moved it first): nothing was changed."""
-
-
-def run_advance(run: CalcRun, *, by, expected: str) -> CalcRun:  # type: ignore[no-untyped-def]
-    """One step, open → approved or approved → locked, from the ``expected`` state only;
-    every step is audited and months close in order. The step is a conditional update, so
-    two requests at once (a double click) move the run once: the other gets RunMoved."""
-    order = [CalcRun.Status.OPEN, CalcRun.Status.APPROVED, CalcRun.Status.LOCKED]
-    if expected not in order[:2]:
-        raise ValidationError(_("A step starts from an open or an approved month."))
-    if run.status != expected:
-        raise RunMoved(run.get_status_display())
-    following = order[order.index(expected) + 1]
-    earlier = CalcRun.objects.filter(month__lt=run.month).exclude(status=CalcRun.Status.LOCKED)
-    if following == CalcRun.Status.APPROVED:
-        earlier = earlier.filter(status=CalcRun.Status.OPEN)
-    if earlier.exists():
-        raise ValidationError(
-            _("An earlier month (%(month)s) must be closed first.")
-            % {"month": f"{earlier.order_by('month')[0].month:%m-%Y}"}
-        )
-    changes: dict[str, Any] = {"status": following}
-    if following == CalcRun.Status.APPROVED:
-        changes["approved_by"] = by if getattr(by, "pk", None) else None
-    if not CalcRun.objects.filter(pk=run.pk, status=expected).update(**changes):
-        run.refresh_from_db()
-        raise RunMoved(run.get_status_display())
-    run.refresh_from_db()
-    audit(actor=by, action="update", obj=run, before={"status": expected})
-    return run

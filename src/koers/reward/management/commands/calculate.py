@@ -37,7 +37,8 @@ class Command(BaseCommand):
                 run = run_month(month, by=None)
             steps = 2 if options["lock"] else 1 if options["approve"] else 0
             while steps and run.status != CalcRun.Status.LOCKED:
-                run = run_advance(run, by=None, expected=run.status)
+                # the flags are the confirmation a scheduler gives
+                run = run_advance(run, by=None, expected=run.status, confirmed=True)
                 steps -= 1
             if options["payroll"]:
                 options["payroll"].write_text(payroll_csv(run), encoding="utf-8")
