@@ -49,7 +49,10 @@ def holders(draw) -> list[tuple[int, int]]:
 
 
 AMOUNTS = st.one_of(
-    st.integers(-LINE, LINE), st.integers(-100_000, 100_000), st.sampled_from([1, -1, LINE])
+    st.integers(-LINE, LINE),
+    st.integers(-100_000, 100_000),
+    st.integers(-99, 99),
+    st.sampled_from([1, -1, LINE]),
 )
 
 
@@ -61,8 +64,9 @@ def lines(draw) -> list[oracle.Line]:
     ]
 
 
-RATES = st.integers(0, 2_000_000)  # 0% to 200%, four decimals of a percent
-FACTORS = st.integers(0, 10_000_000)  # up to 10×
+# 0% to 200% to four decimals of a percent, and round ones that land on half cents
+RATES = st.integers(0, 2_000_000) | st.sampled_from([5_000, 50_000, 125_000, 500_000])
+FACTORS = st.integers(0, 10_000_000) | st.sampled_from([500_000, 1_500_000, 2_500_000])
 ATTAINMENTS = st.integers(1, 3_000_000)
 
 
@@ -176,7 +180,7 @@ def _frames(history: list[oracle.Line], people: list[oracle.Payee], managers):
     return credits, frame, chain
 
 
-@settings(max_examples=examples(150, 20_000))
+@settings(max_examples=examples(300, 20_000))
 @given(data=st.data(), managers=hierarchies(), history=lines(), plan=plans())
 def test_the_engine_pays_what_the_decimal_oracle_pays(data, managers, history, plan):
     people = data.draw(payees(managers))
@@ -195,6 +199,25 @@ def test_the_engine_pays_what_the_decimal_oracle_pays(data, managers, history, p
         for r in results.to_dicts()
     }
     assert engine == expected
+
+
+@pytest.mark.parametrize("cents", [1, -1, 3, -3, 10**14 + 1])
+@pytest.mark.parametrize(
+    "plan",
+    [
+        oracle.Plan("flat", tiers=[(0, 500_000, False)]),  # 50%: half a cent
+        oracle.Plan("flat", tiers=[(0, 1_000_000, False)], steps=[(0, 500_000)]),  # × 0.5
+        oracle.Plan("marginal", tiers=[(0, 500_000, False)]),
+    ],
+    ids=["rate", "multiplier", "marginal"],
+)
+def test_half_a_cent_rounds_away_from_zero_as_the_oracle_does(plan, cents):
+    history = [oracle.Line(1, START, cents, 1, [(1, 10_000)])]
+    people = [oracle.Payee(1, None, 0, START, END)]
+    credits, frame, chain = _frames(history, people, {1: None})
+    results, _trace = comp.calculate(credits, frame, _component(plan), START, END, chain)
+    expected = oracle.calculate(plan, history, people, START, END, {1: None})
+    assert results["earnings_cents"][0] == expected[1][2] == (cents + (1 if cents > 0 else -1)) // 2
 
 
 SETTLE = st.tuples(
