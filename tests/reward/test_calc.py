@@ -457,3 +457,32 @@ def test_the_estimator_asks_for_what_a_component_depends_on(cast, login):
     assert 'data-testid="difference">€ 10.00' in body and "a sale of Kleppen" in body
     later = client.get(reverse("statement"), {**chosen, "paid": "0"}).content.decode()
     assert 'data-testid="difference">€ 0.00' in later
+
+
+def test_each_statement_line_shows_how_its_amount_was_reached(planned, login, token):
+    """Page and API: measure → attainment → bands → rounding → amount, checkable by hand."""
+    run_month(NOV, by=None)
+    page = login(planned.user("ruud")).get(reverse("statement")).content.decode()
+    chain = page[page.index('data-component="commission"') :]
+    chain = chain[: chain.index("</details>")]
+    for text in (
+        "Reached: € 1,000.00",
+        "€ 1,000.00 of a goal of € 800.00: 125%",
+        "€ 800.00 in the band from 0% to 100% at 5%: € 40.00",
+        "€ 200.00 from 100% on at 10%: € 20.00",
+        "Earnings: € 60.00",
+    ):
+        assert text in chain
+    from django.test import Client
+
+    answer = Client().get(f"/api/v1/reward/statements/{planned.ruud.pk}/2026-11", **token("ruud"))
+    line = next(x for x in answer.json()["lines"] if x["component"] == "commission")
+    assert [s["step"] for s in line["chain"]] == [
+        "measure",
+        "attainment",
+        "band",
+        "band",
+        "rounded",
+        "amount",
+    ]
+    assert line["chain"][-1]["text"] == "Earnings: € 60.00"

@@ -188,3 +188,36 @@ def test_a_return_without_invoice_or_payment_is_clawed_back_on_every_basis(cast)
     PlanAssignment.objects.all().delete()
     Plan.objects.all().delete()
     assert _returned(cast, basis="invoice") == Decimal("-3000.00")
+
+
+def test_each_versions_line_shows_its_own_part_of_the_period(cast):
+    """v2 showed the whole period's € 2,000 as reached beside v1's € 1,000."""
+    _setup(cast, [(5, "1000.00"), (20, "1000.00")])
+    _plans(cast, dt.date(2026, 11, 15))
+    run_month(NOV, by=None)
+    lines = PayoutLine.objects.filter(person=cast.rik, component="commission", run__month=NOV)
+    by_version = sorted((line.plan.version, line.measure, line.earnings) for line in lines)
+    # each version its own € 1,000; together the period's € 2,000 and € 300
+    assert by_version == [(1, 100_000, Decimal("100.00")), (2, 100_000, Decimal("200.00"))]
+
+
+def test_the_statement_reconciles_returns_taken_back_with_the_kpi_page(cast, login):
+    """The measure leaves out returns of sales paid earlier, which the KPI page counts: the
+    statement names them and what they took back, so the two figures reconcile."""
+    from django.urls import reverse
+
+    from koers.measure import selectors as sel
+    from koers.measure.services import kpi_facts_refresh
+    from koers.org.models import Person
+
+    assert _returned(cast) == Decimal("-3000.00")
+    line = PayoutLine.objects.get(person=cast.rik, run__month=NOV, correction_of=None)
+    page = login(cast.user("rik")).get(reverse("statement")).content.decode()
+    assert (
+        "Returns of sales paid in earlier periods, € -50,000.00: not in the measure above "
+        "(the KPI page counts them in revenue) but taken back at the rates they were paid: "
+        "€ -3,000.00"
+    ) in page
+    kpi_facts_refresh(start=NOV, end=dt.date(2026, 11, 30))
+    revenue = sel.kpi_values(Person.objects.filter(pk=cast.rik.pk), NOV, dt.date(2026, 11, 30))
+    assert Decimal(str(revenue["revenue"])) * 100 == line.measure - 5_000_000

@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -17,7 +18,8 @@ from koers.measure.services import kpi_facts_refresh
 from koers.org.models import Person
 from koers.reward.models import PayoutLine
 from koers.reward.services import run_month
-from koers.sales.models import ExchangeRate, OrderLine
+from koers.sales.currency import BASIS_KEY
+from koers.sales.models import CurrencyBasis, ExchangeRate, OrderLine
 from tests.conftest import on_plan, sale
 
 NOV, NOV_END = dt.date(2026, 11, 1), dt.date(2026, 11, 30)
@@ -107,6 +109,25 @@ def test_a_new_rate_converts_what_it_covers_and_refreshes_the_figures(mixed):
 
 
 def test_pages_show_the_reporting_currencys_symbol(mixed, login, settings):
+    """An installation set up in pounds shows pounds."""
     settings.KOERS_REPORTING_CURRENCY = "GBP"
+    CurrencyBasis.objects.update(currency="GBP")
+    cache.delete(BASIS_KEY)
     body = login(mixed.user("rik")).get(reverse("kpis")).content.decode()
     assert "£ " in body
+
+
+def test_a_changed_reporting_currency_relabels_nothing_and_stops_pay_and_imports(
+    mixed, login, settings
+):
+    """Setting pounds on euros showed every euro, approved pay included, as a pound."""
+    settings.KOERS_REPORTING_CURRENCY = "GBP"
+    body = login(mixed.user("rik")).get(reverse("kpis")).content.decode()
+    assert "£ " not in body and "€ " in body
+    with pytest.raises(
+        ValidationError, match="is in EUR, but the reporting currency is set to GBP"
+    ):
+        run_month(NOV, by=None)
+    rates = "currency;date;rate\nUSD;2026-11-18;0,5\n"
+    with pytest.raises(ImportFileError, match="Set KOERS_REPORTING_CURRENCY back to EUR"):
+        import_file(kind="exchange-rates", raw=rates.encode(), filename="r.csv", by=None)

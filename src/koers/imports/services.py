@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import connection, transaction
 from django.utils import timezone
@@ -73,6 +73,12 @@ def import_file(
         raise ImportFileError(_("Unknown import kind “%(kind)s”.") % {"kind": kind})
     if preset and preset not in PRESETS:
         raise ImportFileError(_("Unknown preset “%(preset)s”.") % {"preset": preset})
+    from koers.sales.currency import check_currency_basis
+
+    try:
+        check_currency_basis()  # amounts converted to one currency, never two
+    except ValidationError as error:
+        raise ImportFileError(" ".join(error.messages)) from None
     spec = KINDS[kind]
     if saved is not None and saved.kind != kind:
         raise ImportFileError(

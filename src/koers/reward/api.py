@@ -242,6 +242,14 @@ def activate_plan(
     return plan
 
 
+class ChainStepOut(Schema):
+    step: str = Field(
+        description="measure, attainment, band, reached, curve, rates, factor, rounded, cap, "
+        "other or amount"
+    )
+    text: str
+
+
 class StatementLineOut(Schema):
     component: str
     name: str
@@ -254,6 +262,9 @@ class StatementLineOut(Schema):
     payable: bool
     correction_of: dt.date | None
     next_step: str | None = Field(description="what is still needed to reach the next band")
+    chain: list[ChainStepOut] = Field(
+        description="how the earnings were reached, step by step, as the statement shows it"
+    )
 
 
 class StatementOut(Schema):
@@ -292,13 +303,14 @@ def get_statement(
     statement page shows them. 404 for a person whose pay the caller may not see."""
     from django.utils.translation import get_language
 
+    from koers.reward.chain import line_chain, traced
     from koers.reward.views import next_step, shown
 
     person = statement_person(request.user, person_id)
     run = run_of_month(month)
     lines = list(run.lines.filter(person=person).select_related("plan"))
     specs, nl = component_specs(lines), (get_language() or "en").startswith("nl")
-    out = []
+    out, totals = [], traced(lines)
     for line in lines:
         spec = specs[(line.plan_id, line.component)]
         step = next_step(spec, line)
@@ -317,6 +329,10 @@ def get_statement(
                 payable=line.payable,
                 correction_of=line.correction_of,
                 next_step=step["text"] if step else None,
+                chain=[
+                    ChainStepOut(step=s["kind"], text=s["text"])
+                    for s in line_chain(spec, line, totals.get(line.pk))
+                ],
             )
         )
     payout = run.payouts.filter(person=person).first()

@@ -31,6 +31,7 @@ from koers.measure.memo import memo_page
 from koers.measure.selectors import kpi_name
 from koers.org import visibility as vis
 from koers.org.models import Person
+from koers.reward.chain import line_chain, traced
 from koers.reward.documents import ComponentSpec
 from koers.reward.inquiries import InquiryForm
 from koers.reward.models import Adjustment, CalcRun, Inquiry, PayoutCredit, PayoutLine
@@ -260,7 +261,7 @@ def _statement_context(request: HttpRequest, person: Person, chosen: str) -> dic
     if deal is not None:
         deal_amount = (deal.reporting_amount or deal.amount) * _share(deal, person) / 100
         extra += to_cents(deal_amount)
-    rows = []
+    rows, sums = [], traced(lines)
     for line in lines:
         spec = specs[(line.plan_id, line.component)]
         rows.append(
@@ -276,6 +277,7 @@ def _statement_context(request: HttpRequest, person: Person, chosen: str) -> dic
                 "reached_text": shown(spec, line.measure),
                 "attainment": None if line.attainment_ppm is None else line.attainment_ppm / 10_000,
                 "next": next_step(spec, line),
+                "chain": line_chain(spec, line, sums.get(line.pk)),
                 "curve_json": _curve_figure(spec, line),
                 "estimate": _euros(estimate(spec, line, extra, assumed)) if extra else None,
                 "counts": counts(spec, assumed),

@@ -14,6 +14,8 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.translation import gettext as _
 
@@ -26,8 +28,43 @@ CONVERTED = {
 }
 
 
-def reporting_currency() -> str:
+BASIS_KEY = "koers:currency-basis"
+
+
+def configured_currency() -> str:
+    """The reporting currency the settings ask for (``KOERS_REPORTING_CURRENCY``)."""
     return str(getattr(settings, "KOERS_REPORTING_CURRENCY", "EUR") or "EUR").upper()
+
+
+def reporting_currency() -> str:
+    """The currency every stored figure is in (``sales.CurrencyBasis``): the configured
+    one, unless the setting changed after the amounts were stored. Then it stays the old
+    one, so no amount is ever shown or paid under another currency's name, and
+    :func:`check_currency_basis` stops calculations and imports until the two agree."""
+    basis = cache.get(BASIS_KEY)
+    if basis is None:
+        from koers.sales.models import CurrencyBasis
+
+        basis = CurrencyBasis.objects.values_list("currency", flat=True).first()
+        basis = str(basis or configured_currency()).upper()
+        cache.set(BASIS_KEY, basis, None)
+    return str(basis)
+
+
+def check_currency_basis() -> None:
+    """Refuse (ValidationError) while the configured reporting currency differs from the
+    currency the stored amounts, targets and pay are in."""
+    basis, configured = reporting_currency(), configured_currency()
+    if basis != configured:
+        raise ValidationError(
+            _(
+                "Every stored amount, target and payout is in %(basis)s, but the reporting "
+                "currency is set to %(configured)s: nothing is calculated or imported until "
+                "the two agree. Set KOERS_REPORTING_CURRENCY back to %(basis)s (converting "
+                "stored figures to another reporting currency is not supported yet)."
+            )
+            % {"basis": basis, "configured": configured}
+        )
 
 
 def rate_on(currency: str, day: dt.date) -> Decimal | None:
@@ -65,6 +102,7 @@ def convert_table(
     since: dt.date | None = None,
     ids: list[int] | None = None,
     unconverted: bool = False,
+    reporting: str | None = None,
 ) -> int:
     """Set-based: fill the reporting amounts of ``table``'s rows (all; or those in
     ``currency`` dated on or after ``since``; or with the ``ids``, or not yet converted)
@@ -80,7 +118,7 @@ def convert_table(
         f"ELSE ROUND(CAST({c} AS NUMERIC) * {rate}, 2) END"
         for c in columns
     )
-    where, params = [], [reporting_currency()] * len(columns)
+    where, params = [], [reporting or reporting_currency()] * len(columns)
     if currency:
         where.append("currency = %s")
         params.append(currency)

@@ -42,7 +42,7 @@ from koers.reward.models import (
     PlanAssignment,
 )
 from koers.reward.services.currency import in_currency, pay_currencies
-from koers.sales.currency import reporting_currency
+from koers.sales.currency import check_currency_basis, reporting_currency
 from koers.sales.status import counted_sql
 
 I64, DATE = pl.Int64, pl.Date
@@ -778,13 +778,19 @@ def _across_versions(
         .with_columns((pl.col("_first") - pl.duration(days=1)).alias("valid_to"))
         .drop("_first")
     )
-    earlier = pl.DataFrame(schema={"person_id": I64, "_before": I64})
+    earlier = pl.DataFrame(schema={"person_id": I64, "_before": I64, "_measured": I64})
     if before.height:
-        earlier = pay(before)[0].select("person_id", pl.col("earnings_cents").alias("_before"))
+        earlier = pay(before)[0].select(
+            "person_id",
+            pl.col("earnings_cents").alias("_before"),
+            pl.col("measure").alias("_measured"),
+        )
+    # each version's line pays, and shows as reached, its own part of the period
     less = pl.col("earnings_cents") - pl.col("_before").fill_null(0)
+    own = pl.col("measure") - pl.col("_measured").fill_null(0)
     changed = (
         whole.join(earlier, on="person_id", how="left")
-        .with_columns(less.alias("earnings_cents"))
+        .with_columns(less.alias("earnings_cents"), own.alias("measure"))
         .select(results.columns)
     )
     own_trace = (
@@ -807,6 +813,7 @@ def run_month(month: dt.date, *, by, today: dt.date | None = None) -> CalcRun:  
     rewritten; two runs of one month wait in turn. A month that has not started yet, or
     one that would leave an earlier month uncalculated, is refused."""
     month = month_start(month)
+    check_currency_basis()
     _check_month_order(month, month_start(today or timezone.localdate()))
     CalcRun.objects.get_or_create(month=month)
     run = CalcRun.objects.select_for_update().get(month=month)

@@ -6,10 +6,11 @@ from django.db import migrations
 
 def fill(apps, schema_editor):
     """Existing amounts in the reporting currency, set-based."""
-    from koers.sales.currency import convert_table
+    from koers.sales.currency import configured_currency, convert_table
 
-    convert_table("sales_orderline")
-    convert_table("sales_opportunity")
+    # the currency of the stored amounts is recorded from migration 0009 on
+    convert_table("sales_orderline", reporting=configured_currency())
+    convert_table("sales_opportunity", reporting=configured_currency())
 
 
 class Migration(migrations.Migration):

@@ -19,13 +19,20 @@ from koers.sales.models.pipeline import (
     Stage,
     StageChange,
 )
-from koers.sales.models.transactions import ExchangeRate, NpsResponse, OrderLine, OrderLineCredit
+from koers.sales.models.transactions import (
+    CurrencyBasis,
+    ExchangeRate,
+    NpsResponse,
+    OrderLine,
+    OrderLineCredit,
+)
 
 __all__ = [
     "Account",
     "Activity",
     "Campaign",
     "CloseReason",
+    "CurrencyBasis",
     "ExchangeRate",
     "Lead",
     "NpsResponse",

@@ -230,3 +230,20 @@ class ExchangeRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.currency} {self.date}: {self.rate}"
+
+
+class CurrencyBasis(models.Model):
+    """The currency the stored reporting amounts (order lines, opportunities), the money
+    targets and the calculated pay are in: one row. It is the reporting currency until
+    every amount has been converted to another, so a changed setting never relabels an
+    amount (``koers.sales.currency``)."""
+
+    currency = CurrencyField(_("currency"), default=None)
+    since = models.DateTimeField(_("since"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("currency of the stored amounts")
+        verbose_name_plural = _("currency of the stored amounts")
+
+    def __str__(self) -> str:
+        return str(self.currency)
