@@ -48,7 +48,8 @@ test: lint
 # and months run again, with many more examples than the suite tries.
 fuzz: dev
 	KOERS_HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -p no:cacheprovider -n 2 \
-	  tests/engine/test_comp_oracle.py tests/reward/test_rerun.py
+	  tests/engine/test_comp_oracle.py tests/engine/test_explain.py \
+	  tests/reward/test_pay_oracle.py tests/reward/test_rerun.py
 
 demo-reset: install
 	rm -f "$(KOERS_DATA_DIR)/koers.sqlite3"
