@@ -17,6 +17,7 @@ from koers.engine import comp
 from koers.engine.comp import Component, Tier
 from tests.conftest import examples
 from tests.engine import oracle
+from tests.engine.test_comp import credits as comp_credits
 
 START, END = dt.date(2026, 11, 1), dt.date(2026, 11, 30)
 DAYS = st.integers(-6, 35).map(lambda n: START + dt.timedelta(days=n))
@@ -136,28 +137,19 @@ def _component(plan: oracle.Plan) -> Component:
 
 
 def _frames(history: list[oracle.Line], people: list[oracle.Payee], managers):
-    credits = pl.DataFrame(
+    credits = comp_credits(
         [
             {
                 "line_id": line.line_id,
                 "person_id": person,
                 "share_bp": share,
                 "order_date": line.day,
-                "invoice_date": None,
-                "paid_date": None,
                 "amount_cents": line.amount,
-                "cost_cents": None,
-                "quantity": 1,
                 "product_group_id": line.group,
-                "new_business": False,
-                "original_date": None,
-                "segment": "",
-                "original_id": None,
             }
             for line in history
             for person, share in line.holders
-        ],
-        schema=comp.CREDIT_SCHEMA,
+        ]
     )
     frame = pl.DataFrame(
         [(p.person, p.quota, p.incentive, p.first, p.last, p.team, p.modifier) for p in people],

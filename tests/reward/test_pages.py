@@ -58,6 +58,7 @@ def test_the_administrator_works_a_month_through_to_payroll(planned, login):
     adjustment = Adjustment.objects.get()
     page = client.get(reverse("reward_run", args=[RUN])).content.decode()
     assert "awaits approval by someone else" in page and 'testid="approve-adjustment"' not in page
+    assert "1 adjustment(s) of 11-2026 await approval" in page  # said before the click
     own = client.post(action("approve-adjustment"), {"adjustment": adjustment.pk}, follow=True)
     assert "someone else approves it" in own.content.decode()
     early = client.post(action("advance"), {"from": "open", "confirm": "yes"}, follow=True)

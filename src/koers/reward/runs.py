@@ -23,7 +23,12 @@ from koers.org.models import Person
 from koers.reward.models import Adjustment, CalcRun, Hold
 from koers.reward.selectors import run_of_month, runs_with_totals
 from koers.reward.services import run_advance, run_month
-from koers.reward.services.approval import RunMoved, adjustment_approve, approval_warnings
+from koers.reward.services.approval import (
+    RunMoved,
+    adjustment_approve,
+    approval_blockers,
+    approval_warnings,
+)
 from koers.reward.services.payouts import add_adjustment, payroll_csv, place_hold, release_hold
 from koers.reward.tasks import calculate_month, queued
 from koers.ui.fields import LocalDecimalField
@@ -121,7 +126,9 @@ def run_detail(request: HttpRequest, month: str) -> HttpResponse:
     for line in corrections:
         line.component_name = names.get((line.plan_id, line.component), line.component)
     may_calculate = vis.role_of(request.user) in CALCULATE_ROLES and run.status == "open"
-    checks = approval_warnings(run, timezone.localdate()) if run.status == "open" else []
+    checks, blockers = [], []
+    if run.status == "open":
+        checks, blockers = approval_warnings(run, timezone.localdate()), approval_blockers(run)
     context = {
         "run": run,
         "payouts": payouts,
@@ -137,7 +144,7 @@ def run_detail(request: HttpRequest, month: str) -> HttpResponse:
         "may_calculate": may_calculate,
         "may_advance": run.status != "locked",
         "may_approve": vis.role_of(request.user) in APPROVE_ROLES,
-        "checks": checks,
+        "checks": blockers + checks,
         "needs_confirm": bool(checks) if run.status == "open" else run.status == "approved",
         "adjustment_form": AdjustmentForm(prefix="adj"),
         "hold_form": HoldForm(prefix="hold"),

@@ -139,18 +139,26 @@ def adjustment_approve(*, adjustment: Adjustment, by: Any) -> Adjustment:
     return adjustment
 
 
+def approval_blockers(run: CalcRun) -> list[str]:
+    """What stops ``run`` from being approved: adjustments awaiting four-eyes approval."""
+    waiting = pending_adjustments(run.month).count()
+    if not waiting:
+        return []
+    return [
+        _(
+            "%(n)s adjustment(s) of %(month)s await approval by someone other than "
+            "their author: approve or remove them first."
+        )
+        % {"n": waiting, "month": f"{run.month:%m-%Y}"}
+    ]
+
+
 def _controls(run: CalcRun, following: str, confirmed: bool, today: dt.date) -> None:
     """Refuse, or ask to confirm, the step to ``following``."""
     if following == CalcRun.Status.APPROVED:
-        waiting = pending_adjustments(run.month).count()
-        if waiting:
-            raise ValidationError(
-                _(
-                    "%(n)s adjustment(s) of %(month)s await approval by someone other than "
-                    "their author: approve or remove them first."
-                )
-                % {"n": waiting, "month": f"{run.month:%m-%Y}"}
-            )
+        blockers = approval_blockers(run)
+        if blockers:
+            raise ValidationError(blockers)
         warnings = approval_warnings(run, today)
         if warnings and not confirmed:
             raise NeedsConfirmation([*warnings, _("Confirm to approve anyway.")])
