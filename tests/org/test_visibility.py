@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from koers.org import visibility as vis
+from koers.org.models import Person
 
 PEOPLE = ["dirk", "cora", "ada", "mia", "max", "ruud", "rosa", "rik"]
 
@@ -231,6 +232,10 @@ def test_a_new_manager_scores_the_goals_of_people_who_joined_before_her(cast):
     from tests.conftest import _person
 
     nina = _person("nina", cast.noord, "manager", cast.dirk)  # joins after Ruud
+    # she takes Ruud over: a second manager in a unit sees the people who report to her
+    Person.objects.filter(pk=cast.ruud.pk).update(manager=nina)
+    # she takes Ruud over: a second manager in a unit sees the people who report to her
+    Person.objects.filter(pk=cast.ruud.pk).update(manager=nina)
     goal = Goal.objects.create(
         person=cast.ruud,
         period_start=dt.date(2026, 10, 1),

@@ -337,7 +337,7 @@ def scope_unit(user: Any) -> Any:
 
     role, me = vis.role_of(user), vis.person_of(user)
     if role == Role.MANAGER and me is not None:
-        return me.unit
+        return vis.managed_unit(user)
     if vis.sees_everything(user):
         roots = list(OrgUnit.objects.filter(parent=None)[:2])
         return roots[0] if len(roots) == 1 else None

@@ -3,8 +3,10 @@
 The rules, one per role:
 
 * salesperson: their own person record and the records they own or are credited on;
-* sales manager: everyone in their unit's subtree, everyone who reports to them down the
-  manager column, and those people's records;
+* sales manager: everyone who reports to them down the manager column, and everyone in
+  the unit they manage (their own unit, when nobody above them and no peer's people sit in
+  it: ``managed_unit``), and those people's records; never their own manager, a peer or a
+  peer's people;
 * director: everything;
 * compensation administrator: everything, sales data read-only; plans and pay for all;
 * administrator: everything;
@@ -53,7 +55,8 @@ def visible_units(user: Any) -> QuerySet[OrgUnit]:
     if role in ALL_SEEING:
         return OrgUnit.objects.all()
     if role == Role.MANAGER and me:
-        return OrgUnit.objects.subtree_of(me.unit)
+        unit = managed_unit(user)
+        return OrgUnit.objects.subtree_of(unit) if unit is not None else OrgUnit.objects.none()
     if role == Role.SALESPERSON and me:
         return OrgUnit.objects.filter(pk=me.unit_id)
     return OrgUnit.objects.none()
@@ -82,14 +85,55 @@ def reports_of(user: Any) -> list[int]:
     return list(user._koers_reports)
 
 
+def _boss_within(me: Person, path: str) -> bool:
+    """Does anyone above ``me`` up the manager column sit in the unit with ``path`` or
+    below it? One query a level."""
+    seen: set[int] = {me.pk}
+    manager = me.manager_id
+    for _depth in range(MAX_REPORTING_DEPTH):
+        if manager is None or manager in seen:
+            return False
+        seen.add(manager)
+        row = Person.objects.filter(pk=manager).values_list("manager_id", "unit__path").first()
+        if row is None:
+            return False
+        if row[1] is not None and row[1].startswith(path):
+            return True
+        manager = row[0]
+    return False
+
+
+def managed_unit(user: Any) -> OrgUnit | None:
+    """The unit a manager manages: their own (with the units below it), unless someone
+    above them in the manager column sits anywhere in it, or another manager who is not
+    below them sits in the unit itself (a peer). A unit shared with one's boss
+    ("Unassigned" after an import without units) or with peers (a region with several
+    managers) is managed by none of them: each sees the people who report to them. Fetched
+    once per request."""
+    if not hasattr(user, "_koers_managed"):
+        me, managed = person_of(user), None
+        if me is not None and me.unit_id is not None and role_of(user) == Role.MANAGER:
+            peers = (
+                Person.objects.filter(unit=me.unit, role__in=(Role.MANAGER, Role.DIRECTOR))
+                .exclude(pk=me.pk)
+                .exclude(pk__in=reports_of(user))
+                .exists()
+            )
+            if not peers and not _boss_within(me, me.unit.path):
+                managed = me.unit
+        user._koers_managed = managed
+    managed_one: OrgUnit | None = user._koers_managed
+    return managed_one
+
+
 def visible_people(user: Any) -> QuerySet[Person]:
     role, me = role_of(user), person_of(user)
     if role in ALL_SEEING:
         return Person.objects.all()
     if role == Role.MANAGER and me:
-        return Person.objects.filter(
-            Q(unit__path__startswith=me.unit.path) | Q(pk=me.pk) | Q(pk__in=reports_of(user))
-        )
+        unit = managed_unit(user)
+        in_unit = Q(unit__path__startswith=unit.path) if unit is not None else Q(pk__in=[])
+        return Person.objects.filter(in_unit | Q(pk=me.pk) | Q(pk__in=reports_of(user)))
     if role == Role.SALESPERSON and me:
         return Person.objects.filter(pk=me.pk)
     return Person.objects.none()

@@ -55,7 +55,8 @@ def _scope(user: Any, unit: OrgUnit | None) -> tuple[Any, OrgUnit | None, str]:
     if role == Role.SALESPERSON and me is not None:
         return Person.objects.filter(pk=me.pk), None, str(me)
     if role == Role.MANAGER and me is not None:
-        return vis.visible_sellers(user), me.unit, str(me.unit)
+        unit = vis.managed_unit(user)
+        return vis.visible_sellers(user), unit, str(unit) if unit is not None else str(me)
     root = OrgUnit.objects.filter(parent=None).first()
     return vis.visible_sellers(user), root, str(root) if root else ""
 
