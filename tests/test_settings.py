@@ -110,6 +110,7 @@ def test_env_example_documents_every_variable():
         "TIME_ZONE",
         "KOERS_HTTPS",
         "KOERS_BEHIND_PROXY",
+        "KOERS_TRUSTED_PROXIES",
         "KOERS_HSTS_SECONDS",
         "KOERS_LOGIN_FAILURE_LIMIT",
         "KOERS_LOGIN_COOLOFF_MINUTES",

@@ -6,6 +6,7 @@ background jobs run in-process.
 
 from __future__ import annotations
 
+import ipaddress
 import zoneinfo
 from pathlib import Path
 
@@ -191,9 +192,19 @@ SECURE_SSL_REDIRECT = env_bool("KOERS_SSL_REDIRECT", _HTTPS)
 SECURE_HSTS_SECONDS = env_int("KOERS_HSTS_SECONDS", 31_536_000 if _HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KOERS_HSTS_INCLUDE_SUBDOMAINS", _HTTPS)
 SECURE_HSTS_PRELOAD = env_bool("KOERS_HSTS_PRELOAD", _HTTPS)
-if env_bool("KOERS_BEHIND_PROXY", False):
+KOERS_BEHIND_PROXY = env_bool("KOERS_BEHIND_PROXY", False)
+if KOERS_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+# The proxies whose X-Forwarded-For names the client (addresses or networks, commas between):
+# login lockouts count that client, not the proxy (koers.ui.client_ip).
+KOERS_TRUSTED_PROXIES = env_str("KOERS_TRUSTED_PROXIES", "127.0.0.1,::1")
+try:
+    for _proxy in filter(None, (p.strip() for p in KOERS_TRUSTED_PROXIES.split(","))):
+        ipaddress.ip_network(_proxy, strict=False)
+except ValueError as _bad:
+    raise ImproperlyConfigured(f"KOERS_TRUSTED_PROXIES: {_bad}") from None
+AXES_CLIENT_IP_CALLABLE = "koers.ui.client_ip.client_ip"
 
 # An account page shows its place on a map only when a tile server is configured, e.g.
 # "https://tile.openstreetmap.org/{z}/{x}/{y}.png" with its attribution; none by default.

@@ -8,10 +8,12 @@ import json
 
 import pytest
 import time_machine
+from django.test import RequestFactory
 from django.urls import reverse
 
 from koers.api.models import ApiToken
 from koers.api.services import token_create
+from koers.ui.client_ip import client_ip
 
 PASSWORD = "secret-pass-1"
 
@@ -137,3 +139,67 @@ def test_a_person_changes_their_password_and_weak_ones_are_refused(cast, login):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password(strong)
+
+
+# --- behind a proxy: lockouts count the client the trusted proxy forwards -------------
+
+PROXY = "127.0.0.1"
+
+
+def _token(client, username: str, password: str, via: str, remote: str = PROXY):
+    body = json.dumps({"username": username, "password": password, "name": "script"})
+    return client.post(
+        "/api/v1/auth/token",
+        data=body,
+        content_type="application/json",
+        HTTP_X_FORWARDED_FOR=via,
+        REMOTE_ADDR=remote,
+    )
+
+
+@pytest.fixture
+def behind_proxy(settings, passwords):
+    """Koers behind a proxy on this machine (and on 10.x), the cast's passwords set."""
+    settings.KOERS_BEHIND_PROXY = True
+    settings.KOERS_TRUSTED_PROXIES = "127.0.0.1,::1,10.0.0.0/8"
+    return passwords
+
+
+def test_one_clients_wrong_passwords_lock_out_that_client_not_everyone(client, behind_proxy):
+    for i in range(5):
+        _token(client, f"guess{i}", "wrong", via="203.0.113.7")
+    assert _token(client, "rosa", PASSWORD, via="203.0.113.7").status_code == 429
+    # a colleague with the right password, through the same proxy
+    assert _token(client, "rosa", PASSWORD, via="198.51.100.20").status_code == 201
+
+
+def test_a_forwarded_address_from_outside_the_trusted_proxies_is_ignored(client, behind_proxy):
+    for i in range(5):  # straight to Koers, each time claiming another address
+        _token(client, f"guess{i}", "wrong", via=f"198.51.100.{i}", remote="203.0.113.9")
+    assert (
+        _token(client, "rosa", PASSWORD, via="192.0.2.1", remote="203.0.113.9").status_code == 429
+    )
+
+
+@pytest.mark.parametrize(
+    ("forwarded", "remote", "behind", "expected"),
+    [
+        ("203.0.113.7", "127.0.0.1", True, "203.0.113.7"),
+        (
+            "198.51.100.1, 203.0.113.7",
+            "127.0.0.1",
+            True,
+            "203.0.113.7",
+        ),  # the left is the client's say
+        ("203.0.113.7, 10.1.2.3", "10.0.0.5", True, "203.0.113.7"),  # two proxies of ours
+        ("203.0.113.7", "198.51.100.9", True, "198.51.100.9"),  # not from a proxy
+        ("not-an-address", "127.0.0.1", True, "127.0.0.1"),
+        ("", "127.0.0.1", True, "127.0.0.1"),
+        ("203.0.113.7", "127.0.0.1", False, "127.0.0.1"),  # no proxy configured
+    ],
+)
+def test_the_client_address(settings, forwarded, remote, behind, expected):
+    settings.KOERS_BEHIND_PROXY = behind
+    settings.KOERS_TRUSTED_PROXIES = "127.0.0.1,::1,10.0.0.0/8"
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR=remote)
+    assert client_ip(request) == expected

@@ -348,3 +348,31 @@ def test_the_api_matrix_keeps_two_peers_hidden(cast, round_, login):
     # a salesperson's API matrix holds nobody else
     rows = login(cast.user("rosa")).get(f"/api/v1/steer/matrix?round_id={round_.pk}").json()
     assert rows["rows"] == []
+
+
+def test_nobody_reviews_themselves(cast, competencies, team):
+    """A manager added herself as a subject of her own round, then a "customer" about
+    herself at an address of her own."""
+    mine = feedback.round_create(
+        name="Mine", closes_on=CLOSES, competencies=competencies, by=cast.user("mia")
+    )
+    with pytest.raises(PermissionDenied, match="Nobody reviews themselves"):
+        feedback.round_add_subjects(round_=mine, subjects=[cast.mia], by=cast.user("mia"))
+    with pytest.raises(PermissionDenied, match="Nobody reviews themselves"):
+        feedback.round_add_customer(
+            round_=mine, subject=cast.mia, name="Me", email="mia@klant.nl", by=cast.user("mia")
+        )
+    # the director may not put the round's owner on her own round either
+    with pytest.raises(PermissionDenied, match="Nobody reviews themselves"):
+        feedback.round_add_subjects(round_=mine, subjects=[cast.mia], by=cast.user("dirk"))
+    assert not FeedbackRequest.objects.filter(round=mine).exists()
+
+
+def test_a_customer_is_someone_outside_the_organisation(cast, round_, team):
+    cast.mia.email = "mia@example.com"
+    cast.mia.save()
+    with pytest.raises(ValidationError, match="belongs to someone in the organisation"):
+        feedback.round_add_customer(
+            round_=round_, subject=cast.ruud, name="Klant", email="MIA@example.com",
+            by=cast.user("mia"),
+        )  # fmt: skip

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mass_mail
@@ -41,6 +42,17 @@ def _require_owner(round_: FeedbackRound, by: Any) -> None:
     me = vis.person_of(by)
     if me is None or round_.owner_id != me.pk:
         raise PermissionDenied(_("Only the round's owner may change it."))
+
+
+def _refuse_own_review(round_: FeedbackRound, subjects: list[Person], by: Any) -> None:
+    """Nobody reviews themselves: neither the round's owner nor whoever adds the subjects
+    is a subject of the round (``docs/roles.md``: a manager runs rounds for her people)."""
+    me = vis.person_of(by) if by is not None else None
+    mine = {pk for pk in (round_.owner_id, me.pk if me else None) if pk is not None}
+    if any(s.pk in mine for s in subjects):
+        raise PermissionDenied(
+            _("Nobody reviews themselves: a round is for your people, not for you.")
+        )
 
 
 @transaction.atomic
@@ -89,6 +101,7 @@ def round_add_subjects(
     _require_owner(round_, by)
     today = today or timezone.localdate()
     subjects = list(subjects)
+    _refuse_own_review(round_, subjects, by)
     if by is not None:
         allowed = set(vis.visible_people(by).values_list("pk", flat=True))
         if any(s.pk not in allowed for s in subjects):
@@ -128,8 +141,23 @@ def round_add_customer(
     by: Any,
 ) -> FeedbackRequest:
     _require_owner(round_, by)
+    _refuse_own_review(round_, [subject], by)
     if by is not None and not vis.visible_people(by).filter(pk=subject.pk).exists():
         raise PermissionDenied(_("You may only ask feedback on people in your view."))
+    address = email.strip()
+    if address and (
+        Person.objects.filter(email__iexact=address).exists()
+        or User.objects.filter(email__iexact=address).exists()
+    ):
+        raise ValidationError(
+            {
+                "email": _(
+                    "%(email)s belongs to someone in the organisation: a customer is "
+                    "someone outside it."
+                )
+                % {"email": email}
+            }
+        )
     if FeedbackRequest.objects.filter(
         round=round_, subject=subject, customer_email__iexact=email
     ).exists():

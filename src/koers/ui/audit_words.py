@@ -49,6 +49,8 @@ def _shown(model: type[Model] | None, name: str, value: Any, names: _Names) -> s
         return "–"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if isinstance(value, list | dict):  # rows of a relation (a credit split), or a document
+        return ", ".join(str(v) for v in value) if isinstance(value, list) else str(len(value))
     if model is not None:
         try:
             field = model._meta.get_field(name)
@@ -56,10 +58,8 @@ def _shown(model: type[Model] | None, name: str, value: Any, names: _Names) -> s
             field = None
         if isinstance(field, ForeignKey):
             return names.of(field.related_model, value)
-        if field is not None and field.choices:
+        if field is not None and getattr(field, "choices", None):
             return str(dict(field.flatchoices).get(value, value))
-    if isinstance(value, list | dict):
-        return ", ".join(str(v) for v in value) if isinstance(value, list) else str(len(value))
     return str(value)
 
 
@@ -67,9 +67,13 @@ def _label(model: type[Model] | None, name: str) -> str:
     if model is None:
         return name
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        field = model._meta.get_field(name)
     except FieldDoesNotExist:
         return name.replace("_", " ")
+    label = getattr(field, "verbose_name", None)
+    if label is None:  # a reverse relation: an order line's credit split, say
+        label = field.related_model._meta.verbose_name_plural
+    return str(label)
 
 
 def describe(event: Any, names: _Names) -> dict[str, Any]:
