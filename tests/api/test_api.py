@@ -184,3 +184,25 @@ def test_openapi_document(client, db):
     assert "/api/v1/opportunities" in document["paths"]
     assert "/api/v1/imports/{kind}" in document["paths"]
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_a_record_for_someone_else_is_refused_not_quietly_made_ones_own(cast, token, client):
+    """A rep posting a deal with a stranger as its owner got 201 with himself as owner."""
+    body = {
+        "name": "For Rosa",
+        "account_id": cast.accounts["ruud"].pk,
+        "owner_id": cast.rosa.pk,
+        "stage_id": cast.stages["prospect"].pk,
+        "amount": "100.00",
+        "currency": "EUR",
+        "created_on": "2026-11-01",
+        "expected_close_date": "2026-12-01",
+        "source": "sales",
+    }
+    refused = _post(client, "/api/v1/opportunities", body, token("ruud"))
+    assert refused.status_code == 422 and "owner" in str(refused.json())
+    assert not sm.Opportunity.objects.filter(name="For Rosa").exists()
+    body["owner_id"] = cast.ruud.pk
+    made = _post(client, "/api/v1/opportunities", body, token("ruud"))
+    assert made.status_code == 201, made.content
+    assert made.json()["owner"] == cast.ruud.pk

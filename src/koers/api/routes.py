@@ -193,8 +193,9 @@ def _save(request: HttpRequest, entity: Entity, payload: dict[str, Any], obj: An
             },
         }
     me = vis.person_of(request.user)
-    if obj is None and "owner" in entity.form_fields and me and not payload.get("owner_id"):
-        payload = {**payload, "owner_id": me.pk}  # what you create without an owner is yours
+    named_owner = payload.get("owner") or payload.get("owner_id")
+    if obj is None and "owner" in entity.form_fields and me and not named_owner:
+        payload = {**payload, "owner": me.pk}  # what you create without an owner is yours
     data = _form_data(entity, payload)
     form = build_form(entity, request.user, data=data, instance=obj, local_numbers=False)
     if not form.is_valid():
