@@ -106,8 +106,8 @@ def _negated(expr: pl.Expr) -> pl.Expr:
     return 0 - expr
 
 
-def _toward_zero(expr: pl.Expr, divisor: int) -> pl.Expr:
-    """``expr ÷ divisor`` truncated towards zero."""
+def toward_zero(expr: pl.Expr, divisor: int | pl.Expr) -> pl.Expr:
+    """``expr ÷ divisor`` (a positive number or column) truncated towards zero."""
     return (
         pl.when(expr >= 0)
         .then(expr.floordiv(divisor))
@@ -416,7 +416,7 @@ def _steps(steps: tuple[tuple[int, int], ...], attainment: pl.Expr) -> pl.Expr:
 
 def _times_ppm(scaled: pl.Expr, factor: pl.Expr) -> pl.Expr:
     """``scaled`` × factor ÷ 1,000,000, truncated towards zero."""
-    return _toward_zero(scaled.cast(WIDE) * factor, PPM)
+    return toward_zero(scaled.cast(WIDE) * factor, PPM)
 
 
 def earnings(measured: pl.DataFrame, component: Component) -> pl.DataFrame:
@@ -454,7 +454,7 @@ def earnings(measured: pl.DataFrame, component: Component) -> pl.DataFrame:
         scaled = pl.col("flat_scaled").cast(WIDE)
     if component.measure == "volume" and component.rule != "bonus":
         # volume is counted in thousandths of a unit; a rate pays per whole unit
-        scaled = _toward_zero(scaled, MILLI)
+        scaled = toward_zero(scaled, MILLI)
     if component.modifier_kpi:
         # a gate (factor 0 below a step) or multiplier on a leading KPI's attainment
         factor = _steps(component.modifier_steps, pl.col("modifier_ppm").fill_null(0))

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Avg, Q, Sum
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from koers.core.audit import audit
@@ -534,7 +534,7 @@ def _too_large(person_id: int | None, component: str) -> str:
     ) % {
         "person": person or _("someone"),
         "component": component,
-        "limit": f"{comp.MAX_CENTS // 100:,}".replace(",", "."),
+        "limit": formats.number_format(comp.MAX_CENTS // 100, use_l10n=True, force_grouping=True),
     }
 
 
@@ -700,10 +700,8 @@ def _returns_at_original_rate(
     settled = returns.join(table, on=["original_id", "person_id"], how="inner")
     # the return's share at the original rate, in millionths of a cent (one rounding later),
     # truncated towards zero; 128-bit: a € 10^12 line times € 10^11 earned passes 2^63
-    value = pl.col("value").cast(comp.WIDE)
-    product = value * pl.col("_earned") * comp.SCALE
-    measure = pl.col("_measure")
-    scaled = pl.when(product >= 0).then(product // measure).otherwise(0 - (0 - product) // measure)
+    product = pl.col("value").cast(comp.WIDE) * pl.col("_earned") * comp.SCALE
+    scaled = comp.toward_zero(product, pl.col("_measure"))
     reversals = settled.with_columns(scaled.alias("scaled")).select(*rows.columns, "scaled")
     kept = rows.join(
         reversals.select("line_id", "person_id"), on=["line_id", "person_id"], how="anti"
@@ -973,10 +971,12 @@ def settle_month(run: CalcRun) -> None:
         )
         for p in people
     ]
-    for row in rows:
-        if max(abs(row[1]), abs(row[2]), abs(row[4]), abs(row[5]), abs(row[7])) > comp.MAX_CENTS:
-            raise ValidationError(_too_large(row[0], _("payout")))
-    settled = comp.settle(pl.DataFrame(rows, schema=comp.SETTLE_SCHEMA, orient="row"))
+    try:
+        settled = comp.settle(pl.DataFrame(rows, schema=comp.SETTLE_SCHEMA, orient="row"))
+    except comp.AmountTooLarge as error:
+        raise ValidationError(_too_large(error.person_id, _("payout"))) from None
+    except OverflowError:  # a sum beyond 64 bits, before the engine could name its payee
+        raise ValidationError(_too_large(None, _("payout"))) from None
     converted = _conversions(run, settled)
     currencies = pay_currencies(people, month, end)
     reporting = reporting_currency()
