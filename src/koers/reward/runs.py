@@ -215,10 +215,10 @@ def run_action(request: HttpRequest, month: str, action: str) -> HttpResponse:
             number = request.POST.get("adjustment", "")
             found = Adjustment.objects.filter(
                 month=run.month, pk=int(number) if number.isdigit() else 0
-            )
-            if not found.exists():
+            ).first()
+            if found is None:
                 raise Http404(_("No such adjustment."))
-            adjustment_approve(adjustment=found.get(), by=request.user)
+            adjustment_approve(adjustment=found, by=request.user)
             messages.success(request, _("Adjustment approved."))
         elif action == "adjust":
             data = _cleaned(AdjustmentForm(request.POST, prefix="adj"))

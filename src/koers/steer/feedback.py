@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mass_mail
@@ -147,7 +147,7 @@ def round_add_customer(
     address = email.strip()
     if address and (
         Person.objects.filter(email__iexact=address).exists()
-        or User.objects.filter(email__iexact=address).exists()
+        or get_user_model().objects.filter(email__iexact=address).exists()
     ):
         raise ValidationError(
             {

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from koers.core.audit import audit
+from koers.engine.money import shown
 from koers.engine.periods import month_end
 from koers.reward.models import Adjustment, CalcRun, PlanAssignment
 
@@ -80,12 +81,12 @@ def windfalls(run: CalcRun) -> list[Windfall]:
         person, earned, top = row["person"], row["earned"] or Decimal(0), row["top"]
         monthly = (incentive.get(person) or Decimal(0)) / 12
         if top is not None and top >= high:
-            found[person] = (earned, top, _("%(pct)s%% of quota") % {"pct": top // 10_000})
+            found[person] = (earned, top, _("%(pct)s%% of quota") % {"pct": shown(top / 10_000)})
         elif monthly > 0 and earned > monthly * multiple:
             found[person] = (
                 earned,
                 top,
-                _("%(n)s× a month's target incentive") % {"n": (earned / monthly).quantize(1)},
+                _("%(n)s× a month's target incentive") % {"n": shown(earned / monthly)},
             )
     names = {p.pk: str(p) for p in Person.objects.filter(pk__in=list(found))}
     return [
