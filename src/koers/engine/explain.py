@@ -12,6 +12,7 @@ up to the line.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from koers.engine.comp import PPM, SCALE, Component
 from koers.engine.kpi import MILLI
@@ -140,6 +141,6 @@ def chain(
     return steps
 
 
-def euros(scaled: int | None) -> object:
+def euros(scaled: int | None) -> Decimal | None:
     """Millionths of a cent as an amount to the cent (for display)."""
     return None if scaled is None else from_cents(_rounded(scaled))
