@@ -61,7 +61,7 @@ def test_one_refused_row_refuses_the_file(open_round, login):
     cast, target_round = open_round
     text = "person;agreed\nRuud Tester;31.500\nRik Tester;1.000\nMia Tester;5\nRosa Tester;x\n"
     body = _upload(login(cast.user("mia")), target_round, text).content.decode()
-    assert "Rij 3: “Rik Tester” zit niet in deze ronde." in body
+    assert "Rij 3: “Rik Tester” zit niet in deze ronde of is niet aan u." in body
     assert "Rij 4" in body  # her own number is not hers to agree
     assert "Rij 5: “x” is geen bedrag." in body
     assert all(v is None for v in _agreed(target_round).values())  # nothing written
@@ -77,3 +77,26 @@ def test_a_salesperson_uploads_only_their_own_bottom_up_number(open_round, login
     mine.refresh_from_db()
     assert mine.agreed is None
     assert TargetRound.objects.get().status == TargetRound.Status.OPEN
+
+
+def test_an_upload_never_tells_who_is_in_the_round(open_round, login):
+    """Ruud may set only his own number: a colleague in the round (Rosa) and someone outside
+    it (Rik, of Zuid) get the same words, so the upload reveals no membership."""
+    cast, target_round = open_round
+    text = "person;bottom_up\nRosa Tester;1\nRik Tester;1\n"
+    body = _upload(login(cast.user("ruud")), target_round, text).content.decode()
+    assert "Rij 2: “Rosa Tester” zit niet in deze ronde of is niet aan u." in body
+    assert "Rij 3: “Rik Tester” zit niet in deze ronde of is niet aan u." in body
+
+
+def test_a_spreadsheet_bomb_uploaded_to_a_round_is_refused_with_a_message(open_round, login):
+    from tests.imports.test_upload_budget import BOMBS
+
+    cast, target_round = open_round
+    response = login(cast.user("ruud")).post(
+        reverse("plan_round", args=[target_round.pk]),
+        {"action": "upload", "file": SimpleUploadedFile("n.xlsx", BOMBS["10 M empty rows"]())},
+    )
+    assert response.status_code in {200, 400}
+    assert "unpacks to more than" in response.content.decode()
+    assert TargetProposal.objects.filter(round=target_round, bottom_up__isnull=False).count() == 0

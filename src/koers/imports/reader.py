@@ -5,18 +5,15 @@ tab or ``|``. XLSX: the first sheet. Every cell stays text here; parsing comes a
 that a bad value becomes an error on its row instead of a failed read.
 
 A file is a guest: it is refused with a message, before any heavy work, when it is larger
-than the upload limit, unpacks to far more than it weighs, has more columns, rows or longer
-cells than the settings allow, holds NUL bytes, or repeats a header. A spreadsheet is read
-row by row in read-only mode and its declared size is ignored (a tiny file may claim a
-million rows by 16,384 columns).
+than the upload limit, has more columns, rows or longer cells than the settings allow, holds
+NUL bytes, or repeats a header. A spreadsheet is read within a budget fixed by its size
+(:mod:`koers.imports.xlsx`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
-import zipfile
 from dataclasses import dataclass
 
 import polars as pl
@@ -24,7 +21,6 @@ from django.utils.translation import gettext as _
 
 SEPARATORS = [";", ",", "\t", "|"]
 XLSX_MAGIC = b"PK\x03\x04"
-MAX_UNPACKED_RATIO = 100  # a spreadsheet may unpack to 100 × the upload limit at most
 
 
 @dataclass(frozen=True)
@@ -97,7 +93,9 @@ def read_table(
     if not raw.strip():
         raise ImportFileError(_("The file is empty."))
     if raw.startswith(XLSX_MAGIC):
-        return _checked(_read_xlsx(raw, limits), limits), FileFormat("xlsx")
+        from koers.imports.xlsx import read_xlsx
+
+        return _checked(read_xlsx(raw, limits), limits), FileFormat("xlsx")
     if b"\x00" in raw:
         raise ImportFileError(
             _("The file holds NUL bytes: it is not a text file. Save it as CSV or XLSX.")
@@ -180,102 +178,6 @@ def _checked(frame: pl.DataFrame, limits: Limits) -> pl.DataFrame:
                 % {"name": name, "n": f"{length:,}", "max": f"{limits.cell:,}"}
             )
     return frame
-
-
-def _check_zip(raw: bytes, limits: Limits) -> None:
-    """A spreadsheet is a zip: refuse one that unpacks to far more than it may weigh (a zip
-    bomb, or one huge cell) before anything is unpacked."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            unpacked = sum(item.file_size for item in archive.infolist())
-    except zipfile.BadZipFile as exc:
-        raise ImportFileError(_("This file is not a spreadsheet Koers can read.")) from exc
-    if unpacked > limits.bytes * MAX_UNPACKED_RATIO or unpacked > 4 * 1024**3:
-        raise ImportFileError(
-            _("The spreadsheet unpacks to %(mb)s MB, more than Koers reads in one import.")
-            % {"mb": f"{unpacked // (1024 * 1024):,}"}
-        )
-
-
-FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*>\s*<f[ >/]')
-
-
-def _refuse_formulas(raw: bytes, path: str) -> None:
-    """A cell holding a formula would be imported as whatever value the spreadsheet last
-    cached: refuse the file, naming the cells, so the user pastes values instead."""
-    if not path:
-        return
-    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-        try:
-            xml = archive.read(path.lstrip("/"))
-        except KeyError:
-            return
-    cells = [m.decode() for m in FORMULA_CELL.findall(xml)]
-    if cells:
-        shown = ", ".join(cells[:10]) + (" …" if len(cells) > 10 else "")
-        raise ImportFileError(
-            _(
-                "%(n)s cells hold a formula (%(cells)s): Koers imports values, not formulas. "
-                "Copy the sheet and paste it as values, then import that."
-            )
-            % {"n": len(cells), "cells": shown}
-        )
-
-
-def _read_xlsx(raw: bytes, limits: Limits) -> pl.DataFrame:
-    from openpyxl import load_workbook
-
-    _check_zip(raw, limits)
-    try:
-        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise ImportFileError(_("This file is not a spreadsheet Koers can read.")) from exc
-    sheet = book.worksheets[0]
-    _refuse_formulas(raw, getattr(sheet, "_worksheet_path", ""))
-    sheet.reset_dimensions()  # read the rows that are there, not the size the file claims
-    rows = sheet.iter_rows(values_only=True)
-    header = _trimmed(next(rows, None) or ())
-    if not header:
-        raise ImportFileError(_("The file is empty."))
-    _check_header([str(h) if h is not None else "" for h in header], limits)
-    names = [str(h).strip() if h is not None else "" for h in header]
-    data = []
-    for row in rows:
-        values = _trimmed(row)
-        if len(values) > limits.columns:
-            _check_header([""] * len(values), limits)
-        if any(v is not None for v in values):
-            data.append(["" if v is None else _cell_text(v) for v in values])
-        if len(data) > limits.rows:
-            raise ImportFileError(
-                _("The file has more than %(max)s rows; Koers reads at most that many.")
-                % {"max": f"{limits.rows:,}"}
-            )
-    columns = {
-        name or f"column_{i + 1}": [r[i] if i < len(r) else "" for r in data]
-        for i, name in enumerate(names)
-    }
-    return _clean(pl.DataFrame(columns, schema={k: pl.Utf8 for k in columns}))
-
-
-def _trimmed(row: tuple) -> tuple:
-    """A row without its empty cells at the end."""
-    end = len(row)
-    while end and row[end - 1] is None:
-        end -= 1
-    return tuple(row[:end])
-
-
-def _cell_text(value: object) -> str:
-    import datetime as dt
-
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _clean(frame: pl.DataFrame) -> pl.DataFrame:

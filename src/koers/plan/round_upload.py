@@ -72,10 +72,14 @@ def apply_numbers(target_round: TargetRound, raw: bytes, filename: str, *, by: A
             who = str(row[columns["person"]] or "").strip()
             person = people.get(who.lower())
             proposal = proposals.get(person) if person else None
+            # someone outside the round and someone in it whose number the uploader may not
+            # set get the same words: an upload never tells who is in a round
+            unknown = _("Row %(row)s: “%(who)s” is not in this round or not yours to set.") % {
+                "row": index,
+                "who": who,
+            }
             if proposal is None:
-                problems.append(
-                    _("Row %(row)s: “%(who)s” is not in this round.") % {"row": index, "who": who}
-                )
+                problems.append(unknown)
                 continue
             try:
                 numbers = {f: _number(str(row[columns[f]] or ""), styles[f]) for f in styles}
@@ -100,7 +104,10 @@ def apply_numbers(target_round: TargetRound, raw: bytes, filename: str, *, by: A
                         comment=str(row.get(columns.get("comment", ""), "") or ""),
                         by=by,
                     )
-            except (PermissionDenied, ValidationError) as error:
+            except PermissionDenied:
+                problems.append(unknown)
+                continue
+            except ValidationError as error:
                 text = " ".join(getattr(error, "messages", None) or [str(error)])
                 problems.append(_("Row %(row)s: %(problem)s") % {"row": index, "problem": text})
                 continue
