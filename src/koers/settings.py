@@ -291,6 +291,8 @@ KOERS_FORECAST_HORIZON = env_int("KOERS_FORECAST_HORIZON", 12)
 # are imported every KOERS_IMPORT_WATCH_MINUTES; empty: none.
 KOERS_IMPORT_WATCH_DIR = env_str("KOERS_IMPORT_WATCH_DIR", "")
 KOERS_IMPORT_WATCH_MINUTES = env_int("KOERS_IMPORT_WATCH_MINUTES", 15, minimum=1)
+# a watched file is taken once it has not changed for this many seconds (complete)
+KOERS_IMPORT_WATCH_SETTLE_SECONDS = env_int("KOERS_IMPORT_WATCH_SETTLE_SECONDS", 60, minimum=0)
 if KOERS_IMPORT_WATCH_DIR:
     CELERY_BEAT_SCHEDULE["imports-watch"] = {
         "task": "koers.imports.watch",
