@@ -143,3 +143,30 @@ def test_a_large_round_comes_page_by_page(facts, login, monkeypatch):
     assert first.count("data-person=") == 2 and "Page 1 of 2" in first
     second = client.get(url, {"page": 2}).content.decode()
     assert second.count("data-person=") == 1
+
+
+def test_a_salespersons_team_total_never_moves_with_a_colleagues_number(facts, login):
+    """Ruud's view of his team must not rise by exactly Rosa's new number: it shows the
+    top-down total, and the agreed total only once every number of the team is agreed."""
+    import re
+
+    from koers.plan.services import proposal_agree, proposal_submit
+
+    director = login(facts.user("dirk"))
+    _propose(director, facts)
+    target_round = TargetRound.objects.get()
+    url = reverse("plan_round", args=[target_round.pk])
+    director.post(url, {"action": "open"})
+    ruud = login(facts.user("ruud"))
+
+    def team_line() -> str:
+        page = ruud.get(url, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+        return re.search(r'data-testid="team-total">(.*?)</p>', page, re.S).group(1)
+
+    before = team_line()
+    rosa = TargetProposal.objects.get(round=target_round, person=facts.rosa)
+    proposal_submit(rosa, value=Decimal("41234"), substantiation="", by=facts.user("rosa"))
+    assert team_line() == before and "41.234" not in before
+    for proposal in TargetProposal.objects.filter(round=target_round):
+        proposal_agree(proposal, value=Decimal("30000"), comment="", by=facts.user("dirk"))
+    assert "90.000" in team_line()  # all agreed: the agreed total

@@ -103,7 +103,7 @@ def _matrix_text(client, round_, source="peer") -> str:
     return response.content.decode()
 
 
-def test_two_peers_show_nothing_three_show_an_average(cast, round_, login):
+def test_two_peers_show_nothing_three_show_an_average_once_the_round_closes(cast, round_, login):
     _open(round_)
     peers = list(round_.requests.filter(source="peer").order_by("pk"))
     _answer(peers[0], 2, "Gives discount too soon")
@@ -115,11 +115,41 @@ def test_two_peers_show_nothing_three_show_an_average(cast, round_, login):
     assert "Strong closer" not in skills_page  # two peers' comments would give them away
     _answer(peers[2], 3, "Listens well")
     text = _matrix_text(client, round_)
+    assert "3 peers" in text and 'data-value="3.0"' not in text  # the round is still open
+    feedback.round_close(round_=round_, by=cast.user("mia"))
+    text = _matrix_text(client, round_)
     assert 'data-value="3.0"' in text and "peers</span>" not in text
     skills_page = client.get(reverse("steer_person", args=[cast.ruud.pk])).content.decode()
     assert "Strong closer" in skills_page
     for peer in peers[:3]:
         assert str(peer.rater) not in skills_page  # never named
+
+
+def test_a_fourth_peers_score_cannot_be_read_off_a_moving_average(cast, round_, login):
+    """Three peers at 3.0, then a fourth: while the round is open nothing a manager, the
+    subject or the API shows moves, so the difference gives no one's score away."""
+    _open(round_)
+    peers = list(round_.requests.filter(source="peer").order_by("pk"))
+    for peer in peers[:3]:
+        _answer(peer, 3, "Fine")
+    client = login(cast.user("mia"))
+    api = f"/api/v1/steer/matrix?round_id={round_.pk}&source=peer"
+    combined = f"/api/v1/steer/matrix?round_id={round_.pk}&source=combined"
+    before = (
+        _matrix_text(client, round_),
+        client.get(api).json(),
+        client.get(combined).json(),
+        client.get(reverse("steer_person", args=[cast.ruud.pk])).content.decode(),
+    )
+    _answer(peers[3], 2, "Slow")
+    after_api = client.get(api).json()
+    assert all(c["value"] is None and c["hidden"] for c in after_api["rows"][0]["cells"])
+    assert client.get(combined).json() == before[2]
+    page = client.get(reverse("steer_person", args=[cast.ruud.pk])).content.decode()
+    assert "Slow" not in page and "2.75" not in page and "2,75" not in page
+    feedback.round_close(round_=round_, by=cast.user("mia"))
+    shown = client.get(api).json()["rows"][0]["cells"]
+    assert {c["value"] for c in shown} == {2.75}
 
 
 def test_the_owner_sees_how_many_peers_answered_never_which(cast, round_, login):

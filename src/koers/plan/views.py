@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -140,9 +140,16 @@ def round_page(request: HttpRequest, pk: int) -> HttpResponse:
     my_flags = _rows(request, target_round, [mine])[0]["flags"] if mine else []
     team = None
     if me is not None and vis.role_of(request.user) == Role.SALESPERSON:
+        # never the live bottom-up total: it rises by exactly a colleague's new number;
+        # the agreed total only once every number in the team is agreed
         team = target_round.proposals.filter(person__unit=me.unit_id).aggregate(
-            top=Sum("top_down"), bottom=Sum("bottom_up")
+            top=Sum("top_down"),
+            agreed_total=Sum("agreed"),
+            people=Count("pk"),
+            done=Count("pk", filter=Q(agreed__isnull=False)),
         )
+        if team["done"] < team["people"]:
+            team["agreed_total"] = None
     context = {
         "page": page,
         "my_flags": my_flags,

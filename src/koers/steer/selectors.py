@@ -3,11 +3,13 @@ the team's profile and the comments each person may read."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from koers.engine import skills
 from koers.org import visibility as vis
@@ -21,6 +23,7 @@ from koers.steer.models import (
 )
 
 SOURCE_CHOICES = ("combined", "self", "manager", "peer", "customer")
+NEVER = 10**9  # more peers than any round has
 
 
 def rounds_with_answers(user: Any) -> QuerySet[FeedbackRound]:
@@ -47,6 +50,15 @@ def _ratings(round_ids: list[int] | None, people: QuerySet[Person]) -> QuerySet[
         "request_id",
         "score",
     )
+
+
+def peer_minimum(round_: FeedbackRound, today: dt.date | None = None) -> int:
+    """How many peers must have answered before their scores and comments show: while a
+    round is open, never (each new answer would move the average by exactly that peer's
+    score), so peers show only once the round has closed (or its closing date passed)."""
+    today = today or timezone.localdate()
+    closed = round_.status == FeedbackRound.Status.CLOSED or round_.closes_on < today
+    return skills.PEER_MINIMUM if closed else NEVER
 
 
 def required_levels() -> dict[tuple[str, int], int]:
@@ -104,7 +116,7 @@ def skills_matrix(
         skills.Rating(person, competency, src, rater, score)
         for _round, person, competency, src, rater, score in _ratings([round_.pk], people)
     ]
-    cells = skills.matrix(ratings)
+    cells = skills.matrix(ratings, peer_minimum=peer_minimum(round_))
     rated = sorted({p for p, _c in cells})
     persons = {p.pk: p for p in Person.objects.filter(pk__in=rated).select_related("unit")}
     levels = required_levels()
@@ -146,7 +158,8 @@ def histories(people: QuerySet[Person]) -> dict[int, History]:
     found: dict[int, History] = defaultdict(list)
     for r in FeedbackRound.objects.filter(pk__in=per_round).order_by("created_at"):
         by_person: dict[int, dict[int, float | None]] = defaultdict(dict)
-        for (pid, c), cells in skills.matrix(per_round[r.pk]).items():
+        shown = peer_minimum(r)
+        for (pid, c), cells in skills.matrix(per_round[r.pk], peer_minimum=shown).items():
             by_person[pid][c] = cells["combined"].value
         for pid, scores in by_person.items():
             found[pid].append((r, scores))
@@ -186,7 +199,7 @@ def comments(round_: FeedbackRound, person: Person) -> list[Comment]:
     out = []
     for r in rows:
         source = r.request.source
-        if source == FeedbackRequest.Source.PEER and peers < skills.PEER_MINIMUM:
+        if source == FeedbackRequest.Source.PEER and peers < peer_minimum(round_):
             continue
         author = "" if source == FeedbackRequest.Source.PEER else r.request.rater_name
         out.append(Comment(source, r.competency, r.comment, author))
