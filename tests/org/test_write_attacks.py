@@ -131,6 +131,54 @@ def test_a_manager_may_credit_her_units_people_and_the_director_anyone(cast):
     assert deal.splits.filter(person=cast.rik).exists()
 
 
+@pytest.mark.parametrize(
+    ("rik", "ruud"),
+    [("95", "5"), ("100", None), ("5", "95"), (None, "100")],
+    ids=["raised-to-95", "raised-to-100", "lowered", "taken-away"],
+)
+def test_a_strangers_share_set_by_the_director_stays_as_it_is(
+    cast, login, client, token, rik, ruud
+):
+    """The director gave Rik (Team Zuid) 10% of Ruud's deal. Ruud keeps Rik's share: he
+    may neither raise it (to 95% or 100%) nor lower or remove it, in the service, the form
+    or the API; his own team's shares he still divides as he likes."""
+    deal = cast.opportunities["ruud"]
+    opportunity_save(
+        opportunity=deal,
+        by=cast.user("dirk"),
+        splits=[(cast.ruud, Decimal("90")), (cast.rik, Decimal("10"))],
+    )
+    wanted = [(p, Decimal(v)) for p, v in [(cast.rik, rik), (cast.ruud, ruud)] if v]
+    with pytest.raises(ValidationError, match="share of Rik Tester outside your team stays"):
+        opportunity_save(opportunity=deal, by=cast.user("ruud"), splits=wanted)
+    form = {"splits-TOTAL_FORMS": str(len(wanted))}
+    for i, (person, percent) in enumerate(wanted):
+        form |= {f"splits-{i}-person": person.pk, f"splits-{i}-percent": str(percent)}
+    response = login(cast.user("ruud")).post(
+        reverse("entity_edit", args=["opportunities", deal.pk]), _form(deal, **form)
+    )
+    assert response.status_code == 400
+    payload = {"splits": [{"person_id": p.pk, "percent": str(v)} for p, v in wanted]}
+    answer = client.patch(
+        f"/api/v1/opportunities/{deal.pk}",
+        data=json.dumps(payload),
+        content_type="application/json",
+        **token("ruud"),
+    )
+    assert answer.status_code < 500  # the API does not take splits: they stay as they are
+    assert {(s.person_id, s.percent) for s in deal.splits.all()} == {
+        (cast.ruud.pk, Decimal("90.00")),
+        (cast.rik.pk, Decimal("10.00")),
+    }
+    # kept as it is, while his own team's part is his to divide
+    opportunity_save(
+        opportunity=deal,
+        by=cast.user("ruud"),
+        splits=[(cast.ruud, Decimal("50")), (cast.rosa, Decimal("40")), (cast.rik, Decimal("10"))],
+    )
+    assert deal.splits.get(person=cast.rik).percent == Decimal("10.00")
+
+
 @pytest.fixture
 def keyed(cast):
     for name in ["dirk", "mia", "max", "ruud", "rosa", "rik"]:

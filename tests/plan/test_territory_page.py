@@ -66,3 +66,28 @@ def test_moving_an_account_marks_the_months_of_its_owners_answers_stale(crowded,
     key = re.search(r'name="key" value="([0-9a-f]+)"', page).group(1)
     client.post(reverse("plan_territories"), {"key": key, "valid_from": "2026-12-01"})
     assert StaleMonth.objects.filter(month=dt.date(2026, 6, 1)).exists()
+
+
+def test_a_design_is_never_back_dated_into_approved_or_paid_months(crowded, login):
+    """October is paid and November approved: a design from 2024-01-01 (or 1 November)
+    would move the credit of signed-off months. It is refused with the first open day, and
+    nothing moves; from 1 December it applies."""
+    from koers.reward.models import CalcRun
+
+    CalcRun.objects.create(month=dt.date(2026, 10, 1), status=CalcRun.Status.LOCKED)
+    CalcRun.objects.create(month=dt.date(2026, 11, 1), status=CalcRun.Status.APPROVED)
+    client = login(crowded.user("mia"))
+    page = client.get(
+        reverse("plan_territories"), {"unit": crowded.noord.pk, "seconds": 3}
+    ).content.decode()
+    key = re.search(r'name="key" value="([0-9a-f]+)"', page).group(1)
+    for day in ["2024-01-01", "2026-11-01", "2026-11-30"]:
+        answer = client.post(
+            reverse("plan_territories"), {"key": key, "valid_from": day}, follow=True
+        )
+        assert "1 December 2026 or later" in answer.content.decode()
+        assert not TerritoryAccount.objects.exists()
+        assert Account.objects.filter(owner=crowded.ruud).count() == 7
+    answer = client.post(reverse("plan_territories"), {"key": key, "valid_from": "2026-12-01"})
+    assert answer.status_code == 302
+    assert TerritoryAccount.objects.filter(valid_from=dt.date(2026, 12, 1)).count() == 3

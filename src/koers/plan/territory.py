@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from koers.core.audit import audit_change
@@ -101,6 +102,21 @@ def apply_design(key: str, *, valid_from: dt.date, by: Any) -> int:
     unit = OrgUnit.objects.get(pk=kept[0])
     if by is not None and not may_design(by, unit):
         raise PermissionDenied(_("You may design territories only for your own units."))
+    from koers.reward.selectors import first_open_day
+
+    opens = first_open_day()
+    if opens is not None and valid_from < opens:
+        # an account's territory credits its sales: a date in an approved or paid month
+        # would move pay that is signed off
+        raise ValidationError(
+            {
+                "valid_from": _(
+                    "A design applies from the open pay month on: %(date)s or later. "
+                    "Months up to then are approved or paid."
+                )
+                % {"date": formats.date_format(opens, "DATE_FORMAT")}
+            }
+        )
     assignment: dict[int, int] = kept[1]
     owners = dict(Account.objects.filter(pk__in=list(assignment)).values_list("pk", "owner"))
     moved = {a: p for a, p in assignment.items() if owners.get(a) != p}

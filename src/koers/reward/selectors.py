@@ -27,6 +27,20 @@ def run_of_month(month: str) -> CalcRun:
     return run
 
 
+def first_open_day() -> dt.date | None:
+    """The first day of the open pay month: the day after the last approved or paid month
+    (None while no month is approved). Nothing that decides pay may start before it."""
+    last = (
+        CalcRun.objects.exclude(status=CalcRun.Status.OPEN)
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+    if last is None:
+        return None
+    return (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
 def runs_with_totals() -> QuerySet[CalcRun]:
     """Every run, newest first, with its number of people and what goes to payroll."""
     return CalcRun.objects.annotate(

@@ -107,14 +107,15 @@ def _check_creditable(
     opportunity: Opportunity, splits: Sequence[Share], by: Any, before: list | None
 ) -> None:
     """A split moves pay: a salesperson may credit the people of their own team, a manager
-    those of the units she leads; whoever held a share already may keep it."""
+    those of the units she leads. Whoever else held a share keeps exactly that share:
+    "keep a share" never means "any share", neither raised, lowered nor taken away."""
     from koers.sales.selectors import creditable_people
 
     if by is None:
         return
-    kept = {row["person_id"] for row in before or []} | {opportunity.owner_id}
     allowed = set(creditable_people(by).values_list("pk", flat=True))
-    refused = [p for p, _pct in splits if p.pk not in allowed | kept]
+    held = {row["person_id"]: Decimal(row["percent"]) for row in before or []}
+    refused = [p for p, _pct in splits if p.pk not in allowed and p.pk not in held]
     if refused:
         names = ", ".join(str(p) for p in refused)
         raise field_error(
@@ -122,6 +123,25 @@ def _check_creditable(
             "splits",
             _("you may credit only people of your own team; ask your manager to credit %(names)s.")
             % {"names": names},
+        )
+    now = {p.pk: Decimal(pct) for p, pct in splits}
+    changed = sorted(
+        {
+            row["person"]
+            for row in before or []
+            if row["person_id"] not in allowed
+            and now.get(row["person_id"]) != held[row["person_id"]]
+        }
+    )
+    if changed:
+        raise field_error(
+            opportunity,
+            "splits",
+            _(
+                "the share of %(names)s outside your team stays as it is; ask your manager "
+                "to change it."
+            )
+            % {"names": ", ".join(changed)},
         )
 
 
