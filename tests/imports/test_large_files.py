@@ -181,15 +181,9 @@ def test_the_api_imports_a_large_upload_in_blocks(
     assert response.json()["created"] == 300 and len(calls) == 1
 
 
-def test_a_large_first_load_rebuilds_indexes_once_and_keeps_the_key_lookup(
-    base, tmp_path, monkeypatch
-):
-    """When the file is large against the table, its indexes and foreign keys are dropped for
-    the load and rebuilt (and checked) once; the key's unique index stays for the lookups,
-    so duplicates across blocks are still found and a second load still matches."""
-    from koers.imports import chunked
-
-    monkeypatch.setattr(chunked, "worth_rebuilding", lambda table, rows: True)
+def test_a_large_load_keeps_the_key_lookup_across_blocks(base, tmp_path):
+    """Duplicates across blocks are found and a second load matches every line; every index
+    and constraint stays in place throughout."""
     path = _orders(tmp_path, [_line(i) for i in range(400)])
     run = import_file(kind="orders", path=path, filename=path.name, by=None).run
     assert run.status == "committed" and run.created == 400
@@ -202,7 +196,7 @@ def test_a_large_first_load_rebuilds_indexes_once_and_keeps_the_key_lookup(
         failed.errors
     )
     assert sm.OrderLine.objects.filter(external_id__startswith="L-").count() == 400
-    with connection.cursor() as cursor:  # every index and constraint is back
+    with connection.cursor() as cursor:  # every index and constraint is there
         assert len(connection.introspection.get_constraints(cursor, "sales_orderline")) >= 5
 
 
@@ -269,42 +263,43 @@ def test_a_key_lookup_leaves_the_planner_as_it_was(db):
         assert joins() == before == ("on", "on")
 
 
-def _index_oids() -> set[int]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexrelid FROM pg_index WHERE indrelid IN "
-            "('sales_orderline'::regclass, 'sales_orderlinecredit'::regclass)"
-        )
-        return {row[0] for row in cursor.fetchall()}
+def test_readers_never_wait_for_an_import(base, tmp_path, monkeypatch):
+    """While a large import is writing (its transaction open, block after block), another
+    session reads the tables it writes without waiting: an import takes no lock that
+    blocks readers (it keeps every index; dropping one would lock the table until the
+    import commits: /data/accounts/ waited 10.4 s during a 13 s import)."""
+    import psycopg
 
-
-def test_indexes_are_dropped_only_when_a_block_has_new_rows(base, tmp_path, monkeypatch):
-    """A load large against its table rebuilds the indexes, but from the first block with new
-    rows only: a re-import that changes nothing, or only updates, leaves them as they were;
-    new rows in the last block alone still go in, checked, and every index comes back."""
     from koers.imports import chunked
 
     if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL drops and rebuilds indexes for a large load")
-    monkeypatch.setattr(chunked, "worth_rebuilding", lambda table, rows: True)
+        pytest.skip("SQLite has one writer and no concurrent readers to show")
+    settings = connection.settings_dict
+    waited: list[str] = []
+    write = chunked.sv._write
+
+    def write_then_read(*args, **kwargs):
+        write(*args, **kwargs)
+        with psycopg.connect(
+            host=settings["HOST"] or "127.0.0.1",
+            port=settings["PORT"] or 5432,
+            dbname=settings["NAME"],
+            user=settings["USER"],
+            password=settings["PASSWORD"] or None,
+            autocommit=True,
+        ) as reader:
+            reader.execute("SET lock_timeout = '2s'")
+            for table in ["sales_orderline", "sales_orderlinecredit", "sales_account"]:
+                try:
+                    reader.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
+                except psycopg.errors.LockNotAvailable:
+                    waited.append(table)
+
+    monkeypatch.setattr(chunked.sv, "_write", write_then_read)
     path = _orders(tmp_path, [_line(i) for i in range(400)])
-    assert import_file(kind="orders", path=path, filename=path.name, by=None).run.created == 400
-    before = _index_oids()
-
-    again = import_file(kind="orders", path=path, filename=path.name, by=None).run
-    assert again.unchanged == 400
-    changed = [_line(i) for i in range(400)]
-    changed[5] = _line(5, amount="2,00")
-    updated = _orders(tmp_path, changed, "updated.csv")
-    assert import_file(kind="orders", path=updated, filename="u", by=None).run.updated == 1
-    assert _index_oids() == before  # neither dropped nor rebuilt
-
-    late = _orders(tmp_path, changed + [_line(i) for i in range(400, 410)], "late.csv")
-    run = import_file(kind="orders", path=late, filename="late", by=None).run
-    assert (run.created, run.unchanged) == (10, 400), run.errors
-    assert len(_index_oids()) == len(before) and _index_oids() != before  # rebuilt, all back
-    new_lines = sm.OrderLine.objects.filter(external_id__in=[f"L-{i:05d}" for i in range(400, 410)])
-    assert sm.OrderLineCredit.objects.filter(line__in=new_lines).count() == 10
+    run = import_file(kind="orders", path=path, filename=path.name, by=None).run
+    assert run.status == "committed" and run.created == 400
+    assert waited == []
 
 
 def test_a_later_blocks_problems_speak_the_importers_language(base, tmp_path):
