@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -119,3 +120,105 @@ def test_a_team_leads_kpis_roll_up_his_team_not_the_unit(orgs, client):
     )
     assert answer.status_code == 404  # a unit he does not manage is not his to ask for
     assert json.loads(answer.content)["detail"]
+
+
+SALARY = Decimal("987654.32")  # a figure that no other record holds
+SHOWN = ("987654", "987.654", "987,654")
+# a manager of each imported shape, and the people above or beside them
+HIDDEN = {
+    "lead": ["boss", "o0", "o1"],
+    "rsm": ["president", "vp"],
+    "vp": ["president"],
+    "m1": ["m2", "b0", "b1"],
+    "head": ["m1", "a0"],
+}
+
+
+def _api_paths() -> list[str]:
+    from koers.api.routes import api
+
+    paths = api.get_openapi_schema()["paths"]
+    return sorted(p for p, ops in paths.items() if "{" not in p and "get" in ops)
+
+
+@pytest.mark.parametrize("viewer", list(HIDDEN))
+def test_no_page_api_answer_or_export_shows_anything_above_or_beside_a_manager(orgs, viewer):
+    """The read matrix over the manager-column orgs: every GET of the API, every record
+    list and detail page, every CSV and XLSX export, as each manager. Their hidden people's
+    salary (a figure found nowhere else) never shows, and their records answer 404."""
+    from openpyxl import load_workbook
+
+    from koers.ui.entities import ENTITIES
+
+    hidden = [Person.objects.get(user__username=name) for name in HIDDEN[viewer]]
+    Person.objects.filter(pk__in=[p.pk for p in hidden]).update(base_salary=SALARY)
+    person = getattr(orgs, viewer)
+    _record, raw = token_create(user=person.user, name="test")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    leaks = []
+    for path in _api_paths():
+        answer = api.get(path, {"limit": 200})
+        assert answer.status_code < 500, path
+        if any(s in answer.content.decode() for s in SHOWN):
+            leaks.append(path)
+    for other in hidden:
+        assert api.get(f"/api/v1/people/{other.pk}").status_code == 404
+    browser = Client()
+    browser.force_login(person.user)
+    for slug in ENTITIES:
+        page = browser.get(reverse("entity_list", args=[slug]))
+        if page.status_code == 200 and any(s in page.content.decode() for s in SHOWN):
+            leaks.append(f"page {slug}")
+        export = browser.get(reverse("entity_export_csv", args=[slug]))
+        if export.status_code == 200:
+            text = b"".join(export.streaming_content).decode("utf-8", "replace")
+            if any(s in text for s in SHOWN):
+                leaks.append(f"csv {slug}")
+        export = browser.get(reverse("entity_export_xlsx", args=[slug]))
+        if export.status_code == 200:
+            raw_xlsx = b"".join(getattr(export, "streaming_content", [export.content]))
+            book = load_workbook(io.BytesIO(raw_xlsx), read_only=True)
+            cells = {str(v) for row in book.active.iter_rows(values_only=True) for v in row}
+            if any(s in c for c in cells for s in SHOWN) or float(SALARY) in {
+                v for row in book.active.iter_rows(values_only=True) for v in row
+            }:
+                leaks.append(f"xlsx {slug}")
+    for other in hidden:
+        detail = browser.get(reverse("entity_detail", args=["people", other.pk]))
+        assert detail.status_code in {403, 404}
+    assert leaks == []
+
+
+@pytest.mark.parametrize("viewer", ["lead", "rsm", "m1"])
+@pytest.mark.parametrize("field", ["base_salary", "job_title", "manager"])
+def test_a_manager_changes_nothing_of_anyone_above_or_beside_them(orgs, client, viewer, field):
+    """The write matrix over the manager-column orgs: the API and the form refuse every
+    change to the people above or beside a manager, and to their own pay."""
+    person = getattr(orgs, viewer)
+    _record, raw = token_create(user=person.user, name="test")
+    values = {"base_salary": "1.00", "job_title": "Baas", "manager": person.pk}
+    targets = [Person.objects.get(user__username=n) for n in HIDDEN[viewer][:2]]
+    if field == "base_salary":
+        targets.append(person)
+    browser = Client()
+    browser.force_login(person.user)
+    for target in targets:
+        before = Person.objects.get(pk=target.pk)
+        key = "manager_id" if field == "manager" else field
+        answer = client.patch(
+            f"/api/v1/people/{target.pk}",
+            data=json.dumps({key: values[field]}),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {raw}",
+        )
+        assert answer.status_code in {403, 404, 422}, (target, answer.content[:200])
+        form = browser.post(
+            reverse("entity_edit", args=["people", target.pk]), {field: values[field]}
+        )
+        assert form.status_code in {400, 403, 404}
+        after = Person.objects.get(pk=target.pk)
+        assert (after.base_salary, after.job_title, after.manager_id) == (
+            before.base_salary,
+            before.job_title,
+            before.manager_id,
+        )
