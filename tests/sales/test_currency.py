@@ -129,5 +129,5 @@ def test_a_changed_reporting_currency_relabels_nothing_and_stops_pay_and_imports
     ):
         run_month(NOV, by=None)
     rates = "currency;date;rate\nUSD;2026-11-18;0,5\n"
-    with pytest.raises(ImportFileError, match="Set KOERS_REPORTING_CURRENCY back to EUR"):
+    with pytest.raises(ImportFileError, match="KOERS_REPORTING_CURRENCY back to EUR"):
         import_file(kind="exchange-rates", raw=rates.encode(), filename="r.csv", by=None)

@@ -126,6 +126,8 @@ class CalcRun(models.Model):
 
     month = models.DateField(_("month"), unique=True)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default="open")
+    # the currency of the run's figures: the reporting currency when it was calculated
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
     calculated_at = models.DateTimeField(_("calculated at"), null=True)
     approved_by = models.ForeignKey(
         "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -172,6 +174,35 @@ class PayoutLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} · {self.component} · {self.period_start:%m-%Y}"
+
+
+class RestatedLine(models.Model):
+    """What a closed month paid on one line, restated in another reporting currency when
+    the reporting currency changed (``koers currency-switch``): the month as it would be
+    calculated in ``currency``, less the corrections that were still pending at the switch,
+    converted. Corrections and year-to-date lines compare like with like against it; the
+    month's own lines and payouts stay as they were paid."""
+
+    run = models.ForeignKey(CalcRun, on_delete=models.CASCADE, related_name="restated")
+    currency = models.CharField(_("currency"), max_length=3)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
+    component = models.CharField(_("component"), max_length=40)
+    period_start = models.DateField(_("period start"))
+    earnings = MoneyField(_("earnings"))
+
+    class Meta:
+        verbose_name = _("restated payout line")
+        verbose_name_plural = _("restated payout lines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "currency", "person", "plan", "component", "period_start"],
+                name="one_restated_line",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} {self.component} {self.currency} {self.earnings}"
 
 
 class PayoutCredit(models.Model):

@@ -60,8 +60,9 @@ def check_currency_basis() -> None:
             _(
                 "Every stored amount, target and payout is in %(basis)s, but the reporting "
                 "currency is set to %(configured)s: nothing is calculated or imported until "
-                "the two agree. Set KOERS_REPORTING_CURRENCY back to %(basis)s (converting "
-                "stored figures to another reporting currency is not supported yet)."
+                "the two agree. Run “koers currency-switch” to convert every amount to "
+                "%(configured)s (pay already approved stays as it was), or set "
+                "KOERS_REPORTING_CURRENCY back to %(basis)s."
             )
             % {"basis": basis, "configured": configured}
         )

@@ -6,8 +6,10 @@ that reaches a closed month becomes a correction in the open month."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -21,7 +23,7 @@ from django.utils.translation import gettext as _
 from koers.core.audit import audit
 from koers.core.bulk import bulk_insert, dates_between, new_account_sql, query_frame
 from koers.engine import comp, periods
-from koers.engine.money import from_cents, to_cents
+from koers.engine.money import from_cents, quantize_money, to_cents
 from koers.engine.periods import (
     PERIOD_MONTHS,
     add_months,
@@ -40,6 +42,7 @@ from koers.reward.models import (
     PayoutLine,
     Plan,
     PlanAssignment,
+    RestatedLine,
 )
 from koers.reward.services.currency import in_currency, pay_currencies
 from koers.sales.currency import check_currency_basis, reporting_currency
@@ -543,19 +546,22 @@ def _less_paid_before(
 ) -> pl.DataFrame:
     """A year-to-date line pays the year's earnings so far less what the earlier months of
     the year paid on it (their corrections included)."""
-    paid = dict(
+    code = Plan.objects.filter(pk=plan_id).values("code")[:1]
+    paid: dict[int, Decimal] = defaultdict(Decimal)
+    for person, total in paid_in_basis(
         PayoutLine.objects.filter(
-            plan__code=Plan.objects.filter(pk=plan_id).values("code")[:1],
+            plan__code=code,
             component=component,
             period_start=start,
             payable=True,
             run__month__lt=month,
-        )
-        .values("person")
-        .annotate(t=Sum("earnings"))
-        .order_by()
-        .values_list("person", "t")
-    )
+        ),
+        RestatedLine.objects.filter(
+            plan__code=code, component=component, period_start=start, run__month__lt=month
+        ),
+        ("person",),
+    ):
+        paid[person] += total
     if not paid:
         return results
     before = pl.DataFrame(
@@ -570,6 +576,19 @@ def _less_paid_before(
         )
         .drop("_paid")
     )
+
+
+def paid_in_basis(lines: Any, restated: Any, fields: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """Earnings paid, summed by ``fields``, in the reporting currency: the payout ``lines``
+    of runs calculated in it, and for the months calculated in another before a currency
+    switch, their ``restated`` lines in it (``RestatedLine``). Without a switch: the lines."""
+    basis = reporting_currency()
+    found = []
+    for rows in (lines.filter(run__currency=basis), restated.filter(currency=basis)):
+        found += list(
+            rows.values(*fields).annotate(t=Sum("earnings")).order_by().values_list(*fields, "t")
+        )
+    return found
 
 
 def _line_key(line: dict[str, Any]) -> tuple[int, int, str, dt.date]:
@@ -593,7 +612,7 @@ def _closed_months(month: dt.date) -> list[CalcRun]:
 
 
 def corrections(
-    run: CalcRun, closed: list[CalcRun], context: Context | None = None
+    run: CalcRun | None, closed: list[CalcRun], context: Context | None = None
 ) -> list[dict[str, Any]]:
     """For every closed month (``_closed_months``): what its payable lines would be now,
     less what was paid and corrected since; every difference is a correction line in
@@ -605,14 +624,15 @@ def corrections(
             for line in compute_month(past.month, context=context).lines
             if line["payable"]
         }
-        paid: dict[tuple[int, int, str, dt.date], int] = {}
+        paid: dict[tuple[int, int, str, dt.date], int] = defaultdict(int)
+        others = ~Q(run=run) if run is not None and run.pk else Q()
         stored = PayoutLine.objects.filter(
             Q(run=past, payable=True, correction_of__isnull=True)
-            | (Q(correction_of=past.month) & ~Q(run=run))
+            | (Q(correction_of=past.month) & others)
         )
-        for line in stored.values("person_id", "plan_id", "component", "period_start", "earnings"):
-            key = _line_key(line)
-            paid[key] = paid.get(key, 0) + to_cents(line["earnings"])
+        fields = ("person_id", "plan_id", "component", "period_start")
+        for *key, total in paid_in_basis(stored, RestatedLine.objects.filter(run=past), fields):
+            paid[tuple(key)] += to_cents(total)  # type: ignore[index]
         for key in now.keys() | paid.keys():
             difference = (now[key]["earnings_cents"] if key in now else 0) - paid.get(key, 0)
             if difference == 0:
@@ -820,6 +840,7 @@ def run_month(month: dt.date, *, by, today: dt.date | None = None) -> CalcRun:  
             _("%(month)s is %(status)s; its figures are not recalculated.")
             % {"month": f"{month:%m-%Y}", "status": run.get_status_display().lower()}
         )
+    run.currency = reporting_currency()
     # one load of credits serves this month and the closed months checked for corrections:
     # from the start of the earliest fiscal year any of their periods can reach
     closed = _closed_months(month)
@@ -876,7 +897,7 @@ def run_month(month: dt.date, *, by, today: dt.date | None = None) -> CalcRun:  
         )
     _relink_inquiries(run)
     run.calculated_at = timezone.now()
-    run.save(update_fields=["calculated_at"])
+    run.save(update_fields=["calculated_at", "currency"])
     settle_month(run)
     audit(actor=by, action="calculate", obj=run, before=None)
     for later in CalcRun.objects.filter(month__gt=month, status=CalcRun.Status.OPEN).order_by(
@@ -950,8 +971,11 @@ def settle_month(run: CalcRun) -> None:
     before = CalcRun.objects.filter(month__lt=month).order_by("-month").values_list("pk", flat=True)
     previous = {
         p.person_id: p
-        for p in Payout.objects.filter(run_id__in=before[:1]).exclude(balance=0, held_balance=0)
+        for p in Payout.objects.filter(run_id__in=before[:1])
+        .exclude(balance=0, held_balance=0)
+        .select_related("run")
     }
+    carried = _carried_rates(previous.values(), run.currency)
     held = set(
         Hold.objects.filter(from_month__lte=month)
         .filter(Q(released_on__isnull=True) | Q(released_on__gt=end))
@@ -965,9 +989,9 @@ def settle_month(run: CalcRun) -> None:
             to_cents(adjusted.get(p)),
             draws.get(p, ("", 0))[0],
             draws.get(p, ("", 0))[1],
-            to_cents(previous[p].balance) if p in previous else 0,
+            _carried(previous, p, "balance", carried),
             p in held,
-            to_cents(previous[p].held_balance) if p in previous else 0,
+            _carried(previous, p, "held_balance", carried),
         )
         for p in people
     ]
@@ -1011,6 +1035,45 @@ def settle_month(run: CalcRun) -> None:
         ],
         batch_size=2000,
     )
+
+
+def _carried_rates(previous: Iterable[Payout], currency: str) -> dict[str, Decimal]:
+    """Rates (units of ``currency`` per unit) for balances carried from a month calculated
+    in another currency: the rate of the currency switch between them."""
+    from koers.sales.models import CurrencySwitch
+
+    rates: dict[str, Decimal] = {}
+    for payout in previous:
+        source = payout.run.currency
+        if source != currency and source not in rates:
+            switch = (
+                CurrencySwitch.objects.filter(from_currency=source, to_currency=currency)
+                .order_by("-at")
+                .first()
+            )
+            if switch is None:
+                raise ValidationError(
+                    _(
+                        "Balances of %(month)s are in %(source)s and no switch to %(to)s "
+                        "says at what rate."
+                    )
+                    % {"month": f"{payout.run.month:%m-%Y}", "source": source, "to": currency}
+                )
+            rates[source] = switch.rate
+    return rates
+
+
+def _carried(
+    previous: dict[int, Payout], person: int, field: str, rates: dict[str, Decimal]
+) -> int:
+    """A balance carried into the month, in the month's currency (to the cent, half away
+    from zero, like every conversion)."""
+    payout = previous.get(person)
+    if payout is None:
+        return 0
+    amount = Decimal(getattr(payout, field))
+    rate = rates.get(payout.run.currency)
+    return to_cents(quantize_money(amount * rate) if rate is not None else amount)
 
 
 def _conversions(run: CalcRun, settled: pl.DataFrame) -> dict[int, tuple[int, int, int]]:

@@ -19,7 +19,6 @@ from koers.engine.periods import month_start
 from koers.org.models import Person
 from koers.reward.models import Adjustment, CalcRun, Hold, PayoutLine
 from koers.reward.services.calc import settle_month
-from koers.sales.currency import reporting_currency
 
 
 def _open_run(month: dt.date) -> CalcRun:
@@ -135,7 +134,7 @@ def payroll_rows(run: CalcRun) -> Iterator[tuple[str, ...]]:
     for adjustment in Adjustment.objects.filter(month=run.month):
         adjustments.setdefault(adjustment.person_id, []).append(adjustment)
 
-    reporting = reporting_currency()
+    reporting = run.currency  # the currency the month was calculated in
 
     def row(
         payout, component: str, start: str, end: str, amount: Decimal, currency: str = reporting

@@ -21,6 +21,7 @@ from koers.sales.models.pipeline import (
 )
 from koers.sales.models.transactions import (
     CurrencyBasis,
+    CurrencySwitch,
     ExchangeRate,
     NpsResponse,
     OrderLine,
@@ -33,6 +34,7 @@ __all__ = [
     "Campaign",
     "CloseReason",
     "CurrencyBasis",
+    "CurrencySwitch",
     "ExchangeRate",
     "Lead",
     "NpsResponse",

@@ -247,3 +247,29 @@ class CurrencyBasis(models.Model):
 
     def __str__(self) -> str:
         return str(self.currency)
+
+
+class CurrencySwitch(models.Model):
+    """A change of the reporting currency (``koers currency-switch``): every stored amount
+    was converted from ``from_currency`` to ``to_currency``; pay already approved stayed as
+    it was, in the currency it was calculated in. ``rate``: units of ``to_currency`` for one
+    unit of ``from_currency`` on ``effective``, the first day of the open pay month, at which
+    balances carried into that month and corrections pending then were converted."""
+
+    from_currency = CurrencyField(_("from currency"), default=None)
+    to_currency = CurrencyField(_("to currency"), default=None)
+    rate = models.DecimalField(_("rate"), max_digits=18, decimal_places=8)
+    effective = models.DateField(_("effective from"))
+    at = models.DateTimeField(_("switched at"), auto_now_add=True)
+    by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    summary = models.JSONField(_("summary"), default=dict)
+
+    class Meta:
+        verbose_name = _("currency switch")
+        verbose_name_plural = _("currency switches")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.from_currency} → {self.to_currency} ({self.effective})"
