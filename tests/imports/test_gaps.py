@@ -109,3 +109,17 @@ def test_open_deals_without_amount_or_dates_come_in_flagged_when_the_mapping_say
     )
     with pytest.raises(ImportFileError, match="Required columns are missing: created_on"):
         import_file(kind="opportunities", raw=ok.encode(), filename="k.csv", by=None, saved=strict)
+
+
+def test_a_first_people_import_into_an_empty_koers_makes_the_company(db):
+    """`koers migrate`, then people without a unit column: it crashed on "Only the company
+    has no parent unit". The company unit is made when needed, "Unassigned" under it."""
+    assert not OrgUnit.objects.exists()
+    text = "external_id;first_name;last_name\nE-1;Eva;Eerst\nE-2;Erik;Tweede\n"
+    run = import_file(kind="people", raw=text.encode(), filename="p.csv", by=None).run
+    assert run.status == "committed" and run.created == 2, run.errors
+    company = OrgUnit.objects.get(parent=None)
+    assert company.kind == OrgUnit.Kind.COMPANY
+    assert {p.unit.parent_id for p in Person.objects.filter(external_id__startswith="E-")} == {
+        company.pk
+    }

@@ -60,6 +60,9 @@ def fill_people(parsed: Parsed, today: dt.date) -> list[Gap]:
     return gaps
 
 
+COMPANY = "COMPANY"
+
+
 def ensure_unassigned_unit() -> None:
     """The unit for people whose unit is not known yet, under the top unit."""
     from koers.org.models import OrgUnit
@@ -68,6 +71,10 @@ def ensure_unassigned_unit() -> None:
     if OrgUnit.objects.filter(code=UNASSIGNED).exists():
         return
     top = OrgUnit.objects.filter(parent=None).order_by("pk").first()
+    if top is None:  # a first import into an empty Koers: the company comes first
+        top = unit_save(
+            unit=OrgUnit(code=COMPANY, name=_("Company"), kind=OrgUnit.Kind.COMPANY), by=None
+        )
     unit_save(
         unit=OrgUnit(code=UNASSIGNED, name=_("Unassigned"), kind=OrgUnit.Kind.TEAM, parent=top),
         by=None,
