@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from koers.measure.services import kpi_facts_refresh
+from koers.org.models import Person
 from koers.plan.models import Target
 
 
@@ -107,3 +108,42 @@ def test_a_unit_the_caller_sees_only_in_part_is_refused_not_answered_against_its
     del base["unit"]
     own = client.get("/api/v1/kpis/values", {**base, "person": facts.ruud.pk}, **token("ruud"))
     assert own.status_code == 200
+
+
+def test_any_date_the_data_holds_is_answered(client, cast, token):
+    """An ERP's orders of 1996: the API refused from=1996-07-01 (422) while the pages
+    showed it. Only the number of periods is bound."""
+    from tests.conftest import sale
+
+    sale(cast, cast.ruud, "SO-1996", dt.date(1996, 7, 4), "1234.56")
+    kpi_facts_refresh(start=dt.date(1996, 7, 1), end=dt.date(1996, 7, 31))
+    params = {"kpi": "revenue", "from": "1996-07-01", "to": "1996-07-31", "person": cast.ruud.pk}
+    answer = client.get("/api/v1/kpis/values", params, **token("ruud"))
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["values"][0]["value"] == 1234.56
+    huge = {**params, "from": "0001-01-01", "to": "9999-12-31"}
+    refused = client.get("/api/v1/kpis/values", huge, **token("ruud"))
+    assert refused.status_code == 422 and "at most 1200" in refused.json()["detail"]
+    yearly = {**params, "from": "1900-01-01", "to": "2026-12-31", "grain": "year"}
+    assert client.get("/api/v1/kpis/values", yearly, **token("ruud")).status_code == 200
+
+
+def test_the_kpi_page_offers_the_span_that_has_data(cast, login):
+    """An export whose data ends in 1996: "this month" is empty, and the page says where
+    the data is, with a link that shows it."""
+    from koers.sales import models as sm
+    from tests.conftest import sale
+
+    for model in (sm.NpsResponse, sm.Activity, sm.Lead, sm.OrderLine, sm.Opportunity):
+        model.objects.all().delete()
+    Person.objects.update(start_date=dt.date(1990, 1, 1))
+    sale(cast, cast.ruud, "SO-1996", dt.date(1996, 7, 4), "1234.56")
+    kpi_facts_refresh(start=dt.date(1996, 7, 1), end=dt.date(1996, 7, 31))
+    client = login(cast.user("dirk"))
+    page = client.get(reverse("kpis")).content.decode()
+    notice = re.search(r'data-testid="data-span">(.*?)</p>', page, re.S).group(1)
+    assert "July 1996" in notice
+    link = re.search(r'href="([^"]+)"', notice).group(1).replace("&amp;", "&")
+    assert "period=custom" in link and "from=1996-07" in link and "to=1996-07" in link
+    shown = client.get(link).content.decode()
+    assert 'data-testid="data-span"' not in shown and "€ 1,235" in shown

@@ -99,6 +99,9 @@ def _periods(start: dt.date, end: dt.date, grain: str) -> list[tuple[dt.date, dt
     return periods
 
 
+MAX_PERIODS = 1200  # a hundred years of months
+
+
 @router.get(
     "/values",
     response={200: ValuesOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
@@ -118,8 +121,22 @@ def kpi_values(
     A period that starts or ends within a month counts exactly its days."""
     if kpi not in definitions():
         return Status(404, {"detail": _("“%(kpi)s” is not a KPI of the catalogue.") % {"kpi": kpi}})
-    if date_to < date_from or not dt.date(2000, 1, 1) <= date_from <= dt.date(2100, 12, 31):
-        return Status(422, {"detail": _("Choose “from” on or before “to”, between 2000 and 2100.")})
+    if date_to < date_from:
+        return Status(422, {"detail": _("Choose “from” on or before “to”.")})
+    months = (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
+    per = {"month": 1, "quarter": 3, "year": 12}[grain]
+    if months // per > MAX_PERIODS:
+        # any date the data holds is fine (an ERP's 1996); only the answer's size is bound
+        return Status(
+            422,
+            {
+                "detail": _(
+                    "That asks for %(n)s periods; at most %(max)s are answered at once. "
+                    "Choose a shorter span or a coarser grain."
+                )
+                % {"n": f"{months // per:,}", "max": MAX_PERIODS}
+            },
+        )
     people, label, group = _scope(request, person, unit)
     values = []
     for first, last in _periods(date_from, date_to, grain):

@@ -187,24 +187,39 @@ def _compute(frames: dict[str, pl.DataFrame], start: dt.date, end: dt.date) -> p
     return facts.filter(in_range & pl.col("person_id").is_not_null())
 
 
-@transaction.atomic
+DATA_SOURCES = (
+    ("OrderLine", "order_date"),
+    ("Activity", "date"),
+    ("Opportunity", "created_on"),
+    ("Lead", "created_on"),
+    ("NpsResponse", "responded_on"),
+)
+
+
+def _data_days(how: Any) -> list[dt.date]:
+    from koers.sales import models as sm
+
+    days = [
+        getattr(sm, model).objects.aggregate(day=how(field))["day"] for model, field in DATA_SOURCES
+    ]
+    return [d for d in days if d is not None]
+
+
 def first_data_day() -> dt.date | None:
     """The earliest date of any record the KPI facts are computed from (None: no data)."""
     from django.db.models import Min
 
-    from koers.sales import models as sm
-
-    sources = [
-        (sm.OrderLine, "order_date"),
-        (sm.Activity, "date"),
-        (sm.Opportunity, "created_on"),
-        (sm.Lead, "created_on"),
-        (sm.NpsResponse, "responded_on"),
-    ]
-    days = [model.objects.aggregate(day=Min(field))["day"] for model, field in sources]
-    return min((d for d in days if d is not None), default=None)
+    return min(_data_days(Min), default=None)
 
 
+def last_data_day() -> dt.date | None:
+    """The latest date of any record the KPI facts are computed from (None: no data)."""
+    from django.db.models import Max
+
+    return max(_data_days(Max), default=None)
+
+
+@transaction.atomic
 def kpi_facts_refresh(*, start: dt.date, end: dt.date) -> int:
     """Recompute every KPI fact of the months from ``start`` to ``end`` (inclusive) and
     replace what was stored for them; returns the number of facts stored."""

@@ -77,6 +77,18 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
     return memo_page(request, "kpis", span, templates, context)
 
 
+def _data_span(start: dt.date, end: dt.date) -> dict[str, Any] | None:
+    """When the period holds no data but other months do (an export that ends in 1998),
+    the span that has data, with the link that shows it."""
+    from koers.measure.services import first_data_day, last_data_day
+
+    first, last = first_data_day(), last_data_day()
+    if first is None or last is None or (first <= end and last >= start):
+        return None
+    query = urlencode({"period": "custom", "from": f"{first:%Y-%m}", "to": f"{last:%Y-%m}"})
+    return {"first": first, "last": last, "url": f"{reverse('kpis')}?{query}"}
+
+
 def _kpi_context(
     request: HttpRequest, today: dt.date, period: Period, role: str | None, me: Person | None
 ) -> dict[str, Any]:
@@ -114,6 +126,8 @@ def _kpi_context(
         "from_month": start.strftime("%Y-%m"),
         "to_month": end.strftime("%Y-%m"),
     }
+    if not any(values.values()):
+        context["data_span"] = _data_span(start, end)
     if role == Role.SALESPERSON and me:
         peers = Person.objects.filter(unit=me.unit, role=Role.SALESPERSON)
         for row in rows:
