@@ -205,13 +205,15 @@ def _parse_column(
     if column.type == "date":
         fmt = date_format(raw, preferred_date)
         parsed.date_formats[column.name] = fmt
-        parsed.formats[header] = fmt.replace("%Y", "yyyy").replace("%m", "mm").replace("%d", "dd")
+        example = fmt.replace("%Y", "yyyy").replace("%m", "mm").replace("%d", "dd")
+        if column.name in parsed.headers:  # only the file's own columns have a format
+            parsed.formats[header] = example
         dates = raw.str.slice(0, 10).str.to_date(fmt, strict=False)
         parsed.add_errors(
             ~empty & dates.is_null(),
             header,
             raw,
-            _("is not a date like %(example)s") % {"example": parsed.formats[header]},
+            _("is not a date like %(example)s") % {"example": example},
         )
         return dates
     if column.type == "bool":

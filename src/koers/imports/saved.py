@@ -146,10 +146,18 @@ def parse_mapping(text: str) -> SavedMapping:
             _("The mapping's kind must be one of: %(kinds)s.") % {"kinds": ", ".join(sorted(KINDS))}
         )
     names = {c.name for c in KINDS[kind].columns}
-    columns = _strings(document.get("columns"), "columns")
-    constants = _strings(document.get("constants"), "constants")
+    # a reference is named as in Koers's template and the command's help (unit, manager)
+    # or as stored (unit_id, manager_id): both mean the same column
+    named = {c.header: c.name for c in KINDS[kind].columns}
+
+    def name(column: str) -> str:
+        return named.get(column, column)
+
+    columns = {k: name(v) for k, v in _strings(document.get("columns"), "columns").items()}
+    constants = {name(k): v for k, v in _strings(document.get("constants"), "constants").items()}
     values = {
-        str(k): _strings(v, f"values: {k}") for k, v in (document.get("values") or {}).items()
+        name(str(k)): _strings(v, f"values: {k}")
+        for k, v in (document.get("values") or {}).items()
     }
     split: dict[str, tuple[str, str]] = {}
     for header, rule in (document.get("split") or {}).items():
@@ -159,11 +167,11 @@ def parse_mapping(text: str) -> SavedMapping:
                 _("split: “%(header)s” needs into: [first column, second column].")
                 % {"header": header}
             )
-        split[str(header)] = (str(into[0]), str(into[1]))
+        split[str(header)] = (name(str(into[0])), name(str(into[1])))
     also: dict[str, tuple[str, ...]] = {}
     for header, targets in (document.get("also") or {}).items():
         targets = targets if isinstance(targets, list) else [targets]
-        also[str(header)] = tuple(str(t) for t in targets)
+        also[str(header)] = tuple(name(str(t)) for t in targets)
     filled = [
         *columns.values(),
         *constants,
@@ -184,7 +192,7 @@ def parse_mapping(text: str) -> SavedMapping:
             % {
                 "kind": kind,
                 "columns": ", ".join(wrong),
-                "known": ", ".join(c.name for c in KINDS[kind].columns),
+                "known": ", ".join(c.header for c in KINDS[kind].columns),
             }
         )
     gaps = document.get("gaps") or []

@@ -26,7 +26,7 @@ from koers.imports.models import ImportRun
 from koers.imports.parse import Parsed, parse
 from koers.imports.permissions import check_changes, check_kind, my_rows
 from koers.imports.presets import PRESETS
-from koers.imports.reader import ImportFileError, read_table
+from koers.imports.reader import ImportFileError, Limits, read_table
 from koers.imports.references import key_filter, kind_label, resolve, shared_account_names
 from koers.imports.saved import SavedMapping, load_mapping_by_name
 from koers.imports.specs import KINDS, Kind
@@ -43,6 +43,85 @@ class Outcome:
 
 
 def import_file(
+    *,
+    kind: str,
+    raw: bytes = b"",
+    filename: str,
+    by: Any,
+    preset: str = "",
+    mapping: dict[str, str] | None = None,
+    dry_run: bool = False,
+    record: bool = True,
+    clear: frozenset[str] = frozenset(),
+    run: ImportRun | None = None,
+    saved: SavedMapping | None = None,
+    saved_name: str = "",
+    path: Path | None = None,
+) -> Outcome:
+    """Import a file (see :func:`_import_file`). Every attempt that is recorded stays in the
+    import history, a file refused whole too (unreadable, a required column missing, a
+    crash): a failed run with the reason, then the error goes on to the caller."""
+    try:
+        return _import_file(
+            kind=kind,
+            raw=raw,
+            filename=filename,
+            by=by,
+            preset=preset,
+            mapping=mapping,
+            dry_run=dry_run,
+            record=record,
+            clear=clear,
+            run=run,
+            saved=saved,
+            saved_name=saved_name,
+            path=path,
+        )
+    except Exception as error:
+        if record and kind in KINDS and (run is None or run.pk is None):
+            _record_refused(
+                kind=kind,
+                filename=filename,
+                by=by,
+                preset=preset,
+                saved_name=saved_name,
+                raw=raw if raw else b"",
+                error=error,
+            )
+        raise
+
+
+def _record_refused(
+    *, kind: str, filename: str, by: Any, preset: str, saved_name: str, raw: bytes, error: Exception
+) -> None:
+    """A failed run for a file refused whole, with its reason (kept out of any transaction
+    the import rolled back)."""
+    if isinstance(error, ImportFileError):
+        message = str(error)
+    else:
+        message = _("Koers could not finish this import (%(error)s); nothing was written.") % {
+            "error": type(error).__name__
+        }
+    run = ImportRun(
+        kind=kind,
+        preset=preset,
+        filename=filename[:255],
+        by=by if getattr(by, "pk", None) else None,
+        mapping_name=saved_name[:60],
+        started_at=timezone.now(),
+    )
+    errors = pl.DataFrame(
+        {"row": [None], "column": [""], "value": [""], "message": [message]},
+        schema={"row": pl.Int64, "column": pl.Utf8, "value": pl.Utf8, "message": pl.Utf8},
+    )
+    try:
+        with transaction.atomic():
+            _finish(run, raw[: Limits.from_settings().bytes], errors, dry_run=False, record=True)
+    except Exception:  # noqa: BLE001 - the history is best effort; the caller hears the error
+        return
+
+
+def _import_file(
     *,
     kind: str,
     raw: bytes = b"",
