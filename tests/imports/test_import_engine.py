@@ -122,7 +122,9 @@ def test_missing_required_column_is_refused_before_reading_rows(keyed):
 def test_files_that_are_not_tables_are_refused(keyed, raw, message):
     with pytest.raises(ImportFileError, match=message):
         run("accounts", raw)
-    assert not ImportRun.objects.exists()
+    # the attempt is in the history, failed with its reason; nothing else was written
+    (refused,) = ImportRun.objects.all()
+    assert refused.status == ImportRun.Status.FAILED and message in refused.errors[0]["message"]
 
 
 @pytest.mark.parametrize(
