@@ -67,6 +67,11 @@ def number_style(values: pl.Series, separator: str = ",") -> str:
 
 
 def normalise_number(values: pl.Series, style: str) -> pl.Series:
+    return pl.select(normalise_number_expr(pl.lit(values), style)).to_series()
+
+
+def normalise_number_expr(values: pl.Expr, style: str) -> pl.Expr:
+    """Text in ``style`` ("nl": 1.234,56; "en": 1,234.56) as plain decimal text."""
     cleaned = values.str.replace_all(r"[€$£\s\u00a0']", "")
     if style == "nl":
         cleaned = cleaned.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)

@@ -19,6 +19,9 @@ A mapping document::
     also:                 # one header that fills more columns than the one under columns
       Sluitdatum: [closed_on]
     gaps: [amount, expected_close_date]   # opportunities: open deals may lack these
+    computed:             # a Koers column: an expression over the file's headers
+      external_id: "[OrderID] & '-' & [ProductID]"
+      amount: "[UnitPrice] * [Quantity] * (1 - [Discount])"
 
 A header the file lacks is skipped (one mapping serves an export with or without optional
 columns); a required column that ends up missing is reported as the import always does.
@@ -36,7 +39,18 @@ from django.utils.translation import gettext as _
 from koers.imports.reader import ImportFileError
 from koers.imports.specs import KINDS, Kind
 
-KEYS = {"kind", "columns", "constants", "values", "dates", "decimal", "split", "also", "gaps"}
+KEYS = {
+    "kind",
+    "columns",
+    "constants",
+    "values",
+    "dates",
+    "decimal",
+    "split",
+    "also",
+    "gaps",
+    "computed",
+}
 # what an open opportunity may lack when its mapping allows it (filled, then flagged)
 GAPS = {"amount", "created_on", "expected_close_date"}
 
@@ -56,6 +70,7 @@ class SavedMapping:
     split: dict[str, tuple[str, str]] = field(default_factory=dict)
     also: dict[str, tuple[str, ...]] = field(default_factory=dict)
     gaps: tuple[str, ...] = ()
+    computed: dict[str, str] = field(default_factory=dict)  # column → expression
 
     @property
     def spec(self) -> Kind:
@@ -77,6 +92,8 @@ class SavedMapping:
             document["also"] = {h: list(c) for h, c in self.also.items()}
         if self.gaps:
             document["gaps"] = list(self.gaps)
+        if self.computed:
+            document["computed"] = dict(self.computed)
         return yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
 
     def value_maps(self) -> dict[str, dict[str, str]]:
@@ -93,6 +110,16 @@ class SavedMapping:
 
     def number_style(self) -> str | None:
         return {",": "nl", ".": "en"}.get(self.decimal or "")
+
+    def computed_styles(self) -> dict[str, str]:
+        """Computed numbers come out as plain decimal text: read them so."""
+        from koers.imports.expressions import compile_expression
+
+        return {
+            column: "en"
+            for column, text in self.computed.items()
+            if not compile_expression(text).joins
+        }
 
     def prepare(self, table: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
         """The file's table with the derived columns added, and {header: Koers column}."""
@@ -116,7 +143,24 @@ class SavedMapping:
         for column, value in self.constants.items():
             extra.append(pl.lit(str(value)).alias(f"= {column}"))
             mapping[f"= {column}"] = column
+        extra += self._computed(table, mapping)
         return (table.with_columns(extra) if extra else table), mapping
+
+    def _computed(self, table: pl.DataFrame, into: dict[str, str]) -> list[pl.Expr]:
+        """The computed columns, each read in its headers' number style."""
+        from koers.imports.expressions import compile_expression
+        from koers.imports.parse import number_style
+
+        extra = []
+        for column, text in self.computed.items():
+            expression = compile_expression(text, headers=table.columns)
+            styles = {
+                h: self.number_style() or number_style(table[h].fill_null(""), ";")
+                for h in expression.headers
+            }
+            extra.append(expression.to_polars(styles).alias(f"ƒ {column}"))
+            into[f"ƒ {column}"] = column
+        return extra
 
 
 def _strings(value: Any, where: str) -> dict[str, str]:
@@ -156,8 +200,7 @@ def parse_mapping(text: str) -> SavedMapping:
     columns = {k: name(v) for k, v in _strings(document.get("columns"), "columns").items()}
     constants = {name(k): v for k, v in _strings(document.get("constants"), "constants").items()}
     values = {
-        name(str(k)): _strings(v, f"values: {k}")
-        for k, v in (document.get("values") or {}).items()
+        name(str(k)): _strings(v, f"values: {k}") for k, v in (document.get("values") or {}).items()
     }
     split: dict[str, tuple[str, str]] = {}
     for header, rule in (document.get("split") or {}).items():
@@ -172,9 +215,15 @@ def parse_mapping(text: str) -> SavedMapping:
     for header, targets in (document.get("also") or {}).items():
         targets = targets if isinstance(targets, list) else [targets]
         also[str(header)] = tuple(name(str(t)) for t in targets)
+    computed = {name(k): v for k, v in _strings(document.get("computed"), "computed").items()}
+    from koers.imports.expressions import compile_expression
+
+    for text in computed.values():
+        compile_expression(text)  # every expression within the grammar, or named
     filled = [
         *columns.values(),
         *constants,
+        *computed,
         *(c for pair in split.values() for c in pair),
         *(c for targets in also.values() for c in targets),
     ]
@@ -215,6 +264,7 @@ def parse_mapping(text: str) -> SavedMapping:
         split=split,
         also=also,
         gaps=tuple(str(g) for g in gaps),
+        computed=computed,
     )
 
 

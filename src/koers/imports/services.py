@@ -353,7 +353,10 @@ def _parse(
         value_maps=value_maps,
         date_formats=date_formats,
         number_style=saved.number_style() if saved else (p.number_style if p else None),
-        number_styles=like.number_styles if like is not None else None,
+        number_styles={
+            **(saved.computed_styles() if saved else {}),
+            **(like.number_styles if like is not None else {}),
+        },
     )
     _duplicates(parsed, spec, headers)
     return parsed
