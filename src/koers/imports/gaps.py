@@ -63,6 +63,19 @@ def fill_people(parsed: Parsed, today: dt.date) -> list[Gap]:
 COMPANY = "COMPANY"
 
 
+def company_unit() -> Any:
+    """The top unit; on a first import into an empty Koers it is made first."""
+    from koers.org.models import OrgUnit
+    from koers.org.services import unit_save
+
+    top = OrgUnit.objects.filter(parent=None).order_by("pk").first()
+    if top is None:
+        top = unit_save(
+            unit=OrgUnit(code=COMPANY, name=_("Company"), kind=OrgUnit.Kind.COMPANY), by=None
+        )
+    return top
+
+
 def ensure_unassigned_unit() -> None:
     """The unit for people whose unit is not known yet, under the top unit."""
     from koers.org.models import OrgUnit
@@ -70,11 +83,7 @@ def ensure_unassigned_unit() -> None:
 
     if OrgUnit.objects.filter(code=UNASSIGNED).exists():
         return
-    top = OrgUnit.objects.filter(parent=None).order_by("pk").first()
-    if top is None:  # a first import into an empty Koers: the company comes first
-        top = unit_save(
-            unit=OrgUnit(code=COMPANY, name=_("Company"), kind=OrgUnit.Kind.COMPANY), by=None
-        )
+    top = company_unit()
     unit_save(
         unit=OrgUnit(code=UNASSIGNED, name=_("Unassigned"), kind=OrgUnit.Kind.TEAM, parent=top),
         by=None,

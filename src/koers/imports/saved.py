@@ -19,6 +19,8 @@ A mapping document::
     also:                 # one header that fills more columns than the one under columns
       Sluitdatum: [closed_on]
     gaps: [amount, expected_close_date]   # opportunities: open deals may lack these
+    distinct:             # people: a column's repeated values are units or managers
+      regional_office: units
     computed:             # a Koers column: an expression over the file's headers
       external_id: "[OrderID] & '-' & [ProductID]"
       amount: "[UnitPrice] * [Quantity] * (1 - [Discount])"
@@ -50,6 +52,7 @@ KEYS = {
     "also",
     "gaps",
     "computed",
+    "distinct",
 }
 # what an open opportunity may lack when its mapping allows it (filled, then flagged)
 GAPS = {"amount", "created_on", "expected_close_date"}
@@ -71,6 +74,7 @@ class SavedMapping:
     also: dict[str, tuple[str, ...]] = field(default_factory=dict)
     gaps: tuple[str, ...] = ()
     computed: dict[str, str] = field(default_factory=dict)  # column → expression
+    distinct: dict[str, str] = field(default_factory=dict)  # header → units or managers
 
     @property
     def spec(self) -> Kind:
@@ -94,6 +98,8 @@ class SavedMapping:
             document["gaps"] = list(self.gaps)
         if self.computed:
             document["computed"] = dict(self.computed)
+        if self.distinct:
+            document["distinct"] = dict(self.distinct)
         return yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
 
     def value_maps(self) -> dict[str, dict[str, str]]:
@@ -220,6 +226,13 @@ def parse_mapping(text: str) -> SavedMapping:
 
     for text in computed.values():
         compile_expression(text)  # every expression within the grammar, or named
+    distinct = _strings(document.get("distinct"), "distinct")
+    from koers.imports.distinct import WHAT
+
+    if distinct and (kind != "people" or set(distinct.values()) - set(WHAT)):
+        raise MappingError(
+            _("distinct: a people mapping names a column's values as units or managers.")
+        )
     filled = [
         *columns.values(),
         *constants,
@@ -265,6 +278,7 @@ def parse_mapping(text: str) -> SavedMapping:
         also=also,
         gaps=tuple(str(g) for g in gaps),
         computed=computed,
+        distinct=distinct,
     )
 
 

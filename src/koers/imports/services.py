@@ -205,6 +205,10 @@ def _import_file(
     run.formats = parsed.formats
     kept = _kept_blanks(table, mapping, given, clear)
     with transaction.atomic():
+        if saved is not None and saved.distinct and not parsed.error_frame().height:
+            from koers.imports.distinct import make_references
+
+            make_references(saved.distinct, table, by)
         gaps = gaps_module.fill_people(parsed, timezone.localdate()) if kind == "people" else []
         frame = _resolve(parsed, spec)
         check_rules(parsed, spec, frame)
