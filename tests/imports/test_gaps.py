@@ -123,3 +123,65 @@ def test_a_first_people_import_into_an_empty_koers_makes_the_company(db):
     assert {p.unit.parent_id for p in Person.objects.filter(external_id__startswith="E-")} == {
         company.pk
     }
+
+
+def test_open_deals_without_an_account_come_in_flagged_and_made_up_dates_count_nowhere(
+    funnel, cast
+):
+    """A CRM's open deals often have no account, and no creation date. With gaps: account
+    they come in on "No account (import)", flagged; and a creation date the import made up
+    does not make them new opportunities of the import's month."""
+    from pathlib import Path
+
+    from koers.imports.saved import parse_mapping
+    from koers.measure.models import KpiFact
+    from koers.sales import models as sm
+
+    for kind in ["units", "people", "product-groups", "products", "accounts"]:
+        call_command("import", kind, str(sample_path(kind)), stdout=io.StringIO())
+    files = Path(__file__).parent / "files"
+    text = (files / "crm-kansen.yaml").read_text(encoding="utf-8")
+    mapping = parse_mapping(text.replace("gaps: [amount,", "gaps: [account, amount,"))
+    raw = (
+        "Deal ID;Titel;Klant;Eigenaar;Fase;Waarde;Verwachte sluitdatum\n"
+        "D-7;Zonder klant;;VB-003;prospect;1.000,00;15-01-2027\n"
+        "D-8;Met klant;VB-ACC-001;VB-003;prospect;2.000,00;15-01-2027\n"
+    )
+
+    def new_opportunities() -> int:
+        month = TODAY.replace(day=1)
+        facts = KpiFact.objects.filter(
+            kpi="new_opportunities", month=month, person__external_id="VB-003"
+        )
+        return int(sum(f.value for f in facts))
+
+    before = new_opportunities()
+    run = import_file(
+        kind="opportunities", raw=raw.encode(), filename="k.csv", by=None, saved=mapping
+    ).run
+    assert run.status == "committed", run.errors
+    d7 = sm.Opportunity.objects.get(external_id="D-7")
+    assert d7.account.external_id == "NO-ACCOUNT" and d7.account.owner is None
+    flags = {(f.record_id, f.field): f for f in DataQualityFlag.objects.filter(record_id=d7.pk)}
+    assert (d7.pk, "account") in flags and flags[(d7.pk, "account")].run_id == run.pk
+    assert (d7.pk, "created_on") in flags
+    # both deals have a made-up creation date (today): neither is a new opportunity
+    assert (
+        d7.created_on == TODAY and sm.Opportunity.objects.get(external_id="D-8").created_on == TODAY
+    )
+    assert new_opportunities() == before
+    # the same file again makes no second flag
+    import_file(kind="opportunities", raw=raw.encode(), filename="k.csv", by=None, saved=mapping)
+    assert DataQualityFlag.objects.filter(record_id=d7.pk, field="account").count() == 1
+    # a dry run leaves no placeholder account behind in an installation without one
+    sm.Opportunity.objects.filter(account__external_id="NO-ACCOUNT").delete()
+    sm.Account.objects.filter(external_id="NO-ACCOUNT").delete()
+    import_file(
+        kind="opportunities",
+        raw=raw.encode(),
+        filename="k.csv",
+        by=None,
+        saved=mapping,
+        dry_run=True,
+    )
+    assert not sm.Account.objects.filter(external_id="NO-ACCOUNT").exists()

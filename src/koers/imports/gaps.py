@@ -147,6 +147,7 @@ def fill_opportunities(
     for ``closed_with_gaps`` and the data-quality list."""
     header_of = {column: header for header, column in mapping.items()}
     fill = {
+        "account": NO_ACCOUNT,
         "amount": "0",
         "created_on": today.strftime(dates or "%Y-%m-%d"),
         "expected_close_date": (today + EXPECTED_AHEAD).strftime(dates or "%Y-%m-%d"),
@@ -154,11 +155,12 @@ def fill_opportunities(
     rows: dict[str, list[int]] = {}
     mapping = dict(mapping)
     for column in gaps:
-        header = header_of.get(column)
+        stored = REF_COLUMNS.get(column, column)
+        header = header_of.get(stored)
         if header is None:  # the file has no such column: every row lacks it
             header = _("%(column)s (not in the file)") % {"column": column}
             table = table.with_columns(pl.lit("").alias(header))
-            mapping[header] = column
+            mapping[header] = stored
         empty = table[header].fill_null("").str.strip_chars() == ""
         rows[column] = [i + 2 for i in empty.arg_true().to_list()]
         table = table.with_columns(
@@ -180,14 +182,20 @@ def closed_with_gaps(parsed: Parsed, frame: pl.DataFrame, filled: Filled) -> Non
         )
 
 
-def flag_opportunities(frame: pl.DataFrame, filled: Filled, run: Any) -> int:
+def flag_opportunities(frame: pl.DataFrame, filled: Filled, run: Any) -> list[int]:
+    """Flag each filled gap of the written opportunities; returns the flags' ids."""
     from koers.imports.models import DataQualityFlag
     from koers.sales.models import Opportunity
 
     reasons = {
         "amount": _("No amount in the import: 0 until it is known."),
-        "created_on": _("No creation date in the import: the import's date was used."),
+        "created_on": _(
+            "No creation date in the import: the import's date was used, and the deal is "
+            "not counted as a new opportunity until the date is known."
+        ),
         "expected_close_date": _("No expected close date in the import: 90 days on."),
+        "account": _("No account in the import: linked to “%(name)s” until it is known.")
+        % {"name": NO_ACCOUNT_NAME},
     }
     keys = dict(zip(frame["_row"].to_list(), frame["external_id"].to_list(), strict=True))
     wanted = {keys[r] for rows in filled.rows.values() for r in rows if r in keys}
@@ -204,5 +212,37 @@ def flag_opportunities(frame: pl.DataFrame, filled: Filled, run: Any) -> int:
         for r in rows
         if keys.get(r) in ids
     ]
-    DataQualityFlag.objects.bulk_create(flags)
-    return len(flags)
+    # a deal flagged already for the same field (an earlier import) is not flagged twice
+    open_flags = set(
+        DataQualityFlag.objects.filter(
+            table="sales_opportunity", record_id__in=ids.values(), resolved_at=None
+        ).values_list("record_id", "field")
+    )
+    flags = [f for f in flags if (f.record_id, f.field) not in open_flags]
+    made = DataQualityFlag.objects.bulk_create(flags)
+    return [f.pk for f in made if f.pk]
+
+
+def link_flags(flag_ids: list[int], run: Any) -> None:
+    """The flags made inside the import belong to its run, stored after it."""
+    from koers.imports.models import DataQualityFlag
+
+    if flag_ids and run.pk:
+        DataQualityFlag.objects.filter(pk__in=flag_ids).update(run=run)
+
+
+REF_COLUMNS = {"account": "account_id"}  # a gap's name: its stored column
+NO_ACCOUNT = "NO-ACCOUNT"
+NO_ACCOUNT_NAME = "No account (import)"
+
+
+def no_account() -> str:
+    """The external id of the account an open deal without one is linked to, made when
+    first needed (no owner: nobody's customer, no new business)."""
+    from koers.sales.models import Account
+
+    Account.objects.get_or_create(
+        external_id=NO_ACCOUNT,
+        defaults={"name": NO_ACCOUNT_NAME, "lifecycle": Account.Lifecycle.LOYAL},
+    )
+    return NO_ACCOUNT

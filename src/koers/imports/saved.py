@@ -55,7 +55,7 @@ KEYS = {
     "distinct",
 }
 # what an open opportunity may lack when its mapping allows it (filled, then flagged)
-GAPS = {"amount", "created_on", "expected_close_date"}
+GAPS = {"account", "amount", "created_on", "expected_close_date"}
 
 
 class MappingError(ImportFileError):

@@ -204,12 +204,15 @@ def _import_file(
     parsed = _parse(table, spec, mapping, preset, file_format.separator, saved)
     run.formats = parsed.formats
     kept = _kept_blanks(table, mapping, given, clear)
+    flagged: list[int] = []
     with transaction.atomic():
         if saved is not None and saved.distinct and not parsed.error_frame().height:
             from koers.imports.distinct import make_references
 
             make_references(saved.distinct, table, by)
         gaps = gaps_module.fill_people(parsed, timezone.localdate()) if kind == "people" else []
+        if filled.rows.get("account"):
+            gaps_module.no_account()
         frame = _resolve(parsed, spec)
         check_rules(parsed, spec, frame)
         if filled:
@@ -224,15 +227,18 @@ def _import_file(
                 _write(spec, new, changed, frame, given)
                 audit_updates(spec, changed, _settable(spec, given), by)
                 _convert_currencies(spec, new, changed)
+                # flagged before the facts: a deal whose creation date the import made up
+                # is no new opportunity of the import's month
+                flagged = gaps_module.flag_opportunities(frame, filled, None) if filled else []
                 run.refreshed_months = _refresh_facts(spec, new, changed)
         if dry_run or errors.height:
             transaction.set_rollback(True)  # nothing of a trial or refused import stays
     _finish(run, raw, errors, dry_run, record)
-    if record and not dry_run and not errors.height:
-        if gaps:
+    if not dry_run and not errors.height:
+        if gaps and record:
             gaps_module.flag(spec.table, gaps, run)
-        if filled:
-            gaps_module.flag_opportunities(frame, filled, run)
+        if filled and record:
+            gaps_module.link_flags(flagged, run)
     return Outcome(run, errors, table.head(10))
 
 

@@ -81,7 +81,12 @@ def _input_queries(start: dt.date, end: dt.date) -> dict[str, tuple[str, dict[st
             },
         ),
         "opportunities": (
-            "SELECT o.owner_id, o.created_on, o.closed_on, s.kind, "
+            # a creation date an import made up (flagged, not yet fixed) is no date: the
+            # deal is no new opportunity of the import's month
+            "SELECT o.owner_id, CASE WHEN EXISTS (SELECT 1 FROM imports_dataqualityflag f "
+            "WHERE f.\"table\" = 'sales_opportunity' AND f.record_id = o.id "
+            "AND f.field = 'created_on' AND f.resolved_at IS NULL) THEN NULL "
+            "ELSE o.created_on END, o.closed_on, s.kind, "
             f"{cents.format('o.reporting_amount')}, "
             "CASE WHEN o.is_new_business THEN 1 ELSE 0 END, o.product_group_id, acc.segment "
             "FROM sales_opportunity o JOIN sales_stage s ON s.id = o.stage_id "
