@@ -116,9 +116,12 @@ main()
 """
 
 
+EXCLUSIVE: list[str] = []  # ["--exclusive"]: a load that may lock its tables
+
+
 def koers_import(path: Path, env: dict[str, str]) -> tuple[float, float, str]:
     """(seconds, peak resident MB, last line of output) of `koers import orders FILE`."""
-    command = [sys.executable, "-c", CHILD, "import", "orders", str(path)]
+    command = [sys.executable, "-c", CHILD, "import", "orders", str(path), *EXCLUSIVE]
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out:
         status = subprocess.run(command, env=env, stdout=out, stderr=subprocess.STDOUT).returncode
@@ -137,7 +140,14 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--memory-rows", type=int, default=10_000_000)
+    parser.add_argument(
+        "--exclusive",
+        action="store_true",
+        help="import with --exclusive (indexes dropped and rebuilt; readers wait)",
+    )
     args = parser.parse_args()
+    if args.exclusive:
+        EXCLUSIVE.append("--exclusive")
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     fresh_database(url)
     env = {

@@ -270,10 +270,12 @@ def test_readers_never_wait_for_an_import(base, tmp_path, monkeypatch):
     import commits: /data/accounts/ waited 10.4 s during a 13 s import)."""
     import psycopg
 
+    from koers.core import bulk
     from koers.imports import chunked
 
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has one writer and no concurrent readers to show")
+    monkeypatch.setattr(bulk, "LARGE_LOAD", 0)  # large enough to rebuild, were it exclusive
     settings = connection.settings_dict
     waited: list[str] = []
     write = chunked.sv._write
@@ -300,6 +302,48 @@ def test_readers_never_wait_for_an_import(base, tmp_path, monkeypatch):
     run = import_file(kind="orders", path=path, filename=path.name, by=None).run
     assert run.status == "committed" and run.created == 400
     assert waited == []
+
+
+def _index_oids() -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexrelid FROM pg_index WHERE indrelid IN "
+            "('sales_orderline'::regclass, 'sales_orderlinecredit'::regclass)"
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_an_exclusive_load_rebuilds_indexes_only_from_a_block_with_new_rows(
+    base, tmp_path, monkeypatch
+):
+    """`koers import --exclusive` (a first load while nobody works) may drop and rebuild
+    the indexes of a load large against its table, but from the first block with new rows
+    only: a re-import that changes nothing, or only updates, leaves them as they were; new
+    rows in the last block alone still go in, checked, and every index comes back. Without
+    --exclusive the indexes always stay (readers never wait)."""
+    from koers.core import bulk
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL drops and rebuilds indexes for a large load")
+    monkeypatch.setattr(bulk, "LARGE_LOAD", 0)
+    path = _orders(tmp_path, [_line(i) for i in range(400)])
+    before = _index_oids()
+    assert import_file(kind="orders", path=path, filename=path.name, by=None).run.created == 400
+    assert _index_oids() == before  # not exclusive: kept
+    with bulk.exclusive_load():
+        again = import_file(kind="orders", path=path, filename=path.name, by=None).run
+        assert again.unchanged == 400
+        changed = [_line(i) for i in range(400)]
+        changed[5] = _line(5, amount="2,00")
+        updated = _orders(tmp_path, changed, "updated.csv")
+        assert import_file(kind="orders", path=updated, filename="u", by=None).run.updated == 1
+        assert _index_oids() == before  # neither dropped nor rebuilt
+        late = _orders(tmp_path, changed + [_line(i) for i in range(400, 410)], "late.csv")
+        run = import_file(kind="orders", path=late, filename="late", by=None).run
+    assert (run.created, run.unchanged) == (10, 400), run.errors
+    assert len(_index_oids()) == len(before) and _index_oids() != before  # rebuilt, all back
+    new_lines = sm.OrderLine.objects.filter(external_id__in=[f"L-{i:05d}" for i in range(400, 410)])
+    assert sm.OrderLineCredit.objects.filter(line__in=new_lines).count() == 10
 
 
 def test_a_later_blocks_problems_speak_the_importers_language(base, tmp_path):

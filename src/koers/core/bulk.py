@@ -11,6 +11,7 @@ import datetime as dt
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import polars as pl
@@ -31,9 +32,8 @@ def _for_sqlite(frame: pl.DataFrame) -> pl.DataFrame:
 def bulk_insert(table: str, frame: pl.DataFrame, *, rebuild_indexes: bool = False) -> int:
     """Insert every row of ``frame`` into ``table``; returns the number of rows.
 
-    ``rebuild_indexes`` (PostgreSQL, for building a database nobody reads yet, such as the
-    demo organisation; never for an import: dropping an index locks the table against
-    readers until the transaction ends): drop
+    ``rebuild_indexes`` (PostgreSQL, for large loads into an empty or small table that may
+    lock out readers: the demo's build, an import under :func:`exclusive_load`): drop
     the table's secondary indexes and constraints first and recreate them afterwards,
     which builds each index and checks each foreign key in one pass instead of per row
     (PostgreSQL's documented advice for populating a database). Inside the caller's
@@ -63,6 +63,52 @@ def bulk_insert(table: str, frame: pl.DataFrame, *, rebuild_indexes: bool = Fals
                 # The driver's own cursor takes the row iterator as it is.
                 cursor.cursor.executemany(sql, prepared.slice(start, CHUNK_ROWS).iter_rows())
     return frame.height
+
+
+_REBUILDS_OFF: ContextVar[bool] = ContextVar("rebuilds_off", default=False)
+
+
+@contextmanager
+def no_rebuilds() -> Iterator[None]:
+    """Inside: no insert rebuilds indexes (a caller loading in blocks decided that once)."""
+    token = _REBUILDS_OFF.set(True)
+    try:
+        yield
+    finally:
+        _REBUILDS_OFF.reset(token)
+
+
+_EXCLUSIVE: ContextVar[bool] = ContextVar("exclusive_load", default=False)
+LARGE_LOAD = 200_000  # rows: below this, rebuilding indexes does not pay
+
+
+@contextmanager
+def exclusive_load() -> Iterator[None]:
+    """Inside: a large load may take its tables for itself (``koers import --exclusive``, for
+    a first load while nobody works): dropping an index locks the table, so every reader
+    waits until the load commits. Never for the web, the API or the watched folder."""
+    token = _EXCLUSIVE.set(True)
+    try:
+        yield
+    finally:
+        _EXCLUSIVE.reset(token)
+
+
+def worth_rebuilding(table: str, adding: int) -> bool:
+    """Is a load of ``adding`` rows large against what ``table`` holds, so that rebuilding its
+    indexes and checking its foreign keys once beats doing so row by row? Only for a load that
+    may lock out readers (:func:`exclusive_load`; PostgreSQL)."""
+    if (
+        adding <= LARGE_LOAD
+        or connection.vendor != "postgresql"
+        or _REBUILDS_OFF.get()
+        or not _EXCLUSIVE.get()
+    ):
+        return False
+    cap = 4 * adding
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT COUNT(*) FROM (SELECT 1 FROM "{table}" LIMIT {cap}) t')
+        return cursor.fetchone()[0] < cap
 
 
 def analyze(*tables: str) -> None:
@@ -96,6 +142,18 @@ def reset_sequences(*tables: str) -> None:
                 f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
                 f'COALESCE((SELECT MAX(id) FROM "{table}"), 1))'
             )
+
+
+@contextmanager
+def indexes_dropped(table: str, keep: str = "") -> Iterator[None]:
+    """PostgreSQL: the table's secondary indexes and constraints dropped inside, rebuilt
+    (and checked in one pass) on the way out; elsewhere nothing. ``keep``: a column whose
+    unique constraint stays, for the lookups by key made while loading."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with _indexes_dropped(table, keep):
+        yield
 
 
 @contextmanager

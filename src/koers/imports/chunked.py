@@ -40,7 +40,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from koers.core.bulk import analyze
+from koers.core.bulk import analyze, indexes_dropped, no_rebuilds, worth_rebuilding
 from koers.imports import services as sv
 from koers.imports import stream
 from koers.imports.audit import audit_updates
@@ -177,8 +177,12 @@ def import_in_blocks(
             with transaction.atomic():
                 with ExitStack() as stack:
                     seen = _Seen(_max_id(spec.table))
+                    per_row = max(stream.chunk_bytes() / first.height, 1.0)
+                    estimate = int(source.path.stat().st_size / per_row)
                     if connection.vendor == "postgresql":  # checked per block, not at commit
                         stack.enter_context(_constraints_immediate())
+                    rebuild = _Rebuild(stack, spec, worth_rebuilding(spec.table, estimate))
+                    stack.enter_context(no_rebuilds())
                     ahead = stack.enter_context(ThreadPoolExecutor(1, "koers-import"))
                     ready: _Ready | None = ready_block(table, rows + 2, None)
                     like = ready.parsed  # later blocks read dates and numbers as this one
@@ -188,10 +192,10 @@ def import_in_blocks(
                         # the next block is read and parsed while this one is written
                         coming = ahead.submit(read_ahead, rows + 2, like)
                         parsed, kept = ready.parsed, ready.kept
-                        _block(spec, parsed, kept, given, by, seen, problems, totals, days)
+                        _block(spec, parsed, kept, given, by, seen, problems, totals, days, rebuild)
                         ready = coming.result()
                     if dry_run or problems.total:
-                        raise _Undo  # the transaction undone
+                        raise _Undo  # out past the index rebuilds, and the transaction undone
                 sv._convert_currencies(spec, pl.DataFrame(), pl.DataFrame())
                 if totals["new"] + totals["changed"] >= ANALYZE_AFTER_ROWS:
                     # the refresh reads the months back by date: with statistics that know
@@ -239,6 +243,24 @@ class _Seen:
         return twice
 
 
+class _Rebuild:
+    """A load large against its table drops the table's indexes and constraints (and its
+    follow-up tables') and rebuilds them once at the end, but only from the first block
+    that has new rows: a file that changes nothing, or only updates, leaves them be."""
+
+    def __init__(self, stack: ExitStack, spec: Kind, wanted: bool) -> None:
+        self.stack, self.spec, self.wanted = stack, spec, wanted
+
+    def before_inserting(self) -> None:
+        if not self.wanted:
+            return
+        self.wanted = False
+        # the key's unique index stays: each block looks its keys up
+        self.stack.enter_context(indexes_dropped(self.spec.table, keep=self.spec.key[0]))
+        for table_name in FOLLOW_UP_TABLES.get(self.spec.name, ()):
+            self.stack.enter_context(indexes_dropped(table_name))
+
+
 class _Undo(Exception):
     """Leaves the import's transaction so that it is rolled back."""
 
@@ -253,6 +275,7 @@ def _block(
     problems: Problems,
     totals: Counter[str],
     days: set[dt.date],
+    rebuild: _Rebuild,
 ) -> None:
     """Check one block and, when it is clean, write it (the transaction decides later)."""
     frame = sv._resolve(parsed, spec)
@@ -283,6 +306,8 @@ def _block(
     if problems.total:  # nothing will be written: only look for more problems
         return
     sv._check_changes(by, spec, new, changed, given)
+    if new.height:
+        rebuild.before_inserting()
     sv._write(spec, new, changed, frame, given)
     audit_updates(spec, changed, sv._settable(spec, given), by)
     sv.reconvert(spec, changed)

@@ -8,7 +8,7 @@ import polars as pl
 from django.db import connection
 from django.utils import timezone
 
-from koers.core.bulk import bulk_insert
+from koers.core.bulk import bulk_insert, worth_rebuilding
 from koers.imports.references import exact_ids, resolve
 from koers.imports.specs import Kind
 
@@ -189,4 +189,6 @@ def _orders(new, changed, new_ids) -> None:
             pl.coalesce("credited_to", "owner").alias("person_id"),
             pl.lit("100.00").alias("percent"),
         ),
+        # a large load checks its foreign keys in one pass, not one trigger per row
+        rebuild_indexes=worth_rebuilding("sales_orderlinecredit", credits.height),
     )

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from koers.core.bulk import bulk_insert, query_frame, reserve_ids
+from koers.core.bulk import bulk_insert, query_frame, reserve_ids, worth_rebuilding
 from koers.imports import followups
 from koers.imports import gaps as gaps_module
 from koers.imports.audit import audit_updates
@@ -560,8 +560,7 @@ def _write(
             columns = ["id", *columns]
         rows = new.select(columns).with_columns([pl.lit(v).alias(k) for k, v in spec.extra.items()])
         rows = _in_reporting_currency(spec.table, rows)
-        # the indexes stay: dropping one locks the table, and readers never wait for an import
-        bulk_insert(spec.table, rows)
+        bulk_insert(spec.table, rows, rebuild_indexes=worth_rebuilding(spec.table, rows.height))
     settable = _settable(spec, given)
     if changed.height and settable:
         # an empty cell keeps the stored value: CASE WHEN keep THEN the column itself

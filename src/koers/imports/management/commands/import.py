@@ -3,12 +3,14 @@ XLSX file. `koers import KIND --help` lists the kind's columns."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from koers.core.bulk import exclusive_load
 from koers.imports.describe import describe
 from koers.imports.presets import PRESETS
 from koers.imports.reader import ImportFileError
@@ -36,6 +38,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="check only; write nothing")
         parser.add_argument("--user", help="username recorded as the importer")
+        parser.add_argument(
+            "--exclusive",
+            action="store_true",
+            help="a large first load may lock its tables (faster; readers wait until it commits)",
+        )
         parser.add_argument("--errors", type=Path, help="write the error report to this CSV file")
         parser.add_argument(
             "--clear",
@@ -66,17 +73,19 @@ class Command(BaseCommand):
         try:
             if options["mapping"]:
                 saved_name, saved = load_mapping(options["mapping"])
-            outcome = import_file(
-                kind=options["kind"],
-                path=path,
-                filename=path.name,
-                by=user,
-                preset=options["preset"],
-                dry_run=options["dry_run"],
-                clear=frozenset(options["clear"]),
-                saved=saved,
-                saved_name=saved_name,
-            )
+            load = exclusive_load() if options["exclusive"] else nullcontext()
+            with load:
+                outcome = import_file(
+                    kind=options["kind"],
+                    path=path,
+                    filename=path.name,
+                    by=user,
+                    preset=options["preset"],
+                    dry_run=options["dry_run"],
+                    clear=frozenset(options["clear"]),
+                    saved=saved,
+                    saved_name=saved_name,
+                )
         except (ImportFileError, PermissionDenied) as exc:
             raise CommandError(str(exc)) from exc
         run = outcome.run
