@@ -42,50 +42,23 @@ class Outcome:
     preview: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
-def import_file(
-    *,
-    kind: str,
-    raw: bytes = b"",
-    filename: str,
-    by: Any,
-    preset: str = "",
-    mapping: dict[str, str] | None = None,
-    dry_run: bool = False,
-    record: bool = True,
-    clear: frozenset[str] = frozenset(),
-    run: ImportRun | None = None,
-    saved: SavedMapping | None = None,
-    saved_name: str = "",
-    path: Path | None = None,
-) -> Outcome:
-    """Import a file (see :func:`_import_file`). Every attempt that is recorded stays in the
-    import history, a file refused whole too (unreadable, a required column missing, a
-    crash): a failed run with the reason, then the error goes on to the caller."""
+def import_file(**options: Any) -> Outcome:
+    """Import a file: the keyword arguments of :func:`_import_file`. Every attempt that is
+    recorded stays in the import history, a file refused whole too (unreadable, a required
+    column missing, a crash): a failed run with the reason, then the error goes on to the
+    caller."""
     try:
-        return _import_file(
-            kind=kind,
-            raw=raw,
-            filename=filename,
-            by=by,
-            preset=preset,
-            mapping=mapping,
-            dry_run=dry_run,
-            record=record,
-            clear=clear,
-            run=run,
-            saved=saved,
-            saved_name=saved_name,
-            path=path,
-        )
+        return _import_file(**options)
     except Exception as error:
-        if record and kind in KINDS and (run is None or run.pk is None):
+        run, kind = options.get("run"), options.get("kind", "")
+        if options.get("record", True) and kind in KINDS and (run is None or run.pk is None):
             _record_refused(
                 kind=kind,
-                filename=filename,
-                by=by,
-                preset=preset,
-                saved_name=saved_name,
-                raw=raw if raw else b"",
+                filename=options.get("filename", ""),
+                by=options.get("by"),
+                preset=options.get("preset", ""),
+                saved_name=options.get("saved_name", ""),
+                raw=options.get("raw") or b"",
                 error=error,
             )
         raise
