@@ -282,9 +282,10 @@ def parse_mapping(text: str) -> SavedMapping:
     )
 
 
-def mapping_save(*, name: str, mapping: SavedMapping, by: Any) -> Any:
+def mapping_save(*, name: str, mapping: SavedMapping, by: Any, document: str = "") -> Any:
     """Save ``mapping`` under ``name`` (replacing one of that name): who may import may
-    save mappings."""
+    save mappings. ``document``: the YAML it was read from, kept as written (comments
+    included); otherwise the mapping's own YAML."""
     from django.core.exceptions import PermissionDenied
     from django.utils.text import slugify
 
@@ -298,7 +299,7 @@ def mapping_save(*, name: str, mapping: SavedMapping, by: Any) -> Any:
         raise MappingError(_("Give the mapping a name of letters, digits or dashes."))
     saved, _created = ImportMapping.objects.update_or_create(
         name=slug,
-        defaults={"kind": mapping.kind, "document": mapping.to_yaml(), "by": by},
+        defaults={"kind": mapping.kind, "document": document or mapping.to_yaml(), "by": by},
     )
     return saved
 
