@@ -116,3 +116,14 @@ def test_an_expression_naming_a_header_the_file_lacks_says_so(base):
     mapping = parse_mapping(MAPPING.replace("[UnitPrice]", "[Unit Price]"))
     with pytest.raises(ImportFileError, match="uses Unit Price, which the file does not have"):
         import_file(kind="orders", raw=ORDERS.encode(), filename="x.csv", by=None, saved=mapping)
+
+
+def test_a_bare_header_is_read_in_its_own_number_style():
+    import polars as pl
+
+    expression = compile_expression("[Unit Price] * Discount")
+    assert expression.headers == ["Unit Price", "Discount"]
+    frame = pl.DataFrame({"Unit Price": ["1.000,00"], "Discount": ["0,5"]})
+    styles = {"Unit Price": "nl", "Discount": "nl"}
+    value = frame.select(expression.to_polars(styles)).item()
+    assert value.startswith("500.0")

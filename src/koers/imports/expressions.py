@@ -43,7 +43,13 @@ class Expression:
 
     @property
     def headers(self) -> list[str]:
-        return list(dict.fromkeys(self.names.values()))
+        """Every header the expression reads, bracketed or bare, in order."""
+        found = [
+            self.names.get(node.id, node.id)
+            for node in ast.walk(self.tree)
+            if isinstance(node, ast.Name)
+        ]
+        return list(dict.fromkeys(found))
 
     def to_polars(self, styles: dict[str, str]) -> pl.Expr:
         """The expression over the file's text columns; ``styles``: each header's number
@@ -123,21 +129,13 @@ def compile_expression(text: str, headers: list[str] | None = None) -> Expressio
         )
     expression = Expression(text, tree, names, joins)
     if headers is not None:
-        missing = [h for h in _referred(expression) if h not in headers]
+        missing = [h for h in expression.headers if h not in headers]
         if missing:
             raise ExpressionError(
                 _("“%(text)s” uses %(missing)s, which the file does not have.")
                 % {"text": text, "missing": ", ".join(missing)}
             )
     return expression
-
-
-def _referred(expression: Expression) -> list[str]:
-    found = []
-    for node in ast.walk(expression.tree):
-        if isinstance(node, ast.Name):
-            found.append(expression.names.get(node.id, node.id))
-    return list(dict.fromkeys(found))
 
 
 def _check(node: ast.AST, text: str, depth: int = 0) -> bool:
