@@ -279,10 +279,6 @@ def scan(raw: bytes, limits: Limits) -> None:
         )
 
 
-DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2} 00:00:00$")
-DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
-
-
 def read_xlsx(raw: bytes, limits: Limits) -> pl.DataFrame:
     """The first sheet as a frame of text columns, its first row the header."""
     import fastexcel
