@@ -18,22 +18,17 @@ from koers.reward.models import CalcRun, RestatedLine
 Key = tuple[int, int, str, dt.date]
 
 
-def _window(effective: dt.date) -> list[CalcRun]:
-    from koers.reward.services.calc import _closed_months
-
-    return _closed_months(effective)
-
-
 def pending(effective: dt.date) -> dict[int, dict[Key, int]]:
     """Per closed run: the corrections (cents, in the current reporting currency) a run of
-    the open month would make now."""
-    from koers.reward.services.calc import _line_key, corrections
+    the open month would make now. One pass over the correction window, as a run makes."""
+    from koers.reward.services.calc import _closed_months, _line_key, corrections
 
-    found: dict[int, dict[Key, int]] = {}
+    closed = _closed_months(effective)
+    found: dict[int, dict[Key, int]] = {past.pk: {} for past in closed}
+    run_of = {past.month: past.pk for past in closed}
     open_run = CalcRun.objects.filter(month=effective).first()
-    for past in _window(effective):
-        lines = corrections(open_run, [past])
-        found[past.pk] = {_line_key(line): line["earnings_cents"] for line in lines}
+    for line in corrections(open_run, closed):
+        found[run_of[line["correction_of"]]][_line_key(line)] = line["earnings_cents"]
     return found
 
 
