@@ -151,6 +151,7 @@ def import_in_blocks(
     run.mapping_name = saved_name[:60]
     run.started_at, run.file_format = timezone.now(), source.file_format.describe()
     run.mapping = chosen
+    run.value_maps = saved.values if saved is not None else {}
     language = translation.get_language()
 
     def ready_block(table: pl.DataFrame, first_row: int, like: Parsed | None) -> _Ready:

@@ -45,6 +45,7 @@ class ImportRun(models.Model):
     problem_summary = models.JSONField(_("problems per column"), default=list, blank=True)
     formats = models.JSONField(_("detected formats"), default=dict, blank=True)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    value_maps = models.JSONField(_("value maps"), default=dict, blank=True)
     changed_fields = models.JSONField(_("fields changed"), default=dict, blank=True)
     refreshed_months = models.PositiveIntegerField(_("months of KPI facts refreshed"), default=0)
 

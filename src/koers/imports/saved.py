@@ -31,7 +31,7 @@ columns); a required column that ends up missing is reported as the import alway
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import polars as pl
@@ -280,6 +280,20 @@ def parse_mapping(text: str) -> SavedMapping:
         computed=computed,
         distinct=distinct,
     )
+
+
+def with_values(
+    saved: SavedMapping | None, kind: str, values: dict[str, dict[str, str]] | None
+) -> SavedMapping | None:
+    """``saved`` (or an empty mapping of ``kind``) with the value maps ``values`` over its
+    own, column by column: the wizard's choices for a file, kept with its import."""
+    if not values:
+        return saved
+    base = saved or SavedMapping(kind=kind)
+    merged = {c: dict(m) for c, m in base.values.items()}
+    for column, pairs in values.items():
+        merged.setdefault(column, {}).update({str(k): str(v) for k, v in pairs.items()})
+    return replace(base, values=merged)
 
 
 def mapping_save(*, name: str, mapping: SavedMapping, by: Any, document: str = "") -> Any:

@@ -28,7 +28,7 @@ from koers.imports.permissions import check_changes, check_kind, my_rows
 from koers.imports.presets import PRESETS
 from koers.imports.reader import ImportFileError, Limits, read_table
 from koers.imports.references import key_filter, kind_label, resolve, shared_account_names
-from koers.imports.saved import SavedMapping, load_mapping_by_name
+from koers.imports.saved import SavedMapping, load_mapping_by_name, with_values
 from koers.imports.specs import KINDS, Kind
 
 VIRTUAL = {"credited_to"}  # columns that feed follow-ups, not the table itself
@@ -174,6 +174,7 @@ def _import_file(
     run.mapping_name = saved_name[:60]
     run.started_at, run.file_format = timezone.now(), file_format.describe()
     run.rows, run.mapping = table.height, mapping
+    run.value_maps = saved.values if saved is not None else {}
     parsed = _parse(table, spec, mapping, preset, file_format.separator, saved)
     run.formats = parsed.formats
     kept = _kept_blanks(table, mapping, given, clear)
@@ -324,8 +325,9 @@ def _parse(
     p = PRESETS.get(preset)
     value_maps = p.values.get(spec.name) if p else None
     date_formats = p.date_formats if p else None
-    if saved is not None:
-        value_maps, date_formats = saved.value_maps(), saved.date_formats()
+    if saved is not None:  # a saved mapping's choices over the preset's
+        value_maps = {**(value_maps or {}), **saved.value_maps()}
+        date_formats = saved.date_formats() or date_formats
     if like is not None:
         date_formats = {**(date_formats or {}), **like.date_formats}
     parsed = parse(
@@ -335,7 +337,7 @@ def _parse(
         separator=sep,
         value_maps=value_maps,
         date_formats=date_formats,
-        number_style=saved.number_style() if saved else (p.number_style if p else None),
+        number_style=(saved.number_style() if saved else None) or (p.number_style if p else None),
         number_styles={
             **(saved.computed_styles() if saved else {}),
             **(like.number_styles if like is not None else {}),
@@ -629,6 +631,7 @@ def import_queue(
         status=ImportRun.Status.QUEUED,
         mapping=mapping or {},
         mapping_name=saved_name[:60] if saved is not None else "",
+        value_maps=saved.values if saved is not None else {},
     )
     if path is not None:  # copied in blocks, never read whole
         with path.open("rb") as handle:
@@ -651,6 +654,7 @@ def import_claimed(run_id: int) -> Outcome | None:
     run = ImportRun.objects.select_related("by").get(pk=run_id)
     try:
         name, saved = load_mapping_by_name(run.mapping_name) if run.mapping_name else ("", None)
+        saved = with_values(saved, run.kind, run.value_maps)
         on_disk = _stored_path(run)
         return import_file(
             kind=run.kind,

@@ -27,10 +27,11 @@ from koers.imports.presets import PRESETS
 from koers.imports.reader import ImportFileError, read_table
 from koers.imports.retention import imports_clean_up, staging_dir
 from koers.imports.samples import template_csv
-from koers.imports.saved import SavedMapping, load_mapping_by_name, mapping_save
+from koers.imports.saved import SavedMapping, load_mapping_by_name, mapping_save, with_values
 from koers.imports.services import error_report_csv, errors_csv, import_file, import_queue
 from koers.imports.specs import KINDS
 from koers.imports.tasks import on_worker
+from koers.imports.value_maps import chosen_from, coded_columns
 from koers.org import visibility as vis
 from koers.ui.entities import ENTITIES
 
@@ -170,13 +171,19 @@ def stage(request: HttpRequest, key: str) -> HttpResponse:
     mapping = (
         _mapping_from(request, headers) or from_saved or auto_mapping(headers, spec, meta["preset"])
     )
+    chosen: dict[str, dict[str, str]] = meta.get("values", {})
+    if "values-form" in request.POST:  # the value step's choices, as the form now holds them
+        chosen = chosen_from(request.POST, coded_columns(spec, table, mapping))
+    saved_values = saved.values if saved is not None else {}
+    coded = coded_columns(spec, table, mapping, {**saved_values, **chosen})
+    the_saved = with_values(saved, meta["kind"], chosen)
     action = request.POST.get("action") if request.method == "POST" else None
     if action == "save":
         own = {h: c for h, c in mapping.items() if h in file_headers}
-        return _save_mapping(request, key, meta, own, saved)
+        return _save_mapping(request, key, {**meta, "values": chosen}, own, the_saved)
     commit = action == "import"
     if request.method == "POST":  # the problems file checks with what was chosen here
-        request.session[f"import:{key}"] = {**meta, "mapping": mapping}
+        request.session[f"import:{key}"] = {**meta, "mapping": mapping, "values": chosen}
     the_import = {
         "kind": meta["kind"],
         "path": path,
@@ -184,7 +191,7 @@ def stage(request: HttpRequest, key: str) -> HttpResponse:
         "by": request.user,
         "preset": meta["preset"],
         "mapping": mapping,
-        "saved": saved,
+        "saved": the_saved,
         "saved_name": saved_name,
     }
     if commit and on_worker(
@@ -208,6 +215,7 @@ def stage(request: HttpRequest, key: str) -> HttpResponse:
         "mapping": mapping,
         "outcome": outcome,
         "problem": problem,
+        "coded": [(item, column_label(spec, item.column)) for item in coded],
         "preview": outcome.preview.rows() if outcome else [],
         "errors": outcome.errors.head(200).to_dicts() if outcome else [],
         "summary": outcome.run.problem_summary if outcome else [],
@@ -248,7 +256,7 @@ def _save_mapping(
         messages.success(
             request, _("Mapping “%(name)s” saved: choose it on your next upload.") % {"name": kept}
         )
-        request.session[f"import:{key}"] = {**meta, "saved": kept.name}
+        request.session[f"import:{key}"] = {**meta, "saved": kept.name, "values": {}}
     return redirect("import_stage", key=key)
 
 
@@ -264,6 +272,7 @@ def stage_errors(request: HttpRequest, key: str) -> HttpResponse:
     meta, path = _staged(request, key)
     try:
         saved_name, saved = _saved_of(meta)
+        saved = with_values(saved, meta["kind"], meta.get("values"))
         outcome = import_file(
             kind=meta["kind"],
             path=path,
