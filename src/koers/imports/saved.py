@@ -309,7 +309,7 @@ def mapping_save(*, name: str, mapping: SavedMapping, by: Any, document: str = "
     if by is not None and not can_import(by):
         raise PermissionDenied(_("Your role may not import data."))
     slug = slugify(name)[:60]
-    if not slug:
+    if not slug or slug == "new":
         raise MappingError(_("Give the mapping a name of letters, digits or dashes."))
     saved, _created = ImportMapping.objects.update_or_create(
         name=slug,

@@ -138,6 +138,7 @@ def section_items(key: str, user: Any) -> tuple[NavItem, ...]:
     if key == "data" and can_import(user):
         items = (
             NavItem(_("Imports"), reverse("import_history")),
+            NavItem(_("Import mappings"), reverse("import_mappings")),
             NavItem(_("Data quality"), reverse("data_quality")),
             *items,
         )

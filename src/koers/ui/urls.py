@@ -7,6 +7,7 @@ from koers.forecast import call_page as forecast_call_page
 from koers.forecast import pipeline_page as forecast_pipeline_page
 from koers.forecast import scoring_page as forecast_scoring_page
 from koers.forecast import views as forecast_views
+from koers.imports import mapping_pages as import_mapping_pages
 from koers.imports import quality_page as import_quality_page
 from koers.imports import views as import_views
 from koers.measure import analysis as measure_analysis
@@ -94,6 +95,25 @@ urlpatterns = [
     path("measure/analyses/<int:pk>/", measure_analysis.analysis_detail, name="analysis_detail"),
     path("data/imports/", import_views.history, name="import_history"),
     path("data/imports/new/", import_views.upload, name="import_upload"),
+    path("data/imports/mappings/", import_mapping_pages.mappings_page, name="import_mappings"),
+    path(
+        "data/imports/mappings/new/", import_mapping_pages.mapping_edit, name="import_mapping_new"
+    ),
+    path(
+        "data/imports/mappings/<slug:name>/",
+        import_mapping_pages.mapping_edit,
+        name="import_mapping",
+    ),
+    path(
+        "data/imports/mappings/<slug:name>/delete/",
+        import_mapping_pages.mapping_delete,
+        name="import_mapping_delete",
+    ),
+    path(
+        "data/imports/mappings/<slug:name>.yaml",
+        import_mapping_pages.mapping_yaml,
+        name="import_mapping_yaml",
+    ),
     path("data/imports/check/<str:key>/", import_views.stage, name="import_stage"),
     path("data/quality/", import_quality_page.quality_page, name="data_quality"),
     path(
