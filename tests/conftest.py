@@ -80,6 +80,11 @@ def _empty_cache():
     # the test database's amounts are in euros (sales.CurrencyBasis, read once a process in
     # use): known here too, so a test of a filter alone needs no database
     cache.set(BASIS_KEY, "EUR", None)
+    # no organisation set up (koers.org.setup): the settings hold, as on the test database
+    from koers.org import setup
+
+    cache.set(setup.KEY, setup.NONE, None)
+    cache.set(setup.NEW_KEY, False, None)  # a test of a new installation says so
 
 
 @pytest.fixture(autouse=True)

@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "koers.ui.middleware.NotFoundPageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "koers.ui.middleware.LoginRequiredMiddleware",
+    "koers.ui.middleware.SetupFirstMiddleware",
     # last, as django-axes asks: turns a locked-out login into the lockout page
     "axes.middleware.AxesMiddleware",
 ]

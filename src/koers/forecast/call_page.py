@@ -20,6 +20,7 @@ from koers.engine.periods import add_months, month_start
 from koers.forecast import calls
 from koers.forecast.models import ForecastCall
 from koers.org import visibility as vis
+from koers.org.setup import fiscal_start_month
 from koers.ui.fields import LocalDecimalField
 from koers.ui.forms import attach_errors
 
@@ -165,11 +166,10 @@ def _month_name(month: dt.date) -> str:
 def _quarter(user: Any, month: dt.date) -> list[dict[str, Any]]:
     """The quarter of ``month``: each unit's calls, system forecast and target summed over
     its three months."""
-    from django.conf import settings
 
     from koers.engine.periods import period_of
 
-    start = period_of("quarter", month, settings.KOERS_FISCAL_YEAR_START_MONTH)[0]
+    start = period_of("quarter", month, fiscal_start_month())[0]
     _people, units = calls.rollup(user, start, months=3)
     return [
         {

@@ -18,6 +18,7 @@ from koers.forecast.models import ForecastRun, ForecastValue, ForecastWeight
 from koers.forecast.series import history
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person
+from koers.org.setup import fiscal_start_month
 
 
 @dataclass(frozen=True)
@@ -161,13 +162,12 @@ class Pace:
 
 
 def pace(key: str, kpi: str, today: dt.date) -> Pace:
-    from django.conf import settings
 
     from koers.engine.periods import fiscal_year_start
 
     this_month = month_start(today)
     next_month = add_months(this_month, 1)
-    first = fiscal_year_start(today, settings.KOERS_FISCAL_YEAR_START_MONTH)
+    first = fiscal_year_start(today, fiscal_start_month())
     last = add_months(first, 12) - dt.timedelta(days=1)
     frame = history(kpi, first, next_month, (key.partition(":")[0],))
     frame = frame.filter(pl.col("series") == key)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from koers.measure import selectors as sel
 from koers.measure.catalogue import definitions
 from koers.org import visibility as vis
 from koers.org.models import Person
+from koers.org.setup import fiscal_start_month
 
 router = Router(tags=["kpis"])
 MAX_PERIODS = 120  # ten years of months in one answer
@@ -90,7 +90,7 @@ def _scope(request: HttpRequest, person: int | None, unit: int | None):
 
 def _periods(start: dt.date, end: dt.date, grain: str) -> list[tuple[dt.date, dt.date]]:
     months = PERIOD_MONTHS[grain]
-    first = period_of(grain, start, settings.KOERS_FISCAL_YEAR_START_MONTH)[0]
+    first = period_of(grain, start, fiscal_start_month())[0]
     periods = []
     while first <= end and len(periods) < MAX_PERIODS:
         last = add_months(first, months) - dt.timedelta(days=1)

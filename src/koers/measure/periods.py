@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from koers.engine.periods import add_months, fiscal_year_start, month_end, month_start, period_of
+from koers.org.setup import fiscal_start_month
 
 CURRENT = ("month", "quarter", "ytd")
 PERIODS = (*CURRENT, "custom", "all")
@@ -57,7 +57,7 @@ def _compared(kind: str, start: dt.date, end: dt.date, close: dt.date, months: i
 
 def current(kind: str, today: dt.date) -> Period:
     """This month, this quarter or the (fiscal) year to date."""
-    fiscal = settings.KOERS_FISCAL_YEAR_START_MONTH
+    fiscal = fiscal_start_month()
     if kind == "quarter":
         start, months = period_of("quarter", today, fiscal)[0], 3
     elif kind == "ytd":

@@ -255,3 +255,35 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+
+class Organisation(models.Model):
+    """The installation's own settings, asked of the first administrator (``koers.org.setup``):
+    one row. Until it exists the deployment's settings (``KOERS_REPORTING_CURRENCY``,
+    ``KOERS_FISCAL_YEAR_START_MONTH``, ``KOERS_REVENUE_STATUSES``, ``LANGUAGE_CODE``) hold."""
+
+    name = models.CharField(_("organisation's name"), max_length=120)
+    reporting_currency = CurrencyField(_("reporting currency"), default="EUR")
+    fiscal_year_start_month = models.PositiveSmallIntegerField(
+        _("fiscal year starts in"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    language = models.CharField(_("language"), max_length=5, default="nl")
+    revenue_statuses = models.JSONField(_("order statuses that count as revenue"), default=list)
+    set_up_at = models.DateTimeField(_("set up on"), auto_now=True)
+    set_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("set up by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisation")
+
+    def __str__(self) -> str:
+        return self.name

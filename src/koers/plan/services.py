@@ -34,6 +34,7 @@ from koers.engine.periods import add_months
 from koers.measure.catalogue import definition
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person, Role
+from koers.org.setup import fiscal_start_month
 from koers.plan.models import Target, TargetProposal, TargetRound
 
 PLANNERS = {Role.DIRECTOR, Role.ADMIN}
@@ -42,9 +43,8 @@ SELLERS_IN_ROUNDS = {Role.SALESPERSON, Role.MANAGER}
 
 def year_start(year: int) -> dt.date:
     """The first day of the (fiscal) year ``year``: it starts in that calendar year."""
-    from django.conf import settings
 
-    return dt.date(year, settings.KOERS_FISCAL_YEAR_START_MONTH, 1)
+    return dt.date(year, fiscal_start_month(), 1)
 
 
 def _require_planner(by: Any) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -32,8 +31,11 @@ BASIS_KEY = "koers:currency-basis"
 
 
 def configured_currency() -> str:
-    """The reporting currency the settings ask for (``KOERS_REPORTING_CURRENCY``)."""
-    return str(getattr(settings, "KOERS_REPORTING_CURRENCY", "EUR") or "EUR").upper()
+    """The reporting currency asked for: the organisation's (``koers.org.setup``), or
+    before it was set up the deployment's setting (``KOERS_REPORTING_CURRENCY``)."""
+    from koers.org.setup import currency_setting
+
+    return currency_setting()
 
 
 def reporting_currency() -> str:

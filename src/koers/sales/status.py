@@ -4,8 +4,7 @@ query that adds up order lines for revenue, credit or pay filters with ``counted
 
 from __future__ import annotations
 
-from django.conf import settings
-
+from koers.org.setup import revenue_statuses
 from koers.sales.models import OrderLine
 
 NEVER = {OrderLine.Status.CANCELLED}
@@ -13,7 +12,7 @@ NEVER = {OrderLine.Status.CANCELLED}
 
 def counted_statuses() -> list[str]:
     known = {s.value for s in OrderLine.Status}
-    return sorted((set(settings.KOERS_REVENUE_STATUSES) & known) - NEVER)
+    return sorted((set(revenue_statuses()) & known) - NEVER)
 
 
 def counted_sql(alias: str = "l") -> str:

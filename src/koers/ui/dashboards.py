@@ -6,7 +6,6 @@ import datetime as dt
 import json
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -17,6 +16,7 @@ from koers.engine.periods import add_months, fiscal_year_start, month_start
 from koers.measure.memo import memo
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person, Role
+from koers.org.setup import fiscal_start_month
 from koers.sales import selectors as sel
 from koers.sales.models import Account, Activity, Opportunity, OrderLine
 
@@ -26,7 +26,7 @@ def home_context(user: Any, today: dt.date) -> dict[str, Any]:
     if role is None:
         return {"outsider": True}
     people = vis.visible_people(user)
-    year_start = fiscal_year_start(today, settings.KOERS_FISCAL_YEAR_START_MONTH)
+    year_start = fiscal_year_start(today, fiscal_start_month())
     this_month = month_start(today)
 
     def figures() -> dict[str, Any]:

@@ -59,3 +59,45 @@ class NotFoundPageMiddleware:
         if technical and not request.path.startswith("/api/"):
             return not_found(request)
         return response
+
+
+SETUP_OPEN = (
+    "/setup/",
+    "/logout/",
+    "/login/",
+    "/static/",
+    "/assets/",
+    "/i18n/",
+    "/api/",
+    "/healthz",
+)
+
+
+class SetupFirstMiddleware:
+    """A new installation (no organisation set up, no one in it) leads its administrator to
+    the setup before anything else; the organisation's language is the default of everyone
+    who has not chosen one."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.shortcuts import redirect
+        from django.utils import translation
+
+        from koers.org import setup
+        from koers.org.visibility import Role, role_of
+
+        if (
+            request.user.is_authenticated
+            and not request.path.startswith(SETUP_OPEN)
+            and setup.is_new()
+            and role_of(request.user) == Role.ADMIN
+        ):
+            return redirect("setup")
+        language = setup.language()
+        if language and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)

@@ -145,7 +145,10 @@ def section_items(key: str, user: Any) -> tuple[NavItem, ...]:
     if key == "data" and role_of(user) in {Role.ADMIN, Role.COMP_ADMIN, Role.DIRECTOR}:
         items += (NavItem(_("Audit trail"), reverse("audit_log")),)
     if key == "data" and role_of(user) == Role.ADMIN:
-        items += (NavItem(_("Raw records (admin)"), reverse("admin:index")),)
+        items += (
+            NavItem(_("Organisation settings"), reverse("setup")),
+            NavItem(_("Raw records (admin)"), reverse("admin:index")),
+        )
     return items
 
 

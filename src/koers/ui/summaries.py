@@ -20,6 +20,7 @@ from koers.measure.drill import records_url
 from koers.measure.periods import current
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person
+from koers.org.setup import fiscal_start_month
 from koers.plan.models import AccountPlan, AnnualPlan, IndividualPlan, LongTermPlan
 from koers.sales.models import Account, Activity, NpsResponse, Opportunity, Stage
 from koers.ui.templatetags.koers import kpi_value
@@ -206,7 +207,7 @@ def account_summary(user: Any, account: Account, today: dt.date) -> dict[str, An
     from koers.engine.periods import fiscal_year_start
     from koers.plan.models import Target
 
-    year_first = fiscal_year_start(today, settings.KOERS_FISCAL_YEAR_START_MONTH)
+    year_first = fiscal_year_start(today, fiscal_start_month())
     target = Target.objects.filter(
         account=account, kpi="revenue", month__gte=year_first, month__lte=today
     ).aggregate(v=Sum("value"))["v"]

@@ -23,7 +23,7 @@ from koers.steer import coaching_page as steer_coaching_page
 from koers.steer import competency_page as steer_competency_page
 from koers.steer import training_page as steer_training_page
 from koers.steer import views as steer_views
-from koers.ui import account, entity_views, exports, views
+from koers.ui import account, entity_views, exports, setup_page, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -93,6 +93,7 @@ urlpatterns = [
     path("measure/analyses/", measure_analysis.analyses_list, name="analyses"),
     path("measure/analyses/new/", measure_analysis.analysis_new, name="analysis_new"),
     path("measure/analyses/<int:pk>/", measure_analysis.analysis_detail, name="analysis_detail"),
+    path("setup/", setup_page.setup_page, name="setup"),
     path("data/imports/", import_views.history, name="import_history"),
     path("data/imports/new/", import_views.upload, name="import_upload"),
     path("data/imports/mappings/", import_mapping_pages.mappings_page, name="import_mappings"),

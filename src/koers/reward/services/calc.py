@@ -32,6 +32,7 @@ from koers.engine.periods import (
     month_start,
 )
 from koers.measure.catalogue import definitions
+from koers.org.setup import fiscal_start_month
 from koers.reward.documents import ComponentSpec, PlanSpec, parse_plan
 from koers.reward.models import (
     Adjustment,
@@ -56,7 +57,7 @@ LOOKBACK_MONTHS = 12
 def period_of(kind: str, month: dt.date) -> tuple[dt.date, dt.date]:
     """The month, fiscal quarter or fiscal year that contains ``month``; for ``ytd`` the
     fiscal year up to the end of ``month`` (cumulative, paid every month)."""
-    fiscal = settings.KOERS_FISCAL_YEAR_START_MONTH
+    fiscal = fiscal_start_month()
     if kind == "ytd":
         return fiscal_year_start(month, fiscal), month_end(month)
     return periods.period_of(kind, month, fiscal)
@@ -844,9 +845,7 @@ def run_month(month: dt.date, *, by, today: dt.date | None = None) -> CalcRun:  
     # one load of credits serves this month and the closed months checked for corrections:
     # from the start of the earliest fiscal year any of their periods can reach
     closed = _closed_months(month)
-    first = fiscal_year_start(
-        closed[0].month if closed else month, settings.KOERS_FISCAL_YEAR_START_MONTH
-    )
+    first = fiscal_year_start(closed[0].month if closed else month, fiscal_start_month())
     # gates, multipliers and quotas read the KPI facts: refresh the months whose data
     # changed since (a form or API edit) before paying on them
     from koers.measure.freshness import refresh_stale

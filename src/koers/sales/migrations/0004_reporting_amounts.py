@@ -6,11 +6,15 @@ from django.db import migrations
 
 def fill(apps, schema_editor):
     """Existing amounts in the reporting currency, set-based."""
-    from koers.sales.currency import configured_currency, convert_table
+    from django.conf import settings
 
-    # the currency of the stored amounts is recorded from migration 0009 on
-    convert_table("sales_orderline", reporting=configured_currency())
-    convert_table("sales_opportunity", reporting=configured_currency())
+    from koers.sales.currency import convert_table
+
+    # the currency of the stored amounts is recorded from migration 0009 on (the setup's
+    # organisation, koers.org.setup, comes later: the deployment's setting holds here)
+    configured = str(getattr(settings, "KOERS_REPORTING_CURRENCY", "EUR") or "EUR").upper()
+    convert_table("sales_orderline", reporting=configured)
+    convert_table("sales_opportunity", reporting=configured)
 
 
 class Migration(migrations.Migration):

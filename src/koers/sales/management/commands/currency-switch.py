@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from koers.org.setup import KEY as ORGANISATION_KEY
+from koers.org.setup import currency_chosen
 from koers.sales.currency import BASIS_KEY, configured_currency
 from koers.sales.currency_switch import switch_currency
 
@@ -24,18 +26,26 @@ class Command(BaseCommand):
         parser.add_argument(
             "--check", action="store_true", help="show what would change; change nothing"
         )
+        parser.add_argument(
+            "--to",
+            default="",
+            help="the new reporting currency, when the organisation was set up in Koers",
+        )
 
     def handle(self, *args, **options) -> None:
         switch = None
         try:
             with transaction.atomic():
+                if options["to"]:
+                    currency_chosen(options["to"])
                 switch = switch_currency(configured_currency(), by=None)
                 if options["check"]:
                     raise _Check
         except ValidationError as error:
+            cache.delete_many([BASIS_KEY, ORGANISATION_KEY])  # as they were
             raise CommandError(" ".join(error.messages)) from error
         except _Check:
-            cache.delete(BASIS_KEY)  # the stored currency is still the old one
+            cache.delete_many([BASIS_KEY, ORGANISATION_KEY])  # still the old ones
             self.stdout.write("Check only: nothing was changed.")
         assert switch is not None
         self.stdout.write(
