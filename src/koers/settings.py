@@ -89,7 +89,33 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "koers.org.auth.PersonBackend",
+    "koers.org.company_login.CompanyLoginBackend",
 ]
+
+# Company logins (OpenID Connect, koers.org.company_login): on when a client id is set.
+# The endpoints are the provider's (its /.well-known/openid-configuration lists them).
+OIDC_RP_CLIENT_ID = env_str("KOERS_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_str("KOERS_OIDC_CLIENT_SECRET", "")
+KOERS_OIDC_ISSUER = env_str("KOERS_OIDC_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("KOERS_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env_str("KOERS_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env_str("KOERS_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env_str("KOERS_OIDC_JWKS_ENDPOINT", "") or None
+OIDC_RP_SIGN_ALGO = env_str("KOERS_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = False  # a login is made for a person found by e-mail, never for anyone
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATE_CLASS = "koers.org.company_login.CompanyLoginStart"
+OIDC_CALLBACK_CLASS = "koers.org.company_login.CompanyLoginCallback"
+KOERS_OIDC_PROVIDER_NAME = env_str("KOERS_OIDC_PROVIDER_NAME", "")
+if OIDC_RP_CLIENT_ID and not (
+    OIDC_OP_AUTHORIZATION_ENDPOINT and OIDC_OP_TOKEN_ENDPOINT and OIDC_OP_JWKS_ENDPOINT
+):
+    raise ImproperlyConfigured(
+        "KOERS_OIDC_CLIENT_ID needs KOERS_OIDC_AUTHORIZATION_ENDPOINT, KOERS_OIDC_TOKEN_ENDPOINT "
+        "and KOERS_OIDC_JWKS_ENDPOINT"
+    )
 AXES_FAILURE_LIMIT = env_int("KOERS_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("KOERS_LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]

@@ -61,3 +61,60 @@ class PasswordChange(auth_views.PasswordChangeView):
             self.request, _("Password changed. Your API tokens from before no longer work.")
         )
         return super().form_valid(form)
+
+
+class LoginPage(auth_views.LoginView):
+    """The password login, with the company login beside it when it is set up, and the
+    reason a company login was refused."""
+
+    template_name = "ui/login.html"
+
+    def get_context_data(self, **kwargs):
+        from django.conf import settings
+
+        from koers.org import company_login
+
+        context = super().get_context_data(**kwargs)
+        context["company_login"] = company_login.enabled()
+        context["provider"] = settings.KOERS_OIDC_PROVIDER_NAME
+        context["company_refused"] = self.request.session.pop(company_login.REFUSED, "")
+        return context
+
+
+login_page = LoginPage.as_view()
+
+
+@require_POST
+def person_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    """The person's page: an administrator invites the person to a password login."""
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import get_object_or_404
+
+    from koers.org.invitations import invite, may_invite
+    from koers.org.models import Person
+
+    if not may_invite(request.user):
+        raise PermissionDenied(_("Only an administrator invites people to log in."))
+    person = get_object_or_404(Person, pk=pk)
+    try:
+        sent_to = invite(person=person, by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("An invitation to choose a password was sent to %(email)s.") % {"email": sent_to},
+        )
+    return redirect("entity_detail", "people", person.pk)
+
+
+class PasswordSet(auth_views.PasswordResetConfirmView):
+    """The invitation's link: the person chooses a password, then logs in with it."""
+
+    template_name = "ui/password_set.html"
+    success_url = reverse_lazy("login")
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your password is set: log in with it."))
+        return super().form_valid(form)

@@ -19,6 +19,7 @@ ACTIONS = {
     "approve": gettext_lazy("approved"),
     "lock": gettext_lazy("locked"),
     "split": gettext_lazy("changed the credit split of"),
+    "invite": gettext_lazy("invited to log in:"),
 }
 SKIPPED = {"id", "path", "password"}
 

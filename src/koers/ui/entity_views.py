@@ -195,8 +195,23 @@ def entity_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "can_edit": bool(entity.form_fields)
         and vis.can_edit(request.user, obj, entity.selector(request.user)),
         "summary": record_summary(request.user, obj, timezone.localdate()),
+        "login": _login_of(request, obj),
     }
     return render(request, "ui/entity_detail.html", context)
+
+
+def _login_of(request: HttpRequest, obj: Any) -> dict | None:
+    """For an administrator on a person's page: the person's login, to invite them to one."""
+    from koers.org.invitations import may_invite
+
+    if not isinstance(obj, Person) or not may_invite(request.user):
+        return None
+    user = obj.user
+    return {
+        "user": user,
+        "has_password": bool(user and user.has_usable_password()),
+        "can_invite": bool(obj.email),
+    }
 
 
 def entity_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpResponse:

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 
 OPEN_PREFIXES = (
     "/login/",
+    "/oidc/",
     "/healthz",
     "/static/",
     "/assets/",

@@ -28,7 +28,14 @@ from koers.ui import account, entity_views, exports, setup_page, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("login/", auth_views.LoginView.as_view(template_name="ui/login.html"), name="login"),
+    path("login/", account.login_page, name="login"),
+    path("oidc/", include("mozilla_django_oidc.urls")),
+    path(
+        "login/set-password/<uidb64>/<token>/",
+        account.PasswordSet.as_view(),
+        name="password_set",
+    ),
+    path("data/people/<int:pk>/invite/", account.person_invite, name="person_invite"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/tokens/", account.tokens_page, name="account_tokens"),
     path("account/tokens/<int:pk>/revoke/", account.token_revoke_view, name="account_token_revoke"),
