@@ -13,7 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from koers.engine.money import CURRENCIES, cents_from_decimal_text, cents_to_text
-from koers.imports.specs import Column, Kind, model_for_table
+from koers.imports.specs import Column, Kind, default_of, model_for_table
 
 NUMBER = r"^-?\d+(\.\d+)?$"
 DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%m/%d/%Y", "%Y/%m/%d"]
@@ -144,7 +144,7 @@ def parse(
         raw = raw.fill_null("")
         if column.default is not None:
             raw = pl.select(
-                pl.when(raw == "").then(pl.lit(column.default)).otherwise(raw)
+                pl.when(raw == "").then(pl.lit(default_of(column))).otherwise(raw)
             ).to_series()
         if column.required:
             parsed.add_errors(raw == "", header, raw, _("a value is required"))

@@ -29,7 +29,7 @@ from koers.imports.presets import PRESETS
 from koers.imports.reader import ImportFileError, Limits, read_table
 from koers.imports.references import key_filter, kind_label, resolve, shared_account_names
 from koers.imports.saved import SavedMapping, load_mapping_by_name, with_values
-from koers.imports.specs import KINDS, Kind
+from koers.imports.specs import KINDS, Kind, default_of
 
 VIRTUAL = {"credited_to"}  # columns that feed follow-ups, not the table itself
 MAX_STORED_ERRORS = 1000
@@ -440,7 +440,7 @@ def _sets_value(new: pl.DataFrame, spec: Kind, name: str) -> bool:
     """Does the file give any new record a value of ``name`` other than its default?"""
     if new.height == 0:
         return False
-    default = spec.column(name).default
+    default = default_of(spec.column(name))
     value = pl.col(name)
     if new.schema[name].is_numeric() or new.schema[name] == pl.Decimal:
         differs = value.cast(pl.Float64).ne_missing(float(default) if default else None)

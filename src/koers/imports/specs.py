@@ -41,6 +41,16 @@ class Kind:
         return next(c for c in self.columns if c.name == name)
 
 
+def default_of(column: Column) -> str | None:
+    """What an empty or absent ``column`` takes: an amount's currency is the reporting
+    currency (the organisation's, ``koers.org.setup``), not a fixed one."""
+    if column.type == "currency" and column.default is not None:
+        from koers.sales.currency import reporting_currency
+
+        return reporting_currency()
+    return column.default
+
+
 def C(name: str, type: str = "text", **kw) -> Column:  # noqa: N802 - a short constructor
     return Column(name, type, **kw)
 
