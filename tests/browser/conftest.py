@@ -62,3 +62,13 @@ def log_in(page, username: str, password: str = "secret-pass-1") -> None:
     page.fill("#id_password", password)
     page.click("button.primary")
     page.wait_for_selector("[data-testid=whoami]")
+
+
+def dutch_page(browser, live_server, who: str, timeout: int = 10_000):
+    """A page in a browser that asks for Dutch, logged in as ``who``; close its context."""
+    context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(timeout)
+    page = context.new_page()
+    page.base = live_server.url
+    log_in(page, who)
+    return context, page

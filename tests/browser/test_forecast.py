@@ -12,19 +12,14 @@ from django.utils import timezone
 from koers.engine.periods import add_months, month_start
 from koers.forecast import services
 from koers.forecast.models import ForecastCall
-from tests.browser.conftest import log_in
+from tests.browser.conftest import dutch_page
 from tests.forecast.history import plant
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _dutch(browser, live_server, who: str):
-    context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.base = live_server.url
-    log_in(page, who)
-    return context, page
+    return dutch_page(browser, live_server, who, timeout=15_000)
 
 
 def test_a_call_an_adjustment_and_the_accuracy_in_dutch(cast, browser, live_server):

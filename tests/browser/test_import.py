@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from koers.sales import models as sm
-from tests.browser.conftest import log_in
+from tests.browser.conftest import dutch_page, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,11 +55,7 @@ def test_the_value_step_in_dutch_takes_a_suggestion_and_keeps_it_as_a_mapping(
     two misspellings, saves the mapping and imports; the mapping editor shows the choices."""
     upload = tmp_path / "crm.csv"
     upload.write_text(CRM, encoding="utf-8")
-    context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.base = live_server.url
-    log_in(page, "dirk")
+    context, page = dutch_page(browser, live_server, "dirk")
     page.goto(page.base + "/data/imports/new/")
     page.select_option("#id_kind", "accounts")
     page.set_input_files("#id_file", str(upload))

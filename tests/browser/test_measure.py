@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from koers.engine.periods import add_months, month_start
 from koers.measure.models import KpiFact, RootCauseAnalysis
 from koers.measure.services import kpi_facts_refresh
-from tests.browser.conftest import log_in
+from tests.browser.conftest import dutch_page, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -121,11 +121,7 @@ def test_a_dutch_chart_speaks_dutch(cast, browser, live_server):
 
     sale(cast, cast.ruud, "SO-OCT", dt.date(2026, 10, 8), "2500.00")
     kpi_facts_refresh(start=dt.date(2025, 12, 1), end=dt.date(2026, 11, 30))
-    context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.base = live_server.url
-    log_in(page, "ruud")
+    context, page = dutch_page(browser, live_server, "ruud")
     page.goto(page.base + "/")
     page.click("button[data-lang=nl]")
     page.goto(page.base + "/measure/kpis/")

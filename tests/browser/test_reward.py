@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from koers.plan.models import Target
 from koers.reward.models import Plan, PlanAssignment
 from koers.reward.services import run_month
-from tests.browser.conftest import log_in
+from tests.browser.conftest import dutch_page, log_in
 from tests.reward.test_calc import DOCUMENT
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -114,11 +114,7 @@ def test_a_dutch_salesperson_types_a_dutch_amount_in_the_estimator(cast, browser
         kpi="revenue", person=cast.ruud, month=dt.date(2026, 11, 1), value=Decimal("800")
     )
     run_month(dt.date(2026, 11, 1), by=None)
-    context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.base = live_server.url
-    log_in(page, "ruud")
+    context, page = dutch_page(browser, live_server, "ruud")
     page.goto(page.base + "/reward/statement/")
     page.fill("[data-testid=extra]", "1.000,50")
     page.click("[data-testid=estimator] button")

@@ -62,16 +62,10 @@ class NotFoundPageMiddleware:
         return response
 
 
-SETUP_OPEN = (
-    "/setup/",
-    "/logout/",
-    "/login/",
-    "/static/",
-    "/assets/",
-    "/i18n/",
-    "/api/",
-    "/healthz",
-)
+# machine answers and files: no setup page and no organisation language (an API client asks
+# for its language itself)
+NOT_PAGES = ("/static/", "/assets/", "/api/", "/healthz", "/favicon")
+SETUP_OPEN = ("/setup/", "/logout/", "/login/", "/i18n/", "/oidc/")
 
 
 class SetupFirstMiddleware:
@@ -90,6 +84,8 @@ class SetupFirstMiddleware:
         from koers.org import setup
         from koers.org.visibility import Role, role_of
 
+        if request.path.startswith(NOT_PAGES):
+            return self.get_response(request)
         if (
             request.user.is_authenticated
             and not request.path.startswith(SETUP_OPEN)
