@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from playwright.sync_api import expect
 
@@ -82,3 +84,21 @@ def test_next_and_a_column_header_work_on_a_long_list(cast, page):
     page.wait_for_url("**sort=name**")
     names = page.locator("[data-testid=entity-table] tbody tr td:first-child").all_inner_texts()
     assert names[:3] == ["Klant 00", "Klant 01", "Klant 02"] and names == sorted(names)
+
+
+@pytest.mark.parametrize("who", ["dirk", "ruud"])
+def test_the_home_chart_is_drawn_without_a_console_error(cast, page, who):
+    from koers.measure.services import kpi_facts_refresh
+
+    kpi_facts_refresh(start=dt.date(2025, 12, 1), end=dt.date(2026, 11, 30))
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "response",
+        lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+    )
+    log_in(page, who)
+    page.goto(page.base + "/")
+    page.wait_for_selector("#trend svg")
+    assert errors == []

@@ -292,7 +292,7 @@ def test_a_director_who_sells_counts_on_every_page(facts, login):
     assert "Dirk" in heat
     home = client.get(reverse("home")).content.decode()
     tile = home.split("Revenue this month", 1)[1][:200]
-    assert '<span class="kpi-value" data-figure="revenue-month">€ 5,000</span>' in tile
+    assert '<span class="kpi-value" data-tile="revenue-month">€ 5,000</span>' in tile
 
 
 def test_three_lines_of_four_tenths_sell_one_point_two_units(cast):

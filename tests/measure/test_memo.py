@@ -49,11 +49,11 @@ def test_a_new_target_shows_at_once(facts, login):
 def test_a_new_sale_shows_after_the_refresh(facts, login):
     client = login(facts.user("ruud"))
     before = client.get(reverse("home")).content.decode()
-    assert re.search(r'data-figure="revenue-month">€ 1,000<', before)
+    assert re.search(r'data-tile="revenue-month">€ 1,000<', before)
     sale(facts, facts.ruud, "SO-NEW", dt.date(2026, 11, 20), "234.00")
     kpi_facts_refresh(start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30))
     after = client.get(reverse("home")).content.decode()
-    assert re.search(r'data-figure="revenue-month">€ 1,234<', after)
+    assert re.search(r'data-tile="revenue-month">€ 1,234<', after)
 
 
 def test_people_with_other_scopes_do_not_share_figures(facts, login):
@@ -61,8 +61,8 @@ def test_people_with_other_scopes_do_not_share_figures(facts, login):
     kpi_facts_refresh(start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30))
     ruud = login(facts.user("ruud")).get(reverse("home")).content.decode()
     rosa = login(facts.user("rosa")).get(reverse("home")).content.decode()
-    assert re.search(r'data-figure="revenue-month">€ 1,000<', ruud)
-    assert re.search(r'data-figure="revenue-month">€ 1,500<', rosa)
+    assert re.search(r'data-tile="revenue-month">€ 1,000<', ruud)
+    assert re.search(r'data-tile="revenue-month">€ 1,500<', rosa)
 
 
 def test_two_directors_share_the_figures_but_each_page_is_their_own(facts, login):
@@ -85,7 +85,7 @@ def test_two_directors_share_the_figures_but_each_page_is_their_own(facts, login
     dora_says = " ".join(filter(None, greeting.search(dora).groups()))
     assert "Dirk" in dirk_says and "Dora" not in dirk_says
     assert "Dora" in dora_says and "Dirk" not in dora_says
-    figures = re.compile(r'data-figure="revenue-month">([^<]*)<')
+    figures = re.compile(r'data-tile="revenue-month">([^<]*)<')
     assert figures.search(dirk).group(1) == figures.search(dora).group(1)
     # the frame of each page carries the session's own token: Dora can log out
     assert client.post(reverse("logout")).status_code == 302

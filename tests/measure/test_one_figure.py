@@ -77,7 +77,7 @@ def test_revenue_this_month_is_one_value_on_every_page_and_the_api(busy, login, 
     api = client.get(
         "/api/v1/kpis/values", {"kpi": "revenue", "from": "2026-11-01", "to": "2026-11-23"}
     ).json()
-    on_home = re.search(r'data-figure="revenue-month">([^<]+)<', home).group(1)
+    on_home = re.search(r'data-tile="revenue-month">([^<]+)<', home).group(1)
     on_kpis = re.search(r'data-value="revenue">([^<]+)<', kpis).group(1)
     from_api = Decimal(str(api["values"][0]["value"] or 0))
     assert on_home == on_kpis, who
@@ -123,17 +123,17 @@ def test_every_home_tile_is_the_kpi_pages_figure(busy, login, who):
     home = client.get(reverse("home")).content.decode()
     month = client.get(reverse("kpis"), {"period": "month"}).content.decode()
     year = client.get(reverse("kpis"), {"period": "ytd"}).content.decode()
-    assert _figure(home, "data-figure", "revenue-year") == _figure(year, "data-value", "revenue")
-    assert _figure(home, "data-figure", "quotes-month") == _figure(month, "data-value", "quotes")
+    assert _figure(home, "data-tile", "revenue-year") == _figure(year, "data-value", "revenue")
+    assert _figure(home, "data-tile", "quotes-month") == _figure(month, "data-value", "quotes")
     visits, calls = _figure(month, "data-value", "visits"), _figure(month, "data-value", "calls")
     assert f"{visits} visits, {calls} calls" in home
-    home_rate = _figure(home, "data-figure", "win-rate-year")
+    home_rate = _figure(home, "data-tile", "win-rate-year")
     page_rate = _figure(year, "data-value", "win_rate")
     assert Decimal(home_rate.rstrip("%") if home_rate != "–" else "0") == Decimal(
         page_rate.rstrip("%") if page_rate != "–" else "0"
     ), who
     pipeline = _figure(month, "data-testid", "pipeline-value")
-    assert _figure(home, "data-figure", "pipeline") == pipeline, who
+    assert _figure(home, "data-tile", "pipeline") == pipeline, who
     api = client.get(
         "/api/v1/kpis/values",
         {"kpi": "win_rate", "from": "2026-01-01", "to": "2026-11-23", "grain": "year"},
@@ -146,5 +146,5 @@ def test_every_home_tile_is_the_kpi_pages_figure(busy, login, who):
 
 def test_the_busy_organisation_has_figures_on_every_tile(busy, login):
     home = login(busy.user("dirk")).get(reverse("home")).content.decode()
-    assert _figure(home, "data-figure", "quotes-month") == "2"  # Ruud's and the director's
-    assert _figure(home, "data-figure", "win-rate-year") == "50.0%"  # 2 won of 4 decided
+    assert _figure(home, "data-tile", "quotes-month") == "2"  # Ruud's and the director's
+    assert _figure(home, "data-tile", "win-rate-year") == "50.0%"  # 2 won of 4 decided

@@ -101,6 +101,7 @@ urlpatterns = [
     path("measure/analyses/new/", measure_analysis.analysis_new, name="analysis_new"),
     path("measure/analyses/<int:pk>/", measure_analysis.analysis_detail, name="analysis_detail"),
     path("setup/", setup_page.setup_page, name="setup"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("data/imports/", import_views.history, name="import_history"),
     path("data/imports/new/", import_views.upload, name="import_upload"),
     path("data/imports/mappings/", import_mapping_pages.mappings_page, name="import_mappings"),

@@ -68,3 +68,11 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     from koers.ui.audit_words import described
 
     return render(request, "ui/audit_log.html", {"page": page, "events": described(page)})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask /favicon.ico whatever the page says: the icon is Koers's SVG."""
+    from django.http import HttpResponsePermanentRedirect
+    from django.templatetags.static import static
+
+    return HttpResponsePermanentRedirect(static("koers/favicon.svg"))

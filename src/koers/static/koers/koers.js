@@ -26,7 +26,13 @@
       return Object.assign({ tickprefix: sym, tickformat: ",.0f" }, extra || {});
     };
     document.querySelectorAll("[data-figure]").forEach(function (el) {
-      var f = JSON.parse(el.dataset.figure);
+      var f;
+      try {
+        f = JSON.parse(el.dataset.figure);
+      } catch (error) {  // one broken figure must not leave every other chart blank
+        console.error("chart " + (el.id || "") + ": " + error.message);
+        return;
+      }
       // a click on a bar or step opens the records behind it
       var follow = function () {
         if (!el.on) return;
