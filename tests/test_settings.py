@@ -27,8 +27,17 @@ SECRET = "k7R-2pQ_v9Zx" * 5  # 60 characters, 11 different
 
 
 def test_starts_with_debug_off_and_a_real_secret(tmp_path):
-    result = _start({"DEBUG": "false", "SECRET_KEY": SECRET, "KOERS_DATA_DIR": str(tmp_path)})
+    env = {"DEBUG": "false", "SECRET_KEY": SECRET, "KOERS_DATA_DIR": str(tmp_path)}
+    result = _start({**env, "KOERS_PUBLIC_URL": "https://koers.example.com"})
     assert result.returncode == 0 and "started" in result.stdout
+
+
+def test_production_needs_the_public_address_for_its_mails(tmp_path):
+    env = {"DEBUG": "false", "SECRET_KEY": SECRET, "KOERS_DATA_DIR": str(tmp_path)}
+    result = _start(env)
+    assert result.returncode != 0 and "Set KOERS_PUBLIC_URL" in result.stderr
+    result = _start({**env, "KOERS_PUBLIC_URL": "koers.example.com"})
+    assert result.returncode != 0 and "must start with https://" in result.stderr
 
 
 @pytest.mark.parametrize("debug", ["true", "false"])
@@ -43,6 +52,7 @@ PRODUCTION = {
     "SECRET_KEY": SECRET,
     "ALLOWED_HOSTS": "koers.example.com",
     "KOERS_BEHIND_PROXY": "true",
+    "KOERS_PUBLIC_URL": "https://koers.example.com",
 }
 
 

@@ -200,7 +200,18 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "koers@localhost")
-KOERS_PUBLIC_URL = env_str("KOERS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+KOERS_PUBLIC_URL = env_str("KOERS_PUBLIC_URL", "").rstrip("/")
+if not KOERS_PUBLIC_URL and not DEBUG:
+    # every mailed link (360° feedback, invitations) would point at 127.0.0.1:8000
+    raise ImproperlyConfigured(
+        "Set KOERS_PUBLIC_URL to the address people open Koers at (https://koers.example.com): "
+        "the links in Koers's e-mails use it."
+    )
+KOERS_PUBLIC_URL = KOERS_PUBLIC_URL or "http://127.0.0.1:8000"
+if not KOERS_PUBLIC_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        f"KOERS_PUBLIC_URL must start with https:// or http://, not {KOERS_PUBLIC_URL!r}"
+    )
 # days a customer's feedback link works (and never after the round closes)
 KOERS_FEEDBACK_LINK_DAYS = env_int("KOERS_FEEDBACK_LINK_DAYS", 30, minimum=1)
 
