@@ -221,3 +221,18 @@ def test_the_statement_reconciles_returns_taken_back_with_the_kpi_page(cast, log
     kpi_facts_refresh(start=NOV, end=dt.date(2026, 11, 30))
     revenue = sel.kpi_values(Person.objects.filter(pk=cast.rik.pk), NOV, dt.date(2026, 11, 30))
     assert Decimal(str(revenue["revenue"])) * 100 == line.measure - 5_000_000
+
+
+def test_saving_the_same_draft_twice_makes_one_version(cast, login):
+    """A second click on save (or two requests at once) returns the draft that is there."""
+    from koers.reward.services.plans import plan_save
+
+    document = TIERED.replace("RULE", "marginal")
+    first = plan_save(document=document, by=None)
+    assert plan_save(document=document, by=None) == first
+    client = login(cast.user("cora"))
+    for _click in range(2):
+        client.post("/reward/plans/new/", {"name": "Rep", "document": document, "save": "1"})
+    assert list(Plan.objects.filter(code="rep").values_list("version", flat=True)) == [1]
+    changed = plan_save(document=document.replace("10%}", "11%}"), by=None)
+    assert changed.version == 2  # a change is a new version

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max, Sum
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from koers.core.audit import audit
@@ -56,15 +56,33 @@ def check_document(text: str) -> PlanSpec:
     return spec
 
 
-@transaction.atomic
 def plan_save(*, document: str, by, name: str = "") -> Plan:  # type: ignore[no-untyped-def]
-    """A new draft version of the plan the document names (version 1 for a new code)."""
+    """A new draft version of the plan the document names (version 1 for a new code). Saving
+    the same draft again (a second click, two requests at once) returns the draft that is
+    there: never two identical versions."""
+    try:
+        return _plan_save(document=document, by=by, name=name)
+    except IntegrityError:  # the same version was saved by a request at the same moment
+        return _plan_save(document=document, by=by, name=name)
+
+
+@transaction.atomic
+def _plan_save(*, document: str, by, name: str = "") -> Plan:  # type: ignore[no-untyped-def]
     spec = check_document(document)
-    latest = Plan.objects.filter(code=spec.code).aggregate(v=Max("version"))["v"] or 0
+    name = name or spec.name or spec.code
+    versions = Plan.objects.select_for_update().filter(code=spec.code).order_by("-version")
+    last = versions.first()
+    if (
+        last is not None
+        and last.status == Plan.Status.DRAFT
+        and last.document == document
+        and last.name == name
+    ):
+        return last
     plan = Plan.objects.create(
         code=spec.code,
-        version=latest + 1,
-        name=name or spec.name or spec.code,
+        version=(last.version if last else 0) + 1,
+        name=name,
         status=Plan.Status.DRAFT,
         document=document,
     )
