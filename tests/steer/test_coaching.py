@@ -339,6 +339,10 @@ def test_a_trajectory_measures_its_effect_against_colleagues(cast, competencies,
     text = page.content.decode()
     assert 'data-testid="treated">2<' in text and 'data-testid="control">2<' in text
     assert "Small groups" in text
+    # each group's change beside its before and after, and the effect with its unit
+    assert (effect.treated_change, effect.control_change) == (5, 1)
+    assert 'data-testid="treated-change">5<' in text and 'data-testid="control-change">1<' in text
+    assert "Effect (difference in differences): 4 Visits a month" in text
 
 
 def test_a_trajectory_shows_no_effect_before_a_month_after_the_end_passed(cast, competencies):

@@ -192,6 +192,18 @@ class Effect:
     effect: float | None
     standard_error: float | None
 
+    @property
+    def treated_change(self) -> float | None:
+        return _change(self.treated_before, self.treated_after)
+
+    @property
+    def control_change(self) -> float | None:
+        return _change(self.control_before, self.control_after)
+
+
+def _change(before: float | None, after: float | None) -> float | None:
+    return None if before is None or after is None else after - before
+
 
 def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
