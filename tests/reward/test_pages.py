@@ -295,3 +295,15 @@ def test_the_run_page_names_components_and_plans_in_the_readers_words(planned, l
     admin.post(reverse("set_language"), {"language": "nl", "next": "/"})
     accounts = admin.get(reverse("entity_list", args=["accounts"])).content.decode()
     assert "account toevoegen" in accounts and "Nieuw(e)" not in accounts
+
+
+def test_a_plans_components_read_in_words_not_codes(planned, login):
+    client = login(planned.user("cora"))
+    plan = Plan.objects.get()
+    client.post("/i18n/setlang/", {"language": "nl"})
+    page = client.get(reverse("reward_plan", args=[plan.pk])).content.decode()
+    table = page.split('data-testid="components"', 1)[1].split("</table>", 1)[0]
+    assert "staffels per schijf" in table and "bonus op een uitbetalingscurve" in table
+    assert "orderdatum" in table and "eigen verkoop" in table and "kwartaal" in table
+    for code in (">marginal<", ">booking<", ">individual<", ">month<", ">quarter<"):
+        assert code not in table

@@ -59,12 +59,55 @@ def _people_on(plan: Plan, today: dt.date) -> list[PlanAssignment]:
     )
 
 
+# a component's codes in the reader's words
+WORDS = {
+    "flat": gettext_lazy("flat rate"),
+    "marginal": gettext_lazy("marginal tiers"),
+    "retroactive": gettext_lazy("retroactive tiers"),
+    "bonus": gettext_lazy("bonus on a payout curve"),
+    "revenue": gettext_lazy("revenue"),
+    "margin": gettext_lazy("gross margin"),
+    "volume": gettext_lazy("volume"),
+    "goals": gettext_lazy("goals (MBO)"),
+    "month": gettext_lazy("month"),
+    "quarter": gettext_lazy("quarter"),
+    "year": gettext_lazy("year"),
+    "ytd": gettext_lazy("year to date, paid monthly"),
+    "booking": gettext_lazy("order date"),
+    "invoice": gettext_lazy("invoice date"),
+    "payment": gettext_lazy("payment date"),
+    "individual": gettext_lazy("own sales"),
+    "team": gettext_lazy("the team's sales"),
+    "company": gettext_lazy("the company's sales"),
+}
+
+
+def _words(code: str) -> str:
+    return str(WORDS.get(code, code))
+
+
 def _components(spec: PlanSpec) -> list[dict[str, Any]]:
+    from koers.measure.selectors import kpi_name
+
     nl = (get_language() or "en").startswith("nl")
-    return [
-        {"spec": s, "name": s.name_nl if nl else s.name_en, "c": s.component}
-        for s in spec.components
-    ]
+    rows = []
+    for s in spec.components:
+        c = s.component
+        measure = kpi_name(c.kpi) if c.measure == "kpi" and c.kpi else _words(c.measure)
+        rows.append(
+            {
+                "spec": s,
+                "name": s.name_nl if nl else s.name_en,
+                "c": c,
+                "rule": _words(c.rule),
+                "measure": measure,
+                "period": _words(c.period),
+                "basis": _words(c.basis),
+                "scope": _words(c.scope),
+                "modifier": kpi_name(c.modifier_kpi) if c.modifier_kpi else "",
+            }
+        )
+    return rows
 
 
 def plan_list(request: HttpRequest) -> HttpResponse:
