@@ -6,6 +6,7 @@ plan pages' forecast to the year's end."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import io
 
 import pytest
@@ -169,6 +170,9 @@ def test_the_page_in_dutch_and_its_default(facts, login):
         month=dt.date(2026, 11, 1),
     ).value
     assert f"{round(value):,}".replace(",", ".") in text
+    # the year so far is an amount, in the page's money format, never a bare number
+    sold = re.search(r"tot nu toe verkocht: ([^<]*)<", text).group(1)
+    assert sold.startswith("€ ") and re.fullmatch(r"€ \d{1,3}(\.\d{3})*", sold), sold
 
 
 def test_fit_now_is_for_directors_and_administrators(facts, login):
