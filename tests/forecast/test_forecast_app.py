@@ -6,8 +6,8 @@ plan pages' forecast to the year's end."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 import io
+import re
 
 import pytest
 from django.core.management import call_command
