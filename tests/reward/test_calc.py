@@ -457,6 +457,12 @@ def test_the_estimator_asks_for_what_a_component_depends_on(cast, login):
     assert 'data-testid="difference">€ 10.00' in body and "a sale of Kleppen" in body
     later = client.get(reverse("statement"), {**chosen, "paid": "0"}).content.decode()
     assert 'data-testid="difference">€ 0.00' in later
+    # a valves deal counts for the valves SPIFF without choosing the group again
+    deal = cast.opportunities["ruud"]
+    deal.product_group = valves
+    deal.save(update_fields=["product_group"])
+    body = client.get(reverse("statement"), {"deal": deal.pk, "paid": "1"}).content.decode()
+    assert "the sale does not count here" not in body and "a sale of Kleppen" in body
 
 
 def test_each_statement_line_shows_how_its_amount_was_reached(planned, login, token):

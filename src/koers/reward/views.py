@@ -261,6 +261,10 @@ def _statement_context(request: HttpRequest, person: Person, chosen: str) -> dic
     if deal is not None:
         deal_amount = (deal.reporting_amount or deal.amount) * _share(deal, person) / 100
         extra += to_cents(deal_amount)
+        if assumed.group is None and deal.product_group_id:
+            # the deal's own product group, unless another was chosen: a pumps deal counts
+            # for a pumps SPIFF
+            assumed = Assumptions(deal.product_group_id, assumed.paid)
     rows, sums = [], traced(lines)
     for line in lines:
         spec = specs[(line.plan_id, line.component)]
