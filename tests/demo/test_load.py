@@ -75,6 +75,12 @@ def test_demo_records_pass_validation(loaded):
             full_clean_named(obj)
 
 
+def test_demo_products_are_named_as_a_wholesaler_names_them(loaded):
+    names = list(sm.Product.objects.values_list("name", flat=True))
+    assert len(set(names)) == len(names) and "Drukopnemer M" in names
+    assert not [n for n in names if "-" in n or n.split()[0].endswith("-")]
+
+
 def test_demo_refuses_a_database_that_holds_data(loaded):
     with pytest.raises(CommandError):
         call_command("demo", today=TODAY, verbosity=0, force=True)

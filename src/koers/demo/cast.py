@@ -255,6 +255,24 @@ PRODUCT_GROUPS = [  # code, name, margin, price range, share of revenue
     ("PBM", "Persoonlijke beschermingsmiddelen", 0.42, (4, 320), 0.07),
     ("MRT", "Meet- & regeltechniek", 0.36, (90, 6500), 0.15),
 ]
+# what each group sells: five product types in three sizes make its fifteen products
+PRODUCT_TYPES = {
+    "PMP": ["Centrifugaalpomp", "Circulatiepomp", "Dompelpomp", "Doseerpomp", "Drukverhoger"],
+    "KLP": ["Kogelkraan", "Vlinderklep", "Terugslagklep", "Afsluiter", "Regelklep"],
+    "LDG": ["Persbuis", "Koppeling", "Bocht", "Verloopstuk", "Flens"],
+    "ELT": [
+        "Installatieautomaat",
+        "Aardlekschakelaar",
+        "Kabelgoot",
+        "Relais",
+        "Frequentieregelaar",
+    ],
+    "GER": ["Persmachine", "Pijpsnijder", "Boorhamer", "Momentsleutel", "Ontbraamset"],
+    "BEV": ["Draadstang", "Ophangbeugel", "Keilbout", "Montagerail", "Slangklem"],
+    "PBM": ["Veiligheidshelm", "Werkhandschoen", "Veiligheidsbril", "Gehoorkap", "Werkschoen"],
+    "MRT": ["Drukopnemer", "Thermostaat", "Flowmeter", "Niveausensor", "Regelunit"],
+}
+PRODUCT_SIZES = ["S", "M", "L"]
 SEGMENTS = ["Installatietechniek", "Industrie", "Bouw", "Utiliteit", "Overheid", "OEM"]
 INDUSTRIES = {
     "Installatietechniek": ["HVAC", "Sanitair", "Elektrotechnisch installateur"],

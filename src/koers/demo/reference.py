@@ -24,7 +24,7 @@ def product_frames(rng: np.random.Generator) -> dict[str, pl.DataFrame]:
         }
     )
     rows = []
-    for gi, (code, name, margin, (low, high), _share) in enumerate(cast.PRODUCT_GROUPS):
+    for gi, (code, _name, margin, (low, high), _share) in enumerate(cast.PRODUCT_GROUPS):
         for k in range(15):
             price = round(float(np.exp(rng.uniform(np.log(low), np.log(high)))), 2)
             cost = round(price * (1 - margin * rng.uniform(0.8, 1.2)), 2)
@@ -32,7 +32,7 @@ def product_frames(rng: np.random.Generator) -> dict[str, pl.DataFrame]:
                 {
                     "id": len(rows) + 1,
                     "external_id": f"{code}-{k + 1:03d}",
-                    "name": f"{name.split(' ')[0]} {code}-{k + 1:03d}",
+                    "name": _product_name(code, k),
                     "group_id": gi + 1,
                     "list_price": f"{price:.2f}",
                     "standard_cost": f"{cost:.2f}",
@@ -80,3 +80,12 @@ def operating_cost_frame(
             )
     frame = pl.DataFrame(rows, schema={"unit_id": pl.Int64, "month": pl.Date, "amount": pl.Utf8})
     return frame.with_row_index("id", offset=1).with_columns(pl.col("id").cast(pl.Int64))
+
+
+def _product_name(group: str, k: int) -> str:
+    """The k-th product of a group as a wholesaler names it: "Drukopnemer M"."""
+    kinds = cast.PRODUCT_TYPES.get(group)
+    if not kinds:
+        return f"{group}-{k + 1:03d}"
+    kind, size = divmod(k, len(cast.PRODUCT_SIZES))
+    return f"{kinds[kind % len(kinds)]} {cast.PRODUCT_SIZES[size]}"
