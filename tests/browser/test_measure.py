@@ -133,4 +133,14 @@ def test_a_dutch_chart_speaks_dutch(cast, browser, live_server):
     assert "€ " in amounts and "k" not in amounts and "M" not in amounts, amounts
     big = [a.strip() for a in amounts.split("€") if len(a.strip()) > 3]
     assert big and all("." in a and "," not in a for a in big), amounts
+    # every axis label lies inside the chart: none is clipped at its edge
+    clipped = page.evaluate(
+        """() => {
+          const box = document.querySelector("#trend").getBoundingClientRect();
+          return Array.from(document.querySelectorAll("#trend .xtick text, #trend .ytick text"))
+            .map(t => t.getBoundingClientRect())
+            .filter(r => r.left < box.left - 0.5 || r.right > box.right + 0.5).length;
+        }"""
+    )
+    assert clipped == 0
     context.close()

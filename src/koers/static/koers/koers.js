@@ -23,7 +23,8 @@
     var separators = nl ? ",." : ".,";
     // money axes: the currency symbol and whole amounts with grouping, never "0.2M"
     var money = function (extra) {
-      return Object.assign({ tickprefix: sym, tickformat: ",.0f" }, extra || {});
+      // automargin: a long amount (€ 12.345.678) widens the margin instead of being clipped
+      return Object.assign({ tickprefix: sym, tickformat: ",.0f", automargin: true }, extra || {});
     };
     document.querySelectorAll("[data-figure]").forEach(function (el) {
       var f;
@@ -123,11 +124,11 @@
       }
       var traces = [{ x: f.x, y: f.y, type: "bar", marker: { color: "#0b5f8a" } }];
       var layout = { title: { text: f.title }, margin: { t: 40, r: 50, b: 40, l: 60 },
-        yaxis: money(), showlegend: false, separators: separators };
+        xaxis: { automargin: true }, yaxis: money(), showlegend: false, separators: separators };
       if (f.y2) {
         traces.push({ x: f.x, y: f.y2, type: "scatter", mode: "lines+markers", yaxis: "y2",
           line: { color: "#e0861a" } });
-        layout.yaxis2 = { overlaying: "y", side: "right", rangemode: "tozero" };
+        layout.yaxis2 = { overlaying: "y", side: "right", rangemode: "tozero", automargin: true };
       }
       Plotly.newPlot(el, traces, layout,
         config);
