@@ -254,6 +254,39 @@ def test_a_link_stops_when_the_round_closes(client, customer, round_):
     assert response.status_code == 410 and "closed" in response.content.decode()
 
 
+def test_a_customer_is_not_asked_about_the_crm_and_may_not_know(client, cast, round_):
+    crm = Competency.objects.get(code="crm_discipline")
+    round_.competencies.add(crm)
+    request = feedback.round_add_customer(
+        round_=round_, subject=cast.ruud, name="Klaas", email="klaas@klant.nl", by=None
+    )
+    _open(round_)
+    url = reverse("customer_feedback", args=[feedback.customer_token(request)])
+    text = client.get(url, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Klantinzicht en CRM" not in text and "Weet ik niet" in text
+    negotiation, prospecting = (
+        Competency.objects.get(code=c) for c in ("negotiation", "prospecting")
+    )
+    answers = {
+        f"score_{negotiation.pk}": "4",
+        f"comment_{negotiation.pk}": "",
+        f"score_{prospecting.pk}": str(feedback.DONT_KNOW),
+        f"comment_{prospecting.pk}": "",
+    }
+    done = client.post(url, answers)
+    assert done.status_code == 200 and 'data-testid="thanks"' in done.content.decode()
+    stored = SkillRating.objects.filter(request=request)
+    assert list(stored.values_list("competency__code", "score")) == [("negotiation", 4)]
+
+
+def test_a_colleague_rates_every_competency_and_has_no_dont_know(cast, round_):
+    internal = round_.requests.get(source="manager")
+    _open(round_)
+    scores = {c.pk: (feedback.DONT_KNOW, "") for c in round_.competencies.all()}
+    with pytest.raises(ValidationError, match="Rate every competency"):
+        feedback.feedback_answer(request=internal, scores=scores, by=None)
+
+
 def test_a_dutch_customer_reads_dutch(client, customer):
     url = reverse("customer_feedback", args=[feedback.customer_token(customer)])
     text = client.get(url, HTTP_ACCEPT_LANGUAGE="nl").content.decode()

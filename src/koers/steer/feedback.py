@@ -306,6 +306,20 @@ def round_close(*, round_: FeedbackRound, by: Any) -> None:
     round_.save(update_fields=["status"])
 
 
+# what a customer cannot see from outside: how the seller keeps the CRM is not theirs to rate
+NOT_FOR_CUSTOMERS = {"crm_discipline"}
+DONT_KNOW = 0  # a customer's "don't know": no score is stored
+
+
+def competencies_to_rate(request: FeedbackRequest) -> list[Any]:
+    """The round's competencies this request asks about: a customer is not asked what only
+    colleagues can see."""
+    found = list(request.round.competencies.all())
+    if request.source == FeedbackRequest.Source.CUSTOMER:
+        found = [c for c in found if c.code not in NOT_FOR_CUSTOMERS]
+    return found
+
+
 @transaction.atomic
 def feedback_answer(
     *,
@@ -329,12 +343,17 @@ def feedback_answer(
         raise ValidationError(_("These answers are in already."))
     if locked.round.status != FeedbackRound.Status.OPEN or today > locked.round.closes_on:
         raise ValidationError(_("This feedback round has closed."))
-    wanted = set(locked.round.competencies.values_list("pk", flat=True))
-    if set(scores) != wanted:
+    asked = {c.pk for c in competencies_to_rate(locked)}
+    allowed = set(locked.round.competencies.values_list("pk", flat=True))
+    if not asked <= set(scores) <= allowed:
+        raise ValidationError(_("Rate every competency of the round."))
+    customer = locked.source == FeedbackRequest.Source.CUSTOMER
+    if not customer and any(s == DONT_KNOW for s, _comment in scores.values()):
         raise ValidationError(_("Rate every competency of the round."))
     SkillRating.objects.bulk_create(
         SkillRating(request=locked, competency_id=c, score=s, comment=comment.strip())
         for c, (s, comment) in scores.items()
+        if s != DONT_KNOW
     )
     locked.answered_at = timezone.now()
     locked.save(update_fields=["answered_at"])

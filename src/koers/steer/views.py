@@ -206,17 +206,17 @@ def round_page(request: HttpRequest, pk: int) -> HttpResponse:
 class AnswerForm(forms.Form):
     """A score and a comment per competency; the levels' behaviour shown with each score."""
 
-    def __init__(self, *args: Any, competencies: list[Competency], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, competencies: list[Competency], dont_know: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.competencies = competencies
         for c in competencies:
+            choices = [(level, f"{level} – {c.anchor(level)}") for level in range(1, SCALE_MAX + 1)]
+            if dont_know:  # a customer may not have seen it
+                choices.append((feedback.DONT_KNOW, _("Don't know")))
             self.fields[f"score_{c.pk}"] = forms.TypedChoiceField(
-                label=c.label,
-                coerce=int,
-                choices=[
-                    (level, f"{level} – {c.anchor(level)}") for level in range(1, SCALE_MAX + 1)
-                ],
-                widget=forms.RadioSelect,
+                label=c.label, coerce=int, choices=choices, widget=forms.RadioSelect
             )
             self.fields[f"comment_{c.pk}"] = forms.CharField(
                 label=_("Comment on %(competency)s") % {"competency": c.label},
@@ -234,8 +234,9 @@ class AnswerForm(forms.Form):
 
 
 def _answer(request: HttpRequest, feedback_request: FeedbackRequest, by: Any, template: str):
-    competencies = list(feedback_request.round.competencies.all())
-    form = AnswerForm(request.POST or None, competencies=competencies)
+    competencies = feedback.competencies_to_rate(feedback_request)
+    customer = feedback_request.source == FeedbackRequest.Source.CUSTOMER
+    form = AnswerForm(request.POST or None, competencies=competencies, dont_know=customer)
     if request.method == "POST" and form.is_valid():
         try:
             feedback.feedback_answer(request=feedback_request, scores=form.scores(), by=by)
