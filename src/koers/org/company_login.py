@@ -17,7 +17,6 @@ import jwt
 import requests
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
-from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +24,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from koers.org.auth import PersonBackend
+from koers.org.invitations import login_for
 
 LOGGER = logging.getLogger("koers.login")
 REFUSED = "company_login_refused"
@@ -122,21 +122,13 @@ class CompanyLoginBackend(OIDCAuthenticationBackend):
                 % {"email": email}
             )
         person = people[0]
-        user = person.user or _login_for(person)
+        user = person.user or login_for(person)
         if not user.is_active:
             raise Refused(_("Your login has been switched off: ask your administrator."))
         return [user]
 
     def get_user(self, user_id: Any) -> Any:
         return PersonBackend().get_user(user_id)
-
-
-def _login_for(person: Any) -> Any:
-    """A login for ``person`` without a password (the company account is the way in)."""
-    from koers.org.invitations import _new_login
-
-    with transaction.atomic():
-        return _new_login(person)
 
 
 def _refuse(request: HttpRequest, message: str) -> None:

@@ -40,7 +40,7 @@ def invite(*, person: Any, by: Any) -> str:
         )
     if person.end_date and person.end_date < timezone.localdate():
         raise ValidationError(_("%(name)s has left: no login is given.") % {"name": person})
-    user = person.user or _new_login(person)
+    user = person.user or login_for(person)
     if not user.is_active:
         raise ValidationError(_("%(name)s's login is switched off.") % {"name": person})
     link = settings.KOERS_PUBLIC_URL + reverse(
@@ -77,7 +77,10 @@ def invite(*, person: Any, by: Any) -> str:
     return str(person.email)
 
 
-def _new_login(person: Any) -> Any:
+@transaction.atomic
+def login_for(person: Any) -> Any:
+    """A login for ``person`` without a password, named by the e-mail address (an invitation
+    sets the password; a company login needs none)."""
     model = get_user_model()
     base = person.email.lower()[:140]
     username = base if not model.objects.filter(username=base).exists() else f"{base}#{person.pk}"

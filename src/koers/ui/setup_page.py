@@ -3,8 +3,6 @@ the same page later for an administrator to review the organisation's settings."
 
 from __future__ import annotations
 
-import calendar
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -95,5 +93,5 @@ def setup_page(request: HttpRequest) -> HttpResponse:
             response = redirect("import_history" if first else "home")
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, data["language"], samesite="Lax")
             return response
-    context = {"form": form, "first": first, "month_name": calendar.month_name}
+    context = {"form": form, "first": first}
     return render(request, "ui/setup.html", context, status=400 if form.errors else 200)
