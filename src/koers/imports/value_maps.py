@@ -90,7 +90,6 @@ def coded_columns(
 ) -> list[Coded]:
     """Each coded column ``mapping`` fills from ``table``, with its distinct values.
     ``chosen``: the value maps so far ({column: {file value: Koers value}})."""
-    chosen = {c: {k.strip().lower(): v for k, v in m.items()} for c, m in (chosen or {}).items()}
     found = []
     for header, name in mapping.items():
         if header not in table.columns or name not in {c.name for c in spec.columns}:
@@ -112,7 +111,7 @@ def coded_columns(
         coded.known = sorted(set(readings.values()))[:MOST_KNOWN]
         targets = {squeeze(k): v for k, v in readings.items()}
         for text, rows in counts.head(MOST_VALUES).iter_rows():
-            value = Value(text, rows, chosen=chosen.get(name, {}).get(text.lower(), ""))
+            value = Value(text, rows)
             value.known = _read(column, text, readings)
             if not value.known:
                 value.suggestion = nearest(text, targets)
@@ -121,7 +120,17 @@ def coded_columns(
         if column.type not in {"choice", "country"} and column.type != "ref":
             _within(coded)
         found.append(coded)
+    mark_chosen(found, chosen or {})
     return found
+
+
+def mark_chosen(coded: list[Coded], chosen: dict[str, dict[str, str]]) -> None:
+    """Mark on each listed value the value map's choice for it (case and spaces do not
+    count, as when the file is read)."""
+    for item in coded:
+        pairs = {k.strip().lower(): v for k, v in chosen.get(item.name, {}).items()}
+        for value in item.values:
+            value.chosen = pairs.get(value.text.lower(), "")
 
 
 def _named(column: Column, value: str) -> str:

@@ -31,7 +31,7 @@ from koers.imports.saved import SavedMapping, load_mapping_by_name, mapping_save
 from koers.imports.services import error_report_csv, errors_csv, import_file, import_queue
 from koers.imports.specs import KINDS
 from koers.imports.tasks import on_worker
-from koers.imports.value_maps import chosen_from, coded_columns
+from koers.imports.value_maps import chosen_from, coded_columns, mark_chosen
 from koers.org import visibility as vis
 from koers.ui.entities import ENTITIES
 
@@ -171,12 +171,12 @@ def stage(request: HttpRequest, key: str) -> HttpResponse:
     mapping = (
         _mapping_from(request, headers) or from_saved or auto_mapping(headers, spec, meta["preset"])
     )
+    coded = coded_columns(spec, table, mapping)
     chosen: dict[str, dict[str, str]] = meta.get("values", {})
     if "values-form" in request.POST:  # the value step's choices, as the form now holds them
-        chosen = chosen_from(request.POST, coded_columns(spec, table, mapping))
-    saved_values = saved.values if saved is not None else {}
-    coded = coded_columns(spec, table, mapping, {**saved_values, **chosen})
+        chosen = chosen_from(request.POST, coded)
     the_saved = with_values(saved, meta["kind"], chosen)
+    mark_chosen(coded, the_saved.values if the_saved is not None else {})
     action = request.POST.get("action") if request.method == "POST" else None
     if action == "save":
         own = {h: c for h, c in mapping.items() if h in file_headers}
