@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import translation
+
+from koers.org import setup
+from koers.org.visibility import Role, role_of
 
 OPEN_PREFIXES = (
     "/login/",
@@ -77,13 +83,6 @@ class SetupFirstMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from django.conf import settings
-        from django.shortcuts import redirect
-        from django.utils import translation
-
-        from koers.org import setup
-        from koers.org.visibility import Role, role_of
-
         if request.path.startswith(NOT_PAGES):
             return self.get_response(request)
         if (
