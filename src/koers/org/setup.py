@@ -159,8 +159,10 @@ def set_up(
     if top.name != name:
         top.name = name
         top.save(update_fields=["name"])
-    transaction.on_commit(lambda: cache.delete_many([KEY, NEW_KEY, BASIS_KEY]))
+    # now, for what runs later in this transaction, and again at the commit, for what another
+    # process read in between
     cache.delete_many([KEY, NEW_KEY, BASIS_KEY])
+    transaction.on_commit(lambda: cache.delete_many([KEY, NEW_KEY, BASIS_KEY]))
     return organisation
 
 
