@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from koers.imports.models import ImportMapping, ImportRun
 from koers.imports.saved import MappingError, SavedMapping, mapping_save, parse_mapping
 from koers.imports.specs import KINDS
+from koers.imports.views import kind_label
 from koers.org import visibility as vis
 
 NAME_PATTERN = r"[A-Za-z0-9_\- ]+"
@@ -48,12 +49,6 @@ class Filled:
 def _require_import(request: HttpRequest) -> None:
     if not vis.can_import(request.user):
         raise PermissionDenied(_("Your role may not import data."))
-
-
-def _kind_label(kind: str) -> str:
-    from koers.imports.views import _kind_label as label
-
-    return label(kind)
 
 
 def skeleton(kind: str) -> str:
@@ -101,10 +96,10 @@ def mappings_page(request: HttpRequest) -> HttpResponse:
         .annotate(n=Count("pk"), last=Max("started_at"))
     }
     rows = [
-        {"mapping": m, "kind": _kind_label(m.kind), "used": used.get(m.name)}
+        {"mapping": m, "kind": kind_label(m.kind), "used": used.get(m.name)}
         for m in ImportMapping.objects.select_related("by")
     ]
-    kinds = [(k, _kind_label(k)) for k in KINDS]
+    kinds = [(k, kind_label(k)) for k in KINDS]
     return render(request, "imports/mappings.html", {"rows": rows, "kinds": kinds})
 
 
@@ -148,7 +143,7 @@ def mapping_edit(request: HttpRequest, name: str | None = None) -> HttpResponse:
         "stored": stored,
         "checked": checked,
         "problem": problem,
-        "kind_label": _kind_label(checked.kind) if checked else "",
+        "kind_label": kind_label(checked.kind) if checked else "",
         "filled": summary(checked) if checked else [],
     }
     if request.htmx:

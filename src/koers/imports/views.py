@@ -38,7 +38,7 @@ from koers.ui.entities import ENTITIES
 IGNORE = ""
 
 
-def _kind_label(kind: str) -> str:
+def kind_label(kind: str) -> str:
     entity = ENTITIES.get(kind)
     return entity.label if entity else capfirst(kind.replace("-", " "))
 
@@ -51,12 +51,12 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(k, _kind_label(k)) for k in KINDS]
+        self.fields["kind"].choices = [(k, kind_label(k)) for k in KINDS]
         self.fields["preset"].choices = [("", _("Koers template or other"))] + [
             (p.name, p.label) for p in PRESETS.values()
         ]
         self.fields["saved"].choices = [("", _("none"))] + [
-            (m.name, f"{m.name} ({_kind_label(m.kind)})") for m in ImportMapping.objects.all()
+            (m.name, f"{m.name} ({kind_label(m.kind)})") for m in ImportMapping.objects.all()
         ]
 
     def clean(self):
@@ -66,7 +66,7 @@ class UploadForm(forms.Form):
             if kind != data["kind"]:
                 self.add_error(
                     "saved",
-                    _("This mapping is for %(kind)s.") % {"kind": _kind_label(kind)},
+                    _("This mapping is for %(kind)s.") % {"kind": kind_label(kind)},
                 )
         return data
 
@@ -94,7 +94,7 @@ def history(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "imports/history.html",
-        {"page": page, "form": UploadForm(), "kinds": [(k, _kind_label(k)) for k in KINDS]},
+        {"page": page, "form": UploadForm(), "kinds": [(k, kind_label(k)) for k in KINDS]},
     )
 
 
@@ -209,7 +209,7 @@ def stage(request: HttpRequest, key: str) -> HttpResponse:
     context = {
         "key": key,
         "meta": meta,
-        "kind_label": _kind_label(meta["kind"]),
+        "kind_label": kind_label(meta["kind"]),
         "spec": spec,
         "headers": [(i, h, _shown_header(h, spec, preset)) for i, h in enumerate(headers)],
         "mapping": mapping,
@@ -294,7 +294,7 @@ def stage_errors(request: HttpRequest, key: str) -> HttpResponse:
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_import(request)
     run = get_object_or_404(ImportRun.objects.select_related("by"), pk=pk)
-    return render(request, "imports/run.html", {"run": run, "kind_label": _kind_label(run.kind)})
+    return render(request, "imports/run.html", {"run": run, "kind_label": kind_label(run.kind)})
 
 
 def run_errors(request: HttpRequest, pk: int) -> HttpResponse:
