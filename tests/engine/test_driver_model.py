@@ -30,13 +30,34 @@ def test_a_month_worked_back_by_hand():
     assert (month.leads, month.quotes, month.visits) == (80, 32, 80)
     assert month.hours_needed == 208 and month.hours_available == 80
     assert month.load == pytest.approx(2.6)
-    assert result.pipeline_needed == 400_000  # the target ÷ the win rate
+    # nothing is decided within one sales cycle (two months): no pipeline is due yet
+    assert result.pipeline_needed == 0
+    assert model([0, 100_000, 0], RATES).pipeline_needed == 400_000  # the target ÷ win rate
 
 
 def test_what_should_have_started_before_the_plan_is_due_now():
     # a win in month 0 with a two-month cycle: its opportunities are needed at once
     result = model([50_000, 0, 0], RATES)
     assert result.months[0].new_opportunities == 20
+
+
+def test_only_the_part_won_through_deals_takes_activities():
+    # a fifth of the revenue comes through deals, the rest as repeat orders of the base:
+    # € 100,000 → € 20,000 from deals → 2 deals, 8 decided, 16 visits, 6.4 → 7 quotes
+    shared = Rates(**{**RATES.__dict__, "deal_share": 0.2})
+    month = model([100_000], shared).months[0]
+    assert (month.target, month.from_deals) == (100_000, 20_000)
+    assert (month.deals, month.decided, month.visits, month.quotes) == (2, 8, 16, 7)
+    assert model([100_000], shared).pipeline_needed == 80_000
+
+
+def test_the_open_pipeline_holds_the_first_months_opportunities():
+    # € 50,000 in each of three months, 20 decided opportunities each; € 250,000 open
+    # at € 10,000 a deal is 25 opportunities: month 0 fully, month 1 for 5 of 20; the 15
+    # missing of month 1 and month 2's 20 are due now (a two-month cycle)
+    result = model([50_000, 50_000, 50_000], RATES, pipeline_open=250_000)
+    assert [m.new_opportunities for m in result.months] == [35, 0, 0]
+    assert model([50_000] * 3, RATES).months[0].new_opportunities == 60
 
 
 def test_levers_recompute():

@@ -31,8 +31,11 @@ D = dt.date
 @pytest.fixture
 def history(cast):
     # this year (the last before the 2027 round): besides the cast's € 1,000 each in
-    # November, Ruud sold € 3,000 in March: 4 : 1 : 1, and the managers nothing
+    # November, Ruud sold € 3,000 in March: 4 : 1 : 1, and the managers nothing; the
+    # season is that of the last twelve full months (November 2026 is not over): March
+    # and, a year earlier, November 2025's € 3,000 (before the round's history)
     sale(cast, cast.ruud, "SO-MARCH", D(2026, 3, 10), "3000.00")
+    sale(cast, cast.ruud, "SO-NOV-25", D(2025, 11, 10), "3000.00")
     kpi_facts_refresh(start=D(2025, 1, 1), end=D(2026, 11, 30))
     return cast
 
@@ -105,7 +108,7 @@ def test_the_whole_cycle_writes_the_approved_targets(history):
     assert written == 5 * 12
     targets = Target.objects.filter(person=history.ruud, kpi="revenue", month__year=2027)
     assert sum(t.value for t in targets) == Decimal("70000.00")
-    # seasonality of last year: March € 3,000 and November € 3,000 for the organisation
+    # seasonality of the last twelve full months: March and November € 3,000 each
     by_month = {t.month.month: t.value for t in targets}
     assert by_month[3] == Decimal("35000.00") and by_month[11] == Decimal("35000.00")
     assert by_month[1] == Decimal("0.00")

@@ -7,7 +7,9 @@ A target is flagged, with the figures behind it, when
 * **no record**: the person achieved nothing on the KPI in the last twelve months while
   they were selling all year (a new hire's ramp-up is not flagged);
 * **pipeline**: for revenue, the open pipeline at the person's own win rate covers less
-  than ``min_first_quarter`` (default 50%) of the first quarter's target;
+  than ``min_first_quarter`` (default 50%) of the part of the first quarter's target that
+  is won through deals (the target × the person's deal share: repeat orders of existing
+  accounts come without a deal, so no pipeline can show them);
 * **capacity**: the activities the driver model says the target takes need more than
   ``max_load`` (default 120%) of the selling hours there are in the busiest month.
 
@@ -26,6 +28,7 @@ class Record:
     open_pipeline: float = 0.0  # revenue only: open deals expected to close in the quarter
     win_rate: float = 0.0  # won ÷ decided over the last twelve months
     peak_load: float | None = None  # hours needed ÷ hours there are, busiest month
+    deal_share: float = 1.0  # share of revenue won through deals, 0..1
 
 
 @dataclass(frozen=True)
@@ -54,15 +57,16 @@ def check(
         )
     if record.last_year <= 0 and target > 0 and record.full_year:
         flags.append(Flag("no_record", {"target": target}))
-    if revenue and first_quarter > 0:
+    from_deals = first_quarter * min(max(record.deal_share, 0.0), 1.0)
+    if revenue and from_deals > 0:
         expected = record.open_pipeline * record.win_rate
-        if expected < first_quarter * min_first_quarter:
+        if expected < from_deals * min_first_quarter:
             flags.append(
                 Flag(
                     "pipeline",
                     {
                         "expected": expected,
-                        "first_quarter": first_quarter,
+                        "first_quarter": from_deals,
                         "pipeline": record.open_pipeline,
                         "win_rate": record.win_rate * 100,
                     },

@@ -4,7 +4,9 @@ From a revenue target per month and the measured rates of a person or team, work
 the deals, decided opportunities, new opportunities, leads, quotes and visits needed, and
 the selling hours those activities take against the hours there are:
 
-    deals needed          = target ÷ average deal size
+    won through deals     = target × deal share (the rest: repeat orders of existing
+                            accounts without a deal, which the base brings in)
+    deals needed          = won through deals ÷ average deal size
     decided opportunities = deals ÷ win rate
     new opportunities     = decided opportunities, created one sales cycle earlier
     leads                 = new opportunities ÷ (opportunities per lead)
@@ -12,10 +14,13 @@ the selling hours those activities take against the hours there are:
     hours needed          = visits × hours per visit + quotes × hours per quote
     hours there are       = FTE × selling hours per FTE per month
 
-An opportunity that must be won in month m is created ``cycle`` months earlier; the needs
-of months before the first month of the plan are due now (they land in the first month:
-what is not yet in the pipeline has to be created at once). Coverage compares the open
-pipeline with the pipeline the rest of the target needs (target ÷ win rate).
+An opportunity that must be decided in month m is created ``cycle`` months earlier. The open
+pipeline (its value ÷ the average deal size, in opportunities) already holds the
+opportunities of the earliest months: it covers them month by month in order; what it does
+not cover and should have been created before the plan's first month is due now (it lands
+in the first month). Coverage compares the open pipeline with the pipeline that should be
+open today: the deals to be decided within one sales cycle (won through deals in those
+months ÷ win rate; the first month at least).
 
 What-if levers change the rates (win rate + points, deal size + %, opportunities per lead +
 %, FTE + n) and the model is simply computed again. Pure arithmetic on floats; the figures
@@ -40,6 +45,7 @@ class Rates:
     visits_per_opportunity: float
     cycle_days: float  # from creation to winning
     fte: float
+    deal_share: float = 1.0  # share of revenue won through deals, 0..1
     hours_per_visit: float = 2.0  # travel included
     hours_per_quote: float = 1.5
     selling_hours_per_fte: float = 80.0  # per month: the time left for customers
@@ -67,6 +73,7 @@ class Levers:
 @dataclass(frozen=True)
 class Month:
     target: float
+    from_deals: float  # the part of the target won through deals
     deals: float
     decided: float
     new_opportunities: float
@@ -85,7 +92,7 @@ class Month:
 @dataclass(frozen=True)
 class Model:
     months: tuple[Month, ...]
-    pipeline_needed: float  # open pipeline the rest of the target needs
+    pipeline_needed: float  # open pipeline the deals of the next sales cycle need
     pipeline_open: float
     problems: tuple[str, ...]  # rates that make the target impossible to work back
 
@@ -113,12 +120,17 @@ def model(
     if rates.win_rate <= 0:
         problems.append("win_rate")
     n = len(targets)
-    deals = [t / rates.deal_size if rates.deal_size > 0 else 0.0 for t in targets]
+    share = min(max(rates.deal_share, 0.0), 1.0)
+    from_deals = [t * share for t in targets]
+    deals = [t / rates.deal_size if rates.deal_size > 0 else 0.0 for t in from_deals]
     decided = [d / rates.win_rate if rates.win_rate > 0 else 0.0 for d in deals]
     lag = round(rates.cycle_days / 30) if rates.cycle_days > 0 else 0
+    in_pipeline = pipeline_open / rates.deal_size if rates.deal_size > 0 else 0.0
     created = [0.0] * n
     for month, amount in enumerate(decided):
-        created[max(month - lag, 0)] += amount  # what should have started earlier: now
+        covered = min(amount, in_pipeline)  # already open: nothing to create
+        in_pipeline -= covered
+        created[max(month - lag, 0)] += amount - covered  # should have started earlier: now
     months = []
     for m in range(n):
         opportunities = created[m]
@@ -132,6 +144,7 @@ def model(
         months.append(
             Month(
                 target=targets[m],
+                from_deals=from_deals[m],
                 deals=up(deals[m]),
                 decided=up(decided[m]),
                 new_opportunities=up(opportunities),
@@ -142,5 +155,6 @@ def model(
                 hours_available=rates.fte * rates.selling_hours_per_fte,
             )
         )
-    needed = sum(targets) / rates.win_rate if rates.win_rate > 0 else 0.0
+    within = sum(from_deals[: max(lag, 1)])
+    needed = within / rates.win_rate if rates.win_rate > 0 else 0.0
     return Model(tuple(months), needed, pipeline_open, tuple(problems))

@@ -41,3 +41,22 @@ def period_of(kind: str, day: dt.date, start_month: int = 1) -> tuple[dt.date, d
     offset = (day.year * 12 + day.month - first.year * 12 - first.month) // months * months
     start = add_months(first, offset)
     return start, add_months(start, months) - dt.timedelta(days=1)
+
+
+def working_days(first: dt.date, last: dt.date) -> int:
+    """Monday to Friday from ``first`` to ``last``, both included (0 when last < first)."""
+    import numpy as np
+
+    if last < first:
+        return 0
+    return int(np.busday_count(first, last + dt.timedelta(days=1)))
+
+
+def pace(sold: float, first: dt.date, last: dt.date, today: dt.date) -> float | None:
+    """Where the period ``first``..``last`` ends at this pace: what was sold to ``today``
+    per working day gone (today counted), times the period's working days. None before
+    the period's first working day; the sold amount itself once the period has ended."""
+    if today >= last:
+        return sold
+    gone = working_days(first, today)
+    return sold * working_days(first, last) / gone if gone else None

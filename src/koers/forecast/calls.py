@@ -162,6 +162,25 @@ class Level:
         return None if self.target is None else self.target - float(self.commit)
 
 
+def _sold_and_forecast(key: str, first: dt.date, last: dt.date) -> float | None:
+    """Where the period ``first``..``last`` of the series ``key`` ends: sold to today plus
+    the combined forecast of the rest (``selectors.to_period_end``), as the forecast page
+    says it; a month gone counts as sold, never as its old forecast."""
+    import polars as pl
+    from django.utils import timezone
+
+    from koers.forecast.selectors import combined_between, to_period_end
+    from koers.forecast.series import history
+
+    today = timezone.localdate()
+    if first > today:
+        return combined_between(key, "revenue", first, month_start(last))
+    upto = add_months(month_start(min(today, last)), 1)
+    frame = history("revenue", first, upto, (key.partition(":")[0],))
+    sold = float(frame.filter(pl.col("series") == key)["value"].sum())
+    return to_period_end(key, "revenue", first, last, today, sold)
+
+
 def rollup(
     user: Any, month: dt.date, *, months: int = 1, with_people: bool = True
 ) -> tuple[list[Level], list[Level]]:
@@ -235,6 +254,8 @@ def rollup(
             level.called += 1
         level.months_called = len(called_in)
         level.system = system.get(level.key)
+        if months > 1:  # a quarter: what was sold in its months gone, plus the forecast
+            level.system = _sold_and_forecast(level.key, month, last)
         level.target = target_values(subtree, month, last, unit).get("revenue")
         units.append(level)
     return rows, units

@@ -13,6 +13,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from koers.engine import forecast as engine
+from koers.engine import periods
 from koers.engine.periods import add_months, month_start
 from koers.forecast.models import ForecastRun, ForecastValue, ForecastWeight
 from koers.forecast.series import history
@@ -149,7 +150,8 @@ def to_period_end(
 @dataclass(frozen=True)
 class Pace:
     """The current month and year of one series: sold so far, the run rate to the period's
-    end (what was sold per day so far, times the period's days) and the combined forecast
+    end (what was sold per working day so far, times the period's working days:
+    ``periods.pace``, the one pace every page shows) and the combined forecast
     to its end (sold so far plus the forecast of the rest)."""
 
     month_sold: float
@@ -173,16 +175,13 @@ def pace(key: str, kpi: str, today: dt.date) -> Pace:
     frame = frame.filter(pl.col("series") == key)
     month_sold = float(frame.filter(pl.col("period") == this_month)["value"].sum())
     year_sold = float(frame["value"].sum())
-    month_days = (next_month - this_month).days
-    month_gone = (today - this_month).days + 1
-    year_gone = (today - first).days + 1
-    year_days = (last - first).days + 1
+    month_last = next_month - dt.timedelta(days=1)
     return Pace(
         month_sold,
-        month_sold / month_gone * month_days if month_gone else None,
+        periods.pace(month_sold, this_month, month_last, today),
         to_period_end(key, kpi, this_month, next_month - dt.timedelta(days=1), today, month_sold),
         year_sold,
-        year_sold / year_gone * year_days if year_gone else None,
+        periods.pace(year_sold, first, last, today),
         to_period_end(key, kpi, first, last, today, year_sold),
         first.year,
     )

@@ -13,7 +13,7 @@ from django.db.models import Sum
 
 from koers.org.models import OrgUnit
 from koers.plan.models import Target, TargetProposal, TargetRound
-from koers.plan.services import round_open, round_propose, year_start
+from koers.plan.services import round_open, round_propose
 
 REASONS = (
     "Two key accounts plan a new line; the pipeline holds € 80k for Q1.",
@@ -26,10 +26,12 @@ REASONS = (
 def _plans(today: dt.date, top: OrgUnit) -> None:
     """The three levels for this year: the long-term plan, the annual plans of the company
     and each team, a few initiatives with owners, and every salesperson's plan."""
+    from koers.engine.periods import fiscal_year_start
     from koers.org.models import Person, Role
+    from koers.org.setup import fiscal_start_month
     from koers.plan.models import AnnualPlan, IndividualPlan, Initiative, LongTermPlan
 
-    year = year_start(today.year).year
+    year = fiscal_year_start(today, fiscal_start_month()).year
     strategy = LongTermPlan.objects.create(
         unit=top,
         title=f"Koers {year + 4}",
@@ -99,10 +101,16 @@ def load(today: dt.date, seed: int = 2026) -> int:
         return 0
     _plans(today, top)
     rng = np.random.default_rng(seed)
-    this_year = year_start(today.year).year
+    from koers.engine.periods import add_months, fiscal_year_start
+    from koers.org.setup import fiscal_start_month
+
+    first = fiscal_year_start(today, fiscal_start_month())
+    this_year = first.year
     agreed = dict(
         Target.objects.overall()
-        .filter(kpi="revenue", person__isnull=False, month__year=this_year)
+        .filter(
+            kpi="revenue", person__isnull=False, month__gte=first, month__lt=add_months(first, 12)
+        )
         .values("person")
         .annotate(v=Sum("value"))
         .values_list("person", "v")

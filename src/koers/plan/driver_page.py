@@ -1,11 +1,10 @@
-"""Plan → Driver model: what the revenue target of the next twelve months takes, for me,
-my team or a unit, at the rates measured over the last twelve months, with what-if levers
-that recompute at once (HTMX)."""
+"""Plan → Driver model: what the revenue of the next twelve months (each month from its
+best source: ``horizon``) takes, for me, my team or a unit, at the rates measured over the
+last twelve months, with what-if levers that recompute at once (HTMX)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -21,9 +20,9 @@ from koers.measure import selectors as msel
 from koers.measure.memo import memo
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person, Role
-from koers.plan import services
+from koers.plan import horizon, services
 from koers.plan.drivers import measured_rates
-from koers.plan.selectors import monthly_group_targets
+from koers.plan.horizon import MonthPlan
 from koers.ui.fields import optional_number
 
 
@@ -61,16 +60,10 @@ def _scope(user: Any, unit: OrgUnit | None) -> tuple[Any, OrgUnit | None, str]:
     return vis.visible_sellers(user), root, str(root) if root else ""
 
 
-def _targets(people: Any, unit: OrgUnit | None, first: dt.date) -> tuple[list[float], bool]:
-    """The revenue target of each of the twelve months from ``first``; where none is set,
-    last year's revenue of the same month (and False: no targets)."""
-    last = month_end(add_months(first, 11))
-    months = [add_months(first, i) for i in range(12)]
-    set_ = monthly_group_targets(people, unit, first, last, ["revenue"]).get("revenue", {})
-    if set_:
-        return [float(set_.get(m, Decimal(0))) for m in months], True
-    trend = dict(msel.kpi_trend(people, "revenue", add_months(first, -12), first))
-    return [float(trend.get(add_months(m, -12)) or 0) for m in months], False
+def _targets(people: Any, unit: OrgUnit | None, first: dt.date, today: dt.date) -> list[MonthPlan]:
+    """The revenue of each of the twelve months from ``first``, each from its best source
+    (``horizon``: the targets set, the open round, the forecast, last year)."""
+    return horizon.revenue_months(people, unit, first, today)
 
 
 def driver_page(request: HttpRequest) -> HttpResponse:
@@ -84,16 +77,15 @@ def driver_page(request: HttpRequest) -> HttpResponse:
     first = month_start(today)
 
     def basis():  # type: ignore[no-untyped-def]
-        targets, from_targets = _targets(people, unit, first)
+        plan = _targets(people, unit, first, today)
         pipeline = msel.open_pipeline(people, month_end(add_months(first, 11)), today)
-        return targets, from_targets, measured_rates(people, today), pipeline.value
+        return plan, measured_rates(people, today), pipeline.value
 
-    targets, from_targets, rates, pipeline = memo(
-        "drivers", request.user, (unit.pk if unit else "", first), basis
+    plan, rates, pipeline = memo(
+        "drivers", request.user, (unit.pk if unit else "", first, today), basis
     )
     levers = form.levers() if form.is_bound else Levers()
-    result = model(targets, rates, pipeline, levers)
-    months = [add_months(first, i) for i in range(12)]
+    result = model([p.value for p in plan], rates, pipeline, levers)
     context = {
         "form": form,
         "may_adopt": unit is not None and vis.role_of(request.user) in services.PLANNERS,
@@ -101,13 +93,14 @@ def driver_page(request: HttpRequest) -> HttpResponse:
         "label": label,
         "rates": levers.apply(rates),
         "measured": rates,
-        "from_targets": from_targets,
-        "rows": list(zip(months, result.months, strict=True)),
+        "sources": horizon.sources_in_words(plan),
+        "rows": list(zip(plan, result.months, strict=True)),
         "result": result,
         "totals": {
             f: result.total(f)
             for f in (
                 "target",
+                "from_deals",
                 "deals",
                 "decided",
                 "new_opportunities",
@@ -137,9 +130,9 @@ def _adopt(request: HttpRequest, today: dt.date) -> HttpResponse:
         messages.error(request, gettext("Choose a unit to adopt its activity targets."))
         return redirect("plan_drivers")
     first = month_start(today)
-    targets, _from_targets = _targets(people, unit, first)
+    plan = _targets(people, unit, first, today)
     pipeline = msel.open_pipeline(people, month_end(add_months(first, 11)), today).value
-    result = model(targets, measured_rates(people, today), pipeline, form.levers())
+    result = model([p.value for p in plan], measured_rates(people, today), pipeline, form.levers())
     months = [add_months(first, i) for i in range(12)]
     try:
         count = services.adopt_activity_targets(

@@ -1,7 +1,8 @@
 """The driver model and the achievability check on the organisation's own figures: the
 rates are measured from the KPI facts of the last twelve full months of a person or team
 (``koers.engine.driver_model`` does the arithmetic, ``koers.engine.achievability`` the
-judging)."""
+judging). The deal share is the value of the deals won ÷ the revenue: the part of the
+revenue that deals bring; the rest are repeat orders of existing accounts."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ DEFAULTS = {  # where a scope has no history: a cautious starting point to adjus
     "quotes_per_opportunity": 0.8,
     "visits_per_opportunity": 1.5,
     "cycle_days": 60.0,
+    "deal_share": 1.0,  # no history: all of the target is to be won through deals
 }
 
 
@@ -39,6 +41,8 @@ def _rates(values: dict[str, float | None], fte: float) -> Rates:
         return top / bottom if top and bottom else default
 
     win = values.get("win_rate")
+    won, size, revenue = values.get("won_deals"), values.get("avg_deal_size"), values.get("revenue")
+    share = min(won * size / revenue, 1.0) if won and size and revenue else DEFAULTS["deal_share"]
     return Rates(
         win_rate=win / 100 if win else DEFAULTS["win_rate"],
         deal_size=values.get("avg_deal_size") or DEFAULTS["deal_size"],
@@ -53,6 +57,7 @@ def _rates(values: dict[str, float | None], fte: float) -> Rates:
         ),
         cycle_days=values.get("sales_cycle") or DEFAULTS["cycle_days"],
         fte=fte,
+        deal_share=share,
     )
 
 
@@ -84,7 +89,7 @@ def _message(flag: achievability.Flag, money: bool) -> str:
     if flag.code == "pipeline":
         return _(
             "the open pipeline for the first quarter (%(pipeline)s at a win rate of %(rate)s) "
-            "brings about %(expected)s of the %(quarter)s needed"
+            "brings about %(expected)s of the %(quarter)s to be won through deals"
         ) % {
             "pipeline": kpi_value(f["pipeline"], "money"),
             "rate": kpi_value(f["win_rate"], "percent"),
@@ -119,24 +124,31 @@ def round_flags(target_round: TargetRound, proposals: list[TargetProposal], toda
             owner__in=ids,
             stage__kind=Stage.Kind.OPEN,
             expected_close_date__lte=quarter_end,
+            # planned ahead: this year's deals are not next year's pipeline
+            expected_close_date__gte=start if start > today else dt.date.min,
         )
         .values("owner")
         .annotate(v=Sum("reporting_amount"))
         .values_list("owner", "v")
     )
-    season = season_of(target_round.kpi, start)
+    season = season_of(target_round.kpi, start, today)
     share = [s / sum(season) for s in season]
     year_ago = add_months(month_start(today), -12)
     started = dict(people.values_list("pk", "start_date"))
     flags = {}
     for proposal in proposals:
-        number = proposal.agreed if proposal.agreed is not None else proposal.bottom_up
-        target = float(number if number is not None else proposal.top_down)
+        target = float(proposal.standing)
         months = [target * s for s in share]
+        person_rates = rates[proposal.person_id]
         load = None
-        if revenue and rates[proposal.person_id].fte:
+        if revenue and person_rates.fte:
             peak = max(
-                (m.load or 0 for m in model(months, rates[proposal.person_id]).months),
+                (
+                    m.load or 0
+                    for m in model(
+                        months, person_rates, float(pipeline.get(proposal.person_id) or 0)
+                    ).months
+                ),
                 default=0,
             )
             load = peak or None
@@ -145,8 +157,9 @@ def round_flags(target_round: TargetRound, proposals: list[TargetProposal], toda
             full_year=bool(started.get(proposal.person_id))
             and started[proposal.person_id] <= year_ago,
             open_pipeline=float(pipeline.get(proposal.person_id) or 0),
-            win_rate=rates[proposal.person_id].win_rate,
+            win_rate=person_rates.win_rate,
             peak_load=load,
+            deal_share=person_rates.deal_share,
         )
         found = achievability.check(target, sum(months[:3]), record, revenue=revenue)
         flags[proposal.pk] = [_message(f, money) for f in found]

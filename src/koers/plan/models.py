@@ -244,6 +244,14 @@ class TargetProposal(models.Model):
         return self.agreed if self.agreed is not None else self.top_down
 
     @property
+    def standing(self):  # type: ignore[no-untyped-def]
+        """The number as it stands while the round is open: the agreed number, else the
+        person's own bottom-up number, else the top-down proposal."""
+        if self.agreed is not None:
+            return self.agreed
+        return self.bottom_up if self.bottom_up is not None else self.top_down
+
+    @property
     def gap(self):  # type: ignore[no-untyped-def]
         """Bottom-up minus top-down (None before a bottom-up number)."""
         return None if self.bottom_up is None else self.bottom_up - self.top_down

@@ -127,19 +127,20 @@ def _children(
     return children
 
 
-def season_of(kpi: str, first: dt.date) -> list[int]:
-    """The organisation's seasonality of the KPI: each month's share of the year before."""
+def season_of(kpi: str, first: dt.date, today: dt.date | None = None) -> list[int]:
+    """The organisation's seasonality of the KPI: each month's share of the last twelve
+    full months before the year starting ``first`` (before this month, when the year is
+    planned before the last one has ended: a December of four days is no season)."""
+    from koers.engine.periods import month_start
     from koers.measure.models import KpiFact
 
+    end = min(first, month_start(today or timezone.localdate()))
     rows = (
-        KpiFact.objects.filter(kpi=kpi, month__gte=add_months(first, -12), month__lt=first)
+        KpiFact.objects.filter(kpi=kpi, month__gte=add_months(end, -12), month__lt=end)
         .values("month")
         .annotate(n=Sum("numerator"))
     )
-    history = {}
-    for row in rows:
-        index = (row["month"].year - first.year + 1) * 12 + row["month"].month - first.month
-        history[index] = int(row["n"] or 0)
+    history = {(row["month"].month - first.month) % 12: int(row["n"] or 0) for row in rows}
     return allocation.seasonality(history)
 
 

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 from django.db.models import Avg
 
-from koers.engine.periods import add_months, month_start
+from koers.engine.periods import add_months, fiscal_year_start, month_start
 from koers.measure.models import KpiFact
 from koers.org.models import Person, Role
+from koers.org.setup import fiscal_start_month
 from koers.plan.models import Target
 from koers.reward.models import Plan, PlanAssignment
 
@@ -157,7 +158,12 @@ def load(today: dt.date) -> int:
     everyone on one, draws for new hires and quarterly goals; returns the number of
     assignments."""
     people = list(Person.objects.filter(role__in=[Role.SALESPERSON, Role.MANAGER, Role.DIRECTOR]))
-    months = [add_months(month_start(today), -k) for k in range(11, -2, -1)]
+    # the last twelve months and the rest of this (fiscal) year: next year's targets come
+    # from its round, still open in the demo
+    year_end = add_months(fiscal_year_start(today, fiscal_start_month()), 12)
+    first = add_months(month_start(today), -11)
+    count = (year_end.year - first.year) * 12 + year_end.month - first.month
+    months = [add_months(first, k) for k in range(count)]
     targets = []
     managers = dict(Person.objects.values_list("pk", "manager_id"))
     for kpi, uplift in (("revenue", "1.05"), ("gross_margin", "1.05"), ("visits", "1")):

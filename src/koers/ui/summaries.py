@@ -14,13 +14,14 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from koers.engine.periods import add_months, month_end, month_start
+from koers.engine.periods import add_months, month_end, month_start, pace
 from koers.measure import selectors as msel
 from koers.measure.drill import records_url
 from koers.measure.periods import current
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person
 from koers.org.setup import fiscal_start_month
+from koers.plan import horizon
 from koers.plan.models import AccountPlan, AnnualPlan, IndividualPlan, LongTermPlan
 from koers.sales.models import Account, Activity, NpsResponse, Opportunity, Stage
 from koers.ui.templatetags.koers import kpi_value
@@ -333,22 +334,29 @@ def unit_summary(user: Any, unit: OrgUnit, today: dt.date) -> dict[str, Any]:
 def _progress(
     people: Any, unit: OrgUnit | None, year: int, today: dt.date, series: str | None = None
 ) -> list[dict]:
-    """The year's revenue target, the revenue to date, the run rate to the year's end (the
-    revenue of the months gone, per month, times twelve) and, once the forecast of
-    ``series`` has been fitted, the revenue to date plus the combined forecast of the rest
-    of the year; each with its attainment."""
+    """The year's revenue target, the revenue to date, the pace to the year's end (the
+    revenue per working day gone, times the year's working days: ``periods.pace``) and,
+    once the forecast of ``series`` has been fitted, the revenue to date plus the combined
+    forecast of the rest of the year; each with its attainment."""
     from koers.forecast.selectors import to_period_end
     from koers.plan.services import year_start
 
     first = year_start(year)
     last = add_months(first, 12) - dt.timedelta(days=1)
-    target = msel.target_values(people, first, last, unit).get("revenue")
+    months = horizon.revenue_months(people, unit, first, today, fallback=False)
+    planned = [m for m in months if m.source in horizon.PLANNED]
+    target = sum(m.value for m in planned) if planned else None
+    from_round = sum(1 for m in planned if m.source == "round")
     to = min(today, last)
     actual = msel.kpi_values(people, first, to)["revenue"] if to >= first else None
-    months = (to.year - first.year) * 12 + to.month - first.month + 1 if to >= first else 0
-    run_rate = actual / months * 12 if actual is not None and months else None
+    run_rate = pace(actual, first, last, today) if actual is not None else None
+    note = ""
+    if from_round:
+        note = _("the open round's numbers, not yet approved")
+    elif planned and len(planned) < 12:
+        note = _("targets set for %(n)s of the 12 months") % {"n": len(planned)}
     tiles = [
-        _tile(_("Revenue target %(year)s") % {"year": year}, kpi_value(target, "money")),
+        _tile(_("Revenue target %(year)s") % {"year": year}, kpi_value(target, "money"), note),
         _tile(
             _("Revenue to date"),
             kpi_value(actual, "money"),
@@ -419,7 +427,8 @@ def long_term_summary(user: Any, plan: Any, today: dt.date) -> dict[str, Any]:
             _tile(
                 str(year),
                 progress[1]["text"],
-                _("target %(target)s") % {"target": progress[0]["text"]},
+                _("target %(target)s") % {"target": progress[0]["text"]}
+                + (f" ({progress[0]['note']})" if progress[0]["note"] else ""),
             )
         )
     return {"kind": "long-term-plan", "tiles": tiles}
