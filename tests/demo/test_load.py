@@ -194,6 +194,35 @@ def test_the_demo_has_a_planning_cycle(loaded):
     assert IndividualPlan.objects.filter(annual__isnull=False).count() == sellers
 
 
+def test_the_demos_plan_holds_at_the_years_end(loaded):
+    """On 23 November the next twelve months are the rest of this year's targets and next
+    year's open round, none of them zero; the driver model's needs fit the selling hours
+    there are; the round flags only the improbable few, not everyone."""
+    from koers.engine.driver_model import model
+    from koers.measure import selectors as msel
+    from koers.org import visibility as vis
+    from koers.org.models import OrgUnit, Person
+    from koers.plan import horizon
+    from koers.plan.drivers import measured_rates, round_flags
+    from koers.plan.models import TargetRound
+
+    top = OrgUnit.objects.get(parent=None)
+    people = Person.objects.filter(role__in=vis.SELLING_ROLES)
+    months = horizon.revenue_months(people, top, dt.date(2026, 11, 1), TODAY)
+    assert [m.source for m in months] == ["target"] * 2 + ["round"] * 10
+    assert min(m.value for m in months) > 0
+    rates = measured_rates(people, TODAY)
+    assert 0 < rates.deal_share < 0.5  # most revenue is repeat orders of the accounts
+    pipeline = msel.open_pipeline(people, dt.date(2027, 10, 31), TODAY).value
+    result = model([m.value for m in months], rates, pipeline)
+    assert max(m.load for m in result.months) < 1
+    assert 0.5 < result.coverage < 2
+    following = TargetRound.objects.get(year=2027)
+    proposals = list(following.proposals.all())
+    flagged = [pk for pk, found in round_flags(following, proposals, TODAY).items() if found]
+    assert 0 < len(flagged) <= len(proposals) // 5
+
+
 def test_the_demo_has_forecasts_and_their_accuracy(loaded, client):
     """The nightly fit of every unit, snapshots of the last three month starts and a
     backtest, so the forecast and accuracy pages show figures from the first start."""

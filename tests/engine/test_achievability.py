@@ -34,3 +34,13 @@ def test_pipeline_for_the_first_quarter():
 def test_capacity():
     assert _codes(100, last_year=100, peak_load=1.2) == []
     assert _codes(100, last_year=100, peak_load=1.21) == ["capacity"]
+
+
+def test_the_pipeline_is_judged_on_the_part_won_through_deals():
+    # € 120,000 in the first quarter, a fifth of it through deals: € 24,000; € 50,000 open
+    # at a 40% win rate brings € 20,000, more than half of € 24,000: no flag; with every
+    # euro through deals it would be far from half of € 120,000
+    record = Record(last_year=400_000, open_pipeline=50_000, win_rate=0.4, deal_share=0.2)
+    assert check(480_000, 120_000, record, revenue=True) == []
+    everything = Record(last_year=400_000, open_pipeline=50_000, win_rate=0.4)
+    assert [f.code for f in check(480_000, 120_000, everything, revenue=True)] == ["pipeline"]

@@ -330,3 +330,28 @@ def test_the_quarter_adds_up_its_months(cast):
     noord = next(q for q in _quarter(cast.user("mia"), NOV) if q["name"] == str(cast.noord))
     assert (noord["commit"], noord["months_called"]) == (Decimal("450"), 2)
     assert noord["start"] == dt.date(2026, 10, 1)
+
+
+def test_the_quarters_system_forecast_is_its_months_sold_plus_the_forecast_of_the_rest(cast):
+    # on 23 November the quarter October–December: October and November as sold (the
+    # unit's series), December (and what November has left) from the latest fit; never
+    # December's forecast alone beside a quarter's commit
+    from koers.forecast import services
+    from koers.forecast.call_page import _quarter
+    from koers.forecast.selectors import combined_between, pace
+    from koers.measure.services import kpi_facts_refresh
+    from tests.conftest import sale
+
+    for month in range(1, 11):
+        sale(cast, cast.ruud, f"SO-Q{month}", dt.date(2026, month, 15), "2000.00")
+    kpi_facts_refresh(start=dt.date(2026, 1, 1), end=dt.date(2026, 11, 30))
+    services.fit(today=NOW.date(), scopes=("unit",))
+    key = f"unit:{cast.noord.pk}"
+    noord = next(q for q in _quarter(cast.user("mia"), NOV) if q["name"] == str(cast.noord))
+    november = pace(key, "revenue", NOW.date())
+    december = combined_between(key, "revenue", DEC, DEC)
+    sold = 2000 + november.month_sold  # October's sale and November's so far
+    assert noord["system"] == pytest.approx(
+        sold + december + max(november.month_forecast - november.month_sold, 0)
+    )
+    assert noord["system"] > december

@@ -7,6 +7,7 @@ revenue that deals bring; the rest are repeat orders of existing accounts."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from django.db.models import Sum
@@ -89,7 +90,8 @@ def _message(flag: achievability.Flag, money: bool) -> str:
     if flag.code == "pipeline":
         return _(
             "the open pipeline for the first quarter (%(pipeline)s at a win rate of %(rate)s) "
-            "brings about %(expected)s of the %(quarter)s to be won through deals"
+            "brings about %(expected)s of the %(quarter)s to be won through deals in the "
+            "months whose deals should be open by now"
         ) % {
             "pipeline": kpi_value(f["pipeline"], "money"),
             "rate": kpi_value(f["win_rate"], "percent"),
@@ -99,6 +101,15 @@ def _message(flag: achievability.Flag, money: bool) -> str:
     return _("the activities it takes need %(load)s of the selling hours in the busiest month") % {
         "load": kpi_value(f["load"], "percent")
     }
+
+
+def _open_by(month: dt.date, cycle_days: float, today: dt.date) -> float:
+    """The share of a month's deals that should be open by ``today``: a deal decided on a
+    day was created one sales cycle earlier, so the days of the month no later than today
+    plus the cycle (0 when the month is further off, 1 when it has begun)."""
+    days = (add_months(month, 1) - month).days
+    reach = today + dt.timedelta(days=round(cycle_days))
+    return min(max((reach - month).days + 1, 0), days) / days
 
 
 def round_flags(target_round: TargetRound, proposals: list[TargetProposal], today: dt.date):  # type: ignore[no-untyped-def]
@@ -142,16 +153,15 @@ def round_flags(target_round: TargetRound, proposals: list[TargetProposal], toda
         person_rates = rates[proposal.person_id]
         load = None
         if revenue and person_rates.fte:
-            peak = max(
-                (
-                    m.load or 0
-                    for m in model(
-                        months, person_rates, float(pipeline.get(proposal.person_id) or 0)
-                    ).months
-                ),
-                default=0,
-            )
+            # each month's own activities, not what should have started before the year
+            # (that is done in the months before it, not piled onto its first month)
+            steady = replace(person_rates, cycle_days=0)
+            peak = max((m.load or 0 for m in model(months, steady).months), default=0)
             load = peak or None
+        due = sum(
+            months[i] * _open_by(add_months(start, i), person_rates.cycle_days, today)
+            for i in range(3)
+        )
         record = achievability.Record(
             last_year=float(values.get(proposal.person_id, {}).get(target_round.kpi) or 0),
             full_year=bool(started.get(proposal.person_id))
@@ -161,6 +171,6 @@ def round_flags(target_round: TargetRound, proposals: list[TargetProposal], toda
             peak_load=load,
             deal_share=person_rates.deal_share,
         )
-        found = achievability.check(target, sum(months[:3]), record, revenue=revenue)
+        found = achievability.check(target, due, record, revenue=revenue)
         flags[proposal.pk] = [_message(f, money) for f in found]
     return flags
