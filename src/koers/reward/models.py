@@ -345,8 +345,8 @@ class Goal(models.Model):
     )
 
     class Meta:
-        verbose_name = _("goal")
-        verbose_name_plural = _("goals")
+        verbose_name = _("MBO goal")
+        verbose_name_plural = _("MBO goals")
         ordering = ["person", "period_start"]
 
     def __str__(self) -> str:

@@ -52,6 +52,14 @@ def home_context(user: Any, today: dt.date) -> dict[str, Any]:
         "scope_label": _scope_label(role),
         "figures_html": mark_safe(memo("home_html", user, (), figures_html)),  # noqa: S308
     }
+    from koers.ui import todo
+
+    context["my_year"] = memo("home_year", user, (), lambda: todo.my_year(user, today))
+    pay = todo.pay_this_month(user, today)
+    if pay is not None:
+        context["my_year"] = [*context["my_year"], pay]
+    context["todo"] = todo.todo_list(user, today)
+    context["cycle"] = todo.cycle_strip(user, today)
     if role == Role.ADMIN:
         context["admin_desk"] = _admin_desk(today)
     if role in {Role.COMP_ADMIN, Role.ADMIN}:

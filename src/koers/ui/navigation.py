@@ -34,122 +34,145 @@ def _entity(slug: str) -> NavItem:
     return NavItem(ENTITIES[slug].label, reverse("entity_list", args=[slug]))
 
 
-SECTIONS: dict[str, tuple[str | Promise, tuple[str, ...]]] = {
+S, M, D, C, A = Role.SALESPERSON, Role.MANAGER, Role.DIRECTOR, Role.COMP_ADMIN, Role.ADMIN
+SELLERS = frozenset({S, M, D})  # carry targets, call forecasts and are paid on plans
+LEADERS = frozenset({M, D})
+PLANNERS = frozenset({M, D, A})
+PAY_OFFICE = frozenset({C, A})
+OFFICE = frozenset({D, C, A})
+EVERYONE = frozenset({S, M, D, C, A})
+
+# Each section's items in menu order: (key, who sees it). A key is a page's URL name or an
+# entity's slug. The menu shows a role its work; a page still checks its own rights, so
+# a link typed in by hand answers as before. Plan, Steer, Measure and Reward are the cycle;
+# Data holds the master data and the settings apart from it.
+MENU: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
     "plan": (
-        _("Plan"),
-        (
-            "long-term-plans",
-            "annual-plans",
-            "initiatives",
-            "individual-plans",
-            "account-plans",
-            "targets",
-            "units",
-            "territories",
-            "accounts",
-            "products",
-            "product-groups",
-        ),
+        ("plan_rounds", frozenset({S, M, D, A})),
+        ("individual-plans", SELLERS),
+        ("account-plans", frozenset({S, M})),
+        ("plan_account_targets", frozenset({S, M, A})),
+        ("plan_drivers", SELLERS),
+        ("annual-plans", PLANNERS),
+        ("long-term-plans", PLANNERS),
+        ("initiatives", PLANNERS),
+        ("plan_territories", PLANNERS),
+        ("plan_sizing", frozenset({D, A})),
+        ("targets", frozenset({M, D, C, A})),
     ),
-    "steer": (_("Steer"), ("people", "activities")),
-    "measure": (_("Measure"), ("opportunities", "orders", "leads", "campaigns", "nps")),
+    "steer": (
+        ("steer_rounds", frozenset({S, M, D, A})),
+        ("steer_matrix", frozenset({S, M, D, A})),
+        ("steer_coaching", SELLERS),
+        ("steer_trajectories", PLANNERS),
+        ("steer_competencies", frozenset({D, A})),
+        ("activities", frozenset({S, M})),
+    ),
+    "measure": (
+        ("kpis", EVERYONE),
+        ("forecast", frozenset({S, M, D, A})),
+        ("forecast_calls", SELLERS),
+        ("forecast_pipeline", SELLERS),
+        ("forecast_win", PLANNERS),
+        ("forecast_accuracy", PLANNERS),
+        ("customers", SELLERS),
+        ("deviations", LEADERS),
+        ("opportunities", SELLERS),
+        ("orders", frozenset({S, M})),
+        ("leads", frozenset({S, M})),
+        ("campaigns", frozenset({S, M})),
+        ("nps", frozenset({S, M})),
+        ("kpi_catalogue", frozenset({D, A})),
+    ),
     "reward": (
-        _("Reward"),
-        (
-            "plan-assignments",
-            "goals",
-            "payouts",
-            "adjustments",
-            "holds",
-            "point-rules",
-            "badges",
-        ),
+        ("statement", SELLERS),
+        ("reward_inquiries", EVERYONE),
+        ("reward_game", frozenset({S, M})),
+        ("reward_choices", frozenset({S, M})),
+        ("reward_runs", OFFICE),
+        ("reward_plans", OFFICE),
+        ("plan-assignments", OFFICE),
+        ("payouts", OFFICE),
+        ("goals", frozenset({M, D, C, A})),
+        ("adjustments", PAY_OFFICE),
+        ("holds", PAY_OFFICE),
+        ("point-rules", PAY_OFFICE),
+        ("badges", PAY_OFFICE),
     ),
     "data": (
-        _("Data"),
-        (
-            "accounts",
-            "opportunities",
-            "activities",
-            "orders",
-            "leads",
-            "campaigns",
-            "nps",
-            "products",
-            "people",
-            "units",
-            "territories",
-            "operating-costs",
-            "exchange-rates",
-            "targets",
-        ),
+        ("import_history", EVERYONE),  # those who may import (checked below)
+        ("import_mappings", EVERYONE),
+        ("data_quality", EVERYONE),
+        ("accounts", EVERYONE),
+        ("products", EVERYONE),
+        ("product-groups", PAY_OFFICE),
+        ("people", frozenset({M, D, C, A})),
+        ("units", frozenset({M, D, C, A})),
+        ("territories", frozenset({M, D, A})),
+        ("operating-costs", frozenset({D, C, A})),
+        ("exchange-rates", PAY_OFFICE),
+        ("audit_log", OFFICE),
+        ("setup", frozenset({A})),
+        ("admin:index", frozenset({A})),
     ),
+}
+IMPORT_PAGES = {"import_history", "import_mappings", "data_quality"}
+LABELS: dict[str, str | Promise] = {
+    "plan_rounds": _("Target rounds"),
+    "plan_account_targets": _("Account targets"),
+    "plan_drivers": _("Driver model"),
+    "plan_sizing": _("Sales-force size"),
+    "plan_territories": _("Territory design"),
+    "steer_matrix": _("Skills matrix"),
+    "steer_rounds": _("360° feedback"),
+    "steer_coaching": _("Coaching"),
+    "steer_trajectories": _("Training trajectories"),
+    "steer_competencies": _("Competencies"),
+    "kpis": _("KPIs"),
+    "kpi_catalogue": _("KPI catalogue"),
+    "forecast": _("Forecast"),
+    "forecast_calls": _("Forecast calls"),
+    "forecast_pipeline": _("Weighted pipeline"),
+    "forecast_win": _("Win probability"),
+    "forecast_accuracy": _("Forecast accuracy"),
+    "customers": _("Customers"),
+    "deviations": _("Deviations"),
+    "statement": _("My statement"),
+    "reward_inquiries": _("Inquiries"),
+    "reward_game": _("Points and badges"),
+    "reward_choices": _("My reward choices"),
+    "reward_runs": _("Calculation runs"),
+    "reward_plans": _("Incentive plans"),
+    "import_history": _("Imports"),
+    "import_mappings": _("Import mappings"),
+    "data_quality": _("Data quality"),
+    "audit_log": _("Audit trail"),
+    "setup": _("Organisation settings"),
+    "admin:index": _("Raw records (admin)"),
+}
+SECTIONS: dict[str, tuple[str | Promise, tuple[str, ...]]] = {
+    "plan": (_("Plan"), tuple(k for k, _r in MENU["plan"])),
+    "steer": (_("Steer"), tuple(k for k, _r in MENU["steer"])),
+    "measure": (_("Measure"), tuple(k for k, _r in MENU["measure"])),
+    "reward": (_("Reward"), tuple(k for k, _r in MENU["reward"])),
+    "data": (_("Data"), tuple(k for k, _r in MENU["data"])),
 }
 
 
 def section_items(key: str, user: Any) -> tuple[NavItem, ...]:
-    items = tuple(_entity(slug) for slug in SECTIONS[key][1])
-    if key == "plan":
-        items = (
-            NavItem(_("Target rounds"), reverse("plan_rounds")),
-            NavItem(_("Account targets"), reverse("plan_account_targets")),
-            NavItem(_("Driver model"), reverse("plan_drivers")),
-            NavItem(_("Sales-force size"), reverse("plan_sizing")),
-            NavItem(_("Territory design"), reverse("plan_territories")),
-            *items,
-        )
-    if key == "steer":
-        items = (
-            NavItem(_("Skills matrix"), reverse("steer_matrix")),
-            NavItem(_("Feedback rounds"), reverse("steer_rounds")),
-            NavItem(_("Coaching"), reverse("steer_coaching")),
-            NavItem(_("Training trajectories"), reverse("steer_trajectories")),
-            NavItem(_("Competencies"), reverse("steer_competencies")),
-            *items,
-        )
-    if key == "measure":
-        items = (
-            NavItem(_("KPIs"), reverse("kpis")),
-            NavItem(_("KPI catalogue"), reverse("kpi_catalogue")),
-            NavItem(_("Forecast"), reverse("forecast")),
-            NavItem(_("Forecast calls"), reverse("forecast_calls")),
-            NavItem(_("Weighted pipeline"), reverse("forecast_pipeline")),
-            NavItem(_("Win probability"), reverse("forecast_win")),
-            NavItem(_("Forecast accuracy"), reverse("forecast_accuracy")),
-            NavItem(_("Customers"), reverse("customers")),
-            NavItem(_("Deviations"), reverse("deviations")),
-            *items,
-        )
-    if key == "reward":
-        extra: tuple[NavItem, ...] = ()
-        if role_of(user) in {Role.ADMIN, Role.COMP_ADMIN, Role.DIRECTOR}:
-            extra = (
-                NavItem(_("Calculation runs"), reverse("reward_runs")),
-                NavItem(_("Incentive plans"), reverse("reward_plans")),
-            )
-        items = (
-            NavItem(_("My statement"), reverse("statement")),
-            NavItem(_("Inquiries"), reverse("reward_inquiries")),
-            NavItem(_("Points and badges"), reverse("reward_game")),
-            NavItem(_("My reward choices"), reverse("reward_choices")),
-            *extra,
-            *items,
-        )
-    if key == "data" and can_import(user):
-        items = (
-            NavItem(_("Imports"), reverse("import_history")),
-            NavItem(_("Import mappings"), reverse("import_mappings")),
-            NavItem(_("Data quality"), reverse("data_quality")),
-            *items,
-        )
-    if key == "data" and role_of(user) in {Role.ADMIN, Role.COMP_ADMIN, Role.DIRECTOR}:
-        items += (NavItem(_("Audit trail"), reverse("audit_log")),)
-    if key == "data" and role_of(user) == Role.ADMIN:
-        items += (
-            NavItem(_("Organisation settings"), reverse("setup")),
-            NavItem(_("Raw records (admin)"), reverse("admin:index")),
-        )
-    return items
+    """The items of one section that the user's role works with."""
+    from koers.ui.entities import ENTITIES
+
+    role = role_of(user)
+    items = []
+    for name, roles in MENU[key]:
+        if role not in roles or (name in IMPORT_PAGES and not can_import(user)):
+            continue
+        if name in ENTITIES:
+            items.append(_entity(name))
+        else:
+            items.append(NavItem(LABELS[name], reverse(name)))
+    return tuple(items)
 
 
 _BUILT: dict[tuple[Any, ...], tuple[tuple[str, Any, str, tuple[NavItem, ...]], ...]] = {}
@@ -176,6 +199,7 @@ def navigation_for(user: Any, path: str) -> tuple[NavSection, ...]:
     return tuple(
         NavSection(name, label, url, path.startswith(url), items)
         for name, label, url, items in built
+        if items  # a section with nothing for the role is left out
     )
 
 
