@@ -126,9 +126,7 @@ def test_the_pay_office_approves_an_ended_month_and_answers_inquiries(cast, logi
 
 
 def test_the_home_page_in_dutch(cast, busy, login):
-    page = (
-        login(cast.user("ruud")).get(reverse("home"), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
-    )
+    page = login(cast.user("ruud")).get(reverse("home"), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
     texts = [t for _u, t in _todo(page)]
     assert "Maak je forecastcall voor november 2026" in texts
     assert "Omzettarget 2026" in page
