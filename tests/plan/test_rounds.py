@@ -215,3 +215,39 @@ def test_a_product_group_round_writes_group_targets_beside_the_overall_ones(hist
     assert Target.objects.overall().get(person=history.ruud, month=D(2027, 3, 1)).value == 9
     # and an overall round of the same year is a round of its own
     _round(history, unit=history.noord)
+
+
+def test_a_refused_division_is_said_in_dutch_with_euros_and_names(history):
+    from django.utils import translation
+
+    with translation.override("nl"), pytest.raises(ValidationError) as refused:
+        _round(history, method="potential")
+    assert refused.value.messages == [
+        "Niemand heeft potentieel om door te delen: kies een andere methode."
+    ]
+    hand = {history.ruud.pk: Decimal("60000"), history.rosa.pk: Decimal("30000")}
+    with translation.override("nl"), pytest.raises(ValidationError) as refused:
+        round_propose(
+            year=2027,
+            kpi="revenue",
+            unit=history.noord,
+            total=Decimal("100000"),
+            method="hand",
+            hand=hand,
+            by=history.user("dirk"),
+        )
+    assert refused.value.messages == ["Geen bedrag ingevuld voor: Mia Tester."]
+    hand[history.mia.pk] = Decimal("0")
+    with pytest.raises(ValidationError) as refused:
+        round_propose(
+            year=2027,
+            kpi="revenue",
+            unit=history.noord,
+            total=Decimal("100000"),
+            method="hand",
+            hand=hand,
+            by=history.user("dirk"),
+        )
+    assert refused.value.messages == [
+        "The amounts typed add up to € 90,000.00, not to the target € 100,000.00: add € 10,000.00."
+    ]

@@ -473,7 +473,7 @@ def test_each_statement_line_shows_how_its_amount_was_reached(planned, login, to
     chain = chain[: chain.index("</details>")]
     for text in (
         "Reached: € 1,000.00",
-        "€ 1,000.00 of a goal of € 800.00: 125%",
+        "€ 1,000.00 of a target of € 800.00: 125%",
         "€ 800.00 in the band from 0% to 100% at 5%: € 40.00",
         "€ 200.00 from 100% on at 10%: € 20.00",
         "Earnings: € 60.00",

@@ -293,3 +293,40 @@ def test_a_month_is_calculated_locked_and_paid_from_the_command_line(planned, tm
     assert "2026-11 locked" in out.getvalue() and "commission" in file.read_text("utf-8")
     with pytest.raises(CommandError, match="not a month"):
         call_command("calculate", "november", stdout=out)
+
+
+def test_the_payroll_file_downloaded_in_dutch_reads_as_dutch_payroll_expects(planned, login):
+    from django.urls import reverse
+
+    from koers.reward.models import PayoutLine
+
+    run = run_month(NOV, by=None)
+    add_adjustment(
+        person=planned.rosa, month=NOV, amount=Decimal("-5.50"), reason="Demo retour", by=None
+    )
+    zero = PayoutLine.objects.filter(run=run).first()
+    PayoutLine.objects.filter(pk=zero.pk).update(earnings=Decimal(0))
+    run = close(run)
+    response = login(planned.user("cora")).get(
+        reverse("reward_payroll", args=["2026-11"]), HTTP_ACCEPT_LANGUAGE="nl"
+    )
+    text = response.content.decode().removeprefix("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert list(rows[0]) == [
+        "maand",
+        "persoonsnummer",
+        "persoon",
+        "component",
+        "periode_van",
+        "periode_tot",
+        "bedrag",
+        "valuta",
+        "omschrijving",
+    ]
+    adjustment = next(r for r in rows if r["component"].startswith("adjustment"))
+    assert (adjustment["bedrag"], adjustment["omschrijving"]) == (
+        "-5,50",
+        "Aanpassing: Demo retour",
+    )
+    assert all(r["bedrag"] not in ("0,00", "-0,00") for r in rows if r["component"] != "held")
+    assert all("." not in r["bedrag"] for r in rows)

@@ -37,7 +37,13 @@ SCALE = 1000  # weights in thousandths: 0.8 FTE is 800
 
 class AllocationError(ValueError):
     """An allocation that cannot be made (nothing to divide by, a hand allocation that does
-    not add up); the message names what to fix."""
+    not add up); the message names what to fix. ``code`` and ``figures`` let a page say it
+    in the reader's language (``koers.plan.words.allocation_message``)."""
+
+    def __init__(self, code: str, message: str, **figures: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.figures = figures
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,7 @@ def _weight(child: Child, method: str) -> int:
         return max(child.workload, 0)
     if method == "fte":
         return int(child.fte * SCALE)
-    raise AllocationError(f"unknown method {method!r}")
+    raise AllocationError("unknown_method", f"unknown method {method!r}", method=method)
 
 
 def allocate(
@@ -87,24 +93,31 @@ def allocate(
     A new hire's weight is scaled by their ramp-up over the year (a full year is 12,000
     thousandth-months)."""
     if not children:
-        raise AllocationError("There is nobody to divide the target over.")
+        raise AllocationError("nobody", "There is nobody to divide the target over.")
     if method == "hand":
         typed = {c.key: c.hand for c in children}
         if any(v is None for v in typed.values()):
             missing = ", ".join(str(k) for k, v in typed.items() if v is None)
-            raise AllocationError(f"No amount typed for: {missing}.")
+            raise AllocationError("missing", f"No amount typed for: {missing}.", missing=missing)
         given = sum(v for v in typed.values() if v is not None)
         if given != total:
             raise AllocationError(
+                "hand_sum",
                 f"The amounts typed add up to {given}, not to the target {total}: "
-                f"{'add' if given < total else 'take off'} {abs(total - given)}."
+                f"{'add' if given < total else 'take off'} {abs(total - given)}.",
+                given=given,
+                total=total,
             )
         return {k: int(v) for k, v in typed.items() if v is not None}
     if method not in METHODS:
-        raise AllocationError(f"unknown method {method!r}")
+        raise AllocationError("unknown_method", f"unknown method {method!r}", method=method)
     weights = {c.key: _weight(c, method) * sum(month_factors(c, ramp)) for c in children}
     if sum(weights.values()) == 0 and method in ("history", "potential", "workload"):
-        raise AllocationError(f"Nobody has any {method} to divide by: choose another method.")
+        raise AllocationError(
+            "no_weights",
+            f"Nobody has any {method} to divide by: choose another method.",
+            method=method,
+        )
     return split_by_weights(total, weights)
 
 
@@ -125,7 +138,7 @@ def spread(annual: int, season: Sequence[int], factors: Sequence[int] | None = N
         # the months someone works had no history at all: spread over them by the ramp
         weights = {m: int(factors[m]) for m in range(MONTHS)}
     if not any(weights.values()):
-        raise AllocationError("No month left to carry the target.")
+        raise AllocationError("no_month", "No month left to carry the target.")
     parts = split_by_weights(annual, weights)
     return [parts[m] for m in range(MONTHS)]
 
@@ -160,9 +173,9 @@ def divide_months(months: Sequence[int], weights: Mapping[Any, int]) -> dict[Any
     never further), found as a minimum-cost flow that rounds up the cells with the largest
     remainders first (OR-Tools)."""
     if not weights:
-        raise AllocationError("There are no accounts to divide the target over.")
+        raise AllocationError("no_accounts", "There are no accounts to divide the target over.")
     if any(m < 0 for m in months):
-        raise AllocationError("A target cannot be negative.")
+        raise AllocationError("negative", "A target cannot be negative.")
     year = sum(months)
     keys = list(weights)
     rows = split_by_weights(year, {k: max(int(weights[k]), 0) for k in keys})
@@ -211,6 +224,6 @@ def _round_up(
     flow.set_node_supply(source, sum(col_short))
     flow.set_node_supply(sink, -sum(col_short))
     if flow.solve() != flow.OPTIMAL:  # pragma: no cover - the exact table proves it solvable
-        raise AllocationError("The target could not be divided exactly.")
+        raise AllocationError("inexact", "The target could not be divided exactly.")
     for arc, k, i in cells:
         table[k][i] += flow.flow(arc)

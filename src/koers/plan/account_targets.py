@@ -137,7 +137,9 @@ def divide(
     try:
         table = allocation.divide_months([_units(v, "revenue") for v in person_months], weights)
     except allocation.AllocationError as error:
-        raise ValidationError(str(error)) from error
+        from koers.plan.words import allocation_message
+
+        raise ValidationError(allocation_message(error, kpi)) from error
     for row in rows:
         row.months = [_value(c, "revenue") for c in table[row.account.pk]]
         row.year = sum(row.months, Decimal(0))

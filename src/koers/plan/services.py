@@ -188,7 +188,10 @@ def round_propose(
     try:
         shares = allocation.allocate(_units(total, kpi), children, method)
     except allocation.AllocationError as error:
-        raise ValidationError(str(error)) from error
+        from koers.plan.words import allocation_message
+
+        names = {p.pk: str(p) for p in people}
+        raise ValidationError(allocation_message(error, kpi, names)) from error
     made = TargetRound.objects.create(
         year=year,
         kpi=kpi,

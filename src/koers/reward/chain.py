@@ -53,7 +53,7 @@ def _text(spec: ComponentSpec, step: explain.Step) -> str:
     if k == "measure":
         return _("Reached: %(measure)s") % {"measure": m(step.base)}
     if k == "attainment":
-        return _("%(measure)s of a goal of %(goal)s: %(pct)s") % {
+        return _("%(measure)s of a target of %(goal)s: %(pct)s") % {
             "measure": m(step.base),
             "goal": m(step.start),
             "pct": _pct(step.rate, PPM),

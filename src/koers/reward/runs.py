@@ -259,7 +259,9 @@ def payroll(request: HttpRequest, month: str) -> HttpResponse:
     vis.require_role(request.user, APPROVE_ROLES)
     run = run_of_month(month)
     try:
-        text = payroll_csv(run)
+        from django.utils.translation import get_language
+
+        text = payroll_csv(run, dutch=(get_language() or "en").startswith("nl"))
     except ValidationError as error:
         _fail(request, error)
         return _back(run)

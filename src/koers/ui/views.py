@@ -61,7 +61,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     """The audit trail, for the oversight roles; anyone else logged in gets the 403 page,
     not the login page again."""
     require_role(request.user, AUDIT_ROLES)
-    events = AuditEvent.objects.select_related("actor")
+    events = AuditEvent.objects.select_related("actor", "actor__person")
     if model := request.GET.get("model"):
         events = events.filter(model=model)
     page = Paginator(events, 50).get_page(request.GET.get("page"))

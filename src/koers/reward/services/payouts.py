@@ -114,6 +114,18 @@ PAYROLL_HEADER = (
     "period_end",
     "amount",
     "currency",
+    "description",  # the component's name in the file's language
+)
+PAYROLL_HEADER_NL = (
+    "maand",
+    "persoonsnummer",
+    "persoon",
+    "component",
+    "periode_van",
+    "periode_tot",
+    "bedrag",
+    "valuta",
+    "omschrijving",
 )
 
 
@@ -136,8 +148,16 @@ def payroll_rows(run: CalcRun) -> Iterator[tuple[str, ...]]:
 
     reporting = run.currency  # the currency the month was calculated in
 
+    names = _component_names(list(run.lines.filter(payable=True).select_related("plan")))
+
     def row(
-        payout, component: str, start: str, end: str, amount: Decimal, currency: str = reporting
+        payout,
+        component: str,
+        start: str,
+        end: str,
+        amount: Decimal,
+        currency: str = reporting,
+        description: str = "",
     ) -> tuple[str, ...]:
         person = payout.person
         return (
@@ -149,6 +169,7 @@ def payroll_rows(run: CalcRun) -> Iterator[tuple[str, ...]]:
             end,
             f"{amount:.2f}",
             currency,
+            description or component,
         )
 
     for person_id, payout in payouts.items():
@@ -157,14 +178,36 @@ def payroll_rows(run: CalcRun) -> Iterator[tuple[str, ...]]:
             yield row(payout, "held", "", "", Decimal(0))
             continue
         for line in lines.get(person_id, []):
+            if not line.earnings:
+                continue  # nothing to pay: payroll gets no € 0.00 lines
             name = (
                 f"{line.component} (correction {line.correction_of:%Y-%m})"
                 if line.correction_of
                 else line.component
             )
-            yield row(payout, name, f"{line.period_start}", f"{line.period_end}", line.earnings)
+            described = names.get((line.plan_id, line.component), line.component)
+            if line.correction_of:
+                described = _("%(name)s (correction of %(month)s)") % {
+                    "name": described,
+                    "month": f"{line.correction_of:%m-%Y}",
+                }
+            yield row(
+                payout,
+                name,
+                f"{line.period_start}",
+                f"{line.period_end}",
+                line.earnings,
+                description=described,
+            )
         for adjustment in adjustments.get(person_id, []):
-            yield row(payout, f"adjustment: {adjustment.reason}", "", "", adjustment.amount)
+            yield row(
+                payout,
+                f"adjustment: {adjustment.reason}",
+                "",
+                "",
+                adjustment.amount,
+                description=_("Adjustment: %(reason)s") % {"reason": adjustment.reason},
+            )
         carried = payout.earned + payout.adjustments
         if carried < 0:
             yield row(payout, "carried to balance", "", "", -carried)
@@ -196,12 +239,29 @@ def payroll_rows(run: CalcRun) -> Iterator[tuple[str, ...]]:
             )
 
 
-def payroll_csv(run: CalcRun) -> str:
+def _component_names(lines: list[PayoutLine]) -> dict[tuple[int, str], str]:
+    """(plan, component) → the component's name in the active language."""
+    from django.utils.translation import get_language
+
+    from koers.reward.selectors import component_specs
+
+    nl = (get_language() or "en").startswith("nl")
+    return {
+        key: spec.name_nl if nl else spec.name_en for key, spec in component_specs(lines).items()
+    }
+
+
+def payroll_csv(run: CalcRun, *, dutch: bool = False) -> str:
     """The payroll file: CSV, UTF-8 with BOM (for Excel), one row per person and
-    component."""
+    component with an amount. In Dutch (``dutch``) as Dutch Excel and payroll software
+    read it: Dutch headers, a semicolon between fields and a decimal comma."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(PAYROLL_HEADER)
-    writer.writerows(safe_row(list(row)) for row in payroll_rows(run))
+    writer = csv.writer(out, delimiter=";" if dutch else ",")
+    writer.writerow(PAYROLL_HEADER_NL if dutch else PAYROLL_HEADER)
+    for row in payroll_rows(run):
+        cells = list(row)
+        if dutch:
+            cells[6] = cells[6].replace(".", ",")  # amounts have no thousands separator
+        writer.writerow(safe_row(cells))
     return out.getvalue()

@@ -71,6 +71,20 @@ def cents(value: Any) -> str:
 
 
 @register.filter
+def who(user: Any) -> str:
+    """A login as people know it: the person's name, else the login's full name, else its
+    login name; "–" for nobody."""
+    if user is None or user == "":
+        return "–"
+    from koers.org.models import Person
+
+    try:
+        return str(user.person)  # select_related("…__person") makes it free
+    except (Person.DoesNotExist, AttributeError):
+        return user.get_full_name() or user.get_username()
+
+
+@register.filter
 def money0(value: Any) -> str:
     """Whole units of the reporting currency, rounded half away from zero (€ 0.99 shows
     as € 1)."""
@@ -122,6 +136,16 @@ def cell(context: Any, obj: Model, name: str, hidden: Any = None) -> str:
         return str(value)
     if value is None or value == "":
         return "–"
+    if name == "kpi" or name.endswith("_kpi"):  # a KPI by its name, not its code
+        from koers.measure.selectors import kpi_name
+
+        return kpi_name(str(value))
+    if name == "value" and isinstance(getattr(obj, "kpi", None), str):  # a target
+        from koers.measure.catalogue import definitions
+
+        known = definitions().get(obj.kpi)  # type: ignore[attr-defined]
+        if known is not None:
+            return kpi_value(value, known.unit)
     if isinstance(value, bool):
         return "✓" if value else "–"
     if isinstance(value, dt.date):
