@@ -57,8 +57,15 @@ def test_brier_and_reliability_by_hand():
     )
     rows = win_model.reliability(np.array([0.05, 0.07, 0.95]), np.array([0, 1, 1]))
     assert rows == [
-        {"low": 0.0, "high": 0.1, "deals": 2, "predicted": pytest.approx(0.06), "won": 0.5},
-        {"low": 0.9, "high": 1.0, "deals": 1, "predicted": 0.95, "won": 1.0},
+        {
+            "low": 0.0,
+            "high": 0.1,
+            "deals": 2,
+            "predicted": pytest.approx(0.06),
+            "won": 0.5,
+            "off": None,  # two deals tell nothing
+        },
+        {"low": 0.9, "high": 1.0, "deals": 1, "predicted": 0.95, "won": 1.0, "off": None},
     ]
 
 

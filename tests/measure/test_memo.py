@@ -32,7 +32,10 @@ def test_a_second_view_reads_the_figures_from_the_cache(facts, login, page):
     with CaptureQueriesContext(connection) as second:
         assert client.get(reverse(page)).status_code == 200
     assert len(second) < len(first)
-    assert len(second) <= 12, [q["sql"][:80] for q in second]
+    # the home page's to-do list, cycle line and pay are read live (what waits on a
+    # person changes with every answer): ten small queries beside the cached figures
+    budget = 20 if page == "home" else 12
+    assert len(second) <= budget, [q["sql"][:80] for q in second]
 
 
 def test_a_new_target_shows_at_once(facts, login):

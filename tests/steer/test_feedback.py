@@ -167,7 +167,7 @@ def test_the_combined_score_leaves_self_out_and_marks_a_blind_spot(cast, round_,
     _answer(FeedbackRequest.objects.get(round=round_, source="self"), 5)
     _answer(FeedbackRequest.objects.get(round=round_, source="manager"), 2)
     text = _matrix_text(login(cast.user("mia")), round_, "combined")
-    assert 'data-value="2.0"' in text and "▲" in text
+    assert 'data-value="2.0"' in text and "↑" in text
     # a salesperson's matrix holds their own row only
     _answer(FeedbackRequest.objects.get(round=round_, rater=cast.rosa), 3)
     feedback.round_add_subjects(round_=round_, subjects=[cast.rosa], by=None)

@@ -16,6 +16,7 @@ probability, against the share that was won).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,16 +82,35 @@ def reliability(
     for b in range(bins):
         mask = index == b
         if mask.any():
+            predicted, won, deals = (
+                float(probability[mask].mean()),
+                float(outcome[mask].mean()),
+                int(mask.sum()),
+            )
             rows.append(
                 {
                     "low": float(edges[b]),
                     "high": float(edges[b + 1]),
-                    "deals": int(mask.sum()),
-                    "predicted": float(probability[mask].mean()),
-                    "won": float(outcome[mask].mean()),
+                    "deals": deals,
+                    "predicted": predicted,
+                    "won": won,
+                    "off": off_by(predicted, won, deals),
                 }
             )
     return rows
+
+
+def off_by(predicted: float, won: float, deals: int, points: float = 0.10) -> str | None:
+    """Did a group's chances not come true? "high" (too optimistic) or "low" (too
+    cautious) when the share won lies more than ``points`` from the mean predicted and
+    more than two standard errors of a share of ``deals`` deals (not chance); else None."""
+    if deals < 10:
+        return None
+    spread = 2 * math.sqrt(max(predicted * (1 - predicted), 0.01) / deals)
+    gap = predicted - won
+    if abs(gap) <= max(points, spread):
+        return None
+    return "high" if gap > 0 else "low"
 
 
 @dataclass

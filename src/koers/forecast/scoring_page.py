@@ -38,9 +38,17 @@ def win_probability_page(request: HttpRequest) -> HttpResponse:
             "ideal_name": _("Perfectly calibrated"),
         }
     deals = scoring.score_open(vis.visible_sellers(request.user), timezone.localdate())
+    off = [r for r in calibration.reliability if r.get("off")] if calibration else []
+    for deal in deals:  # a chance in a range that did not come true says what did
+        chance = (deal["learned"] or 0) / 100 if deal["learned"] is not None else None
+        found = next(
+            (r for r in off if chance is not None and r["low"] <= chance < r["high"]), None
+        )
+        deal["came_true"] = found["won"] * 100 if found else None
     context = {
         "scored": scored,
         "calibration": calibration,
+        "off": bool(off),
         "figure_json": json.dumps(figure) if figure else "",
         "deals": deals,
         "factors": oska.factors(),

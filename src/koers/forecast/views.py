@@ -88,7 +88,56 @@ def forecast_page(request: HttpRequest) -> HttpResponse:
         key, kpi = form.cleaned_data["series"], form.cleaned_data["kpi"]
         context.update(_series_context(run, key, kpi))
         context["pace"] = selectors.pace(key, kpi, timezone.localdate())
+        context["headline"] = _headline(run, key, kpi, context["pace"], timezone.localdate())
     return render(request, "forecast/forecast.html", context, status=400 if form.errors else 200)
+
+
+def best_method(weights: list[Any]) -> tuple[str, float | None, float | None]:
+    """The method to lead with for a series, by how it forecast the series' last months
+    when they were held back: one method when it was clearly best (its sMAPE at most two
+    thirds of the next best's), else the combined forecast. Returns the method and the
+    sMAPEs of the best and the next best."""
+    measured = sorted((w for w in weights if w.smape is not None), key=lambda w: w.smape)
+    if len(measured) < 2:
+        return engine.COMBINED, None, None
+    best, second = measured[0], measured[1]
+    if best.smape <= second.smape * 2 / 3:
+        return best.method, best.smape, second.smape
+    return engine.COMBINED, best.smape, second.smape
+
+
+def _headline(run: Any, key: str, kpi: str, pace: Any, today: Any) -> dict[str, Any] | None:
+    """One number to lead with: where this month ends (sold so far plus the rest of the
+    month by the method the backtest of this series picks), its 80% range, and why."""
+    from koers.engine.periods import month_start
+    from koers.forecast.models import ForecastValue
+
+    method, best, second = best_method(selectors.series_weights(run, key, kpi))
+    row = (
+        ForecastValue.objects.filter(
+            run=run, series=key, kpi=kpi, method=method, month=month_start(today)
+        )
+        .values("value", "lo", "hi")
+        .first()
+    )
+    if row is None:
+        return None
+    sold = pace.month_sold
+
+    def ends(value: float) -> float:
+        return sold + max(value - sold, 0.0)
+
+    return {
+        "month": month_start(today),
+        "value": ends(row["value"]),
+        "lo": ends(row["lo"]),
+        "hi": ends(row["hi"]),
+        "sold": sold,
+        "method": method_names().get(method, method),
+        "combined": method == engine.COMBINED,
+        "best": best,
+        "second": second,
+    }
 
 
 def _series_context(run: Any, key: str, kpi: str) -> dict[str, Any]:

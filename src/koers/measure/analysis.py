@@ -114,11 +114,20 @@ def _deviations(user: Any) -> list[dict[str, Any]]:
                     "baseline": baseline,
                     "change": change,
                     "unit": definition(code).unit,
+                    "points": _points(code, value, baseline),
                 }
             )
     rows += _below_target(people, names, month_start(last_full), last_full)
     rows.sort(key=lambda r: r["change"])
     return rows
+
+
+def _points(code: str, value: float | None, baseline: float | None) -> int | None:
+    """A score or a percentage deviates in points (an NPS from 5 to −20 is 25 points
+    down, not −500%); None for counts and amounts, which deviate in percent."""
+    if definition(code).unit not in ("score", "percent") or value is None or baseline is None:
+        return None
+    return round(value - baseline) or None
 
 
 def _below_target(people, names: dict, month: dt.date, end: dt.date) -> list[dict]:

@@ -10,7 +10,7 @@ from django import template
 from django.db.models import Model
 from django.urls import reverse
 from django.utils import formats
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -211,3 +211,22 @@ def kpi_label(code: str) -> str:
 def get(mapping: Any, key: Any) -> Any:
     """``mapping[key]`` in a template, None when absent."""
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.simple_tag
+def explain(*codes: str) -> str:
+    """What the measures ``codes`` mean, as a short list under the figures that use them."""
+    from koers.ui.glossary import GLOSSARY
+
+    items = format_html_join(
+        "",
+        "<dt>{}</dt><dd>{}</dd>",
+        ((str(GLOSSARY[c][0]), str(GLOSSARY[c][1])) for c in codes),
+    )
+    return format_html('<dl class="glossary" data-testid="glossary">{}</dl>', items)
+
+
+@register.filter
+def absolute(value: Any) -> Any:
+    """The size of a number without its sign (a gap said in words: short or above)."""
+    return abs(value) if value is not None else value
