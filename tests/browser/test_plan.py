@@ -48,7 +48,7 @@ def test_a_round_from_top_down_to_approval_in_dutch(cast, browser, live_server):
     page.fill("[data-testid=submit-form] #id_value", "32.500,50")
     page.fill("[data-testid=submit-form] #id_note", "Twee nieuwe klanten in Groningen")
     page.click("[data-testid=submit-form] button[type=submit]")
-    page.wait_for_selector("text=Uw getal is ingediend.")
+    page.wait_for_selector("text=Je getal is ingediend.")
     assert "€ 32.500,50" in page.inner_text("[data-testid=my-number]")
     # under the hood: what the number takes
     page.goto(page.base + "/plan/drivers/")

@@ -172,3 +172,66 @@ def test_a_salespersons_team_total_never_moves_with_a_colleagues_number(facts, l
     for proposal in TargetProposal.objects.filter(round=target_round):
         proposal_agree(proposal, value=Decimal("30000"), comment="", by=facts.user("dirk"))
     assert "90.000" in team_line()  # all agreed: the agreed total
+
+
+def _open_round(cast, unit=None):
+    from koers.plan.services import round_open, round_propose
+
+    target_round = round_propose(
+        year=2027,
+        kpi="revenue",
+        unit=unit or cast.company,
+        total=Decimal("150000"),
+        method="fte",
+        by=cast.user("dirk"),
+    )
+    return round_open(target_round, by=cast.user("dirk"))
+
+
+def test_a_manager_agrees_many_numbers_at_once_in_the_grid(facts, login):
+    target_round = _open_round(facts)
+    url = reverse("plan_round", args=[target_round.pk])
+    client = login(facts.user("mia"))
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert 'data-testid="agree-grid"' in page
+    assert f'data-testid="agree-{facts.mia.pk}"' not in page  # never her own number
+    ruud = target_round.proposals.get(person=facts.ruud)
+    rosa = target_round.proposals.get(person=facts.rosa)
+    # whole euros to type over, in Dutch notation without separators; the total of the
+    # three numbers she sees (hers, Ruud's, Rosa's) as they stand under the column
+    assert f'name="agreed_{ruud.pk}" inputmode="decimal" size="9" value="30000"' in page
+    assert "€ 90.000" in page.split('data-testid="round-totals"')[1].split("</tr>")[0]
+    answer = client.post(
+        url,
+        {
+            "action": "agree_many",
+            f"agreed_{ruud.pk}": "32.500",
+            f"was_{ruud.pk}": "30000",
+            f"agreed_{rosa.pk}": "30000",  # untouched: not agreed by looking at it
+            f"was_{rosa.pk}": "30000",
+        },
+        HTTP_ACCEPT_LANGUAGE="nl",
+    )
+    assert answer.status_code == 302
+    ruud.refresh_from_db()
+    rosa.refresh_from_db()
+    assert (ruud.agreed, rosa.agreed) == (Decimal("32500"), None)
+    # one row she may not agree (Rik, in Zuid): nothing of the grid is agreed
+    rik = target_round.proposals.get(person=facts.rik)
+    answer = client.post(
+        url,
+        {
+            "action": "agree_many",
+            f"agreed_{rosa.pk}": "31000",
+            f"was_{rosa.pk}": "30000",
+            f"agreed_{rik.pk}": "1",
+            f"was_{rik.pk}": "30000",
+        },
+    )
+    assert answer.status_code == 403
+    rosa.refresh_from_db()
+    assert rosa.agreed is None
+    # one row's own Agree button agrees that row only, as typed
+    client.post(url, {"action": "agree_many", "only": rosa.pk, f"agreed_{rosa.pk}": "30000"})
+    rosa.refresh_from_db()
+    assert rosa.agreed == Decimal("30000")

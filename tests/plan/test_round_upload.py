@@ -61,7 +61,7 @@ def test_one_refused_row_refuses_the_file(open_round, login):
     cast, target_round = open_round
     text = "person;agreed\nRuud Tester;31.500\nRik Tester;1.000\nMia Tester;5\nRosa Tester;x\n"
     body = _upload(login(cast.user("mia")), target_round, text).content.decode()
-    assert "Rij 3: “Rik Tester” zit niet in deze ronde of is niet aan u." in body
+    assert "Rij 3: “Rik Tester” zit niet in deze ronde of is niet aan jou." in body
     assert "Rij 4" in body  # her own number is not hers to agree
     assert "Rij 5: “x” is geen bedrag." in body
     assert all(v is None for v in _agreed(target_round).values())  # nothing written
@@ -85,8 +85,8 @@ def test_an_upload_never_tells_who_is_in_the_round(open_round, login):
     cast, target_round = open_round
     text = "person;bottom_up\nRosa Tester;1\nRik Tester;1\n"
     body = _upload(login(cast.user("ruud")), target_round, text).content.decode()
-    assert "Rij 2: “Rosa Tester” zit niet in deze ronde of is niet aan u." in body
-    assert "Rij 3: “Rik Tester” zit niet in deze ronde of is niet aan u." in body
+    assert "Rij 2: “Rosa Tester” zit niet in deze ronde of is niet aan jou." in body
+    assert "Rij 3: “Rik Tester” zit niet in deze ronde of is niet aan jou." in body
 
 
 def test_a_spreadsheet_bomb_uploaded_to_a_round_is_refused_with_a_message(open_round, login):

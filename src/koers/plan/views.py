@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from koers.measure.catalogue import definitions
 from koers.measure.selectors import kpi_name
@@ -102,10 +102,26 @@ def _rows(request: HttpRequest, target_round: TargetRound, proposals: list[Targe
     round is not yet approved, the reasons its number is improbable."""
     approved = target_round.status == TargetRound.Status.APPROVED  # judged before, not now
     flags = {} if approved else round_flags(target_round, proposals, timezone.localdate())
+    money = definitions()[target_round.kpi].unit == "money"
     return [
-        {"p": p, "may_agree": services.may_agree(request.user, p), "flags": flags.get(p.pk, [])}
+        {
+            "p": p,
+            "may_agree": services.may_agree(request.user, p),
+            "flags": flags.get(p.pk, []),
+            "prefill": _prefill(p.standing, money),
+        }
         for p in proposals
     ]
+
+
+def _prefill(value: Decimal, money: bool) -> str:
+    """A number as the agree grid shows it to type over: whole euros for money, in the
+    reader's notation without thousands separators (so it reads back the same)."""
+    from django.utils import formats
+
+    if money:
+        return formats.number_format(value.quantize(Decimal(1)), 0, use_l10n=True)
+    return formats.number_format(value.normalize(), use_l10n=True)
 
 
 def round_page(request: HttpRequest, pk: int) -> HttpResponse:
@@ -150,8 +166,25 @@ def round_page(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if team["done"] < team["people"]:
             team["agreed_total"] = None
+    from django.db.models.functions import Coalesce
+
+    sums = visible.aggregate(
+        sum_top=Sum("top_down"),
+        sum_bottom=Sum("bottom_up"),
+        sum_agreed=Sum("agreed"),
+        sum_standing=Sum(Coalesce("agreed", "bottom_up", "top_down")),
+    )
+    totals = {
+        "top_down": sums["sum_top"],
+        "bottom_up": sums["sum_bottom"],
+        "agreed": sums["sum_agreed"],
+        "standing": sums["sum_standing"],
+    }
     context = {
         "page": page,
+        "totals": totals,
+        "grid": target_round.status == TargetRound.Status.OPEN
+        and any(r["may_agree"] for r in rows),
         "my_flags": my_flags,
         "round": target_round,
         "kpi": kpi_name(target_round.kpi),
@@ -168,6 +201,34 @@ def round_page(request: HttpRequest, pk: int) -> HttpResponse:
         ).order_by("version"),
     }
     return render(request, "plan/round.html", context, status=400 if form and form.errors else 200)
+
+
+def _agree_many(request: HttpRequest, target_round: TargetRound) -> int:
+    """The grid: every row whose number was changed (or the one row whose Agree button was
+    pressed) agreed under the same rule as one at a time, all of them or none."""
+    from django.db import transaction
+
+    field = LocalDecimalField(max_digits=18, decimal_places=2, min_value=0)
+    only = request.POST.get("only", "")
+    chosen = []
+    for key, typed in request.POST.items():
+        if not key.startswith("agreed_") or not key[7:].isdigit():
+            continue
+        pk = int(key[7:])
+        if only and str(pk) != only:
+            continue
+        if not only and typed.strip() == request.POST.get(f"was_{pk}", "").strip():
+            continue  # untouched: not agreed by looking at it
+        chosen.append((pk, Decimal(field.clean(typed))))
+    if not chosen:
+        raise ValidationError(_("Change a number in the grid first, or press its Agree."))
+    proposals = {p.pk: p for p in target_round.proposals.filter(pk__in=[pk for pk, _v in chosen])}
+    with transaction.atomic():
+        for pk, value in chosen:
+            if pk not in proposals:
+                raise ValidationError(_("A row of the grid is not in this round."))
+            services.proposal_agree(proposals[pk], value=value, comment="", by=request.user)
+    return len(chosen)
 
 
 def _act(request, target_round, action: str, mine, form):  # type: ignore[no-untyped-def]
@@ -194,6 +255,12 @@ def _act(request, target_round, action: str, mine, form):  # type: ignore[no-unt
             proposal, value=Decimal(value), comment=request.POST.get("comment", ""), by=by
         )
         messages.success(request, _("Agreed."))
+    elif action == "agree_many":
+        count = _agree_many(request, target_round)
+        messages.success(
+            request,
+            ngettext("%(n)s number agreed.", "%(n)s numbers agreed.", count) % {"n": count},
+        )
     elif action == "upload":
         from koers.plan.round_upload import apply_numbers
 

@@ -185,3 +185,33 @@ document.addEventListener("input", function (event) {
   }
   if (document.readyState === "complete") place(); else window.addEventListener("load", place);
 })();
+
+// The agree grid: the total under the agreed column follows what is typed above it
+// (Dutch or English notation, whole euros), so a manager sees the sum before agreeing.
+(function () {
+  function parse(text, lang) {
+    var t = String(text).trim();
+    t = lang.indexOf("nl") === 0 ? t.replace(/\./g, "").replace(",", ".") : t.replace(/,/g, "");
+    var n = parseFloat(t);
+    return isNaN(n) ? 0 : n;
+  }
+  function wire() {
+    document.querySelectorAll("form.agree-grid").forEach(function (form) {
+      var cell = form.querySelector("[data-sum-of]");
+      if (!cell || form.dataset.wired) return;
+      form.dataset.wired = "1";
+      var lang = document.documentElement.lang || "en";
+      var prefix = (cell.textContent.match(/^[^0-9\-–]*/) || [""])[0];
+      var total = parseFloat(cell.dataset.total) || 0;
+      form.addEventListener("input", function () {
+        var sum = total;  // every number as it stands, changed by what was typed over it
+        form.querySelectorAll(cell.dataset.sumOf).forEach(function (i) {
+          var was = form.querySelector('[name="was_' + i.name.slice(7) + '"]');
+          sum += parse(i.value, lang) - parse(was ? was.value : i.value, lang);
+        });
+        cell.textContent = prefix + new Intl.NumberFormat(lang, { maximumFractionDigits: 0 }).format(sum);
+      });
+    });
+  }
+  if (document.readyState === "complete") wire(); else window.addEventListener("load", wire);
+})();
