@@ -223,6 +223,37 @@ def test_the_demos_plan_holds_at_the_years_end(loaded):
     assert 0 < len(flagged) <= len(proposals) // 5
 
 
+def test_the_demo_tells_the_truth(loaded):
+    """One name per person, customer and unit; Dutch words in a Dutch company's texts;
+    key-account plans; deals that slipped and deals overdue, as in any real pipeline."""
+    import re
+
+    from django.db.models import Count, F
+
+    from koers.org.models import OrgUnit, Person
+    from koers.plan.models import AccountPlan, TargetProposal
+    from koers.sales.models import Account, NpsResponse, Opportunity
+
+    def twice(queryset, *fields):
+        return queryset.values(*fields).annotate(n=Count("pk")).filter(n__gt=1).count()
+
+    assert twice(Person.objects, "first_name", "last_name") == 0
+    assert twice(Account.objects, "name") == 0
+    assert twice(OrgUnit.objects, "name") == 0
+    english = re.compile(r"\b(the|and|with|great|deliveries|fine|accounts)\b", re.I)
+    texts = list(NpsResponse.objects.exclude(comment="").values_list("comment", flat=True))
+    texts += list(
+        TargetProposal.objects.exclude(substantiation="").values_list("substantiation", flat=True)
+    )
+    assert texts and not [t for t in texts if english.search(t)]
+    assert AccountPlan.objects.filter(expected_revenue__gt=0).count() >= 10
+    slipped = Opportunity.objects.filter(closed_on__gt=F("expected_close_date")).count()
+    overdue = Opportunity.objects.filter(
+        closed_on__isnull=True, expected_close_date__lt=TODAY
+    ).count()
+    assert slipped > 100 and overdue > 10
+
+
 def test_the_demo_has_forecasts_and_their_accuracy(loaded, client):
     """The nightly fit of every unit, snapshots of the last three month starts and a
     backtest, so the forecast and accuracy pages show figures from the first start."""

@@ -23,7 +23,7 @@ TEAMS = [  # code, name, country code, team selling, (lat, lon) of the region
     ("BE-WAB", "Wallonie-Bruxelles", "BE", False, (50.55, 4.60)),
     ("DE-NRW", "Nordrhein-Westfalen", "DE", False, (51.40, 7.20)),
     ("DE-NRD", "Norddeutschland", "DE", False, (53.40, 9.80)),
-    ("LU-LUX", "Luxembourg", "LU", True, (49.65, 6.10)),
+    ("LU-LUX", "Luxembourg-Ville", "LU", True, (49.65, 6.10)),
 ]
 
 
@@ -358,19 +358,19 @@ NPS_COMMENTS = {
         "Facturen kloppen vaak niet.",
         "Accountmanager is slecht bereikbaar.",
         "Prijzen zijn hoger dan bij de concurrent.",
-        "Deliveries arrive incomplete.",
+        "Leveringen komen onvolledig aan.",
         "Technisch advies schiet tekort.",
     ],
     "mid": [
         "Goed, maar de webshop kan beter.",
         "Snellere offertes graag.",
         "Meer proactief advies over nieuwe producten.",
-        "Fine, but stock levels vary.",
+        "Prima, maar de voorraad wisselt.",
     ],
     "high": [
         "Uitstekende service van onze accountmanager.",
         "Altijd snel geleverd.",
-        "Great technical support.",
+        "Geweldige technische ondersteuning.",
         "Denkt echt met ons mee.",
     ],
 }

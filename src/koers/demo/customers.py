@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import polars as pl
 
@@ -12,6 +14,24 @@ from koers.demo.sim import MONTHS, Simulation, cents_text, coded
 from koers.engine.periods import add_months
 
 CHANNELS = ["Beurs", "E-mail", "Webinar", "LinkedIn", "Direct mail"]
+
+
+def _expected_close(opp: dict, today: Any) -> np.ndarray:
+    """The close date the owner expected: about a third of the closed deals slipped (they
+    closed one to eight weeks later than expected, the lost ones more often) and a tenth of
+    the open ones are overdue. Drawn from their own generator, so the rest of the demo is
+    the same."""
+    rng = np.random.default_rng(int(opp["id"].size) * 7919 + 17)
+    n = opp["id"].size
+    close = np.maximum(opp["close"], opp["created"])
+    lost = opp["stage"] == LOST
+    slipped = opp["closed"] & (rng.random(n) < np.where(lost, 0.45, 0.25))
+    early = rng.integers(7, 57, n).astype("timedelta64[D]")
+    expected = np.where(slipped, np.maximum(close - early, opp["created"]), close)
+    overdue = ~opp["closed"] & (rng.random(n) < 0.10)
+    past = np.datetime64(today) - rng.integers(3, 40, n).astype("timedelta64[D]")
+    expected = np.where(overdue, np.maximum(past, opp["created"]), expected)
+    return expected.astype("datetime64[D]")
 
 
 def opportunity_frames(sim: Simulation, opp: dict, split_frame: pl.DataFrame, history) -> None:
@@ -41,7 +61,7 @@ def opportunity_frames(sim: Simulation, opp: dict, split_frame: pl.DataFrame, hi
             "amount": cents_text(opp["amount"]),
             "currency": "EUR",
             "created_on": opp["created"].astype("datetime64[D]"),
-            "expected_close_date": np.maximum(opp["close"], opp["created"]).astype("datetime64[D]"),
+            "expected_close_date": _expected_close(opp, sim.cal.today),
             "closed_on": np.where(opp["closed"], opp["close"], NAT).astype("datetime64[D]"),
             "close_reason_id": pl.Series(reason).replace(0, None),
             "source": np.where(opp["marketing"], "marketing", "sales"),

@@ -123,7 +123,7 @@ def _reward_corrections(today: dt.date) -> None:
             person=first.person,
             month=today,
             amount=Decimal("150.00"),
-            reason="Split of a joint deal with another team, agreed by both managers",
+            reason="Gezamenlijke deal met een ander team verdeeld, door beide managers afgesproken",
             by=None,
         )
 

@@ -84,6 +84,21 @@ class _People:
         self.today, self.rng = today, rng
         self.rows: list[dict] = []
         self.used_usernames: set[str] = set()
+        self.names: set[tuple[str, str]] = set()
+
+    def unique(self, first: str, index: int) -> tuple[str, str]:
+        """A name nobody in the organisation has yet: the next surname in the list while
+        the drawn one is taken, then an initial (no extra draw: the demo stays the same)."""
+        names = cast.LAST_NAMES
+        taken = self.names
+        for step in range(len(names)):
+            last = names[(index + step) % len(names)]
+            if (first, last) not in taken:
+                return first, last
+        letter, number = "ABCDEFGHJKLMNPRSTVW", len(self.rows)
+        while (f"{first} {letter[number % 19]}.", names[index]) in taken:
+            number += 1
+        return f"{first} {letter[number % 19]}.", names[index]
 
     def username(self, first: str, last: str) -> str:
         base = f"{first}.{last}".lower().replace(" ", "").replace("'", "")
@@ -111,6 +126,7 @@ class _People:
         salary = int(self.rng.integers(low // 500, high // 500 + 1)) * 500
         username = username or self.username(first, last)
         self.used_usernames.add(username)
+        self.names.add((first, last))
         start = add_months(self.today, -months).replace(day=1)
         self.rows.append(
             {
@@ -138,7 +154,8 @@ class _People:
 
     def generated(self, role: str, unit: int, manager: int | None, title: str, focus: str) -> int:
         first = cast.FIRST_NAMES[int(self.rng.integers(len(cast.FIRST_NAMES)))]
-        last = cast.LAST_NAMES[int(self.rng.integers(len(cast.LAST_NAMES)))]
+        index = int(self.rng.integers(len(cast.LAST_NAMES)))
+        first, last = self.unique(first, index)
         months = int(self.rng.integers(14, 130))
         return self.add(
             first=first,

@@ -137,7 +137,6 @@ class Simulation:
         words = np.array(cast.COMPANY_WORDS)[rng.integers(len(cast.COMPANY_WORDS), size=n)]
         country = np.array(org.team_country)[self.acc_team]
         legal = np.where(country == "DE", "GmbH", np.where(country == "NL", "B.V.", "BV"))
-        names = [f"{s} {w} {lg}" for s, w, lg in zip(stems, words, legal, strict=True)]
         segments = np.array(cast.SEGMENTS)[rng.integers(len(cast.SEGMENTS), size=n)]
         industry = [
             cast.INDUSTRIES[s][int(k) % len(cast.INDUSTRIES[s])]
@@ -147,6 +146,7 @@ class Simulation:
             cast.CITIES[c][int(k) % len(cast.CITIES[c])]
             for c, k in zip(country, rng.integers(0, 12, n), strict=True)
         ]
+        names = _unique_names(stems, words, legal, city)
         center = np.array(org.team_center)[self.acc_team]
         lat = np.round(center[:, 0] + rng.normal(0, 0.35, n), 6)
         lon = np.round(center[:, 1] + rng.normal(0, 0.5, n), 6)
@@ -198,3 +198,21 @@ class Simulation:
             np.int64
         )
         return np.where(c > 0, order[np.minimum(pick, max(order.size - 1, 0))], -1)
+
+
+def _unique_names(stems, words, legal, cities) -> list[str]:  # type: ignore[no-untyped-def]
+    """Account names as a wholesaler's customers are called, each once: a name that is
+    taken gets its town ("Ardennen Engineering Namur BV"), then a number. No random draw,
+    so the rest of the demo stays the same."""
+    names: list[str] = []
+    used: set[str] = set()
+    for stem, word, form, town in zip(stems, words, legal, cities, strict=True):
+        name = f"{stem} {word} {form}"
+        if name in used:
+            name = f"{stem} {word} {town} {form}"
+        number = 2
+        while name in used:
+            name, number = f"{stem} {word} {town} {number} {form}", number + 1
+        used.add(name)
+        names.append(name)
+    return names

@@ -16,10 +16,10 @@ from koers.plan.models import Target, TargetProposal, TargetRound
 from koers.plan.services import round_open, round_propose
 
 REASONS = (
-    "Two key accounts plan a new line; the pipeline holds € 80k for Q1.",
-    "Territory gained the Utrecht accounts; visits planned weekly.",
-    "Last year had a one-off project; without it this is +4%.",
-    "Three quotes out at new customers, each above € 20k.",
+    "Twee grote klanten plannen een nieuwe productielijn; de pipeline houdt € 80k voor Q1.",
+    "Rayon uitgebreid met twaalf klanten van een vertrokken collega; wekelijks bezoek gepland.",
+    "Vorig jaar zat er een eenmalig project in; zonder dat is dit +4%.",
+    "Drie offertes uit bij nieuwe klanten, elk boven € 20k.",
 )
 
 
@@ -136,6 +136,7 @@ def load(today: dt.date, seed: int = 2026) -> int:
         approved_at=dt.datetime(this_year, 1, 1, 9, tzinfo=dt.UTC),
     )
     _account_targets(this_year, agreed)
+    _key_account_plans(today, this_year)
     following = round_propose(
         year=this_year + 1,
         kpi="revenue",
@@ -177,3 +178,42 @@ def _account_targets(year: int, agreed: dict[int, Decimal], people: int = 5) -> 
                 continue
             account_targets.write(division, by=None)
             break
+
+
+def _key_account_plans(today: dt.date, year: int, count: int = 12) -> None:
+    """The key accounts' plans for the year (the largest customers of the last twelve
+    months): what we want there, who decides, what we know, our choices, the activities
+    and the revenue expected, substantiated."""
+    from decimal import Decimal
+
+    from koers.engine.periods import add_months, month_start
+    from koers.plan.models import AccountPlan
+    from koers.sales.models import OrderLine
+
+    start = add_months(month_start(today), -12)
+    largest = (
+        OrderLine.objects.filter(order_date__gte=start, order_date__lt=month_start(today))
+        .values("account", "account__name")
+        .annotate(v=Sum("reporting_amount"))
+        .order_by("-v")[:count]
+    )
+    AccountPlan.objects.bulk_create(
+        AccountPlan(
+            account_id=row["account"],
+            year=year,
+            objectives=(
+                "Voorkeursleverancier blijven voor pompen en kleppen; het onderhoudscontract "
+                "uitbreiden naar de tweede vestiging."
+            ),
+            decision_makers=(
+                "Inkoper (beslist over prijs), technisch manager (beslist over merk), "
+                "directeur bedrijfsvoering (tekent boven € 50k)."
+            ),
+            research="Nieuwe productielijn gepland; stilstand kost hen € 8k per uur.",
+            choices="Op levertijd en onderhoud verkopen, niet op prijs.",
+            activities="Kwartaaloverleg met de technisch manager; demo van de nieuwe pomp in Q2.",
+            expected_revenue=(Decimal(row["v"] or 0) * Decimal("1.05")).quantize(Decimal(100)),
+            substantiation="Omzet van de laatste twaalf maanden plus 5% voor de tweede vestiging.",
+        )
+        for row in largest
+    )

@@ -122,7 +122,9 @@ class Target(models.Model):
         indexes = [models.Index(fields=["month", "kpi"])]
 
     def __str__(self) -> str:
-        return f"{self.kpi} {self.person or self.unit} {self.month:%Y-%m}: {self.value}"
+        from koers.measure.selectors import kpi_name
+
+        return f"{kpi_name(self.kpi)} · {self.person or self.unit} · {self.month:%m-%Y}"
 
     def clean(self) -> None:
         if (self.person_id is None) == (self.unit_id is None):

@@ -147,9 +147,9 @@ components:
       - {from: 100%, rate: 0.3%}
 """
 
-GOALS = (
-    ("Complete the pump-sizing certification", "Certificering pompdimensionering afronden"),
-    ("Run two customer workshops", "Twee klantworkshops geven"),
+GOALS = (  # a Dutch company's MBO goals, in its own language
+    "Certificering pompdimensionering afronden",
+    "Twee klantworkshops geven",
 )
 
 
@@ -279,14 +279,14 @@ def _goals(people: list[Person], today: dt.date) -> None:
     for person in people:
         if person.role != Role.SALESPERSON:
             continue
-        for n, (en, _nl) in enumerate(GOALS):
+        for n, description in enumerate(GOALS):
             score = Decimal(70 + (person.pk * 7 + n * 13) % 50)
             goals.append(
                 Goal(
                     person=person,
                     period_start=last_start,
                     period_end=last_end,
-                    description=en,
+                    description=description,
                     weight=50,
                     score=score,
                 )
@@ -296,7 +296,7 @@ def _goals(people: list[Person], today: dt.date) -> None:
                     person=person,
                     period_start=this_start,
                     period_end=this_end,
-                    description=en,
+                    description=description,
                     weight=50,
                 )
             )

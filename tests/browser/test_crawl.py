@@ -1,0 +1,116 @@
+"""Every page a role reaches from its menu, in a real browser: in Dutch on a 1366 px laptop
+and in English on a 390 px phone. A page fails on a console error, a 4xx or 5xx answer, a
+raw code (a snake_case identifier or a Python repr in the text people read), an English
+word on a Dutch page, or a table's key column outside the screen."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from tests.browser.conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+ROLES = ["ruud", "mia", "dirk", "cora", "ada"]
+SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
+REPR = re.compile(r"\bNone\b|object at 0x|<[a-z_.]+ object|\bDecimal\(|\{'[a-z_]+':")
+# words that are English and never Dutch: one of them on a Dutch page is untranslated
+ENGLISH = re.compile(
+    r"\b(the|and|with|your|this|which|from|nobody|there|should|would|please|month|"
+    r"people|none|yet|than|must|been|have|when|where)\b"
+)
+# the text people read: without code samples, editors, inputs and scripts
+READ_TEXT = """() => {
+  const main = document.querySelector("main").cloneNode(true);
+  main.querySelectorAll("code, pre, textarea, script, style, .CodeMirror, select, [data-raw]")
+      .forEach(e => e.remove());
+  return main.innerText;
+}"""
+KEY_COLUMNS = """() => Array.from(document.querySelectorAll("th[data-key]"))
+  .filter(th => th.offsetParent !== null)
+  .map(th => { const r = th.getBoundingClientRect(); return [th.innerText, r.right]; })"""
+
+
+@pytest.fixture
+def reachable(rewarded):
+    """The cast with pay, a month calculated and next year's round open."""
+    from koers.plan.services import round_open, round_propose
+    from koers.reward.services import run_month
+
+    cast = rewarded
+    run_month(cast.lines["ruud"].order_date, by=None)
+    round_open(
+        round_propose(
+            year=2027,
+            kpi="revenue",
+            unit=cast.company,
+            total=Decimal(150_000),
+            method="fte",
+            by=cast.user("dirk"),
+        ),
+        by=cast.user("dirk"),
+    )
+    return cast
+
+
+def _pages(cast, who: str) -> list[str]:
+    from koers.plan.models import TargetRound
+    from koers.ui.navigation import navigation_for
+
+    urls = [reverse("home")]
+    urls += [
+        i.url
+        for s in navigation_for(cast.user(who), "/")
+        for i in s.items
+        if not i.url.startswith("/admin/")
+    ]
+    urls.append(reverse("plan_round", args=[TargetRound.objects.get().pk]))
+    return list(dict.fromkeys(urls))
+
+
+def _crawl(browser, live_server, cast, who: str, locale: str, width: int) -> list[str]:
+    context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.base = live_server.url
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: console.append(str(e)))
+    problems = []
+    try:
+        log_in(page, who)
+        for url in _pages(cast, who):
+            if who == "ruud" and url.startswith("/plan/rounds/") and url != "/plan/rounds/":
+                pass  # his own round: he is in it
+            console.clear()
+            answer = page.goto(live_server.url + url, wait_until="load")
+            if answer is None or answer.status >= 400:
+                problems.append(f"{url}: HTTP {answer.status if answer else '?'}")
+                continue
+            text = page.evaluate(READ_TEXT)
+            for found in SNAKE.findall(text):
+                problems.append(f"{url}: raw code {found!r}")
+            for found in REPR.findall(text):
+                problems.append(f"{url}: Python text {found!r}")
+            if locale.startswith("nl"):
+                for found in set(ENGLISH.findall(text)):
+                    at = text.find(found)
+                    problems.append(f"{url}: English {found!r} in …{text[max(at - 40, 0) : at + 40]!r}")
+            for label, right in page.evaluate(KEY_COLUMNS):
+                if right > width + 1:
+                    problems.append(f"{url}: key column {label!r} ends at {right:.0f} px")
+            problems += [f"{url}: console {m}" for m in console]
+    finally:
+        context.close()
+    return problems
+
+
+@pytest.mark.parametrize("who", ROLES)
+@pytest.mark.parametrize("locale, width", [("nl-NL", 1366), ("en-GB", 390)])
+def test_every_page_of_a_role_reads_well(browser, live_server, reachable, who, locale, width):
+    problems = _crawl(browser, live_server, reachable, who, locale, width)
+    assert not problems, "\n".join(problems)
