@@ -84,8 +84,6 @@ def _crawl(browser, live_server, cast, who: str, locale: str, width: int) -> lis
     try:
         log_in(page, who)
         for url in _pages(cast, who):
-            if who == "ruud" and url.startswith("/plan/rounds/") and url != "/plan/rounds/":
-                pass  # his own round: he is in it
             console.clear()
             answer = page.goto(live_server.url + url, wait_until="load")
             if answer is None or answer.status >= 400:
@@ -99,7 +97,8 @@ def _crawl(browser, live_server, cast, who: str, locale: str, width: int) -> lis
             if locale.startswith("nl"):
                 for found in set(ENGLISH.findall(text)):
                     at = text.find(found)
-                    problems.append(f"{url}: English {found!r} in …{text[max(at - 40, 0) : at + 40]!r}")
+                    near = text[max(at - 40, 0) : at + 40]
+                    problems.append(f"{url}: English {found!r} in …{near!r}")
             for label, right in page.evaluate(KEY_COLUMNS):
                 if right > width + 1:
                     problems.append(f"{url}: key column {label!r} ends at {right:.0f} px")
