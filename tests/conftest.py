@@ -427,3 +427,19 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.write_line(
             f"schemathesis: {passed} of {expected} API operations ran and passed{verdict}"
         )
+
+
+def open_round(cast: Cast, total: str | int = 150_000, *, unit: Any = None, year: int = 2027):
+    """A revenue round of ``year`` for ``unit`` (the company), divided by FTE and open for
+    bottom-up numbers, as the director opens it."""
+    from koers.plan.services import round_open, round_propose
+
+    target_round = round_propose(
+        year=year,
+        kpi="revenue",
+        unit=unit or cast.company,
+        total=Decimal(total),
+        method="fte",
+        by=cast.user("dirk"),
+    )
+    return round_open(target_round, by=cast.user("dirk"))

@@ -62,9 +62,17 @@ def test_a_round_from_top_down_to_approval_in_dutch(cast, browser, live_server):
     page.goto(round_url)
     row = page.locator(f"tr[data-person='{cast.ruud.pk}']")
     assert "Twee nieuwe klanten in Groningen" in row.inner_text()
-    row.locator("input[name=agreed]").fill("32.000")
-    row.locator("button[type=submit]").click()
-    page.wait_for_selector("text=Afgesproken.")
+    # the grid: her total follows what she types, then the changed row is agreed
+    total = page.locator("[data-testid=agreed-total]")
+    before = total.inner_text()
+    row.locator("input[data-agree]").fill("32.000")
+    page.wait_for_function(
+        "before => document.querySelector('[data-testid=agreed-total]').innerText !== before",
+        arg=before,
+    )
+    assert total.inner_text().startswith("€")
+    page.click("[data-testid=agree-all]")
+    page.wait_for_selector("text=1 getal afgesproken.")
     context.close()
 
     context, page = _dutch(browser, live_server, "dirk")

@@ -174,22 +174,10 @@ def test_a_salespersons_team_total_never_moves_with_a_colleagues_number(facts, l
     assert "90.000" in team_line()  # all agreed: the agreed total
 
 
-def _open_round(cast, unit=None):
-    from koers.plan.services import round_open, round_propose
-
-    target_round = round_propose(
-        year=2027,
-        kpi="revenue",
-        unit=unit or cast.company,
-        total=Decimal("150000"),
-        method="fte",
-        by=cast.user("dirk"),
-    )
-    return round_open(target_round, by=cast.user("dirk"))
-
-
 def test_a_manager_agrees_many_numbers_at_once_in_the_grid(facts, login):
-    target_round = _open_round(facts)
+    from tests.conftest import open_round
+
+    target_round = open_round(facts)
     url = reverse("plan_round", args=[target_round.pk])
     client = login(facts.user("mia"))
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="nl").content.decode()

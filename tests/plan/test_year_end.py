@@ -16,8 +16,8 @@ from koers.engine.periods import add_months, pace
 from koers.measure.services import kpi_facts_refresh
 from koers.plan import horizon
 from koers.plan.models import LongTermPlan, Target
-from koers.plan.services import round_open, round_propose, season_of, year_start
-from tests.conftest import sale
+from koers.plan.services import season_of, year_start
+from tests.conftest import open_round, sale
 
 D = dt.date
 NOON = dt.time(12)
@@ -42,15 +42,7 @@ def year_end(cast):
             Target(kpi="revenue", person=person, month=D(2026, m, 1), value=Decimal(10_000))
             for m in range(1, 13)
         )
-    following = round_propose(
-        year=2027,
-        kpi="revenue",
-        unit=cast.company,
-        total=Decimal(600_000),
-        method="fte",
-        by=cast.user("dirk"),
-    )
-    round_open(following, by=cast.user("dirk"))
+    open_round(cast, 600_000)
     return cast
 
 
@@ -111,15 +103,7 @@ def test_a_fiscal_year_from_april_mixes_this_years_targets_and_next_years_round(
     from koers.plan.models import TargetRound
 
     TargetRound.objects.all().delete()
-    following = round_propose(
-        year=2027,
-        kpi="revenue",
-        unit=year_end.company,
-        total=Decimal(480_000),
-        method="fte",
-        by=year_end.user("dirk"),
-    )
-    round_open(following, by=year_end.user("dirk"))
+    open_round(year_end, 480_000)
     with at(D(2026, 12, 4)):
         page = (
             login(year_end.user("dirk"))

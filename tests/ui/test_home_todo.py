@@ -12,23 +12,16 @@ import pytest
 from django.urls import reverse
 
 from koers.plan.models import IndividualPlan, Target
-from koers.plan.services import proposal_submit, round_open, round_propose
+from koers.plan.services import proposal_submit
 from koers.steer.models import CoachingAction, CoachingSession, FeedbackRequest, FeedbackRound
+from tests.conftest import open_round
 
 
 @pytest.fixture
 def busy(cast):
     """Round 2027 open, Ruud asked for feedback on Rosa, a coaching action due, and this
     year's targets set."""
-    target_round = round_propose(
-        year=2027,
-        kpi="revenue",
-        unit=cast.company,
-        total=Decimal(500_000),
-        method="fte",
-        by=cast.user("dirk"),
-    )
-    round_open(target_round, by=cast.user("dirk"))
+    target_round = open_round(cast, 500_000)
     feedback = FeedbackRound.objects.create(
         name="360° najaar",
         owner=cast.mia,

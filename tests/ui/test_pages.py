@@ -156,10 +156,8 @@ def test_list_pages_query_count_does_not_grow_with_rows(cast, login, slug):
 def test_home_query_count_is_fixed(cast, login, monkeypatch):
     # the first view (figures computed, to-do and cycle read) in a fixed number of
     # queries, the same with many more numbers in a round and feedback requests
-    from decimal import Decimal
-
-    from koers.plan.services import round_open, round_propose
     from koers.steer.models import FeedbackRequest, FeedbackRound
+    from tests.conftest import open_round
 
     client = login(cast.user("mia"))
     client.get(reverse("section", args=["plan"]))  # the session set up
@@ -171,17 +169,7 @@ def test_home_query_count_is_fixed(cast, login, monkeypatch):
         return len(ctx.captured_queries)
 
     few = count()
-    round_open(
-        round_propose(
-            year=2027,
-            kpi="revenue",
-            unit=cast.company,
-            total=Decimal(1000),
-            method="fte",
-            by=cast.user("dirk"),
-        ),
-        by=cast.user("dirk"),
-    )
+    open_round(cast, 1000)
     feedback = FeedbackRound.objects.create(
         name="360", owner=cast.mia, closes_on=dt.date(2026, 12, 1), status="open"
     )
@@ -305,3 +293,12 @@ def test_one_dutch_word_for_targets_and_another_for_goals(cast, login):
         labels = {str(i.label) for s in nav for i in s.items}
     assert {"Targets", "Targetrondes", "MBO-doelen"} <= labels
     assert "Doelen" not in labels
+
+
+def test_who_names_a_login_or_a_person_as_people_know_them(cast):
+    from koers.ui.templatetags.koers import who
+
+    assert who(cast.user("mia")) == str(cast.mia)  # the person behind the login
+    assert who(cast.mia) == str(cast.mia)  # a person already
+    assert who(cast.otto) == "otto"  # a login without a person: its login name
+    assert who(None) == "–"

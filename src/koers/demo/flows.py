@@ -171,6 +171,37 @@ def stage_history(opp: dict[str, np.ndarray], today: np.datetime64) -> pl.DataFr
     return frame.sort(["opportunity_id", "changed_on", "stage_id"])
 
 
+def life_stories(
+    sim: Simulation, group: np.ndarray, product: np.ndarray, month: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Not every product group follows the season: protective equipment was launched ten
+    months ago (no repeat orders before), tools had a two-month supply break five months
+    ago, and fasteners are bought on framework call-offs in about one month out of three
+    (intermittent). Orders that a story takes away go to the other groups, so each
+    customer's total stays as simulated. Drawn from their own generator: the rest of the
+    demo is the same."""
+    codes = [code for code, *_rest in cast.PRODUCT_GROUPS]
+    launched, broken, intermittent = codes.index("PBM"), codes.index("GER"), codes.index("BEV")
+    story = np.random.default_rng(20_261_123)
+    call_off = story.random(MONTHS) < 0.35
+    taken = (
+        ((group == launched) & (month < MONTHS - 10))
+        | ((group == broken) & (month >= MONTHS - 7) & (month < MONTHS - 5))
+        | ((group == intermittent) & ~call_off[month])
+    )
+    others = np.array([g for g in range(len(codes)) if g not in (launched, intermittent)])
+    weights = sim.group_shares[others] / sim.group_shares[others].sum()
+    moved = others[story.choice(others.size, size=int(taken.sum()), p=weights)]
+    moved = np.where(
+        (moved == broken) & (month[taken] >= MONTHS - 7) & (month[taken] < MONTHS - 5),
+        others[0],
+        moved,
+    )
+    group = group.copy()
+    group[taken] = moved
+    return group, group * 15 + product % 15
+
+
 def recurring_lines(sim: Simulation) -> dict[str, np.ndarray]:
     """Monthly orders of existing customers, by pyramid class, season, growth and farming."""
     rng, cal = sim.rng, sim.cal
@@ -192,6 +223,7 @@ def recurring_lines(sim: Simulation) -> dict[str, np.ndarray]:
     n = account.size
     group = rng.choice(len(cast.PRODUCT_GROUPS), size=n, p=sim.group_shares)
     product = group * 15 + rng.integers(0, 15, n)
+    group, product = life_stories(sim, group, product, month)
     k = sim.acc_class[account]
     price = sim.product_price[product]
     qty = np.maximum(1, np.round(LINE_VALUE[k] * 100 * rng.lognormal(0, 0.6, n) / price))

@@ -24,7 +24,8 @@
     // money axes: the currency symbol and whole amounts with grouping, never "0.2M"
     var money = function (extra) {
       // automargin: a long amount (€ 12.345.678) widens the margin instead of being clipped
-      return Object.assign({ tickprefix: sym, tickformat: ",.0f", automargin: true }, extra || {});
+      return Object.assign({ tickprefix: sym, tickformat: ",.0f", hoverformat: ",.0f",
+        automargin: true }, extra || {});
     };
     document.querySelectorAll("[data-figure]").forEach(function (el) {
       var f;
@@ -122,7 +123,9 @@
           config);
         return;
       }
-      var traces = [{ x: f.x, y: f.y, type: "bar", marker: { color: "#0b5f8a" } }];
+      // hover says the month and the amount with its currency, never a bare "(35.946,2)"
+      var traces = [{ x: f.x, y: f.y, type: "bar", marker: { color: "#0b5f8a" },
+        hovertemplate: "%{x|%B %Y}<br>" + sym + "%{y:,.0f}<extra></extra>" }];
       var layout = { title: { text: f.title }, margin: { t: 40, r: 50, b: 40, l: 60 },
         xaxis: { automargin: true }, yaxis: money(), showlegend: false, separators: separators };
       if (f.y2) {

@@ -78,6 +78,8 @@ def who(user: Any) -> str:
         return "–"
     from koers.org.models import Person
 
+    if not hasattr(user, "get_username"):  # already a person (or a name)
+        return str(user)
     try:
         return str(user.person)  # select_related("…__person") makes it free
     except (Person.DoesNotExist, AttributeError):
@@ -230,3 +232,16 @@ def explain(*codes: str) -> str:
 def absolute(value: Any) -> Any:
     """The size of a number without its sign (a gap said in words: short or above)."""
     return abs(value) if value is not None else value
+
+
+@register.filter
+def mdate(value: Any, fmt: str) -> str:
+    """``date`` with month abbreviations as the charts write them: "mrt" in Dutch (Dutch
+    writes months in lower case), "Mar" in English."""
+    from django.utils.translation import get_language
+
+    if value in (None, ""):
+        return ""
+    if (get_language() or "en").startswith("nl"):
+        fmt = fmt.replace("M", "b")
+    return formats.date_format(value, fmt)
