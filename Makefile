@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 KOERS  := $(VENV)/bin/koers
 export KOERS_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run install dev test lint test-sqlite test-postgres demo-reset bench mutate fuzz
+.PHONY: run install dev test lint test-sqlite test-postgres demo-reset bench mutate fuzz crawl
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ test: lint
 	  DATABASE_URL="$$pg" $(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile -m "not browser"; \
 	elif [ -n "$$CI" ]; then echo "PostgreSQL is required on CI but none answered"; exit 1; \
 	else echo "== PostgreSQL not reachable: PostgreSQL run skipped"; fi
+
+# The browser crawl over every menu page of every role, the Data lists included (`make test`
+# walks the cycle's pages; the lists are rendered for every role there without a browser).
+crawl: dev
+	KOERS_FULL_CRAWL=1 $(PY) -m pytest -p no:cacheprovider -n 2 tests/browser/test_crawl.py
 
 # Long property runs (not part of `make test`): the pay engine against its Decimal oracle
 # and months run again, with many more examples than the suite tries.
