@@ -17,7 +17,6 @@ approved yet.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -95,7 +94,10 @@ def revenue_months(
     """The revenue of ``count`` months from ``first`` for the group ``people`` (the unit
     ``unit`` when it is one), each month from its best source; without ``fallback`` only
     targets (set or in an open round), other months 0 with the source "none"."""
-    from koers.forecast.selectors import combined_for
+    import polars as pl
+
+    from koers.engine.forecast import COMBINED
+    from koers.forecast.selectors import latest, series_forecast
     from koers.measure import selectors as msel
 
     months = [add_months(first, i) for i in range(count)]
@@ -112,16 +114,13 @@ def revenue_months(
     missing = [m for m in months if m not in found]
     if not fallback:
         return [found.get(m) or MonthPlan(m, 0.0, "none") for m in months]
-    if missing:
-        key = _forecast_key(people, unit)
-        by_month: dict[dt.date, float] = defaultdict(float)
-        if key is not None:
-            for month in missing:
-                value = combined_for([key], "revenue", month).get(key)
-                if value is not None:
-                    by_month[month] = value
-        for month, value in by_month.items():
-            found[month] = MonthPlan(month, max(value, 0.0), "forecast")
+    key = _forecast_key(people, unit) if missing else None
+    run = latest() if key is not None else None
+    if run is not None:  # the latest fit's combined forecast, all months in one read
+        frame = series_forecast(run, key, "revenue").filter(pl.col("method") == COMBINED)
+        for month, value in frame.select("month", "value").iter_rows():
+            if month in missing:
+                found[month] = MonthPlan(month, max(value, 0.0), "forecast")
     missing = [m for m in months if m not in found]
     if missing:
         trend = dict(msel.kpi_trend(people, "revenue", add_months(first, -12), first))
