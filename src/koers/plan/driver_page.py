@@ -22,7 +22,6 @@ from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person, Role
 from koers.plan import horizon, services
 from koers.plan.drivers import measured_rates
-from koers.plan.horizon import MonthPlan
 from koers.ui.fields import optional_number
 
 
@@ -60,12 +59,6 @@ def _scope(user: Any, unit: OrgUnit | None) -> tuple[Any, OrgUnit | None, str]:
     return vis.visible_sellers(user), root, str(root) if root else ""
 
 
-def _targets(people: Any, unit: OrgUnit | None, first: dt.date, today: dt.date) -> list[MonthPlan]:
-    """The revenue of each of the twelve months from ``first``, each from its best source
-    (``horizon``: the targets set, the open round, the forecast, last year)."""
-    return horizon.revenue_months(people, unit, first, today)
-
-
 def driver_page(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     if request.method == "POST":
@@ -77,7 +70,7 @@ def driver_page(request: HttpRequest) -> HttpResponse:
     first = month_start(today)
 
     def basis():  # type: ignore[no-untyped-def]
-        plan = _targets(people, unit, first, today)
+        plan = horizon.revenue_months(people, unit, first, today)
         pipeline = msel.open_pipeline(people, month_end(add_months(first, 11)), today)
         return plan, measured_rates(people, today), pipeline.value
 
@@ -130,7 +123,7 @@ def _adopt(request: HttpRequest, today: dt.date) -> HttpResponse:
         messages.error(request, gettext("Choose a unit to adopt its activity targets."))
         return redirect("plan_drivers")
     first = month_start(today)
-    plan = _targets(people, unit, first, today)
+    plan = horizon.revenue_months(people, unit, first, today)
     pipeline = msel.open_pipeline(people, month_end(add_months(first, 11)), today).value
     result = model([p.value for p in plan], measured_rates(people, today), pipeline, form.levers())
     months = [add_months(first, i) for i in range(12)]

@@ -56,18 +56,16 @@ def my_year(user: Any, today: dt.date) -> list[dict]:
 
 def pay_this_month(user: Any, today: dt.date) -> dict | None:
     """This month's pay of the person, for whoever is paid on a plan (their own only)."""
-    me = vis.person_of(user)
-    return _pay_this_month(me, today) if me is not None else None
-
-
-def _pay_this_month(me: Person, today: dt.date) -> dict | None:
     from koers.reward.models import Payout
     from koers.ui.templatetags.koers import money
 
+    me = vis.person_of(user)
     payout = (
         Payout.objects.filter(person=me, run__month=month_start(today))
         .select_related("run")
         .first()
+        if me is not None
+        else None
     )
     if payout is None:
         return None
