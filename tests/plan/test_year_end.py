@@ -46,6 +46,12 @@ def year_end(cast):
     return cast
 
 
+def _company_model(cast, login) -> str:
+    """The director's driver model of the whole company, as the page shows it."""
+    client = login(cast.user("dirk"))
+    return client.get(reverse("plan_drivers"), {"unit": cast.company.pk}).content.decode()
+
+
 def _driver_rows(page: str) -> list[tuple[str, str]]:
     return re.findall(r'<tr data-source="(\w+)"><td>([^<]+)</td>', page)
 
@@ -58,11 +64,7 @@ def test_in_december_next_year_takes_the_open_round_not_zero(year_end, login, to
         unit__in=OrgUnit.objects.subtree_of(year_end.company), role__in=["salesperson", "manager"]
     )
     with at(today):
-        page = (
-            login(year_end.user("dirk"))
-            .get(reverse("plan_drivers"), {"unit": year_end.company.pk})
-            .content.decode()
-        )
+        page = _company_model(year_end, login)
         months = horizon.revenue_months(people, year_end.company, D(2026, 12, 1), today)
         season = season_of("revenue", year_start(2027), today)
     rows = _driver_rows(page)
@@ -79,11 +81,7 @@ def test_in_december_next_year_takes_the_open_round_not_zero(year_end, login, to
 
 def test_on_new_years_day_the_whole_year_is_the_round(year_end, login):
     with at(D(2027, 1, 1)):
-        page = (
-            login(year_end.user("dirk"))
-            .get(reverse("plan_drivers"), {"unit": year_end.company.pk})
-            .content.decode()
-        )
+        page = _company_model(year_end, login)
     rows = _driver_rows(page)
     assert [s for s, _m in rows] == ["round"] * 12
     total = re.search(r'data-testid="model-target">([^<]+)<', page).group(1)
@@ -105,11 +103,7 @@ def test_a_fiscal_year_from_april_mixes_this_years_targets_and_next_years_round(
     TargetRound.objects.all().delete()
     open_round(year_end, 480_000)
     with at(D(2026, 12, 4)):
-        page = (
-            login(year_end.user("dirk"))
-            .get(reverse("plan_drivers"), {"unit": year_end.company.pk})
-            .content.decode()
-        )
+        page = _company_model(year_end, login)
     rows = _driver_rows(page)
     assert [s for s, _m in rows] == ["target"] * 4 + ["round"] * 8
     assert rows[4][1] == "April 2027"  # fiscal 2027 starts in April
