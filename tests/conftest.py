@@ -102,6 +102,14 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _jobs_inline(settings):
+    """Background jobs run at once in the test (a test of the worker threads or of Celery
+    turns this off): the test's transaction is never committed, so a job handed to a
+    thread at the commit would never start."""
+    settings.KOERS_JOBS_INLINE = True
+
+
 @dataclass
 class Cast:
     company: OrgUnit

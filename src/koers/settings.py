@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "koers.steer",
     "koers.reward",
     "koers.demo",
+    "koers.jobs",
     "koers.ui",
     "axes",
     "csp",
@@ -308,6 +309,12 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# a worker that dies mid-job hands the job back to the broker (tried once more)
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# threads that run background jobs in this process when no broker is configured
+KOERS_JOB_THREADS = env_int("KOERS_JOB_THREADS", 2)
+# tests only: run a job at once in the caller
+KOERS_JOBS_INLINE = False
 CELERY_TIMEZONE = TIME_ZONE
 # Forecasts: fitted every night, frozen every Monday and on the first of each month.
 CELERY_BEAT_SCHEDULE = {

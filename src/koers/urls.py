@@ -2,6 +2,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("reward/", include("koers.reward.urls")),
+    path("jobs/", include("koers.jobs.urls")),
     path("", include("koers.ui.urls")),
 ]
 

@@ -64,24 +64,38 @@ def test_plan_documents_go_in_and_out_as_yaml_versions(client, planned):
     assert Plan.objects.get(version=1).status == "retired"
 
 
-def test_with_a_broker_a_run_goes_to_a_worker(client, planned, settings, monkeypatch):
-    from koers.reward import tasks
+def test_with_a_broker_a_run_goes_to_a_worker(
+    client, planned, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from koers.jobs import tasks
 
     sent = []
-
-    class Result:
-        id = "task-1"
-
-    monkeypatch.setattr(tasks.calculate_month, "delay", lambda *a: sent.append(a) or Result())
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    monkeypatch.setattr(tasks.run_job, "delay", lambda *a: sent.append(a))
+    settings.KOERS_JOBS_INLINE = False
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/15"
     cora = _headers(planned, "cora")
-    response = _post(client, "/api/v1/reward/runs", {"month": "2026-11"}, cora)
-    assert response.status_code == 202 and response.json()["task_id"] == "task-1"
-    assert sent == [("2026-11-01", planned.user("cora").pk)]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(client, "/api/v1/reward/runs", {"month": "2026-11"}, cora)
+    assert response.status_code == 202, response.content
+    job_id = response.json()["job_id"]
+    assert sent == [(job_id,)]
     assert not CalcRun.objects.exists()  # the worker calculates, not the request
+    waiting = client.get(response.json()["job_url"], **cora).json()
+    assert waiting["status"] == "queued" and waiting["kind"] == "reward.month"
+    # a second request for the same month joins the waiting job
+    with django_capture_on_commit_callbacks(execute=True):
+        again = _post(client, "/api/v1/reward/runs", {"month": "2026-11"}, cora)
+    assert again.json()["job_id"] == job_id and len(sent) == 1
     # the worker's task is the same calculation
-    assert tasks.calculate_month("2026-11-01", planned.user("cora").pk) == "2026-11"
+    assert tasks.run_job(job_id) == "done"
     assert CalcRun.objects.get().lines.exists()
+    done = client.get(f"/api/v1/jobs/{job_id}", **cora).json()
+    assert (done["status"], done["url"]) == ("done", "/reward/runs/2026-11/")
+    # delivered again (the broker thought the worker lost): nothing is done twice
+    assert tasks.run_job(job_id) == "nothing to do"
+    # a salesperson does not see the office's jobs
+    ruud = _headers(planned, "ruud")
+    assert client.get(f"/api/v1/jobs/{job_id}", **ruud).status_code == 404
 
 
 def test_a_statement_as_json_shows_the_pages_figures(client, planned):

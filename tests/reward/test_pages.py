@@ -307,3 +307,18 @@ def test_a_plans_components_read_in_words_not_codes(planned, login):
     assert "orderdatum" in table and "eigen verkoop" in table and "kwartaal" in table
     for code in (">marginal<", ">booking<", ">individual<", ">month<", ">quarter<"):
         assert code not in table
+
+
+def test_a_month_asked_from_the_runs_page_goes_to_a_worker(planned, login, settings, monkeypatch):
+    from koers.jobs import runners
+    from koers.jobs.models import Job
+
+    settings.KOERS_JOBS_INLINE = False
+    monkeypatch.setattr(runners, "_local", lambda job_id: None)
+    client = login(planned.user("cora"))
+    response = client.post("/reward/runs/", {"month": "2026-11"})
+    waiting = Job.objects.get(kind="reward.month")
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{waiting.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert f'hx-get="/jobs/{waiting.pk}/progress/?follow=1"' in page
+    assert "Calculating a month" in page

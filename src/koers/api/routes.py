@@ -392,3 +392,13 @@ def _steer_router() -> Router:
 
 
 api.add_router("/steer", _steer_router())
+
+
+# ---------------------------------------------------------------- jobs
+def _jobs_router() -> Router:
+    from koers.jobs.api import router
+
+    return router
+
+
+api.add_router("/jobs", _jobs_router())

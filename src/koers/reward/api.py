@@ -14,6 +14,7 @@ from ninja import Field, Path, Query, Router, Schema, Status
 
 from koers.api.schemas import MAX_ID, MAX_LIMIT, ErrorOut
 from koers.org import visibility as vis
+from koers.reward.jobs import month_job
 from koers.reward.models import Adjustment, CalcRun, Payout, PayoutLine, Plan
 from koers.reward.runs import APPROVE_ROLES, CALCULATE_ROLES, moved_message
 from koers.reward.selectors import (
@@ -25,7 +26,6 @@ from koers.reward.selectors import (
 from koers.reward.services import run_advance, run_month
 from koers.reward.services.approval import RunMoved, adjustment_approve
 from koers.reward.services.plans import plan_activate, plan_save
-from koers.reward.tasks import calculate_month, queued
 
 router = Router(tags=["reward"])
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -108,25 +108,30 @@ def list_runs(request: HttpRequest):
 class RunQueued(Schema):
     month: str
     status: str = "queued"
-    task_id: str
+    job_id: int
+    job_url: str = Field(..., description="GET it to see how far the run is and how it ended")
 
 
 @router.post("/runs", response={201: RunOut, 202: RunQueued, 403: ErrorOut, 422: ErrorOut})
 def start_run(request: HttpRequest, payload: RunIn):
     """Calculate (or recalculate) an open month; 422 for an approved or locked month.
-    With a Celery broker configured the run goes to a worker: 202 with the task id, and
-    the month's status tells when it is done."""
+    The run goes to a background worker: 202 with the job, whose status tells when it is
+    done (201 with the totals when it was done before the answer)."""
     vis.require_role(request.user, CALCULATE_ROLES)
     month = dt.datetime.strptime(payload.month, "%Y-%m").date()
     if not dt.date(2000, 1, 1) <= month <= dt.date(2100, 12, 1):
         raise ValidationError({"month": _("Choose a month between 2000 and 2100.")})
-    if queued():
-        run = CalcRun.objects.filter(month=month).first()
-        if run is not None and run.status != CalcRun.Status.OPEN:
-            run_month(month, by=request.user)  # refused with the reason, as in the request
-        task = calculate_month.delay(month.isoformat(), request.user.pk)
-        return Status(202, {"month": payload.month, "task_id": str(task.id)})
-    return Status(201, _totals(run_month(month, by=request.user)))
+    run = CalcRun.objects.filter(month=month).first()
+    if run is not None and run.status != CalcRun.Status.OPEN:
+        run_month(month, by=request.user)  # refused with the reason, as in the request
+    job = month_job(month, request.user)
+    if job.status == job.Status.FAILED:
+        raise ValidationError(job.message)
+    if job.status == job.Status.DONE:
+        return Status(201, _totals(run_of_month(payload.month)))
+    return Status(
+        202, {"month": payload.month, "job_id": job.pk, "job_url": f"/api/v1/jobs/{job.pk}"}
+    )
 
 
 @router.get("/runs/{month}", response={200: RunOut, 403: ErrorOut, 404: ErrorOut})

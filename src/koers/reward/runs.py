@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from koers.engine.periods import month_start
 from koers.org import visibility as vis
 from koers.org.models import Person
+from koers.reward.jobs import month_job
 from koers.reward.models import Adjustment, CalcRun, Hold
 from koers.reward.selectors import run_of_month, runs_with_totals
 from koers.reward.services import run_advance, run_month
@@ -30,9 +31,7 @@ from koers.reward.services.approval import (
     approval_warnings,
 )
 from koers.reward.services.payouts import add_adjustment, payroll_csv, place_hold, release_hold
-from koers.reward.tasks import calculate_month, queued
 from koers.ui.fields import LocalDecimalField
-from koers.ui.forms import attach_errors
 
 CALCULATE_ROLES = vis.PAY_EDIT_ROLES  # calculate, adjust, hold
 APPROVE_ROLES = vis.PAY_ROLES  # see every run, approve and lock
@@ -63,24 +62,15 @@ def runs(request: HttpRequest) -> HttpResponse:
     form = MonthForm(request.POST or None, initial={"month": month_start(timezone.localdate())})
     if request.method == "POST":
         vis.require_role(request.user, CALCULATE_ROLES)
-        if form.is_valid() and queued():
-            calculate_month.delay(form.cleaned_data["month"].isoformat(), request.user.pk)
-            messages.success(
-                request,
-                _("The calculation of %(month)s is queued; refresh to see it.")
-                % {"month": f"{form.cleaned_data['month']:%m-%Y}"},
-            )
-            return redirect("reward_runs")
         if form.is_valid():
-            try:
-                run = run_month(form.cleaned_data["month"], by=request.user)
-            except ValidationError as error:
-                attach_errors(form, error)
-            else:
-                messages.success(
-                    request, _("%(month)s calculated.") % {"month": f"{run.month:%m-%Y}"}
-                )
-                return redirect("reward_run", month=f"{run.month:%Y-%m}")
+            job = month_job(form.cleaned_data["month"], request.user)
+            if job.status == job.Status.FAILED:  # refused at once (run inline)
+                form.add_error(None, job.message)
+            elif job.status == job.Status.DONE and job.url:
+                messages.success(request, job.summary)
+                return redirect(job.url)
+            else:  # a worker calculates it: its page shows how far it is
+                return redirect("job_detail", pk=job.pk)
     rows = runs_with_totals()
     return render(
         request,

@@ -112,6 +112,7 @@ MENU: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
         ("operating-costs", frozenset({D, C, A})),
         ("exchange-rates", PAY_OFFICE),
         ("audit_log", OFFICE),
+        ("job_list", OFFICE),
         ("setup", frozenset({A})),
         ("admin:index", frozenset({A})),
     ),
@@ -147,6 +148,7 @@ LABELS: dict[str, str | Promise] = {
     "import_mappings": _("Import mappings"),
     "data_quality": _("Data quality"),
     "audit_log": _("Audit trail"),
+    "job_list": _("Background jobs"),
     "setup": _("Organisation settings"),
     "admin:index": _("Raw records (admin)"),
 }

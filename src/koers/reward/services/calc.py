@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from koers.core.audit import audit
 from koers.core.bulk import bulk_insert, dates_between, new_account_sql, query_frame
+from koers.core.progress import report
 from koers.engine import comp, periods
 from koers.engine.money import from_cents, quantize_money, to_cents
 from koers.engine.periods import (
@@ -850,12 +851,17 @@ def run_month(month: dt.date, *, by, today: dt.date | None = None) -> CalcRun:  
     # changed since (a form or API edit) before paying on them
     from koers.measure.freshness import refresh_stale
 
+    report(0.05, _("Refreshing the figures that changed"))
     refresh_stale(first, month_end(month))
+    report(0.2, _("Reading the credited sales"))
     context = shared_context(first, month_end(month))
+    report(0.35, _("Calculating each plan component"))
     result = compute_month(month, context=context)
     if result.missing_quotas:
         raise ValidationError(missing_quota_message(result.missing_quotas))
+    report(0.6, _("Checking the closed months for corrections"))
     extra = corrections(run, closed, context)
+    report(0.7, _("Writing the payout lines and their trace"))
     lines = [
         PayoutLine(
             run=run,
@@ -897,6 +903,7 @@ def run_month(month: dt.date, *, by, today: dt.date | None = None) -> CalcRun:  
     _relink_inquiries(run)
     run.calculated_at = timezone.now()
     run.save(update_fields=["calculated_at", "currency"])
+    report(0.9, _("Settling each person's payout"))
     settle_month(run)
     audit(actor=by, action="calculate", obj=run, before=None)
     for later in CalcRun.objects.filter(month__gt=month, status=CalcRun.Status.OPEN).order_by(

@@ -1,0 +1,148 @@
+"""Background jobs: handed to a worker, carried out once, all or nothing, with progress."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+
+from koers.core.progress import report
+from koers.jobs import runners
+from koers.jobs.models import Job
+from koers.jobs.registry import KINDS, Outcome, job
+from koers.jobs.services import execute, progress_of, submit, worker_name
+from koers.org.models import OrgUnit
+
+pytestmark = pytest.mark.django_db
+
+
+@job("test.rename", "Renaming a unit")
+def _rename(args, by):
+    unit = OrgUnit.objects.get(pk=args["unit"])
+    unit.name = args["name"]
+    unit.save()
+    report(0.5, "half way")
+    if args.get("fail") == "refused":
+        raise ValidationError("The name is taken.")
+    if args.get("fail") == "crash":
+        raise RuntimeError("disk full")
+    return Outcome(f"Renamed to {unit.name}", "/data/units/")
+
+
+def test_a_job_runs_and_says_how_it_ended(cast):
+    done = submit(
+        "test.rename", args={"unit": cast.noord.pk, "name": "Noordoost"}, by=cast.user("ada")
+    )
+    assert (done.status, done.summary, done.attempts) == ("done", "Renamed to Noordoost", 1)
+    assert done.by == cast.user("ada") and done.args["language"] == "en"
+    assert progress_of(done) == (1.0, "")
+    cast.noord.refresh_from_db()
+    assert cast.noord.name == "Noordoost"
+
+
+@pytest.mark.parametrize("fail", ["refused", "crash"])
+def test_a_failed_job_applies_nothing_and_says_why(cast, fail, caplog):
+    failed = submit(
+        "test.rename", args={"unit": cast.noord.pk, "name": "X", "fail": fail}, by=cast.user("ada")
+    )
+    assert failed.status == "failed" and failed.finished_at is not None
+    if fail == "refused":
+        assert failed.message == "The name is taken."
+    else:  # the user reads where to look, not a traceback; the log has it
+        assert f"job {failed.pk}" in failed.message and "disk full" not in failed.message
+        assert "disk full" in caplog.text
+    cast.noord.refresh_from_db()
+    assert cast.noord.name == "Team Noord"
+
+
+def test_the_same_work_asked_twice_is_one_job(cast, settings, monkeypatch):
+    settings.KOERS_JOBS_INLINE = False
+    sent = []
+    monkeypatch.setattr(runners, "_local", lambda job_id: sent.append(job_id))
+    args = {"unit": cast.noord.pk, "name": "N"}
+    first = submit("test.rename", args=args, by=cast.user("ada"), key="unit:noord")
+    second = submit("test.rename", args=args, by=cast.user("cora"), key="unit:noord")
+    other = submit("test.rename", args=args, by=cast.user("ada"), key="unit:zuid")
+    assert first.pk == second.pk != other.pk
+    assert first.status == "queued" and first.worker == worker_name("local")
+
+
+def test_a_job_is_never_applied_twice(cast):
+    done = submit("test.rename", args={"unit": cast.noord.pk, "name": "Once"}, by=None)
+    cast.noord.name = "Changed since"
+    cast.noord.save()
+    assert execute(done.pk, worker="celery:x:1") is None  # delivered again
+    cast.noord.refresh_from_db()
+    assert cast.noord.name == "Changed since"
+
+
+def test_a_killed_workers_job_is_tried_once_more_then_given_up(cast, settings, monkeypatch):
+    settings.KOERS_JOBS_INLINE = False
+    dead = "local:{host}:999999999".format(host=worker_name("x").split(":")[1])
+    args = {"unit": cast.noord.pk, "name": "Again"}
+    once = Job.objects.create(
+        kind="test.rename", key="a", args=args, status="running", attempts=1, worker=dead
+    )
+    twice = Job.objects.create(
+        kind="test.rename", key="b", args=args, status="running", attempts=2, worker=dead
+    )
+    alive = Job.objects.create(
+        kind="test.rename",
+        key="c",
+        args=args,
+        status="running",
+        attempts=1,
+        worker=worker_name("local"),
+    )
+    ran = []
+    monkeypatch.setattr(runners, "_local", lambda job_id: ran.append(execute(job_id, worker="t")))
+    assert sorted(runners.recover()) == [once.pk, twice.pk]
+    once.refresh_from_db(), twice.refresh_from_db(), alive.refresh_from_db()
+    assert (once.status, once.attempts) == ("done", 2)
+    assert twice.status == "failed" and "twice" in twice.message
+    assert alive.status == "running"  # its process still works on it
+
+
+def test_progress_is_seen_while_the_work_runs(cast):
+    seen = []
+
+    @job("test.watch", "Watching")
+    def _watch(args, by):
+        report(0.4, "step two")
+        seen.append(progress_of(Job.objects.get(kind="test.watch")))
+        return Outcome("ok")
+
+    try:
+        submit("test.watch", args={}, by=None)
+    finally:
+        KINDS.pop("test.watch")
+    assert seen == [(0.4, "step two")]
+    assert cache.get(f"koers:job:{Job.objects.get(kind='test.watch').pk}:progress") is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_a_thread_of_the_server_does_the_work(cast, settings):
+    settings.KOERS_JOBS_INLINE = False
+    settings.CELERY_BROKER_URL = ""
+    queued = submit("test.rename", args={"unit": cast.zuid.pk, "name": "Zuidwest"}, by=None)
+    runners.wait(queued.pk, timeout=60)
+    queued.refresh_from_db()
+    assert (queued.status, queued.worker) == ("done", worker_name("local"))
+    cast.zuid.refresh_from_db()
+    assert cast.zuid.name == "Zuidwest"
+
+
+def test_the_job_pages_show_each_role_its_own(cast, login):
+    mine = submit("test.rename", args={"unit": cast.noord.pk, "name": "N2"}, by=cast.user("mia"))
+    office = submit("test.rename", args={"unit": cast.zuid.pk, "name": "Z2"}, by=cast.user("cora"))
+    mia = login(cast.user("mia"))
+    assert mia.get(f"/jobs/{mine.pk}/").status_code == 200
+    assert mia.get(f"/jobs/{office.pk}/").status_code == 404
+    listed = mia.get("/jobs/").content.decode()
+    assert "Renamed to N2" in listed and "Renamed to Z2" not in listed
+    dirk = login(cast.user("dirk"))
+    assert "Renamed to Z2" in dirk.get("/jobs/").content.decode()
+    # the polled panel sends the browser on to the result once done
+    panel = dirk.get(f"/jobs/{office.pk}/progress/?follow=1", HTTP_HX_REQUEST="true")
+    assert panel["HX-Redirect"] == "/data/units/"
+    assert "HX-Redirect" not in dirk.get(f"/jobs/{office.pk}/progress/")
