@@ -318,6 +318,10 @@ KOERS_JOBS_INLINE = False
 CELERY_TIMEZONE = TIME_ZONE
 # Forecasts: fitted every night, frozen every Monday and on the first of each month.
 CELERY_BEAT_SCHEDULE = {
+    "measure-refresh": {
+        "task": "koers.measure.refresh",
+        "schedule": crontab(hour=2, minute=0),
+    },
     "forecast-fit": {
         "task": "koers.forecast.fit",
         "schedule": crontab(hour=2, minute=30),

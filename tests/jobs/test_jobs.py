@@ -146,3 +146,19 @@ def test_the_job_pages_show_each_role_its_own(cast, login):
     panel = dirk.get(f"/jobs/{office.pk}/progress/?follow=1", HTTP_HX_REQUEST="true")
     assert panel["HX-Redirect"] == "/data/units/"
     assert "HX-Redirect" not in dirk.get(f"/jobs/{office.pk}/progress/")
+
+
+def test_the_office_refreshes_stale_figures_from_the_job_list(cast, login):
+    import datetime as dt
+
+    from koers.measure.freshness import mark_stale
+    from koers.measure.models import StaleMonth
+
+    mark_stale([dt.date(2026, 10, 1), dt.date(2026, 11, 1)])
+    assert "2 months wait" in login(cast.user("ada")).get("/jobs/").content.decode()
+    assert login(cast.user("mia")).post("/jobs/").status_code == 403
+    response = login(cast.user("ada")).post("/jobs/")
+    refreshed = Job.objects.get(kind="measure.refresh")
+    assert response["Location"] == f"/jobs/{refreshed.pk}/"
+    assert refreshed.status == "done" and not StaleMonth.objects.exists()
+    assert "2 months" in refreshed.summary

@@ -186,10 +186,19 @@ def _frame(rows: list[tuple], today: dt.date | None) -> pl.DataFrame:
     return pl.DataFrame(out)
 
 
+def trained_key() -> str:
+    return f"koers:winmodel:{deals_version()}"
+
+
+def kept_model() -> Scored | None:
+    """The trained model when it is kept already (None: it needs training, a job)."""
+    return cache.get(trained_key())
+
+
 def trained() -> Scored:
     """The model trained on every closed deal, and its calibration (trained on the
     earlier ones, tested on the latest quarter); kept until a deal changes."""
-    key = f"koers:winmodel:{deals_version()}"
+    key = trained_key()
     value = cache.get(key)
     if value is None:
         frame = _frame(_deals(open_deals=False), today=None)

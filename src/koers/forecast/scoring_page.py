@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from koers.forecast import oska, scoring
+from koers.jobs.services import job_row, submit
 from koers.org import visibility as vis
 from koers.sales.models import Opportunity
 
@@ -22,7 +23,12 @@ LEVELS = [(0, "0"), (1, "1"), (2, "2"), (3, "3")]
 
 
 def win_probability_page(request: HttpRequest) -> HttpResponse:
-    scored = scoring.trained()
+    scored = scoring.kept_model()
+    if scored is None:  # training takes seconds: a worker does it, the page follows
+        job = submit("forecast.win_model", args={}, by=request.user, key=scoring.trained_key())
+        scored = scoring.kept_model()
+        if scored is None:
+            return render(request, "forecast/win_probability.html", {"job": job_row(job)})
     calibration = scored.calibration
     figure = None
     if calibration is not None:

@@ -9,9 +9,10 @@ from django.utils import timezone
 
 @shared_task(name="koers.forecast.fit")
 def nightly_fit() -> int:
-    from koers.forecast.services import fit
+    """The nightly fit, as a job (the job list shows it and how it ended)."""
+    from koers.jobs.services import submit
 
-    return fit(today=timezone.localdate()).pk
+    return submit("forecast.fit", args={}, by=None).pk
 
 
 @shared_task(name="koers.forecast.snapshot")
@@ -19,10 +20,3 @@ def snapshot() -> int:
     from koers.forecast.services import snapshot as take
 
     return take(today=timezone.localdate()).pk
-
-
-@shared_task(name="koers.forecast.backtest")
-def backtest() -> int:
-    from koers.forecast.services import backtest as run
-
-    return run(today=timezone.localdate()).pk

@@ -19,8 +19,10 @@ from django.utils.translation import gettext_lazy
 
 from koers.engine import forecast as engine
 from koers.engine.periods import add_months
-from koers.forecast import selectors, services
+from koers.forecast import selectors
 from koers.forecast.series import history
+from koers.jobs.models import Job
+from koers.jobs.services import submit
 from koers.measure.selectors import kpi_name
 from koers.org import visibility as vis
 from koers.org.models import Role
@@ -60,17 +62,23 @@ def _default_scope(user: Any, scopes: list[selectors.Scope]) -> str | None:
     return next((k for k in preferred if k in keys), keys[0] if keys else None)
 
 
+def _after_job(request: HttpRequest, job: Job) -> HttpResponse:
+    """Back to the page when the job is done (its message shown), else to its progress."""
+    if job.status == job.Status.DONE:
+        messages.success(request, job.summary)
+        return redirect(request.get_full_path())
+    if job.status == job.Status.FAILED:
+        messages.error(request, job.message)
+        return redirect(request.get_full_path())
+    return redirect("job_detail", pk=job.pk)
+
+
 def forecast_page(request: HttpRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":  # fit now (the nightly job does this otherwise)
         if vis.role_of(user) not in FITTERS:
             raise PermissionDenied(_("Only a director or an administrator fits the forecast."))
-        run = services.fit(today=timezone.localdate())
-        messages.success(
-            request,
-            _("Fitted: %(n)s series in %(s)s seconds.") % {"n": run.series, "s": run.seconds},
-        )
-        return redirect(request.get_full_path())
+        return _after_job(request, submit("forecast.fit", args={}, by=user))
     scopes = selectors.visible_scopes(user)
     data = request.GET.copy()
     data.setdefault("kpi", "revenue")
@@ -200,17 +208,7 @@ def accuracy_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":  # a backtest now (a worker runs it when a broker is set)
         if vis.role_of(request.user) not in FITTERS:
             raise PermissionDenied(_("Only a director or an administrator runs a backtest."))
-        from django.conf import settings
-
-        from koers.forecast.tasks import backtest
-
-        if settings.CELERY_TASK_ALWAYS_EAGER:  # no broker: run it here
-            services.backtest(today=today)
-            messages.success(request, _("The backtest has run; its figures are below."))
-        else:
-            backtest.delay()
-            messages.success(request, _("The backtest is queued; refresh to see it."))
-        return redirect(request.get_full_path())
+        return _after_job(request, submit("forecast.backtest", args={}, by=request.user))
     names = method_names()
     kpi = request.GET.get("kpi") if request.GET.get("kpi") in ("revenue", "volume") else "revenue"
     visible = {s.key: s.name for s in selectors.visible_scopes(request.user)}

@@ -615,10 +615,10 @@ def import_queue(
     saved_name: str = "",
     path: Path | None = None,
 ) -> ImportRun:
-    """Keep the file and hand the import to a worker (``tasks.import_queued``); the run
-    says "waiting for a worker" until the worker completes it. For files too large to
-    import inside a web request when a Celery broker is configured."""
-    from koers.imports.tasks import import_queued
+    """Keep the file and hand the import to a background job (``jobs.import_run``); the
+    run says "waiting for a worker" until the worker completes it. For files too large to
+    import inside a web request."""
+    from koers.jobs.services import submit
 
     if kind not in KINDS:
         raise ImportFileError(_("Unknown import kind “%(kind)s”.") % {"kind": kind})
@@ -639,7 +639,8 @@ def import_queue(
     else:
         run.file.save(run.filename or "import.csv", ContentFile(raw), save=False)
     run.save()
-    transaction.on_commit(lambda: import_queued.delay(run.pk))
+    submit("imports.file", args={"run": run.pk}, by=by, key=f"imports.file:{run.pk}")
+    run.refresh_from_db()
     return run
 
 

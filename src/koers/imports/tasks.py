@@ -1,18 +1,9 @@
-"""Background work of imports: a large file on a Celery worker when a broker is
-configured (``CELERY_BROKER_URL``), never in a web request."""
+"""Background work of imports: the watched folder, when a broker runs Celery beat (a
+large upload is a background job: see ``koers.imports.jobs``)."""
 
 from __future__ import annotations
 
 from celery import shared_task
-
-
-@shared_task(name="koers.imports.import_queued")
-def import_queued(run_id: int) -> str:
-    """Complete the queued import ``run_id``; safe to retry (the run is claimed first)."""
-    from koers.imports.services import import_claimed
-
-    outcome = import_claimed(run_id)
-    return outcome.run.status if outcome else "not waiting"
 
 
 @shared_task(name="koers.imports.watch")
@@ -28,8 +19,8 @@ def watch_folder() -> str:
 
 
 def on_worker(size: int) -> bool:
-    """Does an upload of ``size`` bytes go to a worker? Only with a broker configured and
-    above ``KOERS_IMPORT_WORKER_MB``."""
+    """Does an upload of ``size`` bytes go to a background job (a Celery worker, or a
+    thread of the server without a broker)? Above ``KOERS_IMPORT_WORKER_MB``."""
     from django.conf import settings
 
-    return bool(settings.CELERY_BROKER_URL) and size > settings.KOERS_IMPORT_WORKER_MB * 1024**2
+    return size > settings.KOERS_IMPORT_WORKER_MB * 1024**2

@@ -14,7 +14,9 @@ class Outcome:
     """How a job ended, in words for the person who asked, and where to see its result."""
 
     summary: str
-    url: str = ""
+    url: str = ""  # "{job}" in it becomes the job's number
+    # what the page that asked shows when the job is done (kept in the cache for a day)
+    value: Any = None
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,13 @@ from django.utils.translation import gettext as _
 
 from koers.core.progress import reporting_to
 from koers.jobs.models import Job
-from koers.jobs.registry import kind_of
+from koers.jobs.registry import Outcome, kind_of
 
 log = logging.getLogger("koers.jobs")
 
 MAX_ATTEMPTS = 2  # the first try and one retry after a worker stopped
 PROGRESS_SECONDS = 60 * 60 * 24
+VALUE_SECONDS = 60 * 60 * 24
 
 
 def worker_name(where: str) -> str:
@@ -137,10 +138,10 @@ def execute(job_id: int, *, worker: str) -> Job | None:
                         if locked.status != Job.Status.RUNNING:
                             return None
                         outcome = kind.run(args, job.by)
-                        _finish(job_id, outcome.summary, outcome.url)
+                        _finish(job_id, outcome)
                 else:
                     outcome = kind.run(args, job.by)
-                    _finish(job_id, outcome.summary, outcome.url)
+                    _finish(job_id, outcome)
         except Exception as error:  # the job says why it failed; the worker goes on
             Job.objects.filter(pk=job_id).update(
                 status=Job.Status.FAILED,
@@ -151,13 +152,50 @@ def execute(job_id: int, *, worker: str) -> Job | None:
     return Job.objects.get(pk=job_id)
 
 
-def _finish(job_id: int, summary: str, url: str) -> None:
+def _finish(job_id: int, outcome: Outcome) -> None:
+    if outcome.value is not None:
+        cache.set(_value_key(job_id), outcome.value, VALUE_SECONDS)
     Job.objects.filter(pk=job_id).update(
         status=Job.Status.DONE,
         finished_at=timezone.now(),
-        summary=str(summary)[:300],
-        url=url[:300],
+        summary=str(outcome.summary)[:300],
+        url=outcome.url.replace("{job}", str(job_id))[:300],
     )
+
+
+def _value_key(job_id: int) -> str:
+    return f"koers:job:{job_id}:value"
+
+
+def job_value(job: Job) -> Any:
+    """What a done job left for its page (None: not done, or no longer kept)."""
+    return cache.get(_value_key(job.pk)) if job.status == Job.Status.DONE else None
+
+
+def page_job(request: Any, kind: str, *, args: dict[str, Any], key: str) -> Job:
+    """The job a page shows: the one named in ``?job=`` (if the user may see it and it is
+    of this kind and key), else a new one (or the same work already waiting)."""
+    asked = request.GET.get("job", "")
+    if asked.isdigit():
+        found = visible_jobs(request.user).filter(pk=int(asked), kind=kind, key=key).first()
+        kept = found is not None and (found.status != Job.Status.DONE or job_value(found))
+        if kept:
+            return found  # type: ignore[return-value]
+    return submit(kind, args=args, by=request.user, key=key)
+
+
+def job_row(job: Job) -> dict[str, Any]:
+    """A job as its progress panel and the job list show it."""
+    from koers.jobs.registry import KINDS
+
+    done, step = progress_of(job)
+    kind = KINDS.get(job.kind)
+    return {
+        "job": job,
+        "label": kind.label if kind else job.kind,
+        "percent": round(done * 100),
+        "step": step,
+    }
 
 
 def _alive(pid: int) -> bool:

@@ -2,38 +2,42 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from koers.jobs.models import Job
-from koers.jobs.registry import KINDS
 from koers.jobs.runners import recover
-from koers.jobs.services import progress_of, visible_jobs
+from koers.jobs.services import job_row, visible_jobs
+from koers.measure.models import StaleMonth
+from koers.org import visibility as vis
 
 LISTED = 200
 
 
 def _rows(jobs: list[Job]) -> list[dict]:
-    rows = []
-    for job in jobs:
-        done, step = progress_of(job)
-        kind = KINDS.get(job.kind)
-        rows.append(
-            {
-                "job": job,
-                "label": kind.label if kind else job.kind,
-                "percent": round(done * 100),
-                "step": step,
-            }
-        )
-    return rows
+    return [job_row(job) for job in jobs]
 
 
 def job_list(request: HttpRequest) -> HttpResponse:
+    """What runs, for whom, and how it ended; the office may refresh stale figures here."""
+    may_refresh = vis.sees_everything(request.user)
+    if request.method == "POST":
+        if not may_refresh:
+            raise PermissionDenied
+        from koers.measure.jobs import refresh_job
+
+        job = refresh_job(request.user)
+        return redirect("job_detail", pk=job.pk)
     recover()  # jobs a stopped server left behind start again
     jobs = list(visible_jobs(request.user)[:LISTED])
-    return render(request, "jobs/list.html", {"rows": _rows(jobs)})
+    context = {
+        "rows": _rows(jobs),
+        "may_refresh": may_refresh,
+        "stale": StaleMonth.objects.count() if may_refresh else 0,
+    }
+    return render(request, "jobs/list.html", context)
 
 
 def _job(request: HttpRequest, pk: int) -> Job:

@@ -8,13 +8,14 @@ import datetime as dt
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from koers.jobs.services import job_row, job_value, submit, visible_jobs
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit
 from koers.plan import territory
@@ -22,9 +23,9 @@ from koers.plan import territory
 
 class DesignForm(forms.Form):
     unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), label=_("Unit"))
-    # a web request waits for the answer: stay well inside the server's worker timeout
+    # a background job: the optimiser may take its time, the page shows its progress
     seconds = forms.IntegerField(
-        label=_("Seconds the optimiser may take"), min_value=1, max_value=20, initial=10
+        label=_("Seconds the optimiser may take"), min_value=1, max_value=120, initial=10
     )
 
 
@@ -53,24 +54,35 @@ def territory_page(request: HttpRequest) -> HttpResponse:
                     request, gettext("Applied: %(n)s accounts change hands.") % {"n": moved}
                 )
         return redirect("plan_territories")
-    form = DesignForm(request.GET or None)
+    asked = request.GET.get("job", "")
+    form = DesignForm(None if asked.isdigit() else (request.GET or None))
     form.fields["unit"].queryset = units
-    result, apply_form = None, None
-    if form.is_bound and form.is_valid():
-        try:
-            result = territory.design_for(
-                form.cleaned_data["unit"], by=request.user, seconds=form.cleaned_data["seconds"]
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            start = timezone.localdate().replace(day=1) + dt.timedelta(days=32)
-            apply_form = ApplyForm(
-                initial={"key": result["key"], "valid_from": start.replace(day=1)}
-            )
+    result, apply_form, running = None, None, None
+    job = None
+    if asked.isdigit():
+        job = visible_jobs(request.user).filter(pk=int(asked), kind="plan.territory").first()
+    elif form.is_bound and form.is_valid():
+        unit, seconds = form.cleaned_data["unit"], form.cleaned_data["seconds"]
+        if not territory.may_design(request.user, unit):
+            raise PermissionDenied(gettext("You may design territories only for your own units."))
+        job = submit(
+            "plan.territory",
+            args={"unit": unit.pk, "seconds": seconds},
+            by=request.user,
+            key=f"plan.territory:{unit.pk}:{request.user.pk}",
+        )
+    if job is not None and job.status == job.Status.FAILED:
+        form.add_error(None, job.message)
+    elif job is not None:
+        result = job_value(job)
+        if result is None and not job.finished:
+            running = job_row(job)
+    if result is not None:
+        start = timezone.localdate().replace(day=1) + dt.timedelta(days=32)
+        apply_form = ApplyForm(initial={"key": result["key"], "valid_from": start.replace(day=1)})
     return render(
         request,
         "plan/territories.html",
-        {"form": form, "result": result, "apply_form": apply_form},
+        {"form": form, "result": result, "apply_form": apply_form, "running": running},
         status=400 if form.errors else 200,
     )

@@ -1,4 +1,4 @@
-"""Reward's background jobs: a month's calculation."""
+"""Reward's background jobs: a month's calculation and modelling a draft plan."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -29,4 +30,20 @@ def month_job(month: dt.date, by: Any):  # type: ignore[no-untyped-def]
 
     return submit(
         "reward.month", args={"month": month.isoformat()}, by=by, key=f"reward.month:{month:%Y-%m}"
+    )
+
+
+@job("reward.plan_model", gettext_lazy("Modelling a draft plan"), atomic=False)
+def plan_model(args: dict[str, Any], by: Any) -> Outcome:
+    """The draft against the active version over the last twelve months; reads only."""
+    from koers.reward.models import Plan
+    from koers.reward.services.plans import check_document, model_plan
+
+    draft = Plan.objects.get(pk=args["draft"])
+    current = Plan.objects.get(pk=args["current"])
+    result = model_plan(current, check_document(draft.document), today=timezone.localdate())
+    return Outcome(
+        _("%(plan)s modelled on %(n)s people.") % {"plan": draft, "n": len(result.people)},
+        reverse("reward_plan_model", args=[draft.pk]) + "?job={job}",
+        value=result,
     )

@@ -4,6 +4,7 @@ checks, editing as a new version, activation from a date, and modelling a draft.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from decimal import Decimal
 from typing import Any
@@ -18,11 +19,12 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from koers.jobs.services import job_row, job_value, page_job
 from koers.org import visibility as vis
 from koers.reward.documents import PlanSpec
 from koers.reward.health import plan_health
 from koers.reward.models import Plan, PlanAssignment
-from koers.reward.services.plans import check_document, model_plan, plan_activate, plan_save
+from koers.reward.services.plans import check_document, plan_activate, plan_save
 from koers.ui.forms import attach_errors
 
 VIEW_ROLES = vis.PAY_ROLES
@@ -242,7 +244,21 @@ def plan_model(request: HttpRequest, pk: int) -> HttpResponse:
     current = Plan.objects.filter(code=draft.code, status=Plan.Status.ACTIVE).first()
     if current is None:
         raise Http404(_("There is no active version to compare with."))
-    result = model_plan(current, check_document(draft.document), today=timezone.localdate())
+    check_document(draft.document)  # a broken draft is refused here, with the reason
+    digest = hashlib.sha256(draft.document.encode()).hexdigest()[:16]
+    job = page_job(
+        request,
+        "reward.plan_model",
+        args={"draft": draft.pk, "current": current.pk},
+        key=f"reward.plan_model:{draft.pk}:{current.pk}:{digest}:{timezone.localdate()}",
+    )
+    result = job_value(job)
+    if result is None:  # a worker models it: the page follows its progress
+        return render(
+            request,
+            "reward/plan_model.html",
+            {"draft": draft, "current": current, "job": job_row(job)},
+        )
     people = len(result.people) or 1
 
     def pct(part: int) -> Decimal:
