@@ -165,6 +165,9 @@ def funnel(db) -> dict[str, sm.Stage]:
 
 @pytest.fixture
 def cast(db) -> Cast:
+    # the migration's currency basis, also after a transactional test flushed it
+    if not sm.CurrencyBasis.objects.exists():
+        sm.CurrencyBasis.objects.create(currency="EUR")
     company = UnitFactory(code="HQ", name="Van Test B.V.", kind="company")
     country = UnitFactory(code="NL", name="Nederland", kind="country", parent=company)
     noord = UnitFactory(code="NOORD", name="Team Noord", parent=country)

@@ -59,12 +59,14 @@ INSTALLED_APPS = [
     "koers.reward",
     "koers.demo",
     "koers.jobs",
+    "koers.ops",
     "koers.ui",
     "axes",
     "csp",
 ]
 
 MIDDLEWARE = [
+    "koers.ops.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -306,6 +308,12 @@ CACHES = {
 
 # Background jobs: Celery on Redis when a broker is configured, in-process otherwise.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
+if CELERY_BROKER_URL and not CACHE_URL:
+    # a job's progress and result pass from the worker to the web through the cache
+    raise ImproperlyConfigured(
+        "With CELERY_BROKER_URL set, set CACHE_URL too (the same Redis will do, another "
+        "database number): the web and the workers share the background jobs' progress."
+    )
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -348,11 +356,30 @@ if KOERS_IMPORT_WATCH_DIR:
         "schedule": KOERS_IMPORT_WATCH_MINUTES * 60.0,
     }
 
+# Logs go to standard error: plain text, or one JSON object per line for a log collector
+# (KOERS_LOG_FORMAT=json); each request is logged at INFO by koers.request.
+KOERS_LOG_FORMAT = env_str("KOERS_LOG_FORMAT", "text")
+if KOERS_LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("KOERS_LOG_FORMAT takes text or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": KOERS_LOG_FORMAT},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "koers.request": {"level": env_str("KOERS_REQUEST_LOG_LEVEL", "WARNING")},
+        "koers.jobs": {"level": env_str("LOG_LEVEL", "INFO")},
+    },
 }
 
 # Order lines: the statuses that count as revenue (and credit); a cancelled line never

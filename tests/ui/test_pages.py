@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from unittest import mock
 
 import pytest
 from django.db import connection
@@ -179,17 +178,6 @@ def test_home_query_count_is_fixed(cast, login, monkeypatch):
         )
     assert count() <= few + 4  # the round's and the feedback's own queries, not per row
     assert few <= 40
-
-
-def test_healthz_ok(client, db):
-    response = client.get(reverse("healthz"))
-    assert response.status_code == 200 and response.json()["status"] == "ok"
-
-
-def test_healthz_reports_a_broken_database(client, db):
-    with mock.patch("koers.ui.views.connection.cursor", side_effect=Exception("db down")):
-        response = client.get(reverse("healthz"))
-    assert response.status_code == 503 and response.json()["status"] == "error"
 
 
 def test_audit_trail_is_for_the_oversight_roles(cast, login):

@@ -17,6 +17,7 @@ OPEN_PREFIXES = (
     "/login/",
     "/oidc/",
     "/healthz",
+    "/health/",
     "/static/",
     "/assets/",
     "/i18n/",
@@ -70,7 +71,7 @@ class NotFoundPageMiddleware:
 
 # machine answers and files: no setup page and no organisation language (an API client asks
 # for its language itself)
-NOT_PAGES = ("/static/", "/assets/", "/api/", "/healthz", "/favicon")
+NOT_PAGES = ("/static/", "/assets/", "/api/", "/healthz", "/health/", "/favicon")
 SETUP_OPEN = ("/setup/", "/logout/", "/login/", "/i18n/", "/oidc/")
 
 

@@ -14,6 +14,7 @@ from koers.measure import analysis as measure_analysis
 from koers.measure import customers as measure_customers
 from koers.measure import kpi_catalogue as measure_catalogue
 from koers.measure import views as measure_views
+from koers.ops import health as ops_health
 from koers.plan import account_target_page as plan_account_target_page
 from koers.plan import driver_page as plan_driver_page
 from koers.plan import sizing_page as plan_sizing_page
@@ -27,7 +28,9 @@ from koers.ui import account, entity_views, exports, setup_page, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", ops_health.ready, name="healthz"),
+    path("health/live", ops_health.live, name="health_live"),
+    path("health/ready", ops_health.ready, name="health_ready"),
     path("login/", account.login_page, name="login"),
     path("oidc/", include("mozilla_django_oidc.urls")),
     path(

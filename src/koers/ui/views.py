@@ -6,8 +6,7 @@ from pathlib import Path
 
 import plotly
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
@@ -20,17 +19,6 @@ from koers.ui.navigation import SECTIONS, section_items
 
 
 @require_GET
-def healthz(request: HttpRequest) -> HttpResponse:
-    """200 when the app and its database answer, 503 otherwise."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception as exc:  # any database failure means unhealthy
-        return JsonResponse({"status": "error", "database": str(exc)[:200]}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
-
-
 @require_GET
 @cache_control(max_age=86400, public=True)
 def plotly_js(request: HttpRequest) -> FileResponse:
