@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_filters",
+    "koers.kit",
     "koers.org",
     "koers.sales",
     "ninja",

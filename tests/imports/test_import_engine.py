@@ -251,7 +251,7 @@ def test_the_import_is_audited_and_keeps_the_original_file(keyed):
 
 
 @pytest.mark.parametrize(
-    "failing", ["koers.imports.services.followups.run", "koers.imports.services.bulk_insert"]
+    "failing", ["koers.imports.steps.followups.run", "koers.imports.steps.bulk_insert"]
 )
 def test_a_write_that_fails_halfway_keeps_nothing(keyed, failing):
     """The database fails in the middle of writing (after the new rows went in and the

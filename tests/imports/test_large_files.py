@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Sum
 
-from koers.imports import services
+from koers.imports import services, steps
 from koers.imports.models import ImportRun
 from koers.imports.samples import sample_path
 from koers.imports.services import error_report_csv, import_file
@@ -76,7 +76,7 @@ def test_a_file_of_many_blocks_imports_as_a_whole_file_would(base, tmp_path):
 def test_a_problem_in_the_last_block_writes_nothing_and_every_problem_is_kept(
     base, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(services, "MAX_STORED_ERRORS", 5)
+    monkeypatch.setattr(steps, "MAX_STORED_ERRORS", 5)
     lines = [_line(i) for i in range(500)]
     for i in (480, 485, 490, 495, 497, 499):
         lines[i] = lines[i].replace("VB-KLP-001", "NO-SUCH-PRODUCT")

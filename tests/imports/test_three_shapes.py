@@ -119,9 +119,9 @@ def by_wizard(shape: str, client) -> None:
 
 
 def by_api(shape: str, client) -> None:
-    from koers.org import setup
+    from koers.org import onboarding
 
-    setup.set_up(
+    onboarding.set_up(
         name=shape,
         currency="USD",
         fiscal_month=1,
@@ -144,7 +144,7 @@ def _problems(response) -> str:
 
 
 @pytest.fixture
-def empty_koers(db, client):
+def empty_koers(db, client, funnel):
     from django.core.cache import cache
 
     from koers.org import setup

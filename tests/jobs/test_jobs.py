@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 
 from koers.core.progress import report
 from koers.jobs import runners
+from koers.jobs.execution import execute, progress_of, worker_name
 from koers.jobs.models import Job
 from koers.jobs.registry import KINDS, Outcome, job
-from koers.jobs.services import execute, progress_of, submit, worker_name
+from koers.jobs.services import submit
 from koers.org.models import OrgUnit
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +121,7 @@ def test_progress_is_seen_while_the_work_runs(cast):
     assert cache.get(f"koers:job:{Job.objects.get(kind='test.watch').pk}:progress") is None
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_without_a_broker_a_thread_of_the_server_does_the_work(cast, settings):
     settings.KOERS_JOBS_INLINE = False
     settings.CELERY_BROKER_URL = ""

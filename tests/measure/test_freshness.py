@@ -9,9 +9,8 @@ from decimal import Decimal
 from koers.core.services import record_save
 from koers.imports.services import import_file
 from koers.measure import selectors as sel
-from koers.measure.freshness import ranges
 from koers.measure.models import StaleMonth
-from koers.measure.services import kpi_facts_refresh
+from koers.measure.services import kpi_facts_refresh, ranges
 from koers.org.models import Person
 from koers.plan.models import Target
 from koers.reward.models import PayoutLine
@@ -89,7 +88,7 @@ def test_a_long_run_of_busy_months_is_refreshed_a_few_months_at_a_time(cast, mon
     """A refresh holds its months' records in memory: runs of months are cut where they
     would read more than the step's order lines, never inside a month, and the facts are
     the same as one refresh of the whole run gives."""
-    from koers.measure import freshness
+    from koers.measure import services
     from koers.measure.models import KpiFact
 
     cast.rik.external_id, cast.product.external_id = "P-RIK", "PR-1"
@@ -113,15 +112,15 @@ def test_a_long_run_of_busy_months_is_refreshed_a_few_months_at_a_time(cast, mon
         month = line.order_date.replace(day=1)
         counts[month] = counts.get(month, 0) + 1
     assert len(counts) > 1
-    monkeypatch.setattr(freshness, "REFRESH_STEP_LINES", 1)  # every busy month on its own
-    cut = freshness.steps(start, end)
+    monkeypatch.setattr(services, "REFRESH_STEP_LINES", 1)  # every busy month on its own
+    cut = services.steps(start, end)
     assert cut[0][0] == start and cut[-1][1] == end and len(cut) >= len(counts)
     for (_a, before), (after, _b) in zip(cut, cut[1:], strict=False):
         assert after == before + dt.timedelta(days=1) and after.day == 1
     for first, last in cut:
         assert sum(1 for m in counts if first <= m <= last) <= 1
     KpiFact.objects.all().delete()
-    freshness.refresh_months([dt.date(2026, m, 1) for m in range(1, 12)])
+    services.refresh_months([dt.date(2026, m, 1) for m in range(1, 12)])
     assert (
         sorted(KpiFact.objects.values_list("kpi", "person_id", "month", "numerator", "denominator"))
         == whole

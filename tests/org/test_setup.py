@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from koers.org import setup
+from koers.org import onboarding, setup
 from koers.org.models import Organisation, OrgUnit
 
 
@@ -94,7 +94,7 @@ def test_only_an_administrator_sets_up(cast, login):
         client.get("/", follow=False)  # an installation with people is never stopped
     assert not Organisation.objects.exists()
     with pytest.raises(ValidationError, match="Only an administrator"):
-        setup.set_up(
+        onboarding.set_up(
             name="X",
             currency="EUR",
             fiscal_month=1,

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from koers.ui.fields import LocalDecimalField, parse_local_number
+from koers.kit.fields import LocalDecimalField, parse_local_number
 
 
 @pytest.mark.parametrize(

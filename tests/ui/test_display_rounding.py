@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from koers.ui.templatetags.koers import kpi_value, money0, percent
+from koers.kit.templatetags.koers import kpi_value, money0, percent
 
 
 @pytest.mark.parametrize(

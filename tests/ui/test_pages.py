@@ -284,7 +284,7 @@ def test_one_dutch_word_for_targets_and_another_for_goals(cast, login):
 
 
 def test_who_names_a_login_or_a_person_as_people_know_them(cast):
-    from koers.ui.templatetags.koers import who
+    from koers.kit.templatetags.koers import who
 
     assert who(cast.user("mia")) == str(cast.mia)  # the person behind the login
     assert who(cast.mia) == str(cast.mia)  # a person already

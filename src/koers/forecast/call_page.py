@@ -19,10 +19,10 @@ from django.utils.translation import gettext_lazy
 from koers.engine.periods import add_months, month_start
 from koers.forecast import calls
 from koers.forecast.models import ForecastCall
+from koers.kit.fields import LocalDecimalField
+from koers.kit.forms import attach_errors
 from koers.org import visibility as vis
 from koers.org.setup import fiscal_start_month
-from koers.ui.fields import LocalDecimalField
-from koers.ui.forms import attach_errors
 
 
 def _amount(label: Any) -> LocalDecimalField:

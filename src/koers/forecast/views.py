@@ -23,7 +23,7 @@ from koers.forecast import selectors
 from koers.forecast.series import history
 from koers.jobs.models import Job
 from koers.jobs.services import submit
-from koers.measure.selectors import kpi_name
+from koers.measure.catalogue import kpi_name
 from koers.org import visibility as vis
 from koers.org.models import Role
 

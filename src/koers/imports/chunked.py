@@ -41,7 +41,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from koers.core.bulk import analyze, indexes_dropped, no_rebuilds, worth_rebuilding
-from koers.imports import services as sv
+from koers.imports import steps as sv
 from koers.imports import stream
 from koers.imports.audit import audit_updates
 from koers.imports.checks import check_rules
@@ -321,7 +321,8 @@ def _block(
 
 
 def _refresh(days: set[dt.date]) -> int:
-    from koers.measure.freshness import months_of, refresh_months
+    from koers.measure.freshness import months_of
+    from koers.measure.services import refresh_months
 
     return len(refresh_months(months_of(sorted(days)))) if days else 0
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import polars as pl
 from django.utils.translation import gettext as _
 
-from koers.imports.saved import MappingError
+from koers.imports.table import MappingError
 
 MAX_LENGTH = 500
 DECIMAL = pl.Decimal(38, 10)

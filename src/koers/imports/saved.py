@@ -38,8 +38,8 @@ import polars as pl
 import yaml
 from django.utils.translation import gettext as _
 
-from koers.imports.reader import ImportFileError
 from koers.imports.specs import KINDS, Kind
+from koers.imports.table import MappingError
 
 KEYS = {
     "kind",
@@ -56,10 +56,6 @@ KEYS = {
 }
 # what an open opportunity may lack when its mapping allows it (filled, then flagged)
 GAPS = {"account", "amount", "created_on", "expected_close_date"}
-
-
-class MappingError(ImportFileError):
-    """A mapping document that cannot be used, with what is wrong in it."""
 
 
 @dataclass(frozen=True)

@@ -29,18 +29,20 @@ from koers.imports.retention import imports_clean_up, staging_dir
 from koers.imports.samples import template_csv
 from koers.imports.saved import SavedMapping, load_mapping_by_name, mapping_save, with_values
 from koers.imports.services import error_report_csv, errors_csv, import_file, import_queue
-from koers.imports.specs import KINDS
+from koers.imports.specs import KINDS, model_for_table
 from koers.imports.tasks import on_worker
 from koers.imports.value_maps import chosen_from, coded_columns, mark_chosen
 from koers.org import visibility as vis
-from koers.ui.entities import ENTITIES
 
 IGNORE = ""
 
 
 def kind_label(kind: str) -> str:
-    entity = ENTITIES.get(kind)
-    return entity.label if entity else capfirst(kind.replace("-", " "))
+    """What a kind of import holds, as its list is called: “Accounts”, “Order lines”."""
+    spec = KINDS.get(kind)
+    if spec is None:
+        return capfirst(kind.replace("-", " "))
+    return capfirst(str(model_for_table(spec.table)._meta.verbose_name_plural))
 
 
 class UploadForm(forms.Form):

@@ -31,7 +31,7 @@ import zipfile
 import polars as pl
 from django.utils.translation import gettext as _
 
-from koers.imports.reader import ImportFileError, Limits, _check_header, _clean
+from koers.imports.table import ImportFileError, Limits, _check_header, _clean
 
 UNPACKED_FLOOR = 16 * 1024 * 1024  # bytes any spreadsheet may unpack to
 UNPACKED_PER_BYTE = 30  # … plus this many bytes per byte of the file

@@ -8,8 +8,9 @@ from django.http import Http404, HttpRequest
 from ninja import Path, Router, Schema
 
 from koers.api.schemas import MAX_ID, ErrorOut
+from koers.jobs.execution import progress_of
 from koers.jobs.models import Job
-from koers.jobs.services import progress_of, visible_jobs
+from koers.jobs.services import visible_jobs
 
 router = Router(tags=["jobs"])
 

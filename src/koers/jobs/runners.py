@@ -9,8 +9,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from django.conf import settings
 from django.db import close_old_connections, connections, transaction
 
+from koers.jobs.execution import execute, orphans, worker_name
 from koers.jobs.models import Job
-from koers.jobs.services import execute, orphans, worker_name
 
 _pool: ThreadPoolExecutor | None = None
 _lock = threading.Lock()
@@ -69,7 +69,7 @@ def local_pool() -> ThreadPoolExecutor:
 
 def recover() -> list[int]:
     """Hand the jobs of a stopped local worker to this process's threads (each is tried
-    once more; see ``services.execute``)."""
+    once more; see ``execution.execute``)."""
     if uses_broker():
         return []
     found = [job.pk for job in orphans()]

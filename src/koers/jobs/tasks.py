@@ -9,7 +9,7 @@ from celery import shared_task
 def run_job(job_id: int) -> str:
     """Carry out the job ``job_id``; a second delivery (the worker was killed) tries it
     once more, and a delivery of a finished job does nothing."""
-    from koers.jobs.services import execute, worker_name
+    from koers.jobs.execution import execute, worker_name
 
     job = execute(job_id, worker=worker_name("celery"))
     return job.status if job else "nothing to do"

@@ -19,7 +19,7 @@ from koers.core.services import record_save
 from koers.engine.deviations import deviations
 from koers.engine.periods import add_months, month_start
 from koers.measure import selectors as sel
-from koers.measure.catalogue import definition, definitions
+from koers.measure.catalogue import definition, definitions, kpi_name
 from koers.measure.memo import memo, memo_page
 from koers.measure.models import RootCauseAction, RootCauseAnalysis
 from koers.org import visibility as vis
@@ -108,7 +108,7 @@ def _deviations(user: Any) -> list[dict[str, Any]]:
                 {
                     "person": names[person_id],
                     "code": code,
-                    "kpi": sel.kpi_name(code),
+                    "kpi": kpi_name(code),
                     "month": month,
                     "value": value,
                     "baseline": baseline,
@@ -142,7 +142,7 @@ def _below_target(people, names: dict, month: dt.date, end: dt.date) -> list[dic
                 {
                     "person": names[person_id],
                     "code": code,
-                    "kpi": sel.kpi_name(code),
+                    "kpi": kpi_name(code),
                     "month": month,
                     "value": actuals[person_id][code],
                     "baseline": target,
@@ -192,7 +192,7 @@ def analysis_new(request: HttpRequest) -> HttpResponse:
         raise Http404(_("No such deviation."))
     if not may_analyse(request.user, person):
         raise PermissionDenied(_("Your role may not record this analysis."))
-    initial = {"title": f"{sel.kpi_name(code)} {person} {month:%m-%Y}"}
+    initial = {"title": f"{kpi_name(code)} {person} {month:%m-%Y}"}
     form = AnalysisForm(request.POST or None, initial=initial)
     actions = ActionFormSet(request.POST or None, prefix="actions")
     for action_form in actions.forms:
@@ -217,7 +217,7 @@ def analysis_new(request: HttpRequest) -> HttpResponse:
         "form": form,
         "actions": actions,
         "person": person,
-        "kpi": sel.kpi_name(code),
+        "kpi": kpi_name(code),
         "code": code,
         "month": month,
     }
@@ -267,7 +267,7 @@ def analysis_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(_("No such record."))
     context = {
         "analysis": analysis,
-        "kpi": sel.kpi_name(analysis.kpi),
+        "kpi": kpi_name(analysis.kpi),
         "actions": analysis.actions.select_related("owner"),
         "follow": follow_up(analysis, timezone.localdate()),
     }

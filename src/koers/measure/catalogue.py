@@ -7,32 +7,14 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from koers.engine import kpi
-from koers.engine.custom_kpi import MONEY_MEASURES, Measure
+from koers.engine.custom_kpi import Measure
 from koers.measure.models import CustomKpi
 
 CACHE_KEY, CACHE_SECONDS = "koers:custom-kpis", 60
 
 
 def definition_of(custom: CustomKpi) -> kpi.KpiDefinition:
-    if custom.kind == CustomKpi.Kind.RATIO:
-        unit, ratio = custom.ratio_unit, True
-    else:
-        unit, ratio = ("money" if custom.measure in MONEY_MEASURES else "count"), False
-    return kpi.KpiDefinition(
-        code=custom.code,
-        name_en=custom.name_en,
-        name_nl=custom.name_nl,
-        timing=custom.timing,
-        level=custom.level,
-        unit=unit,
-        higher_is_better=custom.higher_is_better,
-        scale=100 if unit == "percent" else 1,
-        ratio=ratio,
-        divisor=kpi.MILLI if not ratio and custom.measure == "quantity" else 1,
-        description_en=custom.description_en,
-        description_nl=custom.description_nl,
-        custom=True,
-    )
+    return custom.definition()
 
 
 def measure_of(custom: CustomKpi) -> Measure:
@@ -66,6 +48,14 @@ def definition(code: str) -> kpi.KpiDefinition:
     """One KPI's definition; KeyError when no KPI has that code."""
     found = kpi.CATALOGUE.get(code)
     return found if found is not None else definitions()[code]
+
+
+def kpi_name(code: str) -> str:
+    """The KPI's name in the user's language."""
+    from django.utils.translation import get_language
+
+    spec = definition(code)
+    return spec.name_nl if (get_language() or "en").startswith("nl") else spec.name_en
 
 
 @receiver([post_save, post_delete], sender=CustomKpi)

@@ -14,8 +14,8 @@ from koers.jobs.registry import Outcome, job
 @job("measure.refresh", gettext_lazy("Refreshing the figures"))
 def refresh(args: dict[str, Any], by: Any) -> Outcome:
     """Refresh the stale months (a form or API edit marked them), set-based."""
-    from koers.measure.freshness import refresh_months
     from koers.measure.models import StaleMonth
+    from koers.measure.services import refresh_months
 
     months = list(StaleMonth.objects.values_list("month", flat=True))
     done = refresh_months(months)

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from koers.kit.forms import attach_errors
 from koers.measure.catalogue import custom_kpis, definitions
 from koers.measure.models import CustomKpi
 from koers.measure.services import custom_kpi_save
@@ -19,7 +20,6 @@ from koers.org import visibility as vis
 from koers.org.models import Role
 from koers.sales.models import Account, Activity
 from koers.sales.models.pipeline import Source
-from koers.ui.forms import attach_errors
 
 
 def may_define(user: Any) -> bool:

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from koers.core.fields import MoneyField
+from koers.engine import kpi
+from koers.engine.custom_kpi import MONEY_MEASURES
 from koers.org.models import OrgUnit, Person
 
 
@@ -274,10 +276,33 @@ class CustomKpi(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def _ratio_errors(self) -> dict[str, str]:
-        from koers.measure.catalogue import definitions
+    def definition(self) -> kpi.KpiDefinition:
+        """This KPI as the engine knows KPIs."""
+        if self.kind == self.Kind.RATIO:
+            unit, ratio = self.ratio_unit, True
+        else:
+            unit, ratio = ("money" if self.measure in MONEY_MEASURES else "count"), False
+        return kpi.KpiDefinition(
+            code=self.code,
+            name_en=self.name_en,
+            name_nl=self.name_nl,
+            timing=self.timing,
+            level=self.level,
+            unit=unit,
+            higher_is_better=self.higher_is_better,
+            scale=100 if unit == "percent" else 1,
+            ratio=ratio,
+            divisor=kpi.MILLI if not ratio and self.measure == "quantity" else 1,
+            description_en=self.description_en,
+            description_nl=self.description_nl,
+            custom=True,
+        )
 
-        known = definitions()
+    def _ratio_errors(self) -> dict[str, str]:
+        known = {
+            **kpi.CATALOGUE,
+            **{c.code: c.definition() for c in CustomKpi.objects.exclude(pk=self.pk)},
+        }
         errors: dict[str, str] = {}
         for field in ("numerator", "denominator"):
             code = getattr(self, field)

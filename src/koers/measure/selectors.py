@@ -15,14 +15,6 @@ from koers.measure.catalogue import definition, definitions
 from koers.measure.models import KpiFact
 
 
-def kpi_name(code: str) -> str:
-    """The KPI's name in the user's language."""
-    from django.utils.translation import get_language
-
-    spec = definition(code)
-    return spec.name_nl if (get_language() or "en").startswith("nl") else spec.name_en
-
-
 def _facts(people: QuerySet[Any], start: dt.date, end: dt.date) -> QuerySet[KpiFact]:
     return KpiFact.objects.filter(person__in=people.values("pk"), month__gte=start, month__lte=end)
 

@@ -17,16 +17,16 @@ from koers.engine.drivers import decompose, price_mix
 from koers.engine.leadlag import best_lag, lead_lag
 from koers.engine.money import shown
 from koers.engine.periods import add_months, month_start
+from koers.kit.templatetags.koers import kpi_value
 from koers.measure import periods
 from koers.measure import selectors as sel
 from koers.measure.benchmark import benchmark, benchmark_units
-from koers.measure.catalogue import definition, definitions
+from koers.measure.catalogue import definition, definitions, kpi_name
 from koers.measure.drill import records_url
 from koers.measure.memo import memo_page
 from koers.measure.periods import Period, Span
 from koers.org import visibility as vis
 from koers.org.models import Person, Role
-from koers.ui.templatetags.koers import kpi_value
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -47,7 +47,7 @@ def _rows(
         rows.append(
             {
                 "code": code,
-                "name": sel.kpi_name(code),
+                "name": kpi_name(code),
                 "url": records_url(code, period.start, period.end),
                 "target": targets.get(code),
                 "attainment": sel.attainment(code, now, targets.get(code)),
@@ -162,7 +162,7 @@ def _kpi_context(
     units = benchmark_units(me.unit if me else None, vis.sees_everything(request.user))
     if len(units) > 1:
         context["bench"] = benchmark(units, start, end)
-        context["bench"]["headers"] = [sel.kpi_name(c) for c in context["bench"]["codes"]] + [
+        context["bench"]["headers"] = [kpi_name(c) for c in context["bench"]["codes"]] + [
             _("Revenue per FTE")
         ]
         if context["bench"]["ebit"]:
@@ -298,7 +298,7 @@ def _heat_map(people, team: dict, start: dt.date, end: dt.date) -> dict[str, Any
                 }
             )
         rows.append({"person": person, "cells": cells})
-    headers = [sel.kpi_name(c) for c in HEAT_CODES]
+    headers = [kpi_name(c) for c in HEAT_CODES]
     return {"headers": headers, "rows": rows, "by_person": by_person}
 
 
@@ -328,7 +328,7 @@ def _lead_lag(people, today: dt.date) -> list[dict[str, Any]]:
     """For each pair of a leading and a lagging KPI: how many months ahead the leading one
     runs in the viewer's scope over the last two years, and how strongly."""
     start, end = add_months(month_start(today), -24), month_start(today) - dt.timedelta(days=1)
-    names = {c: sel.kpi_name(c) for c in {c for pair in LEAD_PAIRS for c in pair}}
+    names = {c: kpi_name(c) for c in {c for pair in LEAD_PAIRS for c in pair}}
     series = {
         code: sel.monthly_series(people, code, start, end)
         for code in {c for pair in LEAD_PAIRS for c in pair}
@@ -377,7 +377,7 @@ def _leaderboard(
         boards.append(
             {
                 "code": code,
-                "name": sel.kpi_name(code),
+                "name": kpi_name(code),
                 "unit": spec.unit,
                 "rows": [(sellers[pid], value) for value, pid in scored[:size]],
             }

@@ -398,6 +398,20 @@ def can_create(user: Any, model: type[Model]) -> bool:
     return role_of(user) in EDIT_ROLES.get(model._meta.label_lower, set())
 
 
+def in_planning_scope(user: Any, obj: Model) -> bool:
+    """A manager plans for her own unit and below: its annual plan and the initiatives of
+    it (a long-term plan's initiatives are the director's)."""
+    if role_of(user) != Role.MANAGER:
+        return True
+    label = obj._meta.label_lower
+    if label == "plan.annualplan":
+        return visible_units(user).filter(pk=obj.unit_id).exists()
+    if label == "plan.initiative":
+        annual = obj.annual
+        return annual is not None and visible_units(user).filter(pk=annual.unit_id).exists()
+    return True
+
+
 def can_edit(user: Any, obj: Model, visible: QuerySet[Any]) -> bool:
     """May ``user`` change ``obj``? ``visible`` is the user's visible queryset for its model."""
     if not can_create(user, type(obj)):
@@ -406,8 +420,6 @@ def can_edit(user: Any, obj: Model, visible: QuerySet[Any]) -> bool:
     if obj._meta.label_lower == "reward.goal" and me is not None and obj.person_id == me.pk:
         return False  # one's own goals are scored by one's manager
     if role_of(user) in {Role.MANAGER, Role.SALESPERSON}:
-        from koers.org.write_rules import in_planning_scope
-
         return visible.filter(pk=obj.pk).exists() and in_planning_scope(user, obj)
     return True
 

@@ -27,7 +27,7 @@ from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 
 from koers.org.models import Person, Role
-from koers.org.visibility import PAY_EDIT_ROLES, person_of, role_of
+from koers.org.visibility import PAY_EDIT_ROLES, in_planning_scope, person_of, role_of
 
 ORG_EDITORS = {Role.ADMIN, Role.DIRECTOR}
 
@@ -171,22 +171,6 @@ def check_write(user: Any, obj: Model, before: dict[str, Any] | None) -> None:
         raise PermissionDenied(refusal(type(obj), refused, own=own))
     if not in_planning_scope(user, obj):
         raise PermissionDenied(_("You may plan only for your own unit and the units below it."))
-
-
-def in_planning_scope(user: Any, obj: Model) -> bool:
-    """A manager plans for her own unit and below: its annual plan and the initiatives of
-    it (a long-term plan's initiatives are the director's)."""
-    from koers.org.visibility import visible_units
-
-    if role_of(user) != Role.MANAGER:
-        return True
-    label = _label(obj)
-    if label == "plan.annualplan":
-        return visible_units(user).filter(pk=obj.unit_id).exists()
-    if label == "plan.initiative":
-        annual = obj.annual
-        return annual is not None and visible_units(user).filter(pk=annual.unit_id).exists()
-    return True
 
 
 def _was_own(user: Any, obj: Model, before: dict[str, Any]) -> bool:

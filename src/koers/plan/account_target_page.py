@@ -16,12 +16,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from koers.measure.selectors import kpi_name
+from koers.kit.fields import LocalDecimalField
+from koers.measure.catalogue import kpi_name
 from koers.org import visibility as vis
 from koers.org.models import Person
 from koers.plan import account_targets
 from koers.sales.models import Account
-from koers.ui.fields import LocalDecimalField
 
 METHOD_NAMES = {
     "history": gettext_lazy("Share of last year"),

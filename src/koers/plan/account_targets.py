@@ -26,8 +26,8 @@ from django.utils.translation import gettext as _
 from koers.core.audit import audit_change
 from koers.engine import allocation
 from koers.engine.periods import add_months
+from koers.measure.catalogue import kpi_name
 from koers.measure.models import AccountMonthFact
-from koers.measure.selectors import kpi_name
 from koers.org import visibility as vis
 from koers.org.models import Person
 from koers.plan.models import Target

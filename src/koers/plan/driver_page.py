@@ -16,13 +16,13 @@ from django.utils.translation import gettext_lazy as _
 
 from koers.engine.driver_model import Levers, model
 from koers.engine.periods import add_months, month_end, month_start
+from koers.kit.fields import optional_number
 from koers.measure import selectors as msel
 from koers.measure.memo import memo
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person, Role
 from koers.plan import horizon, services
 from koers.plan.drivers import measured_rates
-from koers.ui.fields import optional_number
 
 
 class LeverForm(forms.Form):

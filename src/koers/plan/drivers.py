@@ -77,7 +77,7 @@ def rates_by_person(people: Any, today: dt.date) -> dict[int, Rates]:
 
 
 def _message(flag: achievability.Flag, money: bool) -> str:
-    from koers.ui.templatetags.koers import kpi_value
+    from koers.kit.templatetags.koers import kpi_value
 
     f = flag.figures
     if flag.code == "growth":

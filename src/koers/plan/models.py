@@ -122,7 +122,7 @@ class Target(models.Model):
         indexes = [models.Index(fields=["month", "kpi"])]
 
     def __str__(self) -> str:
-        from koers.measure.selectors import kpi_name
+        from koers.measure.catalogue import kpi_name
 
         return f"{kpi_name(self.kpi)} · {self.person or self.unit} · {self.month:%m-%Y}"
 

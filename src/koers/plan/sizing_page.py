@@ -12,10 +12,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from koers.engine import sizing
+from koers.kit.fields import optional_number
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Role
 from koers.sales.models import Account
-from koers.ui.fields import optional_number
 
 CLASSES = tuple(sizing.VISITS_A_YEAR)  # "" is an account without a class
 

@@ -16,16 +16,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from koers.measure.catalogue import definitions
-from koers.measure.selectors import kpi_name
+from koers.kit.fields import LocalDecimalField
+from koers.kit.forms import attach_errors
+from koers.measure.catalogue import definitions, kpi_name
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Role
 from koers.plan import services
 from koers.plan.drivers import round_flags
 from koers.plan.models import TargetProposal, TargetRound
 from koers.sales.models import ProductGroup
-from koers.ui.fields import LocalDecimalField
-from koers.ui.forms import attach_errors
 
 
 class ProposeForm(forms.Form):

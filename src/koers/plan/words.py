@@ -12,8 +12,8 @@ from koers.engine.allocation import AllocationError
 
 
 def _amount(units: int, kpi: str) -> str:
+    from koers.kit.templatetags.koers import kpi_value, money
     from koers.measure.catalogue import definition
-    from koers.ui.templatetags.koers import kpi_value, money
 
     if definition(kpi).unit == "money":
         return money(Decimal(units) / 100)  # to the cent: what to add or take off

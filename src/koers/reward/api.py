@@ -308,8 +308,8 @@ def get_statement(
     statement page shows them. 404 for a person whose pay the caller may not see."""
     from django.utils.translation import get_language
 
-    from koers.reward.chain import line_chain, traced
-    from koers.reward.views import next_step, shown
+    from koers.reward.chain import line_chain, shown, traced
+    from koers.reward.views import next_step
 
     person = statement_person(request.user, person_id)
     run = run_of_month(month)

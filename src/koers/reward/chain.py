@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 
 from koers.engine import explain
 from koers.engine.comp import PPM, RATE
+from koers.engine.kpi import MILLI
 from koers.engine.money import from_cents, to_cents
-from koers.measure.selectors import kpi_name
+from koers.kit.templatetags.koers import kpi_value, money
+from koers.measure.catalogue import definitions, kpi_name
 from koers.reward.documents import ComponentSpec
-from koers.ui.templatetags.koers import money
 
 
 def _pct(value: int | None, per_hundred: int) -> str:
@@ -33,8 +34,6 @@ def _amount(scaled: int | None) -> str:
 
 
 def _measured(spec: ComponentSpec, value: int | None) -> str:
-    from koers.reward.views import shown
-
     c = spec.component
     if value is not None and c.measure in ("revenue", "margin"):
         return money(from_cents(value))
@@ -156,3 +155,22 @@ def line_chain(spec: ComponentSpec, line: Any, total: int | None = None) -> list
         returned=returned,
     )
     return [{"kind": s.kind, "text": _text(spec, s)} for s in steps]
+
+
+def shown(spec: ComponentSpec, value: int | None) -> str:
+    """A goal or measure in its unit: cents as euros, units, a goals score as a
+    percentage, a KPI in hundredths of its unit."""
+    if value is None:
+        return "–"
+    c = spec.component
+    if c.measure in ("revenue", "margin"):
+        return kpi_value(value, "cents")
+    if c.measure == "goals":
+        return kpi_value(value / 10_000, "percent")
+    if c.measure == "kpi":
+        known = definitions().get(c.kpi)
+        unit = known.unit if known else "count"
+        return kpi_value(
+            value if unit == "money" else value / 100, "cents" if unit == "money" else unit
+        )
+    return kpi_value(value / MILLI, "count")  # volume: thousandths of a unit

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from koers.core.audit import audit, snapshot
 from koers.engine.periods import month_start
-from koers.measure.selectors import kpi_name
+from koers.measure.catalogue import kpi_name
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person
 from koers.reward.documents import parse_plan

@@ -13,8 +13,7 @@ from django.utils.translation import gettext as _
 
 from koers.engine import comp
 from koers.engine.periods import add_months, month_start
-from koers.measure.catalogue import definitions
-from koers.measure.selectors import kpi_name
+from koers.measure.catalogue import definitions, kpi_name
 from koers.reward.documents import PlanSpec
 from koers.reward.models import PlanAssignment
 

@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from koers.kit.forms import attach_errors
 from koers.org import visibility as vis
 from koers.reward.models import Inquiry, PayoutLine
 from koers.reward.runs import CALCULATE_ROLES
 from koers.reward.services.inquiries import inquiry_open, inquiry_resolve, sla_days
-from koers.ui.forms import attach_errors
 
 
 class InquiryForm(forms.Form):

@@ -20,12 +20,12 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from koers.jobs.services import job_row, job_value, page_job
+from koers.kit.forms import attach_errors
 from koers.org import visibility as vis
 from koers.reward.documents import PlanSpec
 from koers.reward.health import plan_health
 from koers.reward.models import Plan, PlanAssignment
 from koers.reward.services.plans import check_document, plan_activate, plan_save
-from koers.ui.forms import attach_errors
 
 VIEW_ROLES = vis.PAY_ROLES
 DESIGN_ROLES = vis.PAY_EDIT_ROLES
@@ -89,7 +89,7 @@ def _words(code: str) -> str:
 
 
 def _components(spec: PlanSpec) -> list[dict[str, Any]]:
-    from koers.measure.selectors import kpi_name
+    from koers.measure.catalogue import kpi_name
 
     nl = (get_language() or "en").startswith("nl")
     rows = []

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from koers.engine.periods import month_start
+from koers.kit.fields import LocalDecimalField
 from koers.org import visibility as vis
 from koers.org.models import Person
 from koers.reward.jobs import month_job
@@ -31,7 +32,6 @@ from koers.reward.services.approval import (
     approval_warnings,
 )
 from koers.reward.services.payouts import add_adjustment, payroll_csv, place_hold, release_hold
-from koers.ui.fields import LocalDecimalField
 
 CALCULATE_ROLES = vis.PAY_EDIT_ROLES  # calculate, adjust, hold
 APPROVE_ROLES = vis.PAY_ROLES  # see every run, approve and lock

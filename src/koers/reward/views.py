@@ -24,20 +24,17 @@ from django.utils.translation import gettext as _
 
 from koers.core.cells import safe_row
 from koers.engine import comp
-from koers.engine.kpi import MILLI
 from koers.engine.money import from_cents, to_cents
-from koers.measure.catalogue import definitions
+from koers.kit.fields import LocalDecimalField
+from koers.measure.catalogue import kpi_name
 from koers.measure.memo import memo_page
-from koers.measure.selectors import kpi_name
 from koers.org import visibility as vis
 from koers.org.models import Person
-from koers.reward.chain import line_chain, traced
+from koers.reward.chain import line_chain, shown, traced
 from koers.reward.documents import ComponentSpec
 from koers.reward.inquiries import InquiryForm
 from koers.reward.models import Adjustment, CalcRun, Inquiry, PayoutCredit, PayoutLine
 from koers.reward.selectors import component_specs, statement_person, statement_version
-from koers.ui.fields import LocalDecimalField
-from koers.ui.templatetags.koers import kpi_value
 
 
 def next_step(spec: ComponentSpec, line: PayoutLine) -> dict[str, Any] | None:
@@ -150,25 +147,6 @@ def _what_depends(specs: Any) -> dict[str, Any]:
 
 def _euros(cents: int | None) -> Decimal | None:
     return None if cents is None else from_cents(cents)
-
-
-def shown(spec: ComponentSpec, value: int | None) -> str:
-    """A goal or measure in its unit: cents as euros, units, a goals score as a
-    percentage, a KPI in hundredths of its unit."""
-    if value is None:
-        return "–"
-    c = spec.component
-    if c.measure in ("revenue", "margin"):
-        return kpi_value(value, "cents")
-    if c.measure == "goals":
-        return kpi_value(value / 10_000, "percent")
-    if c.measure == "kpi":
-        known = definitions().get(c.kpi)
-        unit = known.unit if known else "count"
-        return kpi_value(
-            value if unit == "money" else value / 100, "cents" if unit == "money" else unit
-        )
-    return kpi_value(value / MILLI, "count")  # volume: thousandths of a unit
 
 
 def _open_deals(request: HttpRequest, person: Person) -> list[Any]:

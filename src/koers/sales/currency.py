@@ -45,7 +45,7 @@ def reporting_currency() -> str:
     :func:`check_currency_basis` stops calculations and imports until the two agree."""
     basis = cache.get(BASIS_KEY)
     if basis is None:
-        from koers.sales.models import CurrencyBasis
+        from koers.sales.models.currencies import CurrencyBasis
 
         basis = CurrencyBasis.objects.values_list("currency", flat=True).first()
         basis = str(basis or configured_currency()).upper()
@@ -72,7 +72,7 @@ def check_currency_basis() -> None:
 
 def rate_on(currency: str, day: dt.date) -> Decimal | None:
     """Reporting-currency units for one unit of ``currency`` on ``day`` (None: no rate)."""
-    from koers.sales.models import ExchangeRate
+    from koers.sales.models.currencies import ExchangeRate
 
     if currency.upper() == reporting_currency():
         return Decimal(1)

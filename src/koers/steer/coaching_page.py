@@ -15,14 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from koers.measure.catalogue import definitions
-from koers.measure.selectors import kpi_name
+from koers.kit.fields import LocalDecimalField
+from koers.kit.forms import attach_errors
+from koers.measure.catalogue import definitions, kpi_name
 from koers.org import visibility as vis
 from koers.org.models import Person
 from koers.steer import coaching
 from koers.steer.models import CoachingAction, CoachingGoal, Competency
-from koers.ui.fields import LocalDecimalField
-from koers.ui.forms import attach_errors
 
 ACTION_ROWS = 3
 

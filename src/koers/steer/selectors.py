@@ -234,24 +234,3 @@ class SkillLine:
     @property
     def gap(self) -> float | None:
         return skills.gap(self.score, self.required)
-
-
-def person_panel(user: Any, person: Person, today: Any) -> dict[str, Any]:
-    """What a person's page shows of Steer: the latest combined scores against the role's
-    level, the open coaching actions, and (for who may coach them) the coaching signals."""
-    from koers.steer import coaching
-
-    round_, scores = latest_scores(person)
-    levels = required_levels()
-    competencies = Competency.objects.filter(pk__in=list(scores))
-    lines = [SkillLine(c, scores.get(c.pk), levels.get((person.role, c.pk))) for c in competencies]
-    signals = []
-    if vis.may_coach(user, person):
-        team = coaching.coaching_signals(user, today, unit=person.unit)
-        signals = [s for s in team if s.person.pk == person.pk]
-    return {
-        "round": round_,
-        "skills": lines,
-        "actions": coaching.open_actions(person),
-        "signals": signals,
-    }

@@ -15,8 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from koers.measure.catalogue import definition
-from koers.measure.selectors import kpi_name
+from koers.measure.catalogue import definition, kpi_name
 from koers.org import visibility as vis
 from koers.org.models import Person
 from koers.steer import training

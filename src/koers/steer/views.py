@@ -16,11 +16,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from koers.engine.skills import SCALE_MAX
+from koers.kit.forms import attach_errors
 from koers.org import visibility as vis
 from koers.org.models import Person
 from koers.steer import feedback, selectors
 from koers.steer.models import Competency, FeedbackRequest, FeedbackRound
-from koers.ui.forms import attach_errors
 
 
 def source_names() -> dict[str, str]:

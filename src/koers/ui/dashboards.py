@@ -137,7 +137,7 @@ def _scope_label(role: str) -> str:
 
 def _count(value: float | None) -> str:
     """A count as the KPI page shows it ("–" where nothing was recorded)."""
-    from koers.ui.templatetags.koers import kpi_value
+    from koers.kit.templatetags.koers import kpi_value
 
     return kpi_value(value, "count")
 

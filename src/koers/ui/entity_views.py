@@ -17,12 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from koers.kit.forms import attach_errors
 from koers.org import visibility as vis
 from koers.org.models import Person
 from koers.org.write_rules import co_owned
 from koers.sales.models import Opportunity
 from koers.ui.entities import ENTITIES, Entity, entity_or_404, selector_for_model
-from koers.ui.forms import attach_errors, build_form, save_record, split_formset, splits_from
+from koers.ui.forms import build_form, save_record, split_formset, splits_from
 from koers.ui.summaries import record_summary
 
 PAGE_SIZE = 50
@@ -98,7 +99,7 @@ class Drill:
 
             found = kpi_condition(entity.slug, get["kpi"])
             if found is not None:
-                from koers.measure.selectors import kpi_name
+                from koers.measure.catalogue import kpi_name
 
                 self.kpi, self.condition = found
                 self.kpi_label = kpi_name(self.kpi.code)

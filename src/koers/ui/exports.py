@@ -23,7 +23,7 @@ from koers.org import visibility as vis
 from koers.org.models import Person
 from koers.ui.entities import Entity, entity_or_404, field_value
 from koers.ui.entity_views import filtered_queryset
-from koers.ui.templatetags.koers import column_label
+from koers.ui.templatetags.records import column_label
 
 CHUNK = 2000
 

@@ -7,13 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.forms import modelform_factory
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from koers.core.services import record_save
+from koers.kit.fields import LocalDecimalField, local_decimals
 from koers.org import services as org_services
 from koers.org.models import OrgUnit, Person
 from koers.org.write_rules import writable_fields
@@ -21,7 +21,6 @@ from koers.sales import services as sales_services
 from koers.sales.models import Opportunity
 from koers.sales.selectors import creditable_people
 from koers.ui.entities import Entity, selector_for_model, slug_for_model
-from koers.ui.fields import LocalDecimalField, local_decimals
 from koers.ui.widgets import LookupWidget
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -110,15 +109,3 @@ def save_record(entity: Entity, form, user: Any, splits=None) -> Model:
     if isinstance(obj, Opportunity):
         return sales_services.opportunity_save(opportunity=obj, by=user, splits=splits)
     return record_save(obj=obj, by=user)
-
-
-def attach_errors(form, error: ValidationError) -> None:
-    """Show a service's validation errors on the form, by field where the form has it."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            target = field if field in form.fields else None
-            for message in messages:
-                form.add_error(target, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from koers.org import setup
+from koers.org import onboarding, setup
 from koers.org.visibility import Role, role_of
 
 
@@ -44,7 +44,7 @@ class SetupForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["fiscal_month"].choices = _months()
         self.fields["language"].choices = [(code, _(name)) for code, name in settings.LANGUAGES]
-        self.fields["statuses"].choices = setup.statuses_known()
+        self.fields["statuses"].choices = onboarding.statuses_known()
 
 
 def _initial() -> dict:
@@ -77,7 +77,7 @@ def setup_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            setup.set_up(
+            onboarding.set_up(
                 name=data["name"],
                 currency=data["currency"],
                 fiscal_month=data["fiscal_month"],

@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from koers.engine.periods import add_months, month_end, month_start, pace
+from koers.kit.templatetags.koers import kpi_value
 from koers.measure import selectors as msel
 from koers.measure.drill import records_url
 from koers.measure.periods import current
@@ -24,7 +25,6 @@ from koers.org.setup import fiscal_start_month
 from koers.plan import horizon
 from koers.plan.models import AccountPlan, AnnualPlan, IndividualPlan, LongTermPlan
 from koers.sales.models import Account, Activity, NpsResponse, Opportunity, Stage
-from koers.ui.templatetags.koers import kpi_value
 
 RECENT = 5
 
@@ -148,7 +148,7 @@ def person_summary(user: Any, person: Person, today: dt.date) -> dict[str, Any]:
 
 def _steer(user: Any, person: Person, today: dt.date) -> dict[str, Any]:
     from koers.steer.coaching_page import signal_text
-    from koers.steer.selectors import person_panel
+    from koers.steer.panel import person_panel
 
     panel = person_panel(user, person, today)
     panel["signals"] = [signal_text(s) for s in panel["signals"]]

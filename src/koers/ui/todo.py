@@ -56,8 +56,8 @@ def my_year(user: Any, today: dt.date) -> list[dict]:
 
 def pay_this_month(user: Any, today: dt.date) -> dict | None:
     """This month's pay of the person, for whoever is paid on a plan (their own only)."""
+    from koers.kit.templatetags.koers import money
     from koers.reward.models import Payout
-    from koers.ui.templatetags.koers import money
 
     me = vis.person_of(user)
     payout = (

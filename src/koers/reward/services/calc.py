@@ -849,7 +849,7 @@ def run_month(month: dt.date, *, by, today: dt.date | None = None) -> CalcRun:  
     first = fiscal_year_start(closed[0].month if closed else month, fiscal_start_month())
     # gates, multipliers and quotas read the KPI facts: refresh the months whose data
     # changed since (a form or API edit) before paying on them
-    from koers.measure.freshness import refresh_stale
+    from koers.measure.services import refresh_stale
 
     report(0.05, _("Refreshing the figures that changed"))
     refresh_stale(first, month_end(month))

@@ -8,6 +8,7 @@ from koers.sales.models.accounts import (
     TerritoryAccount,
     TerritoryPerson,
 )
+from koers.sales.models.currencies import CurrencyBasis, CurrencySwitch, ExchangeRate
 from koers.sales.models.pipeline import (
     Activity,
     Campaign,
@@ -20,9 +21,6 @@ from koers.sales.models.pipeline import (
     StageChange,
 )
 from koers.sales.models.transactions import (
-    CurrencyBasis,
-    CurrencySwitch,
-    ExchangeRate,
     NpsResponse,
     OrderLine,
     OrderLineCredit,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from koers.org import setup
+from koers.org import onboarding, setup
 
 
 class Command(BaseCommand):
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         if any(options[o] is not None for o in asked):
             statuses = options["revenue_statuses"]
             try:
-                setup.set_up(
+                onboarding.set_up(
                     name=options["name"] or (current.name if current else ""),
                     currency=options["currency"] or setup.currency_setting(),
                     fiscal_month=options["fiscal_year_start"] or setup.fiscal_start_month(),

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from koers.org.onboarding import currency_chosen
 from koers.org.setup import KEY as ORGANISATION_KEY
-from koers.org.setup import currency_chosen
 from koers.sales.currency import BASIS_KEY, configured_currency
 from koers.sales.currency_switch import switch_currency
 
