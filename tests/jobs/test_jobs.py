@@ -121,7 +121,7 @@ def test_progress_is_seen_while_the_work_runs(cast):
     assert cache.get(f"koers:job:{Job.objects.get(kind='test.watch').pk}:progress") is None
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_without_a_broker_a_thread_of_the_server_does_the_work(cast, settings):
     settings.KOERS_JOBS_INLINE = False
     settings.CELERY_BROKER_URL = ""

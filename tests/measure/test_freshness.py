@@ -125,3 +125,48 @@ def test_a_long_run_of_busy_months_is_refreshed_a_few_months_at_a_time(cast, mon
         sorted(KpiFact.objects.values_list("kpi", "person_id", "month", "numerator", "denominator"))
         == whole
     )
+
+
+def _stored() -> dict[str, list]:
+    from koers.measure.models import AccountMonthFact, GroupSalesFact, KpiFact
+
+    return {
+        "facts": sorted(
+            KpiFact.objects.values_list("id", "kpi", "person_id", "month", "numerator")
+        ),
+        "groups": sorted(GroupSalesFact.objects.values_list("id", "person_id", "month")),
+        "accounts": sorted(
+            AccountMonthFact.objects.values_list("id", "account_id", "month", "revenue_cents")
+        ),
+    }
+
+
+def _without_ids(stored: dict[str, list]) -> dict[str, list]:
+    return {name: sorted(row[1:] for row in rows) for name, rows in stored.items()}
+
+
+def test_a_refresh_writes_only_what_changed_and_equals_a_fresh_one(cast):
+    from koers.measure.models import AccountMonthFact, GroupSalesFact, KpiFact
+
+    year = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    OrderLine.objects.filter(pk=cast.lines["rik"].pk).update(order_date=dt.date(2026, 10, 7))
+    kpi_facts_refresh(start=year[0], end=year[1])
+    first = _stored()
+    assert first["facts"] and first["accounts"]
+    kpi_facts_refresh(start=year[0], end=year[1])
+    assert _stored() == first  # the same twice: not a row rewritten, ids and all
+    # November changes: only November's rows are rewritten
+    OrderLine.objects.filter(pk=cast.lines["ruud"].pk).update(
+        reporting_amount=Decimal("4321.00"), amount=Decimal("4321.00")
+    )
+    kpi_facts_refresh(start=NOV, end=NOV_END)
+    after = _stored()
+    october = [r for r in first["facts"] if r[3] == dt.date(2026, 10, 1)]
+    assert october and set(october) <= set(after["facts"])  # untouched rows kept their ids
+    assert after != first
+    # what the incremental refresh left equals a refresh from nothing
+    KpiFact.objects.all().delete()
+    GroupSalesFact.objects.all().delete()
+    AccountMonthFact.objects.all().delete()
+    kpi_facts_refresh(start=year[0], end=year[1])
+    assert _without_ids(_stored()) == _without_ids(after)

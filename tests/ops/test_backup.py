@@ -14,7 +14,7 @@ from koers.ops.backup import BackupError, read_manifest, restore, table_counts
 from koers.reward.models import Payout, PayoutLine
 from koers.sales.models import OrderLine
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _figures() -> dict:

@@ -21,7 +21,7 @@ from koers.reward.services.calc import compute_month
 from tests.reward.conftest import planned  # noqa: F401 (the fixture)
 from tests.reward.test_calc import NOV
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 REDIS = "redis://127.0.0.1:6379"
 

@@ -81,7 +81,7 @@ def test_an_unknown_pays_in_is_refused(cast):
         parse_plan(FLAT.format(pays_in="pays_in: dollars\n"))
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_missing_rate_refuses_the_run_and_writes_nothing(cast):
     _plan(cast)
     with pytest.raises(ValidationError, match="GBP on or before 2026-11-30"):
@@ -101,7 +101,7 @@ def test_the_api_statement_says_what_payroll_pays(cast, login):
     assert (statement["currency"], statement["paid_in_currency"]) == ("GBP", "80.00")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_command_line_calculates_outside_a_request(cast):
     # no request transaction around it: the run takes its own (and its row lock in it)
     from django.core.management import call_command

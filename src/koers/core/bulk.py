@@ -270,3 +270,34 @@ def _typed(name: str, dtype: pl.DataType) -> pl.Expr:
     if dtype == pl.Boolean:
         return column.str.to_lowercase().is_in(["t", "true", "1"]).alias(name)
     return column.cast(dtype)
+
+
+def replace_rows(table: str, frame: pl.DataFrame, where: str) -> tuple[int, int]:
+    """Make the rows of ``table`` that match ``where`` (parameterless SQL Koers formatted
+    itself) equal to ``frame``: rows stored alike (every column of ``frame`` equal) stay as
+    they are, the others are deleted, and the rows of ``frame`` not stored yet are inserted.
+    A refresh with nothing changed writes nothing; one month changed rewrites only the
+    rows that differ. Returns (deleted, inserted)."""
+    columns = list(frame.columns)
+    selected = ", ".join(["id", *(f'"{c}"' for c in columns)])
+    stored = query_frame(
+        f'SELECT {selected} FROM "{table}" WHERE {where}', {"id": pl.Int64, **frame.schema}
+    )
+    stale = stored.join(frame, on=columns, how="anti", nulls_equal=True)["id"]
+    fresh = frame.join(stored.drop("id"), on=columns, how="anti", nulls_equal=True)
+    delete_ids(table, stale)
+    return stale.len(), bulk_insert(table, fresh)
+
+
+def delete_ids(table: str, ids: pl.Series) -> None:
+    """Delete the rows of ``table`` with these ids, set-based."""
+    if ids.len() == 0:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f'DELETE FROM "{table}" WHERE id = ANY(%s)', [ids.to_list()])
+        else:
+            for start in range(0, ids.len(), 500):
+                part = ids.slice(start, 500).to_list()
+                marks = ", ".join("%s" for _ in part)
+                cursor.execute(f'DELETE FROM "{table}" WHERE id IN ({marks})', part)

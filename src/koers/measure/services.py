@@ -9,7 +9,13 @@ from typing import Any
 import polars as pl
 from django.db import transaction
 
-from koers.core.bulk import bulk_insert, dates_between, new_account_sql, query_frame
+from koers.core.bulk import (
+    bulk_insert,
+    dates_between,
+    new_account_sql,
+    query_frame,
+    replace_rows,
+)
 from koers.engine import kpi
 from koers.engine.custom_kpi import SOURCES, measure_facts, ratio_facts
 from koers.engine.customers import account_month_facts
@@ -17,9 +23,7 @@ from koers.engine.periods import add_months, month_start
 from koers.measure.catalogue import custom_kpis, measure_of
 from koers.measure.freshness import stale_months
 from koers.measure.models import (
-    AccountMonthFact,
     CustomKpi,
-    GroupSalesFact,
     KpiFact,
     StaleMonth,
 )
@@ -234,14 +238,15 @@ def kpi_facts_refresh(*, start: dt.date, end: dt.date) -> int:
     frames = _inputs(first, last)
     facts = _compute(frames, first, last)
     groups = kpi.group_facts(frames["credits"]).filter(pl.col("month").is_between(first, last))
-    KpiFact.objects.filter(month__gte=first, month__lte=last).delete()
-    GroupSalesFact.objects.filter(month__gte=first, month__lte=last).delete()
-    bulk_insert("measure_groupsalesfact", groups)
     accounts = account_month_facts(_order_lines(first, last))
-    AccountMonthFact.objects.filter(month__gte=first, month__lte=last).delete()
-    bulk_insert("measure_accountmonthfact", accounts)
+    # only what differs from what is stored is written: a refresh with nothing changed
+    # writes nothing, and an edit rewrites the facts it changed
+    in_range = dates_between("month", first, last)
+    replace_rows("measure_groupsalesfact", groups, in_range)
+    replace_rows("measure_accountmonthfact", accounts, in_range)
+    replace_rows("measure_kpifact", facts.select(list(kpi.FACT_SCHEMA)), in_range)
     StaleMonth.objects.filter(month__gte=first, month__lte=last).delete()
-    return bulk_insert("measure_kpifact", facts)
+    return facts.height
 
 
 def day_facts(first: dt.date, last: dt.date) -> tuple[pl.DataFrame, pl.DataFrame]:
