@@ -56,6 +56,13 @@ fuzz: dev
 	  tests/engine/test_comp_oracle.py tests/engine/test_explain.py \
 	  tests/reward/test_pay_oracle.py tests/reward/test_rerun.py
 
+# Every benchmark, each beside its baseline from the same run, written into
+# docs/benchmarks.md (needs PostgreSQL and Redis; BENCH_SCALE=100 for the issue's aims,
+# BENCH_ARGS=--quick for a first look).
+BENCH_SCALE ?= 10
+bench: dev
+	$(PY) bench/run_all.py --scale $(BENCH_SCALE) $(BENCH_ARGS)
+
 demo-reset: install
 	rm -f "$(KOERS_DATA_DIR)/koers.sqlite3"
 	$(KOERS) migrate --noinput

@@ -163,3 +163,29 @@ def test_the_office_refreshes_stale_figures_from_the_job_list(cast, login):
     assert response["Location"] == f"/jobs/{refreshed.pk}/"
     assert refreshed.status == "done" and not StaleMonth.objects.exists()
     assert "2 months" in refreshed.summary
+
+
+def test_after_a_refresh_the_directors_pages_are_computed_ahead(
+    cast, login, django_capture_on_commit_callbacks, monkeypatch
+):
+    """No cold first view: the refresh job hands the warming job its pages; the director's
+    first view afterwards renders no figure itself."""
+    import datetime as dt
+
+    from koers.measure import memo
+    from koers.measure.freshness import mark_stale
+
+    mark_stale([dt.date(2026, 11, 1)])
+    with django_capture_on_commit_callbacks(execute=True):
+        submit("measure.refresh", args={}, by=None, key="measure.refresh")
+    warmed = Job.objects.get(kind="measure.warm")
+    assert warmed.status == "done" and warmed.summary.startswith("36 pages")  # 3 roles × 2 × 6
+    rendered = []
+    real = memo.render_to_string
+    monkeypatch.setattr(
+        memo, "render_to_string", lambda *a, **k: rendered.append(a[0]) or real(*a, **k)
+    )
+    client = login(cast.user("dirk"))
+    for page in ("/measure/kpis/?period=month", "/measure/customers/", "/measure/deviations/"):
+        assert client.get(page, HTTP_ACCEPT_LANGUAGE="en").status_code == 200
+    assert rendered == []  # every figure came from the cache

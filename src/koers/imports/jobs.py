@@ -20,6 +20,10 @@ def import_run(args: dict[str, Any], by: Any) -> Outcome:
 
     outcome = import_claimed(args["run"])
     run = ImportRun.objects.get(pk=args["run"])
+    if run.status == ImportRun.Status.COMMITTED:
+        from koers.measure.jobs import warm_job
+
+        warm_job()  # the figures the import refreshed, computed ahead
     if outcome is None and run.status == ImportRun.Status.FAILED:
         return Outcome(_("%(file)s could not be imported.") % {"file": run.filename}, _url(run))
     return Outcome(

@@ -19,6 +19,7 @@ def refresh(args: dict[str, Any], by: Any) -> Outcome:
 
     months = list(StaleMonth.objects.values_list("month", flat=True))
     done = refresh_months(months)
+    warm_job()  # also on a night with nothing to refresh: a new day's figures are cold
     return Outcome(
         _("The figures of %(n)s months are fresh again.") % {"n": len(done)}, reverse("kpis")
     )
@@ -28,3 +29,20 @@ def refresh_job(by: Any):  # type: ignore[no-untyped-def]
     from koers.jobs.services import submit
 
     return submit("measure.refresh", args={}, by=by, key="measure.refresh")
+
+
+@job("measure.warm", gettext_lazy("Computing the pages ahead"), atomic=False)
+def warm(args: dict[str, Any], by: Any) -> Outcome:
+    """The all-seeing roles' pages computed after a refresh (``koers.measure.warm``)."""
+    from koers.measure.warm import warm_pages
+
+    return Outcome(_("%(n)s pages computed ahead.") % {"n": warm_pages()})
+
+
+def warm_job():  # type: ignore[no-untyped-def]
+    """Compute the all-seeing roles' pages once the refresh commits (one job at a time)."""
+    from django.db import transaction
+
+    from koers.jobs.services import submit
+
+    transaction.on_commit(lambda: submit("measure.warm", args={}, by=None, key="measure.warm"))
