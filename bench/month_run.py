@@ -27,7 +27,7 @@ from django.db import connection, transaction  # noqa: E402
 
 STEPS = {
     "shared_context": "reading the credits of the fiscal year",
-    "compute_month": "the month's components (engine), corrections' months included",
+    "compute_month": "the month's components (engine)",
     "corrections": "the closed months again, for corrections",
     "bulk_insert": "writing the trace",
     "settle_month": "settling the payouts",

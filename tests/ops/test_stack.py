@@ -17,7 +17,7 @@ import pytest
 from django.db import connection
 
 from koers.reward.models import CalcRun
-from koers.reward.services.calc import compute_month
+from koers.reward.services.components import compute_month
 from tests.reward.conftest import planned  # noqa: F401 (the fixture)
 from tests.reward.test_calc import NOV
 

@@ -91,7 +91,7 @@ def test_a_line_that_becomes_cancelled_stops_counting(cast, lines, tmp_path):
 
 
 def test_pay_credits_only_the_lines_that_count(cast, lines):
-    from koers.reward.services.calc import credits_frame
+    from koers.reward.services.inputs import credits_frame
 
     credited = set(credits_frame(dt.date(2026, 11, 1), dt.date(2026, 11, 30))["line_id"].to_list())
     counted = {lines[f"S-{i}"].pk for i in range(3)}

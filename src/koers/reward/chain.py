@@ -138,7 +138,7 @@ def traced(lines: list[Any]) -> dict[int, int]:
 def line_chain(spec: ComponentSpec, line: Any, total: int | None = None) -> list[dict[str, str]]:
     """The steps of a payout line as (kind, text) pairs; ``total``: its credited rows
     summed (:func:`traced`), which tells the returns it took back apart."""
-    from koers.reward.services.calc import settles_returns
+    from koers.reward.services.components import settles_returns
 
     returned = 0
     if total is not None and settles_returns(spec.component) and line.correction_of is None:

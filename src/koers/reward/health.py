@@ -128,7 +128,7 @@ def _target_findings(
     today: dt.date,
 ) -> list[Finding]:
     """Targets that history and pipeline make unlikely; quotas and gates without targets."""
-    from koers.reward.services.calc import kpi_measures, team_quotas
+    from koers.reward.services.inputs import kpi_measures, team_quotas
     from koers.sales.models import Opportunity, Stage
 
     found: list[Finding] = []

@@ -18,7 +18,7 @@ from koers.core.cells import safe_row
 from koers.engine.periods import month_start
 from koers.org.models import Person
 from koers.reward.models import Adjustment, CalcRun, Hold, PayoutLine
-from koers.reward.services.calc import settle_month
+from koers.reward.services.settlement import settle_month
 
 
 def _open_run(month: dt.date) -> CalcRun:

@@ -19,12 +19,8 @@ from koers.engine.periods import add_months, month_end, month_start
 from koers.measure.catalogue import definitions
 from koers.reward.documents import PlanDocumentError, PlanSpec, parse_plan
 from koers.reward.models import Plan, PlanAssignment
-from koers.reward.services.calc import (
-    _assignments,
-    compute_month,
-    period_of,
-    shared_context,
-)
+from koers.reward.services.components import _assignments, compute_month
+from koers.reward.services.inputs import period_of, shared_context
 
 
 def check_document(text: str) -> PlanSpec:

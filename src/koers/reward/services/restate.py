@@ -21,7 +21,7 @@ Key = tuple[int, int, str, dt.date]
 def pending(effective: dt.date) -> dict[int, dict[Key, int]]:
     """Per closed run: the corrections (cents, in the current reporting currency) a run of
     the open month would make now. One pass over the correction window, as a run makes."""
-    from koers.reward.services.calc import _closed_months, _line_key, corrections
+    from koers.reward.services.corrections import _closed_months, _line_key, corrections
 
     closed = _closed_months(effective)
     found: dict[int, dict[Key, int]] = {past.pk: {} for past in closed}
@@ -36,7 +36,8 @@ def restate(before: dict[int, dict[Key, int]], rate: Decimal) -> int:
     """Write each closed run's restated lines in the (new) reporting currency, month by
     month, so that a year-to-date month reads the restated months before it. Returns the
     lines written."""
-    from koers.reward.services.calc import _line_key, compute_month
+    from koers.reward.services.components import compute_month
+    from koers.reward.services.corrections import _line_key
     from koers.sales.currency import reporting_currency
 
     currency = reporting_currency()
