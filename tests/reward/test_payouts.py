@@ -235,7 +235,7 @@ def test_a_manager_keeps_the_roll_up_of_credit_from_before_a_move(cast):
     assert earned[cast.mia.first_name] == Decimal("20.00")
     assert earned[cast.max.first_name] == Decimal("10.00")
     line = PayoutLine.objects.get(person=cast.mia)
-    assert set(line.credits.values_list("order_line__order_number", flat=True)) == {
+    assert set(line.trace().values_list("order_line__order_number", flat=True)) == {
         "SO-ruud",
         "SO-rosa",
     }

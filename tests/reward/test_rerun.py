@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from koers.plan.models import Target
-from koers.reward.models import PayoutCredit, PayoutLine
+from koers.reward.models import PayoutLine
 from koers.reward.services import run_advance, run_month
 from koers.sales.models import OrderLine
 from tests.conftest import examples, on_plan, sale
@@ -26,9 +26,9 @@ def _state(month: dt.date) -> list[tuple]:
         )
     )
     trace = sorted(
-        PayoutCredit.objects.filter(line__run__month=month).values_list(
-            "line__person", "line__component", "order_line", "value"
-        )
+        (line.person_id, line.component, order_line, value)
+        for line in PayoutLine.objects.filter(run__month=month)
+        for order_line, value in line.trace().values_list("order_line", "value")
     )
     return [lines, trace]
 

@@ -83,7 +83,7 @@ def test_an_identical_version_from_the_15th_pays_what_one_version_pays(cast):
     )
     assert (v1.earnings, v2.earnings) == (Decimal("100.00"), Decimal("200.00"))
     # each line shows the credits of its own days
-    assert list(v2.credits.values_list("order_line__order_number", flat=True)) == ["SO-V1"]
+    assert list(v2.trace().values_list("order_line__order_number", flat=True)) == ["SO-V1"]
 
 
 def test_each_sale_is_paid_at_the_version_valid_on_its_date(cast):
@@ -165,7 +165,7 @@ def _returned(cast, basis: str = "booking", clawback: str = "") -> Decimal:
     OrderLine.objects.filter(pk=back.pk).update(original=sold)
     run_month(NOV, by=None)
     november = PayoutLine.objects.get(person=cast.rik, run__month=NOV, correction_of=None)
-    assert list(november.credits.values_list("order_line__order_number", flat=True)) == ["SO-RET"]
+    assert list(november.trace().values_list("order_line__order_number", flat=True)) == ["SO-RET"]
     return november.earnings
 
 

@@ -120,19 +120,24 @@ def _text(spec: ComponentSpec, step: explain.Step) -> str:
 
 
 def traced(lines: list[Any]) -> dict[int, int]:
-    """Each payout line's credited rows summed (one query): a line that settles returns at
-    their original rate traces them beside its measure."""
+    """Each payout line's credited rows summed: a line that settles returns at their
+    original rate traces them beside its measure. Kept on the line when it was
+    calculated; a line stored before that sums its ``PayoutCredit`` rows (one query)."""
     from django.db.models import Sum
 
     from koers.reward.models import PayoutCredit
 
-    rows = (
-        PayoutCredit.objects.filter(line__in=[line.pk for line in lines])
-        .values("line")
-        .annotate(total=Sum("value"))
-        .order_by()
-    )
-    return {r["line"]: r["total"] for r in rows}
+    found = {line.pk: line.traced for line in lines if line.traced is not None}
+    older = [line.pk for line in lines if line.traced is None]
+    if older:
+        rows = (
+            PayoutCredit.objects.filter(line__in=older)
+            .values("line")
+            .annotate(total=Sum("value"))
+            .order_by()
+        )
+        found.update({r["line"]: r["total"] for r in rows})
+    return found
 
 
 def line_chain(spec: ComponentSpec, line: Any, total: int | None = None) -> list[dict[str, str]]:

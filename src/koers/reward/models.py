@@ -165,6 +165,17 @@ class PayoutLine(models.Model):
     # a correction of a closed month: the difference between that month's paid line and
     # its recalculation now, paid in this (open) run
     correction_of = models.DateField(_("correction of"), null=True, blank=True)
+    # the trace, derived when read from the run's credited rows stored once (``TraceRow``):
+    # the rows of ``basis`` whose holder is ``trace_root`` (or, with ``trace_subtree``,
+    # anyone below the root on the row's date: ``TraceReach``), dated ``trace_from`` to
+    # ``trace_to``; ``traced`` is their sum. A line of a run stored before has its rows in
+    # ``PayoutCredit`` instead (``basis`` empty).
+    basis = models.PositiveSmallIntegerField(null=True, blank=True)
+    trace_root = models.BigIntegerField(null=True, blank=True)
+    trace_subtree = models.BooleanField(default=False)
+    trace_from = models.DateField(null=True, blank=True)
+    trace_to = models.DateField(null=True, blank=True)
+    traced = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("payout line")
@@ -174,6 +185,28 @@ class PayoutLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} · {self.component} · {self.period_start:%m-%Y}"
+
+    def trace(self) -> models.QuerySet:
+        """The credited rows behind this line (``order_line``, ``value``), as they were
+        when it was calculated."""
+        if self.basis is None:
+            return self.credits.all()
+        rows = TraceRow.objects.filter(
+            run_id=self.run_id,
+            basis=self.basis,
+            date__gte=self.trace_from,
+            date__lte=self.trace_to,
+        )
+        if not self.trace_subtree:
+            return rows.filter(person_id=self.trace_root)
+        reach = TraceReach.objects.filter(
+            run_id=self.run_id,
+            root_id=self.trace_root,
+            holder_id=models.OuterRef("person_id"),
+            valid_from__lte=models.OuterRef("date"),
+            valid_to__gte=models.OuterRef("date"),
+        )
+        return rows.filter(models.Exists(reach))
 
 
 class RestatedLine(models.Model):
@@ -205,8 +238,53 @@ class RestatedLine(models.Model):
         return f"{self.run} {self.component} {self.currency} {self.earnings}"
 
 
+class TraceRow(models.Model):
+    """A credited row a run paid on, stored once per run and basis (the credited rows of
+    one credit rule over one period) however many payout lines it is behind: a person's
+    own line, their manager's roll-up and their team's bonus all read it."""
+
+    # Written only by a calculation run, in its transaction, millions of rows at a time:
+    # without database constraints (see PayoutCredit).
+    run = models.ForeignKey(
+        "CalcRun", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    basis = models.PositiveSmallIntegerField()
+    person_id = models.BigIntegerField()  # the credit holder
+    order_line = models.ForeignKey(
+        OrderLine, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    date = models.DateField()
+    value = models.BigIntegerField()  # cents, or units for volume
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "basis", "person_id", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.basis} {self.person_id} ← {self.order_line_id}"
+
+
+class TraceReach(models.Model):
+    """Who was below whom, and when, for a run's roll-up and team lines: ``holder`` counted
+    under ``root`` from ``valid_from`` to ``valid_to`` (themselves included)."""
+
+    run = models.ForeignKey(
+        "CalcRun", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    root_id = models.BigIntegerField()
+    holder_id = models.BigIntegerField()
+    valid_from = models.DateField()
+    valid_to = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "root_id", "holder_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.holder_id} under {self.root_id} ({self.valid_from}–{self.valid_to})"
+
+
 class PayoutCredit(models.Model):
-    """A credited transaction behind a payout line: the trace down to the deal."""
+    """A credited transaction behind a payout line of a run stored before ``TraceRow``:
+    the trace down to the deal."""
 
     # Written only by a calculation run, in its transaction, millions of rows at a time:
     # without database constraints, so PostgreSQL does not queue two foreign-key checks

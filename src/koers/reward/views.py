@@ -33,7 +33,7 @@ from koers.org.models import Person
 from koers.reward.chain import line_chain, shown, traced
 from koers.reward.documents import ComponentSpec
 from koers.reward.inquiries import InquiryForm
-from koers.reward.models import Adjustment, CalcRun, Inquiry, PayoutCredit, PayoutLine
+from koers.reward.models import Adjustment, CalcRun, Inquiry, PayoutLine
 from koers.reward.selectors import component_specs, statement_person, statement_version
 
 
@@ -331,7 +331,7 @@ def line_credits(request: HttpRequest, line_id: int) -> HttpResponse:
         raise Http404(_("No such statement line."))
     statement_person(request.user, line.person_id)
     credits = (
-        PayoutCredit.objects.filter(line=line)
+        line.trace()
         .select_related("order_line__account", "order_line__product")
         .order_by("-order_line__order_date", "order_line_id")
     )

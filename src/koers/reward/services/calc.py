@@ -7,6 +7,7 @@ correction in the open month."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import polars as pl
 from django.core.exceptions import ValidationError
@@ -92,27 +93,18 @@ def run_month(month: dt.date, *, by, today: dt.date | None = None) -> CalcRun:  
             earnings=from_cents(row["earnings_cents"]),
             payable=row["payable"],
             correction_of=row["correction_of"],
+            basis=row.get("basis"),
+            trace_root=row.get("trace_root"),
+            trace_subtree=row.get("trace_subtree", False),
+            trace_from=row.get("trace_from"),
+            trace_to=row.get("trace_to"),
+            traced=row.get("traced"),
         )
         for row in result.lines + extra
     ]
     _clear_lines(run)
-    created = PayoutLine.objects.bulk_create(lines, batch_size=2000)
-    if result.trace.height:
-        ids = pl.DataFrame(
-            {
-                "key": range(len(result.lines)),
-                "payout_line": [x.pk for x in created[: len(result.lines)]],
-            },
-            schema={"key": I64, "payout_line": I64},
-        )
-        bulk_insert(
-            "reward_payoutcredit",
-            result.trace.join(ids, on="key").select(
-                pl.col("payout_line").alias("line_id"),
-                pl.col("line_id").alias("order_line_id"),
-                "value",
-            ),
-        )
+    PayoutLine.objects.bulk_create(lines, batch_size=2000)
+    store_trace(run, result, context.managers)
     _relink_inquiries(run)
     run.calculated_at = timezone.now()
     run.save(update_fields=["calculated_at", "currency"])
@@ -124,6 +116,106 @@ def run_month(month: dt.date, *, by, today: dt.date | None = None) -> CalcRun:  
     ):
         settle_month(later)
     return run
+
+
+FAR_PAST, FAR_FUTURE = dt.date(1, 1, 1), dt.date(9999, 12, 31)
+
+
+def store_trace(run: CalcRun, result: Any, managers: pl.DataFrame) -> int:
+    """Store the credited rows behind the run's lines once per basis, only those of the
+    holders some line reads, and who was below each roll-up or team root when (the lines
+    say which rows are theirs: ``PayoutLine.trace``). Returns the rows stored."""
+    traced = [row for row in result.lines if row.get("basis") is not None]
+    if not traced:
+        return 0
+    roots = {row["trace_root"] for row in traced if row["trace_subtree"]}
+    reach = reach_frame(managers, roots)
+    bulk_insert(
+        "reward_tracereach",
+        reach.select(
+            pl.lit(run.pk, dtype=I64).alias("run_id"),
+            pl.col("root").alias("root_id"),
+            pl.col("holder").alias("holder_id"),
+            pl.col("valid_from").fill_null(FAR_PAST),
+            pl.col("valid_to").fill_null(FAR_FUTURE),
+        ),
+    )
+    readers = pl.DataFrame(
+        [(row["basis"], row["trace_root"], row["trace_subtree"]) for row in traced],
+        schema={"basis": I64, "root": I64, "subtree": pl.Boolean},
+        orient="row",
+    ).unique()
+    holders = pl.concat(
+        [
+            readers.filter(~pl.col("subtree")).select("basis", pl.col("root").alias("holder")),
+            readers.filter(pl.col("subtree"))
+            .join(reach.select("root", "holder"), on="root")
+            .select("basis", "holder"),
+        ]
+    ).unique()
+    stored = 0
+    for basis, rows in result.bases.items():
+        mine = holders.filter(pl.col("basis") == basis).select(pl.col("holder").alias("person_id"))
+        stored += bulk_insert(
+            "reward_tracerow",
+            rows.join(mine, on="person_id", how="semi").select(
+                pl.lit(run.pk, dtype=I64).alias("run_id"),
+                pl.lit(basis, dtype=I64).alias("basis"),
+                "person_id",
+                pl.col("line_id").alias("order_line_id"),
+                "date",
+                "value",
+            ),
+        )
+    return stored
+
+
+def reach_frame(managers: pl.DataFrame, roots: set[int], depth: int = 8) -> pl.DataFrame:
+    """root, holder, valid_from, valid_to (null: open): each holder with the days they
+    counted under each of ``roots`` (themselves included), by the effective-dated
+    reporting lines, as the engine rolls credits up (``comp.rolled_up``)."""
+    schema = {"root": I64, "holder": I64, "valid_from": DATE, "valid_to": DATE}
+    if not roots:
+        return pl.DataFrame(schema=schema)
+    people = (
+        pl.concat(
+            [managers.select("person_id"), managers.select(pl.col("manager_id").alias("person_id"))]
+        )
+        .drop_nulls()
+        .unique()
+    )
+    people = pl.concat(
+        [people, pl.DataFrame({"person_id": list(roots)}, schema={"person_id": I64})]
+    ).unique()
+    chain = managers.filter(pl.col("manager_id").is_not_null()).select(
+        "person_id", "manager_id", pl.col("valid_from").alias("_f"), pl.col("valid_to").alias("_t")
+    )
+    level = people.select(
+        pl.col("person_id").alias("holder"),
+        pl.col("person_id").alias("root"),
+        pl.lit(None, dtype=DATE).alias("valid_from"),
+        pl.lit(None, dtype=DATE).alias("valid_to"),
+    )
+    out = [level]
+    for _level in range(depth):
+        level = (
+            level.join(chain, left_on="root", right_on="person_id", how="inner")
+            .select(
+                "holder",
+                pl.col("manager_id").alias("root"),
+                pl.max_horizontal("valid_from", "_f").alias("valid_from"),
+                pl.min_horizontal("valid_to", "_t").alias("valid_to"),
+            )
+            .filter(
+                pl.col("valid_from").is_null()
+                | pl.col("valid_to").is_null()
+                | (pl.col("valid_from") <= pl.col("valid_to"))
+            )
+        )
+        if level.height == 0:
+            break
+        out.append(level)
+    return pl.concat(out).filter(pl.col("root").is_in(list(roots))).select(list(schema))
 
 
 def _clear_lines(run: CalcRun) -> None:
@@ -141,6 +233,8 @@ def _clear_lines(run: CalcRun) -> None:
             "(SELECT id FROM reward_payoutline WHERE run_id = %s)",
             [run.pk],
         )
+        cursor.execute("DELETE FROM reward_tracerow WHERE run_id = %s", [run.pk])
+        cursor.execute("DELETE FROM reward_tracereach WHERE run_id = %s", [run.pk])
         cursor.execute("DELETE FROM reward_payoutline WHERE run_id = %s", [run.pk])
 
 

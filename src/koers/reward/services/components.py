@@ -53,6 +53,9 @@ class MonthResult:
     # (person id, component code, period start, period end) measured in % of a quota that
     # the person does not have: their attainment cannot be measured
     missing_quotas: list[tuple[int, str, dt.date, dt.date]] = field(default_factory=list)
+    # the credited rows each line's trace reads (basis number → person_id, line_id, date,
+    # value): stored once per run, whatever number of lines read them (``TraceRow``)
+    bases: dict[int, pl.DataFrame] = field(default_factory=dict)
 
 
 def needs_quota(c: comp.Component) -> bool:
@@ -133,6 +136,8 @@ def compute_month(
     lines: list[dict[str, Any]] = []
     traces: list[pl.DataFrame] = []
     missing: list[tuple[int, str, dt.date, dt.date]] = []
+    bases: dict[tuple, int] = {}
+    basis_rows: dict[int, pl.DataFrame] = {}
     for group_key, plan_assignments in by_plan.items():
         plan_id = group_key[0]
         for spec in specs[group_key].components:
@@ -188,8 +193,14 @@ def compute_month(
                 trace = comp.payee_trace(trace, payees, context.managers, start, to)
             if c.period == "ytd" and not ytd_totals:
                 results = _less_paid_before(results, plan_id, c.code, start, month)
+            traced = rows is not None and c.scope != "company"
+            if traced and key not in bases:
+                bases[key] = len(bases)
+                basis_rows[bases[key]] = context.rows[key]
+            reach = _trace_reach(c, payees, results, trace, start, to, switched)
             offset = len(lines)
             for row in results.iter_rows(named=True):
+                spec_of_trace = reach.get(row["person_id"]) if traced else None
                 lines.append(
                     {
                         **row,
@@ -200,6 +211,11 @@ def compute_month(
                         "period_end": stop,
                         "payable": stop <= end,
                         "correction_of": None,
+                        **(
+                            {"basis": bases[key], **spec_of_trace}
+                            if spec_of_trace is not None
+                            else {}
+                        ),
                     }
                 )
             index = pl.DataFrame(
@@ -212,7 +228,49 @@ def compute_month(
         if traces
         else pl.DataFrame(schema={"key": I64, "line_id": I64, "value": I64})
     )
-    return MonthResult(lines, trace, missing)
+    return MonthResult(lines, trace, missing, basis_rows)
+
+
+def _trace_reach(
+    c: comp.Component,
+    payees: pl.DataFrame,
+    results: pl.DataFrame,
+    trace: pl.DataFrame,
+    start: dt.date,
+    to: dt.date,
+    switched: dict[int, dt.date],
+) -> dict[int, dict[str, Any]]:
+    """Per payee, which credited rows of the basis their trace is: the holder (their own,
+    or with ``trace_subtree`` anyone below them or their team's manager on the row's date)
+    and the days (their days on the plan, from the day a new version of it started), and
+    the rows' sum as the engine traced them."""
+    subtree = c.scope == "team" or (c.rollup and c.scope == "individual")
+    sums = (
+        dict(trace.group_by("person_id").agg(pl.col("value").sum()).iter_rows())
+        if trace.height
+        else {}
+    )
+    columns = ["person_id", "valid_from", "valid_to"]
+    if c.scope == "team":
+        columns.append("team_id")
+    spans = {row["person_id"]: row for row in payees.select(columns).iter_rows(named=True)}
+    out: dict[int, dict[str, Any]] = {}
+    for person in results["person_id"]:
+        span = spans.get(person, {})
+        if c.scope == "team":
+            first, last, root = start, to, span.get("team_id")
+        else:
+            first = max(start, span.get("valid_from") or start, switched.get(person, start))
+            last = min(to, span.get("valid_to") or to)
+            root = person
+        out[person] = {
+            "trace_root": root,
+            "trace_subtree": subtree,
+            "trace_from": first,
+            "trace_to": last,
+            "traced": sums.get(person, 0),
+        }
+    return out
 
 
 def _too_large(person_id: int | None, component: str) -> str:
@@ -288,7 +346,6 @@ def _returns_at_original_rate(
     payout line's earnings ÷ its measure (its rate, within its cap). Returns of sales it
     never paid stay in the measure.
     Gives (rows, reversals: line_id, person_id, date, value, product_group_id, scaled)."""
-    from koers.reward.models import PayoutCredit
 
     originals = (
         credits.filter((pl.col("amount_cents") < 0) & (pl.col("original_date") < start))
@@ -301,22 +358,9 @@ def _returns_at_original_rate(
     empty = rows.head(0).with_columns(pl.lit(0, dtype=comp.WIDE).alias("scaled"))
     if returns.height == 0:
         return rows, empty
-    paid = (
-        PayoutCredit.objects.filter(
-            order_line_id__in=returns["original_id"].unique().to_list(),
-            line__component=c.code,
-            line__plan__code=plan_code,
-            line__correction_of__isnull=True,
-            line__measure__gt=0,
-            # what a period before this one paid: never this period's own earlier run, so
-            # running a month again finds the same originals and pays the same
-            line__period_end__lt=start,
-        )
-        .order_by("order_line_id", "line__person_id", "-line__run__month")
-        .values_list("order_line_id", "line__person_id", "line__earnings", "line__measure")
-    )
+    paid = _paid_lines(returns["original_id"].unique().to_list(), c.code, plan_code, start)
     rate: dict[tuple[int, int], tuple[int, int]] = {}
-    for original, person, earnings, measure in paid:
+    for original, person, earnings, measure, _month in paid:
         rate.setdefault((original, person), (to_cents(earnings), measure))  # the latest run
     if not rate:
         return rows, empty
@@ -335,6 +379,66 @@ def _returns_at_original_rate(
         reversals.select("line_id", "person_id"), on=["line_id", "person_id"], how="anti"
     )
     return kept, reversals
+
+
+def _paid_lines(
+    originals: list[int], component: str, plan_code: str, start: dt.date
+) -> list[tuple[int, int, Any, int, dt.date]]:
+    """The own payout lines of ``component`` that paid each of the ``originals`` (order
+    lines) in a period that ended before ``start`` (never this period's own earlier run,
+    so running a month again finds the same originals and pays the same): (order line,
+    person, earnings, measure, month), the latest run first. Read from the trace stored
+    once per run (``TraceRow``) and, for runs stored before it, from ``PayoutCredit``."""
+    from koers.reward.models import PayoutCredit, PayoutLine, TraceRow
+
+    lines = PayoutLine.objects.filter(
+        component=component,
+        plan__code=plan_code,
+        correction_of__isnull=True,
+        measure__gt=0,
+        period_end__lt=start,
+    )
+    found = list(
+        PayoutCredit.objects.filter(order_line_id__in=originals, line__in=lines).values_list(
+            "order_line_id",
+            "line__person_id",
+            "line__earnings",
+            "line__measure",
+            "line__run__month",
+        )
+    )
+    rows = list(
+        TraceRow.objects.filter(order_line_id__in=originals).values_list(
+            "run_id", "basis", "person_id", "order_line_id", "date"
+        )
+    )
+    if rows:
+        own = {}
+        for line in lines.filter(basis__isnull=False, trace_subtree=False).values(
+            "run_id",
+            "basis",
+            "trace_root",
+            "trace_from",
+            "trace_to",
+            "person_id",
+            "earnings",
+            "measure",
+            "run__month",
+        ):
+            own.setdefault((line["run_id"], line["basis"], line["trace_root"]), []).append(line)
+        for run_id, basis, holder, order_line, day in rows:
+            for line in own.get((run_id, basis, holder), []):
+                if line["trace_from"] <= day <= line["trace_to"]:
+                    found.append(
+                        (
+                            order_line,
+                            line["person_id"],
+                            line["earnings"],
+                            line["measure"],
+                            line["run__month"],
+                        )
+                    )
+    return sorted(found, key=lambda f: (f[0], f[1], -f[4].toordinal()))
 
 
 def _with_reversals(

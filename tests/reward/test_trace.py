@@ -1,0 +1,74 @@
+"""The trace is stored once per credited row and run, and each line's trace is derived
+when read: it equals the trace the engine computed for that line (own lines, roll-ups over
+a hierarchy that changed mid-month, team lines, someone on the plan part of the month)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from koers.org.services import person_save
+from koers.reward.models import PayoutLine, PlanAssignment, TraceRow
+from koers.reward.services import run_month
+from koers.reward.services.components import compute_month
+from koers.reward.services.inputs import shared_context
+from tests.conftest import on_plan, sale
+
+NOV, NOV_END = dt.date(2026, 11, 1), dt.date(2026, 11, 30)
+
+REPS = """\
+code: reps
+components:
+  - {code: commission, rule: flat, rate: 3%}
+  - {code: team-bonus, rule: flat, rate: 1%, scope: team}
+"""
+BOSSES = """\
+code: bosses
+components:
+  - {code: override, rule: flat, rate: 1%, rollup: true}
+"""
+
+
+def _engine_traces() -> dict[tuple, list[tuple[int, int]]]:
+    """What the engine traced per line, keyed as the stored lines are."""
+    result = compute_month(NOV, context=shared_context(dt.date(2026, 1, 1), NOV_END))
+    traced: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
+    for key, order_line, value in result.trace.iter_rows():
+        line = result.lines[key]
+        traced[(line["person_id"], line["component"], line["period_start"])].append(
+            (order_line, value)
+        )
+    return {k: sorted(v) for k, v in traced.items()}
+
+
+def test_each_lines_trace_read_back_equals_the_engines(cast):
+    for day, who, number in ((3, cast.ruud, "A"), (20, cast.ruud, "B"), (5, cast.rosa, "C")):
+        sale(cast, who, f"SO-{number}", dt.date(2026, 11, day), "1000.00")
+    sale(cast, cast.rik, "SO-D", dt.date(2026, 11, 25), "2000.00")
+    on_plan(REPS, cast.ruud, cast.rosa, cast.rik)
+    on_plan(BOSSES, cast.mia, cast.max, cast.dirk)
+    # Rosa joins the plan on the 10th: her days only
+    PlanAssignment.objects.filter(person=cast.rosa).update(valid_from=dt.date(2026, 11, 10))
+    # Ruud moves from Mia's team to Max's on the 15th: each sale rolls up as it stood
+    cast.ruud.manager = cast.max
+    person_save(person=cast.ruud, by=None, on=dt.date(2026, 11, 15))
+    run_month(NOV, by=None)
+    engine = _engine_traces()
+    stored = {
+        (line.person_id, line.component, line.period_start): sorted(
+            line.trace().values_list("order_line_id", "value")
+        )
+        for line in PayoutLine.objects.filter(run__month=NOV, correction_of__isnull=True)
+    }
+    assert {k: v for k, v in stored.items() if v} == engine
+    assert engine  # the scenario traces something on every kind of line
+    kinds = {component for _person, component, _start in engine}
+    assert kinds == {"commission", "team-bonus", "override"}
+    # each credited row once per run, however many lines read it
+    rows = list(TraceRow.objects.values_list("order_line_id", "person_id", "basis"))
+    assert len(rows) == len(set(rows))
+    engine_rows = sum(len(v) for v in engine.values())
+    assert len(rows) < engine_rows
+    # the sums a statement shows come from the line, not from reading its rows
+    for line in PayoutLine.objects.filter(run__month=NOV, basis__isnull=False):
+        assert line.traced == sum(v for _o, v in line.trace().values_list("order_line", "value"))
