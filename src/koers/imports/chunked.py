@@ -41,6 +41,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from koers.core.bulk import analyze, indexes_dropped, no_rebuilds, worth_rebuilding
+from koers.core.progress import report
 from koers.imports import steps as sv
 from koers.imports import stream
 from koers.imports.audit import audit_updates
@@ -194,6 +195,12 @@ def import_in_blocks(
                         coming = ahead.submit(read_ahead, rows + 2, like)
                         parsed, kept = ready.parsed, ready.kept
                         _block(spec, parsed, kept, given, by, seen, problems, totals, days, rebuild)
+                        # the rows so far of about ``estimate``: most of the work, the refresh
+                        # of the months touched follows
+                        report(
+                            0.8 * min(rows / max(estimate, 1), 1.0),
+                            _("%(rows)s rows imported") % {"rows": f"{rows:,}"},
+                        )
                         ready = coming.result()
                     if dry_run or problems.total:
                         raise _Undo  # out past the index rebuilds, and the transaction undone
@@ -204,6 +211,7 @@ def import_in_blocks(
                     # than following the date index row by row (half the time at 2 M lines)
                     analyze(spec.table, *FOLLOW_UP_TABLES.get(kind, ()))
                 _release_memory()  # the blocks' frames, before the refresh reads its months
+                report(0.85, _("Refreshing the figures of the months the file touched"))
                 run.refreshed_months = _refresh(days)
         except _Undo:
             pass
