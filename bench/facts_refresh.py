@@ -29,6 +29,7 @@ import sys
 import time
 
 sys.path.insert(0, "src")
+sys.path.insert(0, ".")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "koers.settings")
 
 import django  # noqa: E402
@@ -37,6 +38,7 @@ django.setup()
 
 from django.db import connection, transaction  # noqa: E402
 
+from bench.timing import timed_steps  # noqa: E402
 from koers.engine.periods import add_months, month_start  # noqa: E402
 
 BASELINE = [
@@ -89,40 +91,25 @@ def refresh(before: str = "") -> tuple[float, dict[str, float], int]:
     from koers.measure import services
     from koers.measure.services import first_data_day, last_data_day, steps
 
-    parts = {"read": 0.0, "compute": 0.0, "write": 0.0}
-    original = (services._inputs, services._compute, services.replace_rows)
-
-    def timed(name, fn):  # type: ignore[no-untyped-def]
-        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
-            started = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                parts[name] += time.perf_counter() - started
-
-        return wrapper
-
-    services._inputs = timed("read", original[0])
-    services._compute = timed("compute", original[1])
-    services.replace_rows = timed("write", original[2])
     first, last = month_start(first_data_day()), last_data_day()
     stored = 0
-    try:
-        with transaction.atomic():
-            if before:
-                with connection.cursor() as cursor:
-                    cursor.execute(before)
-            started = time.perf_counter()
-            for start, end in steps(first, add_months(month_start(last), 1) - dt.timedelta(days=1)):
-                stored += services.kpi_facts_refresh(start=start, end=end)
-            with connection.cursor() as cursor:  # the checks a commit would run
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            seconds = time.perf_counter() - started
-            raise Rollback
-    except Rollback:
-        pass
-    finally:
-        services._inputs, services._compute, services.replace_rows = original
+    steps_of = {"_inputs": "read", "_compute": "compute", "replace_rows": "write"}
+    with timed_steps(services, steps_of) as parts:
+        try:
+            with transaction.atomic():
+                if before:
+                    with connection.cursor() as cursor:
+                        cursor.execute(before)
+                started = time.perf_counter()
+                last_day = add_months(month_start(last), 1) - dt.timedelta(days=1)
+                for start, end in steps(first, last_day):
+                    stored += services.kpi_facts_refresh(start=start, end=end)
+                with connection.cursor() as cursor:  # the checks a commit would run
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                seconds = time.perf_counter() - started
+                raise Rollback
+        except Rollback:
+            pass
     return seconds, parts, stored
 
 

@@ -26,6 +26,8 @@ django.setup()
 
 from django.db import connection, transaction  # noqa: E402
 
+from bench.timing import timed_steps  # noqa: E402
+
 STEPS = {
     "shared_context": "reading the credits of the fiscal year",
     "compute_month": "the month's components (engine)",
@@ -51,36 +53,19 @@ def run(month) -> tuple[float, dict[str, float], int, int]:  # type: ignore[no-u
     from koers.reward.models import PayoutLine, TraceRow
     from koers.reward.services import calc
 
-    parts = dict.fromkeys(STEPS, 0.0)
-    originals = {name: getattr(calc, name) for name in STEPS}
-
-    def timed(name, fn):  # type: ignore[no-untyped-def]
-        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
-            started = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                parts[name] += time.perf_counter() - started
-
-        return wrapper
-
-    for name, fn in originals.items():
-        setattr(calc, name, timed(name, fn))
-    try:
-        with transaction.atomic():
-            started = time.perf_counter()
-            calc.run_month(month, by=None)
-            with connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            seconds = time.perf_counter() - started
-            lines = PayoutLine.objects.filter(run__month=month).count()
-            trace = TraceRow.objects.filter(run__month=month).count()
-            raise Rollback
-    except Rollback:
-        pass
-    finally:
-        for name, fn in originals.items():
-            setattr(calc, name, fn)
+    with timed_steps(calc, list(STEPS)) as parts:
+        try:
+            with transaction.atomic():
+                started = time.perf_counter()
+                calc.run_month(month, by=None)
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                seconds = time.perf_counter() - started
+                lines = PayoutLine.objects.filter(run__month=month).count()
+                trace = TraceRow.objects.filter(run__month=month).count()
+                raise Rollback
+        except Rollback:
+            pass
     return seconds, parts, lines, trace
 
 
