@@ -45,6 +45,21 @@ def test_no_token_no_data(client, cast):
     assert client.get("/api/v1/accounts", HTTP_AUTHORIZATION="Bearer kt_forged").status_code == 401
 
 
+def test_a_write_with_a_token_that_does_not_work_is_401_not_a_csrf_failure(cast):
+    """As a script meets it (CSRF enforced, as by a real server): a wrong or ended token is
+    refused as unauthorised, whatever the method."""
+    from django.test import Client
+
+    script = Client(enforce_csrf_checks=True)
+    answer = script.post(
+        "/api/v1/accounts",
+        data={"name": "X"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer kt_forged",
+    )
+    assert answer.status_code == 401 and "CSRF" not in answer.content.decode()
+
+
 def test_lists_follow_visibility(client, token):
     body = client.get("/api/v1/opportunities", **token("ruud")).json()
     assert body["count"] == 1 and body["items"][0]["name"] == "Deal ruud"

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, QueryDict
 from django.utils.translation import gettext as _
 from ninja import File, Form, NinjaAPI, Path, Query, Router, Status
 from ninja.files import UploadedFile
+from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, django_auth
 
 from koers.api import schemas as s
@@ -41,8 +42,11 @@ RecordId = Path(..., ge=1, le=s.MAX_ID)
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = token_user(token)
-        if user is not None:
-            request.user = user
+        if user is None:
+            # a token that does not work is refused here (401), not handed on to the
+            # session login, which would answer a POST with a CSRF failure instead
+            raise AuthenticationError
+        request.user = user
         return user
 
 
