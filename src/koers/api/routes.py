@@ -15,8 +15,8 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, QueryDict
 from django.utils.translation import gettext as _
 from ninja import File, Form, NinjaAPI, Path, Query, Router, Status
-from ninja.files import UploadedFile
 from ninja.errors import AuthenticationError
+from ninja.files import UploadedFile
 from ninja.security import HttpBearer, django_auth
 
 from koers.api import schemas as s
