@@ -179,13 +179,26 @@ def test_after_a_refresh_the_directors_pages_are_computed_ahead(
     with django_capture_on_commit_callbacks(execute=True):
         submit("measure.refresh", args={}, by=None, key="measure.refresh")
     warmed = Job.objects.get(kind="measure.warm")
-    assert warmed.status == "done" and warmed.summary.startswith("36 pages")  # 3 roles × 2 × 6
+    from koers.measure.warm import PAGES
+
+    pages = 3 * 2 * len(PAGES)  # three all-seeing roles, two languages
+    assert warmed.status == "done" and warmed.summary.startswith(f"{pages} pages")
+    from koers.forecast import calls
+
     rendered = []
-    real = memo.render_to_string
+    real, rollup = memo.render_to_string, calls.rollup
     monkeypatch.setattr(
         memo, "render_to_string", lambda *a, **k: rendered.append(a[0]) or real(*a, **k)
     )
+    monkeypatch.setattr(
+        calls, "rollup", lambda *a, **k: rendered.append("calls") or rollup(*a, **k)
+    )
     client = login(cast.user("dirk"))
-    for page in ("/measure/kpis/?period=month", "/measure/customers/", "/measure/deviations/"):
+    for page in (
+        "/measure/kpis/?period=month",
+        "/measure/customers/",
+        "/measure/deviations/",
+        "/measure/forecast/calls/",
+    ):
         assert client.get(page, HTTP_ACCEPT_LANGUAGE="en").status_code == 200
     assert rendered == []  # every figure came from the cache

@@ -21,6 +21,7 @@ from koers.forecast import calls
 from koers.forecast.models import ForecastCall
 from koers.kit.fields import LocalDecimalField
 from koers.kit.forms import attach_errors
+from koers.measure.memo import memo
 from koers.org import visibility as vis
 from koers.org.setup import fiscal_start_month
 
@@ -79,7 +80,10 @@ def calls_page(request: HttpRequest) -> HttpResponse:
         response = _post(request, month, form)
         if response is not None:
             return response
-    people, units = calls.rollup(request.user, month)
+    # kept per scope until a call, an adjustment or the facts change (each is audited)
+    people, units = memo(
+        "forecast_calls", request.user, (month, 1), lambda: calls.rollup(request.user, month)
+    )
     first = month_start(today)
     context = {
         "month": month,
@@ -170,7 +174,9 @@ def _quarter(user: Any, month: dt.date) -> list[dict[str, Any]]:
     from koers.engine.periods import period_of
 
     start = period_of("quarter", month, fiscal_start_month())[0]
-    _people, units = calls.rollup(user, start, months=3)
+    _people, units = memo(
+        "forecast_calls", user, (start, 3), lambda: calls.rollup(user, start, months=3)
+    )
     return [
         {
             "name": level.name,

@@ -22,6 +22,7 @@ PAGES = (
     "/measure/kpis/?period=ytd",
     "/measure/customers/",
     "/measure/deviations/",
+    "/measure/forecast/calls/",
 )
 
 
