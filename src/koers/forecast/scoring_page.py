@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from koers.forecast import oska, scoring
+from koers.forecast.pipeline import deals_version
 from koers.jobs.services import job_row, submit
+from koers.measure.memo import memo
 from koers.org import visibility as vis
 from koers.sales.models import Opportunity
 
@@ -43,7 +45,13 @@ def win_probability_page(request: HttpRequest) -> HttpResponse:
             "baseline_name": _("Stage probability"),
             "ideal_name": _("Perfectly calibrated"),
         }
-    deals = scoring.score_open(vis.visible_sellers(request.user), timezone.localdate())
+    # kept per scope until a deal changes (or the facts): scoring reads every closed deal
+    deals = memo(
+        "win_open",
+        request.user,
+        (deals_version(),),
+        lambda: scoring.score_open(vis.visible_sellers(request.user), timezone.localdate()),
+    )
     off = [r for r in calibration.reliability if r.get("off")] if calibration else []
     for deal in deals:  # a chance in a range that did not come true says what did
         chance = (deal["learned"] or 0) / 100 if deal["learned"] is not None else None
