@@ -85,6 +85,7 @@ def calls_page(request: HttpRequest) -> HttpResponse:
         "forecast_calls", request.user, (month, 1), lambda: calls.rollup(request.user, month)
     )
     first = month_start(today)
+    adjustable = calls.adjustable(request.user) if people else set()
     context = {
         "month": month,
         "months": [add_months(first, k) for k in range(-3, 4)],
@@ -97,7 +98,7 @@ def calls_page(request: HttpRequest) -> HttpResponse:
                 AdjustForm(
                     prefix=f"a{row.call.pk}", initial={p: row.call.final(p) for p in calls.PARTS}
                 )
-                if row.call is not None and calls.may_adjust(request.user, row.call)
+                if row.call is not None and row.call.person_id in adjustable
                 else None,
             )
             for row in people

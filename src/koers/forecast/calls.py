@@ -74,6 +74,15 @@ def submit(
     return call
 
 
+def adjustable(user: Any) -> set[int]:
+    """The people whose calls ``user`` may adjust (one query, for a page of calls): the
+    people they see, never themselves; nobody for a role that does not adjust."""
+    if vis.role_of(user) not in ADJUSTERS:
+        return set()
+    me = vis.person_of(user)
+    return set(vis.visible_people(user).values_list("pk", flat=True)) - {me.pk if me else None}
+
+
 def may_adjust(user: Any, call: ForecastCall) -> bool:
     me = vis.person_of(user)
     if vis.role_of(user) not in ADJUSTERS or (me is not None and me.pk == call.person_id):
