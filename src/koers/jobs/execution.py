@@ -8,6 +8,7 @@ import logging
 import os
 import socket
 import time
+from contextlib import nullcontext
 from typing import Any
 
 from django.core.cache import cache
@@ -100,19 +101,17 @@ def execute(job_id: int, *, worker: str) -> Job | None:
     args = {k: v for k, v in job.args.items() if k != "language"}
     with translation.override(job.args.get("language") or "nl"):
         try:
-            with reporting_to(_reporter(job_id)):
-                if kind.atomic:
-                    with transaction.atomic():
-                        # the row lock makes a second delivery of the same job wait here
-                        # and then find it done
-                        locked = Job.objects.select_for_update().get(pk=job_id)
-                        if locked.status != Job.Status.RUNNING:
-                            return None
-                        outcome = kind.run(args, job.by)
-                        _finish(job_id, outcome)
-                else:
-                    outcome = kind.run(args, job.by)
-                    _finish(job_id, outcome)
+            with (
+                reporting_to(_reporter(job_id)),
+                transaction.atomic() if kind.atomic else nullcontext(),
+            ):
+                # in the work's transaction the row lock makes a second delivery of the
+                # same job wait here and then find it done
+                if kind.atomic and Job.objects.select_for_update().get(pk=job_id).status != (
+                    Job.Status.RUNNING
+                ):
+                    return None
+                _finish(job_id, kind.run(args, job.by))
         except Exception as error:  # the job says why it failed; the worker goes on
             Job.objects.filter(pk=job_id).update(
                 status=Job.Status.FAILED,

@@ -22,7 +22,7 @@ def uses_broker() -> bool:
 
 
 def dispatch(job: Job) -> None:
-    if getattr(settings, "KOERS_JOBS_INLINE", False):
+    if settings.KOERS_JOBS_INLINE:
         execute(job.pk, worker=worker_name("inline"))
         return
     if uses_broker():
@@ -38,6 +38,8 @@ def _local(job_id: int) -> Future:
     pool = local_pool()
     future = pool.submit(_in_thread, job_id)
     _running[job_id] = future
+    # forgotten once done (at once when the thread already finished)
+    future.add_done_callback(lambda _done: _running.pop(job_id, None))
     return future
 
 
@@ -46,7 +48,6 @@ def _in_thread(job_id: int) -> None:
     try:
         execute(job_id, worker=worker_name("local"))
     finally:
-        _running.pop(job_id, None)
         connections.close_all()
 
 

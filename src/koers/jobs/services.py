@@ -15,8 +15,9 @@ from django.utils import translation
 
 from koers.jobs.execution import job_value, progress_of
 from koers.jobs.models import Job
-from koers.jobs.registry import kind_of
+from koers.jobs.registry import KINDS, kind_of
 from koers.jobs.runners import dispatch
+from koers.org import visibility as vis
 
 
 def submit(kind: str, *, args: dict[str, Any], by: Any, key: str = "") -> Job:
@@ -55,8 +56,6 @@ def page_job(request: Any, kind: str, *, args: dict[str, Any], key: str) -> Job:
 
 def job_row(job: Job) -> dict[str, Any]:
     """A job as its progress panel and the job list show it."""
-    from koers.jobs.registry import KINDS
-
     done, step = progress_of(job)
     kind = KINDS.get(job.kind)
     return {
@@ -69,7 +68,5 @@ def job_row(job: Job) -> dict[str, Any]:
 
 def visible_jobs(user: Any):  # type: ignore[no-untyped-def]
     """Everyone's jobs for the all-seeing roles, one's own for everybody else."""
-    from koers.org import visibility as vis
-
     jobs = Job.objects.select_related("by")
     return jobs if vis.sees_everything(user) else jobs.filter(by=user)

@@ -16,10 +16,6 @@ from koers.org import visibility as vis
 LISTED = 200
 
 
-def _rows(jobs: list[Job]) -> list[dict]:
-    return [job_row(job) for job in jobs]
-
-
 def job_list(request: HttpRequest) -> HttpResponse:
     """What runs, for whom, and how it ended; the office may refresh stale figures here."""
     may_refresh = vis.sees_everything(request.user)
@@ -33,7 +29,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
     recover()  # jobs a stopped server left behind start again
     jobs = list(visible_jobs(request.user)[:LISTED])
     context = {
-        "rows": _rows(jobs),
+        "rows": [job_row(job) for job in jobs],
         "may_refresh": may_refresh,
         "stale": StaleMonth.objects.count() if may_refresh else 0,
     }
@@ -49,14 +45,14 @@ def _job(request: HttpRequest, pk: int) -> Job:
 
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
-    return render(request, "jobs/detail.html", {"row": _rows([job])[0]})
+    return render(request, "jobs/detail.html", {"row": job_row(job)})
 
 
 def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress panel; once the job is done and the page asked to follow it, the
     browser is sent to the result (``HX-Redirect``)."""
     job = _job(request, pk)
-    response = render(request, "jobs/_progress.html", {"row": _rows([job])[0]})
+    response = render(request, "jobs/_progress.html", {"row": job_row(job)})
     follow = request.GET.get("follow") == "1"
     if (
         follow
