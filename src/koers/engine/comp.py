@@ -572,6 +572,55 @@ def calculate(
     return _results(_filled(measured), component), trace
 
 
+def reach(managers: pl.DataFrame, roots: set[int], depth: int = 8) -> pl.DataFrame:
+    """root, holder, valid_from, valid_to (null: open): each holder with the days they
+    counted under each of ``roots`` (themselves included), by the effective-dated
+    reporting lines, as credits roll up (:func:`rolled_up`): whose rows a roll-up or team
+    line reads."""
+    schema = {"root": pl.Int64, "holder": pl.Int64, "valid_from": pl.Date, "valid_to": pl.Date}
+    if not roots:
+        return pl.DataFrame(schema=schema)
+    people = (
+        pl.concat(
+            [managers.select("person_id"), managers.select(pl.col("manager_id").alias("person_id"))]
+        )
+        .drop_nulls()
+        .unique()
+    )
+    people = pl.concat(
+        [people, pl.DataFrame({"person_id": list(roots)}, schema={"person_id": pl.Int64})]
+    ).unique()
+    chain = managers.filter(pl.col("manager_id").is_not_null()).select(
+        "person_id", "manager_id", pl.col("valid_from").alias("_f"), pl.col("valid_to").alias("_t")
+    )
+    level = people.select(
+        pl.col("person_id").alias("holder"),
+        pl.col("person_id").alias("root"),
+        pl.lit(None, dtype=pl.Date).alias("valid_from"),
+        pl.lit(None, dtype=pl.Date).alias("valid_to"),
+    )
+    out = [level]
+    for _level in range(depth):
+        level = (
+            level.join(chain, left_on="root", right_on="person_id", how="inner")
+            .select(
+                "holder",
+                pl.col("manager_id").alias("root"),
+                pl.max_horizontal("valid_from", "_f").alias("valid_from"),
+                pl.min_horizontal("valid_to", "_t").alias("valid_to"),
+            )
+            .filter(
+                pl.col("valid_from").is_null()
+                | pl.col("valid_to").is_null()
+                | (pl.col("valid_from") <= pl.col("valid_to"))
+            )
+        )
+        if level.height == 0:
+            break
+        out.append(level)
+    return pl.concat(out).filter(pl.col("root").is_in(list(roots))).select(list(schema))
+
+
 def ancestors(managers: pl.DataFrame, depth: int = 8) -> pl.DataFrame:
     """person_id, above_id: every person with themselves and each manager above them."""
     managers = managers.select("person_id", "manager_id")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from koers.core.audit import audit
 from koers.core.bulk import bulk_insert
 from koers.core.progress import report
+from koers.engine import comp
 from koers.engine.money import from_cents
 from koers.engine.periods import (
     add_months,
@@ -129,7 +130,7 @@ def store_trace(run: CalcRun, result: Any, managers: pl.DataFrame) -> int:
     if not traced:
         return 0
     roots = {row["trace_root"] for row in traced if row["trace_subtree"]}
-    reach = reach_frame(managers, roots)
+    reach = comp.reach(managers, roots)
     bulk_insert(
         "reward_tracereach",
         reach.select(
@@ -168,54 +169,6 @@ def store_trace(run: CalcRun, result: Any, managers: pl.DataFrame) -> int:
             ),
         )
     return stored
-
-
-def reach_frame(managers: pl.DataFrame, roots: set[int], depth: int = 8) -> pl.DataFrame:
-    """root, holder, valid_from, valid_to (null: open): each holder with the days they
-    counted under each of ``roots`` (themselves included), by the effective-dated
-    reporting lines, as the engine rolls credits up (``comp.rolled_up``)."""
-    schema = {"root": I64, "holder": I64, "valid_from": DATE, "valid_to": DATE}
-    if not roots:
-        return pl.DataFrame(schema=schema)
-    people = (
-        pl.concat(
-            [managers.select("person_id"), managers.select(pl.col("manager_id").alias("person_id"))]
-        )
-        .drop_nulls()
-        .unique()
-    )
-    people = pl.concat(
-        [people, pl.DataFrame({"person_id": list(roots)}, schema={"person_id": I64})]
-    ).unique()
-    chain = managers.filter(pl.col("manager_id").is_not_null()).select(
-        "person_id", "manager_id", pl.col("valid_from").alias("_f"), pl.col("valid_to").alias("_t")
-    )
-    level = people.select(
-        pl.col("person_id").alias("holder"),
-        pl.col("person_id").alias("root"),
-        pl.lit(None, dtype=DATE).alias("valid_from"),
-        pl.lit(None, dtype=DATE).alias("valid_to"),
-    )
-    out = [level]
-    for _level in range(depth):
-        level = (
-            level.join(chain, left_on="root", right_on="person_id", how="inner")
-            .select(
-                "holder",
-                pl.col("manager_id").alias("root"),
-                pl.max_horizontal("valid_from", "_f").alias("valid_from"),
-                pl.min_horizontal("valid_to", "_t").alias("valid_to"),
-            )
-            .filter(
-                pl.col("valid_from").is_null()
-                | pl.col("valid_to").is_null()
-                | (pl.col("valid_from") <= pl.col("valid_to"))
-            )
-        )
-        if level.height == 0:
-            break
-        out.append(level)
-    return pl.concat(out).filter(pl.col("root").is_in(list(roots))).select(list(schema))
 
 
 def _clear_lines(run: CalcRun) -> None:
