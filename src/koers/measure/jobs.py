@@ -40,9 +40,8 @@ def warm(args: dict[str, Any], by: Any) -> Outcome:
 
 
 def warm_job():  # type: ignore[no-untyped-def]
-    """Compute the all-seeing roles' pages once the refresh commits (one job at a time)."""
-    from django.db import transaction
-
+    """Compute the all-seeing roles' pages (one job at a time); like every job it starts
+    when the caller's transaction (the refresh) commits, and not at all if it is undone."""
     from koers.jobs.services import submit
 
-    transaction.on_commit(lambda: submit("measure.warm", args={}, by=None, key="measure.warm"))
+    return submit("measure.warm", args={}, by=None, key="measure.warm")

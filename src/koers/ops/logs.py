@@ -26,6 +26,8 @@ class RequestLogMiddleware:
         request_id = given[:64] if given.isprintable() and given else uuid.uuid4().hex
         response = self.get_response(request)
         response["X-Request-ID"] = request_id
+        if not log.isEnabledFor(logging.INFO):  # the default: no line to build
+            return response
         user = getattr(request, "user", None)
         log.info(
             "%s %s %s",
