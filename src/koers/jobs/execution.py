@@ -38,9 +38,10 @@ def _progress_key(job_id: int) -> str:
 
 
 def progress_of(job: Job) -> tuple[float, str]:
-    """How far a job is (0..1) and its step in words."""
-    if job.status == Job.Status.DONE:
-        return 1.0, ""
+    """How far a job is (0..1) and its step in words; only a waiting or running job asks
+    the cache (a list of finished jobs makes no round trips)."""
+    if job.finished:
+        return (1.0 if job.status == Job.Status.DONE else 0.0), ""
     return cache.get(_progress_key(job.pk)) or (0.0, "")
 
 
