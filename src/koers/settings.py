@@ -320,6 +320,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 # a worker that dies mid-job hands the job back to the broker (tried once more)
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# a worker takes one task at a time, so the parts of a month spread over the workers
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# with a broker: a month's run split by payee into this many parts, calculated on as
+# many workers at once (1: the whole month on one worker)
+KOERS_RUN_PARTITIONS = env_int("KOERS_RUN_PARTITIONS", 1)
 # threads that run background jobs in this process when no broker is configured
 KOERS_JOB_THREADS = env_int("KOERS_JOB_THREADS", 2)
 # tests only: run a job at once in the caller

@@ -20,6 +20,7 @@ from koers.reward.models import CalcRun
 from koers.reward.services.components import compute_month
 from tests.reward.conftest import planned  # noqa: F401 (the fixture)
 from tests.reward.test_calc import NOV
+from tests.reward.test_parts import hierarchy  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,12 +51,13 @@ def _database_url() -> str:
 SECRET = "stack-test-" + "k" * 50
 
 
-@pytest.fixture
-def stack(tmp_path, settings):
+def _start(tmp_path, settings, *, workers: int = 1, beat: bool = True, env: dict | None = None):  # type: ignore[no-untyped-def]
+    """gunicorn, ``workers`` Celery worker processes and (``beat``) Celery beat against the
+    test database and Redis; yields (base url, processes, logs)."""
     if connection.vendor != "postgresql" or not _redis_answers():
         pytest.skip("the production stack needs PostgreSQL and Redis")
     port = _free_port()
-    env = {
+    environment = {
         **os.environ,
         "DEBUG": "false",
         "SECRET_KEY": SECRET,
@@ -68,6 +70,7 @@ def stack(tmp_path, settings):
         "CACHE_URL": f"{REDIS}/12",
         "KOERS_LOG_FORMAT": "json",
         "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src"),
+        **(env or {}),
     }
     bin_dir = Path(sys.executable).parent
     commands = {
@@ -81,19 +84,24 @@ def stack(tmp_path, settings):
             "--timeout",
             "120",
         ],
-        "worker": [
+    }
+    for n in range(1, workers + 1):
+        commands[f"worker{n}"] = [
             str(bin_dir / "celery"),
             "-A",
             "koers",
             "worker",
+            "--hostname",
+            f"worker{n}@%h",
             "--pool",
             "solo",
             "--loglevel",
             "INFO",
             "--without-gossip",
             "--without-mingle",
-        ],
-        "beat": [
+        ]
+    if beat:
+        commands["beat"] = [
             str(bin_dir / "celery"),
             "-A",
             "koers",
@@ -102,15 +110,16 @@ def stack(tmp_path, settings):
             "INFO",
             "--schedule",
             str(tmp_path / "beat-schedule"),
-        ],
-    }
+        ]
     settings.SECRET_KEY = SECRET  # a token made here works there (it signs the login)
     import redis
 
     redis.Redis.from_url(f"{REDIS}/13").flushdb()  # no task of an earlier run
     logs = {name: (tmp_path / f"{name}.log").open("w+") for name in commands}
     processes = {
-        name: subprocess.Popen(command, env=env, stdout=logs[name], stderr=subprocess.STDOUT)
+        name: subprocess.Popen(
+            command, env=environment, stdout=logs[name], stderr=subprocess.STDOUT
+        )
         for name, command in commands.items()
     }
     try:
@@ -125,6 +134,17 @@ def stack(tmp_path, settings):
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture
+def stack(tmp_path, settings):
+    yield from _start(tmp_path, settings)
+
+
+@pytest.fixture
+def two_workers(tmp_path, settings):
+    """The stack with two worker processes and a month split in four parts."""
+    yield from _start(tmp_path, settings, workers=2, beat=False, env={"KOERS_RUN_PARTITIONS": "4"})
 
 
 def _get(url: str, headers: dict | None = None) -> tuple[int, dict]:
@@ -166,15 +186,10 @@ def _wait(done, what: str, logs, seconds: float = 90) -> None:  # type: ignore[n
     raise AssertionError(f"waited in vain for {what}: {tails}")
 
 
-def test_a_month_runs_through_the_worker_of_the_production_stack(planned, stack):  # noqa: F811
+def _month_through_the_api(cast, base: str, logs) -> dict:  # type: ignore[no-untyped-def]
     from koers.api.services import token_create
 
-    base, processes, logs = stack
-    expected = sorted(
-        (line["person_id"], line["component"], line["earnings_cents"])
-        for line in compute_month(NOV).lines
-    )
-    _record, raw = token_create(user=planned.user("cora"), name="stack")
+    _record, raw = token_create(user=cast.user("cora"), name="stack")
     auth = {"Authorization": f"Bearer {raw}"}
     status, answer = _post(f"{base}/api/v1/reward/runs", {"month": "2026-11"}, auth)
     assert status == 202, answer
@@ -183,15 +198,49 @@ def test_a_month_runs_through_the_worker_of_the_production_stack(planned, stack)
     job = _get(job_url, auth)[1]
     assert job["status"] == "done", job
     assert job["summary"] and job["url"] == "/reward/runs/2026-11/"
+    return job
+
+
+def _stored_month() -> list[tuple[int, str, int]]:
     run = CalcRun.objects.get(month=NOV)
-    stored = sorted(
+    return sorted(
         (line.person_id, line.component, int(line.earnings * 100))
         for line in run.lines.filter(correction_of__isnull=True)
     )
-    assert stored == expected
+
+
+def test_a_month_runs_through_the_worker_of_the_production_stack(planned, stack):  # noqa: F811
+    base, processes, logs = stack
+    expected = sorted(
+        (line["person_id"], line["component"], line["earnings_cents"])
+        for line in compute_month(NOV).lines
+    )
+    _month_through_the_api(planned, base, logs)
+    assert _stored_month() == expected
     ready = _get(f"{base}/health/ready")[1]
     assert ready["broker"]["status"] == "ok" and ready["cache"]["status"] == "ok"
     logs["beat"].flush()
     logs["beat"].seek(0)
     assert "beat: Starting" in logs["beat"].read()
     assert all(p.poll() is None for p in processes.values())  # all still up
+
+
+def test_a_month_in_parts_on_two_workers_equals_the_month_in_one(hierarchy, two_workers):  # noqa: F811
+    """Four parts over two real worker processes: each part on a worker, the month
+    written once all are in, equal to the month calculated in-process to the cent."""
+    from koers.reward.models import RunPart
+    from koers.reward.services import run_month
+    from tests.reward.test_parts import month_of
+
+    base, processes, logs = two_workers
+    run_month(NOV, by=None)
+    whole = month_of(NOV)
+    CalcRun.objects.filter(month=NOV).delete()
+    job = _month_through_the_api(hierarchy, base, logs)
+    assert "4" in job["summary"]
+    assert month_of(NOV) == whole
+    parts = list(RunPart.objects.filter(job_id=job["id"]).order_by("index"))
+    assert [(p.index, p.status) for p in parts] == [(k, "done") for k in range(4)]
+    # both worker processes took parts
+    assert len({p.worker.rsplit(":", 1)[-1] for p in parts}) == 2, [p.worker for p in parts]
+    assert all(p.poll() is None for p in processes.values())

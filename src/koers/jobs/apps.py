@@ -12,3 +12,5 @@ class JobsConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         autodiscover_modules("jobs")
+        # the configured Celery app is the one tasks are sent with (eager without a broker)
+        import koers.celery  # noqa: F401

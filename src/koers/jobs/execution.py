@@ -9,6 +9,7 @@ import os
 import socket
 import time
 from contextlib import nullcontext
+from contextvars import ContextVar
 from typing import Any
 
 from django.core.cache import cache
@@ -25,6 +26,14 @@ from koers.jobs.registry import Outcome, kind_of
 log = logging.getLogger("koers.jobs")
 
 MAX_ATTEMPTS = 2  # the first try and one retry after a worker stopped
+_current: ContextVar[int | None] = ContextVar("koers_job", default=None)
+
+
+def current_job() -> int | None:
+    """The job whose work is running here (None outside a job)."""
+    return _current.get()
+
+
 PROGRESS_SECONDS = 60 * 60 * 24
 VALUE_SECONDS = 60 * 60 * 24
 
@@ -45,7 +54,7 @@ def progress_of(job: Job) -> tuple[float, str]:
     return cache.get(_progress_key(job.pk)) or (0.0, "")
 
 
-def _reporter(job_id: int):  # type: ignore[no-untyped-def]
+def reporter(job_id: int):  # type: ignore[no-untyped-def]
     last = [0.0]
 
     def report(done: float, step: str) -> None:
@@ -103,7 +112,7 @@ def execute(job_id: int, *, worker: str) -> Job | None:
     with translation.override(job.args.get("language") or "nl"):
         try:
             with (
-                reporting_to(_reporter(job_id)),
+                reporting_to(reporter(job_id)),
                 transaction.atomic() if kind.atomic else nullcontext(),
             ):
                 # in the work's transaction the row lock makes a second delivery of the
@@ -112,15 +121,32 @@ def execute(job_id: int, *, worker: str) -> Job | None:
                     Job.Status.RUNNING
                 ):
                     return None
-                _finish(job_id, kind.run(args, job.by))
+                token = _current.set(job_id)
+                try:
+                    outcome = kind.run(args, job.by)
+                finally:
+                    _current.reset(token)
+                if outcome.later:
+                    return Job.objects.get(pk=job_id)
+                _finish(job_id, outcome)
         except Exception as error:  # the job says why it failed; the worker goes on
-            Job.objects.filter(pk=job_id).update(
-                status=Job.Status.FAILED,
-                finished_at=timezone.now(),
-                message=_failure(error, job_id),
-            )
+            fail(job_id, error)
     cache.delete(_progress_key(job_id))
     return Job.objects.get(pk=job_id)
+
+
+def complete(job_id: int, outcome: Outcome) -> None:
+    """Mark a job whose work went on elsewhere (``Outcome.later``) done."""
+    _finish(job_id, outcome)
+    transaction.on_commit(lambda: cache.delete(_progress_key(job_id)))
+
+
+def fail(job_id: int, error: BaseException) -> None:
+    """Mark a job failed with the reason in words (the details of an unexpected error go
+    to the log)."""
+    Job.objects.filter(pk=job_id).update(
+        status=Job.Status.FAILED, finished_at=timezone.now(), message=_failure(error, job_id)
+    )
 
 
 def _finish(job_id: int, outcome: Outcome) -> None:

@@ -17,6 +17,9 @@ class Outcome:
     url: str = ""  # "{job}" in it becomes the job's number
     # what the page that asked shows when the job is done (kept in the cache for a day)
     value: Any = None
+    # the work goes on elsewhere (parts on other workers): the job stays running until
+    # that work calls ``execution.complete`` or ``execution.fail``
+    later: bool = False
 
 
 @dataclass(frozen=True)

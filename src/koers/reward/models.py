@@ -301,6 +301,41 @@ class PayoutCredit(models.Model):
         return f"{self.line_id} ← {self.order_line_id}"
 
 
+class RunPart(models.Model):
+    """One part of a month calculated on several workers: the people whose number modulo
+    ``parts`` is ``index``, who calculated them, and the result (Parquet) until the month
+    is written from all parts together (``reward.services.parts``)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting for a worker")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    job = models.ForeignKey("jobs.Job", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month"))
+    index = models.PositiveSmallIntegerField(_("part"))
+    parts = models.PositiveSmallIntegerField(_("parts"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    worker = models.CharField(_("worker"), max_length=120, blank=True)
+    seconds = models.FloatField(_("seconds"), null=True, blank=True)
+    lines = models.BinaryField(default=b"")
+    reach = models.BinaryField(default=b"")
+    rows = models.BinaryField(default=b"")
+    missing = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("part of a run")
+        verbose_name_plural = _("parts of runs")
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="one_part_per_index")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.index + 1}/{self.parts}"
+
+
 class Payout(models.Model):
     """What one person is paid for one run's month: earnings → adjustments → draw or
     guarantee → recovery → hold. The balances carry to the next month."""

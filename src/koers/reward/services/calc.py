@@ -7,37 +7,23 @@ correction in the open month."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-import polars as pl
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from koers.core.audit import audit
-from koers.core.bulk import bulk_insert
 from koers.core.progress import report
-from koers.engine import comp
-from koers.engine.money import from_cents
-from koers.engine.periods import (
-    add_months,
-    fiscal_year_start,
-    month_end,
-    month_start,
-)
+from koers.engine.periods import add_months, fiscal_year_start, month_end, month_start
 from koers.org.setup import fiscal_start_month
-from koers.reward.models import (
-    CalcRun,
-    PayoutLine,
-)
-from koers.reward.services.components import compute_month, missing_quota_message
-from koers.reward.services.corrections import _closed_months, corrections
+from koers.reward.models import CalcRun
+from koers.reward.services.components import missing_quota_message
+from koers.reward.services.corrections import _closed_months
 from koers.reward.services.inputs import shared_context
+from koers.reward.services.parts import Part, compute_part, write_parts
 from koers.reward.services.settlement import settle_month
 from koers.sales.currency import check_currency_basis, reporting_currency
-
-I64, DATE = pl.Int64, pl.Date
 
 
 @transaction.atomic
@@ -47,128 +33,70 @@ def run_month(month: dt.date, *, by, today: dt.date | None = None) -> CalcRun:  
     since their balances start from this one. An approved or locked month is never
     rewritten; two runs of one month wait in turn. A month that has not started yet, or
     one that would leave an earlier month uncalculated, is refused."""
+    run = prepare_month(month, today=today)
+    closed = _closed_months(run.month)
+    report(0.2, _("Reading the credited sales"))
+    context = shared_context(first_input_day(run.month, closed), month_end(run.month))
+    report(0.35, _("Calculating each plan component"))
+    part = compute_part(run, closed, context)
+    return write_month(run, [part], by=by)
+
+
+def prepare_month(month: dt.date, *, today: dt.date | None = None) -> CalcRun:
+    """The open run of ``month``, locked, once the month may be calculated and the KPI
+    figures it reads are fresh (gates, multipliers and quotas read them: the months whose
+    data changed since a form or API edit are refreshed first)."""
     month = month_start(month)
     check_currency_basis()
     _check_month_order(month, month_start(today or timezone.localdate()))
     CalcRun.objects.get_or_create(month=month)
+    run = _locked_open_run(month)
+    from koers.measure.services import refresh_stale
+
+    report(0.05, _("Refreshing the figures that changed"))
+    refresh_stale(first_input_day(month, _closed_months(month)), month_end(month))
+    return run
+
+
+def _locked_open_run(month: dt.date) -> CalcRun:
     run = CalcRun.objects.select_for_update().get(month=month)
     if run.status != CalcRun.Status.OPEN:
         raise ValidationError(
             _("%(month)s is %(status)s; its figures are not recalculated.")
             % {"month": f"{month:%m-%Y}", "status": run.get_status_display().lower()}
         )
-    run.currency = reporting_currency()
-    # one load of credits serves this month and the closed months checked for corrections:
-    # from the start of the earliest fiscal year any of their periods can reach
-    closed = _closed_months(month)
-    first = fiscal_year_start(closed[0].month if closed else month, fiscal_start_month())
-    # gates, multipliers and quotas read the KPI facts: refresh the months whose data
-    # changed since (a form or API edit) before paying on them
-    from koers.measure.services import refresh_stale
+    return run
 
-    report(0.05, _("Refreshing the figures that changed"))
-    refresh_stale(first, month_end(month))
-    report(0.2, _("Reading the credited sales"))
-    context = shared_context(first, month_end(month))
-    report(0.35, _("Calculating each plan component"))
-    result = compute_month(month, context=context)
-    if result.missing_quotas:
-        raise ValidationError(missing_quota_message(result.missing_quotas))
-    report(0.6, _("Checking the closed months for corrections"))
-    extra = corrections(run, closed, context)
+
+def first_input_day(month: dt.date, closed: list[CalcRun]) -> dt.date:
+    """One load of credits serves the month and the closed months checked for
+    corrections: from the start of the earliest fiscal year any of their periods reach."""
+    return fiscal_year_start(closed[0].month if closed else month, fiscal_start_month())
+
+
+def write_month(run: CalcRun, parts: list[Part], *, by) -> CalcRun:  # type: ignore[no-untyped-def]
+    """Replace the open ``run``'s lines and trace by those of ``parts`` and settle each
+    person's payout, in the caller's transaction; a person without a quota in any part
+    refuses the month."""
+    missing = sorted(m for part in parts for m in part.missing)
+    if missing:
+        raise ValidationError(missing_quota_message(missing))
+    run = _locked_open_run(run.month)
+    run.currency = reporting_currency()
     report(0.7, _("Writing the payout lines and their trace"))
-    lines = [
-        PayoutLine(
-            run=run,
-            person_id=row["person_id"],
-            plan_id=row["plan_id"],
-            component=row["component"],
-            period_start=row["period_start"],
-            period_end=row["period_end"],
-            measure=row["measure"],
-            quota=row["quota"],
-            attainment_ppm=row["attainment_ppm"],
-            target_incentive_cents=row["target_incentive_cents"],
-            modifier_ppm=row.get("modifier_ppm"),
-            factor_ppm=row.get("factor_ppm"),
-            earnings=from_cents(row["earnings_cents"]),
-            payable=row["payable"],
-            correction_of=row["correction_of"],
-            basis=row.get("basis"),
-            trace_root=row.get("trace_root"),
-            trace_subtree=row.get("trace_subtree", False),
-            trace_from=row.get("trace_from"),
-            trace_to=row.get("trace_to"),
-            traced=row.get("traced"),
-        )
-        for row in result.lines + extra
-    ]
     _clear_lines(run)
-    PayoutLine.objects.bulk_create(lines, batch_size=2000)
-    store_trace(run, result, context.managers)
+    write_parts(run, parts)
     _relink_inquiries(run)
     run.calculated_at = timezone.now()
     run.save(update_fields=["calculated_at", "currency"])
     report(0.9, _("Settling each person's payout"))
     settle_month(run)
     audit(actor=by, action="calculate", obj=run, before=None)
-    for later in CalcRun.objects.filter(month__gt=month, status=CalcRun.Status.OPEN).order_by(
+    for later in CalcRun.objects.filter(month__gt=run.month, status=CalcRun.Status.OPEN).order_by(
         "month"
     ):
         settle_month(later)
     return run
-
-
-FAR_PAST, FAR_FUTURE = dt.date(1, 1, 1), dt.date(9999, 12, 31)
-
-
-def store_trace(run: CalcRun, result: Any, managers: pl.DataFrame) -> int:
-    """Store the credited rows behind the run's lines once per basis, only those of the
-    holders some line reads, and who was below each roll-up or team root when (the lines
-    say which rows are theirs: ``PayoutLine.trace``). Returns the rows stored."""
-    traced = [row for row in result.lines if row.get("basis") is not None]
-    if not traced:
-        return 0
-    roots = {row["trace_root"] for row in traced if row["trace_subtree"]}
-    reach = comp.reach(managers, roots)
-    bulk_insert(
-        "reward_tracereach",
-        reach.select(
-            pl.lit(run.pk, dtype=I64).alias("run_id"),
-            pl.col("root").alias("root_id"),
-            pl.col("holder").alias("holder_id"),
-            pl.col("valid_from").fill_null(FAR_PAST),
-            pl.col("valid_to").fill_null(FAR_FUTURE),
-        ),
-    )
-    readers = pl.DataFrame(
-        [(row["basis"], row["trace_root"], row["trace_subtree"]) for row in traced],
-        schema={"basis": I64, "root": I64, "subtree": pl.Boolean},
-        orient="row",
-    ).unique()
-    holders = pl.concat(
-        [
-            readers.filter(~pl.col("subtree")).select("basis", pl.col("root").alias("holder")),
-            readers.filter(pl.col("subtree"))
-            .join(reach.select("root", "holder"), on="root")
-            .select("basis", "holder"),
-        ]
-    ).unique()
-    stored = 0
-    for basis, rows in result.bases.items():
-        mine = holders.filter(pl.col("basis") == basis).select(pl.col("holder").alias("person_id"))
-        stored += bulk_insert(
-            "reward_tracerow",
-            rows.join(mine, on="person_id", how="semi").select(
-                pl.lit(run.pk, dtype=I64).alias("run_id"),
-                pl.lit(basis, dtype=I64).alias("basis"),
-                "person_id",
-                pl.col("line_id").alias("order_line_id"),
-                "date",
-                "value",
-            ),
-        )
-    return stored
 
 
 def _clear_lines(run: CalcRun) -> None:

@@ -56,6 +56,8 @@ class MonthResult:
     # the credited rows each line's trace reads (basis number → person_id, line_id, date,
     # value): stored once per run, whatever number of lines read them (``TraceRow``)
     bases: dict[int, pl.DataFrame] = field(default_factory=dict)
+    # what each basis is: (credit key, period start, calculated to) → basis number
+    basis_keys: dict[tuple[Any, ...], int] = field(default_factory=dict)
 
 
 def needs_quota(c: comp.Component) -> bool:
@@ -228,7 +230,7 @@ def compute_month(
         if traces
         else pl.DataFrame(schema={"key": I64, "line_id": I64, "value": I64})
     )
-    return MonthResult(lines, trace, missing, basis_rows)
+    return MonthResult(lines, trace, missing, basis_rows, bases)
 
 
 def _trace_reach(

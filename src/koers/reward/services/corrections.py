@@ -19,7 +19,7 @@ from koers.reward.models import (
     PayoutLine,
     RestatedLine,
 )
-from koers.reward.services.components import compute_month
+from koers.reward.services.components import _assignments, compute_month
 from koers.reward.services.inputs import Context, paid_in_basis
 
 I64, DATE = pl.Int64, pl.Date
@@ -40,17 +40,38 @@ def _closed_months(month: dt.date) -> list[CalcRun]:
     )
 
 
+# a correction is a difference of two calculations: it has no credited rows of its own
+NO_TRACE = {
+    "basis": None,
+    "trace_root": None,
+    "trace_subtree": False,
+    "trace_from": None,
+    "trace_to": None,
+    "traced": None,
+}
+
+
 def corrections(
-    run: CalcRun | None, closed: list[CalcRun], context: Context | None = None
+    run: CalcRun | None,
+    closed: list[CalcRun],
+    context: Context | None = None,
+    *,
+    share: tuple[int, int] | None = None,
 ) -> list[dict[str, Any]]:
     """For every closed month (``_closed_months``): what its payable lines would be now,
     less what was paid and corrected since; every difference is a correction line in
-    ``run``."""
+    ``run``. ``share`` (index, parts): only the people whose id modulo ``parts`` is
+    ``index`` (a part of a month calculated on several workers)."""
+
+    def mine(person_id: int) -> bool:
+        return share is None or person_id % share[1] == share[0]
+
     found: list[dict[str, Any]] = []
     for past in closed:
+        assignments = [a for a in _assignments(past.month) if mine(a.person_id)]
         now = {
             _line_key(line): line
-            for line in compute_month(past.month, context=context).lines
+            for line in compute_month(past.month, assignments=assignments, context=context).lines
             if line["payable"]
         }
         paid: dict[tuple[int, int, str, dt.date], int] = defaultdict(int)
@@ -61,7 +82,8 @@ def corrections(
         )
         fields = ("person_id", "plan_id", "component", "period_start")
         for *key, total in paid_in_basis(stored, RestatedLine.objects.filter(run=past), fields):
-            paid[tuple(key)] += to_cents(total)  # type: ignore[index]
+            if mine(key[0]):
+                paid[tuple(key)] += to_cents(total)  # type: ignore[index]
         for key in now.keys() | paid.keys():
             difference = (now[key]["earnings_cents"] if key in now else 0) - paid.get(key, 0)
             if difference == 0:
@@ -76,6 +98,7 @@ def corrections(
             found.append(
                 {
                     **base,
+                    **NO_TRACE,
                     "person_id": person_id,
                     "plan_id": plan_id,
                     "component": component,
