@@ -184,8 +184,8 @@ def main() -> int:
     step(
         "month",
         "A month's calculation run",
-        "python bench/month_run.py --repeat 2",
-        lambda: _run([PY, "bench/month_run.py", "--repeat", "2"], env)[0],
+        "python bench/month_run.py --repeat 2 --workers 2,4",
+        lambda: _run([PY, "bench/month_run.py", "--repeat", "2", "--workers", "2,4"], env)[0],
     )
     lines = "1000000" if quick else "10000000"
     step(
