@@ -57,3 +57,27 @@ def test_deviations_come_page_by_page(facts, login, monkeypatch):
     assert "Page 1 of 2" in first and "?page=2" in first
     second = client.get(reverse("deviations"), {"page": 2}).content.decode()
     assert "Page 2 of 2" in second
+
+
+def test_a_long_list_is_not_counted_to_the_end(cast, login, monkeypatch):
+    """Up to EXACT_UP_TO records are counted; beyond, PostgreSQL's estimate says "about"
+    (SQLite has none: it counts). Every page still follows with Next."""
+    from django.db import connection
+
+    from koers.ui import paging
+
+    client = login(cast.user("dirk"))
+    page = client.get("/data/people/").content.decode()
+    total = int(re.search(r'result-count">(\d+) ', page).group(1))
+    assert total > 3
+    monkeypatch.setattr(paging, "EXACT_UP_TO", 3)
+    page = client.get("/data/people/").content.decode()
+    count = re.search(r'result-count">([^<]*)<', page).group(1)
+    if connection.vendor == "postgresql":
+        assert count.startswith("about ")
+        assert int(count.split()[1].replace(",", "")) >= 4
+    else:
+        assert count == f"{total} records"
+    # a filter that leaves few is counted exactly
+    few = client.get("/data/people/?q=Ruud").content.decode()
+    assert re.search(r'result-count">1 record<', few)

@@ -8,7 +8,7 @@ import django_filters
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from koers.ui.paging import EstimatingPaginator
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -135,7 +135,7 @@ def entity_list(request: HttpRequest, slug: str) -> HttpResponse:
     entity = entity_or_404(slug)
     drill = Drill(request, entity)
     filterset, queryset = filtered_queryset(request, entity, drill)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = EstimatingPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "drill": drill,
         "entity": entity,
