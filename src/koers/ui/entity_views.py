@@ -8,7 +8,6 @@ import django_filters
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from koers.ui.paging import EstimatingPaginator
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,6 +23,7 @@ from koers.org.write_rules import co_owned
 from koers.sales.models import Opportunity
 from koers.ui.entities import ENTITIES, Entity, entity_or_404, selector_for_model
 from koers.ui.forms import build_form, save_record, split_formset, splits_from
+from koers.ui.paging import EstimatingPaginator
 from koers.ui.summaries import record_summary
 
 PAGE_SIZE = 50
