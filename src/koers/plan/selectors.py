@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.db import models
 from django.db.models import Avg, QuerySet, Sum
 
 from koers.measure.catalogue import definitions
@@ -68,6 +69,60 @@ def group_targets(
     for kpi, months in monthly_group_targets(people, unit, start, end, kpis).items():
         total = sum(months.values(), Decimal(0))
         out[kpi] = total / len(months) if defs[kpi].ratio else total
+    return out
+
+
+def team_targets(
+    leaders: Iterable[Any], start: dt.date, end: dt.date, kpi: str
+) -> dict[int, Decimal]:
+    """Leader id → the target of the group they lead over ``start``..``end`` (everyone in
+    their unit and below, themselves included): what :func:`group_targets` gives for each
+    leader's group and unit, read in two queries for all leaders at once. Leaders without
+    a unit, and groups without any target in the months, are left out."""
+    defs = definitions()
+    if kpi not in defs:
+        return {}
+    ratio = defs[kpi].ratio
+    leaders = [p for p in leaders if p.unit_id]
+    if not leaders:
+        return {}
+    first = start.replace(day=1)
+    # the members' own targets per unit and month (each person sits in one unit)
+    per_unit: dict[str, dict[dt.date, list[Any]]] = defaultdict(dict)
+    for path, month, total, count in (
+        Target.objects.overall()
+        .filter(kpi=kpi, month__gte=first, month__lte=end, person__unit__isnull=False)
+        .values("person__unit__path", "month")
+        .annotate(total=Sum("value"), n=models.Count("id"))
+        .values_list("person__unit__path", "month", "total", "n")
+        .order_by()
+    ):
+        per_unit[path][month] = [total, count]
+    units_own: dict[tuple[int, dt.date], Decimal] = {
+        (unit, month): value
+        for unit, month, value in Target.objects.overall()
+        .filter(
+            kpi=kpi, month__gte=first, month__lte=end, unit__in={p.unit_id for p in leaders}
+        )
+        .values_list("unit", "month", "value")
+    }
+    out: dict[int, Decimal] = {}
+    for leader in leaders:
+        root = leader.unit.path
+        months: dict[dt.date, list[Any]] = {}
+        for path, by_month in per_unit.items():
+            if path.startswith(root):
+                for month, (total, count) in by_month.items():
+                    held = months.setdefault(month, [Decimal(0), 0])
+                    held[0] += total
+                    held[1] += count
+        table = {m: (t / n if ratio else t) for m, (t, n) in months.items()}
+        for (unit, month), value in units_own.items():
+            if unit == leader.unit_id:
+                table[month] = value
+        if table:
+            total = sum(table.values(), Decimal(0))
+            out[leader.pk] = total / len(table) if ratio else total
     return out
 
 

@@ -166,18 +166,16 @@ def team_quotas(kpi: str, managers: Iterable[int], start: dt.date, end: dt.date)
     """Each manager's team quota: the target of the unit they lead, or the own targets of
     everyone in it and themselves; the same group the KPI page shows the manager."""
     from koers.org.models import Person
+    from koers.plan.selectors import team_targets
 
     if not kpi:
         return {}
-    quotas = {}
-    for boss in Person.objects.filter(pk__in=list(managers)).select_related("unit"):
-        members = Person.objects.filter(
-            Q(unit__path__startswith=boss.unit.path) | Q(pk=boss.pk)
-        ).values("pk")
-        quota = _group_quota(kpi, members, boss.unit, start, end)
-        if quota is not None:
-            quotas[boss.pk] = quota
-    return quotas
+    known = definitions().get(kpi)
+    units = known.fact_units if known is not None else 1
+    leaders = Person.objects.filter(pk__in=list(managers)).select_related("unit")
+    return {
+        pk: int(total * units) for pk, total in team_targets(leaders, start, end, kpi).items()
+    }
 
 
 def _company_quota(kpi: str, start: dt.date, end: dt.date) -> int | None:
