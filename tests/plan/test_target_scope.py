@@ -201,3 +201,27 @@ def test_a_manager_measured_on_her_team_has_her_teams_quota(cast, unit_target, p
     run_month(NOV, by=None)
     line = PayoutLine.objects.get(person=cast.mia, component="team-revenue", run__month=NOV)
     assert line.attainment_ppm == ppm  # € 2,000 sold by Ruud and Rosa
+
+
+@pytest.mark.parametrize("kpi", ["revenue", "win_rate"])
+def test_every_leaders_team_target_at_once_equals_each_groups_target(cast, kpi):
+    """A month's run reads every manager's team target in two queries: the same figure
+    the KPI page reads group by group (members' own targets, a unit's own target where
+    set for a month, the average for a ratio)."""
+    from koers.plan.selectors import team_targets
+
+    oct_ = dt.date(2026, 10, 1)
+    for person, value in ((cast.ruud, "600"), (cast.rosa, "400"), (cast.rik, "250")):
+        for month in (oct_, NOV):
+            Target.objects.create(kpi=kpi, person=person, month=month, value=Decimal(value))
+    Target.objects.create(kpi=kpi, person=cast.mia, month=NOV, value=Decimal("33.33"))
+    Target.objects.create(kpi=kpi, unit=cast.ruud.unit, month=oct_, value=Decimal("1500"))
+    leaders = list(Person.objects.filter(role__in=["manager", "director"]).select_related("unit"))
+    assert len(leaders) >= 3
+    at_once = team_targets(leaders, oct_, NOV_END, kpi)
+    for leader in leaders:
+        group = Person.objects.in_subtree(leader.unit)
+        assert at_once.get(leader.pk) == group_targets(
+            group, leader.unit, oct_, NOV_END, [kpi]
+        ).get(kpi)
+    assert at_once  # something to compare

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
-from django.db.models import Avg, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 
 from koers.measure.catalogue import definitions
 from koers.org.models import OrgUnit
@@ -36,14 +36,15 @@ def monthly_group_targets(
         Target.objects.overall()
         .filter(person__in=ids, month__gte=first, month__lte=end, kpi__in=codes)
         .values("kpi", "month")
-        .annotate(total=Sum("value"), mean=Avg("value"))
+        .annotate(total=Sum("value"), n=models.Count("id"))
         .order_by()
     )
     table: dict[str, dict[dt.date, Decimal]] = defaultdict(dict)
     for row in own:
         if row["kpi"] in defs:
-            ratio = defs[row["kpi"]].ratio
-            table[row["kpi"]][row["month"]] = Decimal(row["mean" if ratio else "total"])
+            # the mean in decimals here, alike on every database (SQLite averages in floats)
+            total = Decimal(row["total"])
+            table[row["kpi"]][row["month"]] = total / row["n"] if defs[row["kpi"]].ratio else total
     if unit is not None:
         for kpi, month, value in (
             Target.objects.overall()
@@ -101,9 +102,7 @@ def team_targets(
     units_own: dict[tuple[int, dt.date], Decimal] = {
         (unit, month): value
         for unit, month, value in Target.objects.overall()
-        .filter(
-            kpi=kpi, month__gte=first, month__lte=end, unit__in={p.unit_id for p in leaders}
-        )
+        .filter(kpi=kpi, month__gte=first, month__lte=end, unit__in={p.unit_id for p in leaders})
         .values_list("unit", "month", "value")
     }
     out: dict[int, Decimal] = {}
@@ -114,7 +113,7 @@ def team_targets(
             if path.startswith(root):
                 for month, (total, count) in by_month.items():
                     held = months.setdefault(month, [Decimal(0), 0])
-                    held[0] += total
+                    held[0] += Decimal(total)
                     held[1] += count
         table = {m: (t / n if ratio else t) for m, (t, n) in months.items()}
         for (unit, month), value in units_own.items():

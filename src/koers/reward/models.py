@@ -245,8 +245,9 @@ class TraceRow(models.Model):
 
     # Written only by a calculation run, in its transaction, millions of rows at a time:
     # without database constraints (see PayoutCredit).
+    # no index of its own: the index below starts with the run
     run = models.ForeignKey(
-        "CalcRun", on_delete=models.CASCADE, related_name="+", db_constraint=False
+        "CalcRun", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
     basis = models.PositiveSmallIntegerField()
     person_id = models.BigIntegerField()  # the credit holder
@@ -267,8 +268,9 @@ class TraceReach(models.Model):
     """Who was below whom, and when, for a run's roll-up and team lines: ``holder`` counted
     under ``root`` from ``valid_from`` to ``valid_to`` (themselves included)."""
 
+    # no index of its own: the index below starts with the run
     run = models.ForeignKey(
-        "CalcRun", on_delete=models.CASCADE, related_name="+", db_constraint=False
+        "CalcRun", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
     root_id = models.BigIntegerField()
     holder_id = models.BigIntegerField()
