@@ -173,9 +173,7 @@ def team_quotas(kpi: str, managers: Iterable[int], start: dt.date, end: dt.date)
     known = definitions().get(kpi)
     units = known.fact_units if known is not None else 1
     leaders = Person.objects.filter(pk__in=list(managers)).select_related("unit")
-    return {
-        pk: int(total * units) for pk, total in team_targets(leaders, start, end, kpi).items()
-    }
+    return {pk: int(total * units) for pk, total in team_targets(leaders, start, end, kpi).items()}
 
 
 def _company_quota(kpi: str, start: dt.date, end: dt.date) -> int | None:
