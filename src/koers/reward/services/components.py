@@ -416,7 +416,13 @@ def _paid_lines(
     )
     if rows:
         own = {}
-        for line in lines.filter(basis__isnull=False, trace_subtree=False).values(
+        mine = lines.filter(
+            basis__isnull=False,
+            trace_subtree=False,
+            run_id__in={row[0] for row in rows},
+            trace_root__in={row[2] for row in rows},
+        )
+        for line in mine.values(
             "run_id",
             "basis",
             "trace_root",

@@ -21,7 +21,7 @@ from typing import Any
 
 import polars as pl
 
-from koers.core.bulk import bulk_insert
+from koers.core.bulk import analyze, bulk_insert
 from koers.engine import comp
 from koers.engine.money import from_cents
 from koers.reward.models import CalcRun, PayoutLine
@@ -32,6 +32,7 @@ from koers.reward.services.inputs import Context
 I64, DATE = pl.Int64, pl.Date
 FAR_PAST, FAR_FUTURE = dt.date(1, 1, 1), dt.date(9999, 12, 31)
 
+ANALYZE_AFTER_ROWS = 100_000  # trace rows written by a run after which its tables are analysed
 # (index, number of parts): the people whose id modulo the number is the index
 Share = tuple[int, int]
 
@@ -229,7 +230,7 @@ def write_parts(run: CalcRun, parts: list[Part]) -> int:
             pl.col("valid_to").fill_null(FAR_FUTURE),
         ),
     )
-    bulk_insert(
+    stored = bulk_insert(
         "reward_tracerow",
         rows.select(
             pl.lit(run.pk, dtype=I64).alias("run_id"),
@@ -240,4 +241,8 @@ def write_parts(run: CalcRun, parts: list[Part]) -> int:
             "value",
         ),
     )
+    if stored >= ANALYZE_AFTER_ROWS:
+        # later runs look returns up in these rows by order line: with statistics that
+        # know them the planner takes the index instead of reading every run's rows
+        analyze("reward_tracerow", "reward_tracereach")
     return lines.height
