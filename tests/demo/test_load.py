@@ -313,3 +313,24 @@ def test_the_demo_steers_along_its_stories(loaded, client):
     client.force_login(manager)
     for url in (reverse("steer_matrix"), reverse("steer_coaching"), reverse("steer_rounds")):
         assert client.get(url, HTTP_ACCEPT_LANGUAGE="nl").status_code == 200
+
+
+def test_the_demos_facts_refreshed_in_steps_equal_one_refresh_of_all_months(loaded):
+    """The demo refreshes its two years a few months at a time (memory); one refresh of
+    all of them at once finds nothing to change."""
+    from koers.engine.periods import add_months, month_start
+    from koers.measure.models import AccountMonthFact, GroupSalesFact, KpiFact
+    from koers.measure.services import kpi_facts_refresh
+
+    def stored():
+        return (
+            sorted(
+                KpiFact.objects.values_list("kpi", "person", "month", "numerator", "denominator")
+            ),
+            GroupSalesFact.objects.count(),
+            AccountMonthFact.objects.count(),
+        )
+
+    before = stored()
+    kpi_facts_refresh(start=month_start(add_months(TODAY, -23)), end=TODAY)
+    assert stored() == before

@@ -15,7 +15,7 @@ from koers.core.bulk import analyze, bulk_insert, reset_sequences
 from koers.demo.generate import generate
 from koers.demo.sim import MONTHS
 from koers.engine.periods import add_months, month_start
-from koers.measure.services import kpi_facts_refresh
+from koers.measure.services import kpi_facts_refresh, steps
 from koers.org.models import Person
 from koers.sales.currency import CONVERTED, convert_table
 from koers.sales.funnel import REASONS, STAGES, ensure_default_funnel
@@ -155,8 +155,12 @@ def load_demo(
             convert_table(table)
         analyze(*frames)  # fresh statistics, so the planner knows the tables' new sizes
         _custom_kpis()
-        counts["measure_kpifact"] = kpi_facts_refresh(
-            start=add_months(today, -(MONTHS - 1)), end=today
+        # in steps of at most REFRESH_STEP_LINES order lines, as any refresh: one pass
+        # over two years of a large demo holds them all in memory at once
+        last_day = add_months(month_start(today), 1) - dt.timedelta(days=1)
+        counts["measure_kpifact"] = sum(
+            kpi_facts_refresh(start=start, end=end)
+            for start, end in steps(month_start(add_months(today, -(MONTHS - 1))), last_day)
         )
         progress(
             f"KPI facts: {counts['measure_kpifact']:,} ({time.perf_counter() - started:.1f} s)"
