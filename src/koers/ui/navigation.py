@@ -82,6 +82,7 @@ MENU: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
         ("leads", frozenset({S, M})),
         ("campaigns", frozenset({S, M})),
         ("nps", frozenset({S, M})),
+        ("measure_economics", frozenset({M, D, C, A})),
         ("kpi_catalogue", frozenset({D, A})),
     ),
     "reward": (
@@ -138,6 +139,7 @@ LABELS: dict[str, str | Promise] = {
     "forecast_accuracy": _("Forecast accuracy"),
     "customers": _("Customers"),
     "deviations": _("Deviations"),
+    "measure_economics": _("Sales economics"),
     "statement": _("My statement"),
     "reward_inquiries": _("Inquiries"),
     "reward_game": _("Points and badges"),

@@ -17,6 +17,7 @@ from koers.measure import views as measure_views
 from koers.ops import health as ops_health
 from koers.plan import account_target_page as plan_account_target_page
 from koers.plan import driver_page as plan_driver_page
+from koers.measure import economics as measure_economics
 from koers.plan import sizing_page as plan_sizing_page
 from koers.plan import territory_page as plan_territory_page
 from koers.plan import views as plan_views
@@ -59,6 +60,7 @@ urlpatterns = [
     ),
     path("plan/territories/", plan_territory_page.territory_page, name="plan_territories"),
     path("measure/catalogue/", measure_catalogue.catalogue_page, name="kpi_catalogue"),
+    path("measure/economics/", measure_economics.economics_page, name="measure_economics"),
     path("measure/catalogue/new/", measure_catalogue.custom_kpi_edit, name="custom_kpi_new"),
     path(
         "measure/catalogue/<slug:code>/edit/",

@@ -95,6 +95,22 @@ def percent(value: Any) -> str:
     return formats.number_format(shown(value, 1), 1, use_l10n=True) + "%"
 
 
+@register.filter
+def share(value: Any) -> str:
+    """A fraction as a percentage in the reader's format: 0.375 → 37,5% (37.5%)."""
+    if value is None:
+        return "–"
+    return percent(value * 100)
+
+
+@register.filter
+def signed_share(value: Any) -> str:
+    """A change as a fraction, with its sign: 0.333 → +33,3%, -0.2 → -20,0%."""
+    if value is None:
+        return "–"
+    return ("+" if value > 0 else "") + share(value)
+
+
 @register.simple_tag
 def kpi_value(value: Any, unit: str) -> str:
     """A KPI value in its unit: € 12.345, 23,5%, 41 d, +12, 17."""

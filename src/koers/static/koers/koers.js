@@ -113,6 +113,28 @@
             legend: { orientation: "h" } }, config);
         return;
       }
+      if (f.type === "breakeven") {
+        // revenue and total costs against the volume; they cross at break-even
+        var shapes = [], notes = [];
+        if (f.here !== null && f.here !== undefined) {
+          shapes.push({ type: "line", x0: f.here, x1: f.here, yref: "paper", y0: 0, y1: 1,
+            line: { color: "#e0861a", dash: "dot" } });
+          notes.push({ x: f.here, yref: "paper", y: 1, text: f.here_label, showarrow: false,
+            font: { color: "#e0861a" } });
+        }
+        Plotly.newPlot(el, [
+          { x: f.x, y: f.revenue, name: f.names[0], type: "scatter", mode: "lines",
+            line: { color: "#1b7f3b" } },
+          { x: f.x, y: f.costs, name: f.names[1], type: "scatter", mode: "lines",
+            line: { color: "#b3261e" } },
+          { x: f.x, y: f.fixed, name: f.names[2], type: "scatter", mode: "lines",
+            line: { color: "#999", dash: "dash" } }],
+          { title: { text: f.title }, margin: { t: 40, r: 10, b: 50, l: 70 },
+            separators: separators, yaxis: money({ rangemode: "tozero" }),
+            xaxis: { title: { text: f.x_title }, rangemode: "tozero" },
+            shapes: shapes, annotations: notes, legend: { orientation: "h" } }, config);
+        return;
+      }
       if (f.type === "bars") {
         var colours = ["#0b5f8a", "#e0861a", "#1b7f3b"];
         Plotly.newPlot(el, f.series.map(function (s, i) {
