@@ -12,12 +12,12 @@ from koers.imports import quality_page as import_quality_page
 from koers.imports import views as import_views
 from koers.measure import analysis as measure_analysis
 from koers.measure import customers as measure_customers
+from koers.measure import economics as measure_economics
 from koers.measure import kpi_catalogue as measure_catalogue
 from koers.measure import views as measure_views
 from koers.ops import health as ops_health
 from koers.plan import account_target_page as plan_account_target_page
 from koers.plan import driver_page as plan_driver_page
-from koers.measure import economics as measure_economics
 from koers.plan import sizing_page as plan_sizing_page
 from koers.plan import territory_page as plan_territory_page
 from koers.plan import views as plan_views
