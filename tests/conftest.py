@@ -237,8 +237,23 @@ def cast(db) -> Cast:
     sm.TerritoryPerson.objects.create(
         territory=territory, person=ruud, valid_from=dt.date(2024, 1, 1)
     )
-    sm.Campaign.objects.create(
-        name="Vakbeurs 2026", channel="Beurs", start_date=dt.date(2026, 9, 1)
+    fair = sm.Campaign.objects.create(
+        name="Vakbeurs 2026",
+        kind="trade_fair",
+        channel="Beurs",
+        start_date=dt.date(2026, 9, 1),
+        stand_m2=Decimal("24"),
+        staff_days=Decimal("6"),
+    )
+    sm.CampaignCost.objects.create(
+        campaign=fair,
+        date=dt.date(2026, 9, 1),
+        description="Stand",
+        amount=Decimal("2400.00"),
+        currency="EUR",
+    )
+    sm.LeadTouch.objects.create(
+        lead=sm.Lead.objects.get(company_name="Lead ruud"), campaign=fair, date=dt.date(2026, 10, 1)
     )
     sm.ExchangeRate.objects.create(currency="USD", date=dt.date(2026, 11, 1), rate=Decimal("0.92"))
     OperatingCost.objects.create(unit=noord, month=dt.date(2026, 11, 1), amount=Decimal("400.00"))

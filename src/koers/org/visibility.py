@@ -322,6 +322,25 @@ def visible_operating_costs(user: Any) -> QuerySet[Any]:
     return OperatingCost.objects.filter(unit__in=visible_units(user).values("pk"))
 
 
+COST_ROLES = {Role.MANAGER, Role.DIRECTOR, Role.COMP_ADMIN, Role.ADMIN}
+
+
+def visible_campaign_costs(user: Any) -> QuerySet[Any]:
+    """What campaigns cost: for those who run the business, not for a salesperson."""
+    from koers.sales.models import CampaignCost
+
+    if role_of(user) in COST_ROLES:
+        return CampaignCost.objects.all()
+    return CampaignCost.objects.none()
+
+
+def visible_lead_touches(user: Any) -> QuerySet[Any]:
+    """The campaign touches of the leads the user sees."""
+    from koers.sales.models import LeadTouch
+
+    return LeadTouch.objects.filter(lead__in=visible_leads(user).values("pk"))
+
+
 def visible_reference(model: type[Model]):
     """Reference data (products, stages, campaigns, rates) is open to every role."""
 
@@ -375,6 +394,8 @@ EDIT_ROLES: dict[str, set[str]] = {
     "sales.product": {Role.ADMIN, Role.DIRECTOR},
     "sales.productgroup": {Role.ADMIN, Role.DIRECTOR},
     "sales.campaign": {Role.ADMIN, Role.DIRECTOR},
+    "sales.campaigncost": {Role.ADMIN, Role.DIRECTOR},
+    "sales.leadtouch": {Role.ADMIN, Role.DIRECTOR, Role.MANAGER},
     "sales.orderline": {Role.ADMIN},
     "sales.npsresponse": {Role.ADMIN},
     "sales.exchangerate": {Role.ADMIN, Role.COMP_ADMIN},

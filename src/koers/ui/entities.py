@@ -340,20 +340,60 @@ register(
         model=sm.Campaign,
         selector=vis.visible_reference(sm.Campaign),
         phase="measure",
-        columns=("name", "channel", "start_date", "end_date", "budget", "currency"),
+        columns=("name", "kind", "channel", "start_date", "end_date", "budget", "currency"),
         search=("name", "channel"),
-        filters=("channel",),
+        filters=("kind", "channel"),
         form_fields=(
             "name",
             "external_id",
+            "kind",
             "channel",
             "start_date",
             "end_date",
             "budget",
             "currency",
+            "stand_m2",
+            "staff_days",
+            "visitors",
+            "invitations",
         ),
         default_sort="-start_date",
-        related=(Related(_("Leads"), "leads", "campaign"),),
+        related=(
+            Related(_("Leads"), "leads", "campaign"),
+            Related(_("Costs"), "campaign-costs", "campaign"),
+        ),
+    )
+)
+
+register(
+    Entity(
+        slug="campaign-costs",
+        model=sm.CampaignCost,
+        selector=vis.visible_campaign_costs,
+        phase="measure",
+        date_fields=("date",),
+        columns=("campaign", "date", "description", "amount", "currency"),
+        search=("description", "campaign__name"),
+        filters=("campaign",),
+        form_fields=("campaign", "date", "description", "amount", "currency"),
+        select_related=("campaign",),
+        default_sort="-date",
+    )
+)
+
+register(
+    Entity(
+        slug="lead-touches",
+        model=sm.LeadTouch,
+        selector=vis.visible_lead_touches,
+        phase="measure",
+        date_fields=("date",),
+        columns=("lead", "campaign", "date"),
+        search=("lead__company_name", "campaign__name"),
+        filters=("campaign",),
+        form_fields=("lead", "campaign", "date"),
+        select_related=("lead", "campaign"),
+        default_sort="-date",
     )
 )
 
@@ -370,13 +410,14 @@ register(
             "contact_name",
             "campaign",
             "source",
+            "quality",
             "status",
             "created_on",
             "owner",
             "opportunity",
         ),
         search=("company_name", "contact_name", "email"),
-        filters=("status", "source", "campaign"),
+        filters=("status", "source", "quality", "campaign"),
         form_fields=(
             "company_name",
             "contact_name",
@@ -389,6 +430,8 @@ register(
             "owner",
             "opportunity",
             "converted_on",
+            "quality",
+            "accepted_on",
         ),
         select_related=("campaign", "owner", "opportunity"),
         default_sort="-created_on",

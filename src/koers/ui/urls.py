@@ -11,6 +11,7 @@ from koers.imports import mapping_pages as import_mapping_pages
 from koers.imports import quality_page as import_quality_page
 from koers.imports import views as import_views
 from koers.measure import analysis as measure_analysis
+from koers.measure import campaign_page as measure_campaign_page
 from koers.measure import customers as measure_customers
 from koers.measure import economics as measure_economics
 from koers.measure import kpi_catalogue as measure_catalogue
@@ -61,6 +62,7 @@ urlpatterns = [
     path("plan/territories/", plan_territory_page.territory_page, name="plan_territories"),
     path("measure/catalogue/", measure_catalogue.catalogue_page, name="kpi_catalogue"),
     path("measure/economics/", measure_economics.economics_page, name="measure_economics"),
+    path("measure/campaigns/", measure_campaign_page.returns_page, name="campaign_returns"),
     path("measure/catalogue/new/", measure_catalogue.custom_kpi_edit, name="custom_kpi_new"),
     path(
         "measure/catalogue/<slug:code>/edit/",

@@ -9,6 +9,7 @@ from koers.sales.models.accounts import (
     TerritoryPerson,
 )
 from koers.sales.models.currencies import CurrencyBasis, CurrencySwitch, ExchangeRate
+from koers.sales.models.marketing import CampaignCost, LeadTouch
 from koers.sales.models.pipeline import (
     Activity,
     Campaign,
@@ -30,11 +31,13 @@ __all__ = [
     "Account",
     "Activity",
     "Campaign",
+    "CampaignCost",
     "CloseReason",
     "CurrencyBasis",
     "CurrencySwitch",
     "ExchangeRate",
     "Lead",
+    "LeadTouch",
     "NpsResponse",
     "Opportunity",
     "OpportunitySplit",

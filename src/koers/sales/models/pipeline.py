@@ -294,13 +294,48 @@ class Activity(models.Model):
 
 
 class Campaign(models.Model):
+    """A marketing campaign of any kind; a trade fair also has its stand, staff days,
+    visitors and the invitations sent before it. Its costs are its cost lines
+    (``CampaignCost``); the budget is what was planned."""
+
+    class Kind(models.TextChoices):
+        TRADE_FAIR = "trade_fair", _("Trade fair")
+        WEBINAR = "webinar", _("Webinar")
+        MAILING = "mailing", _("Mailing")
+        ONLINE = "online", _("Online")
+        EVENT = "event", _("Event")
+        OTHER = "other", _("Other")
+
     external_id = models.CharField(_("external id"), **EXTERNAL_ID)
     name = models.CharField(_("name"), max_length=160)
+    # a database default too: imports and the demo write rows set-based
+    kind = models.CharField(
+        _("type"), max_length=12, choices=Kind.choices, default=Kind.OTHER, db_default=Kind.OTHER
+    )
     channel = models.CharField(_("channel"), max_length=60, blank=True)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
     budget = MoneyField(_("budget"), default=Decimal("0"))
     currency = CurrencyField(_("currency"))
+    # a trade fair
+    stand_m2 = models.DecimalField(
+        _("stand (m²)"),
+        max_digits=8,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.1"))],
+    )
+    staff_days = models.DecimalField(
+        _("staff days"),
+        max_digits=8,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    visitors = models.PositiveIntegerField(_("visitors to the stand"), null=True, blank=True)
+    invitations = models.PositiveIntegerField(_("invitations sent"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("campaign")
@@ -316,6 +351,11 @@ class Campaign(models.Model):
 
 
 class Lead(models.Model):
+    class Quality(models.TextChoices):
+        COLD = "cold", _("Cold")
+        WARM = "warm", _("Warm")
+        HOT = "hot", _("Hot")
+
     class Status(models.TextChoices):
         NEW = "new", _("New")
         WORKING = "working", _("Working")
@@ -364,6 +404,11 @@ class Lead(models.Model):
         related_name="lead",
     )
     converted_on = models.DateField(_("converted on"), null=True, blank=True)
+    quality = models.CharField(
+        _("quality"), max_length=4, choices=Quality.choices, blank=True, default="", db_default=""
+    )
+    # the day sales took the lead on (the agreed follow-up time runs from its creation)
+    accepted_on = models.DateField(_("accepted by sales on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("lead")
@@ -385,3 +430,7 @@ class Lead(models.Model):
             )
         if self.converted_on and self.created_on and self.converted_on < self.created_on:
             raise ValidationError({"converted_on": _("The conversion lies before creation.")})
+        if self.accepted_on and self.created_on and self.accepted_on < self.created_on:
+            raise ValidationError(
+                {"accepted_on": _("Sales cannot accept a lead before it exists.")}
+            )

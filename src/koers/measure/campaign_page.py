@@ -1,0 +1,60 @@
+"""Measure → Campaign returns: campaigns and trade fairs side by side, their costs, leads
+and what they brought by the attribution model chosen, to choose next year's."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from koers.engine.attribution import MODELS
+from koers.measure.campaigns import campaign_returns, totals
+from koers.org import visibility as vis
+from koers.sales import models as sm
+
+MODEL_LABELS = {
+    "first": _("First touch"),
+    "last": _("Last touch"),
+    "even": _("Even split"),
+    "position": _("Position-based (40/20/40)"),
+}
+
+
+class ReturnsForm(forms.Form):
+    model = forms.ChoiceField(
+        label=_("Attribution"), choices=[(m, MODEL_LABELS[m]) for m in MODELS], required=False
+    )
+    kind = forms.ChoiceField(label=_("Type"), required=False)
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", _("all types")), *sm.Campaign.Kind.choices]
+
+
+def returns_page(request: HttpRequest) -> HttpResponse:
+    vis.require_role(request.user, vis.COST_ROLES)
+    form = ReturnsForm(request.GET or None)
+    valid = form.is_valid() if form.is_bound else False
+    chosen = form.cleaned_data if valid else {}
+    model = chosen.get("model") or "position"
+    year = chosen.get("year") or timezone.localdate().year
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    campaigns = sm.Campaign.objects.filter(start_date__lte=last).exclude(end_date__lt=first)
+    if chosen.get("kind"):
+        campaigns = campaigns.filter(kind=chosen["kind"])
+    rows = campaign_returns(campaigns.order_by("-start_date", "name"), model, first, last)
+    rows.sort(key=lambda r: r.attributed.get("revenue", 0), reverse=True)
+    context = {
+        "form": form,
+        "rows": rows,
+        "totals": totals(rows),
+        "model_label": MODEL_LABELS[model],
+        "year": year,
+        "fairs": any(r.campaign.kind == sm.Campaign.Kind.TRADE_FAIR for r in rows),
+    }
+    return render(request, "measure/campaign_returns.html", context)

@@ -1,0 +1,127 @@
+"""Campaign returns by hand: a lead touched by a trade fair, a webinar and a mailing, its
+deal won with € 1,000 of order lines; each attribution model divides it, the totals count
+it once; a trade fair's returns per m² and per staff day; costs only for those who run
+the business."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+
+from koers.measure.campaigns import campaign_returns, totals
+from koers.sales import models as sm
+from tests.conftest import sale
+
+URL = "/measure/campaigns/"
+
+
+@pytest.fixture
+def campaigns(cast):
+    fair = sm.Campaign.objects.get(name="Vakbeurs 2026")  # 24 m², 6 staff days, € 2,400
+    webinar = sm.Campaign.objects.create(
+        name="Webinar pompen", kind="webinar", start_date=dt.date(2026, 9, 15), currency="EUR"
+    )
+    mailing = sm.Campaign.objects.create(
+        name="Mailing najaar", kind="mailing", start_date=dt.date(2026, 10, 1), currency="EUR"
+    )
+    sm.CampaignCost.objects.create(
+        campaign=webinar,
+        date=dt.date(2026, 9, 15),
+        description="Platform",
+        amount=500,
+        currency="EUR",
+    )
+    won = cast.opportunities["ruud"]
+    won.stage = cast.stages["customer"]
+    won.closed_on = dt.date(2026, 10, 20)
+    won.save()
+    lead = sm.Lead.objects.create(
+        company_name="Pompen BV",
+        source="marketing",
+        campaign=fair,
+        quality="hot",
+        created_on=dt.date(2026, 9, 2),
+        opportunity=won,
+        status="converted",
+        converted_on=dt.date(2026, 10, 10),
+    )
+    sm.LeadTouch.objects.create(lead=lead, campaign=webinar, date=dt.date(2026, 9, 20))
+    sm.LeadTouch.objects.create(lead=lead, campaign=mailing, date=dt.date(2026, 10, 2))
+    # after the lead became an opportunity: brought nothing
+    sm.LeadTouch.objects.create(lead=lead, campaign=mailing, date=dt.date(2026, 10, 15))
+    sale(cast, cast.ruud, "SO-L1", dt.date(2026, 10, 25), "1000.00", cost="700.00")
+    sm.OrderLine.objects.filter(order_number="SO-L1").update(opportunity=won)
+    # a cold lead of the fair that went nowhere
+    sm.Lead.objects.create(
+        company_name="Koud BV",
+        source="marketing",
+        campaign=fair,
+        quality="cold",
+        created_on=dt.date(2026, 9, 3),
+    )
+    return fair, webinar, mailing
+
+
+@pytest.mark.parametrize(
+    ("model", "fair", "webinar", "mailing"),
+    [
+        ("first", "1000.00", "0", "0"),
+        ("last", "0", "0", "1000.00"),
+        ("even", "333.34", "333.33", "333.33"),
+        ("position", "400.00", "200.00", "400.00"),
+    ],
+)
+def test_each_model_divides_the_lead_and_the_total_counts_it_once(
+    campaigns, model, fair, webinar, mailing
+):
+    rows = campaign_returns(campaigns, model)
+    revenue = [r.attributed["revenue"] for r in rows]
+    assert revenue == [Decimal(fair), Decimal(webinar), Decimal(mailing)]
+    assert totals(rows)["revenue"] == Decimal("1000.00")
+    margins = sum(r.attributed["margin"] for r in rows)
+    assert margins == Decimal("300.00")
+
+
+def test_a_fairs_leads_costs_and_returns_per_square_metre(campaigns):
+    fair_row, webinar_row, _mailing = campaign_returns(campaigns, "first")
+    # the leads it brought in (a lead it only touched is not one of them): two, one hot,
+    # which became an opportunity and a customer
+    assert (fair_row.leads, fair_row.hot, fair_row.opportunities, fair_row.customers) == (
+        2,
+        1,
+        1,
+        1,
+    )
+    assert fair_row.lead_to_opportunity == Decimal("0.5")
+    assert fair_row.cost_per_lead == Decimal("1200")
+    assert fair_row.cost == Decimal("2400.00")
+    assert fair_row.cost_per_hot_lead == Decimal("2400")
+    # € 1,000 revenue and € 300 margin on a 24 m² stand staffed 6 days
+    assert round(fair_row.revenue_per_m2, 2) == Decimal("41.67")
+    assert fair_row.margin_per_m2 == Decimal("12.5")
+    assert round(fair_row.revenue_per_staff_day, 2) == Decimal("166.67")
+    assert round(fair_row.revenue_per_euro, 4) == Decimal("0.4167")
+    assert webinar_row.cost == Decimal("500.00") and webinar_row.leads == 0
+
+
+def test_the_page_for_the_director_and_not_for_a_salesperson(cast, campaigns, login):
+    page = (
+        login(cast.user("dirk"))
+        .get(URL, {"model": "even", "year": "2026"}, HTTP_ACCEPT_LANGUAGE="nl")
+        .content.decode()
+    )
+    table = re.search(r'data-testid="campaign-returns">(.*?)</table>', page, re.S).group(1)
+    assert "Vakbeurs 2026" in table and "€ 333,34" in table
+    assert re.search(r'data-testid="total-revenue">€ 1\.000,00<', table)
+    assert login(cast.user("ruud")).get(URL).status_code == 403
+    assert login(cast.user("mia")).get(URL).status_code == 200
+    # a salesperson sees no campaign's costs in the lists either
+    assert "Stand" not in login(cast.user("ruud")).get("/data/campaign-costs/").content.decode()
+
+
+def test_a_bad_model_or_year_is_answered_and_shows_the_default(cast, campaigns, login):
+    answer = login(cast.user("dirk")).get(URL, {"model": "linear", "year": "x"})
+    assert answer.status_code == 200 and 'class="error"' in answer.content.decode()
