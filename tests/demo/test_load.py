@@ -334,3 +334,23 @@ def test_the_demos_facts_refreshed_in_steps_equal_one_refresh_of_all_months(load
     before = stored()
     kpi_facts_refresh(start=month_start(add_months(TODAY, -23)), end=TODAY)
     assert stored() == before
+
+
+def test_the_demo_has_a_year_of_campaigns_and_fairs_that_differ_per_square_metre(loaded):
+    """Campaign returns have something to compare: every kind of campaign with its costs,
+    leads of every quality, leads touched by two campaigns, and trade fairs whose margin
+    per m² differs clearly."""
+    from koers.measure.campaigns import campaign_returns
+    from koers.sales import models as sm
+
+    year = sm.Campaign.objects.filter(start_date__gt=TODAY - dt.timedelta(days=365))
+    assert {c.kind for c in year} >= {"trade_fair", "mailing", "webinar", "online"}
+    assert sm.CampaignCost.objects.filter(campaign__in=year).count() >= 2 * year.count()
+    assert set(sm.Lead.objects.values_list("quality", flat=True)) >= {"cold", "warm", "hot"}
+    assert sm.LeadTouch.objects.exists()
+    fairs = [
+        r for r in campaign_returns(year.filter(kind="trade_fair"), "position") if r.margin_per_m2
+    ]
+    assert len(fairs) >= 2
+    per_m2 = sorted(r.margin_per_m2 for r in fairs)
+    assert per_m2[-1] >= 2 * per_m2[0]

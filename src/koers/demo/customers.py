@@ -14,6 +14,13 @@ from koers.demo.sim import MONTHS, Simulation, cents_text, coded
 from koers.engine.periods import add_months
 
 CHANNELS = ["Beurs", "E-mail", "Webinar", "LinkedIn", "Direct mail"]
+KIND_OF_CHANNEL = {
+    "Beurs": "trade_fair",
+    "E-mail": "mailing",
+    "Webinar": "webinar",
+    "LinkedIn": "online",
+    "Direct mail": "mailing",
+}
 
 
 def _expected_close(opp: dict, today: Any) -> np.ndarray:
@@ -109,17 +116,104 @@ def marketing(sim: Simulation, opp: dict) -> None:
     camp = (
         pl.DataFrame(rows).with_row_index("id", offset=1).with_columns(pl.col("id").cast(pl.Int64))
     )
+    # the details of marketing draw from a generator of their own: the rest of the demo
+    # stays as it was
+    extra = np.random.default_rng(34 * sim.scale + 2026)
+    fair = (camp["channel"] == "Beurs").to_numpy()
+    n = camp.height
+    stand = np.where(fair, extra.choice([9, 12, 18, 24, 36, 48, 72], n), np.nan)
     sim.frames["sales_campaign"] = camp.select(
         "id",
         coded("CMP-", camp["id"].to_numpy(), 5).alias("external_id"),
         "name",
+        pl.col("channel").replace_strict(KIND_OF_CHANNEL).alias("kind"),
         "channel",
         pl.col("start_date").cast(pl.Date),
         pl.col("end_date").cast(pl.Date),
         pl.Series("budget", cents_text(camp["budget"].to_numpy())),
         pl.lit("EUR").alias("currency"),
+        pl.Series("stand_m2", stand, dtype=pl.Float64).fill_nan(None),
+        pl.Series("staff_days", np.ceil(stand / 6) * 3, dtype=pl.Float64).fill_nan(None),
+        pl.Series(
+            "visitors", np.nan_to_num(stand * extra.integers(8, 25, n)).astype(np.int64)
+        ).replace(0, None),
+        pl.Series("invitations", np.where(fair, extra.integers(200, 2000, n), 0)).replace(
+            0, None
+        ),
     )
-    sim.frames["sales_lead"] = _leads(sim, opp, camp, countries)
+    sim.frames["sales_campaigncost"] = _campaign_costs(camp, extra)
+    leads = _leads(sim, opp, camp, countries)
+    sim.frames["sales_lead"], sim.frames["sales_leadtouch"] = _qualities_and_touches(
+        leads, camp, extra, cal.today
+    )
+
+
+def _campaign_costs(camp: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
+    """Two or three cost lines per campaign adding up to 70–110% of its budget."""
+    per = rng.integers(2, 4, camp.height)
+    cid = np.repeat(camp["id"].to_numpy(), per)
+    budget = np.repeat(camp["budget"].to_numpy(), per)
+    share = rng.uniform(0.7, 1.1, cid.size) / np.repeat(per, per)
+    start = np.repeat(camp["start_date"].cast(pl.Date).to_numpy().astype("datetime64[D]"), per)
+    what = np.array(["Stand en inrichting", "Reis en verblijf", "Drukwerk", "Bureau", "Media"])
+    return pl.DataFrame(
+        {
+            "campaign_id": cid,
+            "date": (start + days(rng.integers(0, 30, cid.size))).astype("datetime64[D]"),
+            "description": what[rng.integers(0, what.size, cid.size)],
+            "amount": cents_text((budget * share).astype(np.int64)),
+            "currency": "EUR",
+        }
+    ).with_columns(pl.col("date").cast(pl.Date))
+
+
+def _qualities_and_touches(
+    leads: pl.DataFrame, camp: pl.DataFrame, rng: np.random.Generator, today: Any
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Each lead's quality (converted ones hot or warm, disqualified ones cold) and the day
+    sales accepted it (a few days after it came in, when someone owns it); a third of the
+    converted leads were reached by a second campaign of the organisation before they
+    became an opportunity."""
+    status = leads["status"].to_numpy()
+    draw = rng.choice(["cold", "warm", "hot"], leads.height, p=[0.5, 0.35, 0.15])
+    quality = np.where(
+        status == "converted",
+        rng.choice(["warm", "hot"], leads.height, p=[0.4, 0.6]),
+        np.where(status == "disqualified", "cold", np.where(status == "new", "", draw)),
+    )
+    created = leads["created_on"].to_numpy().astype("datetime64[D]")
+    accepted = np.minimum(created + days(rng.integers(0, 12, leads.height)), today)
+    owned = leads["owner_id"].is_not_null().to_numpy()
+    leads = leads.with_columns(
+        pl.Series("quality", quality),
+        pl.Series("accepted_on", np.where(owned, accepted, np.datetime64("NaT"))).cast(pl.Date),
+    )
+    converted = leads.filter(
+        (pl.col("status") == "converted") & pl.col("campaign_id").is_not_null()
+    )
+    picked = converted.filter(pl.Series(rng.random(converted.height) < 1 / 3))
+    starts = camp.sort("start_date")
+    start_days = starts["start_date"].cast(pl.Date).to_numpy().astype("datetime64[D]")
+    ids = starts["id"].to_numpy()
+    rows = []
+    for lead, own, made, became in picked.select(
+        "id", "campaign_id", "created_on", "converted_on"
+    ).iter_rows():
+        last = np.datetime64(became, "D")
+        began = np.searchsorted(start_days, last, side="right")  # campaigns started by then
+        if began == 0:
+            continue
+        other = int(ids[rng.integers(max(0, began - 40), began)])
+        if other == own:
+            continue
+        first = max(start_days[ids == other][0], np.datetime64(made, "D"))
+        if first > last:
+            continue
+        rows.append((lead, other, first.astype(object)))
+    touches = pl.DataFrame(
+        rows, schema={"lead_id": pl.Int64, "campaign_id": pl.Int64, "date": pl.Date}, orient="row"
+    ).unique(["lead_id", "campaign_id", "date"], maintain_order=True)
+    return leads, touches
 
 
 def _campaign_for(camp: pl.DataFrame, country: np.ndarray, day: np.ndarray) -> np.ndarray:
