@@ -137,9 +137,7 @@ def marketing(sim: Simulation, opp: dict) -> None:
         pl.Series(
             "visitors", np.nan_to_num(stand * extra.integers(8, 25, n)).astype(np.int64)
         ).replace(0, None),
-        pl.Series("invitations", np.where(fair, extra.integers(200, 2000, n), 0)).replace(
-            0, None
-        ),
+        pl.Series("invitations", np.where(fair, extra.integers(200, 2000, n), 0)).replace(0, None),
     )
     sim.frames["sales_campaigncost"] = _campaign_costs(camp, extra)
     leads = _leads(sim, opp, camp, countries)
