@@ -107,7 +107,7 @@ def test_a_fairs_leads_costs_and_returns_per_square_metre(campaigns):
     assert webinar_row.cost == Decimal("500.00") and webinar_row.leads == 0
 
 
-def test_the_page_for_the_director_and_not_for_a_salesperson(cast, campaigns, login):
+def test_the_page_for_the_director_and_without_costs_for_a_salesperson(cast, campaigns, login):
     page = (
         login(cast.user("dirk"))
         .get(URL, {"model": "even", "year": "2026"}, HTTP_ACCEPT_LANGUAGE="nl")
@@ -116,7 +116,14 @@ def test_the_page_for_the_director_and_not_for_a_salesperson(cast, campaigns, lo
     table = re.search(r'data-testid="campaign-returns">(.*?)</table>', page, re.S).group(1)
     assert "Vakbeurs 2026" in table and "€ 333,34" in table
     assert re.search(r'data-testid="total-revenue">€ 1\.000,00<', table)
-    assert login(cast.user("ruud")).get(URL).status_code == 403
+    assert "€ 2.400,00" in table  # the fair's costs
+    # a salesperson sees what campaigns brought, not what they cost
+    seller = login(cast.user("ruud")).get(URL, {"year": "2026"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert seller.status_code == 200
+    seen = seller.content.decode()
+    assert "Vakbeurs 2026" in seen and "€ 1,000.00" in seen
+    assert "2,400" not in seen and "Cost per lead" not in seen
+    assert login(cast.user("otto")).get(URL).status_code == 403  # no role
     assert login(cast.user("mia")).get(URL).status_code == 200
     # a salesperson sees no campaign's costs in the lists either
     assert "Stand" not in login(cast.user("ruud")).get("/data/campaign-costs/").content.decode()

@@ -37,7 +37,10 @@ class ReturnsForm(forms.Form):
 
 
 def returns_page(request: HttpRequest) -> HttpResponse:
-    vis.require_role(request.user, vis.COST_ROLES)
+    # a salesperson sees the campaigns' returns, not what they cost
+    show_costs = vis.role_of(request.user) in vis.COST_ROLES
+    if vis.role_of(request.user) is None:
+        vis.require_role(request.user, vis.COST_ROLES)
     form = ReturnsForm(request.GET or None)
     valid = form.is_valid() if form.is_bound else False
     chosen = form.cleaned_data if valid else {}
@@ -56,5 +59,6 @@ def returns_page(request: HttpRequest) -> HttpResponse:
         "model_label": MODEL_LABELS[model],
         "year": year,
         "fairs": any(r.campaign.kind == sm.Campaign.Kind.TRADE_FAIR for r in rows),
+        "show_costs": show_costs,
     }
     return render(request, "measure/campaign_returns.html", context)

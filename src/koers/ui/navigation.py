@@ -82,7 +82,7 @@ MENU: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
         ("leads", frozenset({S, M})),
         ("campaigns", frozenset({S, M})),
         ("nps", frozenset({S, M})),
-        ("campaign_returns", frozenset({M, D, C, A})),
+        ("campaign_returns", EVERYONE),
         ("measure_economics", frozenset({M, D, C, A})),
         ("kpi_catalogue", frozenset({D, A})),
     ),
