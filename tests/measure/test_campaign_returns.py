@@ -132,3 +132,37 @@ def test_the_page_for_the_director_and_without_costs_for_a_salesperson(cast, cam
 def test_a_bad_model_or_year_is_answered_and_shows_the_default(cast, campaigns, login):
     answer = login(cast.user("dirk")).get(URL, {"model": "linear", "year": "x"})
     assert answer.status_code == 200 and 'class="error"' in answer.content.decode()
+
+
+def test_a_fairs_follow_up_board_lists_hot_leads_not_taken_on_by_salesperson(
+    cast, campaigns, login
+):
+    fair = campaigns[0]
+    made = dt.date(2026, 11, 10)  # 13 days before today (23 November)
+    for name, owner, accepted in (
+        ("Wacht BV", cast.ruud, None),
+        ("Ook BV", cast.ruud, None),
+        ("Rosa's BV", cast.rosa, None),
+        ("Gebeld BV", cast.ruud, dt.date(2026, 11, 11)),
+    ):
+        sm.Lead.objects.create(
+            company_name=name,
+            source="marketing",
+            campaign=fair,
+            quality="hot",
+            owner=owner,
+            created_on=made,
+            accepted_on=accepted,
+        )
+    url = f"/measure/campaigns/{fair.pk}/follow-up/"
+    page = login(cast.user("mia")).get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    board = re.search(r'data-testid="follow-up-board">(.*?)</section>', page, re.S).group(1)
+    assert "Wacht BV" in board and "Ook BV" in board and "Gebeld BV" not in board
+    assert board.index("Ruud") < board.index("Rosa")  # the most waiting first
+    assert ">13<" in board
+    # 14 days: none has waited that long
+    later = login(cast.user("mia")).get(url, {"days": "14"}).content.decode()
+    assert "Every hot lead has been taken on." in later
+    # a salesperson sees his own
+    own = login(cast.user("ruud")).get(url).content.decode()
+    assert "Wacht BV" in own and "Rosa's BV" not in own

@@ -62,3 +62,51 @@ def returns_page(request: HttpRequest) -> HttpResponse:
         "show_costs": show_costs,
     }
     return render(request, "measure/campaign_returns.html", context)
+
+
+class FollowUpForm(forms.Form):
+    days = forms.IntegerField(
+        label=_("Hot leads not followed up after (days)"),
+        min_value=0,
+        max_value=365,
+        required=False,
+    )
+
+
+def follow_up_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """A campaign's hot leads that sales has not taken on N days after they came in, by
+    salesperson (the leads the viewer may see)."""
+    from django.shortcuts import get_object_or_404
+
+    if vis.role_of(request.user) is None:
+        vis.require_role(request.user, vis.COST_ROLES)
+    campaign = get_object_or_404(sm.Campaign, pk=pk)
+    form = FollowUpForm(request.GET or None)
+    days = (form.cleaned_data.get("days") if form.is_bound and form.is_valid() else None) or 3
+    today = timezone.localdate()
+    leads = (
+        vis.visible_leads(request.user)
+        .filter(
+            campaign=campaign,
+            quality=sm.Lead.Quality.HOT,
+            accepted_on__isnull=True,
+            created_on__lte=today - dt.timedelta(days=days),
+        )
+        .exclude(status__in=(sm.Lead.Status.CONVERTED, sm.Lead.Status.DISQUALIFIED))
+        .select_related("owner")
+        .order_by("owner__last_name", "created_on")
+    )
+    groups: dict[object, list] = {}
+    for lead in leads:
+        lead.waiting = (today - lead.created_on).days
+        groups.setdefault(lead.owner, []).append(lead)
+    hot = vis.visible_leads(request.user).filter(campaign=campaign, quality="hot").count()
+    context = {
+        "campaign": campaign,
+        "form": form,
+        "days": days,
+        "groups": sorted(groups.items(), key=lambda g: -len(g[1])),
+        "waiting": sum(len(v) for v in groups.values()),
+        "hot": hot,
+    }
+    return render(request, "measure/campaign_follow_up.html", context)

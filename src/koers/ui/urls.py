@@ -63,6 +63,11 @@ urlpatterns = [
     path("measure/catalogue/", measure_catalogue.catalogue_page, name="kpi_catalogue"),
     path("measure/economics/", measure_economics.economics_page, name="measure_economics"),
     path("measure/campaigns/", measure_campaign_page.returns_page, name="campaign_returns"),
+    path(
+        "measure/campaigns/<int:pk>/follow-up/",
+        measure_campaign_page.follow_up_page,
+        name="campaign_follow_up",
+    ),
     path("measure/catalogue/new/", measure_catalogue.custom_kpi_edit, name="custom_kpi_new"),
     path(
         "measure/catalogue/<slug:code>/edit/",
