@@ -230,9 +230,11 @@ def write_parts(run: CalcRun, parts: list[Part]) -> int:
             pl.col("valid_to").fill_null(FAR_FUTURE),
         ),
     )
+    # in order line order: PostgreSQL then adds to the order line index page by page
+    # instead of at random (4 M rows at scale 100: 30 s against 79 s in random order)
     stored = bulk_insert(
         "reward_tracerow",
-        rows.select(
+        rows.sort("line_id").select(
             pl.lit(run.pk, dtype=I64).alias("run_id"),
             pl.col("basis").replace_strict(number, return_dtype=I64),
             "person_id",
