@@ -73,3 +73,18 @@ def test_odoo_values(base):
     line = sm.OrderLine.objects.get(external_id="__export__.sale_order_line_901_aa")
     assert line.order_date == dt.date(2026, 11, 6) and line.amount == Decimal("3790.00")
     assert line.credits.get().person.last_name == "Kok"
+
+
+def test_salesforce_campaigns_with_their_type_budget_and_actual_cost(base):
+    _import_all("salesforce")
+    fair = sm.Campaign.objects.get(external_id="7018d00000Cmp01")
+    assert (fair.kind, fair.budget, fair.start_date) == (
+        "trade_fair",
+        Decimal("18500.00"),
+        dt.date(2026, 9, 15),
+    )
+    assert sm.Campaign.objects.get(external_id="7018d00000Cmp03").kind == "mailing"
+    # the actual cost as one cost line; a campaign without one has none
+    cost = sm.CampaignCost.objects.get(campaign=fair)
+    assert (cost.amount, cost.date) == (Decimal("17240.50"), dt.date(2026, 9, 15))
+    assert not sm.CampaignCost.objects.filter(campaign__external_id="7018d00000Cmp03").exists()

@@ -16,10 +16,12 @@ IMPORT_ORDER = [
     "products",
     "accounts",
     "campaigns",
+    "campaign-costs",
     "opportunities",
     "stage-history",
     "activities",
     "leads",
+    "lead-touches",
     "orders",
     "nps",
     "exchange-rates",
@@ -42,7 +44,14 @@ def template_csv(kind: str) -> str:
 
 
 PRESET_ORDER = {
-    "salesforce": ["people", "accounts", "opportunities", "activities"],
+    "salesforce": [
+        "people",
+        "accounts",
+        "opportunities",
+        "activities",
+        "campaigns",
+        "campaign-costs",
+    ],
     "hubspot": ["accounts", "opportunities", "leads"],
     "odoo": ["accounts", "opportunities", "orders"],
     "dynamics": ["accounts", "opportunities"],

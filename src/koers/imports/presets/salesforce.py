@@ -20,9 +20,35 @@ SF_STAGES = {
 }
 
 
+SF_CAMPAIGN_TYPES = {
+    "trade show": "trade_fair",
+    "conference": "event",
+    "webinar": "webinar",
+    "email": "mailing",
+    "direct mail": "mailing",
+    "advertisement": "online",
+    "banner ads": "online",
+    "telemarketing": "other",
+    "public relations": "other",
+    "partners": "other",
+    "referral program": "other",
+    "other": "other",
+    "": "other",
+}
+
+
 def _salesforce(kind: str, frame: pl.DataFrame) -> pl.DataFrame:
     if kind == "opportunities":
         return closed_on(frame, "Stage", "Close Date", {"closed won", "closed lost"})
+    if kind == "campaign-costs":
+        # Salesforce keeps one actual cost per campaign: one cost line of its start date
+        cost = next((c for c in ("Actual Cost", "ActualCost") if c in frame.columns), None)
+        if cost is None:
+            return frame
+        spent = pl.col(cost).str.strip_chars().str.replace_all(r"[^0-9]", "")
+        return frame.filter(spent.str.contains(r"[1-9]")).with_columns(
+            pl.lit("Actual cost (Salesforce)").alias("_description")
+        )
     return frame
 
 
@@ -30,6 +56,32 @@ SALESFORCE = Preset(
     "salesforce",
     "Salesforce",
     columns={
+        "campaigns": {
+            "Campaign ID": "external_id",
+            "Id": "external_id",
+            "Campaign Name": "name",
+            "Name": "name",
+            "Type": "kind",
+            "Start Date": "start_date",
+            "StartDate": "start_date",
+            "End Date": "end_date",
+            "EndDate": "end_date",
+            "Budgeted Cost": "budget",
+            "BudgetedCost": "budget",
+            "Campaign Currency": "currency",
+            "CurrencyIsoCode": "currency",
+        },
+        "campaign-costs": {
+            "Campaign ID": "campaign_id",
+            "Id": "campaign_id",
+            "Start Date": "date",
+            "StartDate": "date",
+            "_description": "description",
+            "Actual Cost": "amount",
+            "ActualCost": "amount",
+            "Campaign Currency": "currency",
+            "CurrencyIsoCode": "currency",
+        },
         "opportunities": {
             "Opportunity ID": "external_id",
             "Id": "external_id",
@@ -84,6 +136,7 @@ SALESFORCE = Preset(
         },
     },
     values={
+        "campaigns": {"kind": SF_CAMPAIGN_TYPES},
         "opportunities": {
             "stage_id": SF_STAGES,
             "source": {
@@ -138,7 +191,14 @@ SALESFORCE = Preset(
     # Report exports write dates as the user's locale does; US month-first is the default.
     date_formats={
         c: "%m/%d/%Y"
-        for c in ("created_on", "expected_close_date", "closed_on", "start_date", "date")
+        for c in (
+            "created_on",
+            "expected_close_date",
+            "closed_on",
+            "start_date",
+            "end_date",
+            "date",
+        )
     },
     prepare=_salesforce,
 )
