@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from koers.sales import models as sm
 from tests.browser.conftest import dutch_page
+from tests.measure.test_campaign_returns import won_lead
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,21 +20,7 @@ def test_campaigns_a_fairs_follow_up_and_break_even_in_dutch(cast, browser, live
     webinar = sm.Campaign.objects.create(
         name="Webinar pompen", kind="webinar", start_date=dt.date(2026, 9, 15), currency="EUR"
     )
-    won = cast.opportunities["ruud"]
-    won.stage = cast.stages["customer"]
-    won.closed_on = dt.date(2026, 10, 20)
-    won.save()
-    lead = sm.Lead.objects.create(
-        company_name="Pompen BV",
-        source="marketing",
-        campaign=fair,
-        quality="hot",
-        created_on=dt.date(2026, 9, 2),
-        opportunity=won,
-        status="converted",
-        converted_on=dt.date(2026, 10, 10),
-    )
-    sm.LeadTouch.objects.create(lead=lead, campaign=webinar, date=dt.date(2026, 9, 20))
+    won_lead(cast, fair, webinar)
     sm.Lead.objects.create(
         company_name="Wacht BV",
         source="marketing",

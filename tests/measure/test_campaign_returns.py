@@ -18,6 +18,27 @@ from tests.conftest import sale
 URL = "/measure/campaigns/"
 
 
+def won_lead(cast, fair, webinar):  # type: ignore[no-untyped-def]
+    """A hot lead the fair brought in on 2 September, reached by the webinar on the 20th,
+    which became Ruud's opportunity on 10 October, won on the 20th."""
+    won = cast.opportunities["ruud"]
+    won.stage = cast.stages["customer"]
+    won.closed_on = dt.date(2026, 10, 20)
+    won.save()
+    lead = sm.Lead.objects.create(
+        company_name="Pompen BV",
+        source="marketing",
+        campaign=fair,
+        quality="hot",
+        created_on=dt.date(2026, 9, 2),
+        opportunity=won,
+        status="converted",
+        converted_on=dt.date(2026, 10, 10),
+    )
+    sm.LeadTouch.objects.create(lead=lead, campaign=webinar, date=dt.date(2026, 9, 20))
+    return lead, won
+
+
 @pytest.fixture
 def campaigns(cast):
     fair = sm.Campaign.objects.get(name="Vakbeurs 2026")  # 24 m², 6 staff days, € 2,400
@@ -34,21 +55,7 @@ def campaigns(cast):
         amount=500,
         currency="EUR",
     )
-    won = cast.opportunities["ruud"]
-    won.stage = cast.stages["customer"]
-    won.closed_on = dt.date(2026, 10, 20)
-    won.save()
-    lead = sm.Lead.objects.create(
-        company_name="Pompen BV",
-        source="marketing",
-        campaign=fair,
-        quality="hot",
-        created_on=dt.date(2026, 9, 2),
-        opportunity=won,
-        status="converted",
-        converted_on=dt.date(2026, 10, 10),
-    )
-    sm.LeadTouch.objects.create(lead=lead, campaign=webinar, date=dt.date(2026, 9, 20))
+    lead, won = won_lead(cast, fair, webinar)
     sm.LeadTouch.objects.create(lead=lead, campaign=mailing, date=dt.date(2026, 10, 2))
     # after the lead became an opportunity: brought nothing
     sm.LeadTouch.objects.create(lead=lead, campaign=mailing, date=dt.date(2026, 10, 15))
