@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from koers.engine.attribution import MODELS
 from koers.measure.campaigns import campaign_returns, totals
+from koers.measure.memo import memo
+from koers.measure.selectors import newest_ids
 from koers.org import visibility as vis
 from koers.sales import models as sm
 
@@ -50,8 +52,18 @@ def returns_page(request: HttpRequest) -> HttpResponse:
     campaigns = sm.Campaign.objects.filter(start_date__lte=last).exclude(end_date__lt=first)
     if chosen.get("kind"):
         campaigns = campaigns.filter(kind=chosen["kind"])
-    rows = campaign_returns(campaigns.order_by("-start_date", "name"), model, first, last)
-    rows.sort(key=lambda r: r.attributed.get("revenue", 0), reverse=True)
+
+    def compute() -> list:
+        found = campaign_returns(campaigns.order_by("-start_date", "name"), model, first, last)
+        found.sort(key=lambda r: r.attributed.get("revenue", 0), reverse=True)
+        return found
+
+    # kept until the facts change (a lead or deal edited or imported raises their version)
+    # or a campaign, cost line or touch is added
+    version = newest_ids(sm.Campaign, sm.CampaignCost, sm.LeadTouch)
+    rows = memo(
+        "campaign_returns", request.user, (model, year, chosen.get("kind"), version), compute
+    )
     context = {
         "form": form,
         "rows": rows,
