@@ -173,3 +173,18 @@ def test_a_fairs_follow_up_board_lists_hot_leads_not_taken_on_by_salesperson(
     # a salesperson sees his own
     own = login(cast.user("ruud")).get(url).content.decode()
     assert "Wacht BV" in own and "Rosa's BV" not in own
+
+
+def test_a_cost_line_added_after_a_first_view_shows_at_once(cast, campaigns, login):
+    client = login(cast.user("dirk"))
+    before = client.get(URL, {"year": "2026"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "€ 2,400.00" in before
+    sm.CampaignCost.objects.create(
+        campaign=campaigns[0],
+        date=dt.date(2026, 9, 2),
+        description="Catering",
+        amount=Decimal("100.00"),
+        currency="EUR",
+    )
+    after = client.get(URL, {"year": "2026"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "€ 2,500.00" in after
