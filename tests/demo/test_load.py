@@ -354,3 +354,13 @@ def test_the_demo_has_a_year_of_campaigns_and_fairs_that_differ_per_square_metre
     assert len(fairs) >= 2
     per_m2 = sorted(r.margin_per_m2 for r in fairs)
     assert per_m2[-1] >= 2 * per_m2[0]
+
+
+def test_the_customers_page_says_what_one_point_more_retention_is_worth(loaded, client):
+    import re
+
+    client.force_login(Person.objects.get(user__username="director").user)
+    page = client.get(reverse("customers"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    tile = re.search(r'data-testid="retention-point">([^<]*)<', page)
+    assert tile and tile.group(1).startswith("+€")
+    assert "more lifetime margin" in page

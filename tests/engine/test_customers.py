@@ -121,6 +121,21 @@ def test_lifetime_value():
     assert lifetime_value(100_000, None) is None
 
 
+def test_one_point_more_retention_over_the_customers_lifetime():
+    from koers.engine.customers import retention_effect
+
+    # € 1,000 margin a year, 80% retention: 5 years, € 5,000; at 81%: 1 / 0.19 = 5.263 years
+    each, total, share = retention_effect(100_000, 80.0, 40)
+    assert each == pytest.approx(100_000 / 0.19 - 500_000)  # € 263.16 a customer
+    assert total == pytest.approx(40 * each)
+    assert share == pytest.approx(0.0526, abs=1e-4)  # the 4–5% of the textbook, a bit more
+    assert retention_effect(100_000, None, 40) is None
+    assert retention_effect(100_000, 100.0, 40) is None  # nothing left to keep
+    assert retention_effect(0, 80.0, 40) is None  # no margin to keep
+    # at the 20-year cap one point more adds nothing
+    assert retention_effect(100_000, 96.0, 40)[0] == pytest.approx(0)
+
+
 def test_account_month_facts_sum_revenue_and_the_margin_of_costed_lines():
     import datetime as dt
 

@@ -164,6 +164,27 @@ def lifetime_value(
     return margin_per_customer_year_cents * years
 
 
+def retention_effect(
+    margin_per_customer_year_cents: float,
+    retention_pct: float | None,
+    customers: int,
+    points: float = 1.0,
+    max_years: int = 20,
+) -> tuple[float, float, float] | None:
+    """What ``points`` percentage points more retention are worth over the customers'
+    lifetime: (extra lifetime margin per customer in cents, for all ``customers``, and as a
+    share of their lifetime margin now). None without a retention rate or any lifetime
+    margin, or when retention is already at 100%."""
+    now = lifetime_value(margin_per_customer_year_cents, retention_pct, max_years)
+    if not now or retention_pct is None or retention_pct >= 100:
+        return None
+    better = lifetime_value(
+        margin_per_customer_year_cents, min(retention_pct + points, 100.0), max_years
+    )
+    extra = (better or 0.0) - now
+    return extra, extra * customers, extra / now
+
+
 def account_month_facts(lines: pl.DataFrame) -> pl.DataFrame:
     """``lines``: account_id, date, amount_cents, cost_cents (null when unknown). Revenue
     and gross margin (of the lines with a cost) per account and month, in cents."""

@@ -16,6 +16,7 @@ from koers.engine.customers import (
     flows,
     lifecycle,
     lifetime_value,
+    retention_effect,
     pyramid,
     pyramid_summary,
 )
@@ -117,6 +118,7 @@ def _customers(user: Any) -> dict[str, Any]:
         "limits": limits,
         "flow": flow,
         "clv": lifetime_value(per_customer, flow.retention),
+        "retention_point": retention_effect(per_customer, flow.retention, flow.active),
         "margin_per_customer": per_customer,
         "lifecycle": stages,
         "nps": _nps(user, add_months(month_start(today), -11), today),
