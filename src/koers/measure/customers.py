@@ -16,9 +16,9 @@ from koers.engine.customers import (
     flows,
     lifecycle,
     lifetime_value,
-    retention_effect,
     pyramid,
     pyramid_summary,
+    retention_effect,
 )
 from koers.engine.periods import add_months, month_start
 from koers.measure.memo import memo_page
