@@ -159,3 +159,30 @@ def test_account_month_facts_sum_revenue_and_the_margin_of_costed_lines():
     assert rows[(1, 1)]["margin_cents"] == 32_000
     assert rows[(1, 2)]["margin_cents"] == 0  # no cost known: no margin
     assert rows[(2, 1)]["revenue_cents"] == 7_000
+
+
+def test_customer_profitability_by_hand():
+    from koers.engine.customers import (
+        ServiceRates,
+        customer_profitability,
+        profitability_by_class,
+    )
+
+    classes = pl.DataFrame(
+        {
+            "account_id": [1, 2, 3],
+            "revenue_cents": [900_000, 50_000, 0],
+            "class": ["top", "small", "inactive"],
+        }
+    )
+    margins = pl.DataFrame({"account_id": [1, 2], "margin_cents": [300_000, 10_000]})
+    services = pl.DataFrame(
+        {"account_id": [1, 2, 3], "visits": [4, 1, 2], "calls": [10, 0, 1], "returns": [0, 1, 0]}
+    )
+    rows = customer_profitability(classes, margins, services, ServiceRates(15_000, 1_500, 4_000))
+    profit = dict(zip(rows["account_id"], rows["profit_cents"], strict=True))
+    # top: € 3,000 margin less 4 visits × € 150 and 10 calls × € 15 = € 2,250
+    # small: € 100 less a visit and a return (€ 190) = € -90; the prospect: € -315
+    assert profit == {1: 225_000, 2: -9_000, 3: -31_500}
+    summary = {r["class"]: (r["profit_cents"], r["losing"]) for r in profitability_by_class(rows)}
+    assert summary == {"top": (225_000, 0), "small": (-9_000, 1), "inactive": (-31_500, 1)}

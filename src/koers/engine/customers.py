@@ -185,6 +185,69 @@ def retention_effect(
     return extra, extra * customers, extra / now
 
 
+@dataclass(frozen=True)
+class ServiceRates:
+    """What serving a customer costs, in cents: a visit, a call, handling a return."""
+
+    visit: int = 15_000
+    call: int = 1_500
+    return_line: int = 4_000
+
+
+def customer_profitability(
+    classes: pl.DataFrame, margins: pl.DataFrame, services: pl.DataFrame, rates: ServiceRates
+) -> pl.DataFrame:
+    """Per account (``classes``: account_id, revenue_cents, class, from :func:`pyramid`):
+    its gross margin (``margins``: account_id, margin_cents), the cost to serve it
+    (``services``: account_id, visits, calls, returns, each a count) at ``rates``, and
+    their difference, the customer's profit. Accounts without margin or service rows count
+    zero for them."""
+    served = services.select(
+        "account_id",
+        (
+            pl.col("visits") * rates.visit
+            + pl.col("calls") * rates.call
+            + pl.col("returns") * rates.return_line
+        )
+        .cast(pl.Int64)
+        .alias("serve_cents"),
+        "visits",
+        "calls",
+        "returns",
+    )
+    return (
+        classes.join(margins, on="account_id", how="left")
+        .join(served, on="account_id", how="left")
+        .with_columns(
+            pl.col("margin_cents").fill_null(0).cast(pl.Int64),
+            pl.col("serve_cents").fill_null(0),
+            pl.col("visits").fill_null(0),
+            pl.col("calls").fill_null(0),
+            pl.col("returns").fill_null(0),
+        )
+        .with_columns((pl.col("margin_cents") - pl.col("serve_cents")).alias("profit_cents"))
+    )
+
+
+def profitability_by_class(rows: pl.DataFrame) -> list[dict]:
+    """The customer pyramid with margin, cost to serve and profit per class, and how many
+    of its customers cost more than they bring."""
+    found = {
+        r["class"]: r
+        for r in rows.group_by("class")
+        .agg(
+            pl.len().alias("accounts"),
+            pl.col("revenue_cents").sum(),
+            pl.col("margin_cents").sum(),
+            pl.col("serve_cents").sum(),
+            pl.col("profit_cents").sum(),
+            (pl.col("profit_cents") < 0).sum().alias("losing"),
+        )
+        .iter_rows(named=True)
+    }
+    return [found[c] for c in PYRAMID_CLASSES if c in found]
+
+
 def account_month_facts(lines: pl.DataFrame) -> pl.DataFrame:
     """``lines``: account_id, date, amount_cents, cost_cents (null when unknown). Revenue
     and gross margin (of the lines with a cost) per account and month, in cents."""

@@ -15,6 +15,7 @@ from koers.measure import campaign_page as measure_campaign_page
 from koers.measure import customers as measure_customers
 from koers.measure import economics as measure_economics
 from koers.measure import kpi_catalogue as measure_catalogue
+from koers.measure import profitability as measure_profitability
 from koers.measure import views as measure_views
 from koers.ops import health as ops_health
 from koers.plan import account_target_page as plan_account_target_page
@@ -62,6 +63,11 @@ urlpatterns = [
     path("plan/territories/", plan_territory_page.territory_page, name="plan_territories"),
     path("measure/catalogue/", measure_catalogue.catalogue_page, name="kpi_catalogue"),
     path("measure/economics/", measure_economics.economics_page, name="measure_economics"),
+    path(
+        "measure/customers/profitability/",
+        measure_profitability.profitability_page,
+        name="customer_profitability",
+    ),
     path("measure/campaigns/", measure_campaign_page.returns_page, name="campaign_returns"),
     path(
         "measure/campaigns/<int:pk>/follow-up/",

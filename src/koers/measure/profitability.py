@@ -1,0 +1,125 @@
+"""Measure → Customers → Customer profitability: each class of the customer pyramid with
+its gross margin, what serving it costs (visits, calls and handling returns, at rates the
+reader sets) and the difference, and the customers that cost more than they bring; over
+the last twelve whole months, the customers the reader may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+from django import forms
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from koers.engine.customers import (
+    ServiceRates,
+    customer_profitability,
+    profitability_by_class,
+    pyramid,
+)
+from koers.engine.money import to_cents
+from koers.engine.periods import add_months, month_start
+from koers.kit.fields import LocalDecimalField
+from koers.measure.customers import _monthly_revenue, thresholds
+from koers.org import visibility as vis
+from koers.sales import models as sm
+
+SHOWN = 25  # the customers that cost most, listed by name
+DEFAULTS = ServiceRates()
+
+
+def _rate(label: Any) -> LocalDecimalField:
+    return LocalDecimalField(
+        label=label, required=False, max_digits=10, decimal_places=2, min_value=0
+    )
+
+
+class RatesForm(forms.Form):
+    visit = _rate(_("Cost of a visit (€)"))
+    call = _rate(_("Cost of a call (€)"))
+    return_line = _rate(_("Cost of handling a return (€)"))
+
+    def rates(self) -> ServiceRates:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+
+        def cents(name: str) -> int:
+            value = data.get(name)
+            return to_cents(value) if value is not None else getattr(DEFAULTS, name)
+
+        return ServiceRates(
+            visit=cents("visit"), call=cents("call"), return_line=cents("return_line")
+        )
+
+
+def services_of(accounts: Any, first: dt.date, last: dt.date) -> pl.DataFrame:
+    """Visits, calls and returned order lines per account over ``first``..``last``."""
+    activity = {
+        row["account"]: row
+        for row in sm.Activity.objects.filter(
+            account__in=accounts.values("pk"), date__range=(first, last)
+        )
+        .values("account")
+        .annotate(
+            visits=Count("pk", filter=Q(kind=sm.Activity.Kind.VISIT)),
+            calls=Count("pk", filter=Q(kind=sm.Activity.Kind.CALL)),
+        )
+        .order_by()
+    }
+    returns = dict(
+        sm.OrderLine.objects.filter(
+            account__in=accounts.values("pk"), order_date__range=(first, last), amount__lt=0
+        )
+        .exclude(status=sm.OrderLine.Status.CANCELLED)
+        .values("account")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("account", "n")
+    )
+    ids = sorted(activity.keys() | returns.keys())
+    return pl.DataFrame(
+        {
+            "account_id": ids,
+            "visits": [activity.get(a, {}).get("visits", 0) for a in ids],
+            "calls": [activity.get(a, {}).get("calls", 0) for a in ids],
+            "returns": [returns.get(a, 0) for a in ids],
+        },
+        schema={"account_id": pl.Int64, "visits": pl.Int64, "calls": pl.Int64, "returns": pl.Int64},
+    )
+
+
+def profitability_page(request: HttpRequest) -> HttpResponse:
+    if vis.role_of(request.user) is None:
+        vis.require_role(request.user, vis.COST_ROLES)
+    form = RatesForm(request.GET or None)
+    rates = form.rates()
+    today = timezone.localdate()
+    first = add_months(month_start(today), -12)
+    last = month_start(today) - dt.timedelta(days=1)
+    accounts = vis.visible_accounts(request.user)
+    revenue = _monthly_revenue(accounts, first).filter(pl.col("month") <= last)
+    ids = pl.Series(list(accounts.values_list("pk", flat=True)), dtype=pl.Int64)
+    classes = pyramid(revenue, ids, last, thresholds())
+    margins = revenue.group_by("account_id").agg(pl.col("margin_cents").sum())
+    rows = customer_profitability(classes, margins, services_of(accounts, first, last), rates)
+    losing = rows.filter(pl.col("profit_cents") < 0).sort("profit_cents").head(SHOWN)
+    names = dict(
+        sm.Account.objects.filter(pk__in=losing["account_id"].to_list()).values_list("pk", "name")
+    )
+    context = {
+        "form": form,
+        "rates": {k: Decimal(v) / 100 for k, v in vars(rates).items()},
+        "classes": profitability_by_class(rows),
+        "losing": [
+            {**r, "name": names.get(r["account_id"], "")} for r in losing.iter_rows(named=True)
+        ],
+        "losing_total": int((rows["profit_cents"] < 0).sum()),
+        "first": first,
+        "last": last,
+    }
+    return render(request, "measure/profitability.html", context)
