@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -229,7 +230,7 @@ def customer_profitability(
     )
 
 
-def profitability_by_class(rows: pl.DataFrame) -> list[dict]:
+def profitability_by_class(rows: pl.DataFrame) -> list[dict[str, Any]]:
     """The customer pyramid with margin, cost to serve and profit per class, and how many
     of its customers cost more than they bring."""
     found = {
