@@ -12,6 +12,7 @@ from koers.imports import quality_page as import_quality_page
 from koers.imports import views as import_views
 from koers.measure import analysis as measure_analysis
 from koers.measure import campaign_page as measure_campaign_page
+from koers.measure import cost_of_sales as measure_cost_of_sales
 from koers.measure import customers as measure_customers
 from koers.measure import economics as measure_economics
 from koers.measure import kpi_catalogue as measure_catalogue
@@ -63,6 +64,7 @@ urlpatterns = [
     path("plan/territories/", plan_territory_page.territory_page, name="plan_territories"),
     path("measure/catalogue/", measure_catalogue.catalogue_page, name="kpi_catalogue"),
     path("measure/economics/", measure_economics.economics_page, name="measure_economics"),
+    path("measure/cost-of-sales/", measure_cost_of_sales.cost_of_sales_page, name="cost_of_sales"),
     path(
         "measure/customers/profitability/",
         measure_profitability.profitability_page,
