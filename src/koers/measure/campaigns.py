@@ -203,3 +203,54 @@ def totals(rows: list[CampaignReturn]) -> dict[str, Decimal]:
     out["leads"] = sum(r.leads for r in rows)
     out["hot"] = sum(r.hot for r in rows)
     return out
+
+
+@dataclass
+class LeadFlow:
+    """Sales and marketing on one set of numbers: the year's leads, how many sales took
+    on within the agreed days, how fast, how many wait untouched, and what they became."""
+
+    generated: int
+    marketing: int
+    accepted_in_time: int
+    median_days: float | None
+    untouched: int
+    converted: int
+
+    def share(self, count: int) -> float | None:
+        return count / self.generated if self.generated else None
+
+    @property
+    def in_time_share(self) -> float | None:
+        return self.share(self.accepted_in_time)
+
+    @property
+    def untouched_share(self) -> float | None:
+        return self.share(self.untouched)
+
+    @property
+    def converted_share(self) -> float | None:
+        return self.share(self.converted)
+
+
+def lead_flow(leads: Any, today: dt.date, agreed_days: int) -> LeadFlow:
+    """Over ``leads``: accepted within ``agreed_days`` of coming in; the median days to
+    acceptance; untouched (not accepted, not converted or disqualified) for more than
+    ``agreed_days``; converted to an opportunity."""
+    import statistics
+
+    rows = list(leads.values_list("created_on", "accepted_on", "status", "source"))
+    waits = [(a - c).days for c, a, _s, _src in rows if a is not None]
+    done = (sm.Lead.Status.CONVERTED, sm.Lead.Status.DISQUALIFIED)
+    return LeadFlow(
+        generated=len(rows),
+        marketing=sum(1 for *_x, src in rows if src == "marketing"),
+        accepted_in_time=sum(1 for w in waits if w <= agreed_days),
+        median_days=statistics.median(waits) if waits else None,
+        untouched=sum(
+            1
+            for c, a, s, _src in rows
+            if a is None and s not in done and (today - c).days > agreed_days
+        ),
+        converted=sum(1 for _c, _a, s, _src in rows if s == sm.Lead.Status.CONVERTED),
+    )
