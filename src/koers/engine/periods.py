@@ -9,6 +9,12 @@ def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
+def last_twelve_months(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The twelve whole months before the month of ``today``: (first day, last day)."""
+    this = month_start(today)
+    return add_months(this, -12), this - dt.timedelta(days=1)
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """The first day of the month ``months`` after ``day``'s month (negative goes back)."""
     index = day.year * 12 + day.month - 1 + months

@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from koers.engine.money import quantize_money
-from koers.engine.periods import add_months, month_start
+from koers.engine.periods import add_months, last_twelve_months
 from koers.measure.selectors import kpi_values_by_person
 from koers.org import visibility as vis
 from koers.org.models import Person, Role
@@ -76,8 +76,7 @@ def cost_of_sales_rows(user: Any, first: dt.date, last: dt.date) -> list[dict[st
 def cost_of_sales_page(request: HttpRequest) -> HttpResponse:
     vis.require_role(request.user, vis.PAY_ROLES)
     today = timezone.localdate()
-    first = add_months(month_start(today), -12)
-    last = month_start(today) - dt.timedelta(days=1)
+    first, last = last_twelve_months(today)
     rows = cost_of_sales_rows(request.user, first, last)
     units: dict[Any, dict[str, Decimal]] = {}
     for row in rows:

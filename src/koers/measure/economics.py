@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from koers.engine import economics as econ
 from koers.engine.money import quantize_money
-from koers.engine.periods import add_months, month_start
+from koers.engine.periods import last_twelve_months
 from koers.kit.fields import LocalDecimalField
 from koers.measure.selectors import kpi_values
 from koers.org import visibility as vis
@@ -151,12 +151,6 @@ def _filled_in(request: HttpRequest, today: dt.date) -> Any:
     return data
 
 
-def _last_year(today: dt.date) -> tuple[dt.date, dt.date]:
-    """The twelve whole months before this one."""
-    this = month_start(today)
-    return add_months(this, -12), this - dt.timedelta(days=1)
-
-
 def _given(form: forms.Form, name: str) -> Decimal | None:
     return form.cleaned_data.get(name) if form.is_bound and form.is_valid() else None
 
@@ -166,7 +160,7 @@ def product_figures(product: Any, today: dt.date) -> dict[str, Decimal | None]:
     twelve months (its list price and standard cost when it sold nothing)."""
     from koers.sales.models import OrderLine
 
-    start, end = _last_year(today)
+    start, end = last_twelve_months(today)
     sold = OrderLine.objects.filter(product=product, order_date__range=(start, end)).aggregate(
         amount=Sum("reporting_amount"), cost=Sum("reporting_cost"), units=Sum("quantity")
     )
@@ -217,7 +211,7 @@ def unit_figures(unit: OrgUnit, today: dt.date) -> dict[str, Decimal | None]:
     twelve months, its people below it included: the figures of the KPI pages."""
     from koers.measure.models import OperatingCost
 
-    start, end = _last_year(today)
+    start, end = last_twelve_months(today)
     units = OrgUnit.objects.filter(path__startswith=unit.path)
     costs = OperatingCost.objects.filter(unit__in=units, month__range=(start, end)).aggregate(
         t=Sum("amount")
@@ -241,7 +235,7 @@ def _margin_percent(revenue: float | None, margin: float | None) -> Decimal | No
 def new_salesperson_figures(today: dt.date) -> dict[str, Decimal | None]:
     """A new salesperson: the average base salary of the salespeople and the
     organisation's gross margin over the last twelve months."""
-    start, end = _last_year(today)
+    start, end = last_twelve_months(today)
     sellers = Person.objects.filter(role=Role.SALESPERSON).active_on(today)
     salary = sellers.filter(base_salary__gt=0).aggregate(a=Avg("base_salary"))["a"]
     values = kpi_values(Person.objects.filter(role__in=vis.SELLING_ROLES), start, end)

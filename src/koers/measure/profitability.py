@@ -24,7 +24,7 @@ from koers.engine.customers import (
     pyramid,
 )
 from koers.engine.money import to_cents
-from koers.engine.periods import add_months, month_start
+from koers.engine.periods import last_twelve_months
 from koers.kit.fields import LocalDecimalField
 from koers.measure.customers import _monthly_revenue, thresholds
 from koers.org import visibility as vis
@@ -99,8 +99,7 @@ def profitability_page(request: HttpRequest) -> HttpResponse:
     form = RatesForm(request.GET or None)
     rates = form.rates()
     today = timezone.localdate()
-    first = add_months(month_start(today), -12)
-    last = month_start(today) - dt.timedelta(days=1)
+    first, last = last_twelve_months(today)
     accounts = vis.visible_accounts(request.user)
     revenue = _monthly_revenue(accounts, first).filter(pl.col("month") <= last)
     ids = pl.Series(list(accounts.values_list("pk", flat=True)), dtype=pl.Int64)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from koers.engine import achievability
 from koers.engine.driver_model import Rates
-from koers.engine.periods import add_months, month_start
+from koers.engine.periods import add_months, last_twelve_months, month_start
 from koers.measure import selectors as msel
 from koers.org.models import Person
 from koers.plan.models import TargetProposal, TargetRound
@@ -29,11 +29,6 @@ DEFAULTS = {  # where a scope has no history: a cautious starting point to adjus
     "cycle_days": 60.0,
     "deal_share": 1.0,  # no history: all of the target is to be won through deals
 }
-
-
-def last_twelve_months(today: dt.date) -> tuple[dt.date, dt.date]:
-    first = add_months(month_start(today), -12)
-    return first, month_start(today) - dt.timedelta(days=1)
 
 
 def _rates(values: dict[str, float | None], fte: float) -> Rates:
