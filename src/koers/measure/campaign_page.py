@@ -42,10 +42,9 @@ class ReturnsForm(forms.Form):
 
 
 def returns_page(request: HttpRequest) -> HttpResponse:
+    vis.require_role(request.user, vis.ANY_ROLE)
     # a salesperson sees the campaigns' returns, not what they cost
     show_costs = vis.role_of(request.user) in vis.COST_ROLES
-    if vis.role_of(request.user) is None:
-        vis.require_role(request.user, vis.COST_ROLES)
     form = ReturnsForm(request.GET or None)
     valid = form.is_valid() if form.is_bound else False
     chosen = form.cleaned_data if valid else {}
@@ -98,8 +97,7 @@ def follow_up_page(request: HttpRequest, pk: int) -> HttpResponse:
     salesperson (the leads the viewer may see)."""
     from django.shortcuts import get_object_or_404
 
-    if vis.role_of(request.user) is None:
-        vis.require_role(request.user, vis.COST_ROLES)
+    vis.require_role(request.user, vis.ANY_ROLE)
     campaign = get_object_or_404(sm.Campaign, pk=pk)
     form = FollowUpForm(request.GET or None)
     days = (form.cleaned_data.get("days") if form.is_bound and form.is_valid() else None) or 3

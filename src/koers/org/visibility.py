@@ -23,6 +23,7 @@ from django.db.models import Model, Q, QuerySet
 from koers.org.models import OrgUnit, Person, Role
 
 ALL_SEEING = {Role.DIRECTOR, Role.COMP_ADMIN, Role.ADMIN}
+ANY_ROLE = set(Role)  # a login with a person and a role (not, say, a bare admin login)
 PAY_ROLES = {Role.COMP_ADMIN, Role.ADMIN, Role.DIRECTOR}
 # who changes pay: salaries, plans, calculation runs, adjustments and holds
 PAY_EDIT_ROLES = {Role.COMP_ADMIN, Role.ADMIN}
