@@ -51,24 +51,29 @@ NO_TRACE = {
 }
 
 
+# (index, number of parts): the people whose id modulo the number is the index, a part of
+# a month calculated on several workers (``koers.reward.services.parts``)
+Share = tuple[int, int]
+
+
+def mine(person_id: int, share: Share | None) -> bool:
+    """Is the person in ``share`` (everyone when None)?"""
+    return share is None or person_id % share[1] == share[0]
+
+
 def corrections(
     run: CalcRun | None,
     closed: list[CalcRun],
     context: Context | None = None,
     *,
-    share: tuple[int, int] | None = None,
+    share: Share | None = None,
 ) -> list[dict[str, Any]]:
     """For every closed month (``_closed_months``): what its payable lines would be now,
     less what was paid and corrected since; every difference is a correction line in
-    ``run``. ``share`` (index, parts): only the people whose id modulo ``parts`` is
-    ``index`` (a part of a month calculated on several workers)."""
-
-    def mine(person_id: int) -> bool:
-        return share is None or person_id % share[1] == share[0]
-
+    ``run``; only those of the people of ``share`` when given."""
     found: list[dict[str, Any]] = []
     for past in closed:
-        assignments = [a for a in _assignments(past.month) if mine(a.person_id)]
+        assignments = [a for a in _assignments(past.month) if mine(a.person_id, share)]
         now = {
             _line_key(line): line
             for line in compute_month(past.month, assignments=assignments, context=context).lines
@@ -82,7 +87,7 @@ def corrections(
         )
         fields = ("person_id", "plan_id", "component", "period_start")
         for *key, total in paid_in_basis(stored, RestatedLine.objects.filter(run=past), fields):
-            if mine(key[0]):
+            if mine(key[0], share):
                 paid[tuple(key)] += to_cents(total)  # type: ignore[index]
         for key in now.keys() | paid.keys():
             difference = (now[key]["earnings_cents"] if key in now else 0) - paid.get(key, 0)

@@ -26,15 +26,13 @@ from koers.engine import comp
 from koers.engine.money import from_cents
 from koers.reward.models import CalcRun, PayoutLine
 from koers.reward.services.components import _assignments, compute_month
-from koers.reward.services.corrections import corrections
+from koers.reward.services.corrections import Share, corrections, mine
 from koers.reward.services.inputs import Context
 
 I64, DATE = pl.Int64, pl.Date
 FAR_PAST, FAR_FUTURE = dt.date(1, 1, 1), dt.date(9999, 12, 31)
 
 ANALYZE_AFTER_ROWS = 100_000  # trace rows written by a run after which its tables are analysed
-# (index, number of parts): the people whose id modulo the number is the index
-Share = tuple[int, int]
 
 LINE_SCHEMA: dict[str, Any] = {
     "person_id": I64,
@@ -73,10 +71,6 @@ class Part:
     missing: list[tuple[int, str, dt.date, dt.date]] = field(default_factory=list)
 
 
-def mine(person_id: int, share: Share | None) -> bool:
-    return share is None or person_id % share[1] == share[0]
-
-
 def compute_part(
     run: CalcRun, closed: list[CalcRun], context: Context, share: Share | None = None
 ) -> Part:
@@ -86,8 +80,8 @@ def compute_part(
     assignments = [a for a in _assignments(run.month) if mine(a.person_id, share)]
     result = compute_month(run.month, assignments=assignments, context=context)
     if result.missing_quotas:
-        return Part(_frame([], LINE_SCHEMA), _frame([], REACH_SCHEMA), _frame([], ROW_SCHEMA),
-                    result.missing_quotas)  # fmt: skip
+        empty = [pl.DataFrame(schema=s) for s in (LINE_SCHEMA, REACH_SCHEMA, ROW_SCHEMA)]
+        return Part(*empty, missing=result.missing_quotas)
     keys = {number: repr(key) for key, number in result.basis_keys.items()}
     lines = [
         {**line, "basis": keys[line["basis"]] if line.get("basis") is not None else None}
