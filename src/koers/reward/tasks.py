@@ -10,13 +10,13 @@ def month_part(part_id: int) -> str:
     """Calculate one part of a month; the last part hands the month to ``month_finish``."""
     from koers.jobs.execution import worker_name
     from koers.reward.models import RunPart
-    from koers.reward.services.spread import compute
+    from koers.reward.services.spread import compute, fail_running
 
     job_id = RunPart.objects.values_list("job_id", flat=True).get(pk=part_id)
     try:
         state = compute(part_id, worker=worker_name("celery"))
     except Exception as error:  # not the calculation's own (that one says why): the job fails
-        _failed(job_id, error)
+        fail_running(job_id, error)
         raise
     if state == "last":
         month_finish.delay(job_id)
@@ -26,20 +26,10 @@ def month_part(part_id: int) -> str:
 @shared_task(name="koers.reward.month_finish", acks_late=True, reject_on_worker_lost=True)
 def month_finish(job_id: int) -> str:
     """Write a month from all its parts and mark its job done."""
-    from koers.reward.services.spread import finish
+    from koers.reward.services.spread import fail_running, finish
 
     try:
         return finish(job_id)
     except Exception as error:
-        _failed(job_id, error)
+        fail_running(job_id, error)
         raise
-
-
-def _failed(job_id: int, error: BaseException) -> None:
-    """A part or the finish stopped on an error of its own: the job says so (the month
-    keeps its figures of before) instead of waiting for ever."""
-    from koers.jobs.execution import fail
-    from koers.jobs.models import Job
-
-    if Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).exists():
-        fail(job_id, error)

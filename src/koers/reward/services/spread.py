@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -62,8 +61,8 @@ def _claim(part_id: int, worker: str) -> RunPart | None:
     if part.status in (RunPart.Status.QUEUED, RunPart.Status.RUNNING):  # out of tries
         with transaction.atomic():
             RunPart.objects.filter(pk=part_id).update(status=RunPart.Status.FAILED)
-            _fail_job(
-                part,
+            fail_running(
+                part.job_id,
                 ValidationError(
                     _(
                         "The worker stopped twice while calculating part %(part)s of "
@@ -75,14 +74,16 @@ def _claim(part_id: int, worker: str) -> RunPart | None:
     return None
 
 
-def _fail_job(part: RunPart, error: BaseException) -> None:
-    if Job.objects.filter(pk=part.job_id, status=Job.Status.RUNNING).exists():
-        fail(part.job_id, error)
+def fail_running(job_id: int, error: BaseException) -> None:
+    """A part or the finish stopped: the job says why (the month keeps its figures of
+    before) instead of waiting for ever; a job already ended stays as it ended."""
+    if Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).exists():
+        fail(job_id, error)
 
 
 def compute(part_id: int, *, worker: str) -> str:
-    """Calculate one part and store it; the last part to arrive hands the month to
-    ``finish`` (``hand_over``, called once the part is stored)."""
+    """Calculate one part and store it; "last" when all parts are in and the month is to
+    be handed to ``finish`` (the caller does, once this part is committed)."""
     part = _claim(part_id, worker)
     if part is None:
         # a part delivered again after it was stored (its worker stopped before handing
@@ -101,7 +102,7 @@ def compute(part_id: int, *, worker: str) -> str:
         except Exception as error:  # the job says why; the other parts stop at their end
             with transaction.atomic():
                 RunPart.objects.filter(pk=part_id).update(status=RunPart.Status.FAILED)
-                _fail_job(part, error)
+                fail_running(part.job_id, error)
             return "failed"
     stored = encode(result)
     with transaction.atomic():
@@ -168,8 +169,3 @@ def outcome(month: dt.date, parts: int = 1) -> Outcome:
             "parts": parts,
         }
     return Outcome(summary, reverse("reward_run", args=[f"{month:%Y-%m}"]))
-
-
-def part_rows(job: Any) -> list[RunPart]:
-    """The parts of a job, for its page: who calculated which, in how long."""
-    return list(RunPart.objects.filter(job=job).order_by("index").defer("lines", "reach", "rows"))
