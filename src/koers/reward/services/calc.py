@@ -20,7 +20,7 @@ from koers.org.setup import fiscal_start_month
 from koers.reward.models import CalcRun
 from koers.reward.services.components import missing_quota_message
 from koers.reward.services.corrections import _closed_months
-from koers.reward.services.inputs import shared_context
+from koers.reward.services.inputs import Context, shared_context
 from koers.reward.services.parts import Part, compute_part, write_parts
 from koers.reward.services.settlement import settle_month
 from koers.sales.currency import check_currency_basis, reporting_currency
@@ -34,9 +34,8 @@ def run_month(month: dt.date, *, by, today: dt.date | None = None) -> CalcRun:  
     rewritten; two runs of one month wait in turn. A month that has not started yet, or
     one that would leave an earlier month uncalculated, is refused."""
     run = prepare_month(month, today=today)
-    closed = _closed_months(run.month)
     report(0.2, _("Reading the credited sales"))
-    context = shared_context(first_input_day(run.month, closed), month_end(run.month))
+    closed, context = month_inputs(run)
     report(0.35, _("Calculating each plan component"))
     part = compute_part(run, closed, context)
     return write_month(run, [part], by=by)
@@ -66,6 +65,13 @@ def _locked_open_run(month: dt.date) -> CalcRun:
             % {"month": f"{month:%m-%Y}", "status": run.get_status_display().lower()}
         )
     return run
+
+
+def month_inputs(run: CalcRun) -> tuple[list[CalcRun], Context]:
+    """The closed months checked for corrections and the credits and reporting lines that
+    serve them and ``run``'s month (a part of the month reads the same)."""
+    closed = _closed_months(run.month)
+    return closed, shared_context(first_input_day(run.month, closed), month_end(run.month))
 
 
 def first_input_day(month: dt.date, closed: list[CalcRun]) -> dt.date:

@@ -22,14 +22,11 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from koers.engine.periods import month_end
 from koers.jobs.execution import MAX_ATTEMPTS, complete, fail, reporter
 from koers.jobs.models import Job
 from koers.jobs.registry import Outcome
 from koers.reward.models import CalcRun, RunPart
-from koers.reward.services.calc import first_input_day, prepare_month, write_month
-from koers.reward.services.corrections import _closed_months
-from koers.reward.services.inputs import shared_context
+from koers.reward.services.calc import month_inputs, prepare_month, write_month
 from koers.reward.services.parts import compute_part, decode, encode
 
 
@@ -96,8 +93,7 @@ def compute(part_id: int, *, worker: str) -> str:
     with translation.override(part.job.args.get("language") or "nl"):
         try:
             run = CalcRun.objects.get(month=part.month)
-            closed = _closed_months(run.month)
-            context = shared_context(first_input_day(run.month, closed), month_end(run.month))
+            closed, context = month_inputs(run)
             result = compute_part(run, closed, context, share=(part.index, part.parts))
         except Exception as error:  # the job says why; the other parts stop at their end
             with transaction.atomic():
