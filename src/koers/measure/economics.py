@@ -27,6 +27,7 @@ from koers.kit.fields import LocalDecimalField
 from koers.measure.selectors import kpi_values
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person, Role
+from koers.sales.models import Product
 
 ROLES = {Role.MANAGER, Role.DIRECTOR, Role.COMP_ADMIN, Role.ADMIN}
 DISCOUNTS = tuple(Decimal(d) for d in ("0.02", "0.05", "0.10", "0.15", "0.20"))
@@ -63,8 +64,6 @@ class UnitForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from koers.sales.models import Product
-
         super().__init__(*args, prefix="u", **kwargs)
         self.fields["product"].queryset = Product.objects.filter(active=True).order_by("name")
 
@@ -128,13 +127,11 @@ def _filled_in(request: HttpRequest, today: dt.date) -> Any:
     page computes with, and a figure typed in stays."""
     data = request.GET.copy()
     starts: list[tuple[str, dict[str, Decimal | None]]] = []
-    product = UnitForm(data).fields["product"]
-    try:
-        chosen = product.clean(data.get("u-product") or None)
-    except forms.ValidationError:
-        chosen = None
-    if chosen is not None:
-        starts.append(("u", product_figures(chosen, today)))
+    product = data.get("u-product") or ""
+    if product.isdigit():
+        chosen = Product.objects.filter(active=True, pk=int(product)).first()
+        if chosen is not None:
+            starts.append(("u", product_figures(chosen, today)))
     basis = data.get("r-basis") or ""
     if basis == NEW_SALESPERSON and vis.role_of(request.user) in vis.PAY_ROLES:
         starts.append(("r", new_salesperson_figures(today)))
