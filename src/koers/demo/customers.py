@@ -116,9 +116,9 @@ def marketing(sim: Simulation, opp: dict) -> None:
     camp = (
         pl.DataFrame(rows).with_row_index("id", offset=1).with_columns(pl.col("id").cast(pl.Int64))
     )
-    # the details of marketing draw from a generator of their own: the rest of the demo
-    # stays as it was
-    extra = np.random.default_rng(34 * sim.scale + 2026)
+    # the details of marketing draw from a generator of their own, spawned from the demo's
+    # (its seed decides them too; the draws of the rest of the demo stay as they were)
+    extra = sim.rng.spawn(1)[0]
     fair = (camp["channel"] == "Beurs").to_numpy()
     n = camp.height
     stand = np.where(fair, extra.choice([9, 12, 18, 24, 36, 48, 72], n), np.nan)
@@ -193,23 +193,22 @@ def _qualities_and_touches(
     starts = camp.sort("start_date")
     start_days = starts["start_date"].cast(pl.Date).to_numpy().astype("datetime64[D]")
     ids = starts["id"].to_numpy()
-    rows = []
-    for lead, own, made, became in picked.select(
-        "id", "campaign_id", "created_on", "converted_on"
-    ).iter_rows():
-        last = np.datetime64(became, "D")
-        began = np.searchsorted(start_days, last, side="right")  # campaigns started by then
-        if began == 0:
-            continue
-        other = int(ids[rng.integers(max(0, began - 40), began)])
-        if other == own:
-            continue
-        first = max(start_days[ids == other][0], np.datetime64(made, "D"))
-        if first > last:
-            continue
-        rows.append((lead, other, first.astype(object)))
+    made = picked["created_on"].to_numpy().astype("datetime64[D]")
+    became = picked["converted_on"].to_numpy().astype("datetime64[D]")
+    # one of the (at most 40) campaigns that started last before the lead converted
+    began = np.searchsorted(start_days, became, side="right")
+    low = np.maximum(began - 40, 0)
+    index = low + (rng.random(picked.height) * (began - low)).astype(np.int64)
+    index = np.minimum(index, np.maximum(began - 1, 0))
+    first = np.maximum(start_days[index], made)
+    keep = (began > 0) & (ids[index] != picked["campaign_id"].to_numpy()) & (first <= became)
     touches = pl.DataFrame(
-        rows, schema={"lead_id": pl.Int64, "campaign_id": pl.Int64, "date": pl.Date}, orient="row"
+        {
+            "lead_id": picked["id"].to_numpy()[keep],
+            "campaign_id": ids[index][keep],
+            "date": first[keep],
+        },
+        schema={"lead_id": pl.Int64, "campaign_id": pl.Int64, "date": pl.Date},
     ).unique(["lead_id", "campaign_id", "date"], maintain_order=True)
     return leads, touches
 
