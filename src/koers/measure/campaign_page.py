@@ -7,7 +7,7 @@ import datetime as dt
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +18,7 @@ from koers.measure.selectors import newest_ids
 from koers.org import visibility as vis
 from koers.sales import models as sm
 
+AGREED_DAYS = 3  # the follow-up sales and marketing agree on, unless set on the page
 MODEL_LABELS = {
     "first": _("First touch"),
     "last": _("Last touch"),
@@ -67,10 +68,16 @@ def returns_page(request: HttpRequest) -> HttpResponse:
         "campaign_returns", request.user, (model, year, chosen.get("kind"), version), compute
     )
     agreed = chosen.get("agreed")
-    agreed = 3 if agreed is None else agreed
+    agreed = AGREED_DAYS if agreed is None else agreed
     year_leads = vis.visible_leads(request.user).filter(created_on__range=(first, last))
+    flow = memo(
+        "lead_flow",
+        request.user,
+        (year, agreed),
+        lambda: lead_flow(year_leads, timezone.localdate(), agreed),
+    )
     context = {
-        "flow": lead_flow(year_leads, timezone.localdate(), agreed),
+        "flow": flow,
         "agreed": agreed,
         "form": form,
         "rows": rows,
@@ -95,12 +102,11 @@ class FollowUpForm(forms.Form):
 def follow_up_page(request: HttpRequest, pk: int) -> HttpResponse:
     """A campaign's hot leads that sales has not taken on N days after they came in, by
     salesperson (the leads the viewer may see)."""
-    from django.shortcuts import get_object_or_404
-
     vis.require_role(request.user, vis.ANY_ROLE)
     campaign = get_object_or_404(sm.Campaign, pk=pk)
     form = FollowUpForm(request.GET or None)
-    days = (form.cleaned_data.get("days") if form.is_bound and form.is_valid() else None) or 3
+    days = form.cleaned_data.get("days") if form.is_bound and form.is_valid() else None
+    days = AGREED_DAYS if days is None else days
     today = timezone.localdate()
     leads = (
         vis.visible_leads(request.user)
