@@ -74,7 +74,7 @@ def in_parts(month: dt.date, parts: int, today: dt.date | None = None) -> None:
         for k in range(parts):
             context = shared_context(first_input_day(run.month, closed), month_end(month))
             part = compute_part(run, closed, context, share=(k, parts))
-            results.append(decode(**encode(part), missing=[list(m) for m in part.missing]))
+            results.append(decode(**encode(part)))
         write_month(run, results, by=None)
 
 

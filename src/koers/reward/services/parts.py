@@ -138,15 +138,21 @@ def _trace(
     return reach, pl.concat(rows) if rows else pl.DataFrame(schema=ROW_SCHEMA)
 
 
-def encode(part: Part) -> dict[str, bytes]:
-    """The part's frames as Parquet, to pass between workers through the database."""
+def encode(part: Part) -> dict[str, Any]:
+    """The part as it passes between workers through the database (``RunPart``): its
+    frames as Parquet, who misses a quota as JSON; ``decode`` reads it back."""
 
     def parquet(frame: pl.DataFrame) -> bytes:
         out = io.BytesIO()
         frame.write_parquet(out, compression="zstd")
         return out.getvalue()
 
-    return {"lines": parquet(part.lines), "reach": parquet(part.reach), "rows": parquet(part.rows)}
+    return {
+        "lines": parquet(part.lines),
+        "reach": parquet(part.reach),
+        "rows": parquet(part.rows),
+        "missing": [[p, c, s.isoformat(), e.isoformat()] for p, c, s, e in part.missing],
+    }
 
 
 def decode(lines: bytes, reach: bytes, rows: bytes, missing: list[list[Any]] | None = None) -> Part:

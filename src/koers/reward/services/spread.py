@@ -108,7 +108,6 @@ def compute(part_id: int, *, worker: str) -> str:
         RunPart.objects.filter(pk=part_id).update(
             status=RunPart.Status.DONE,
             seconds=round(time.monotonic() - began, 3),
-            missing=[[p, c, s.isoformat(), e.isoformat()] for p, c, s, e in result.missing],
             **stored,
         )
         done = RunPart.objects.filter(job=job, status=RunPart.Status.DONE).count()
