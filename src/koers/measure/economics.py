@@ -209,7 +209,7 @@ def unit_figures(unit: OrgUnit, today: dt.date) -> dict[str, Decimal | None]:
     from koers.measure.models import OperatingCost
 
     start, end = last_twelve_months(today)
-    units = OrgUnit.objects.filter(path__startswith=unit.path)
+    units = OrgUnit.objects.subtree_of(unit)
     costs = OperatingCost.objects.filter(unit__in=units, month__range=(start, end)).aggregate(
         t=Sum("amount")
     )["t"]
