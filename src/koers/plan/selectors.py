@@ -66,11 +66,17 @@ def group_targets(
     """KPI → the group's target over the months ``start``..``end``: the months' sum for a
     count or amount, their average for a ratio."""
     defs = definitions()
-    out = {}
-    for kpi, months in monthly_group_targets(people, unit, start, end, kpis).items():
-        total = sum(months.values(), Decimal(0))
-        out[kpi] = total / len(months) if defs[kpi].ratio else total
-    return out
+    return {
+        kpi: over_months(months, defs[kpi].ratio)
+        for kpi, months in monthly_group_targets(people, unit, start, end, kpis).items()
+    }
+
+
+def over_months(months: dict[dt.date, Decimal], ratio: bool) -> Decimal:
+    """A target over its months: their sum for a count or amount, their average for a
+    ratio."""
+    total = sum(months.values(), Decimal(0))
+    return total / len(months) if ratio else total
 
 
 def team_targets(
@@ -120,8 +126,7 @@ def team_targets(
             if unit == leader.unit_id:
                 table[month] = value
         if table:
-            total = sum(table.values(), Decimal(0))
-            out[leader.pk] = total / len(table) if ratio else total
+            out[leader.pk] = over_months(table, ratio)
     return out
 
 
