@@ -16,6 +16,7 @@ from koers.measure.models import OperatingCost
 from koers.org.models import AuditEvent, Person
 from koers.plan.models import Target
 from koers.reward.models import Goal, PlanAssignment
+from koers.sales import models as sm
 from koers.sales.models import ExchangeRate
 from koers.ui.entities import ENTITIES
 from koers.ui.forms import build_form
@@ -223,6 +224,20 @@ KINDS = {
         "target_incentive",
         "7000.00",
         {"ada", "cora"},
+    ),
+    "campaigns": (lambda c: sm.Campaign.objects.get(), "stand_m2", "30.0", {"ada", "dirk"}),
+    "campaign-costs": (
+        lambda c: sm.CampaignCost.objects.get(),
+        "amount",
+        "2600.00",
+        {"ada", "dirk"},
+    ),
+    # a manager works the touches of her team's leads
+    "lead-touches": (
+        lambda c: sm.LeadTouch.objects.get(),
+        "date",
+        "2026-10-02",
+        {"ada", "dirk", "mia"},
     ),
 }
 EDITORS = ["ada", "dirk", "cora", "mia", "max", "ruud", "rosa", "otto"]
