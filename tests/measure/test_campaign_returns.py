@@ -188,32 +188,3 @@ def test_a_cost_line_added_after_a_first_view_shows_at_once(cast, campaigns, log
     )
     after = client.get(URL, {"year": "2026"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "€ 2,500.00" in after
-
-
-def test_the_years_leads_taken_on_in_time_untouched_and_converted(cast, campaigns, login):
-    fair = campaigns[0]
-    for name, made, accepted in (
-        ("Snel BV", dt.date(2026, 10, 1), dt.date(2026, 10, 3)),
-        ("Traag BV", dt.date(2026, 10, 1), dt.date(2026, 10, 11)),
-    ):
-        sm.Lead.objects.create(
-            company_name=name,
-            source="marketing",
-            campaign=fair,
-            owner=cast.ruud,
-            created_on=made,
-            accepted_on=accepted,
-            status="working",
-        )
-    page = (
-        login(cast.user("dirk"))
-        .get(URL, {"year": "2026", "agreed": "3"}, HTTP_ACCEPT_LANGUAGE="en")
-        .content.decode()
-    )
-    tiles = re.search(r'data-testid="lead-flow">(.*?)</ul>', page, re.S).group(1)
-    # six leads: the cast's two (1 November, waiting), the fair's two, these two
-    assert re.search(r'data-testid="leads-generated">6<', tiles)
-    assert re.search(r'data-testid="in-time">16\.7%<', tiles)  # one of six in 3 days
-    assert "median 6 days" in tiles  # 2 and 10 days
-    assert re.search(r'data-testid="untouched">50\.0%<', tiles)  # three waiting
-    assert re.search(r'data-testid="converted">16\.7%<', tiles)

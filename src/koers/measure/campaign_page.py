@@ -12,13 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from koers.engine.attribution import MODELS
-from koers.measure.campaigns import campaign_returns, lead_flow, totals
+from koers.measure.alignment import AGREED_DAYS
+from koers.measure.campaigns import campaign_returns, totals
 from koers.measure.memo import memo
 from koers.measure.selectors import newest_ids
 from koers.org import visibility as vis
 from koers.sales import models as sm
 
-AGREED_DAYS = 3  # the follow-up sales and marketing agree on, unless set on the page
 MODEL_LABELS = {
     "first": _("First touch"),
     "last": _("Last touch"),
@@ -33,9 +33,6 @@ class ReturnsForm(forms.Form):
     )
     kind = forms.ChoiceField(label=_("Type"), required=False)
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)
-    agreed = forms.IntegerField(
-        label=_("Agreed follow-up (days)"), min_value=0, max_value=90, required=False
-    )
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -67,18 +64,7 @@ def returns_page(request: HttpRequest) -> HttpResponse:
     rows = memo(
         "campaign_returns", request.user, (model, year, chosen.get("kind"), version), compute
     )
-    agreed = chosen.get("agreed")
-    agreed = AGREED_DAYS if agreed is None else agreed
-    year_leads = vis.visible_leads(request.user).filter(created_on__range=(first, last))
-    flow = memo(
-        "lead_flow",
-        request.user,
-        (year, agreed),
-        lambda: lead_flow(year_leads, timezone.localdate(), agreed),
-    )
     context = {
-        "flow": flow,
-        "agreed": agreed,
         "form": form,
         "rows": rows,
         "totals": totals(rows),

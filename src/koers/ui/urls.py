@@ -17,6 +17,7 @@ from koers.measure import customers as measure_customers
 from koers.measure import economics as measure_economics
 from koers.measure import kpi_catalogue as measure_catalogue
 from koers.measure import profitability as measure_profitability
+from koers.measure import sales_marketing as measure_sales_marketing
 from koers.measure import views as measure_views
 from koers.ops import health as ops_health
 from koers.plan import account_target_page as plan_account_target_page
@@ -71,6 +72,11 @@ urlpatterns = [
         name="customer_profitability",
     ),
     path("measure/campaigns/", measure_campaign_page.returns_page, name="campaign_returns"),
+    path(
+        "measure/sales-marketing/",
+        measure_sales_marketing.sales_marketing_page,
+        name="sales_marketing",
+    ),
     path(
         "measure/campaigns/<int:pk>/follow-up/",
         measure_campaign_page.follow_up_page,
