@@ -130,6 +130,7 @@ class Cast:
     opportunities: dict[str, sm.Opportunity]
     lines: dict[str, sm.OrderLine]
     product: sm.Product
+    mark: Any = None  # marketing: only with the ``marketer`` fixture
 
     def user(self, name: str):
         return self.otto if name == "otto" else getattr(self, name).user
@@ -314,6 +315,14 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def marketer(cast) -> Cast:
+    """The cast with Mark, marketing (reports to Dirk): campaigns, leads and their
+    returns, no pay and no individual targets."""
+    cast.mark = _person("mark", cast.company, "marketing", cast.dirk)
+    return cast
 
 
 @pytest.fixture

@@ -85,7 +85,7 @@ def test_demo_refuses_a_database_that_holds_data(loaded):
     with pytest.raises(CommandError):
         call_command("demo", today=TODAY, verbosity=0, force=True)
     call_command("demo", today=TODAY, if_empty=True, stdout=io.StringIO(), force=True)
-    assert Person.objects.count() == 51
+    assert Person.objects.count() == 52
 
 
 def test_every_page_renders_for_every_demo_login(loaded, client):
@@ -104,7 +104,7 @@ def test_every_page_renders_for_every_demo_login(loaded, client):
             if first is not None:
                 urls.append(reverse("entity_detail", args=[slug, first.pk]))
         for url in urls:
-            assert client.get(url).status_code == 200, (username, url)
+            assert client.get(url, follow=True).status_code == 200, (username, url)
         client.logout()
 
 

@@ -188,3 +188,15 @@ def test_a_cost_line_added_after_a_first_view_shows_at_once(cast, campaigns, log
     )
     after = client.get(URL, {"year": "2026"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "€ 2,500.00" in after
+
+
+def test_a_campaigns_break_even_figures_are_its_costs_and_attributed_returns(cast, campaigns):
+    from koers.measure.economics import campaign_figures
+
+    fair = campaigns[0]
+    # position-based: the fair first of three touches, 40% of € 1,000 revenue and € 300 margin
+    assert campaign_figures(fair, dt.date(2026, 11, 23)) == {
+        "fixed": Decimal("2400.00"),
+        "margin": Decimal("30.0"),
+        "expected": Decimal("400.00"),
+    }

@@ -225,28 +225,40 @@ KINDS = {
         "7000.00",
         {"ada", "cora"},
     ),
-    "campaigns": (lambda c: sm.Campaign.objects.get(), "stand_m2", "30.0", {"ada", "dirk"}),
+    "campaigns": (
+        lambda c: sm.Campaign.objects.get(),
+        "stand_m2",
+        "30.0",
+        {"ada", "dirk", "mark"},
+    ),
     "campaign-costs": (
         lambda c: sm.CampaignCost.objects.get(),
         "amount",
         "2600.00",
-        {"ada", "dirk"},
+        {"ada", "dirk", "mark"},
+    ),
+    # marketing grades every lead; sales its own and its people's
+    "leads": (
+        lambda c: sm.Lead.objects.get(company_name="Lead ruud"),
+        "quality",
+        "hot",
+        {"ada", "dirk", "mia", "ruud", "mark"},
     ),
     # a manager works the touches of her team's leads
     "lead-touches": (
         lambda c: sm.LeadTouch.objects.get(),
         "date",
         "2026-10-02",
-        {"ada", "dirk", "mia"},
+        {"ada", "dirk", "mia", "mark"},
     ),
 }
-EDITORS = ["ada", "dirk", "cora", "mia", "max", "ruud", "rosa", "otto"]
+EDITORS = ["ada", "dirk", "cora", "mia", "max", "ruud", "rosa", "otto", "mark"]
 
 
 @pytest.mark.parametrize("who", EDITORS)
 @pytest.mark.parametrize("slug", list(KINDS))
 def test_every_record_kind_is_changed_only_by_its_roles_through_the_api(
-    client, rewarded, token, slug, who
+    client, marketer, rewarded, token, slug, who
 ):
     find, field, value, may = KINDS[slug]
     record = find(rewarded)
@@ -269,7 +281,7 @@ def test_every_record_kind_is_changed_only_by_its_roles_through_the_api(
 @pytest.mark.parametrize("who", EDITORS)
 @pytest.mark.parametrize("slug", list(KINDS))
 def test_every_record_kind_is_changed_only_by_its_roles_through_the_form(
-    rewarded, login, slug, who
+    marketer, rewarded, login, slug, who
 ):
     find, field, value, may = KINDS[slug]
     record = find(rewarded)

@@ -79,6 +79,7 @@ NAMED = [
         "compadmin", "Femke", "Smit", "compadmin", "HQ", title="Compensation administrator"
     ),
     NamedPerson("admin", "Joost", "Kramer", "admin", "HQ", title="Applicatiebeheerder"),
+    NamedPerson("marketing", "Sophie", "Bos", "marketing", "HQ", title="Marketingmanager"),
     NamedPerson(
         "manager",
         "Marieke",

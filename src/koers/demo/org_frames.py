@@ -18,6 +18,7 @@ SALARY = {
     "director": (145000, 145000),
     "compadmin": (58000, 58000),
     "admin": (61000, 61000),
+    "marketing": (66000, 66000),
 }
 
 
@@ -192,6 +193,7 @@ def build_org(today: dt.date, scale: int, rng: np.random.Generator, password_has
     director = add_named("director", unit_ids["HQ"], None)
     add_named("compadmin", unit_ids["HQ"], director)
     add_named("admin", unit_ids["HQ"], director)
+    add_named("marketing", unit_ids["HQ"], director)
     country_manager: dict[str, int] = {}
     for code, name, _iso, _dso in cast.COUNTRIES:
         if code == "BE":

@@ -27,11 +27,13 @@ from koers.kit.fields import LocalDecimalField
 from koers.measure.selectors import kpi_values
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person, Role
-from koers.sales.models import Product
+from koers.sales.models import Campaign, Product
 
-ROLES = {Role.MANAGER, Role.DIRECTOR, Role.COMP_ADMIN, Role.ADMIN}
+ROLES = {Role.MANAGER, Role.DIRECTOR, Role.COMP_ADMIN, Role.ADMIN, Role.MARKETING}
 DISCOUNTS = tuple(Decimal(d) for d in ("0.02", "0.05", "0.10", "0.15", "0.20"))
 NEW_SALESPERSON = "new"
+CAMPAIGN = "c"  # a campaign's basis: "c" and its id
+CAMPAIGNS_OFFERED = 100  # the newest campaigns to start from
 
 
 def _money(label: Any, required: bool = False) -> LocalDecimalField:
@@ -82,6 +84,11 @@ class RevenueForm(forms.Form):
         if vis.role_of(user) in vis.PAY_ROLES:  # their average pay is pay
             choices.append((NEW_SALESPERSON, _("a new salesperson")))
         choices += [(str(u.pk), str(u)) for u in vis.visible_units(user).order_by("path")]
+        if vis.role_of(user) in vis.CAMPAIGN_COST_ROLES:  # what a campaign cost
+            campaigns = Campaign.objects.order_by("-start_date", "name")[:CAMPAIGNS_OFFERED]
+            choices += [
+                (f"{CAMPAIGN}{c.pk}", _("campaign: %(name)s") % {"name": c.name}) for c in campaigns
+            ]
         self.fields["basis"].choices = choices
 
 
@@ -135,6 +142,14 @@ def _filled_in(request: HttpRequest, today: dt.date) -> Any:
     basis = data.get("r-basis") or ""
     if basis == NEW_SALESPERSON and vis.role_of(request.user) in vis.PAY_ROLES:
         starts.append(("r", new_salesperson_figures(today)))
+    elif (
+        basis.startswith(CAMPAIGN)
+        and basis[1:].isdigit()
+        and vis.role_of(request.user) in vis.CAMPAIGN_COST_ROLES
+    ):
+        campaign = Campaign.objects.filter(pk=int(basis[1:])).first()
+        if campaign is not None:
+            starts.append(("r", campaign_figures(campaign, today)))
     elif basis.isdigit():
         unit = vis.visible_units(request.user).filter(pk=int(basis)).first()
         if unit is not None:
@@ -241,6 +256,23 @@ def new_salesperson_figures(today: dt.date) -> dict[str, Decimal | None]:
         "fixed": quantize_money(salary) if salary is not None else None,
         "margin": _margin_percent(revenue, margin),
         "expected": None,
+    }
+
+
+def campaign_figures(campaign: Campaign, today: dt.date) -> dict[str, Decimal | None]:
+    """A campaign: its cost lines as the fixed costs, the gross margin of the revenue
+    attributed to it (position-based; the organisation's margin over the last twelve
+    months while it brought none) and that revenue as the revenue expected."""
+    from koers.measure.campaigns import campaign_returns
+
+    found = campaign_returns([campaign], "position")[0]
+    revenue, margin = found.attributed["revenue"], found.attributed["margin"]
+    return {
+        "fixed": found.cost,
+        "margin": _margin_percent(float(revenue), float(margin))
+        if revenue
+        else new_salesperson_figures(today)["margin"],
+        "expected": revenue or None,
     }
 
 

@@ -21,6 +21,7 @@ class Role(models.TextChoices):
     DIRECTOR = "director", _("Sales director")
     COMP_ADMIN = "compadmin", _("Compensation administrator")
     ADMIN = "admin", _("Administrator")
+    MARKETING = "marketing", _("Marketing")
 
 
 class OrgUnitQuerySet(models.QuerySet["OrgUnit"]):

@@ -10,6 +10,8 @@ The rules, one per role:
 * director: everything;
 * compensation administrator: everything, sales data read-only; plans and pay for all;
 * administrator: everything;
+* marketing: campaigns, their costs and touches, and every lead; no accounts, deals, pay
+  or targets of anyone;
 * a login without a person (an outsider): nothing.
 """
 
@@ -135,13 +137,21 @@ def visible_people(user: Any) -> QuerySet[Person]:
         unit = managed_unit(user)
         in_unit = Q(unit__path__startswith=unit.path) if unit is not None else Q(pk__in=[])
         return Person.objects.filter(in_unit | Q(pk=me.pk) | Q(pk__in=reports_of(user)))
-    if role == Role.SALESPERSON and me:
+    if role in {Role.SALESPERSON, Role.MARKETING} and me:
         return Person.objects.filter(pk=me.pk)
     return Person.objects.none()
 
 
 # Everyone who may sell: a commercial director who sells counts like anyone else.
 SELLING_ROLES = {Role.SALESPERSON, Role.MANAGER, Role.DIRECTOR}
+
+
+def lead_assignees(user: Any) -> QuerySet[Person]:
+    """Whom a lead may be handed to: marketing hands leads to anyone who sells (their
+    names, not their records); anyone else to the people they see."""
+    if role_of(user) == Role.MARKETING:
+        return Person.objects.filter(role__in=SELLING_ROLES)
+    return visible_people(user)
 
 
 def visible_sellers(user: Any) -> QuerySet[Person]:
@@ -191,8 +201,11 @@ def visible_order_lines(user: Any) -> QuerySet[Any]:
 
 
 def visible_leads(user: Any) -> QuerySet[Any]:
+    """One's own and one's people's leads; every lead for marketing, who brings them in."""
     from koers.sales.models import Lead
 
+    if role_of(user) == Role.MARKETING:
+        return Lead.objects.all()
     return _owned(Lead.objects.all(), user, "owner")
 
 
@@ -324,13 +337,16 @@ def visible_operating_costs(user: Any) -> QuerySet[Any]:
 
 
 COST_ROLES = {Role.MANAGER, Role.DIRECTOR, Role.COMP_ADMIN, Role.ADMIN}
+# who sees what campaigns cost: those who run the business and marketing, who spends it
+CAMPAIGN_COST_ROLES = COST_ROLES | {Role.MARKETING}
 
 
 def visible_campaign_costs(user: Any) -> QuerySet[Any]:
-    """What campaigns cost: for those who run the business, not for a salesperson."""
+    """What campaigns cost: for those who run the business and marketing, not for a
+    salesperson."""
     from koers.sales.models import CampaignCost
 
-    if role_of(user) in COST_ROLES:
+    if role_of(user) in CAMPAIGN_COST_ROLES:
         return CampaignCost.objects.all()
     return CampaignCost.objects.none()
 
@@ -389,14 +405,14 @@ EDIT_ROLES: dict[str, set[str]] = {
     "sales.account": {Role.ADMIN, Role.DIRECTOR, Role.MANAGER, Role.SALESPERSON},
     "sales.opportunity": {Role.ADMIN, Role.DIRECTOR, Role.MANAGER, Role.SALESPERSON},
     "sales.activity": {Role.ADMIN, Role.DIRECTOR, Role.MANAGER, Role.SALESPERSON},
-    "sales.lead": {Role.ADMIN, Role.DIRECTOR, Role.MANAGER, Role.SALESPERSON},
+    "sales.lead": {Role.ADMIN, Role.DIRECTOR, Role.MANAGER, Role.SALESPERSON, Role.MARKETING},
     "sales.territory": {Role.ADMIN, Role.DIRECTOR},
     "measure.operatingcost": {Role.ADMIN, Role.DIRECTOR},
     "sales.product": {Role.ADMIN, Role.DIRECTOR},
     "sales.productgroup": {Role.ADMIN, Role.DIRECTOR},
-    "sales.campaign": {Role.ADMIN, Role.DIRECTOR},
-    "sales.campaigncost": {Role.ADMIN, Role.DIRECTOR},
-    "sales.leadtouch": {Role.ADMIN, Role.DIRECTOR, Role.MANAGER},
+    "sales.campaign": {Role.ADMIN, Role.DIRECTOR, Role.MARKETING},
+    "sales.campaigncost": {Role.ADMIN, Role.DIRECTOR, Role.MARKETING},
+    "sales.leadtouch": {Role.ADMIN, Role.DIRECTOR, Role.MANAGER, Role.MARKETING},
     "sales.orderline": {Role.ADMIN},
     "sales.npsresponse": {Role.ADMIN},
     "sales.exchangerate": {Role.ADMIN, Role.COMP_ADMIN},
@@ -447,5 +463,6 @@ def can_edit(user: Any, obj: Model, visible: QuerySet[Any]) -> bool:
 
 
 def can_import(user: Any) -> bool:
-    """Imports write many records at once: the director, pay and system administrators."""
-    return role_of(user) in {Role.ADMIN, Role.DIRECTOR, Role.COMP_ADMIN}
+    """Imports write many records at once: the director, pay and system administrators,
+    and marketing (its campaigns, their costs and touches, and leads: ``EDIT_ROLES``)."""
+    return role_of(user) in {Role.ADMIN, Role.DIRECTOR, Role.COMP_ADMIN, Role.MARKETING}

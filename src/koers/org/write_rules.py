@@ -5,6 +5,8 @@ roles may change a kind of record at all; this module narrows that per field:
 
 * fields that decide someone's rights or pay may be set only by the roles named in
   ``GUARDED`` (only an administrator changes a role; only the pay roles change a salary);
+* marketing hands leads over but does not take them on for sales: the day sales accepted a
+  lead and what it became are sales' to set (``GUARDED`` on leads);
 * nobody sets a field of ``OWN_GUARDED`` on their own person record (their role, unit,
   manager, salary, FTE or dates), so nobody raises their own rights or pay;
 * nobody writes a record of ``PERSONAL_PAY`` that is about themselves (their own goals,
@@ -39,6 +41,10 @@ GUARDED: dict[str, dict[str, set[str]]] = {
         "base_salary": PAY_EDIT_ROLES,
         "currency": PAY_EDIT_ROLES,
         "user": {Role.ADMIN},
+    },
+    "sales.lead": {
+        field: {Role.ADMIN, Role.DIRECTOR, Role.MANAGER, Role.SALESPERSON}
+        for field in ("accepted_on", "opportunity", "converted_on")
     },
 }
 OWN_GUARDED: dict[str, set[str]] = {

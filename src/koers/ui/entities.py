@@ -58,6 +58,9 @@ class Entity:
     # The first of several paths that is set counts (an answer's own person, else the
     # account's owner).
     credited_to: tuple[str, ...] = ()
+    # A field whose choices are not the user's visible records of its model: marketing
+    # hands a lead to any salesperson without seeing people's records (field: selector).
+    choices: dict[str, Selector] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -435,6 +438,7 @@ register(
         ),
         select_related=("campaign", "owner", "opportunity"),
         default_sort="-created_on",
+        choices={"owner": vis.lead_assignees},
     )
 )
 

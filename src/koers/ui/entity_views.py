@@ -250,14 +250,23 @@ def entity_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpR
 LOOKUP_LIMIT = 20
 
 
+def _choices_selector(choices_of: str, entity: Any) -> Any:
+    """The selector of a field's own choices ("leads.owner"), when that field picks
+    records of ``entity``'s kind; None otherwise."""
+    slug, _dot, name = choices_of.partition(".")
+    owner = ENTITIES.get(slug)
+    selector = owner.choices.get(name) if owner is not None else None
+    if selector is None:
+        return None
+    field = owner.model._meta.get_field(name)
+    return selector if field.related_model is entity.model else None
+
+
 def entity_lookup(request: HttpRequest, slug: str) -> HttpResponse:
     """Suggestions for a record picker: the user's visible records matching ``q``."""
     entity = entity_or_404(slug)
     term = request.GET.get("q", "").strip().removesuffix("#").strip()
-    rows = (
-        _search(entity.selector(request.user), entity, term)
-        if term
-        else entity.selector(request.user)
-    )
+    selector = _choices_selector(request.GET.get("for", ""), entity) or entity.selector
+    rows = _search(selector(request.user), entity, term) if term else selector(request.user)
     rows = rows.select_related(*entity.select_related).order_by(entity.default_sort or "pk")
     return render(request, "ui/lookup_options.html", {"rows": rows[:LOOKUP_LIMIT]})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.db.models import Model
@@ -38,10 +39,14 @@ LOOKUP_MODELS = {
 }
 
 
-def use_lookup(field: forms.ModelChoiceField) -> None:
+def use_lookup(field: forms.ModelChoiceField, choices_of: str = "") -> None:
+    """Pick a record by searching; ``choices_of`` ("leads.owner") names the entity field
+    whose own choices the suggestions are."""
     model = field.queryset.model
     if model._meta.label_lower in LOOKUP_MODELS:
         url = reverse("entity_lookup", args=[slug_for_model(model)])
+        if choices_of:
+            url = f"{url}?{urlencode({'for': choices_of})}"
         field.widget = LookupWidget(url=url, queryset=field.queryset)
 
 
@@ -58,12 +63,13 @@ def build_form(
     callback = local_decimals if local_numbers else None
     form_class = modelform_factory(entity.model, fields=fields, formfield_callback=callback)
     form = form_class(data=data, instance=instance)
-    for field in form.fields.values():
+    for name, field in form.fields.items():
         if isinstance(field, forms.ModelChoiceField):
-            selector = selector_for_model(field.queryset.model)
+            own = entity.choices.get(name)
+            selector = own or selector_for_model(field.queryset.model)
             if selector is not None:
                 field.queryset = selector(user)
-            use_lookup(field)
+            use_lookup(field, f"{entity.slug}.{name}" if own else "")
         if isinstance(field, forms.DateField):
             field.widget = DATE_WIDGET
     return form

@@ -35,6 +35,7 @@ def _entity(slug: str) -> NavItem:
 
 
 S, M, D, C, A = Role.SALESPERSON, Role.MANAGER, Role.DIRECTOR, Role.COMP_ADMIN, Role.ADMIN
+MK = Role.MARKETING  # campaigns, leads and their returns; no pay, no individual targets
 SELLERS = frozenset({S, M, D})  # carry targets, call forecasts and are paid on plans
 LEADERS = frozenset({M, D})
 PLANNERS = frozenset({M, D, A})
@@ -53,7 +54,7 @@ MENU: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
         ("account-plans", frozenset({S, M})),
         ("plan_account_targets", frozenset({S, M, A})),
         ("plan_drivers", SELLERS),
-        ("annual-plans", PLANNERS),
+        ("annual-plans", PLANNERS | {MK}),  # the annual sales and marketing plan
         ("long-term-plans", PLANNERS),
         ("initiatives", PLANNERS),
         ("plan_territories", PLANNERS),
@@ -79,12 +80,14 @@ MENU: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
         ("deviations", LEADERS),
         ("opportunities", SELLERS),
         ("orders", frozenset({S, M})),
-        ("leads", frozenset({S, M})),
-        ("campaigns", frozenset({S, M})),
+        ("leads", frozenset({S, M, MK})),
+        ("campaigns", frozenset({S, M, MK})),
+        ("campaign-costs", frozenset({MK})),
+        ("lead-touches", frozenset({MK})),
         ("nps", frozenset({S, M})),
-        ("sales_marketing", EVERYONE),
-        ("campaign_returns", EVERYONE),
-        ("measure_economics", frozenset({M, D, C, A})),
+        ("sales_marketing", EVERYONE | {MK}),
+        ("campaign_returns", EVERYONE | {MK}),
+        ("measure_economics", frozenset({M, D, C, A, MK})),
         ("kpi_catalogue", frozenset({D, A})),
     ),
     "reward": (
@@ -103,11 +106,11 @@ MENU: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
         ("badges", PAY_OFFICE),
     ),
     "data": (
-        ("import_history", EVERYONE),  # those who may import (checked below)
-        ("import_mappings", EVERYONE),
-        ("data_quality", EVERYONE),
+        ("import_history", EVERYONE | {MK}),  # those who may import (checked below)
+        ("import_mappings", EVERYONE | {MK}),
+        ("data_quality", EVERYONE | {MK}),
         ("accounts", EVERYONE),
-        ("products", EVERYONE),
+        ("products", EVERYONE | {MK}),
         ("product-groups", PAY_OFFICE),
         ("people", frozenset({M, D, C, A})),
         ("units", frozenset({M, D, C, A})),

@@ -7,13 +7,13 @@ from pathlib import Path
 import plotly
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from koers.org.models import AuditEvent, Role
-from koers.org.visibility import require_role
+from koers.org.visibility import require_role, role_of
 from koers.ui.dashboards import home_context
 from koers.ui.navigation import SECTIONS, section_items
 
@@ -28,6 +28,8 @@ def plotly_js(request: HttpRequest) -> FileResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    if role_of(request.user) == Role.MARKETING:  # marketing's home: leads and their returns
+        return redirect("sales_marketing")
     today = timezone.localdate()
     return render(request, "ui/home.html", home_context(request.user, today))
 
