@@ -186,3 +186,20 @@ def test_customer_profitability_by_hand():
     assert profit == {1: 225_000, 2: -9_000, 3: -31_500}
     summary = {r["class"]: (r["profit_cents"], r["losing"]) for r in profitability_by_class(rows)}
     assert summary == {"top": (225_000, 0), "small": (-9_000, 1), "inactive": (-31_500, 1)}
+
+
+def test_a_discount_is_a_cost_to_serve_counted_once():
+    from koers.engine.customers import ServiceRates, customer_profitability
+
+    classes = pl.DataFrame({"account_id": [1], "revenue_cents": [90_000], "class": ["large"]})
+    # sold € 900 for € 1,000 at list price: € 300 margin realised, € 100 of discount
+    margins = pl.DataFrame({"account_id": [1], "margin_cents": [30_000]})
+    services = pl.DataFrame(
+        {"account_id": [1], "visits": [1], "calls": [0], "returns": [0], "discount_cents": [10_000]}
+    )
+    row = customer_profitability(classes, margins, services, ServiceRates(15_000, 1_500, 4_000))
+    found = row.select(
+        "list_margin_cents", "discount_cents", "serve_cents", "profit_cents"
+    ).row(0)
+    # € 400 at list price, € 100 discount + € 150 visit to serve, € 150 profit
+    assert found == (40_000, 10_000, 25_000, 15_000)

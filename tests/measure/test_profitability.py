@@ -55,3 +55,26 @@ def test_a_salesperson_sees_his_own_customers_only(served, login):
 def test_a_bad_rate_is_answered_and_the_defaults_are_used(served, login):
     page = login(served.user("dirk")).get(URL, {"visit": "-5"}).content.decode()
     assert 'class="error"' in page and "€ 150.00 a visit" in page
+
+
+def test_a_discount_is_list_price_times_quantity_less_the_amount(served, login):
+    from koers.measure.profitability import discounts_of
+
+    accounts = sm.Account.objects.filter(pk=served.accounts["ruud"].pk)
+    window = (dt.date(2025, 11, 1), dt.date(2026, 10, 31))
+    before = discounts_of(accounts, *window).get(served.accounts["ruud"].pk, 0)
+    served.product.list_price, served.product.currency = 100, "EUR"
+    served.product.save()
+    # 12 units listed at € 100 sold for € 1,000: € 200 of discount
+    sale(served, served.ruud, "SO-D1", dt.date(2026, 8, 3), "1000", quantity="12", cost="600")
+    # sold above the list price: no discount (and no negative one)
+    sale(served, served.ruud, "SO-D2", dt.date(2026, 8, 4), "150", quantity="1", cost="60")
+    after = discounts_of(accounts, *window)[served.accounts["ruud"].pk]
+    assert after - before == 20_000
+    # the page counts it in the cost to serve and adds it back to the margin at list price
+    kpi_facts_refresh(start=dt.date(2026, 8, 1), end=dt.date(2026, 8, 31))
+    page = login(served.user("dirk")).get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    discounts = re.findall(r'data-testid="discounts">€ ([\d,.]+)<', page)
+    assert sum(float(d.replace(",", "")) for d in discounts) * 100 == pytest.approx(
+        sum(discounts_of(sm.Account.objects.all(), *window).values())
+    )

@@ -199,19 +199,27 @@ def customer_profitability(
     classes: pl.DataFrame, margins: pl.DataFrame, services: pl.DataFrame, rates: ServiceRates
 ) -> pl.DataFrame:
     """Per account (``classes``: account_id, revenue_cents, class, from :func:`pyramid`):
-    its gross margin (``margins``: account_id, margin_cents), the cost to serve it
-    (``services``: account_id, visits, calls, returns, each a count) at ``rates``, and
-    their difference, the customer's profit. Accounts without margin or service rows count
-    zero for them."""
+    its gross margin at list prices, the cost to serve it and their difference, the
+    customer's profit.
+
+    ``margins``: account_id, margin_cents (the margin realised, after discounts);
+    ``services``: account_id, visits, calls, returns (counts) and, optionally,
+    discount_cents (list price less the price paid). The cost to serve is the visits, calls
+    and returns at ``rates`` plus the discounts; the margin at list price is the realised
+    margin plus the discounts, so a discount is counted once, as a cost of serving the
+    customer: profit = margin at list price − cost to serve = realised margin − handling.
+    Accounts without margin or service rows count zero for them."""
+    if "discount_cents" not in services.columns:
+        services = services.with_columns(pl.lit(0, dtype=pl.Int64).alias("discount_cents"))
+    handling = (
+        pl.col("visits") * rates.visit
+        + pl.col("calls") * rates.call
+        + pl.col("returns") * rates.return_line
+    ).cast(pl.Int64)
     served = services.select(
         "account_id",
-        (
-            pl.col("visits") * rates.visit
-            + pl.col("calls") * rates.call
-            + pl.col("returns") * rates.return_line
-        )
-        .cast(pl.Int64)
-        .alias("serve_cents"),
+        handling.alias("handling_cents"),
+        pl.col("discount_cents").cast(pl.Int64),
         "visits",
         "calls",
         "returns",
@@ -221,12 +229,17 @@ def customer_profitability(
         .join(served, on="account_id", how="left")
         .with_columns(
             pl.col("margin_cents").fill_null(0).cast(pl.Int64),
-            pl.col("serve_cents").fill_null(0),
+            pl.col("handling_cents").fill_null(0),
+            pl.col("discount_cents").fill_null(0),
             pl.col("visits").fill_null(0),
             pl.col("calls").fill_null(0),
             pl.col("returns").fill_null(0),
         )
-        .with_columns((pl.col("margin_cents") - pl.col("serve_cents")).alias("profit_cents"))
+        .with_columns(
+            (pl.col("margin_cents") + pl.col("discount_cents")).alias("list_margin_cents"),
+            (pl.col("handling_cents") + pl.col("discount_cents")).alias("serve_cents"),
+            (pl.col("margin_cents") - pl.col("handling_cents")).alias("profit_cents"),
+        )
     )
 
 
@@ -240,6 +253,8 @@ def profitability_by_class(rows: pl.DataFrame) -> list[dict[str, Any]]:
             pl.len().alias("accounts"),
             pl.col("revenue_cents").sum(),
             pl.col("margin_cents").sum(),
+            pl.col("list_margin_cents").sum(),
+            pl.col("discount_cents").sum(),
             pl.col("serve_cents").sum(),
             pl.col("profit_cents").sum(),
             (pl.col("profit_cents") < 0).sum().alias("losing"),

@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 from django import forms
-from django.db.models import Count, Q
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -81,16 +81,58 @@ def services_of(accounts: Any, first: dt.date, last: dt.date) -> pl.DataFrame:
         .order_by()
         .values_list("account", "n")
     )
-    ids = sorted(activity.keys() | returns.keys())
+    discounts = discounts_of(accounts, first, last)
+    ids = sorted(activity.keys() | returns.keys() | discounts.keys())
     return pl.DataFrame(
         {
             "account_id": ids,
             "visits": [activity.get(a, {}).get("visits", 0) for a in ids],
             "calls": [activity.get(a, {}).get("calls", 0) for a in ids],
             "returns": [returns.get(a, 0) for a in ids],
+            "discount_cents": [discounts.get(a, 0) for a in ids],
         },
-        schema={"account_id": pl.Int64, "visits": pl.Int64, "calls": pl.Int64, "returns": pl.Int64},
+        schema={
+            "account_id": pl.Int64,
+            "visits": pl.Int64,
+            "calls": pl.Int64,
+            "returns": pl.Int64,
+            "discount_cents": pl.Int64,
+        },
     )
+
+
+def discounts_of(accounts: Any, first: dt.date, last: dt.date) -> dict[int, int]:
+    """Per account, the discount given over ``first``..``last`` in reporting cents: on each
+    sale line of a product with a list price in the line's own currency, the list price
+    times the quantity less the amount (when less was paid), at the line's own rate to the
+    reporting currency (its reporting amount ÷ its amount). Lines in another currency than
+    their product's list price, and lines without a product, carry no known discount."""
+    listed = ExpressionWrapper(
+        F("product__list_price") * F("quantity"), output_field=DecimalField()
+    )
+    given = ExpressionWrapper(
+        (F("listed") - F("amount")) * F("reporting_amount") / F("amount"),
+        output_field=DecimalField(),
+    )
+    rows = (
+        sm.OrderLine.objects.filter(
+            account__in=accounts.values("pk"),
+            order_date__range=(first, last),
+            kind=sm.OrderLine.Kind.SALE,
+            amount__gt=0,
+            reporting_amount__isnull=False,
+            product__list_price__gt=0,
+            currency=F("product__currency"),
+        )
+        .exclude(status=sm.OrderLine.Status.CANCELLED)
+        .annotate(listed=listed)
+        .filter(listed__gt=F("amount"))
+        .values("account")
+        .annotate(discount=Sum(given))
+        .order_by()
+        .values_list("account", "discount")
+    )
+    return {account: to_cents(Decimal(str(d))) for account, d in rows if d}
 
 
 def profitability_page(request: HttpRequest) -> HttpResponse:
