@@ -383,6 +383,16 @@ def rewarded(cast):
     run_month(nov, by=None)
     add_adjustment(person=cast.ruud, month=nov, amount=Decimal("10"), reason="Fix", by=None)
     place_hold(person=cast.ruud, month=nov, reason="Check", by=None)
+    from koers.measure.models import Expense
+
+    Expense.objects.create(
+        person=cast.ruud,
+        date=dt.date(2026, 10, 15),
+        category="travel",
+        description="Klantbezoek Zwolle",
+        amount=Decimal("56.40"),
+        currency="EUR",
+    )
     return cast
 
 

@@ -198,8 +198,6 @@ def test_a_discount_is_a_cost_to_serve_counted_once():
         {"account_id": [1], "visits": [1], "calls": [0], "returns": [0], "discount_cents": [10_000]}
     )
     row = customer_profitability(classes, margins, services, ServiceRates(15_000, 1_500, 4_000))
-    found = row.select(
-        "list_margin_cents", "discount_cents", "serve_cents", "profit_cents"
-    ).row(0)
+    found = row.select("list_margin_cents", "discount_cents", "serve_cents", "profit_cents").row(0)
     # € 400 at list price, € 100 discount + € 150 visit to serve, € 150 profit
     assert found == (40_000, 10_000, 25_000, 15_000)

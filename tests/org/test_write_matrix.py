@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from koers.imports.services import import_file
-from koers.measure.models import OperatingCost
+from koers.measure.models import Expense, OperatingCost
 from koers.org.models import AuditEvent, Person
 from koers.plan.models import Target
 from koers.reward.models import Goal, PlanAssignment
@@ -200,6 +200,14 @@ KINDS = {
         "amount",
         "450.00",
         {"ada", "dirk"},
+    ),
+    "expenses": (
+        lambda c: Expense.objects.get_or_create(
+            person=c.rosa, date="2026-10-01", defaults={"amount": "80.00", "currency": "EUR"}
+        )[0],
+        "amount",
+        "90.00",
+        {"ada", "cora"},
     ),
     "exchange-rates": (
         lambda c: ExchangeRate.objects.get(),

@@ -37,6 +37,7 @@ TABLE_ORDER = [
     "sales_npsresponse",
     "sales_exchangerate",
     "measure_operatingcost",
+    "measure_expense",
 ]
 
 
@@ -74,4 +75,5 @@ def generate(
     frames["measure_operatingcost"] = reference.operating_cost_frame(
         org.units, org.people, today, seed
     )
+    frames["measure_expense"] = reference.expense_frame(org.people, today, seed)
     return {name: frames[name] for name in TABLE_ORDER}

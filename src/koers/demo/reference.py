@@ -82,6 +82,60 @@ def operating_cost_frame(
     return frame.with_row_index("id", offset=1).with_columns(pl.col("id").cast(pl.Int64))
 
 
+EXPENSE_KINDS = (  # category, description, low and high euros a month
+    ("car", "Lease auto", 620.0, 790.0),
+    ("travel", "Reiskosten klantbezoeken", 60.0, 640.0),
+    ("phone", "Telefoonabonnement", 35.0, 55.0),
+)
+
+
+def expense_frame(people: pl.DataFrame, today: dt.date, seed: int) -> pl.DataFrame:
+    """Each salesperson's and manager's expenses per month employed: a lease car (the same
+    each month), travel (varying) and a phone. Its own random stream, so the rest of the
+    demo stays as it was."""
+    rng = np.random.default_rng(seed + 11)
+    sellers = people.filter(pl.col("role").is_in(["salesperson", "manager"])).select(
+        pl.col("id").alias("person_id"), "start_date"
+    )
+    months = pl.DataFrame(
+        {"date": [add_months(today.replace(day=1), m) for m in range(-(MONTHS - 1), 1)]}
+    ).with_columns(pl.col("date").dt.month_end())
+    rows = (
+        sellers.join(months, how="cross")
+        .filter(pl.col("date") >= pl.col("start_date"))
+        .filter(pl.col("date") <= today)
+        .select("person_id", "date")
+    )
+    n = rows.height
+    car = rng.uniform(EXPENSE_KINDS[0][2], EXPENSE_KINDS[0][3], sellers.height)
+    car_of = pl.DataFrame({"person_id": sellers["person_id"], "car": car.round(2)})
+    parts = []
+    for category, description, low, high in EXPENSE_KINDS:
+        amount = (
+            rows.join(car_of, on="person_id", how="left")["car"]
+            if category == "car"
+            else pl.Series(rng.uniform(low, high, n).round(2))
+        )
+        parts.append(
+            rows.with_columns(
+                pl.lit(category).alias("category"),
+                pl.lit(description).alias("description"),
+                amount.alias("amount"),
+            )
+        )
+    frame = pl.concat(parts).sort("date", "person_id", "category")
+    return frame.with_row_index("id", offset=1).select(
+        pl.col("id").cast(pl.Int64),
+        ("DEMO-EXP-" + pl.col("id").cast(pl.Utf8)).alias("external_id"),
+        pl.col("person_id").cast(pl.Int64),
+        "date",
+        "category",
+        "description",
+        pl.col("amount").cast(pl.Decimal(16, 2)).cast(pl.Utf8),
+        pl.lit("EUR").alias("currency"),
+    )
+
+
 def _product_name(group: str, k: int) -> str:
     """The k-th product of a group as a wholesaler names it: "Drukopnemer M"."""
     kinds = cast.PRODUCT_TYPES.get(group)

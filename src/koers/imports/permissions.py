@@ -22,7 +22,7 @@ RULE_OF = {
 # Targets decide quotas and so pay: set by the director, and the pay and system roles.
 IMPORT_ONLY_ROLES: dict[str, set[str]] = {}
 # The column that names the person a row is about, per kind with one.
-PERSON_COLUMN = {"plan_target": "person_id"}
+PERSON_COLUMN = {"plan_target": "person_id", "measure_expense": "person_id"}
 # The column that names the unit a row is about as a group: about everyone in it.
 UNIT_COLUMN = {"plan_target": "unit_id"}
 

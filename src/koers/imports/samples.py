@@ -28,6 +28,7 @@ IMPORT_ORDER = [
     "targets",
     "unit-targets",
     "operating-costs",
+    "expenses",
 ]
 
 

@@ -442,6 +442,32 @@ KINDS: dict[str, Kind] = {
             ),
         ),
         Kind(
+            "expenses",
+            "measure_expense",
+            ("external_id",),
+            (
+                EXT,
+                C(
+                    "person_id",
+                    "ref",
+                    ref="people",
+                    required=True,
+                    aliases=("person", "employee", "medewerker"),
+                ),
+                C("date", "date", required=True, aliases=("datum",)),
+                C(
+                    "category",
+                    "choice",
+                    default="other",
+                    choices=("travel", "car", "meals", "phone", "training", "other"),
+                    aliases=("type", "soort", "categorie"),
+                ),
+                C("description", default="", aliases=("omschrijving",)),
+                C("amount", "money", required=True, aliases=("bedrag",)),
+                CURRENCY,
+            ),
+        ),
+        Kind(
             "exchange-rates",
             "sales_exchangerate",
             ("currency", "date"),

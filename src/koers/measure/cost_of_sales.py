@@ -2,7 +2,8 @@
 base salary for the months employed (prorated by FTE as stored: the annual salary ÷ 12 per
 month), the pay of Reward's payouts of those months, and the gross margin they brought
 (the KPI facts), with cost of sales as a share of that margin. Pay: only the roles that see
-pay. Expenses are not recorded in Koers and are not in it."""
+pay. Expenses (travel, car, meals...) are each person's expense lines of those months, in
+the reporting currency at the rate of their date."""
 
 from __future__ import annotations
 
@@ -34,7 +35,35 @@ def months_employed(person: Person, first: dt.date, last: dt.date) -> int:
     return count
 
 
-def cost_of_sales_rows(user: Any, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
+def expenses_by_person(
+    ids: list[int], first: dt.date, last: dt.date
+) -> tuple[dict[int, Decimal], int]:
+    """Per person, their expenses over ``first``..``last`` in the reporting currency, and
+    how many lines had no exchange rate for their date (left out)."""
+    from koers.measure.models import Expense
+    from koers.sales.currency import converted
+
+    totals: dict[int, Decimal] = {}
+    missing = 0
+    lines = (
+        Expense.objects.filter(person__in=ids, date__range=(first, last))
+        .values("person", "currency", "date")
+        .annotate(t=Sum("amount"))
+        .order_by()
+        .values_list("person", "currency", "date", "t")
+    )
+    for person, currency, day, amount in lines:
+        value = converted(amount, currency, day)
+        if value is None:
+            missing += 1
+            continue
+        totals[person] = totals.get(person, Decimal(0)) + value
+    return {k: quantize_money(v) for k, v in totals.items()}, missing
+
+
+def cost_of_sales_rows(
+    user: Any, first: dt.date, last: dt.date
+) -> tuple[list[dict[str, Any]], int]:
     from koers.reward.models import Payout
 
     people = list(
@@ -52,32 +81,35 @@ def cost_of_sales_rows(user: Any, first: dt.date, last: dt.date) -> list[dict[st
         .values_list("person", "t")
     )
     values = kpi_values_by_person(Person.objects.filter(pk__in=ids), first, last)
+    expenses, missing = expenses_by_person(ids, first, last)
     rows = []
     for p in people:
         salary = quantize_money(Decimal(p.base_salary or 0) / 12 * months_employed(p, first, last))
         paid = quantize_money(pay.get(p.pk) or 0)
         margin = values.get(p.pk, {}).get("gross_margin")
         margin_money = quantize_money(Decimal(str(margin))) if margin is not None else None
-        cost = salary + paid
+        spent = expenses.get(p.pk, Decimal("0.00"))
+        cost = salary + paid + spent
         rows.append(
             {
                 "person": p,
                 "salary": salary,
                 "pay": paid,
+                "expenses": spent,
                 "cost": cost,
                 "margin": margin_money,
                 "share": (cost / margin_money) if margin_money else None,
                 "net": (margin_money - cost) if margin_money is not None else None,
             }
         )
-    return rows
+    return rows, missing
 
 
 def cost_of_sales_page(request: HttpRequest) -> HttpResponse:
     vis.require_role(request.user, vis.PAY_ROLES)
     today = timezone.localdate()
     first, last = last_twelve_months(today)
-    rows = cost_of_sales_rows(request.user, first, last)
+    rows, missing = cost_of_sales_rows(request.user, first, last)
     units: dict[Any, dict[str, Decimal]] = {}
     for row in rows:
         total = units.setdefault(
@@ -90,5 +122,5 @@ def cost_of_sales_page(request: HttpRequest) -> HttpResponse:
         {"unit": u, **t, "share": t["cost"] / t["margin"] if t["margin"] else None}
         for u, t in units.items()
     ]
-    context = {"rows": rows, "teams": teams, "first": first, "last": last}
+    context = {"rows": rows, "teams": teams, "first": first, "last": last, "missing": missing}
     return render(request, "measure/cost_of_sales.html", context)

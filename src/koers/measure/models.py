@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from koers.core.fields import MoneyField
+from koers.core.fields import CurrencyField, MoneyField
 from koers.engine import kpi
 from koers.engine.custom_kpi import MONEY_MEASURES
 from koers.org.models import OrgUnit, Person
@@ -353,6 +353,43 @@ class OperatingCost(models.Model):
             raise ValidationError({"month": _("A month is given by its first day.")})
         if self.amount is not None and self.amount < 0:
             raise ValidationError({"amount": _("Operating costs cannot be negative.")})
+
+
+class Expense(models.Model):
+    """What a person's selling costs besides pay: travel, a lease car, meals with customers,
+    a phone, a course. In its own currency, counted in the reporting currency at the rate
+    of its date. With pay, it is the cost of sales set against the gross margin brought."""
+
+    class Category(models.TextChoices):
+        TRAVEL = "travel", _("Travel")
+        CAR = "car", _("Car")
+        MEALS = "meals", _("Meals and hospitality")
+        PHONE = "phone", _("Phone and IT")
+        TRAINING = "training", _("Training")
+        OTHER = "other", _("Other")
+
+    external_id = models.CharField(
+        _("external id"), max_length=64, unique=True, null=True, blank=True
+    )
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="expenses"
+    )
+    date = models.DateField(_("date"))
+    category = models.CharField(
+        _("category"), max_length=10, choices=Category.choices, default=Category.OTHER
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    amount = MoneyField(_("amount"))
+    currency = CurrencyField(_("currency"))
+
+    class Meta:
+        verbose_name = _("expense")
+        verbose_name_plural = _("expenses")
+        ordering = ["-date", "person"]
+        indexes = [models.Index(fields=["person", "date"], name="expense_person_date")]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.date:%Y-%m-%d} {self.get_category_display()}"
 
 
 class StaleMonth(models.Model):

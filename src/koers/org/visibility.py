@@ -336,6 +336,19 @@ def visible_operating_costs(user: Any) -> QuerySet[Any]:
     return OperatingCost.objects.filter(unit__in=visible_units(user).values("pk"))
 
 
+def visible_expenses(user: Any) -> QuerySet[Any]:
+    """A person's expenses are like their pay: their own, a manager's people's, everyone's
+    for the pay roles."""
+    from koers.measure.models import Expense
+
+    role, me = role_of(user), person_of(user)
+    if role in PAY_ROLES:
+        return Expense.objects.all()
+    if role == Role.MANAGER:
+        return Expense.objects.filter(person__in=visible_people(user).values("pk"))
+    return Expense.objects.filter(person=me) if me is not None else Expense.objects.none()
+
+
 COST_ROLES = {Role.MANAGER, Role.DIRECTOR, Role.COMP_ADMIN, Role.ADMIN}
 # who sees what campaigns cost: those who run the business and marketing, who spends it
 CAMPAIGN_COST_ROLES = COST_ROLES | {Role.MARKETING}
@@ -408,6 +421,8 @@ EDIT_ROLES: dict[str, set[str]] = {
     "sales.lead": {Role.ADMIN, Role.DIRECTOR, Role.MANAGER, Role.SALESPERSON, Role.MARKETING},
     "sales.territory": {Role.ADMIN, Role.DIRECTOR},
     "measure.operatingcost": {Role.ADMIN, Role.DIRECTOR},
+    # expenses come from finance: kept by the pay roles, never about oneself
+    "measure.expense": {Role.ADMIN, Role.COMP_ADMIN},
     "sales.product": {Role.ADMIN, Role.DIRECTOR},
     "sales.productgroup": {Role.ADMIN, Role.DIRECTOR},
     "sales.campaign": {Role.ADMIN, Role.DIRECTOR, Role.MARKETING},

@@ -61,6 +61,7 @@ OWN_GUARDED: dict[str, set[str]] = {
     },
 }
 PERSONAL_PAY = {
+    "measure.expense",
     "reward.goal",
     "reward.planassignment",
     "reward.adjustment",

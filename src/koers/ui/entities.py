@@ -12,7 +12,7 @@ from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from koers.measure.models import OperatingCost
+from koers.measure.models import Expense, OperatingCost
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person
 from koers.plan.models import (
@@ -631,6 +631,23 @@ register(
         form_fields=("unit", "month", "amount"),
         select_related=("unit",),
         default_sort="-month",
+    )
+)
+
+register(
+    Entity(
+        slug="expenses",
+        model=Expense,
+        selector=vis.visible_expenses,
+        phase="measure",
+        columns=("person", "date", "category", "description", "amount", "currency"),
+        search=("description", "person__last_name", "person__first_name"),
+        filters=("category", "person"),
+        date_fields=("date",),
+        form_fields=("person", "date", "category", "description", "amount", "currency"),
+        select_related=("person",),
+        default_sort="-date",
+        credited_to=("person",),
     )
 )
 

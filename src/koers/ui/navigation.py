@@ -116,6 +116,7 @@ MENU: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
         ("units", frozenset({M, D, C, A})),
         ("territories", frozenset({M, D, A})),
         ("operating-costs", frozenset({D, C, A})),
+        ("expenses", frozenset({D, C, A})),
         ("exchange-rates", PAY_OFFICE),
         ("audit_log", OFFICE),
         ("job_list", OFFICE),
