@@ -88,3 +88,30 @@ def test_salesforce_campaigns_with_their_type_budget_and_actual_cost(base):
     cost = sm.CampaignCost.objects.get(campaign=fair)
     assert (cost.amount, cost.date) == (Decimal("17240.50"), dt.date(2026, 9, 15))
     assert not sm.CampaignCost.objects.filter(campaign__external_id="7018d00000Cmp03").exists()
+
+
+def test_hubspot_campaigns_with_their_type_budget_and_spend(base):
+    _import_all("hubspot")
+    fair = sm.Campaign.objects.get(external_id="31208841")
+    assert (fair.name, fair.kind, fair.budget, fair.start_date, fair.end_date) == (
+        "Vakbeurs Techniek 2026",
+        "trade_fair",
+        Decimal("22000.00"),
+        dt.date(2026, 9, 22),
+        dt.date(2026, 9, 25),
+    )
+    kinds = dict(sm.Campaign.objects.values_list("external_id", "kind"))
+    # a newsletter is a mailing; no type at all is "other"
+    assert (kinds["31208842"], kinds["31208843"], kinds["31208844"]) == (
+        "webinar",
+        "mailing",
+        "other",
+    )
+    # the spend as one cost line of the start date; no spend (0 or empty), no line
+    cost = sm.CampaignCost.objects.get(campaign=fair)
+    assert (cost.amount, cost.date, cost.description) == (
+        Decimal("20415.75"),
+        dt.date(2026, 9, 22),
+        "Spend (HubSpot)",
+    )
+    assert sm.CampaignCost.objects.count() == 2

@@ -53,7 +53,7 @@ PRESET_ORDER = {
         "campaigns",
         "campaign-costs",
     ],
-    "hubspot": ["accounts", "opportunities", "leads"],
+    "hubspot": ["accounts", "opportunities", "leads", "campaigns", "campaign-costs"],
     "odoo": ["accounts", "opportunities", "orders"],
     "dynamics": ["accounts", "opportunities"],
     "pipedrive": ["accounts", "opportunities"],

@@ -1,4 +1,5 @@
-"""HubSpot's CRM exports (deals, companies, contacts as leads)."""
+"""HubSpot's CRM exports (deals, companies, contacts as leads) and its marketing campaigns
+(the campaigns tool's export, or the campaigns API's property names)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,43 @@ HS_STAGES = {
 }
 
 
+# HubSpot campaigns have no type of their own: a custom property "Campaign type" is read
+# when the export has one, with the usual values
+HS_CAMPAIGN_TYPES = {
+    "trade show": "trade_fair",
+    "trade fair": "trade_fair",
+    "beurs": "trade_fair",
+    "vakbeurs": "trade_fair",
+    "webinar": "webinar",
+    "email": "mailing",
+    "e-mail": "mailing",
+    "mailing": "mailing",
+    "direct mail": "mailing",
+    "newsletter": "mailing",
+    "paid social": "online",
+    "paid search": "online",
+    "social media": "online",
+    "online": "online",
+    "ads": "online",
+    "event": "event",
+    "conference": "event",
+    "evenement": "event",
+    "other": "other",
+    "": "other",
+}
+SPEND = ("Spend", "Total spend", "hs_spend_items_sum_amount")
+
+
 def _hubspot(kind: str, frame: pl.DataFrame) -> pl.DataFrame:
+    if kind == "campaign-costs":
+        # HubSpot sums a campaign's spend items: one cost line of its start date
+        spend = next((c for c in SPEND if c in frame.columns), None)
+        if spend is None:
+            return frame
+        spent = pl.col(spend).str.strip_chars().str.replace_all(r"[^0-9]", "")
+        return frame.filter(spent.str.contains(r"[1-9]")).with_columns(
+            pl.lit("Spend (HubSpot)").alias("_description")
+        )
     if kind == "opportunities":
         frame = first_id(frame, "Associated Company IDs")
         return closed_on(frame, "Deal Stage", "Close Date", {"closed won", "closed lost"})
@@ -30,6 +67,34 @@ HUBSPOT = Preset(
     "hubspot",
     "HubSpot",
     columns={
+        "campaigns": {
+            "Record ID": "external_id",
+            "hs_object_id": "external_id",
+            "Campaign name": "name",
+            "hs_name": "name",
+            "Campaign type": "kind",
+            "Start date": "start_date",
+            "hs_start_date": "start_date",
+            "End date": "end_date",
+            "hs_end_date": "end_date",
+            "Budget": "budget",
+            "Total budget": "budget",
+            "hs_budget_items_sum_amount": "budget",
+            "Currency": "currency",
+            "hs_currency_code": "currency",
+        },
+        "campaign-costs": {
+            "Record ID": "campaign_id",
+            "hs_object_id": "campaign_id",
+            "Start date": "date",
+            "hs_start_date": "date",
+            "_description": "description",
+            "Spend": "amount",
+            "Total spend": "amount",
+            "hs_spend_items_sum_amount": "amount",
+            "Currency": "currency",
+            "hs_currency_code": "currency",
+        },
         "opportunities": {
             "Record ID": "external_id",
             "Deal Name": "name",
@@ -66,6 +131,7 @@ HUBSPOT = Preset(
         },
     },
     values={
+        "campaigns": {"kind": HS_CAMPAIGN_TYPES},
         "opportunities": {
             "stage_id": HS_STAGES,
             "is_new_business": {"new business": "true", "existing business": "false", "": "false"},
