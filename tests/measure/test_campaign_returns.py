@@ -200,3 +200,29 @@ def test_a_campaigns_break_even_figures_are_its_costs_and_attributed_returns(cas
         "margin": Decimal("30.0"),
         "expected": Decimal("400.00"),
     }
+
+
+def test_the_comparison_downloads_as_csv_with_costs_only_for_who_sees_them(cast, campaigns, login):
+    import csv
+    import io
+
+    def download(who):  # type: ignore[no-untyped-def]
+        response = login(cast.user(who)).get(
+            URL, {"year": "2026", "model": "even", "format": "csv"}
+        )
+        assert response["Content-Type"].startswith("text/csv")
+        return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+    rows = {r["campaign"]: r for r in download("dirk")}
+    fair = rows["Vakbeurs 2026"]
+    # the page's figures: € 2,400 of stand, two leads, € 333.34 of the won lead's € 1,000
+    assert (fair["costs"], fair["leads"], fair["revenue"], fair["attribution"]) == (
+        "2400.00",
+        "2",
+        "333.34",
+        "even",
+    )
+    assert fair["lead_to_opportunity"] == "0.5000" and fair["revenue_per_m2"] == "13.89"
+    mine = download("ruud")
+    assert "costs" not in mine[0] and "cost_per_lead" not in mine[0]
+    assert {r["campaign"] for r in mine} == set(rows)

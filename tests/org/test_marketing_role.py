@@ -100,6 +100,15 @@ def test_marketing_hands_a_lead_to_a_salesperson_by_name(mark, login):
     assert (lead.owner, lead.quality) == (mark.ruud, "hot")
 
 
+def test_marketing_sees_what_its_campaigns_cost(mark, login):
+    page = login(mark.user("mark")).get("/measure/campaigns/", {"year": "2026"})
+    assert "€ 2,400.00" in page.content.decode()  # the fair's stand
+    follow_up = login(mark.user("mark")).get(
+        reverse("campaign_follow_up", args=[sm.Campaign.objects.get().pk])
+    )
+    assert follow_up.status_code == 200
+
+
 def test_the_api_keeps_acceptance_to_sales(mark, client, token):
     lead = sm.Lead.objects.get(company_name="Lead ruud")
     url = f"/api/v1/leads/{lead.pk}"

@@ -42,7 +42,7 @@ class ReturnsForm(forms.Form):
 def returns_page(request: HttpRequest) -> HttpResponse:
     vis.require_role(request.user, vis.ANY_ROLE)
     # a salesperson sees the campaigns' returns, not what they cost
-    show_costs = vis.role_of(request.user) in vis.COST_ROLES
+    show_costs = vis.role_of(request.user) in vis.CAMPAIGN_COST_ROLES
     form = ReturnsForm(request.GET or None)
     valid = form.is_valid() if form.is_bound else False
     chosen = form.cleaned_data if valid else {}
@@ -64,6 +64,8 @@ def returns_page(request: HttpRequest) -> HttpResponse:
     rows = memo(
         "campaign_returns", request.user, (model, year, chosen.get("kind"), version), compute
     )
+    if request.GET.get("format") == "csv":
+        return returns_csv(rows, model, year, show_costs)
     context = {
         "form": form,
         "rows": rows,
@@ -74,6 +76,64 @@ def returns_page(request: HttpRequest) -> HttpResponse:
         "show_costs": show_costs,
     }
     return render(request, "measure/campaign_returns.html", context)
+
+
+def returns_csv(rows: list, model: str, year: int, show_costs: bool) -> HttpResponse:
+    """The comparison as the page shows it, one campaign a row (UTF-8 with BOM, amounts
+    in the reporting currency with a decimal point); costs only for those who see them."""
+    import csv
+
+    from koers.core.cells import safe_row
+
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="koers-campaigns-{year}-{model}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    costs = ["costs", "cost_per_lead", "cost_per_hot_lead"] if show_costs else []
+    per_euro = ["revenue_per_euro", "margin_per_euro"] if show_costs else []
+    header = [
+        "campaign", "type", *costs, "leads", "hot_leads", "lead_to_opportunity",
+        "lead_to_customer", "pipeline", "revenue", "gross_margin", *per_euro,
+        "revenue_per_m2", "margin_per_m2", "revenue_per_staff_day", "attribution",
+    ]  # fmt: skip
+    writer.writerow(header)
+    for r in rows:
+        values = {
+            "campaign": r.campaign.name,
+            "type": r.campaign.kind,
+            "costs": r.cost,
+            "cost_per_lead": r.cost_per_lead,
+            "cost_per_hot_lead": r.cost_per_hot_lead,
+            "leads": r.leads,
+            "hot_leads": r.hot,
+            "lead_to_opportunity": r.lead_to_opportunity,
+            "lead_to_customer": r.lead_to_customer,
+            "pipeline": r.attributed.get("pipeline"),
+            "revenue": r.attributed.get("revenue"),
+            "gross_margin": r.attributed.get("margin"),
+            "revenue_per_euro": r.revenue_per_euro,
+            "margin_per_euro": r.margin_per_euro,
+            "revenue_per_m2": r.revenue_per_m2,
+            "margin_per_m2": r.margin_per_m2,
+            "revenue_per_staff_day": r.revenue_per_staff_day,
+            "attribution": model,
+        }
+        writer.writerow(safe_row([_csv_value(h, values[h]) for h in header]))
+    return response
+
+
+RATIOS = {"lead_to_opportunity", "lead_to_customer"}
+
+
+def _csv_value(name: str, value: object) -> object:
+    """Shares to four decimals (0.3333), amounts to the cent, nothing as empty."""
+    from decimal import Decimal
+
+    from koers.engine.money import quantize_money
+
+    if isinstance(value, Decimal):
+        return value.quantize(Decimal("0.0001")) if name in RATIOS else quantize_money(value)
+    return "" if value is None else value
 
 
 class FollowUpForm(forms.Form):
