@@ -67,3 +67,39 @@ def test_campaigns_a_fairs_follow_up_and_break_even_in_dutch(cast, browser, live
         page.wait_for_selector("#break-even-chart svg")
     finally:
         context.close()
+
+
+def test_marketing_reads_the_alignment_and_hands_a_lead_to_sales_in_dutch(
+    marketer, browser, live_server
+):
+    cast = marketer
+    context, page = dutch_page(browser, live_server, "mark")
+    try:
+        page.goto(page.base + "/")  # marketing's home is sales and marketing
+        expect(page.locator("h1")).to_have_text("Verkoop en marketing")
+        expect(page.locator("[data-testid=alignment-level]")).to_have_text("Ongedefinieerd")
+        expect(page.locator("[data-testid=next-level]")).to_contain_text("Gedefinieerd")
+        page.fill("[data-testid=alignment-form] input[name=agreed]", "5")
+        page.click("[data-testid=alignment-form] button")
+        expect(page.locator("[data-testid=lead-flow]")).to_contain_text("binnen 5 dagen")
+        page.wait_for_selector("#leads-chart svg")
+        # a new lead from the fair, handed to Ruud by name
+        page.goto(page.base + "/data/leads/new/")
+        page.fill("#id_company_name", "Beurslead BV")
+        page.select_option("#id_source", "marketing")
+        page.fill("#id_created_on", "2026-11-20")
+        page.select_option("#id_quality", "hot")
+        owner = page.locator("input[data-lookup-for=id_owner]")
+        owner.fill("Ruud")
+        option = page.locator("#id_owner_list option").first
+        expect(option).to_have_attribute("value", f"Ruud Tester #{cast.ruud.pk}")
+        owner.fill(option.get_attribute("value"))
+        # the picker puts the chosen person's id in the form (koers.js on every edit page)
+        expect(page.locator("#id_owner")).to_have_value(str(cast.ruud.pk))
+        expect(page.locator("#id_accepted_on")).to_have_count(0)  # sales' to set
+        page.locator("form button[type=submit]").last.click()
+        expect(page.locator("main")).to_contain_text("Beurslead BV")
+    finally:
+        context.close()
+    lead = sm.Lead.objects.get(company_name="Beurslead BV")
+    assert (lead.owner, lead.quality, lead.accepted_on) == (cast.ruud, "hot", None)

@@ -137,6 +137,7 @@ def load(today: dt.date, seed: int = 2026) -> int:
     )
     _account_targets(this_year, agreed)
     _key_account_plans(today, this_year)
+    _lead_targets(first, top)
     following = round_propose(
         year=this_year + 1,
         kpi="revenue",
@@ -159,6 +160,39 @@ def load(today: dt.date, seed: int = 2026) -> int:
                 )
     TargetProposal.objects.bulk_update(later, ["bottom_up", "substantiation", "agreed"])
     return len(proposals) + len(later)
+
+
+def _lead_targets(first: dt.date, top: OrgUnit) -> None:
+    """Sales and marketing's shared goal: the organisation's marketing leads each month of
+    the year, a tenth above the same month of last year."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    from koers.engine.periods import add_months
+    from koers.sales.models import Lead
+
+    last_year = dict(
+        Lead.objects.filter(
+            source="marketing", created_on__gte=add_months(first, -12), created_on__lt=first
+        )
+        .annotate(month=TruncMonth("created_on"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("month", "n")
+    )
+    Target.objects.bulk_create(
+        [
+            Target(
+                kpi="marketing_leads",
+                unit=top,
+                month=add_months(first, m),
+                value=Decimal(round(last_year.get(add_months(first, m - 12), 0) * 1.1)),
+            )
+            for m in range(12)
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def _account_targets(year: int, agreed: dict[int, Decimal], people: int = 5) -> None:
