@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from koers.core.services import record_save
-from koers.measure.models import StaleMonth
+from koers.measure.freshness import months_to_refresh
 from koers.measure.services import kpi_facts_refresh
 from koers.plan.models import Target
 from koers.reward.models import PayoutLine
@@ -25,7 +25,7 @@ OCT, NOV, NOV_END = dt.date(2026, 10, 1), dt.date(2026, 11, 1), dt.date(2026, 11
 
 
 def _stale() -> set[dt.date]:
-    return set(StaleMonth.objects.values_list("month", flat=True))
+    return set(months_to_refresh())
 
 
 def _fresh() -> None:

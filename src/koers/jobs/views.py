@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from koers.jobs.models import Job
 from koers.jobs.runners import recover
 from koers.jobs.services import job_row, visible_jobs
-from koers.measure.models import StaleMonth
+from koers.measure.freshness import months_to_refresh
 from koers.org import visibility as vis
 
 LISTED = 200
@@ -31,7 +31,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
     context = {
         "rows": [job_row(job) for job in jobs],
         "may_refresh": may_refresh,
-        "stale": StaleMonth.objects.count() if may_refresh else 0,
+        "stale": len(months_to_refresh()) if may_refresh else 0,
     }
     return render(request, "jobs/list.html", context)
 

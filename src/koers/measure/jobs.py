@@ -13,12 +13,13 @@ from koers.jobs.registry import Outcome, job
 
 @job("measure.refresh", gettext_lazy("Refreshing the figures"))
 def refresh(args: dict[str, Any], by: Any) -> Outcome:
-    """Refresh the stale months (a form or API edit marked them), set-based."""
-    from koers.measure.models import StaleMonth
-    from koers.measure.services import refresh_months
+    """Refresh the stale figures (a form or API edit marked them), set-based: whole months,
+    or only the people and accounts an edit touched."""
+    from koers.measure.freshness import months_to_refresh
+    from koers.measure.services import refresh_stale
 
-    months = list(StaleMonth.objects.values_list("month", flat=True))
-    done = refresh_months(months)
+    months = months_to_refresh()
+    done = refresh_stale(months[0], months[-1]) if months else []
     warm_job()  # also on a night with nothing to refresh: a new day's figures are cold
     return Outcome(
         _("The figures of %(n)s months are fresh again.") % {"n": len(done)}, reverse("kpis")

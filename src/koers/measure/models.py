@@ -407,3 +407,35 @@ class StaleMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m}"
+
+
+class StaleScope(models.Model):
+    """The facts of one person (their KPI and product group facts) or one account (its
+    month facts) in a month, changed by a record edit after they were last computed: a
+    refresh recomputes only these keys, not the whole month. Ids, not foreign keys: a key
+    whose person or account is gone refreshes to nothing."""
+
+    month = models.DateField(_("month"))
+    person_id = models.BigIntegerField(null=True)
+    account_id = models.BigIntegerField(null=True)
+    since = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("figures to refresh")
+        verbose_name_plural = _("figures to refresh")
+        ordering = ["month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "person_id"],
+                condition=models.Q(person_id__isnull=False),
+                name="one_stale_person_month",
+            ),
+            models.UniqueConstraint(
+                fields=["month", "account_id"],
+                condition=models.Q(account_id__isnull=False),
+                name="one_stale_account_month",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.person_id or ''}{self.account_id or ''}"

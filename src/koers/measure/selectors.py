@@ -52,10 +52,10 @@ def facts_version() -> str:
     record edit that leaves a month to refresh and with every audited change (a target, a
     plan, an analysis): what a cached figure is kept against. One query (three index
     lookups), since every dashboard view asks."""
-    from koers.measure.models import StaleMonth
+    from koers.measure.models import StaleMonth, StaleScope
     from koers.org.models import AuditEvent
 
-    return newest_ids(KpiFact, StaleMonth, AuditEvent)
+    return newest_ids(KpiFact, StaleMonth, StaleScope, AuditEvent)
 
 
 def newest_ids(*models: Any) -> str:

@@ -21,11 +21,12 @@ from koers.engine.custom_kpi import SOURCES, measure_facts, ratio_facts
 from koers.engine.customers import account_month_facts
 from koers.engine.periods import add_months, month_start
 from koers.measure.catalogue import custom_kpis, measure_of
-from koers.measure.freshness import stale_months
+from koers.measure.freshness import stale_months, stale_scopes
 from koers.measure.models import (
     CustomKpi,
     KpiFact,
     StaleMonth,
+    StaleScope,
 )
 from koers.sales.status import counted_sql
 
@@ -36,11 +37,14 @@ NEW_ACCOUNT = new_account_sql("acc")
 
 
 def _inputs(
-    start: dt.date, end: dt.date, only: tuple[str, ...] | None = None
+    start: dt.date,
+    end: dt.date,
+    only: tuple[str, ...] | None = None,
+    people: Iterable[int] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """The engine's input frames for ``start``..``end`` (all, or those named in ``only``),
-    each one query."""
-    queries = _input_queries(start, end)
+    each one query; with ``people``, only the rows that count for them."""
+    queries = _input_queries(start, end, people)
     return {
         name: query_frame(sql, schema)
         for name, (sql, schema) in queries.items()
@@ -48,14 +52,25 @@ def _inputs(
     }
 
 
-def _input_queries(start: dt.date, end: dt.date) -> dict[str, tuple[str, dict[str, Any]]]:
+def _ids_in(column: str, ids: Iterable[int] | None) -> str:
+    """SQL: `` AND column IN (ids)`` (integers Koers formatted itself), or nothing."""
+    if ids is None:
+        return ""
+    listed = ", ".join(str(int(i)) for i in sorted(set(ids))) or "NULL"
+    return f" AND {column} IN ({listed})"
+
+
+def _input_queries(
+    start: dt.date, end: dt.date, people: Iterable[int] | None = None
+) -> dict[str, tuple[str, dict[str, Any]]]:
     cents = "CAST(ROUND({} * 100) AS BIGINT)"
+    people = None if people is None else sorted(set(people))
     return {
         "activities": (
             f"SELECT a.owner_id, a.date, a.kind, a.duration_minutes, {NEW_ACCOUNT}, "
             "acc.segment FROM sales_activity a "
             "LEFT JOIN sales_account acc ON acc.id = a.account_id "
-            f"WHERE {dates_between('a.date', start, end)}",
+            f"WHERE {dates_between('a.date', start, end)}{_ids_in('a.owner_id', people)}",
             {
                 "person_id": I64,
                 "date": DATE,
@@ -72,7 +87,8 @@ def _input_queries(start: dt.date, end: dt.date) -> dict[str, tuple[str, dict[st
             "FROM sales_orderlinecredit c JOIN sales_orderline l ON l.id = c.line_id "
             "LEFT JOIN sales_product p ON p.id = l.product_id "
             "JOIN sales_account acc ON acc.id = l.account_id "
-            f"WHERE {dates_between('l.order_date', start, end)} AND {counted_sql('l')}",
+            f"WHERE {dates_between('l.order_date', start, end)} AND {counted_sql('l')}"
+            f"{_ids_in('c.person_id', people)}",
             {
                 "line_id": I64,
                 "person_id": I64,
@@ -97,8 +113,8 @@ def _input_queries(start: dt.date, end: dt.date) -> dict[str, tuple[str, dict[st
             "CASE WHEN o.is_new_business THEN 1 ELSE 0 END, o.product_group_id, acc.segment "
             "FROM sales_opportunity o JOIN sales_stage s ON s.id = o.stage_id "
             "JOIN sales_account acc ON acc.id = o.account_id "
-            f"WHERE {dates_between('o.created_on', start, end)} "
-            f"OR {dates_between('o.closed_on', start, end)}",
+            f"WHERE ({dates_between('o.created_on', start, end)} "
+            f"OR {dates_between('o.closed_on', start, end)}){_ids_in('o.owner_id', people)}",
             {
                 "person_id": I64,
                 "created_on": DATE,
@@ -113,28 +129,32 @@ def _input_queries(start: dt.date, end: dt.date) -> dict[str, tuple[str, dict[st
         "leads": (
             "SELECT l.owner_id, l.created_on, l.source, acc.segment FROM sales_lead l "
             "LEFT JOIN sales_account acc ON acc.id = l.account_id "
-            f"WHERE {dates_between('l.created_on', start, end)} AND l.owner_id IS NOT NULL",
+            f"WHERE {dates_between('l.created_on', start, end)} AND l.owner_id IS NOT NULL"
+            f"{_ids_in('l.owner_id', people)}",
             {"person_id": I64, "date": DATE, "source": pl.Utf8, "segment": pl.Utf8},
         ),
         "payments": (
             f"SELECT c.person_id, l.paid_date, l.invoice_date, "
             f"CAST(ROUND(l.reporting_amount * c.percent) AS BIGINT) FROM sales_orderlinecredit c "
             "JOIN sales_orderline l ON l.id = c.line_id "
-            f"WHERE {dates_between('l.paid_date', start, end)} AND {counted_sql('l')}",
+            f"WHERE {dates_between('l.paid_date', start, end)} AND {counted_sql('l')}"
+            f"{_ids_in('c.person_id', people)}",
             {"person_id": I64, "paid_date": DATE, "invoice_date": DATE, "amount_cents": I64},
         ),
         "answers": (
             "SELECT COALESCE(n.person_id, acc.owner_id), n.responded_on, n.score "
             "FROM sales_npsresponse n JOIN sales_account acc ON acc.id = n.account_id "
             f"WHERE {dates_between('n.responded_on', start, end)} "
-            "AND COALESCE(n.person_id, acc.owner_id) IS NOT NULL",
+            "AND COALESCE(n.person_id, acc.owner_id) IS NOT NULL"
+            f"{_ids_in('COALESCE(n.person_id, acc.owner_id)', people)}",
             {"person_id": I64, "date": DATE, "score": I64},
         ),
         # each person's own commit call of the months that have closed (forecast accuracy)
         "calls": (
             f"SELECT f.person_id, f.month, {cents.format(COMMIT)} "
             "FROM forecast_forecastcall f "
-            f"WHERE {dates_between('f.month', start, min(end, _last_closed_day()))}",
+            f"WHERE {dates_between('f.month', start, min(end, _last_closed_day()))}"
+            f"{_ids_in('f.person_id', people)}",
             {"person_id": I64, "month": DATE, "commit_cents": I64},
         ),
     }
@@ -150,12 +170,16 @@ def _last_closed_day() -> dt.date:
     return month_start(timezone.localdate()) - dt.timedelta(days=1)
 
 
-def _order_lines(start: dt.date, end: dt.date) -> pl.DataFrame:
-    """Every order line of the period, credited or not: what the customer bought."""
+def _order_lines(
+    start: dt.date, end: dt.date, accounts: Iterable[int] | None = None
+) -> pl.DataFrame:
+    """Every order line of the period, credited or not: what the customer bought (of
+    ``accounts`` only, when given)."""
     return query_frame(
         "SELECT l.account_id, l.order_date, CAST(ROUND(l.reporting_amount * 100) AS BIGINT), "
         "CAST(ROUND(l.reporting_cost * 100) AS BIGINT) FROM sales_orderline l "
-        f"WHERE {dates_between('l.order_date', start, end)} AND {counted_sql('l')}",
+        f"WHERE {dates_between('l.order_date', start, end)} AND {counted_sql('l')}"
+        f"{_ids_in('l.account_id', accounts)}",
         {"account_id": I64, "date": DATE, "amount_cents": I64, "cost_cents": I64},
     )
 
@@ -246,7 +270,40 @@ def kpi_facts_refresh(*, start: dt.date, end: dt.date) -> int:
     replace_rows("measure_accountmonthfact", accounts, in_range)
     replace_rows("measure_kpifact", facts.select(list(kpi.FACT_SCHEMA)), in_range)
     StaleMonth.objects.filter(month__gte=first, month__lte=last).delete()
+    StaleScope.objects.filter(month__gte=first, month__lte=last).delete()
     return facts.height
+
+
+# Keys of one month a scoped refresh takes at most: past this, the whole month is cheaper.
+SCOPE_LIMIT = 500
+
+
+@transaction.atomic
+def refresh_scope(month: dt.date, people: Iterable[int], accounts: Iterable[int]) -> int:
+    """Recompute only ``people``'s KPI and product group facts and ``accounts``' month
+    facts of ``month`` (the keys a record edit touched) and replace what was stored for
+    them: the same facts a refresh of the whole month stores for them. Returns the number
+    of KPI facts stored."""
+    first = month_start(month)
+    last = add_months(first, 1) - dt.timedelta(days=1)
+    people, accounts = sorted(set(people)), sorted(set(accounts))
+    in_range = dates_between("month", first, last)
+    stored = 0
+    if people:
+        frames = _inputs(first, last, people=people)
+        facts = _compute(frames, first, last)
+        groups = kpi.group_facts(frames["credits"]).filter(pl.col("month").is_between(first, last))
+        mine = in_range + _ids_in("person_id", people)
+        replace_rows("measure_groupsalesfact", groups, mine)
+        replace_rows("measure_kpifact", facts.select(list(kpi.FACT_SCHEMA)), mine)
+        stored = facts.height
+    if accounts:
+        bought = account_month_facts(_order_lines(first, last, accounts))
+        replace_rows("measure_accountmonthfact", bought, in_range + _ids_in("account_id", accounts))
+    done = StaleScope.objects.filter(month=first)
+    done.filter(person_id__in=people).delete()
+    done.filter(account_id__in=accounts).delete()
+    return stored
 
 
 def day_facts(first: dt.date, last: dt.date) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -362,5 +419,13 @@ def steps(first: dt.date, last: dt.date) -> list[tuple[dt.date, dt.date]]:
 
 
 def refresh_stale(start: dt.date, end: dt.date) -> list[dt.date]:
-    """Refresh the stale months from ``start`` to ``end``; returns them."""
-    return refresh_months(stale_months(start, end))
+    """Refresh what is stale from ``start`` to ``end``: whole months where a change reached
+    everyone, else only the people and accounts an edit touched; returns the months."""
+    whole = set(refresh_months(stale_months(start, end)))
+    scoped = {m: keys for m, keys in stale_scopes(start, end).items() if m not in whole}
+    for month, (people, accounts) in scoped.items():
+        if len(people) + len(accounts) > SCOPE_LIMIT:
+            refresh_months([month])
+        else:
+            refresh_scope(month, people, accounts)
+    return sorted(whole | set(scoped))

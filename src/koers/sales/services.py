@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from koers.core.audit import audit_change, snapshot
 from koers.core.errors import field_error
-from koers.core.services import record_save
+from koers.core.services import facts_changed, record_save
 from koers.org.models import Person
 from koers.sales.models import (
     Opportunity,
@@ -152,9 +152,11 @@ def order_line_save(*, line: OrderLine, by: Any, credits: Sequence[Share]) -> Or
         raise field_error(line, "credits", _("an order line needs at least one credit holder."))
     validate_shares(line, credits, "credits")
     before = snapshot(OrderLine.objects.filter(pk=line.pk).first())
-    record_save(obj=line, by=by, before=before)
-    line.credits.all().delete()
-    OrderLineCredit.objects.bulk_create(
-        OrderLineCredit(line=line, person=p, percent=pct) for p, pct in credits
-    )
+    with transaction.atomic():
+        record_save(obj=line, by=by, before=before)  # marks the former credit holders stale
+        line.credits.all().delete()
+        OrderLineCredit.objects.bulk_create(
+            OrderLineCredit(line=line, person=p, percent=pct) for p, pct in credits
+        )
+        facts_changed(line, before)  # and the new ones
     return line

@@ -72,7 +72,7 @@ def _pay_desk(today: dt.date) -> dict[str, Any]:
     checks, the payments held back and the inquiries waiting for an answer."""
     from django.db.models import Sum
 
-    from koers.measure.models import StaleMonth
+    from koers.measure.freshness import months_to_refresh
     from koers.reward.models import CalcRun, Hold, Inquiry
 
     run = CalcRun.objects.filter(status=CalcRun.Status.OPEN).order_by("-month").first()
@@ -90,7 +90,7 @@ def _pay_desk(today: dt.date) -> dict[str, Any]:
         desk["to_pay"] = run.payouts.aggregate(paid=Sum("paid"))["paid"]
         desk["people"] = run.payouts.count()
         desk["owing"] = run.payouts.filter(balance__gt=0).count()
-        desk["stale"] = list(StaleMonth.objects.filter(month__lte=run.month)[:12])
+        desk["stale"] = [m for m in months_to_refresh() if m <= run.month][:12]
     return desk
 
 
@@ -100,7 +100,7 @@ def _admin_desk(today: dt.date) -> dict[str, Any]:
     from django.contrib.auth import get_user_model
 
     from koers.imports.models import ImportRun
-    from koers.measure.models import StaleMonth
+    from koers.measure.freshness import months_to_refresh
 
     runs = ImportRun.objects.order_by("-started_at")
     users = get_user_model().objects
@@ -119,7 +119,7 @@ def _admin_desk(today: dt.date) -> dict[str, Any]:
         "waiting": runs.filter(
             status__in=[ImportRun.Status.QUEUED, ImportRun.Status.RUNNING]
         ).count(),
-        "stale": StaleMonth.objects.count(),
+        "stale": len(months_to_refresh()),
         "users": users.filter(is_active=True).count(),
         "without_person": users.filter(
             is_active=True, person__isnull=True, is_superuser=False
