@@ -27,7 +27,11 @@ def stored() -> tuple[set, set, set]:
                 "person", "month", "product_group", "revenue_cents", "quantity"
             )
         ),
-        set(AccountMonthFact.objects.values_list("account", "month", "revenue_cents", "margin_cents")),
+        set(
+            AccountMonthFact.objects.values_list(
+                "account", "month", "revenue_cents", "margin_cents"
+            )
+        ),
     )
 
 
