@@ -187,10 +187,13 @@ def _forecasts(today: dt.date) -> int:
     from koers.forecast import services as forecasts
     from koers.forecast.models import ForecastValue
 
+    import os
+
     for back in (3, 2, 1):
         forecasts.snapshot(today=add_months(month_start(today), -back), scopes=("unit",))
     forecasts.backtest(today=today, origins=3, months_ahead=3, scopes=("unit",))
-    forecasts.fit(today=today)
+    # a command, not a worker: the series are shared among the machine's cores
+    forecasts.fit(today=today, n_jobs=min(os.cpu_count() or 1, 8))
     _calls(today)
     return ForecastValue.objects.count()
 
