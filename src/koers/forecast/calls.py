@@ -171,23 +171,38 @@ class Level:
         return None if self.target is None else self.target - float(self.commit)
 
 
-def _sold_and_forecast(key: str, first: dt.date, last: dt.date) -> float | None:
-    """Where the period ``first``..``last`` of the series ``key`` ends: sold to today plus
-    the combined forecast of the rest (``selectors.to_period_end``), as the forecast page
-    says it; a month gone counts as sold, never as its old forecast."""
+def _sold_by_unit(first: dt.date, last: dt.date) -> dict[str, float]:
+    """Every unit's revenue sold from ``first`` to today (within ``last``), read once for
+    all of them: the part of a period that is gone."""
     import polars as pl
     from django.utils import timezone
 
-    from koers.forecast.selectors import combined_between, to_period_end
     from koers.forecast.series import history
 
     today = timezone.localdate()
     if first > today:
-        return combined_between(key, "revenue", first, month_start(last))
+        return {}
     upto = add_months(month_start(min(today, last)), 1)
-    frame = history("revenue", first, upto, (key.partition(":")[0],))
-    sold = float(frame.filter(pl.col("series") == key)["value"].sum())
-    return to_period_end(key, "revenue", first, last, today, sold)
+    frame = history("revenue", first, upto, ("unit",))
+    sums = frame.group_by("series").agg(pl.col("value").sum())
+    return dict(zip(sums["series"].to_list(), sums["value"].to_list(), strict=True))
+
+
+def _sold_and_forecast(
+    key: str, first: dt.date, last: dt.date, sold: dict[str, float]
+) -> float | None:
+    """Where the period ``first``..``last`` of the series ``key`` ends: sold to today
+    (``sold``, from :func:`_sold_by_unit`) plus the combined forecast of the rest
+    (``selectors.to_period_end``), as the forecast page says it; a month gone counts as
+    sold, never as its old forecast."""
+    from django.utils import timezone
+
+    from koers.forecast.selectors import combined_between, to_period_end
+
+    today = timezone.localdate()
+    if first > today:
+        return combined_between(key, "revenue", first, month_start(last))
+    return to_period_end(key, "revenue", first, last, today, float(sold.get(key, 0.0)))
 
 
 def rollup(
@@ -244,6 +259,7 @@ def rollup(
         level.target = float(target) if target is not None else None
         rows.append(level)
     units = []
+    sold = _sold_by_unit(month, last) if months > 1 and units_seen else {}
     for unit in units_seen:
         # a unit's total counts everyone in it (a salesperson sees her team's total, not
         # her colleagues' calls)
@@ -264,7 +280,7 @@ def rollup(
         level.months_called = len(called_in)
         level.system = system.get(level.key)
         if months > 1:  # a quarter: what was sold in its months gone, plus the forecast
-            level.system = _sold_and_forecast(level.key, month, last)
+            level.system = _sold_and_forecast(level.key, month, last, sold)
         level.target = target_values(subtree, month, last, unit).get("revenue")
         units.append(level)
     return rows, units
