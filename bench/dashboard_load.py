@@ -8,8 +8,8 @@ Measure, Forecast, Reward and Data: the links the menu shows it) and the API's l
 may read; ``--mix dashboards`` keeps the seven dashboard pages of the first version.
 A page that answers 4xx or 5xx counts as an error (and is reported).
 
-Logs in as each of the demo's roles (director, compadmin, admin, manager, rep; password
-`demo`). First, one user alone: each page of the mix (home, the KPI page for each period,
+Logs in as each of the demo's roles (director, compadmin, admin, manager, rep, marketing;
+password `demo`). First, one user alone: each page of the mix (home, the KPI page for each period,
 customers, deviations, statement) is loaded once to warm it, then ``--alone`` times; that is
 the single-user figure of each page, in the same run. Then ``--users`` threads, spread over
 the roles, each load their role's whole mix ``--rounds`` times: without a pause (a stress
@@ -38,7 +38,7 @@ import urllib.request
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
-ROLES = ("director", "compadmin", "admin", "manager", "rep")
+ROLES = ("director", "compadmin", "admin", "manager", "rep", "marketing")
 PAGES = (
     ("home", "/"),
     ("kpis month", "/measure/kpis/?period=month"),
@@ -108,7 +108,12 @@ def menu_pages(base: str, browser: Browser) -> list[tuple[str, str]]:
     """Every page the role's menu links to (read from its home page), then the API."""
     connection = http.client.HTTPConnection(browser.host, browser.port, timeout=60)
     connection.request("GET", "/", headers={"Cookie": browser.cookies})
-    page = connection.getresponse().read().decode()
+    response = connection.getresponse()
+    page = response.read().decode()
+    home = response.getheader("Location") or ""
+    if response.status in (301, 302) and home.startswith("/"):  # a home that is a page
+        connection.request("GET", home, headers={"Cookie": browser.cookies})
+        page = connection.getresponse().read().decode()
     connection.close()
     nav = page[page.find('class="mainnav"') :]
     nav = nav[: nav.find("</nav>")]

@@ -227,6 +227,16 @@ def main() -> int:
         lambda: _run([PY, "bench/upload_budget.py"], env)[0],
     )
 
+    step(
+        "first",
+        "The director's first view after a refresh",
+        "CACHE_URL=redis://127.0.0.1:6379/5 python bench/first_view.py --repeat 2",
+        lambda: _run(
+            [PY, "bench/first_view.py", "--repeat", "2"],
+            {**env, "CACHE_URL": env.get("CACHE_URL") or "redis://127.0.0.1:6379/5"},
+        )[0],
+    )
+
     def load() -> str:
         server = serve(url, 8100)
         try:

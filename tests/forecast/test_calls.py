@@ -6,6 +6,7 @@ colleagues' calls."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -355,3 +356,21 @@ def test_the_quarters_system_forecast_is_its_months_sold_plus_the_forecast_of_th
         sold + december + max(november.month_forecast - november.month_sold, 0)
     )
     assert noord["system"] > december
+
+
+def test_the_people_come_in_pages_for_a_whole_organisation(cast, login, monkeypatch):
+    from koers.forecast import call_page
+
+    monkeypatch.setattr(call_page, "PEOPLE_PER_PAGE", 2)
+    client = login(cast.user("dirk"))
+    first = client.get("/measure/forecast/calls/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    table = first.split('data-testid="person-calls"')[1].split("</table>")[0]
+    assert table.count("<tr data-key=") == 2 and 'data-testid="pager"' in first
+    callers = call_page.calls.CALLERS
+    total = cast.ruud.__class__.objects.filter(role__in=callers).count()
+    seen = set()
+    for number in range(1, (total + 1) // 2 + 1):
+        page = client.get("/measure/forecast/calls/", {"page": number}).content.decode()
+        rows = page.split('data-testid="person-calls"')[1].split("</table>")[0]
+        seen |= set(re.findall(r'<tr data-key="(person:\d+)"', rows))
+    assert len(seen) == total  # every caller once over the pages

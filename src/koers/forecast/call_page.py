@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -61,6 +62,9 @@ def _month(request: HttpRequest, today: dt.date) -> dt.date:
     return min(max(chosen, add_months(first, -12)), add_months(first, 12))
 
 
+PEOPLE_PER_PAGE = 100
+
+
 def calls_page(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     month = _month(request, today)
@@ -85,6 +89,8 @@ def calls_page(request: HttpRequest) -> HttpResponse:
         "forecast_calls", request.user, (month, 1), lambda: calls.rollup(request.user, month)
     )
     first = month_start(today)
+    # the people in pages: a director's whole organisation is thousands of rows
+    page = Paginator(people, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     adjustable = calls.adjustable(request.user) if people else set()
     context = {
         "month": month,
@@ -101,8 +107,9 @@ def calls_page(request: HttpRequest) -> HttpResponse:
                 if row.call is not None and row.call.person_id in adjustable
                 else None,
             )
-            for row in people
+            for row in page.object_list
         ],
+        "page": page,
         "units": units,
         "quarter": _quarter(request.user, month),
     }
