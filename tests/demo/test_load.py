@@ -364,3 +364,15 @@ def test_the_customers_page_says_what_one_point_more_retention_is_worth(loaded, 
     tile = re.search(r'data-testid="retention-point">([^<]*)<', page)
     assert tile and tile.group(1).startswith("+€")
     assert "more lifetime margin" in page
+
+
+def test_demo_amounts_are_in_the_reporting_currency_as_written(loaded):
+    from django.db.models import F
+
+    for model in (sm.OrderLine, sm.Opportunity):
+        rows = model.objects.filter(amount__isnull=False)
+        assert rows.exists()
+        assert not rows.filter(reporting_amount__isnull=True).exists(), model
+        assert not rows.exclude(reporting_amount=F("amount")).exists(), model
+    lines = sm.OrderLine.objects.filter(cost__isnull=False)
+    assert not lines.exclude(reporting_cost=F("cost")).exists()

@@ -24,6 +24,26 @@ from koers.sales.models import CloseReason, SalesProcess, Stage
 DEMO_PASSWORD = "demo"
 
 
+def _with_reporting_amounts(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Amounts already in the reporting currency are their own reporting amounts, written
+    with the rows: updating millions of rows after they were written rewrote them all."""
+    from koers.sales.currency import reporting_currency
+
+    reporting = reporting_currency()
+    out = dict(frames)
+    for table, (_date, columns) in CONVERTED.items():
+        frame = out.get(table)
+        if frame is None or "currency" not in frame.columns:
+            continue
+        same = pl.col("currency") == reporting
+        out[table] = frame.with_columns(
+            pl.when(same).then(pl.col(c)).otherwise(None).alias(f"reporting_{c}")
+            for c in columns
+            if c in frame.columns
+        )
+    return out
+
+
 def _with_funnel_ids(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """The generator numbers stages 1-5 and reasons 1-8 in the default funnel's order;
     map those numbers onto the ids this database gave the default funnel."""
@@ -146,13 +166,13 @@ def load_demo(
     progress(f"generated in {time.perf_counter() - started:.1f} s")
     counts: dict[str, int] = {}
     with transaction.atomic():
-        frames = _with_funnel_ids(frames)
+        frames = _with_reporting_amounts(_with_funnel_ids(frames))
         for table, frame in frames.items():
             counts[table] = bulk_insert(table, frame, rebuild_indexes=frame.height > 50_000)
             progress(f"{table}: {counts[table]:,} rows ({time.perf_counter() - started:.1f} s)")
         reset_sequences(*frames)
-        for table in CONVERTED:  # amounts in the reporting currency, set-based
-            convert_table(table)
+        for table in CONVERTED:  # the rest in the reporting currency, set-based
+            convert_table(table, unconverted=True)
         analyze(*frames)  # fresh statistics, so the planner knows the tables' new sizes
         _custom_kpis()
         # in steps of at most REFRESH_STEP_LINES order lines, as any refresh: one pass
