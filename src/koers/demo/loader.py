@@ -204,10 +204,10 @@ def _forecasts(today: dt.date) -> int:
     """The nightly fit as of today, the monthly snapshots of the units from the last three
     month starts (each from the months before it only, as they would have been frozen) and
     a backtest of the units, so the forecast and accuracy pages have something to show."""
+    import os
+
     from koers.forecast import services as forecasts
     from koers.forecast.models import ForecastValue
-
-    import os
 
     for back in (3, 2, 1):
         forecasts.snapshot(today=add_months(month_start(today), -back), scopes=("unit",))
