@@ -225,3 +225,23 @@ def test_every_leaders_team_target_at_once_equals_each_groups_target(cast, kpi):
             group, leader.unit, oct_, NOV_END, [kpi]
         ).get(kpi)
     assert at_once  # something to compare
+
+
+@pytest.mark.parametrize("kpi", ["revenue", "win_rate"])
+def test_every_units_target_at_once_equals_each_units_group_target(cast, kpi):
+    """The forecast calls read every unit's target in two queries: the same figure the KPI
+    page reads unit by unit."""
+    from koers.org.models import OrgUnit
+    from koers.plan.selectors import unit_targets
+
+    oct_ = dt.date(2026, 10, 1)
+    for person, value in ((cast.ruud, "600"), (cast.rosa, "400"), (cast.rik, "250")):
+        for month in (oct_, NOV):
+            Target.objects.create(kpi=kpi, person=person, month=month, value=Decimal(value))
+    Target.objects.create(kpi=kpi, unit=cast.zuid, month=NOV, value=Decimal("900"))
+    units = list(OrgUnit.objects.all())
+    at_once = unit_targets(units, oct_, NOV_END, kpi)
+    for unit in units:
+        group = Person.objects.in_subtree(unit)
+        assert at_once.get(unit.pk) == group_targets(group, unit, oct_, NOV_END, [kpi]).get(kpi)
+    assert len(at_once) >= 3

@@ -18,13 +18,14 @@ the person owns that are expected to close in the month, by their forecast categ
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,7 +33,7 @@ from koers.core.audit import audit, snapshot
 from koers.engine.periods import add_months, month_start
 from koers.forecast.models import ForecastCall
 from koers.org import visibility as vis
-from koers.org.models import OrgUnit, Person, Role
+from koers.org.models import Person, Role
 
 PARTS = ("commit", "best_case", "pipeline")
 ADJUSTERS = {Role.MANAGER, Role.DIRECTOR, Role.ADMIN}
@@ -213,7 +214,6 @@ def rollup(
     the gap. With ``months`` > 1 the units' figures are summed over that many months from
     ``month`` (a quarter); people are then left out."""
     from koers.forecast.selectors import combined_for
-    from koers.measure.selectors import target_values
 
     month = month_start(month)
     last_month = add_months(month, months - 1)
@@ -260,17 +260,29 @@ def rollup(
         rows.append(level)
     units = []
     sold = _sold_by_unit(month, last) if months > 1 and units_seen else {}
+    # every unit's callers, calls and target read once for all units, summed by subtree
+    from koers.plan.selectors import unit_targets
+
+    callers = Counter(
+        Person.objects.filter(role__in=CALLERS, unit__isnull=False).values_list(
+            "unit__path", flat=True
+        )
+    )
+    span = list(
+        ForecastCall.objects.filter(
+            month__gte=month, month__lte=last_month, person__unit__isnull=False
+        ).annotate(path=F("person__unit__path"))
+    )
+    targets = unit_targets(units_seen, month, last, "revenue")
     for unit in units_seen:
         # a unit's total counts everyone in it (a salesperson sees her team's total, not
         # her colleagues' calls)
         level = Level(f"unit:{unit.pk}", str(unit), "unit", depth=unit.depth)
-        subtree = Person.objects.filter(unit__in=OrgUnit.objects.subtree_of(unit))
-        level.people = subtree.filter(role__in=CALLERS).count()
-        span = ForecastCall.objects.filter(
-            month__gte=month, month__lte=last_month, person__in=subtree
-        )
+        level.people = sum(n for path, n in callers.items() if path.startswith(unit.path))
         called_in = set()
         for call in span:
+            if not call.path.startswith(unit.path):
+                continue
             called_in.add(call.month)
             level.commit += call.final("commit")
             level.best_case += call.final("best_case")
@@ -281,6 +293,7 @@ def rollup(
         level.system = system.get(level.key)
         if months > 1:  # a quarter: what was sold in its months gone, plus the forecast
             level.system = _sold_and_forecast(level.key, month, last, sold)
-        level.target = target_values(subtree, month, last, unit).get("revenue")
+        target = targets.get(unit.pk)
+        level.target = float(target) if target is not None else None
         units.append(level)
     return rows, units

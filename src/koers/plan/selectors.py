@@ -86,13 +86,23 @@ def team_targets(
     their unit and below, themselves included): what :func:`group_targets` gives for each
     leader's group and unit, read in two queries for all leaders at once. Leaders without
     a unit, and groups without any target in the months, are left out."""
+    leaders = [p for p in leaders if p.unit_id]
+    by_unit = unit_targets([p.unit for p in leaders], start, end, kpi)
+    return {p.pk: by_unit[p.unit_id] for p in leaders if p.unit_id in by_unit}
+
+
+def unit_targets(
+    units: Iterable[OrgUnit], start: dt.date, end: dt.date, kpi: str
+) -> dict[int, Decimal]:
+    """Unit id → the target of everyone in the unit and below over ``start``..``end``:
+    the unit's own target in a month where it has one, else its people's (summed, or
+    averaged for a ratio), as :func:`group_targets` gives for each unit; read in two
+    queries for all units at once. Units without any target in the months are left out."""
     defs = definitions()
-    if kpi not in defs:
+    units = list({u.pk: u for u in units}.values())
+    if kpi not in defs or not units:
         return {}
     ratio = defs[kpi].ratio
-    leaders = [p for p in leaders if p.unit_id]
-    if not leaders:
-        return {}
     first = start.replace(day=1)
     # the members' own targets per unit and month (each person sits in one unit)
     per_unit: dict[str, dict[dt.date, list[Any]]] = defaultdict(dict)
@@ -105,28 +115,26 @@ def team_targets(
         .order_by()
     ):
         per_unit[path][month] = [total, count]
-    units_own: dict[tuple[int, dt.date], Decimal] = {
-        (unit, month): value
-        for unit, month, value in Target.objects.overall()
-        .filter(kpi=kpi, month__gte=first, month__lte=end, unit__in={p.unit_id for p in leaders})
+    units_own: dict[int, dict[dt.date, Decimal]] = defaultdict(dict)
+    for unit, month, value in (
+        Target.objects.overall()
+        .filter(kpi=kpi, month__gte=first, month__lte=end, unit__in=[u.pk for u in units])
         .values_list("unit", "month", "value")
-    }
+    ):
+        units_own[unit][month] = value
     out: dict[int, Decimal] = {}
-    for leader in leaders:
-        root = leader.unit.path
+    for unit in units:
         months: dict[dt.date, list[Any]] = {}
         for path, by_month in per_unit.items():
-            if path.startswith(root):
+            if path.startswith(unit.path):
                 for month, (total, count) in by_month.items():
                     held = months.setdefault(month, [Decimal(0), 0])
                     held[0] += Decimal(total)
                     held[1] += count
         table = {m: (t / n if ratio else t) for m, (t, n) in months.items()}
-        for (unit, month), value in units_own.items():
-            if unit == leader.unit_id:
-                table[month] = value
+        table.update(units_own.get(unit.pk, {}))
         if table:
-            out[leader.pk] = over_months(table, ratio)
+            out[unit.pk] = over_months(table, ratio)
     return out
 
 
