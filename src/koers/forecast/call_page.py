@@ -110,8 +110,11 @@ def calls_page(request: HttpRequest) -> HttpResponse:
             for row in page.object_list
         ],
         "page": page,
-        "units": units,
-        "quarter": _quarter(request.user, month),
+        # the roll-ups hold no form: rendered once per scope, month and refresh
+        "units_html": _rendered(request.user, "units", month, {"units": units}),
+        "quarter_html": _rendered(
+            request.user, "quarter", month, lambda: {"quarter": _quarter(request.user, month)}
+        ),
     }
     status = 400 if form is not None and form.errors else 200
     return render(request, "forecast/calls.html", context, status=status)
@@ -167,6 +170,19 @@ def _post(request: HttpRequest, month: dt.date, form: CallForm | None) -> HttpRe
             )
         return back
     return None
+
+
+def _rendered(user: Any, part: str, month: dt.date, context: Any) -> str:
+    """The ``part`` table (units or quarter) as HTML, kept like its figures (``memo``):
+    thousands of rows for a whole organisation are rendered once, not on every view."""
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+
+    def render_part() -> str:
+        data = context() if callable(context) else context
+        return render_to_string(f"forecast/calls_{part}.html", data)
+
+    return mark_safe(memo(f"forecast_calls_{part}_html", user, (month,), render_part))  # noqa: S308
 
 
 def _month_name(month: dt.date) -> str:
