@@ -41,7 +41,7 @@ django.setup()
 
 from django.db import connection, transaction  # noqa: E402
 
-from bench.timing import timed_steps  # noqa: E402
+from bench.timing import emit, timed_steps  # noqa: E402
 from koers.engine.periods import add_months, month_start  # noqa: E402
 
 BASELINE = [
@@ -197,11 +197,7 @@ def main() -> None:
         f"**{scoped:.2f} s** | against the whole month {whole:.2f} s: "
         f"**{whole / scoped:.0f}× less** | |"
     )
-    table = "\n".join(rows)
-    print(table)
-    if options.markdown:
-        with open(options.markdown, "w") as out:
-            out.write(table + "\n")
+    emit(rows, options.markdown)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.test import Client  # noqa: E402
 
+from bench.timing import emit  # noqa: E402
 from koers.measure.warm import PAGES, warm_pages  # noqa: E402
 from koers.org.models import Person  # noqa: E402
 
@@ -81,11 +82,7 @@ def main() -> None:
         )
     slowest = max(warm.values())
     rows.append(f"| slowest first view | | **{slowest * 1000:,.0f} ms** | aim < 1,000 ms |")
-    table = "\n".join(rows)
-    print(table)
-    if options.markdown:
-        with open(options.markdown, "w") as out:
-            out.write(table + "\n")
+    emit(rows, options.markdown)
 
 
 if __name__ == "__main__":

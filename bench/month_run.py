@@ -37,7 +37,7 @@ django.setup()
 
 from django.db import connection, transaction  # noqa: E402
 
-from bench.timing import timed_steps  # noqa: E402
+from bench.timing import emit, timed_steps  # noqa: E402
 
 # the steps of a run, by the module whose function is timed
 STEPS = {
@@ -184,11 +184,7 @@ def main() -> None:
             f"| the same run in {n} parts on {n} Celery workers ({os.cpu_count()} cores), "
             f"request to done (slowest part {slowest:.1f} s) | {on:.1f} s | {on / base:.1f}× |"
         )
-    table = "\n".join(rows)
-    print(table)
-    if options.markdown:
-        with open(options.markdown, "w") as out:
-            out.write(table + "\n")
+    emit(rows, options.markdown)
 
 
 if __name__ == "__main__":

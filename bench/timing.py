@@ -34,3 +34,12 @@ def timed_steps(module: Any, names: list[str] | dict[str, str]) -> Iterator[dict
     finally:
         for name, fn in originals.items():
             setattr(module, name, fn)
+
+
+def emit(rows: list[str], markdown: str = "") -> None:
+    """Print a benchmark's Markdown table, and write it to ``markdown`` when given."""
+    table = "\n".join(rows)
+    print(table)
+    if markdown:
+        with open(markdown, "w") as out:
+            out.write(table + "\n")
