@@ -259,19 +259,10 @@ def kpi_facts_refresh(*, start: dt.date, end: dt.date) -> int:
     """Recompute every KPI fact of the months from ``start`` to ``end`` (inclusive) and
     replace what was stored for them; returns the number of facts stored."""
     first, last = month_start(start), add_months(end, 1) - dt.timedelta(days=1)
-    frames = _inputs(first, last)
-    facts = _compute(frames, first, last)
-    groups = kpi.group_facts(frames["credits"]).filter(pl.col("month").is_between(first, last))
-    accounts = account_month_facts(_order_lines(first, last))
-    # only what differs from what is stored is written: a refresh with nothing changed
-    # writes nothing, and an edit rewrites the facts it changed
-    in_range = dates_between("month", first, last)
-    replace_rows("measure_groupsalesfact", groups, in_range)
-    replace_rows("measure_accountmonthfact", accounts, in_range)
-    replace_rows("measure_kpifact", facts.select(list(kpi.FACT_SCHEMA)), in_range)
+    stored = _replace_facts(first, last)
     StaleMonth.objects.filter(month__gte=first, month__lte=last).delete()
     StaleScope.objects.filter(month__gte=first, month__lte=last).delete()
-    return facts.height
+    return stored
 
 
 # Keys of one month a scoped refresh takes at most: past this, the whole month is cheaper.
@@ -285,24 +276,38 @@ def refresh_scope(month: dt.date, people: Iterable[int], accounts: Iterable[int]
     them: the same facts a refresh of the whole month stores for them. Returns the number
     of KPI facts stored."""
     first = month_start(month)
-    last = add_months(first, 1) - dt.timedelta(days=1)
     people, accounts = sorted(set(people)), sorted(set(accounts))
-    in_range = dates_between("month", first, last)
-    stored = 0
-    if people:
-        frames = _inputs(first, last, people=people)
-        facts = _compute(frames, first, last)
-        groups = kpi.group_facts(frames["credits"]).filter(pl.col("month").is_between(first, last))
-        mine = in_range + _ids_in("person_id", people)
-        replace_rows("measure_groupsalesfact", groups, mine)
-        replace_rows("measure_kpifact", facts.select(list(kpi.FACT_SCHEMA)), mine)
-        stored = facts.height
-    if accounts:
-        bought = account_month_facts(_order_lines(first, last, accounts))
-        replace_rows("measure_accountmonthfact", bought, in_range + _ids_in("account_id", accounts))
+    stored = _replace_facts(first, add_months(first, 1) - dt.timedelta(days=1), people, accounts)
     done = StaleScope.objects.filter(month=first)
     done.filter(person_id__in=people).delete()
     done.filter(account_id__in=accounts).delete()
+    return stored
+
+
+def _replace_facts(
+    first: dt.date,
+    last: dt.date,
+    people: list[int] | None = None,
+    accounts: list[int] | None = None,
+) -> int:
+    """Compute the KPI, product group and account facts of ``first``..``last`` (of
+    ``people`` and ``accounts`` only, when given; none of them when given empty) and make
+    the stored ones equal. Only what differs is written: a refresh with nothing changed
+    writes nothing, and an edit rewrites the facts it changed. Returns the KPI facts
+    computed."""
+    in_range = dates_between("month", first, last)
+    stored = 0
+    if people is None or people:
+        frames = _inputs(first, last, people=people)
+        facts = _compute(frames, first, last)
+        groups = kpi.group_facts(frames["credits"]).filter(pl.col("month").is_between(first, last))
+        theirs = in_range + _ids_in("person_id", people)
+        replace_rows("measure_groupsalesfact", groups, theirs)
+        replace_rows("measure_kpifact", facts.select(list(kpi.FACT_SCHEMA)), theirs)
+        stored = facts.height
+    if accounts is None or accounts:
+        bought = account_month_facts(_order_lines(first, last, accounts))
+        replace_rows("measure_accountmonthfact", bought, in_range + _ids_in("account_id", accounts))
     return stored
 
 
