@@ -21,7 +21,7 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from koers.measure.campaigns import lead_flow
+from koers.measure.campaigns import LeadFlow, campaigns_between, lead_flow, taken_on_in_time
 from koers.sales import models as sm
 
 UNDEFINED, DEFINED, ALIGNED, INTEGRATED = "undefined", "defined", "aligned", "integrated"
@@ -130,40 +130,41 @@ def _share(part: int, whole: int) -> float | None:
 
 
 def alignment(
-    leads: Any, first: dt.date, last: dt.date, agreed_days: int, today: dt.date
+    leads: Any,
+    first: dt.date,
+    last: dt.date,
+    agreed_days: int,
+    today: dt.date,
+    flow: LeadFlow | None = None,
 ) -> Alignment:
-    """The level ``leads`` (the year's, ``first``..``last``) show, with the figures behind it."""
+    """The level ``leads`` (the year's, ``first``..``last``) show, with the figures behind
+    it; ``flow``: their :func:`lead_flow`, when the caller has it already."""
     from koers.plan.models import Target
 
-    rows = list(
-        leads.values_list(
-            "pk",
-            "source",
-            "quality",
-            "campaign",
-            "accepted_on",
-            "created_on",
-            "status",
-            "opportunity",
+    marketing = list(
+        leads.filter(source=MARKETING).values_list(
+            "pk", "campaign", "created_on", "accepted_on", "status", "opportunity", named=True
         )
     )
-    marketing = [r for r in rows if r[1] == MARKETING]
     touched = set(
         sm.LeadTouch.objects.filter(lead__in=leads.filter(source=MARKETING))
         .values_list("lead", flat=True)
         .distinct()
     )
-    traced = sum(1 for r in marketing if r[3] is not None or r[0] in touched)
-    in_time = sum(1 for r in marketing if r[4] is not None and (r[4] - r[5]).days <= agreed_days)
-    flow = lead_flow(leads, today, agreed_days)  # untouched as the page's tile counts it
-    converted = [r for r in marketing if r[6] == sm.Lead.Status.CONVERTED]
-    linked = sum(1 for r in converted if r[7] is not None)
+    traced = sum(1 for r in marketing if r.campaign is not None or r.pk in touched)
+    in_time = sum(
+        1 for r in marketing if taken_on_in_time(r.created_on, r.accepted_on, agreed_days)
+    )
+    flow = flow or lead_flow(leads, today, agreed_days)  # untouched as the page's tile counts
+    graded = leads.exclude(quality="").count()
+    converted = [r for r in marketing if r.status == sm.Lead.Status.CONVERTED]
+    linked = sum(1 for r in converted if r.opportunity is not None)
     targeted = (
         Target.objects.overall()
         .filter(kpi__in=LEAD_TARGET_KPIS, month__range=(first, last))
         .exists()
     )
-    campaigns = sm.Campaign.objects.filter(start_date__lte=last).exclude(end_date__lt=first)
+    campaigns = campaigns_between(first, last)
     costed = campaigns.filter(costs__isnull=False).distinct().count()
     n_campaigns = campaigns.count()
     checks = (
@@ -171,9 +172,9 @@ def alignment(
             DEFINED,
             "graded",
             _("Leads graded cold, warm or hot"),
-            _share(sum(1 for r in rows if r[2]), len(rows)),
+            _share(graded, flow.generated),
             0.8,
-            count=len(rows),
+            count=flow.generated,
         ),
         Check(
             DEFINED,
@@ -198,7 +199,7 @@ def alignment(
             flow.untouched_share,
             0.1,
             at_most=True,
-            count=len(rows),
+            count=flow.generated,
         ),
         Check(
             ALIGNED,

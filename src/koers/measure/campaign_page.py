@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from koers.engine.attribution import MODELS
 from koers.measure.alignment import AGREED_DAYS
-from koers.measure.campaigns import campaign_returns, totals
+from koers.measure.campaigns import campaign_returns, campaigns_between, totals
 from koers.measure.memo import memo
 from koers.measure.selectors import newest_ids
 from koers.org import visibility as vis
@@ -49,7 +49,7 @@ def returns_page(request: HttpRequest) -> HttpResponse:
     model = chosen.get("model") or "position"
     year = chosen.get("year") or timezone.localdate().year
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    campaigns = sm.Campaign.objects.filter(start_date__lte=last).exclude(end_date__lt=first)
+    campaigns = campaigns_between(first, last)
     if chosen.get("kind"):
         campaigns = campaigns.filter(kind=chosen["kind"])
 

@@ -233,6 +233,16 @@ class LeadFlow:
         return self.share(self.converted)
 
 
+def campaigns_between(first: dt.date, last: dt.date) -> Any:
+    """The campaigns that ran at some time from ``first`` to ``last``."""
+    return sm.Campaign.objects.filter(start_date__lte=last).exclude(end_date__lt=first)
+
+
+def taken_on_in_time(created: dt.date, accepted: dt.date | None, agreed_days: int) -> bool:
+    """Did sales accept a lead at most ``agreed_days`` after it came in?"""
+    return accepted is not None and (accepted - created).days <= agreed_days
+
+
 def lead_flow(leads: Any, today: dt.date, agreed_days: int) -> LeadFlow:
     """Over ``leads``: accepted within ``agreed_days`` of coming in; the median days to
     acceptance; untouched (not accepted, not converted or disqualified) for more than
@@ -245,7 +255,7 @@ def lead_flow(leads: Any, today: dt.date, agreed_days: int) -> LeadFlow:
     return LeadFlow(
         generated=len(rows),
         marketing=sum(1 for *_x, src in rows if src == "marketing"),
-        accepted_in_time=sum(1 for w in waits if w <= agreed_days),
+        accepted_in_time=sum(1 for c, a, _s, _src in rows if taken_on_in_time(c, a, agreed_days)),
         median_days=statistics.median(waits) if waits else None,
         untouched=sum(
             1

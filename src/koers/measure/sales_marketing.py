@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from koers.engine.money import from_cents
 from koers.measure.alignment import AGREED_DAYS, MARKETING, alignment
-from koers.measure.campaigns import lead_amounts, lead_flow
+from koers.measure.campaigns import lead_amounts, lead_flow, taken_on_in_time
 from koers.measure.memo import memo
 from koers.measure.selectors import newest_ids
 from koers.org import visibility as vis
@@ -45,7 +45,7 @@ def months_of(leads: Any, year: int, agreed_days: int) -> list[dict[str, Any]]:
     ):
         month = created.month
         counts[month, "marketing" if source == MARKETING else "sales"] += 1
-        if accepted is not None and (accepted - created).days <= agreed_days:
+        if taken_on_in_time(created, accepted, agreed_days):
             counts[month, "in_time"] += 1
         if status == sm.Lead.Status.CONVERTED:
             counts[month, "converted"] += 1
@@ -100,12 +100,13 @@ def sales_marketing_page(request: HttpRequest) -> HttpResponse:
 
     def compute() -> dict[str, Any]:
         months = months_of(leads, year, agreed)
+        flow = lead_flow(leads, today, agreed)
         return {
-            "flow": lead_flow(leads, today, agreed),
+            "flow": flow,
             "months": months,
             "chart_json": _chart(months),
             "revenue": revenue_by_source(leads),
-            "alignment": alignment(leads, first, last, agreed, today),
+            "alignment": alignment(leads, first, last, agreed, today, flow),
         }
 
     # kept until the facts change (a lead or deal edited raises their version) or a
