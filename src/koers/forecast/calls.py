@@ -268,27 +268,35 @@ def rollup(
             "unit__path", flat=True
         )
     )
-    span = list(
-        ForecastCall.objects.filter(
-            month__gte=month, month__lte=last_month, person__unit__isnull=False
-        ).annotate(path=F("person__unit__path"))
-    )
+    # the calls summed per unit the callers sit in, then per subtree below
+    per_path: dict[str, Level] = {}
+    months_by_path: dict[str, set[dt.date]] = {}
+    for call in ForecastCall.objects.filter(
+        month__gte=month, month__lte=last_month, person__unit__isnull=False
+    ).annotate(path=F("person__unit__path")):
+        held = per_path.setdefault(call.path, Level(call.path, "", "unit"))
+        held.commit += call.final("commit")
+        held.best_case += call.final("best_case")
+        held.pipeline += call.final("pipeline")
+        held.own_commit += call.commit
+        held.called += 1
+        months_by_path.setdefault(call.path, set()).add(call.month)
     targets = unit_targets(units_seen, month, last, "revenue")
     for unit in units_seen:
         # a unit's total counts everyone in it (a salesperson sees her team's total, not
         # her colleagues' calls)
         level = Level(f"unit:{unit.pk}", str(unit), "unit", depth=unit.depth)
         level.people = sum(n for path, n in callers.items() if path.startswith(unit.path))
-        called_in = set()
-        for call in span:
-            if not call.path.startswith(unit.path):
+        called_in: set[dt.date] = set()
+        for path, held in per_path.items():
+            if not path.startswith(unit.path):
                 continue
-            called_in.add(call.month)
-            level.commit += call.final("commit")
-            level.best_case += call.final("best_case")
-            level.pipeline += call.final("pipeline")
-            level.own_commit += call.commit
-            level.called += 1
+            called_in |= months_by_path[path]
+            level.commit += held.commit
+            level.best_case += held.best_case
+            level.pipeline += held.pipeline
+            level.own_commit += held.own_commit
+            level.called += held.called
         level.months_called = len(called_in)
         level.system = system.get(level.key)
         if months > 1:  # a quarter: what was sold in its months gone, plus the forecast
