@@ -27,6 +27,7 @@ from koers.engine.money import to_cents
 from koers.engine.periods import last_twelve_months
 from koers.kit.fields import LocalDecimalField
 from koers.measure.customers import _monthly_revenue, thresholds
+from koers.measure.memo import memo
 from koers.org import visibility as vis
 from koers.sales import models as sm
 
@@ -141,24 +142,35 @@ def profitability_page(request: HttpRequest) -> HttpResponse:
     rates = form.rates()
     today = timezone.localdate()
     first, last = last_twelve_months(today)
-    accounts = vis.visible_accounts(request.user)
-    revenue = _monthly_revenue(accounts, first).filter(pl.col("month") <= last)
-    ids = pl.Series(list(accounts.values_list("pk", flat=True)), dtype=pl.Int64)
-    classes = pyramid(revenue, ids, last, thresholds())
-    margins = revenue.group_by("account_id").agg(pl.col("margin_cents").sum())
-    rows = customer_profitability(classes, margins, services_of(accounts, first, last), rates)
-    losing = rows.filter(pl.col("profit_cents") < 0).sort("profit_cents").head(SHOWN)
-    names = dict(
-        sm.Account.objects.filter(pk__in=losing["account_id"].to_list()).values_list("pk", "name")
-    )
+
+    def compute() -> dict[str, Any]:
+        accounts = vis.visible_accounts(request.user)
+        revenue = _monthly_revenue(accounts, first).filter(pl.col("month") <= last)
+        ids = pl.Series(list(accounts.values_list("pk", flat=True)), dtype=pl.Int64)
+        classes = pyramid(revenue, ids, last, thresholds())
+        margins = revenue.group_by("account_id").agg(pl.col("margin_cents").sum())
+        rows = customer_profitability(classes, margins, services_of(accounts, first, last), rates)
+        losing = rows.filter(pl.col("profit_cents") < 0).sort("profit_cents").head(SHOWN)
+        names = dict(
+            sm.Account.objects.filter(pk__in=losing["account_id"].to_list()).values_list(
+                "pk", "name"
+            )
+        )
+        return {
+            "classes": profitability_by_class(rows),
+            "losing": [
+                {**r, "name": names.get(r["account_id"], "")} for r in losing.iter_rows(named=True)
+            ],
+            "losing_total": int((rows["profit_cents"] < 0).sum()),
+        }
+
+    # kept per scope and rates until the facts change (an activity or order line edited
+    # or imported raises their version)
+    figures = memo("customer_profitability", request.user, tuple(vars(rates).values()), compute)
     context = {
+        **figures,
         "form": form,
         "rates": {k: Decimal(v) / 100 for k, v in vars(rates).items()},
-        "classes": profitability_by_class(rows),
-        "losing": [
-            {**r, "name": names.get(r["account_id"], "")} for r in losing.iter_rows(named=True)
-        ],
-        "losing_total": int((rows["profit_cents"] < 0).sum()),
         "first": first,
         "last": last,
     }
