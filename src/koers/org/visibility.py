@@ -337,16 +337,12 @@ def visible_operating_costs(user: Any) -> QuerySet[Any]:
 
 
 def visible_expenses(user: Any) -> QuerySet[Any]:
-    """A person's expenses are like their pay: their own, a manager's people's, everyone's
-    for the pay roles."""
+    """A person's expenses are seen like their pay (:func:`pay_visible_people`)."""
     from koers.measure.models import Expense
 
-    role, me = role_of(user), person_of(user)
-    if role in PAY_ROLES:
+    if role_of(user) in PAY_ROLES:
         return Expense.objects.all()
-    if role == Role.MANAGER:
-        return Expense.objects.filter(person__in=visible_people(user).values("pk"))
-    return Expense.objects.filter(person=me) if me is not None else Expense.objects.none()
+    return Expense.objects.filter(person__in=pay_visible_people(user).values("pk"))
 
 
 COST_ROLES = {Role.MANAGER, Role.DIRECTOR, Role.COMP_ADMIN, Role.ADMIN}
@@ -380,9 +376,20 @@ def visible_reference(model: type[Model]):
     return selector
 
 
+def pay_visible_people(user: Any) -> QuerySet[Person]:
+    """The people whose base salary, earnings and expenses the user may see: one's own,
+    everyone's for the pay roles, a manager's subtree."""
+    role, me = role_of(user), person_of(user)
+    if role in PAY_ROLES:
+        return Person.objects.all()
+    if role == Role.MANAGER:
+        return visible_people(user)
+    return Person.objects.filter(pk=me.pk) if me is not None else Person.objects.none()
+
+
 def pay_visible_ids(user: Any, person_ids: Iterable[int]) -> set[int]:
-    """Of ``person_ids``, those whose base salary and earnings the user may see: one's own,
-    everyone's for the pay roles, a manager's subtree. At most one query for any number."""
+    """Of ``person_ids``, those in :func:`pay_visible_people`. At most one query for any
+    number (none for the pay roles and for one's own)."""
     ids = set(person_ids)
     role, me = role_of(user), person_of(user)
     if role in PAY_ROLES:
@@ -390,7 +397,8 @@ def pay_visible_ids(user: Any, person_ids: Iterable[int]) -> set[int]:
     own = {me.pk} & ids if me is not None else set()
     if role != Role.MANAGER or not ids - own:
         return own
-    return own | set(visible_people(user).filter(pk__in=ids - own).values_list("pk", flat=True))
+    others = pay_visible_people(user).filter(pk__in=ids - own).values_list("pk", flat=True)
+    return own | set(others)
 
 
 def can_see_pay(user: Any, person: Person) -> bool:
