@@ -66,7 +66,7 @@ def baseline() -> float:
 
 
 def run(month) -> tuple[float, dict[str, float], int, int]:  # type: ignore[no-untyped-def]
-    from koers.reward.models import PayoutLine, TraceRow
+    from koers.reward.models import CalcRun, PayoutLine, TraceRow
     from koers.reward.services import calc
     from koers.reward.services import parts as parts_module
 
@@ -84,7 +84,8 @@ def run(month) -> tuple[float, dict[str, float], int, int]:  # type: ignore[no-u
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 seconds = time.perf_counter() - started
                 lines = PayoutLine.objects.filter(run__month=month).count()
-                trace = TraceRow.objects.filter(run__month=month).count()
+                run = CalcRun.objects.get(month=month)
+                trace = TraceRow.objects.filter(trace_set=run.trace_set).count()
                 raise Rollback
         except Rollback:
             pass

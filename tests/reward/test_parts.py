@@ -60,7 +60,7 @@ def month_of(month: dt.date) -> dict:
             sorted(line.trace().values_list("order_line_id", "value")),
         )
     payouts = sorted(Payout.objects.filter(run__month=month).values_list(*PAYOUT_FIELDS))
-    rows = TraceRow.objects.filter(run__month=month).count()
+    rows = TraceRow.objects.filter(trace_set=CalcRun.objects.get(month=month).trace_set).count()
     return {"lines": lines, "payouts": payouts, "trace rows": rows}
 
 

@@ -132,6 +132,8 @@ class CalcRun(models.Model):
     approved_by = models.ForeignKey(
         "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # the ``TraceSet`` that holds the credited rows of this run's lines
+    trace_set = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("calculation run")
@@ -192,6 +194,7 @@ class PayoutLine(models.Model):
         if self.basis is None:
             return self.credits.all()
         rows = TraceRow.objects.filter(
+            trace_set_id=self.run.trace_set,
             run_id=self.run_id,
             basis=self.basis,
             date__gte=self.trace_from,
@@ -238,6 +241,19 @@ class RestatedLine(models.Model):
         return f"{self.run} {self.component} {self.currency} {self.earnings}"
 
 
+class TraceSet(models.Model):
+    """The credited rows one calculation of a run stored. A run calculated again writes a
+    new set and the old one goes once the new one is committed, so readers never wait on
+    a run. On PostgreSQL each set is a partition of ``TraceRow``, written without indexes,
+    indexed in one pass and attached whole (``koers.reward.services.trace``)."""
+
+    run = models.ForeignKey("CalcRun", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.pk}"
+
+
 class TraceRow(models.Model):
     """A credited row a run paid on, stored once per run and basis (the credited rows of
     one credit rule over one period) however many payout lines it is behind: a person's
@@ -248,6 +264,10 @@ class TraceRow(models.Model):
     # no index of its own: the index below starts with the run
     run = models.ForeignKey(
         "CalcRun", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    # the partition key on PostgreSQL: one partition per set
+    trace_set = models.ForeignKey(
+        TraceSet, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
     basis = models.PositiveSmallIntegerField()
     person_id = models.BigIntegerField()  # the credit holder

@@ -106,9 +106,10 @@ def write_month(run: CalcRun, parts: list[Part], *, by) -> CalcRun:  # type: ign
 
 
 def _clear_lines(run: CalcRun) -> None:
-    """Remove an open run's lines and their trace in three set-based statements (Django's
-    cascade would first read every credited row into memory). Inquiries keep their place
-    through their natural key and are linked again after the run."""
+    """Remove an open run's lines and who counted under whom in set-based statements
+    (Django's cascade would first read every row into memory); its credited rows stay
+    until the new set replaces them (``trace.store``). Inquiries keep their place through
+    their natural key and are linked again after the run."""
     from django.db import connection
 
     from koers.reward.models import Inquiry
@@ -120,7 +121,6 @@ def _clear_lines(run: CalcRun) -> None:
             "(SELECT id FROM reward_payoutline WHERE run_id = %s)",
             [run.pk],
         )
-        cursor.execute("DELETE FROM reward_tracerow WHERE run_id = %s", [run.pk])
         cursor.execute("DELETE FROM reward_tracereach WHERE run_id = %s", [run.pk])
         cursor.execute("DELETE FROM reward_payoutline WHERE run_id = %s", [run.pk])
 

@@ -40,6 +40,7 @@ from koers.reward.services.inputs import (
     shared_context,
     territory_credits_frame,
 )
+from koers.reward.services.trace import current_sets
 
 I64, DATE = pl.Int64, pl.Date
 
@@ -410,9 +411,9 @@ def _paid_lines(
         )
     )
     rows = list(
-        TraceRow.objects.filter(order_line_id__in=originals).values_list(
-            "run_id", "basis", "person_id", "order_line_id", "date"
-        )
+        TraceRow.objects.filter(
+            order_line_id__in=originals, trace_set_id__in=current_sets()
+        ).values_list("run_id", "basis", "person_id", "order_line_id", "date")
     )
     if rows:
         own = {}

@@ -25,6 +25,7 @@ from koers.core.bulk import analyze, bulk_insert
 from koers.engine import comp
 from koers.engine.money import from_cents
 from koers.reward.models import CalcRun, PayoutLine
+from koers.reward.services import trace
 from koers.reward.services.components import _assignments, compute_month
 from koers.reward.services.corrections import Share, corrections, mine
 from koers.reward.services.inputs import Context
@@ -32,7 +33,6 @@ from koers.reward.services.inputs import Context
 I64, DATE = pl.Int64, pl.Date
 FAR_PAST, FAR_FUTURE = dt.date(1, 1, 1), dt.date(9999, 12, 31)
 
-ANALYZE_AFTER_ROWS = 100_000  # trace rows written by a run after which its tables are analysed
 
 LINE_SCHEMA: dict[str, Any] = {
     "person_id": I64,
@@ -230,11 +230,9 @@ def write_parts(run: CalcRun, parts: list[Part]) -> int:
             pl.col("valid_to").fill_null(FAR_FUTURE),
         ),
     )
-    # in order line order: PostgreSQL then adds to the order line index page by page
-    # instead of at random (4 M rows at scale 100: 30 s against 79 s in random order)
-    stored = bulk_insert(
-        "reward_tracerow",
-        rows.sort("line_id").select(
+    stored = trace.store(
+        run,
+        rows.select(
             pl.lit(run.pk, dtype=I64).alias("run_id"),
             pl.col("basis").replace_strict(number, return_dtype=I64),
             "person_id",
@@ -243,8 +241,6 @@ def write_parts(run: CalcRun, parts: list[Part]) -> int:
             "value",
         ),
     )
-    if stored >= ANALYZE_AFTER_ROWS:
-        # later runs look returns up in these rows by order line: with statistics that
-        # know them the planner takes the index instead of reading every run's rows
-        analyze("reward_tracerow", "reward_tracereach")
+    if stored >= trace.ANALYZE_AFTER_ROWS:
+        analyze("reward_tracereach")
     return lines.height
