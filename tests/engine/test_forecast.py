@@ -183,6 +183,30 @@ def test_a_rolling_origin_backtest_covers_the_last_origins():
     )
 
 
+def test_shared_among_processes_the_results_are_the_same():
+    """Fit and backtest with the series shared among worker processes (their methods
+    compiled once in this process first) give exactly what one process gives."""
+    frame = pl.concat(
+        [
+            _frame(SEASON * 3, "a"),
+            _frame(range(1, 30), "b"),
+            _frame([5, 0, 7, 3, 0, 9], "c"),
+            _frame(SEASON + [25, 18], "d"),
+        ]
+    )
+    key = ["series", "period", "method"]
+    alone, shared = fc.fit(frame, horizon=4), fc.fit(frame, horizon=4, n_jobs=2)
+    assert alone.forecasts.sort(key).equals(shared.forecasts.sort(key))
+    assert alone.weights.sort("series", "method").equals(shared.weights.sort("series", "method"))
+    origins = [dt.date(2022, 6, 1), dt.date(2022, 9, 1)]
+    order = ["origin", *key]
+    assert (
+        fc.backtest(frame, horizon=3, origins=origins)
+        .sort(order)
+        .equals(fc.backtest(frame, horizon=3, origins=origins, n_jobs=2).sort(order))
+    )
+
+
 def test_accuracy_by_hand():
     frame = pl.DataFrame(
         {

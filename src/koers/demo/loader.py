@@ -209,11 +209,14 @@ def _forecasts(today: dt.date) -> int:
     from koers.forecast import services as forecasts
     from koers.forecast.models import ForecastValue
 
-    for back in (3, 2, 1):
-        forecasts.snapshot(today=add_months(month_start(today), -back), scopes=("unit",))
-    forecasts.backtest(today=today, origins=3, months_ahead=3, scopes=("unit",))
     # a command, not a worker: the series are shared among the machine's cores
-    forecasts.fit(today=today, n_jobs=min(os.cpu_count() or 1, 8))
+    cores = min(os.cpu_count() or 1, 8)
+    for back in (3, 2, 1):
+        forecasts.snapshot(
+            today=add_months(month_start(today), -back), scopes=("unit",), n_jobs=cores
+        )
+    forecasts.backtest(today=today, origins=3, months_ahead=3, scopes=("unit",), n_jobs=cores)
+    forecasts.fit(today=today, n_jobs=cores)
     _calls(today)
     return ForecastValue.objects.count()
 

@@ -97,10 +97,10 @@ def settle_calls(today: dt.date) -> bool:
 
 
 def snapshot(
-    *, today: dt.date, scopes: tuple[str, ...] = ("unit", "person", "group")
+    *, today: dt.date, scopes: tuple[str, ...] = ("unit", "person", "group"), n_jobs: int = 1
 ) -> ForecastRun:
     """Freeze the forecast as it stands today (weekly and at each month start)."""
-    return fit(today=today, kind=ForecastRun.Kind.SNAPSHOT, scopes=scopes)
+    return fit(today=today, kind=ForecastRun.Kind.SNAPSHOT, scopes=scopes, n_jobs=n_jobs)
 
 
 @transaction.atomic
@@ -110,10 +110,12 @@ def backtest(
     origins: int = 6,
     months_ahead: int = 3,
     scopes: tuple[str, ...] = ("unit", "group"),
+    n_jobs: int = 1,
 ) -> ForecastRun:
     """A rolling-origin backtest: from each of the last ``origins`` month starts that have
     ``months_ahead`` whole months of actuals after them, every method forecasts from the
-    months before it only, and is compared with what followed."""
+    months before it only, and is compared with what followed (the series shared among
+    ``n_jobs`` processes)."""
     started = time.perf_counter()
     before = month_start(today)
     last = add_months(before, -months_ahead)
@@ -126,7 +128,7 @@ def backtest(
         frame = _history(kpi, before, scopes)
         if frame.is_empty():
             continue
-        result = engine.backtest(frame, horizon=months_ahead, origins=starts)
+        result = engine.backtest(frame, horizon=months_ahead, origins=starts, n_jobs=n_jobs)
         ForecastValue.objects.bulk_create(
             (
                 ForecastValue(
