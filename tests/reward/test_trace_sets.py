@@ -74,6 +74,19 @@ def test_a_run_again_writes_a_new_set_and_drops_the_old_one_once_committed(
     assert list(TraceSet.objects.values_list("pk", flat=True)) == [second]
     if trace.partitioned():
         assert _partitions() == [second]
+        # the partition's own indexes are the parent's (attached, none built twice)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                "WHERE c.relname IN (SELECT indexname FROM pg_indexes WHERE tablename = %s)",
+                [trace.partition_name(second)],
+            )
+            attached = cursor.fetchone()[0]
+            cursor.execute(
+                "SELECT COUNT(*) FROM pg_indexes WHERE tablename = %s",
+                [trace.partition_name(second)],
+            )
+            assert attached == cursor.fetchone()[0] == len(trace.PARTITION_INDEXES)
 
 
 def test_a_run_that_fails_leaves_the_trace_as_it_was(cast, django_capture_on_commit_callbacks):
