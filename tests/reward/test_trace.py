@@ -72,3 +72,20 @@ def test_each_lines_trace_read_back_equals_the_engines(cast):
     # the sums a statement shows come from the line, not from reading its rows
     for line in PayoutLine.objects.filter(run__month=NOV, basis__isnull=False):
         assert line.traced == sum(v for _o, v in line.trace().values_list("order_line", "value"))
+
+
+def test_without_the_trace_the_lines_are_the_same(cast):
+    """A closed month checked for corrections is computed without its trace: its lines,
+    earnings and attainments are those of the month computed with it."""
+    for day, who, number in ((3, cast.ruud, "A"), (20, cast.rosa, "B")):
+        sale(cast, who, f"SO-{number}", dt.date(2026, 11, day), "1000.00")
+    on_plan(REPS, cast.ruud, cast.rosa, cast.rik)
+    on_plan(BOSSES, cast.mia, cast.max, cast.dirk)
+    context = shared_context(dt.date(2026, 1, 1), NOV_END)
+    traced = compute_month(NOV, context=context)
+    bare = compute_month(NOV, context=context, with_trace=False)
+    trace_keys = {"basis", "trace_root", "trace_subtree", "trace_from", "trace_to", "traced"}
+    assert [{k: v for k, v in line.items() if k not in trace_keys} for line in traced.lines] == (
+        bare.lines
+    )
+    assert traced.trace.height and bare.trace.is_empty() and not bare.bases

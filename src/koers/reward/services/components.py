@@ -111,10 +111,13 @@ def compute_month(
     spec_of: Callable[[Plan], PlanSpec] | None = None,
     context: Context | None = None,
     ytd_totals: bool = False,
+    with_trace: bool = True,
 ) -> MonthResult:
     """Every component's results for ``month``, without storing anything. ``spec_of`` may
     put another plan document in a plan's place (modelling a draft); ``ytd_totals`` gives
-    a year-to-date line its total so far instead of this month's part of it."""
+    a year-to-date line its total so far instead of this month's part of it; without
+    ``with_trace`` the lines come without their trace (a closed month checked for
+    corrections: a correction has no credited rows of its own)."""
     month = month_start(month)
     end = month_end(month)
     if assignments is None:
@@ -192,15 +195,15 @@ def compute_month(
                     results, trace = _with_reversals(results, trace, reversed_returns, c.code)
             except comp.AmountTooLarge as error:
                 raise ValidationError(_too_large(error.person_id, c.code)) from None
-            if c.rollup and c.scope == "individual":
-                trace = comp.payee_trace(trace, payees, context.managers, start, to)
             if c.period == "ytd" and not ytd_totals:
                 results = _less_paid_before(results, plan_id, c.code, start, month)
-            traced = rows is not None and c.scope != "company"
+            traced = with_trace and rows is not None and c.scope != "company"
+            if with_trace and c.rollup and c.scope == "individual":
+                trace = comp.payee_trace(trace, payees, context.managers, start, to)
             if traced and key not in bases:
                 bases[key] = len(bases)
                 basis_rows[bases[key]] = context.rows[key]
-            reach = _trace_reach(c, payees, results, trace, start, to, switched)
+            reach = _trace_reach(c, payees, results, trace, start, to, switched) if traced else {}
             offset = len(lines)
             for row in results.iter_rows(named=True):
                 spec_of_trace = reach.get(row["person_id"]) if traced else None
@@ -221,6 +224,8 @@ def compute_month(
                         ),
                     }
                 )
+            if not with_trace:
+                continue
             index = pl.DataFrame(
                 {"person_id": results["person_id"], "key": range(offset, len(lines))},
                 schema={"person_id": I64, "key": I64},

@@ -76,7 +76,9 @@ def corrections(
         assignments = [a for a in _assignments(past.month) if mine(a.person_id, share)]
         now = {
             _line_key(line): line
-            for line in compute_month(past.month, assignments=assignments, context=context).lines
+            for line in compute_month(
+                past.month, assignments=assignments, context=context, with_trace=False
+            ).lines
             if line["payable"]
         }
         paid: dict[tuple[int, int, str, dt.date], int] = defaultdict(int)
