@@ -136,6 +136,28 @@ def test_the_page_for_the_director_and_without_costs_for_a_salesperson(cast, cam
     assert "Stand" not in login(cast.user("ruud")).get("/data/campaign-costs/").content.decode()
 
 
+def test_many_campaigns_come_a_page_at_a_time_with_the_totals_of_all(cast, campaigns, login):
+    """The most revenue first, 50 a page; "Next" leads on; the totals count every
+    campaign of the year on every page."""
+    sm.Campaign.objects.bulk_create(
+        sm.Campaign(
+            name=f"Mailing {n:03}", kind="mailing", start_date=dt.date(2026, 3, 1), currency="EUR"
+        )
+        for n in range(60)
+    )
+    client = login(cast.user("dirk"))
+    first = client.get(URL, {"year": "2026"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    rows = re.findall(r"<tr data-campaign=", first)
+    assert len(rows) == 50
+    assert "Page 1 of 2" in first and "Vakbeurs 2026" in first  # the one with revenue
+    link = re.search(r'href="(\?[^"]*page=2[^"]*)">Next', first).group(1).replace("&amp;", "&")
+    second = client.get(URL + link, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert len(re.findall(r"<tr data-campaign=", second)) == 63 - 50  # the fixture's three too
+    assert "Page 2 of 2" in second and "Vakbeurs 2026" not in second
+    total = r'data-testid="total-revenue">([^<]*)<'
+    assert re.search(total, first).group(1) == re.search(total, second).group(1) != ""
+
+
 def test_a_bad_model_or_year_is_answered_and_shows_the_default(cast, campaigns, login):
     answer = login(cast.user("dirk")).get(URL, {"model": "linear", "year": "x"})
     assert answer.status_code == 200 and 'class="error"' in answer.content.decode()

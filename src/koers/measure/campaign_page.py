@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -18,6 +19,8 @@ from koers.measure.memo import memo
 from koers.measure.selectors import newest_ids
 from koers.org import visibility as vis
 from koers.sales import models as sm
+
+PAGE_SIZE = 50
 
 MODEL_LABELS = {
     "first": _("First touch"),
@@ -69,6 +72,8 @@ def returns_page(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "rows": rows,
+        # the most revenue first, a page at a time (a large organisation runs thousands)
+        "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
         "totals": totals(rows),
         "model_label": MODEL_LABELS[model],
         "year": year,
