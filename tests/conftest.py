@@ -488,3 +488,22 @@ def open_round(cast: Cast, total: str | int = 150_000, *, unit: Any = None, year
         by=cast.user("dirk"),
     )
     return round_open(target_round, by=cast.user("dirk"))
+
+
+def reader_session(lock_timeout: str = "2s"):  # type: ignore[no-untyped-def]
+    """Another session on the test database (PostgreSQL), in autocommit, that gives up on
+    a lock after ``lock_timeout``: a reader beside a writer's open transaction."""
+    import psycopg
+    from django.db import connection
+
+    settings = connection.settings_dict
+    reader = psycopg.connect(
+        host=settings["HOST"] or "127.0.0.1",
+        port=settings["PORT"] or 5432,
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        password=settings["PASSWORD"] or None,
+        autocommit=True,
+    )
+    reader.execute(f"SET lock_timeout = '{lock_timeout}'")
+    return reader

@@ -58,6 +58,26 @@ def test_manager_filters_a_list_without_reloading(cast, page):
     assert "q=rosa" in page.url
 
 
+def test_manager_filters_a_list_by_a_person_picked_by_name(cast, page):
+    """The owner filter is a record picker: type a name, choose the suggestion, and the
+    list shows that person's deals; the list's own search stays empty."""
+    log_in(page, "mia")
+    page.goto(page.base + "/data/opportunities/")
+    picker = page.locator("form.filters input[data-lookup-for=id_owner]")
+    picker.fill("Rosa")
+    option = page.locator("#id_owner_list option").first
+    expect(option).to_have_attribute("value", f"Rosa Tester #{cast.rosa.pk}")
+    picker.fill(option.get_attribute("value"))
+    picker.dispatch_event("change")
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=entity-table]')"
+        ".innerText.includes('Deal ruud')"
+    )
+    assert "Deal rosa" in page.inner_text("[data-testid=entity-table]")
+    assert f"owner={cast.rosa.pk}" in page.url and "find=" not in page.url
+    assert page.input_value("input[name=q]") == ""
+
+
 def test_edit_with_a_bad_split_shows_the_reason_and_keeps_the_data(cast, page):
     log_in(page, "mia")
     deal = cast.opportunities["ruud"]

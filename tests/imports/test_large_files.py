@@ -272,25 +272,17 @@ def test_readers_never_wait_for_an_import(base, tmp_path, monkeypatch):
 
     from koers.core import bulk
     from koers.imports import chunked
+    from tests.conftest import reader_session
 
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has one writer and no concurrent readers to show")
     monkeypatch.setattr(bulk, "LARGE_LOAD", 0)  # large enough to rebuild, were it exclusive
-    settings = connection.settings_dict
     waited: list[str] = []
     write = chunked.sv._write
 
     def write_then_read(*args, **kwargs):
         write(*args, **kwargs)
-        with psycopg.connect(
-            host=settings["HOST"] or "127.0.0.1",
-            port=settings["PORT"] or 5432,
-            dbname=settings["NAME"],
-            user=settings["USER"],
-            password=settings["PASSWORD"] or None,
-            autocommit=True,
-        ) as reader:
-            reader.execute("SET lock_timeout = '2s'")
+        with reader_session() as reader:
             for table in ["sales_orderline", "sales_orderlinecredit", "sales_account"]:
                 try:
                     reader.execute(f"SELECT COUNT(*) FROM {table}").fetchone()

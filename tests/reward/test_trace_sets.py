@@ -13,7 +13,7 @@ from django.db import connection, transaction
 
 from koers.reward.models import CalcRun, PayoutLine, TraceRow, TraceSet
 from koers.reward.services import run_month, trace
-from tests.conftest import on_plan, sale
+from tests.conftest import on_plan, reader_session, sale
 from tests.reward.test_trace import BOSSES, NOV, REPS
 
 
@@ -120,20 +120,6 @@ def test_a_set_no_run_reads_is_dropped_by_the_next_run(cast, django_capture_on_c
         assert _partitions() == [current]
 
 
-def _reader() -> psycopg.Connection:
-    settings = connection.settings_dict
-    reader = psycopg.connect(
-        host=settings["HOST"] or "127.0.0.1",
-        port=settings["PORT"] or 5432,
-        dbname=settings["NAME"],
-        user=settings["USER"],
-        password=settings["PASSWORD"] or None,
-        autocommit=True,
-    )
-    reader.execute("SET lock_timeout = '2s'")
-    return reader
-
-
 @pytest.mark.django_db(transaction=True)
 def test_readers_never_wait_for_a_run(cast, monkeypatch):
     """While a run recalculates a month (its new set written and attached, its transaction
@@ -151,7 +137,7 @@ def test_readers_never_wait_for_a_run(cast, monkeypatch):
 
     def store_then_read(set_id, frame):
         stored = store(set_id, frame)
-        with _reader() as reader:
+        with reader_session() as reader:
             try:
                 current = reader.execute(
                     "SELECT trace_set FROM reward_calcrun WHERE month = %s", [NOV]
@@ -183,7 +169,7 @@ def test_a_set_still_read_waits_for_the_next_run(cast, monkeypatch):
     _scenario(cast)
     run_month(NOV, by=None)
     old = CalcRun.objects.get(month=NOV).trace_set
-    with _reader() as reader, reader.transaction():
+    with reader_session() as reader, reader.transaction():
         reader.execute(f"SELECT COUNT(*) FROM {trace.partition_name(old)}").fetchone()
         run_month(NOV, by=None)  # commits; its drop of the old set cannot get the lock
         assert old in _partitions()

@@ -44,6 +44,25 @@ def test_filters_search_and_sort(cast, login):
     assert "Deal rik" in body and "Deal rosa" not in body
 
 
+def test_a_filter_on_people_or_campaigns_is_a_record_picker(cast, login):
+    """A list's filter on a kind that runs into thousands (people, campaigns, accounts)
+    is searched for, not a select of every record: its search box is kept out of the
+    list's own search and the form, and suggests only the records the user may see."""
+    client = login(cast.user("mia"))
+    url = reverse("entity_list", args=["opportunities"])
+    body = client.get(url).content.decode()
+    form = body.split('class="filters"', 1)[1].split("</form>", 1)[0]
+    assert '<select name="owner"' not in form
+    assert 'type="hidden" name="owner" id="id_owner"' in form
+    assert 'name="find" form="no-form"' in form and form.count('name="q"') == 1
+    lookup = reverse("entity_lookup", args=["people"])
+    suggested = client.get(lookup, {"find": "R"}).content.decode()
+    assert f"#{cast.ruud.pk}" in suggested and f"#{cast.rik.pk}" not in suggested  # Max's
+    chosen = client.get(url, {"owner": cast.ruud.pk}).content.decode()
+    assert "Deal ruud" in chosen and "Deal rosa" not in chosen
+    assert f'value="{cast.ruud} #{cast.ruud.pk}"' in html.unescape(chosen)
+
+
 def _names(body: str) -> list[str]:
     """The first column of the list's rows, in order."""
     table = body.split('data-testid="entity-table"', 1)[1].split("</tbody>", 1)[0]

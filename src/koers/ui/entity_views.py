@@ -22,7 +22,7 @@ from koers.org.models import Person
 from koers.org.write_rules import co_owned
 from koers.sales.models import Opportunity
 from koers.ui.entities import ENTITIES, Entity, entity_or_404, selector_for_model
-from koers.ui.forms import build_form, save_record, split_formset, splits_from
+from koers.ui.forms import build_form, save_record, split_formset, splits_from, use_lookup
 from koers.ui.paging import EstimatingPaginator
 from koers.ui.summaries import record_summary
 
@@ -51,6 +51,8 @@ def _filterset(entity: Entity, user: Any, data: Any, queryset: QuerySet[Any]):
             selector = selector_for_model(model)
             if selector is not None:
                 field.queryset = selector(user)
+            # thousands of campaigns or people: searched for, not listed in a select
+            use_lookup(field, in_filter=True)
     return filterset
 
 
@@ -265,7 +267,8 @@ def _choices_selector(choices_of: str, entity: Any) -> Any:
 def entity_lookup(request: HttpRequest, slug: str) -> HttpResponse:
     """Suggestions for a record picker: the user's visible records matching ``q``."""
     entity = entity_or_404(slug)
-    term = request.GET.get("q", "").strip().removesuffix("#").strip()
+    # "find": the search box of a list's filter (its own "q" searches the list)
+    term = request.GET.get("q", request.GET.get("find", "")).strip().removesuffix("#").strip()
     selector = _choices_selector(request.GET.get("for", ""), entity) or entity.selector
     rows = _search(selector(request.user), entity, term) if term else selector(request.user)
     rows = rows.select_related(*entity.select_related).order_by(entity.default_sort or "pk")

@@ -39,15 +39,17 @@ LOOKUP_MODELS = {
 }
 
 
-def use_lookup(field: forms.ModelChoiceField, choices_of: str = "") -> None:
+def use_lookup(
+    field: forms.ModelChoiceField, choices_of: str = "", *, in_filter: bool = False
+) -> None:
     """Pick a record by searching; ``choices_of`` ("leads.owner") names the entity field
-    whose own choices the suggestions are."""
+    whose own choices the suggestions are; ``in_filter``: the field filters a list."""
     model = field.queryset.model
     if model._meta.label_lower in LOOKUP_MODELS:
         url = reverse("entity_lookup", args=[slug_for_model(model)])
         if choices_of:
             url = f"{url}?{urlencode({'for': choices_of})}"
-        field.widget = LookupWidget(url=url, queryset=field.queryset)
+        field.widget = LookupWidget(url=url, queryset=field.queryset, in_filter=in_filter)
 
 
 def build_form(

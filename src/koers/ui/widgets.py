@@ -11,13 +11,25 @@ from typing import Any
 
 from django import forms
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 
 class LookupWidget(forms.Widget):
-    def __init__(self, *, url: str, queryset: Any, attrs: dict[str, Any] | None = None) -> None:
+    """``in_filter``: a list's filter, whose form already has a search box named ``q`` and
+    refreshes on every change: the picker's search box is named ``find`` and kept out of
+    the form (only the id in the hidden input filters)."""
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        queryset: Any,
+        attrs: dict[str, Any] | None = None,
+        in_filter: bool = False,
+    ) -> None:
         super().__init__(attrs)
-        self.url, self.queryset = url, queryset
+        self.url, self.queryset, self.in_filter = url, queryset, in_filter
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
         return data.get(name) or None
@@ -34,12 +46,15 @@ class LookupWidget(forms.Widget):
         field_id = (attrs or {}).get("id") or f"id_{name}"
         return format_html(
             '<span class="lookup"><input type="hidden" name="{name}" id="{id}" value="{value}">'
-            '<input type="search" name="q" list="{id}_list" value="{label}" autocomplete="off" '
+            '<input type="search" name="{search}"{outside} list="{id}_list" value="{label}" '
+            'autocomplete="off" '
             'placeholder="{hint}" data-lookup-for="{id}" hx-get="{url}" '
             'hx-trigger="input changed delay:250ms, focus once" hx-target="#{id}_list" '
             'hx-sync="this:replace" aria-label="{hint}">'
             '<datalist id="{id}_list"></datalist></span>',
             name=name,
+            search="find" if self.in_filter else "q",
+            outside=mark_safe(' form="no-form"') if self.in_filter else "",
             id=field_id,
             value="" if value is None else value,
             label=self._label(value),

@@ -52,6 +52,8 @@ class LeadTouch(models.Model):
                 fields=["lead", "campaign", "date"], name="one_touch_per_campaign_day"
             )
         ]
+        # the list's order: the newest 50 read from the index, not sorted from all
+        indexes = [models.Index(fields=["-date", "id"], name="leadtouch_newest")]
 
     def __str__(self) -> str:
         return f"{self.lead} ← {self.campaign} ({self.date:%d-%m-%Y})"
