@@ -128,10 +128,11 @@ class Month:
     deals: list[Any] = field(default_factory=list)
 
 
-def weighted(people: Any, today: dt.date) -> list[Month]:
+def weighted(people: Any, today: dt.date, model: Learned | None = None) -> list[Month]:
     """The open deals of ``people`` per month of expected close (overdue ones in this
-    month), with their amount weighted by the configured and by the learned probability."""
-    model = learned()
+    month), with their amount weighted by the configured and by the learned probability
+    (``model``, the learned one when not given)."""
+    model = model or learned()
     this_month = month_start(today)
     months: dict[dt.date, Month] = {}
     deals = Opportunity.objects.filter(

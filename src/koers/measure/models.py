@@ -386,7 +386,11 @@ class Expense(models.Model):
         verbose_name = _("expense")
         verbose_name_plural = _("expenses")
         ordering = ["-date", "person"]
-        indexes = [models.Index(fields=["person", "date"], name="expense_person_date")]
+        indexes = [
+            models.Index(fields=["person", "date"], name="expense_person_date"),
+            # the list's order: the newest 50 read from the index, not sorted from all
+            models.Index(fields=["-date", "id"], name="expense_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} {self.date:%Y-%m-%d} {self.get_category_display()}"
