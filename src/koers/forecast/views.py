@@ -23,6 +23,7 @@ from koers.forecast import selectors
 from koers.forecast.series import history
 from koers.jobs.models import Job
 from koers.jobs.services import submit
+from koers.kit.widgets import LongSelect
 from koers.measure.catalogue import kpi_name
 from koers.org import visibility as vis
 from koers.org.models import Role
@@ -42,7 +43,7 @@ def method_names() -> dict[str, str]:
 
 
 class SeriesForm(forms.Form):
-    series = forms.ChoiceField(label=gettext_lazy("Forecast of"))
+    series = forms.ChoiceField(label=gettext_lazy("Forecast of"), widget=LongSelect)
     kpi = forms.ChoiceField(label=gettext_lazy("KPI"))
 
     def __init__(self, *args: Any, scopes: list[selectors.Scope], **kwargs: Any) -> None:
