@@ -343,7 +343,25 @@ def _deviations_without_action(user: Any) -> dict[int, int]:
 def coaching_signals(user: Any, today: dt.date, unit: Any = None) -> list[SignalView]:
     """Whom to coach on what among the sellers the user sees (not themselves), or only those
     of ``unit`` (a person's page: their team is all the team rules compare with): the
-    engine's rules (``koers.engine.coaching``) on the last three whole months."""
+    engine's rules (``koers.engine.coaching``) on the last three whole months. Computed
+    once per scope until the facts change (an audited change among them) or a rating,
+    a role's requirement or an action on a deviation is added: a whole organisation's
+    signals took 2–3 s per view at scale 100."""
+    from koers.measure.memo import memo
+    from koers.measure.models import RootCauseAction
+    from koers.measure.selectors import newest_ids
+    from koers.steer.models import RoleRequirement, SkillRating
+
+    version = newest_ids(SkillRating, RoleRequirement, RootCauseAction)
+    return memo(
+        "coaching_signals",
+        user,
+        (today, getattr(unit, "pk", None), version),
+        lambda: _signals(user, today, unit),
+    )
+
+
+def _signals(user: Any, today: dt.date, unit: Any) -> list[SignalView]:
     from koers.steer.selectors import rounds_with_answers, skills_matrix
 
     me = vis.person_of(user)

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -74,6 +75,9 @@ def signal_link(signal: coaching.SignalView) -> str:
     return reverse("entity_detail", args=["people", signal.person.pk])
 
 
+SIGNALS_PER_PAGE = 50
+
+
 def coaching_page(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     if not vis.may_lead_steer(request.user):
@@ -90,11 +94,14 @@ def coaching_page(request: HttpRequest) -> HttpResponse:
         .order_by("last_name", "first_name")
     )
     last = coaching.last_sessions([p.pk for p in people])
+    # a whole organisation's signals come 50 a page (thousands at scale 100)
+    page = Paginator(found, SIGNALS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "steer/coaching.html",
         {
-            "signals": [(s, signal_text(s), signal_link(s)) for s in found],
+            "page": page,
+            "signals": [(s, signal_text(s), signal_link(s)) for s in page.object_list],
             "frequency": coaching.coaching_frequency(request.user, today),
             "people": [(p, last.get(p.pk)) for p in people],
         },
