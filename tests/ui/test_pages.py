@@ -63,6 +63,17 @@ def test_a_filter_on_people_or_campaigns_is_a_record_picker(cast, login):
     assert f'value="{cast.ruud} #{cast.ruud.pk}"' in html.unescape(chosen)
 
 
+def test_a_list_links_only_the_records_the_reader_may_open(cast, login):
+    """Mia's unit names the country above it, which she may not open: its name without a
+    link; the people of her team are links. Looked up for the page's rows only."""
+    client = login(cast.user("mia"))
+    units = client.get(reverse("entity_list", args=["units"])).content.decode()
+    country = reverse("entity_detail", args=["units", cast.noord.parent_id])
+    assert str(cast.noord.parent) in units and country not in units
+    deals = client.get(reverse("entity_list", args=["opportunities"])).content.decode()
+    assert reverse("entity_detail", args=["people", cast.ruud.pk]) in deals
+
+
 def _names(body: str) -> list[str]:
     """The first column of the list's rows, in order."""
     table = body.split('data-testid="entity-table"', 1)[1].split("</tbody>", 1)[0]
