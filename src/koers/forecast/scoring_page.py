@@ -25,10 +25,12 @@ LEVELS = [(0, "0"), (1, "1"), (2, "2"), (3, "3")]
 
 
 def win_probability_page(request: HttpRequest) -> HttpResponse:
-    scored = scoring.kept_model()
+    version = deals_version()  # counts every deal: asked once per view
+    scored = scoring.kept_model(version)
     if scored is None:  # training takes seconds: a worker does it, the page follows
-        job = submit("forecast.win_model", args={}, by=request.user, key=scoring.trained_key())
-        scored = scoring.kept_model()
+        key = scoring.trained_key(version)
+        job = submit("forecast.win_model", args={}, by=request.user, key=key)
+        scored = scoring.kept_model(version)
         if scored is None:
             return render(request, "forecast/win_probability.html", {"job": job_row(job)})
     calibration = scored.calibration
@@ -49,7 +51,7 @@ def win_probability_page(request: HttpRequest) -> HttpResponse:
     deals = memo(
         "win_open",
         request.user,
-        (deals_version(),),
+        (version,),
         lambda: scoring.score_open(vis.visible_sellers(request.user), timezone.localdate()),
     )
     off = [r for r in calibration.reliability if r.get("off")] if calibration else []
