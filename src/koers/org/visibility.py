@@ -200,11 +200,16 @@ def visible_order_lines(user: Any) -> QuerySet[Any]:
     return _owned(OrderLine.objects.all(), user, "credits__person")
 
 
+def sees_every_lead(user: Any) -> bool:
+    """Marketing, who brings the leads in, and the roles that see everything."""
+    return role_of(user) == Role.MARKETING or sees_everything(user)
+
+
 def visible_leads(user: Any) -> QuerySet[Any]:
-    """One's own and one's people's leads; every lead for marketing, who brings them in."""
+    """One's own and one's people's leads; every lead for :func:`sees_every_lead`."""
     from koers.sales.models import Lead
 
-    if role_of(user) == Role.MARKETING:
+    if sees_every_lead(user):
         return Lead.objects.all()
     return _owned(Lead.objects.all(), user, "owner")
 
@@ -365,7 +370,7 @@ def visible_lead_touches(user: Any) -> QuerySet[Any]:
     lead: no look-up of every lead's id)."""
     from koers.sales.models import LeadTouch
 
-    if role_of(user) == Role.MARKETING or sees_everything(user):
+    if sees_every_lead(user):
         return LeadTouch.objects.all()
     return LeadTouch.objects.filter(lead__in=visible_leads(user).values("pk"))
 

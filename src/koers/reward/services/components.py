@@ -206,7 +206,7 @@ def compute_month(
             reach = _trace_reach(c, payees, results, trace, start, to, switched) if traced else {}
             offset = len(lines)
             for row in results.iter_rows(named=True):
-                spec_of_trace = reach.get(row["person_id"]) if traced else None
+                spec_of_trace = reach.get(row["person_id"])  # none without a trace
                 lines.append(
                     {
                         **row,
