@@ -107,3 +107,40 @@ def test_a_manager_runs_a_round_a_customer_answers_and_coaching_follows(cast, br
     expect(page.locator("[data-testid=open-actions]")).to_contain_text("Vrijdagochtend blokken")
     assert CoachingAction.objects.get().owner == cast.ruud
     context.close()
+
+
+def test_a_manager_picks_participants_by_name_and_plans_a_trajectory(cast, page):
+    """The participants picker: type a name, choose the suggestion, it shows as chosen;
+    a second one added and removed again; the trajectory takes the one left."""
+    from koers.steer.models import Trajectory
+
+    ensure_defaults(Competency, RoleRequirement)
+    log_in(page, "mia")
+    page.goto(page.base + "/steer/training/")
+    page.fill("#id_name", "Consultative selling")
+    picker = page.locator("#id_participants")
+    for person in (cast.rosa, cast.ruud):
+        picker.fill(person.first_name)
+        option = page.locator("#id_participants_list option").first
+        expect(option).to_have_attribute("value", f"{person} #{person.pk}")
+        picker.fill(option.get_attribute("value"))
+        picker.dispatch_event("input")
+        expect(picker).to_have_value("")
+    chosen = page.locator("[data-testid=chosen] .chip")
+    expect(chosen).to_have_count(2)
+    page.click(f"[data-testid=chosen] button[aria-label='Remove {cast.ruud}']")
+    expect(chosen).to_have_count(1)
+    for kind, start, end in (
+        ("online", "2026-12-01", "2026-12-07"),
+        ("live", "2026-12-08", "2026-12-08"),
+        ("coaching", "2026-12-09", "2027-01-15"),
+        ("follow_up", "2027-01-16", "2027-01-31"),
+    ):
+        page.fill(f"#id_{kind}_title", kind)
+        page.fill(f"#id_{kind}_from", start)
+        page.fill(f"#id_{kind}_until", end)
+    with page.expect_navigation():
+        page.click("[data-testid=trajectory-form] button[type=submit]")
+    trajectory = Trajectory.objects.get(name="Consultative selling")
+    assert list(trajectory.taking_part.values_list("person_id", flat=True)) == [cast.rosa.pk]
+    assert "Rosa" in page.inner_text("main")

@@ -9,12 +9,15 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from koers.kit.widgets import LookupMultipleWidget
 from koers.measure.catalogue import definition, kpi_name
 from koers.org import visibility as vis
 from koers.org.models import Person
@@ -37,7 +40,6 @@ class TrajectoryForm(forms.Form):
     participants = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Participants"),
         queryset=Person.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
     )
     window_months = forms.IntegerField(
         label=gettext_lazy("Months measured before and after"), min_value=1, max_value=12, initial=3
@@ -46,8 +48,11 @@ class TrajectoryForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kpi"].choices = kpi_choices()
-        self.fields["participants"].queryset = (
-            vis.visible_sellers(user).active_on(timezone.localdate()).order_by("last_name")
+        participants = self.fields["participants"]
+        participants.queryset = may_take_part(user)
+        # a large organisation has thousands of sellers: picked by name, not a checkbox each
+        participants.widget = LookupMultipleWidget(
+            url=reverse("steer_participant_lookup"), queryset=participants.queryset
         )
         for kind, label in TrajectoryStep.Kind.choices:
             self.fields[f"{kind}_title"] = forms.CharField(label=label, max_length=160)
@@ -66,6 +71,26 @@ class TrajectoryForm(forms.Form):
             (k, d[f"{k}_title"], d[f"{k}_from"], d[f"{k}_until"])
             for k, _label in TrajectoryStep.Kind.choices
         ]
+
+
+def may_take_part(user: Any) -> QuerySet[Person]:
+    """Who ``user`` may put in a trajectory: the sellers they see, active today."""
+    return vis.visible_sellers(user).active_on(timezone.localdate())
+
+
+LOOKUP_LIMIT = 20
+
+
+def participant_lookup(request: HttpRequest) -> HttpResponse:
+    """Suggestions for the participants picker: the sellers who may take part whose first
+    or last name holds every word typed, by last name."""
+    if not vis.may_lead_steer(request.user):
+        raise PermissionDenied(_("Your role may not plan training."))
+    rows = may_take_part(request.user)
+    for word in request.GET.get("q", "").removesuffix("#").split():
+        rows = rows.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+    rows = rows.order_by("last_name", "first_name", "pk")[:LOOKUP_LIMIT]
+    return render(request, "ui/lookup_options.html", {"rows": rows})
 
 
 def trajectories_page(request: HttpRequest) -> HttpResponse:

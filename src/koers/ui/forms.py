@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from koers.core.services import record_save
 from koers.kit.fields import LocalDecimalField, local_decimals
+from koers.kit.widgets import LookupWidget
 from koers.org import services as org_services
 from koers.org.models import OrgUnit, Person
 from koers.org.write_rules import writable_fields
@@ -22,7 +23,6 @@ from koers.sales import services as sales_services
 from koers.sales.models import Opportunity
 from koers.sales.selectors import creditable_people
 from koers.ui.entities import Entity, selector_for_model, slug_for_model
-from koers.ui.widgets import LookupWidget
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

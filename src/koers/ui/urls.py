@@ -106,6 +106,11 @@ urlpatterns = [
         name="steer_coaching_person",
     ),
     path("steer/training/", steer_training_page.trajectories_page, name="steer_trajectories"),
+    path(
+        "steer/training/participants/",
+        steer_training_page.participant_lookup,
+        name="steer_participant_lookup",
+    ),
     path("steer/training/<int:pk>/", steer_training_page.trajectory_page, name="steer_trajectory"),
     path("measure/forecast/", forecast_views.forecast_page, name="forecast"),
     path(

@@ -163,9 +163,39 @@
   if (document.readyState === "complete") draw(); else window.addEventListener("load", draw);
 })();
 
-// Record pickers: a chosen suggestion ends in "#<id>"; copy the id into the hidden input.
+// Record pickers: a chosen suggestion ends in "#<id>"; copy the id into the hidden input,
+// or, picking several, add it to the chosen ones (each with a button that removes it).
+function addChosen(box) {
+  var options = box.list ? Array.prototype.slice.call(box.list.options) : [];
+  var picked = options.some(function (o) { return o.value === box.value; });
+  var match = /^(.*?)\s*#(\d+)$/.exec(box.value.trim());
+  if (!picked || !match) return;
+  var chosen = document.getElementById(box.dataset.lookupMany);
+  var present = Array.prototype.some.call(chosen.querySelectorAll("input"), function (i) {
+    return i.value === match[2];
+  });
+  if (!present) {
+    var chip = document.createElement("span");
+    chip.className = "chip";
+    var hidden = document.createElement("input");
+    hidden.type = "hidden"; hidden.name = box.dataset.name; hidden.value = match[2];
+    var remove = document.createElement("button");
+    remove.type = "button"; remove.className = "chip-remove"; remove.textContent = "\u00d7";
+    remove.setAttribute("aria-label", box.dataset.remove + " " + match[1]);
+    chip.appendChild(hidden);
+    chip.appendChild(document.createTextNode(match[1] + " "));
+    chip.appendChild(remove);
+    chosen.appendChild(chip);
+  }
+  box.value = "";
+}
+document.addEventListener("click", function (event) {
+  var button = event.target.closest ? event.target.closest(".chip-remove") : null;
+  if (button) button.parentNode.remove();
+});
 document.addEventListener("input", function (event) {
   var box = event.target;
+  if (box.dataset && box.dataset.lookupMany) { addChosen(box); return; }
   if (!box.dataset || !box.dataset.lookupFor) return;
   var hidden = document.getElementById(box.dataset.lookupFor);
   var match = /#(\d+)$/.exec(box.value.trim());
