@@ -513,3 +513,34 @@ def test_the_director_adds_a_competency_and_a_manager_may_not(cast, competencies
     assert {(r.role, r.level) for r in made.required.all()} == {("salesperson", 3)}
     page = login(cast.user("ruud")).get(url).content.decode()
     assert "Presenting" in page and 'data-testid="competency-form"' not in page
+
+
+def test_the_people_table_puts_the_longest_uncoached_first_and_pages(cast, competencies, login):
+    """Never coached first (by name), then the oldest last session; 50 a page with a
+    pager of its own, which keeps the signals' page where it was."""
+    from koers.steer import coaching_page
+
+    for when, who in ((TODAY - dt.timedelta(days=40), cast.ruud), (TODAY, cast.rosa)):
+        coaching.session_record(
+            person=who,
+            held_on=when,
+            aim="Open the Utrecht prospects",
+            reality="",
+            options="",
+            will="",
+            actions=[],
+            by=cast.user("mia"),
+        )
+    names = [f"Z{i:02d}" for i in range(coaching_page.PEOPLE_PER_PAGE)]
+    for name in names:
+        PersonFactory(first_name="New", last_name=name, unit=cast.noord, manager=cast.mia)
+    client = login(cast.user("mia"))
+    first = client.get(reverse("steer_coaching"), {"page": "1"}).content.decode()
+    table = first[first.index('data-testid="coachees"') :]
+    assert table.index("Z00") < table.index("Z49")
+    assert str(cast.ruud) not in table  # 50 never coached fill the first page
+    assert 'data-testid="pager-people"' in first and "?page=1&amp;people=2" in first
+    second = client.get(reverse("steer_coaching"), {"people": "2"}).content.decode()
+    table = second[second.index('data-testid="coachees"') :]
+    assert table.index(str(cast.ruud)) < table.index(str(cast.rosa))
+    assert "Z00" not in table

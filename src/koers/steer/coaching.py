@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from koers.engine import coaching as rules
@@ -273,14 +273,12 @@ def coaching_frequency(user: Any, today: dt.date, months: int = 3) -> list[dict[
     return sorted(out, key=lambda r: -r["per_person_month"])
 
 
-def last_sessions(people: Sequence[int]) -> dict[int, dt.date]:
-    rows = (
-        CoachingSession.objects.filter(person__in=people)
-        .values("person")
-        .annotate(last=Max("held_on"))
-        .order_by()
+def with_last_session(people: QuerySet[Person]) -> QuerySet[Person]:
+    """``people`` with the day of their last coaching session (``last_session``, None when
+    never coached), those longest without one first, then by name."""
+    return people.annotate(last_session=Max("coaching_sessions__held_on")).order_by(
+        F("last_session").asc(nulls_first=True), "last_name", "first_name", "pk"
     )
-    return {r["person"]: r["last"] for r in rows}
 
 
 def open_actions(person: Person) -> list[CoachingAction]:

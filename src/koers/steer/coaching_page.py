@@ -76,6 +76,7 @@ def signal_link(signal: coaching.SignalView) -> str:
 
 
 SIGNALS_PER_PAGE = 50
+PEOPLE_PER_PAGE = 50
 
 
 def coaching_page(request: HttpRequest) -> HttpResponse:
@@ -87,13 +88,13 @@ def coaching_page(request: HttpRequest) -> HttpResponse:
         return redirect("steer_coaching_person", me.pk)
     found = coaching.coaching_signals(request.user, today)
     me = vis.person_of(request.user)
-    people = list(
-        vis.visible_sellers(request.user)
-        .exclude(pk=me.pk if me else None)
-        .active_on(today)
-        .order_by("last_name", "first_name")
-    )
-    last = coaching.last_sessions([p.pk for p in people])
+    # the people longest without a session first (never coached before anyone), 50 a page
+    people = Paginator(
+        coaching.with_last_session(
+            vis.visible_sellers(request.user).exclude(pk=me.pk if me else None).active_on(today)
+        ),
+        PEOPLE_PER_PAGE,
+    ).get_page(request.GET.get("people"))
     # a whole organisation's signals come 50 a page (thousands at scale 100)
     page = Paginator(found, SIGNALS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -103,7 +104,7 @@ def coaching_page(request: HttpRequest) -> HttpResponse:
             "page": page,
             "signals": [(s, signal_text(s), signal_link(s)) for s in page.object_list],
             "frequency": coaching.coaching_frequency(request.user, today),
-            "people": [(p, last.get(p.pk)) for p in people],
+            "people": people,
         },
     )
 

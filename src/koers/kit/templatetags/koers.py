@@ -170,3 +170,12 @@ def mdate(value: Any, fmt: str) -> str:
     if (get_language() or "en").startswith("nl"):
         fmt = fmt.replace("M", "b")
     return formats.date_format(value, fmt)
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context: Any, number: int, param: str | None = None) -> str:
+    """The link to page ``number`` of a paged list: the current query with ``param``
+    ("page" unless a page holds two paged lists) set to it."""
+    query = context["request"].GET.copy()
+    query[param or "page"] = number
+    return "?" + query.urlencode()
