@@ -128,3 +128,55 @@ def test_the_page(history, login, who):
     assert page.status_code == 200
     assert 'data-testid="stage-probabilities"' in text
     assert ('name="unit"' in text) is (who != "ruud")
+
+
+def test_the_grouped_pipeline_equals_weighing_each_deal(history):
+    """Counted and summed per stage, segment and month in the database, each group then
+    weighted: the same months, counts and sums as weighing every open deal one by one."""
+    import random
+
+    cast = history
+    rng = random.Random(7)
+    open_stages = [s for s in cast.stages.values() if s.kind == sm.Stage.Kind.OPEN]
+    accounts = [cast.accounts["ruud"]] + [
+        sm.Account.objects.create(name=f"Zorg {i}", segment="zorg", owner=cast.ruud)
+        for i in range(2)
+    ]
+    for i in range(40):
+        sm.Opportunity.objects.create(
+            name=f"open {i}",
+            created_on=TODAY - dt.timedelta(days=100),
+            account=rng.choice(accounts),
+            owner=rng.choice([cast.ruud, cast.rosa]),
+            stage=rng.choice(open_stages),
+            expected_close_date=TODAY + dt.timedelta(days=rng.randint(-90, 120)),
+            amount=Decimal(rng.randint(0, 10**7)) / 100,
+            reporting_amount=None if i % 13 == 0 else Decimal(rng.randint(0, 10**7)) / 100,
+        )
+    people = Person.objects.filter(pk__in=[cast.ruud.pk, cast.rosa.pk])
+    model = pipeline.learned()
+    expected: dict[dt.date, pipeline.Month] = {}
+    for deal in sm.Opportunity.objects.filter(owner__in=people, stage__kind=sm.Stage.Kind.OPEN):
+        amount = float(deal.reporting_amount or 0)
+        overdue = deal.expected_close_date < TODAY
+        month = dt.date(2026, 11, 1) if overdue else deal.expected_close_date.replace(day=1)
+        entry = expected.setdefault(month, pipeline.Month(month))
+        learned = pipeline.stage_probability.probability_of(
+            model.table, deal.stage.process_id, deal.stage_id, deal.account.segment or None
+        )
+        probability = float(deal.stage.probability) / 100 if learned is None else learned
+        if overdue:
+            probability *= model.slip
+            entry.overdue_count += 1
+            entry.overdue_amount += amount
+        entry.count += 1
+        entry.amount += amount
+        entry.configured += amount * float(deal.stage.probability) / 100
+        entry.learned += amount * min(probability, 1.0)
+    months = pipeline.weighted(people, TODAY, model)
+    assert [m.month for m in months] == sorted(expected)
+    for got in months:
+        want = expected[got.month]
+        assert (got.count, got.overdue_count) == (want.count, want.overdue_count)
+        for name in ("amount", "configured", "learned", "overdue_amount"):
+            assert getattr(got, name) == pytest.approx(getattr(want, name), rel=1e-12)

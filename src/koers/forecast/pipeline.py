@@ -7,12 +7,13 @@ apart so nobody mistakes them for this month's plan."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Min, Q
+from django.db.models import BooleanField, Case, Count, Max, Min, Q, Sum, Value, When
+from django.db.models.functions import TruncMonth
 
 from koers.engine import stage_probability
 from koers.engine.periods import month_start
@@ -127,45 +128,51 @@ class Month:
     learned: float = 0.0
     overdue_count: int = 0
     overdue_amount: float = 0.0
-    deals: list[Any] = field(default_factory=list)
 
 
 def weighted(people: Any, today: dt.date, model: Learned | None = None) -> list[Month]:
     """The open deals of ``people`` per month of expected close (overdue ones in this
     month), with their amount weighted by the configured and by the learned probability
-    (``model``, the learned one when not given)."""
+    (``model``, the learned one when not given). The deals are counted and summed in the
+    database per stage, segment and month; each group's amount is then weighted at once
+    (a large organisation has hundreds of thousands of open deals)."""
     model = model or learned()
     this_month = month_start(today)
     months: dict[dt.date, Month] = {}
-    deals = Opportunity.objects.filter(
-        owner__in=people.values("pk"), stage__kind=Stage.Kind.OPEN
-    ).values_list(
-        "stage__process",
-        "stage",
-        "stage__probability",
-        "account__segment",
-        "expected_close_date",
-        F("reporting_amount"),
+    groups = (
+        Opportunity.objects.filter(owner__in=people.values("pk"), stage__kind=Stage.Kind.OPEN)
+        .annotate(
+            month=TruncMonth("expected_close_date"),
+            overdue=Case(
+                When(expected_close_date__lt=today, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .values_list(
+            "stage__process", "stage", "stage__probability", "account__segment", "month", "overdue"
+        )
+        .annotate(deals=Count("pk"), total=Sum("reporting_amount"))
+        .order_by()
     )
-    cache_probability: dict[tuple[int, int, str], float | None] = {}
-    for process, stage, configured, segment, expected, amount in deals:
-        amount = float(amount or 0)
-        overdue = expected < today
-        month = this_month if overdue else month_start(expected)
-        entry = months.setdefault(month, Month(month))
+    probabilities: dict[tuple[int, int, str], float | None] = {}
+    for process, stage, configured, segment, month, overdue, deals, total in groups:
+        amount = float(total or 0)
+        at = this_month if overdue else month
+        entry = months.setdefault(at, Month(at))
         key = (process, stage, segment or "")
-        if key not in cache_probability:
-            cache_probability[key] = stage_probability.probability_of(
+        if key not in probabilities:
+            probabilities[key] = stage_probability.probability_of(
                 model.table, process, stage, segment or None
             )
-        probability = cache_probability[key]
+        probability = probabilities[key]
         if probability is None:
             probability = float(configured) / 100
         if overdue:
             probability *= model.slip
-            entry.overdue_count += 1
+            entry.overdue_count += deals
             entry.overdue_amount += amount
-        entry.count += 1
+        entry.count += deals
         entry.amount += amount
         entry.configured += amount * float(configured) / 100
         entry.learned += amount * min(probability, 1.0)
