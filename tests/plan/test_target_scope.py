@@ -245,3 +245,44 @@ def test_every_units_target_at_once_equals_each_units_group_target(cast, kpi):
         group = Person.objects.in_subtree(unit)
         assert at_once.get(unit.pk) == group_targets(group, unit, oct_, NOV_END, [kpi]).get(kpi)
     assert len(at_once) >= 3
+
+
+@pytest.mark.parametrize("kpi", ["revenue", "win_rate"])
+def test_a_years_unit_months_serve_every_span_without_a_query(cast, kpi):
+    """A month's run reads a KPI's targets of its whole span once: every team quota of
+    every period within it is then what the two queries per call give, and the group's
+    target the KPI page reads."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from koers.org.models import OrgUnit
+    from koers.plan.selectors import UnitMonths, unit_targets
+
+    months = [dt.date(2026, m, 1) for m in (1, 2, 6, 10, 11, 12)]
+    for k, month in enumerate(months):
+        for person, value in ((cast.ruud, 600), (cast.rosa, 400), (cast.rik, 250), (cast.mia, 7)):
+            Target.objects.create(kpi=kpi, person=person, month=month, value=Decimal(value + k))
+    Target.objects.create(kpi=kpi, unit=cast.zuid, month=NOV, value=Decimal("900"))
+    Target.objects.create(kpi=kpi, unit=cast.noord, month=months[1], value=Decimal("1500"))
+    Target.objects.create(kpi=kpi, unit=cast.country, month=months[3], value=Decimal("5000.5"))
+    units = list(OrgUnit.objects.all())
+    year = UnitMonths.read(kpi, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    spans = [
+        (dt.date(2026, 1, 1), dt.date(2026, 1, 31)),
+        (dt.date(2026, 1, 1), dt.date(2026, 6, 30)),
+        (dt.date(2026, 10, 1), NOV_END),
+        (NOV, NOV_END),
+        (dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+    ]
+    for start, end in spans:
+        with CaptureQueriesContext(connection) as queries:
+            served = unit_targets(units, start, end, kpi, year)
+        assert not [q for q in queries.captured_queries if "plan_target" in q["sql"]]
+        assert served == unit_targets(units, start, end, kpi)
+        for unit in units:
+            group = Person.objects.in_subtree(unit)
+            assert served.get(unit.pk) == group_targets(group, unit, start, end, [kpi]).get(kpi)
+    # a span beyond the months read is read again, not cut short
+    assert not year.spans(dt.date(2025, 12, 1), NOV_END)
+    wider = unit_targets(units, dt.date(2025, 12, 1), NOV_END, kpi, year)
+    assert wider == unit_targets(units, dt.date(2025, 12, 1), NOV_END, kpi)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -80,62 +81,110 @@ def over_months(months: dict[dt.date, Decimal], ratio: bool) -> Decimal:
 
 
 def team_targets(
-    leaders: Iterable[Any], start: dt.date, end: dt.date, kpi: str
+    leaders: Iterable[Any],
+    start: dt.date,
+    end: dt.date,
+    kpi: str,
+    table: UnitMonths | None = None,
 ) -> dict[int, Decimal]:
     """Leader id → the target of the group they lead over ``start``..``end`` (everyone in
     their unit and below, themselves included): what :func:`group_targets` gives for each
-    leader's group and unit, read in two queries for all leaders at once. Leaders without
-    a unit, and groups without any target in the months, are left out."""
+    leader's group and unit, read in two queries for all leaders at once (none with a
+    ``table`` of the KPI's unit months that spans the months). Leaders without a unit, and
+    groups without any target in the months, are left out."""
     leaders = [p for p in leaders if p.unit_id]
-    by_unit = unit_targets([p.unit for p in leaders], start, end, kpi)
+    by_unit = unit_targets([p.unit for p in leaders], start, end, kpi, table)
     return {p.pk: by_unit[p.unit_id] for p in leaders if p.unit_id in by_unit}
 
 
+@dataclass(frozen=True)
+class UnitMonths:
+    """One KPI's monthly targets over ``first``..``end``, as every unit's target is made of:
+    per unit path and month the members' own targets (their sum and number), and per unit
+    and month the unit's own target. Read once, it serves every unit and every span of
+    months within it (a month's run asks for each team quota of several periods)."""
+
+    kpi: str
+    first: dt.date
+    end: dt.date
+    members: dict[str, dict[dt.date, tuple[Decimal, int]]]
+    own: dict[int, dict[dt.date, Decimal]]
+
+    @classmethod
+    def read(
+        cls, kpi: str, start: dt.date, end: dt.date, units: list[int] | None = None
+    ) -> UnitMonths:
+        """The two queries; ``units``: only these units' own targets (all when None)."""
+        first = start.replace(day=1)
+        targets = Target.objects.overall().filter(kpi=kpi, month__gte=first, month__lte=end)
+        members: dict[str, dict[dt.date, tuple[Decimal, int]]] = defaultdict(dict)
+        for path, month, total, count in (
+            targets.filter(person__unit__isnull=False)
+            .values("person__unit__path", "month")
+            .annotate(total=Sum("value"), n=models.Count("id"))
+            .values_list("person__unit__path", "month", "total", "n")
+            .order_by()
+        ):
+            members[path][month] = (Decimal(total), count)
+        own_targets = targets.filter(unit__isnull=False)
+        if units is not None:
+            own_targets = own_targets.filter(unit__in=units)
+        own: dict[int, dict[dt.date, Decimal]] = defaultdict(dict)
+        for unit, month, value in own_targets.values_list("unit", "month", "value"):
+            own[unit][month] = value
+        return cls(kpi, first, end, dict(members), dict(own))
+
+    def spans(self, start: dt.date, end: dt.date) -> bool:
+        return self.first <= start.replace(day=1) and end <= self.end
+
+    def targets(
+        self, units: list[OrgUnit], start: dt.date, end: dt.date, ratio: bool
+    ) -> dict[int, Decimal]:
+        """Unit id → its target over ``start``..``end`` (within the months read)."""
+        first = start.replace(day=1)
+        wanted = {u.path: u for u in units}
+        sums: dict[str, dict[dt.date, list[Any]]] = defaultdict(dict)
+        for path, by_month in self.members.items():
+            # every unit a member's unit lies in: the path's prefixes ("0001.", "0001.0004.")
+            cut = 0
+            while (cut := path.find(".", cut) + 1) > 0:
+                above = path[:cut]
+                if above not in wanted:
+                    continue
+                months = sums[above]
+                for month, (total, count) in by_month.items():
+                    if first <= month <= end:
+                        held = months.setdefault(month, [Decimal(0), 0])
+                        held[0] += total
+                        held[1] += count
+        out: dict[int, Decimal] = {}
+        for unit in units:
+            table = {m: (t / n if ratio else t) for m, (t, n) in sums.get(unit.path, {}).items()}
+            table.update((m, v) for m, v in self.own.get(unit.pk, {}).items() if first <= m <= end)
+            if table:
+                out[unit.pk] = over_months(table, ratio)
+        return out
+
+
 def unit_targets(
-    units: Iterable[OrgUnit], start: dt.date, end: dt.date, kpi: str
+    units: Iterable[OrgUnit],
+    start: dt.date,
+    end: dt.date,
+    kpi: str,
+    table: UnitMonths | None = None,
 ) -> dict[int, Decimal]:
     """Unit id → the target of everyone in the unit and below over ``start``..``end``:
     the unit's own target in a month where it has one, else its people's (summed, or
     averaged for a ratio), as :func:`group_targets` gives for each unit; read in two
-    queries for all units at once. Units without any target in the months are left out."""
+    queries for all units at once, or from ``table`` when it holds the KPI's months.
+    Units without any target in the months are left out."""
     defs = definitions()
     units = list({u.pk: u for u in units}.values())
     if kpi not in defs or not units:
         return {}
-    ratio = defs[kpi].ratio
-    first = start.replace(day=1)
-    # the members' own targets per unit and month (each person sits in one unit)
-    per_unit: dict[str, dict[dt.date, list[Any]]] = defaultdict(dict)
-    for path, month, total, count in (
-        Target.objects.overall()
-        .filter(kpi=kpi, month__gte=first, month__lte=end, person__unit__isnull=False)
-        .values("person__unit__path", "month")
-        .annotate(total=Sum("value"), n=models.Count("id"))
-        .values_list("person__unit__path", "month", "total", "n")
-        .order_by()
-    ):
-        per_unit[path][month] = [total, count]
-    units_own: dict[int, dict[dt.date, Decimal]] = defaultdict(dict)
-    for unit, month, value in (
-        Target.objects.overall()
-        .filter(kpi=kpi, month__gte=first, month__lte=end, unit__in=[u.pk for u in units])
-        .values_list("unit", "month", "value")
-    ):
-        units_own[unit][month] = value
-    out: dict[int, Decimal] = {}
-    for unit in units:
-        months: dict[dt.date, list[Any]] = {}
-        for path, by_month in per_unit.items():
-            if path.startswith(unit.path):
-                for month, (total, count) in by_month.items():
-                    held = months.setdefault(month, [Decimal(0), 0])
-                    held[0] += Decimal(total)
-                    held[1] += count
-        table = {m: (t / n if ratio else t) for m, (t, n) in months.items()}
-        table.update(units_own.get(unit.pk, {}))
-        if table:
-            out[unit.pk] = over_months(table, ratio)
-    return out
+    if table is None or table.kpi != kpi or not table.spans(start, end):
+        table = UnitMonths.read(kpi, start, end, [u.pk for u in units])
+    return table.targets(units, start, end, defs[kpi].ratio)
 
 
 def unit_led_by(person: Any) -> OrgUnit | None:

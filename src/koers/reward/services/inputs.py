@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from django.db.models import Avg, Q, Sum
@@ -29,6 +29,9 @@ from koers.reward.models import (
 )
 from koers.sales.currency import reporting_currency
 from koers.sales.status import counted_sql
+
+if TYPE_CHECKING:
+    from koers.plan.selectors import UnitMonths
 
 I64, DATE = pl.Int64, pl.Date
 
@@ -162,9 +165,17 @@ def _group_quota(kpi: str, members: Any, unit: Any, start: dt.date, end: dt.date
     return int(total * (known.fact_units if known is not None else 1))
 
 
-def team_quotas(kpi: str, managers: Iterable[int], start: dt.date, end: dt.date) -> dict[int, int]:
+def team_quotas(
+    kpi: str,
+    managers: Iterable[int],
+    start: dt.date,
+    end: dt.date,
+    context: Context | None = None,
+) -> dict[int, int]:
     """Each manager's team quota: the target of the unit they lead, or the own targets of
-    everyone in it and themselves; the same group the KPI page shows the manager."""
+    everyone in it and themselves; the same group the KPI page shows the manager. With a
+    ``context``, the KPI's targets of its whole span are read once and serve every period
+    and month computed within it."""
     from koers.org.models import Person
     from koers.plan.selectors import team_targets
 
@@ -173,7 +184,11 @@ def team_quotas(kpi: str, managers: Iterable[int], start: dt.date, end: dt.date)
     known = definitions().get(kpi)
     units = known.fact_units if known is not None else 1
     leaders = Person.objects.filter(pk__in=list(managers)).select_related("unit")
-    return {pk: int(total * units) for pk, total in team_targets(leaders, start, end, kpi).items()}
+    table = context.unit_months(kpi) if context is not None else None
+    return {
+        pk: int(total * units)
+        for pk, total in team_targets(leaders, start, end, kpi, table).items()
+    }
 
 
 def _company_quota(kpi: str, start: dt.date, end: dt.date) -> int | None:
@@ -252,6 +267,19 @@ class Context:
     manager_of: dict[int, int | None] = field(default_factory=dict)
     # credited rows per (credit key, start, end), shared by components that credit alike
     rows: dict[tuple[Any, ...], pl.DataFrame] = field(default_factory=dict)
+    # the first and last day the context was loaded for
+    span: tuple[dt.date, dt.date] | None = None
+    # per KPI its units' monthly targets over the span, read when first asked
+    targets: dict[str, UnitMonths] = field(default_factory=dict)
+
+    def unit_months(self, kpi: str) -> UnitMonths | None:
+        if self.span is None:
+            return None
+        if kpi not in self.targets:
+            from koers.plan.selectors import UnitMonths
+
+            self.targets[kpi] = UnitMonths.read(kpi, *self.span)
+        return self.targets[kpi]
 
 
 def _payees(
@@ -284,7 +312,8 @@ def _payees(
         values = dict(_goal_scores(people, start, end))
         quotas = {p: comp.PPM for p in people}
     elif c.scope == "team":
-        by_team = team_quotas(spec.quota_kpi, {t for t in teams.values() if t}, start, to_date)
+        managers = {t for t in teams.values() if t}
+        by_team = team_quotas(spec.quota_kpi, managers, start, to_date, context)
         quotas = {p: by_team[t] for p, t in teams.items() if t in by_team}
         values = {}
     elif c.scope == "company":
@@ -292,7 +321,7 @@ def _payees(
         quotas = {p: total for p in people} if total else {}
         values = {}
     elif c.rollup:  # measured on everything below them: quota of the group they lead
-        quotas = team_quotas(spec.quota_kpi, people, start, to_date)
+        quotas = team_quotas(spec.quota_kpi, people, start, to_date, context)
         values = {}
     else:
         quotas = _quotas(spec.quota_kpi, people, start, to_date)
@@ -347,4 +376,6 @@ def shared_context(first: dt.date, end: dt.date) -> Context:
     """The credits and reporting lines of ``first``..``end``, loaded once for every month
     computed within it (a month's components filter their own period)."""
     managers = managers_frame(first, end)
-    return Context(credits_frame(first, end), managers, _manager_on(managers, end))
+    return Context(
+        credits_frame(first, end), managers, _manager_on(managers, end), span=(first, end)
+    )
