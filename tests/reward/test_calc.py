@@ -492,3 +492,48 @@ def test_each_statement_line_shows_how_its_amount_was_reached(planned, login, to
         "amount",
     ]
     assert line["chain"][-1]["text"] == "Earnings: € 60.00"
+
+
+def test_the_credits_carry_each_returns_original_order_date(cast):
+    """A return's original is looked up apart from the credits (the few returns by their
+    index): its order date arrives on the return's rows, also when the original was sold
+    before the window; other rows have none, and the rows keep their order."""
+    import polars as pl
+
+    from koers.core.bulk import query_frame
+    from koers.engine.comp import CREDIT_SCHEMA
+    from koers.reward.services.inputs import _credit_query, credits_frame
+    from koers.sales.models import OrderLine
+    from tests.conftest import sale
+
+    early = sale(cast, cast.rik, "SO-early", dt.date(2025, 12, 20), "800.00")
+    inside = sale(cast, cast.rik, "SO-inside", dt.date(2026, 10, 2), "500.00")
+    for name, original, day in (
+        ("SO-early-R", early, dt.date(2026, 11, 3)),
+        ("SO-inside-R", inside, dt.date(2026, 11, 4)),
+    ):
+        back = sale(cast, cast.rik, name, day, "-100.00")
+        OrderLine.objects.filter(pk=back.pk).update(original=original)
+    credits = credits_frame(dt.date(2026, 10, 1), dt.date(2026, 11, 30))
+    dates = {
+        line: original for line, original in credits.select("line_id", "original_date").iter_rows()
+    }
+    returns = {
+        line.pk: line.original.order_date
+        for line in OrderLine.objects.filter(original__isnull=False).select_related("original")
+    }
+    assert len(returns) == 2 and all(dates[pk] == day for pk, day in returns.items())
+    assert dates[inside.pk] is None and early.pk not in dates  # sold before the window
+    sold = credits.filter(pl.col("original_id").is_null())
+    assert sold.height and sold["original_date"].null_count() == sold.height
+    plain = query_frame(
+        _credit_query(
+            "c.person_id",
+            "CAST(ROUND(c.percent * 100) AS BIGINT)",
+            "JOIN sales_orderlinecredit c ON c.line_id = l.id",
+            dt.date(2026, 10, 1),
+            dt.date(2026, 11, 30),
+        ),
+        CREDIT_SCHEMA,
+    )
+    assert credits.drop("original_date").equals(plain.drop("original_date"))  # same order

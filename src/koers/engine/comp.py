@@ -657,8 +657,23 @@ def _rolled_results(
         aggregates.append(_flat_sum(component))
     if partial.height or dated(managers, start, end):
         # someone joined, left or moved during the period: each credit counts for whom it
-        # reached on its date, within their days on the plan
-        expanded = payee_trace(rows, payees, managers, start, end)
+        # reached on its date, within their days on the plan. Whom a credit reaches depends
+        # on its holder and date only (its rate on its product group): the credits are
+        # summed per holder and day first, so the hierarchy carries days, not lines.
+        keys = ["person_id", "date"] + (["product_group_id"] if flat else [])
+        per_day = (
+            rows.lazy()
+            .group_by(keys)
+            .agg(pl.col("value").sum())
+            .with_columns(
+                pl.lit(None, dtype=rows.schema[c]).alias(c)
+                for c in rows.columns
+                if c not in keys and c != "value"
+            )
+            .select(rows.columns)
+            .collect()
+        )
+        expanded = payee_trace(per_day, payees, managers, start, end)
         sums = expanded.lazy().group_by("person_id").agg(aggregates).collect()
     else:
         per_holder = rows.lazy().group_by("person_id").agg(aggregates).collect()
