@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 from django.core.cache import cache
-from django.db.models import BooleanField, Case, Count, Max, Min, Q, Sum, Value, When
+from django.db.models import BooleanField, Case, Count, Max, Min, Sum, Value, When
 from django.db.models.functions import TruncMonth
 
 from koers.engine import stage_probability
@@ -23,15 +23,20 @@ CACHE_SECONDS = 3600
 WON_ALL = 10_000  # a won deal passed every open stage
 
 
+def open_stages() -> list[int]:
+    """The open stages' ids: deals are filtered on these values, so the database reads
+    the open deals by the stage index (filtered on the stage's kind through a join, it
+    expects a handful and reads every deal ever made)."""
+    return list(Stage.objects.filter(kind=Stage.Kind.OPEN).values_list("pk", flat=True))
+
+
 def deals_version() -> str:
     """Changes whenever a deal is added, closed or moves a stage: the key of the learned
     probabilities and the win model in the cache."""
-    # one pass over the deals (three took 0.4 s for 1.4 million at scale 100)
-    row = Opportunity.objects.aggregate(
-        n=Count("pk"), m=Max("pk"), closed=Count("pk", filter=~Q(stage__kind=Stage.Kind.OPEN))
-    )
+    row = Opportunity.objects.aggregate(n=Count("pk"), m=Max("pk"))
+    still_open = Opportunity.objects.filter(stage_id__in=open_stages()).count()
     changes = StageChange.objects.aggregate(m=Max("pk"))["m"]
-    return f"{row['n']}:{row['m']}:{changes}:{row['closed']}"
+    return f"{row['n']}:{row['m']}:{changes}:{row['n'] - still_open}"
 
 
 @dataclass
@@ -140,7 +145,7 @@ def weighted(people: Any, today: dt.date, model: Learned | None = None) -> list[
     this_month = month_start(today)
     months: dict[dt.date, Month] = {}
     groups = (
-        Opportunity.objects.filter(owner__in=people.values("pk"), stage__kind=Stage.Kind.OPEN)
+        Opportunity.objects.filter(owner__in=people.values("pk"), stage_id__in=open_stages())
         .annotate(
             month=TruncMonth("expected_close_date"),
             overdue=Case(
