@@ -49,6 +49,28 @@ def test_the_history_is_the_kpi_pages(facts):
     assert volume.filter(volume["series"] == f"person:{facts.ruud.pk}")["value"].item() == 10.0
 
 
+@pytest.mark.parametrize("kpi", ["revenue", "volume"])
+def test_one_series_history_is_that_series_of_every_series(facts, kpi):
+    """A page about one series reads its facts alone: the same months and values as
+    that series among every series', for each unit, person and product group, and
+    nothing for a key that names no series (a director, a missing unit)."""
+    from koers.forecast.series import series_history
+    from koers.org.models import Person
+
+    first, before = dt.date(2025, 3, 1), dt.date(2026, 11, 1)
+    every = history(kpi, first, before)
+    keys = every["series"].unique().to_list()
+    assert any(k.startswith("group:") for k in keys) and any(k.startswith("unit:") for k in keys)
+    for key in keys:
+        expected = every.filter(every["series"] == key).sort("period")
+        got = series_history(key, kpi, first, before)
+        assert got["period"].to_list() == expected["period"].to_list()
+        assert got["value"].to_list() == pytest.approx(expected["value"].to_list())
+    director = Person.objects.get(role="director")
+    for nothing in (f"person:{director.pk}", "unit:999999", "unit:x", "group:999999"):
+        assert series_history(nothing, kpi, first, before).is_empty()
+
+
 def test_the_nightly_fit_stores_every_series_and_keeps_only_the_latest(facts):
     run = services.fit(today=TODAY)
     assert run.as_of == dt.date(2026, 11, 1) and run.horizon == 12

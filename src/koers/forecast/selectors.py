@@ -16,7 +16,7 @@ from koers.engine import forecast as engine
 from koers.engine import periods
 from koers.engine.periods import add_months, month_start
 from koers.forecast.models import ForecastRun, ForecastValue, ForecastWeight
-from koers.forecast.series import history
+from koers.forecast.series import history, series_history
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person
 from koers.org.setup import fiscal_start_month
@@ -35,13 +35,16 @@ def visible_scopes(user: Any) -> list[Scope]:
     from koers.forecast.series import SERIES_ROLES
     from koers.sales.models import ProductGroup
 
-    scopes = [Scope(f"unit:{u.pk}", str(u)) for u in vis.visible_units(user).order_by("path")]
-    scopes += [
-        Scope(f"person:{p.pk}", str(p))
-        for p in vis.visible_people(user)
+    # names read as values: thousands of people at scale, no model instance each
+    units = vis.visible_units(user).order_by("path").values_list("pk", "name")
+    scopes = [Scope(f"unit:{pk}", name) for pk, name in units]
+    people = (
+        vis.visible_people(user)
         .filter(role__in=SERIES_ROLES)
         .order_by("last_name", "first_name", "pk")
-    ]
+        .values_list("pk", "first_name", "last_name")
+    )
+    scopes += [Scope(f"person:{pk}", f"{first} {last}") for pk, first, last in people]
     if vis.sees_everything(user):
         scopes += [
             Scope(f"group:{g.pk}", _("Product group %(name)s") % {"name": g.name})
@@ -171,8 +174,7 @@ def pace(key: str, kpi: str, today: dt.date) -> Pace:
     next_month = add_months(this_month, 1)
     first = fiscal_year_start(today, fiscal_start_month())
     last = add_months(first, 12) - dt.timedelta(days=1)
-    frame = history(kpi, first, next_month, (key.partition(":")[0],))
-    frame = frame.filter(pl.col("series") == key)
+    frame = series_history(key, kpi, first, next_month)
     month_sold = float(frame.filter(pl.col("period") == this_month)["value"].sum())
     year_sold = float(frame["value"].sum())
     month_last = next_month - dt.timedelta(days=1)
@@ -188,17 +190,27 @@ def pace(key: str, kpi: str, today: dt.date) -> Pace:
 
 
 def _month_actual(key: str, kpi: str, month: dt.date, today: dt.date) -> float:
-    frame = history(kpi, month, add_months(month, 1), (key.partition(":")[0],))
-    row = frame.filter(pl.col("series") == key)
+    row = series_history(key, kpi, month, add_months(month, 1))
     return float(row["value"].sum()) if row.height else 0.0
 
 
 def snapshot_accuracy(
-    today: dt.date, by: tuple[str, ...] = ("method",), kpi: str = "revenue"
+    today: dt.date,
+    by: tuple[str, ...] = ("method",),
+    kpi: str = "revenue",
+    frame: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Every snapshot's forecasts of whole months that have passed, against their actuals:
     ``engine.accuracy`` per ``by`` (of ``method``, ``series``, ``lead``: months between the
-    snapshot and the month forecast)."""
+    snapshot and the month forecast). ``frame``: :func:`snapshot_forecasts` read before,
+    for a page that groups them more than one way."""
+    joined = snapshot_forecasts(today, kpi) if frame is None else frame
+    return engine.accuracy(joined, by=by) if not joined.is_empty() else pl.DataFrame()
+
+
+def snapshot_forecasts(today: dt.date, kpi: str = "revenue") -> pl.DataFrame:
+    """Every snapshot's forecasts of whole months that have passed, each beside its
+    actual and its lead (months between the snapshot and the month forecast)."""
     done = month_start(today)
     rows = list(
         ForecastValue.objects.filter(
@@ -221,7 +233,7 @@ def snapshot_accuracy(
     first = frame["period"].min()
     scopes = tuple({s.partition(":")[0] for s in frame["series"].unique().to_list()})
     actuals = history(kpi, first, done, scopes)  # type: ignore[arg-type]
-    joined = frame.join(actuals, on=["series", "period"], how="left").with_columns(
+    return frame.join(actuals, on=["series", "period"], how="left").with_columns(
         pl.col("value").fill_null(0.0).alias("actual"),
         (
             (pl.col("period").dt.year() - pl.col("as_of").dt.year()) * 12
@@ -230,7 +242,6 @@ def snapshot_accuracy(
             + 1
         ).alias("lead"),
     )
-    return engine.accuracy(joined, by=by)
 
 
 def backtest_accuracy(by: tuple[str, ...] = ("method",), kpi: str = "revenue") -> pl.DataFrame:

@@ -100,6 +100,42 @@ def history(
     return pl.concat([p.cast(SCHEMA) for p in parts]).sort("series", "period")  # type: ignore[arg-type]
 
 
+def series_history(key: str, kpi: str, first: dt.date, before: dt.date) -> pl.DataFrame:
+    """What :func:`history` gives for the one series ``key``, summed by the database for
+    that series alone (a page about one series reads its facts, not every series')."""
+    if kpi not in KPIS:
+        raise ValueError(f"no forecast for {kpi!r}")
+    kind, _sep, ident = key.partition(":")
+    months: list[tuple[dt.date, float]] = []
+    if ident.isdigit():
+        scale = _scale(kpi)
+        facts = KpiFact.objects.filter(kpi=kpi, month__gte=first, month__lt=before)
+        if kind == "person":
+            on_roles = Person.objects.filter(pk=int(ident), role__in=SERIES_ROLES).exists()
+            facts = facts.filter(person_id=int(ident)) if on_roles else facts.none()
+        elif kind == "unit":
+            path = OrgUnit.objects.filter(pk=int(ident)).values_list("path", flat=True).first()
+            facts = facts.filter(person__unit__path__startswith=path) if path else facts.none()
+        if kind in ("person", "unit"):
+            rows = facts.values("month").annotate(n=Sum("numerator")).values_list("month", "n")
+            months = [(month, (n or 0) / scale) for month, n in rows]
+        elif kind == "group":
+            column = "revenue_cents" if kpi == "revenue" else "quantity"
+            divisor = 100.0 if kpi == "revenue" else 1000.0
+            groups = (
+                GroupSalesFact.objects.filter(
+                    product_group=int(ident), month__gte=first, month__lt=before
+                )
+                .values("month")
+                .annotate(n=Sum(column))
+                .values_list("month", "n")
+            )
+            months = [(month, (n or 0) / divisor) for month, n in groups]
+    return pl.DataFrame(
+        [(key, month, value) for month, value in months], schema=SCHEMA, orient="row"
+    ).sort("period")
+
+
 def _ancestors(path: str, by_path: dict[str, int]) -> list[int]:
     """The unit of ``path`` and every unit above it (paths like ``0001.0003.``)."""
     found = []

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from koers.engine import forecast as engine
 from koers.engine.periods import add_months
 from koers.forecast import selectors
-from koers.forecast.series import history
+from koers.forecast.series import series_history
 from koers.jobs.models import Job
 from koers.jobs.services import submit
 from koers.kit.widgets import LongSelect
@@ -152,8 +152,7 @@ def _headline(run: Any, key: str, kpi: str, pace: Any, today: Any) -> dict[str, 
 def _series_context(run: Any, key: str, kpi: str) -> dict[str, Any]:
     names = method_names()
     frame = selectors.series_forecast(run, key, kpi)
-    past = history(kpi, add_months(run.as_of, -24), run.as_of, (key.partition(":")[0],))
-    past = past.filter(pl.col("series") == key)
+    past = series_history(key, kpi, add_months(run.as_of, -24), run.as_of)
     months = sorted(set(frame["month"].to_list()))
     by_method = {
         method: dict(zip(part["month"].to_list(), part.iter_rows(named=True), strict=True))
@@ -213,7 +212,8 @@ def accuracy_page(request: HttpRequest) -> HttpResponse:
     names = method_names()
     kpi = request.GET.get("kpi") if request.GET.get("kpi") in ("revenue", "volume") else "revenue"
     visible = {s.key: s.name for s in selectors.visible_scopes(request.user)}
-    snapshots = selectors.snapshot_accuracy(today, by=("series", "method"), kpi=kpi)
+    forecasts = selectors.snapshot_forecasts(today, kpi)  # read once, grouped twice
+    snapshots = selectors.snapshot_accuracy(today, ("series", "method"), kpi, forecasts)
     backtests = selectors.backtest_accuracy(by=("series", "method"), kpi=kpi)
     context = {
         "kpi": kpi,
@@ -224,7 +224,8 @@ def accuracy_page(request: HttpRequest) -> HttpResponse:
         "backtest": selectors.latest("backtest"),
         "snapshots": selectors.snapshot_count(),
         "trend": _trend(
-            selectors.snapshot_accuracy(today, by=("series", "as_of", "method"), kpi=kpi), visible
+            selectors.snapshot_accuracy(today, ("series", "as_of", "method"), kpi, forecasts),
+            visible,
         ),
         "may_backtest": vis.role_of(request.user) in FITTERS,
     }
