@@ -168,3 +168,26 @@ def test_reserved_ids_are_new_and_never_handed_out_again(db):
     # an account created the ordinary way afterwards takes none of them
     after = Account.objects.create(external_id="after", name="After", country="NL")
     assert after.id not in set(first) | set(second)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's visibility map")
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_load_is_vacuumed_after_its_commit_not_inside_it():
+    """After a committed bulk load the table's pages are all visible (index-only scans
+    skip the rows); inside a transaction, where PostgreSQL refuses VACUUM, nothing runs."""
+    from koers.core.bulk import vacuum
+
+    def all_visible() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relpages > 0 AND relallvisible = relpages FROM pg_class "
+                "WHERE relname = 'sales_account'"
+            )
+            return cursor.fetchone()[0]
+
+    with transaction.atomic():
+        bulk_insert("sales_account", _accounts(range(1, 5001)))
+        vacuum("sales_account")  # inside the transaction: left for later
+    assert not all_visible()
+    vacuum("sales_account")
+    assert all_visible()

@@ -282,6 +282,8 @@ class Activity(models.Model):
             models.Index(fields=["owner", "date"]),
             models.Index(fields=["kind", "date"]),
             models.Index(fields=["account", "date"]),
+            # the list's order: the newest 50 read from the index, not sorted from all
+            models.Index(fields=["-date", "id"], name="activity_newest"),
         ]
 
     def __str__(self) -> str:
