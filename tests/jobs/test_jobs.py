@@ -179,10 +179,10 @@ def test_after_a_refresh_the_directors_pages_are_computed_ahead(
     with django_capture_on_commit_callbacks(execute=True):
         submit("measure.refresh", args={}, by=None, key="measure.refresh")
     warmed = Job.objects.get(kind="measure.warm")
-    from koers.measure.warm import PAGES
+    from koers.measure.warm import PAGES, planned
 
-    pages = 3 * 2 * len(PAGES)  # three all-seeing roles, two languages
-    assert warmed.status == "done" and warmed.summary.startswith(f"{pages} pages")
+    assert planned() == 3 * 2 * len(PAGES)  # three all-seeing roles, two languages
+    assert warmed.status == "done" and warmed.summary.startswith(f"{planned()} pages")
     from koers.forecast import calls
 
     rendered = []
@@ -202,3 +202,40 @@ def test_after_a_refresh_the_directors_pages_are_computed_ahead(
     ):
         assert client.get(page, HTTP_ACCEPT_LANGUAGE="en").status_code == 200
     assert rendered == []  # every figure came from the cache
+
+
+def test_marketings_campaign_pages_are_computed_ahead_too(
+    marketer, login, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Marketing sees every campaign and lead (one scope for the role): after a refresh
+    its campaign returns and sales and marketing pages, and the director's, are read from
+    the cache on the first view."""
+    import datetime as dt
+
+    from koers.measure import campaign_page, sales_marketing
+    from koers.measure.freshness import mark_stale
+    from koers.measure.warm import MARKETING_PAGES, PAGES, planned
+
+    assert planned() == (3 * len(PAGES) + len(MARKETING_PAGES)) * 2
+    mark_stale([dt.date(2026, 11, 1)])
+    with django_capture_on_commit_callbacks(execute=True):
+        submit("measure.refresh", args={}, by=None, key="measure.refresh")
+    warmed = Job.objects.get(kind="measure.warm")
+    assert warmed.status == "done" and warmed.summary.startswith(f"{planned()} pages")
+    computed = []
+    returns, months = campaign_page.campaign_returns, sales_marketing.months_of
+    monkeypatch.setattr(
+        campaign_page,
+        "campaign_returns",
+        lambda *a, **k: computed.append("returns") or returns(*a, **k),
+    )
+    monkeypatch.setattr(
+        sales_marketing, "months_of", lambda *a, **k: computed.append("months") or months(*a, **k)
+    )
+    for who in ("mark", "dirk"):
+        client = login(marketer.user(who))
+        for page in ("/measure/campaigns/", "/measure/sales-marketing/"):
+            for language in ("en", "nl"):
+                response = client.get(page, HTTP_ACCEPT_LANGUAGE=language)
+                assert response.status_code == 200
+    assert computed == []
