@@ -75,3 +75,38 @@ def test_a_login_without_a_person_sees_no_board(cast, login):
     PointRule.objects.create(kpi="visits", points=5, per=1)
     response = login(cast.user("otto")).get(reverse("reward_game"), {"period": "year"})
     assert response.status_code == 404 and "Ruud" not in response.content.decode()
+
+
+def test_the_boards_are_computed_once_until_the_facts_or_a_rule_change(cast, login, monkeypatch):
+    """Every viewer sees the same boards: computed once, then read; a point rule edited
+    (audited) or refreshed facts count at once."""
+    from koers.core.services import record_save
+    from koers.reward.services import game
+    from koers.sales.models import Activity
+
+    kpi_facts_refresh(start=dt.date(2026, 1, 1), end=dt.date(2026, 11, 30))
+    rule = PointRule.objects.create(kpi="visits", points=5, per=1)
+    computed = []
+    real = game.scores
+    monkeypatch.setattr(game, "scores", lambda *a: computed.append(a) or real(*a))
+
+    def ruuds_points(who: str) -> str:
+        body = login(cast.user(who)).get(reverse("reward_game"), {"period": "year"})
+        return body.content.decode()
+
+    first = ruuds_points("ruud")
+    ruuds_points("rosa")
+    ruuds_points("mia")
+    assert len(computed) == 1
+    rule.points = 50
+    record_save(obj=rule, by=cast.user("ada"))
+    assert ruuds_points("ruud") != first and len(computed) == 2
+    kpi_facts_refresh(start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30))
+    ruuds_points("ruud")
+    assert len(computed) == 2  # a refresh that changed no fact changes no board
+    Activity.objects.create(
+        kind="visit", date=dt.date(2026, 11, 4), owner=cast.ruud, account=cast.accounts["ruud"]
+    )
+    kpi_facts_refresh(start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30))
+    ruuds_points("ruud")
+    assert len(computed) == 3

@@ -27,7 +27,7 @@ from koers.org.models import OrgUnit, Person
 from koers.reward.documents import parse_plan
 from koers.reward.models import PlanAssignment, RewardChoice
 from koers.reward.services import period_of
-from koers.reward.services.game import board_rows, scores
+from koers.reward.services.game import board_rows, kept_scores
 
 PERIODS = {
     "month": gettext_lazy("This month"),
@@ -57,7 +57,7 @@ def game(request: HttpRequest) -> HttpResponse:
         kind = "month"
     today = timezone.localdate()
     start, end = period_of(kind, today)
-    result = scores(start, min(end, today))
+    result = kept_scores(start, min(end, today))
     people = result.board["person_id"].to_list()
     names = {p.pk: str(p) for p in Person.objects.filter(pk__in=people)}
     rows = board_rows(result, me.pk if me else None, names)
