@@ -5,9 +5,12 @@ worker stops twice fails the month's job and leaves the month as it was."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from koers.engine.periods import month_end
 from koers.jobs.models import Job
@@ -226,3 +229,21 @@ def test_an_unexpected_error_in_a_part_fails_the_job_instead_of_waiting(
         tasks.month_part(first)
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED and f"job {job.pk}" in job.message
+
+
+@given(st.lists(st.integers(-(10**16), 10**16), max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_lines_are_written_with_their_cents_as_exact_decimals(cents):
+    """A line's earnings go to the database as text in one COPY: the same decimal the
+    ORM wrote from the cents (half cents never arise: lines are whole cents)."""
+    import polars as pl
+
+    from koers.engine.money import from_cents
+    from koers.reward.services.parts import euros
+
+    values = cents + [0, 1, -1, 99, -99, 100, -100, 10**14, -(10**14)]
+    written = pl.DataFrame({"c": values}, schema={"c": pl.Int64}).select(euros(pl.col("c")))
+    assert [Decimal(t) for t in written.to_series()] == [from_cents(c) for c in values]
+    assert all(
+        Decimal(t) == Decimal(c) / 100 for t, c in zip(written.to_series(), values, strict=True)
+    )

@@ -23,7 +23,6 @@ import polars as pl
 
 from koers.core.bulk import analyze, bulk_insert
 from koers.engine import comp
-from koers.engine.money import from_cents
 from koers.reward.models import CalcRun, PayoutLine
 from koers.reward.services import trace
 from koers.reward.services.components import _assignments, compute_month
@@ -169,6 +168,8 @@ def decode(lines: bytes, reach: bytes, rows: bytes, missing: list[list[Any]] | N
 
 def _first_of(frames: list[pl.DataFrame], key: list[str]) -> pl.DataFrame:
     """The rows of each value of ``key`` from the first frame that has it."""
+    if len(frames) == 1:  # a month computed in one part (4 M trace rows at scale 100)
+        return frames[0]
     kept = [frames[0]]
     taken = frames[0].select(key).unique()
     for frame in frames[1:]:
@@ -176,6 +177,14 @@ def _first_of(frames: list[pl.DataFrame], key: list[str]) -> pl.DataFrame:
         kept.append(new)
         taken = pl.concat([taken, new.select(key).unique()])
     return pl.concat(kept)
+
+
+def euros(cents: pl.Expr) -> pl.Expr:
+    """Cents as the exact decimal text of the amount ("-1234.05"), for a money column."""
+    whole = (cents.abs() // 100).cast(pl.Utf8)
+    part = (cents.abs() % 100).cast(pl.Utf8).str.zfill(2)
+    sign = pl.when(cents < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    return pl.concat_str([sign, whole, pl.lit("."), part])
 
 
 def write_parts(run: CalcRun, parts: list[Part]) -> int:
@@ -191,34 +200,32 @@ def write_parts(run: CalcRun, parts: list[Part]) -> int:
         maintain_order=True
     )
     number = dict(zip(keys["basis"], range(keys.height), strict=True))
-    PayoutLine.objects.bulk_create(
-        [
-            PayoutLine(
-                run=run,
-                person_id=row["person_id"],
-                plan_id=row["plan_id"],
-                component=row["component"],
-                period_start=row["period_start"],
-                period_end=row["period_end"],
-                measure=row["measure"],
-                quota=row["quota"],
-                attainment_ppm=row["attainment_ppm"],
-                target_incentive_cents=row["target_incentive_cents"],
-                modifier_ppm=row["modifier_ppm"],
-                factor_ppm=row["factor_ppm"],
-                earnings=from_cents(row["earnings_cents"]),
-                payable=row["payable"],
-                correction_of=row["correction_of"],
-                basis=number[row["basis"]] if row["basis"] is not None else None,
-                trace_root=row["trace_root"],
-                trace_subtree=bool(row["trace_subtree"]),
-                trace_from=row["trace_from"],
-                trace_to=row["trace_to"],
-                traced=row["traced"],
-            )
-            for row in lines.iter_rows(named=True)
-        ],
-        batch_size=2000,
+    # one COPY, not an object per line (20,000 lines at scale 100: 1.2 s through the ORM)
+    bulk_insert(
+        PayoutLine._meta.db_table,
+        lines.select(
+            pl.lit(run.pk, dtype=I64).alias("run_id"),
+            "person_id",
+            "plan_id",
+            "component",
+            "period_start",
+            "period_end",
+            "measure",
+            "quota",
+            "attainment_ppm",
+            "target_incentive_cents",
+            "modifier_ppm",
+            "factor_ppm",
+            euros(pl.col("earnings_cents")).alias("earnings"),
+            pl.col("payable").cast(pl.Boolean),
+            "correction_of",
+            pl.col("basis").replace_strict(number, default=None, return_dtype=I64),
+            "trace_root",
+            pl.col("trace_subtree").fill_null(False).cast(pl.Boolean),
+            "trace_from",
+            "trace_to",
+            "traced",
+        ),
     )
     bulk_insert(
         "reward_tracereach",
