@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import polars as pl
-from django.db import transaction
+from django.db import connection, transaction
 
 from koers.core.bulk import (
     bulk_insert,
@@ -60,6 +60,21 @@ def _ids_in(column: str, ids: Iterable[int] | None) -> str:
     return f" AND {column} IN ({listed})"
 
 
+def _credited_lines(people: list[int] | None) -> str:
+    """SQL (a FROM clause): the order lines ``l`` with each of their credits ``c``. For
+    every person on PostgreSQL, each line's credits are read by the line's index entry
+    (a lateral look-up the planner may not turn into a join): joined, it hashed every
+    credit ever stored to find a month's (at scale 100 a month's credits in 1.3 s instead
+    of 2.1 s, its payments in 1.0 s instead of 2.2 s). For a few people, and on SQLite,
+    the credits lead, by the person's index."""
+    if people is None and connection.vendor == "postgresql":
+        return (
+            "sales_orderline l CROSS JOIN LATERAL (SELECT c.person_id, c.percent "
+            "FROM sales_orderlinecredit c WHERE c.line_id = l.id OFFSET 0) c"
+        )
+    return "sales_orderlinecredit c JOIN sales_orderline l ON l.id = c.line_id"
+
+
 def _input_queries(
     start: dt.date, end: dt.date, people: Iterable[int] | None = None
 ) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -84,7 +99,7 @@ def _input_queries(
             f"SELECT l.id, c.person_id, l.order_date, {cents.format('l.reporting_amount')}, "
             f"{cents.format('l.reporting_cost')}, CAST(ROUND(l.quantity * 1000) AS BIGINT), "
             f"{cents.format('c.percent')}, p.group_id, acc.segment, {NEW_ACCOUNT} "
-            "FROM sales_orderlinecredit c JOIN sales_orderline l ON l.id = c.line_id "
+            f"FROM {_credited_lines(people)} "
             "LEFT JOIN sales_product p ON p.id = l.product_id "
             "JOIN sales_account acc ON acc.id = l.account_id "
             f"WHERE {dates_between('l.order_date', start, end)} AND {counted_sql('l')}"
@@ -135,8 +150,8 @@ def _input_queries(
         ),
         "payments": (
             f"SELECT c.person_id, l.paid_date, l.invoice_date, "
-            f"CAST(ROUND(l.reporting_amount * c.percent) AS BIGINT) FROM sales_orderlinecredit c "
-            "JOIN sales_orderline l ON l.id = c.line_id "
+            "CAST(ROUND(l.reporting_amount * c.percent) AS BIGINT) "
+            f"FROM {_credited_lines(people)} "
             f"WHERE {dates_between('l.paid_date', start, end)} AND {counted_sql('l')}"
             f"{_ids_in('c.person_id', people)}",
             {"person_id": I64, "paid_date": DATE, "invoice_date": DATE, "amount_cents": I64},
