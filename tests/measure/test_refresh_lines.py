@@ -50,3 +50,32 @@ def test_lines_credited_to_nobody_or_to_two_count_once_for_the_customer(cast):
     # and nobody holds the uncredited line's revenue
     total = sum(f.numerator for f in KpiFact.objects.filter(kpi="revenue", month=NOVEMBER))
     assert total == 3 * 100_000 + 20_001
+
+
+def test_each_lines_credits_read_by_its_index_equal_the_joined_ones(cast, monkeypatch):
+    """A refresh of a few months reads each line's credits by the line's index on
+    PostgreSQL (the join elsewhere): the same credited rows and payments as the join,
+    shared lines and a line credited to nobody included."""
+    from django.db import connection
+
+    from koers.measure import services
+
+    _line(cast, "SO-SHARED", "1000.00", [(cast.ruud, Decimal("60")), (cast.rosa, Decimal("40"))])
+    _line(cast, "SO-NOBODY", "300.00", [(cast.rik, Decimal("100"))]).credits.all().delete()
+    sm.OrderLine.objects.update(paid_date=dt.date(2026, 11, 25))
+    month = (NOVEMBER, dt.date(2026, 11, 30))
+    postgres = connection.vendor == "postgresql"
+    assert ("LATERAL" in services._credited_lines(None, *month)) is postgres
+    assert "LATERAL" not in services._credited_lines(None, dt.date(2026, 1, 1), month[1])
+    assert "LATERAL" not in services._credited_lines([cast.ruud.pk], *month)
+
+    def read() -> dict:
+        frames = services._inputs(*month, only=("credits", "payments"))
+        return {name: frame.sort(frame.columns) for name, frame in frames.items()}
+
+    by_index = read()
+    joined = "sales_orderlinecredit c JOIN sales_orderline l ON l.id = c.line_id"
+    monkeypatch.setattr(services, "_credited_lines", lambda *a: joined)
+    assert by_index["credits"].height >= 4 and by_index["payments"].height >= 4
+    for name, frame in read().items():
+        assert frame.equals(by_index[name])
