@@ -36,6 +36,9 @@ PERIODS = {
 }
 
 
+TOP = 25  # the rows of the individual board shown
+
+
 def game(request: HttpRequest) -> HttpResponse:
     if vis.role_of(request.user) is None:  # a login without a person sees nothing
         raise Http404(_("No boards for this login."))
@@ -58,8 +61,14 @@ def game(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     start, end = period_of(kind, today)
     result = kept_scores(start, min(end, today))
-    people = result.board["person_id"].to_list()
-    names = {p.pk: str(p) for p in Person.objects.filter(pk__in=people)}
+    # names for the rows shown only: the top and oneself (not every seller's, thousands)
+    shown = set(result.board.head(TOP)["person_id"].to_list()) | ({me.pk} if me else set())
+    names = {
+        pk: f"{first} {last}"
+        for pk, first, last in Person.objects.filter(pk__in=shown).values_list(
+            "pk", "first_name", "last_name"
+        )
+    }
     rows = board_rows(result, me.pk if me else None, names)
     mine = next((r for r in rows if r["me"]), None)
     units = {u.pk: u.name for u in OrgUnit.objects.filter(pk__in=result.teams["unit_id"].to_list())}
@@ -87,9 +96,9 @@ def game(request: HttpRequest) -> HttpResponse:
             "periods": PERIODS,
             "start": start,
             "end": end,
-            "top": rows[:25],
+            "top": rows[:TOP],
             "mine": mine,
-            "mine_outside_top": mine is not None and mine not in rows[:25],
+            "mine_outside_top": mine is not None and mine not in rows[:TOP],
             "teams": [
                 {**t, "name": units.get(t["unit_id"], "")}
                 for t in result.teams.iter_rows(named=True)
