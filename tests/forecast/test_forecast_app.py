@@ -276,3 +276,23 @@ def test_a_director_runs_a_backtest_from_the_page_and_sees_the_trend(facts, logi
     page = login(facts.user("dirk")).get(reverse("forecast_accuracy"))
     text = page.content.decode()
     assert 'data-testid="accuracy-trend"' in text and 'data-testid="run-backtest"' in text
+
+
+def test_the_accuracy_page_is_measured_once_until_the_forecasts_change(facts, login, monkeypatch):
+    """Every snapshot's forecasts are measured once per scope and kept: a second view reads
+    them; a new snapshot is measured at once."""
+    services.snapshot(today=dt.date(2026, 9, 1))
+    measured = []
+    real = selectors.snapshot_forecasts
+    monkeypatch.setattr(selectors, "snapshot_forecasts", lambda *a: measured.append(a) or real(*a))
+    mia = login(facts.user("mia"))
+    first = mia.get(reverse("forecast_accuracy")).content.decode()
+    again = mia.get(reverse("forecast_accuracy")).content.decode()
+    table = 'data-testid="snapshot-accuracy"'
+    assert again[again.index(table) :] == first[first.index(table) :]
+    assert len(measured) == 1
+    services.snapshot(today=dt.date(2026, 10, 1))
+    assert mia.get(reverse("forecast_accuracy")).status_code == 200
+    assert len(measured) == 2
+    login(facts.user("dirk")).get(reverse("forecast_accuracy"))  # another scope
+    assert len(measured) == 3

@@ -20,11 +20,14 @@ from django.utils.translation import gettext_lazy
 from koers.engine import forecast as engine
 from koers.engine.periods import add_months
 from koers.forecast import selectors
+from koers.forecast.models import ForecastRun, ForecastValue
 from koers.forecast.series import series_history
 from koers.jobs.models import Job
 from koers.jobs.services import submit
 from koers.kit.widgets import LongSelect
 from koers.measure.catalogue import kpi_name
+from koers.measure.memo import memo
+from koers.measure.selectors import newest_ids
 from koers.org import visibility as vis
 from koers.org.models import Role
 
@@ -209,24 +212,33 @@ def accuracy_page(request: HttpRequest) -> HttpResponse:
         if vis.role_of(request.user) not in FITTERS:
             raise PermissionDenied(_("Only a director or an administrator runs a backtest."))
         return _after_job(request, submit("forecast.backtest", args={}, by=request.user))
-    names = method_names()
     kpi = request.GET.get("kpi") if request.GET.get("kpi") in ("revenue", "volume") else "revenue"
-    visible = {s.key: s.name for s in selectors.visible_scopes(request.user)}
-    forecasts = selectors.snapshot_forecasts(today, kpi)  # read once, grouped twice
-    snapshots = selectors.snapshot_accuracy(today, ("series", "method"), kpi, forecasts)
-    backtests = selectors.backtest_accuracy(by=("series", "method"), kpi=kpi)
+
+    def figures() -> dict[str, Any]:
+        names = method_names()
+        visible = {s.key: s.name for s in selectors.visible_scopes(request.user)}
+        forecasts = selectors.snapshot_forecasts(today, kpi)  # read once, grouped twice
+        snapshots = selectors.snapshot_accuracy(today, ("series", "method"), kpi, forecasts)
+        backtests = selectors.backtest_accuracy(by=("series", "method"), kpi=kpi)
+        by_period = selectors.snapshot_accuracy(
+            today, ("series", "as_of", "method"), kpi, forecasts
+        )
+        return {
+            "snapshot_methods": _by_method(snapshots, visible, names),
+            "backtest_methods": _by_method(backtests, visible, names),
+            "by_series": _by_series(snapshots if not snapshots.is_empty() else backtests, visible),
+            "trend": _trend(by_period, visible),
+        }
+
+    # kept per scope until the actuals (the facts) or the stored forecasts change: every
+    # snapshot's forecasts are read and measured against their months
+    version = newest_ids(ForecastRun, ForecastValue)
     context = {
         "kpi": kpi,
         "kpis": [(k, kpi_name(k)) for k in ("revenue", "volume")],
-        "snapshot_methods": _by_method(snapshots, visible, names),
-        "backtest_methods": _by_method(backtests, visible, names),
-        "by_series": _by_series(snapshots if not snapshots.is_empty() else backtests, visible),
+        **memo("forecast_accuracy", request.user, (kpi, version), figures),
         "backtest": selectors.latest("backtest"),
         "snapshots": selectors.snapshot_count(),
-        "trend": _trend(
-            selectors.snapshot_accuracy(today, ("series", "as_of", "method"), kpi, forecasts),
-            visible,
-        ),
         "may_backtest": vis.role_of(request.user) in FITTERS,
     }
     return render(request, "forecast/accuracy.html", context)
