@@ -248,3 +248,22 @@ def test_the_comparison_downloads_as_csv_with_costs_only_for_who_sees_them(cast,
     mine = download("ruud")
     assert "costs" not in mine[0] and "cost_per_lead" not in mine[0]
     assert {r["campaign"] for r in mine} == set(rows)
+
+
+def test_the_returns_are_computed_once_for_both_languages(cast, campaigns, login, monkeypatch):
+    """The returns are figures only: read in Dutch after English, they are not computed
+    again, and each page speaks its reader's language and number format."""
+    from koers.measure import campaign_page
+
+    computed = []
+    real = campaign_page.campaign_returns
+    monkeypatch.setattr(
+        campaign_page, "campaign_returns", lambda *a: computed.append(a) or real(*a)
+    )
+    dirk = login(cast.user("dirk"))
+    english = dirk.get(URL, {"model": "even", "year": "2026"}, HTTP_ACCEPT_LANGUAGE="en")
+    dutch = dirk.get(URL, {"model": "even", "year": "2026"}, HTTP_ACCEPT_LANGUAGE="nl")
+    assert len(computed) == 1
+    assert "€ 1,000.00" in english.content.decode() and "€ 1.000,00" in dutch.content.decode()
+    assert "Campaign returns" in english.content.decode()
+    assert "Campaign returns" not in dutch.content.decode()

@@ -64,8 +64,13 @@ def returns_page(request: HttpRequest) -> HttpResponse:
     # kept until the facts change (a lead or deal edited or imported raises their version)
     # or a campaign, cost line or touch is added
     version = newest_ids(sm.Campaign, sm.CampaignCost, sm.LeadTouch)
+    # figures only (the names are the campaigns' own): one computation for both languages
     rows = memo(
-        "campaign_returns", request.user, (model, year, chosen.get("kind"), version), compute
+        "campaign_returns",
+        request.user,
+        (model, year, chosen.get("kind"), version),
+        compute,
+        translated=False,
     )
     if request.GET.get("format") == "csv":
         return returns_csv(rows, model, year, show_costs)

@@ -36,9 +36,12 @@ def scope_of(user: Any) -> str:
     return f"{role}:{scope}"
 
 
-def memo(name: str, user: Any, parts: tuple, compute: Callable[[], T]) -> T:
+def memo(
+    name: str, user: Any, parts: tuple, compute: Callable[[], T], *, translated: bool = True
+) -> T:
     """``compute()`` for ``user``'s scope, kept until the facts change (at most
-    ``SECONDS``)."""
+    ``SECONDS``); per language unless the value holds no text in the reader's language
+    (``translated=False``: figures only, computed once for every language)."""
     key = ":".join(
         [
             "koers:memo",
@@ -46,7 +49,7 @@ def memo(name: str, user: Any, parts: tuple, compute: Callable[[], T]) -> T:
             scope_of(user),
             *map(str, parts),
             str(timezone.localdate()),
-            get_language() or "",
+            (get_language() or "") if translated else "",
             str(facts_version()),
         ]
     )
