@@ -238,11 +238,10 @@ def test_lines_are_written_with_their_cents_as_exact_decimals(cents):
     ORM wrote from the cents (half cents never arise: lines are whole cents)."""
     import polars as pl
 
-    from koers.engine.money import from_cents
-    from koers.reward.services.parts import euros
+    from koers.engine.money import cents_to_text, from_cents
 
     values = cents + [0, 1, -1, 99, -99, 100, -100, 10**14, -(10**14)]
-    written = pl.DataFrame({"c": values}, schema={"c": pl.Int64}).select(euros(pl.col("c")))
+    written = pl.DataFrame({"c": values}, schema={"c": pl.Int64}).select(cents_to_text(pl.col("c")))
     assert [Decimal(t) for t in written.to_series()] == [from_cents(c) for c in values]
     assert all(
         Decimal(t) == Decimal(c) / 100 for t, c in zip(written.to_series(), values, strict=True)

@@ -23,6 +23,7 @@ import polars as pl
 
 from koers.core.bulk import analyze, bulk_insert
 from koers.engine import comp
+from koers.engine.money import cents_to_text
 from koers.reward.models import CalcRun, PayoutLine
 from koers.reward.services import trace
 from koers.reward.services.components import _assignments, compute_month
@@ -179,14 +180,6 @@ def _first_of(frames: list[pl.DataFrame], key: list[str]) -> pl.DataFrame:
     return pl.concat(kept)
 
 
-def euros(cents: pl.Expr) -> pl.Expr:
-    """Cents as the exact decimal text of the amount ("-1234.05"), for a money column."""
-    whole = (cents.abs() // 100).cast(pl.Utf8)
-    part = (cents.abs() % 100).cast(pl.Utf8).str.zfill(2)
-    sign = pl.when(cents < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-    return pl.concat_str([sign, whole, pl.lit("."), part])
-
-
 def write_parts(run: CalcRun, parts: list[Part]) -> int:
     """Store the parts' payout lines and trace in ``run`` (whose lines were cleared): the
     bases numbered once for the run, their credited rows once per basis and holder, who
@@ -216,7 +209,7 @@ def write_parts(run: CalcRun, parts: list[Part]) -> int:
             "target_incentive_cents",
             "modifier_ppm",
             "factor_ppm",
-            euros(pl.col("earnings_cents")).alias("earnings"),
+            cents_to_text(pl.col("earnings_cents")).alias("earnings"),
             pl.col("payable").cast(pl.Boolean),
             "correction_of",
             pl.col("basis").replace_strict(number, default=None, return_dtype=I64),
