@@ -42,11 +42,16 @@ def memo(
     """``compute()`` for ``user``'s scope, kept until the facts change (at most
     ``SECONDS``); per language unless the value holds no text in the reader's language
     (``translated=False``: figures only, computed once for every language)."""
+    return kept(name, (scope_of(user), *parts), compute, translated=translated)
+
+
+def kept(name: str, parts: tuple, compute: Callable[[], T], *, translated: bool = True) -> T:
+    """``compute()`` kept until the facts change (at most ``SECONDS``), the same for
+    every reader: :func:`memo` without a scope, for figures everyone sees alike."""
     key = ":".join(
         [
             "koers:memo",
             name,
-            scope_of(user),
             *map(str, parts),
             str(timezone.localdate()),
             (get_language() or "") if translated else "",

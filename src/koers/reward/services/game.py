@@ -43,24 +43,13 @@ class Scores:
     badge_names: dict[str, Badge] = field(default_factory=dict)
 
 
-# how long the boards are kept at most (they are computed again at once when the facts or
-# an audited record change: a point rule, a badge, who is shown by name)
-KEPT_SECONDS = 3600
-
-
 def kept_scores(start: dt.date, end: dt.date) -> Scores:
-    """:func:`scores`, the same for every viewer: computed once until the facts or an
-    audited record change (every viewer of the boards read every seller's facts)."""
-    from django.core.cache import cache
+    """:func:`scores`, the same for every viewer (who read every seller's facts on each
+    view): computed once until the facts or an audited record change (a point rule, a
+    badge, who is shown by name)."""
+    from koers.measure.memo import kept
 
-    from koers.measure.selectors import facts_version
-
-    key = f"koers:game:{start}:{end}:{facts_version()}"
-    found = cache.get(key)
-    if found is None:
-        found = scores(start, end)
-        cache.set(key, found, KEPT_SECONDS)
-    return found
+    return kept("game_boards", (start, end), lambda: scores(start, end), translated=False)
 
 
 def scores(start: dt.date, end: dt.date) -> Scores:
