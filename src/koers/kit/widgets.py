@@ -10,6 +10,8 @@ from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -138,3 +140,12 @@ class LookupMultipleWidget(LookupWidget):
             url=self.url,
             hint=_("Type to search…"),
         )
+
+
+LOOKUP_LIMIT = 20  # the suggestions a record picker shows at most
+
+
+def suggestions(request: HttpRequest, rows: Any) -> HttpResponse:
+    """A record picker's suggestions (its lookup URL's answer): the first
+    ``LOOKUP_LIMIT`` of ``rows``, each an option ending in “#<id>”."""
+    return render(request, "ui/lookup_options.html", {"rows": rows[:LOOKUP_LIMIT]})

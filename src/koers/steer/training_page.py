@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from koers.kit.widgets import LookupMultipleWidget
+from koers.kit.widgets import LookupMultipleWidget, suggestions
 from koers.measure.catalogue import definition, kpi_name
 from koers.org import visibility as vis
 from koers.org.models import Person
@@ -78,9 +78,6 @@ def may_take_part(user: Any) -> QuerySet[Person]:
     return vis.visible_sellers(user).active_on(timezone.localdate())
 
 
-LOOKUP_LIMIT = 20
-
-
 def participant_lookup(request: HttpRequest) -> HttpResponse:
     """Suggestions for the participants picker: the sellers who may take part whose first
     or last name holds every word typed, by last name."""
@@ -89,8 +86,7 @@ def participant_lookup(request: HttpRequest) -> HttpResponse:
     rows = may_take_part(request.user)
     for word in request.GET.get("q", "").removesuffix("#").split():
         rows = rows.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
-    rows = rows.order_by("last_name", "first_name", "pk")[:LOOKUP_LIMIT]
-    return render(request, "ui/lookup_options.html", {"rows": rows})
+    return suggestions(request, rows.order_by("last_name", "first_name", "pk"))
 
 
 def trajectories_page(request: HttpRequest) -> HttpResponse:

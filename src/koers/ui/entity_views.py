@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from koers.kit.forms import attach_errors
+from koers.kit.widgets import suggestions
 from koers.org import visibility as vis
 from koers.org.models import Person
 from koers.org.write_rules import co_owned
@@ -249,9 +250,6 @@ def entity_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpR
     return render(request, "ui/entity_edit.html", context, status=400 if refused else 200)
 
 
-LOOKUP_LIMIT = 20
-
-
 def _choices_selector(choices_of: str, entity: Any) -> Any:
     """The selector of a field's own choices ("leads.owner"), when that field picks
     records of ``entity``'s kind; None otherwise."""
@@ -272,4 +270,4 @@ def entity_lookup(request: HttpRequest, slug: str) -> HttpResponse:
     selector = _choices_selector(request.GET.get("for", ""), entity) or entity.selector
     rows = _search(selector(request.user), entity, term) if term else selector(request.user)
     rows = rows.select_related(*entity.select_related).order_by(entity.default_sort or "pk")
-    return render(request, "ui/lookup_options.html", {"rows": rows[:LOOKUP_LIMIT]})
+    return suggestions(request, rows)
