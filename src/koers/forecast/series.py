@@ -80,17 +80,9 @@ def history(
             )
         )
     if "group" in scopes:
-        column = "revenue_cents" if kpi == "revenue" else "quantity"
-        rows = (
-            GroupSalesFact.objects.filter(month__gte=first, month__lt=before)
-            .values("product_group", "month")
-            .annotate(n=Sum(column))
-            .values_list("product_group", "month", "n")
-        )
-        divisor = 100.0 if kpi == "revenue" else 1000.0
         parts.append(
             pl.DataFrame(
-                [(f"group:{g}", m, (n or 0) / divisor) for g, m, n in rows],
+                [(f"group:{g}", m, v) for g, m, v in _group_sales(kpi, first, before)],
                 schema=SCHEMA,
                 orient="row",
             )
@@ -120,20 +112,27 @@ def series_history(key: str, kpi: str, first: dt.date, before: dt.date) -> pl.Da
             rows = facts.values("month").annotate(n=Sum("numerator")).values_list("month", "n")
             months = [(month, (n or 0) / scale) for month, n in rows]
         elif kind == "group":
-            column = "revenue_cents" if kpi == "revenue" else "quantity"
-            divisor = 100.0 if kpi == "revenue" else 1000.0
-            groups = (
-                GroupSalesFact.objects.filter(
-                    product_group=int(ident), month__gte=first, month__lt=before
-                )
-                .values("month")
-                .annotate(n=Sum(column))
-                .values_list("month", "n")
-            )
-            months = [(month, (n or 0) / divisor) for month, n in groups]
+            months = [(m, v) for _g, m, v in _group_sales(kpi, first, before, int(ident))]
     return pl.DataFrame(
         [(key, month, value) for month, value in months], schema=SCHEMA, orient="row"
     ).sort("period")
+
+
+def _group_sales(
+    kpi: str, first: dt.date, before: dt.date, group: int | None = None
+) -> list[tuple[int, dt.date, float]]:
+    """(product group, month, value) of every product group's sales, or of ``group``'s."""
+    column = "revenue_cents" if kpi == "revenue" else "quantity"
+    divisor = 100.0 if kpi == "revenue" else 1000.0
+    facts = GroupSalesFact.objects.filter(month__gte=first, month__lt=before)
+    if group is not None:
+        facts = facts.filter(product_group=group)
+    rows = (
+        facts.values("product_group", "month")
+        .annotate(n=Sum(column))
+        .values_list("product_group", "month", "n")
+    )
+    return [(g, m, (n or 0) / divisor) for g, m, n in rows]
 
 
 def _ancestors(path: str, by_path: dict[str, int]) -> list[int]:
