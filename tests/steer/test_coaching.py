@@ -119,6 +119,20 @@ def test_the_coaching_page_names_the_failing_letters(cast, competencies, login):
     assert not CoachingGoal.objects.exists()
 
 
+def _session(person, held_on: dt.date, by):  # type: ignore[no-untyped-def]
+    """A GROW session with ``person`` on ``held_on``, recorded by ``by``, no actions."""
+    return coaching.session_record(
+        person=person,
+        held_on=held_on,
+        aim="Open the Utrecht prospects",
+        reality="",
+        options="",
+        will="",
+        actions=[],
+        by=by,
+    )
+
+
 @pytest.mark.parametrize(
     ("who", "coachee", "allowed"),
     [
@@ -133,16 +147,7 @@ def test_the_coaching_page_names_the_failing_letters(cast, competencies, login):
     ],
 )
 def test_who_may_coach_whom(cast, competencies, who, coachee, allowed):
-    record = lambda: coaching.session_record(  # noqa: E731
-        person=getattr(cast, coachee),
-        held_on=TODAY,
-        aim="Open the Utrecht prospects",
-        reality="",
-        options="",
-        will="",
-        actions=[],
-        by=cast.user(who),
-    )
+    record = lambda: _session(getattr(cast, coachee), TODAY, cast.user(who))  # noqa: E731
     if allowed:
         assert record().coach == getattr(cast, who)
     else:
@@ -521,16 +526,7 @@ def test_the_people_table_puts_the_longest_uncoached_first_and_pages(cast, compe
     from koers.steer import coaching_page
 
     for when, who in ((TODAY - dt.timedelta(days=40), cast.ruud), (TODAY, cast.rosa)):
-        coaching.session_record(
-            person=who,
-            held_on=when,
-            aim="Open the Utrecht prospects",
-            reality="",
-            options="",
-            will="",
-            actions=[],
-            by=cast.user("mia"),
-        )
+        _session(who, when, cast.user("mia"))
     names = [f"Z{i:02d}" for i in range(coaching_page.PEOPLE_PER_PAGE)]
     for name in names:
         PersonFactory(first_name="New", last_name=name, unit=cast.noord, manager=cast.mia)
