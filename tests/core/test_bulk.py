@@ -177,17 +177,30 @@ def test_a_bulk_load_is_vacuumed_after_its_commit_not_inside_it():
     skip the rows); inside a transaction, where PostgreSQL refuses VACUUM, nothing runs."""
     from koers.core.bulk import vacuum
 
-    def all_visible() -> bool:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT relpages > 0 AND relallvisible = relpages FROM pg_class "
-                "WHERE relname = 'sales_account'"
-            )
-            return cursor.fetchone()[0]
-
     with transaction.atomic():
         bulk_insert("sales_account", _accounts(range(1, 5001)))
         vacuum("sales_account")  # inside the transaction: left for later
     assert not all_visible()
     vacuum("sales_account")
+    assert all_visible()
+
+
+def all_visible() -> bool:
+    """Every page of the accounts table marked all-visible (none: not yet vacuumed)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relpages > 0 AND relallvisible = relpages FROM pg_class "
+            "WHERE relname = 'sales_account'"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's visibility map")
+@pytest.mark.django_db(transaction=True)
+def test_naming_no_table_vacuums_the_whole_database_as_the_demo_does():
+    from koers.core.bulk import vacuum
+
+    bulk_insert("sales_account", _accounts(range(1, 5001)))
+    assert not all_visible()
+    vacuum()
     assert all_visible()

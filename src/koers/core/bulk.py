@@ -119,15 +119,16 @@ def analyze(*tables: str) -> None:
 
 
 def vacuum(*tables: str) -> None:
-    """After a bulk load has committed (PostgreSQL): ``VACUUM (ANALYZE)`` the tables, what
-    autovacuum does some time later: the visibility map lets index-only scans skip the
-    rows they find, and no reader has to write each row's hint bits on its first read.
-    Nothing on SQLite, or inside a transaction (where PostgreSQL refuses it)."""
+    """After a bulk load has committed (PostgreSQL): ``VACUUM (ANALYZE)`` the tables (every
+    table of the database, each once, when none is named), what autovacuum does some time
+    later: the visibility map lets index-only scans skip the rows they find, and no reader
+    has to write each row's hint bits on its first read. Nothing on SQLite, or inside a
+    transaction (where PostgreSQL refuses it)."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return
     with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f'VACUUM (ANALYZE) "{table}"')
+        for table in tables or (None,):
+            cursor.execute("VACUUM (ANALYZE)" + (f' "{table}"' if table else ""))
 
 
 def reserve_ids(table: str, count: int) -> pl.Series:
