@@ -45,8 +45,12 @@ def opportunity_frames(sim: Simulation, opp: dict, split_frame: pl.DataFrame, hi
     rng = sim.rng
     n = opp["id"].size
     accounts = sim.frames["sales_account"]
-    account_names = accounts["name"].to_numpy()[opp["account"]]
-    groups = np.array([g[1] for g in cast.PRODUCT_GROUPS])[opp["group"]]
+    # "group – account" joined by Polars: NumPy's fixed-width text took 1.2 GB at scale 100
+    names = pl.concat_str(
+        pl.Series([g[1] for g in cast.PRODUCT_GROUPS]).gather(opp["group"]),
+        pl.lit(" – "),
+        accounts["name"].gather(opp["account"]),
+    )
     stage = opp["stage"]
     reason = np.where(
         stage == WON, rng.integers(5, 9, n), np.where(stage == LOST, rng.integers(1, 5, n), 0)
@@ -60,7 +64,7 @@ def opportunity_frames(sim: Simulation, opp: dict, split_frame: pl.DataFrame, hi
         {
             "id": opp["id"],
             "external_id": coded("OPP-", opp["id"], 8),
-            "name": np.char.add(np.char.add(groups.astype(str), " – "), account_names.astype(str)),
+            "name": pl.select(names).to_series(),
             "account_id": sim.acc_id[opp["account"]],
             "owner_id": sim.org.rep_ids[opp["rep"]],
             "stage_id": stage.astype(np.int64),

@@ -62,8 +62,12 @@ def generate(
     act = flows.rep_activity(sim)
     opp = flows.pipeline(sim, act)
     split_frame = flows.splits(sim, opp)
-    lines = assemble._concat([flows.recurring_lines(sim), flows.deal_lines(sim, opp)])
-    assemble.order_lines(sim, lines, split_frame)
+    # handed over without a name here, so its arrays go as soon as they are sorted
+    assemble.order_lines(
+        sim,
+        assemble._concat([flows.recurring_lines(sim), flows.deal_lines(sim, opp)]),
+        split_frame,
+    )
     assemble.lifecycle(sim)
     customers.opportunity_frames(sim, opp, split_frame, flows.stage_history(opp, sim.cal.today))
     customers.marketing(sim, opp)
