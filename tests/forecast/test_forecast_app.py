@@ -90,6 +90,37 @@ def test_the_nightly_fit_stores_every_series_and_keeps_only_the_latest(facts):
     assert list(ForecastRun.objects.filter(kind="fit")) == [again]
 
 
+def test_the_stored_forecasts_are_the_engines_to_the_last_bit(facts):
+    """The fit and the backtest are written in one bulk write: every value, bound, weight
+    and error as the engine gave it, floats exact."""
+    from koers.engine import forecast as engine
+
+    run = services.fit(today=TODAY, scopes=("unit",))
+    frame = engine.pad_to(
+        services._history("revenue", dt.date(2026, 11, 1), ("unit",)), dt.date(2026, 10, 1)
+    )
+    result = engine.fit(frame, horizon=run.horizon)
+    stored = ForecastValue.objects.filter(run=run, kpi="revenue")
+    assert sorted(stored.values_list("series", "month", "method", "value", "lo", "hi")) == sorted(
+        result.forecasts.iter_rows()
+    )
+    weights = ForecastWeight.objects.filter(run=run, kpi="revenue")
+    assert sorted(weights.values_list("series", "method", "smape", "weight")) == sorted(
+        result.weights.iter_rows(), key=lambda r: (r[0], r[1])
+    )
+    assert weights.filter(smape__isnull=True).count() == result.weights["smape"].null_count()
+    test = services.backtest(today=TODAY, origins=2, months_ahead=2, scopes=("unit",))
+    expected = engine.backtest(
+        services._history("revenue", dt.date(2026, 11, 1), ("unit",)),
+        horizon=2,
+        origins=[dt.date(2026, 8, 1), dt.date(2026, 9, 1)],
+    )
+    rows = ForecastValue.objects.filter(run=test, kpi="revenue").values_list(
+        "origin", "series", "month", "method", "value", "actual"
+    )
+    assert sorted(rows) == sorted(expected.iter_rows())
+
+
 def test_a_snapshot_is_measured_once_its_months_have_closed(facts):
     # frozen on 1 August: forecasts August onwards from the months before
     snap = services.snapshot(today=dt.date(2026, 8, 1))

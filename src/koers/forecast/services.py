@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable
 
 import polars as pl
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 
+from koers.core.bulk import bulk_insert
 from koers.engine import forecast as engine
 from koers.engine.periods import add_months, month_start
 from koers.forecast.models import ForecastRun, ForecastValue, ForecastWeight
@@ -33,11 +33,16 @@ def _history(kpi: str, before: dt.date, scopes: tuple[str, ...]) -> pl.DataFrame
     return history(kpi, add_months(before, -12 * YEARS_OF_HISTORY), before, scopes)
 
 
-def _values(run: ForecastRun, kpi: str, forecasts: pl.DataFrame) -> Iterable[ForecastValue]:
-    for series, period, method, value, lo, hi in forecasts.iter_rows():
-        yield ForecastValue(
-            run=run, series=series, kpi=kpi, method=method, month=period, value=value, lo=lo, hi=hi
-        )
+def _store(model: type[models.Model], run: ForecastRun, kpi: str, frame: pl.DataFrame) -> int:
+    """Write ``frame`` (the model's columns) as ``run``'s rows of ``kpi`` in one bulk write
+    (``COPY`` on PostgreSQL): the scale-100 demo writes 1.3 million forecast values, which
+    took a minute as model objects."""
+    return bulk_insert(
+        model._meta.db_table,
+        frame.with_columns(
+            pl.lit(run.pk, dtype=pl.Int64).alias("run_id"), pl.lit(kpi).alias("kpi")
+        ),
+    )
 
 
 @transaction.atomic
@@ -63,14 +68,8 @@ def fit(
         # every series forecast from this month, also one that sold nothing lately
         frame = engine.pad_to(frame, add_months(as_of, -1))
         result = engine.fit(frame, horizon=run.horizon, n_jobs=n_jobs)
-        ForecastValue.objects.bulk_create(_values(run, kpi, result.forecasts), batch_size=5000)
-        ForecastWeight.objects.bulk_create(
-            (
-                ForecastWeight(run=run, series=s, kpi=kpi, method=m, smape=e, weight=w)
-                for s, m, e, w in result.weights.iter_rows()
-            ),
-            batch_size=5000,
-        )
+        _store(ForecastValue, run, kpi, result.forecasts.rename({"period": "month"}))
+        _store(ForecastWeight, run, kpi, result.weights)
         count += result.weights["series"].n_unique()
     run.series, run.seconds = count, round(time.perf_counter() - started, 2)
     run.save(update_fields=["series", "seconds"])
@@ -129,21 +128,11 @@ def backtest(
         if frame.is_empty():
             continue
         result = engine.backtest(frame, horizon=months_ahead, origins=starts, n_jobs=n_jobs)
-        ForecastValue.objects.bulk_create(
-            (
-                ForecastValue(
-                    run=run,
-                    series=series,
-                    kpi=kpi,
-                    method=method,
-                    month=period,
-                    value=forecast,
-                    origin=origin,
-                    actual=actual,
-                )
-                for origin, series, period, method, forecast, actual in result.iter_rows()
-            ),
-            batch_size=5000,
+        _store(
+            ForecastValue,
+            run,
+            kpi,
+            result.rename({"period": "month", "forecast": "value"}),
         )
         count += result["series"].n_unique()
     run.series, run.seconds = count, round(time.perf_counter() - started, 2)
