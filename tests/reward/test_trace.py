@@ -89,3 +89,31 @@ def test_without_the_trace_the_lines_are_the_same(cast):
         bare.lines
     )
     assert traced.trace.height and bare.trace.is_empty() and not bare.bases
+
+
+def test_a_closed_month_checked_for_corrections_computes_only_what_it_pays(cast):
+    """A quarter still running in a closed month paid nothing then: checked for
+    corrections, the month computes only the components whose period ended with it, and
+    those lines are the month's payable lines as a full calculation gives them."""
+    sale(cast, cast.ruud, "SO-A", dt.date(2026, 11, 3), "1000.00")
+    sale(cast, cast.rosa, "SO-B", dt.date(2026, 10, 20), "1000.00")
+    on_plan(
+        """\
+code: mixed
+components:
+  - {code: monthly, rule: flat, rate: 3%}
+  - {code: quarterly, rule: flat, rate: 1%, period: quarter}
+  - {code: yearly, rule: flat, rate: 1%, period: ytd}
+""",
+        cast.ruud,
+        cast.rosa,
+    )
+    context = shared_context(dt.date(2026, 1, 1), NOV_END)
+    full = compute_month(NOV, context=context, with_trace=False)
+    only = compute_month(NOV, context=context, with_trace=False, payable_only=True)
+    assert {line["component"] for line in full.lines} == {"monthly", "quarterly", "yearly"}
+    assert [line for line in full.lines if line["payable"]] == only.lines
+    assert {line["component"] for line in only.lines} == {"monthly", "yearly"}
+    # at a quarter's end the quarter is paid, and computed
+    sep = compute_month(dt.date(2026, 9, 1), context=context, payable_only=True)
+    assert "quarterly" in {line["component"] for line in sep.lines}

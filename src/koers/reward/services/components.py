@@ -112,12 +112,15 @@ def compute_month(
     context: Context | None = None,
     ytd_totals: bool = False,
     with_trace: bool = True,
+    payable_only: bool = False,
 ) -> MonthResult:
     """Every component's results for ``month``, without storing anything. ``spec_of`` may
     put another plan document in a plan's place (modelling a draft); ``ytd_totals`` gives
     a year-to-date line its total so far instead of this month's part of it; without
     ``with_trace`` the lines come without their trace (a closed month checked for
-    corrections: a correction has no credited rows of its own)."""
+    corrections: a correction has no credited rows of its own); with ``payable_only`` only
+    the components whose period ends with the month are calculated (a closed month
+    checked for corrections: a quarter still running then paid nothing)."""
     month = month_start(month)
     end = month_end(month)
     if assignments is None:
@@ -149,6 +152,8 @@ def compute_month(
         for spec in specs[group_key].components:
             c = spec.component
             start, stop = period_of(c.period, month)
+            if payable_only and stop > end:
+                continue
             to = min(stop, end)  # the part of the period calculated so far
             first, last = c.window
             if (first and first > to) or (last and last < start):

@@ -77,7 +77,11 @@ def corrections(
         now = {
             _line_key(line): line
             for line in compute_month(
-                past.month, assignments=assignments, context=context, with_trace=False
+                past.month,
+                assignments=assignments,
+                context=context,
+                with_trace=False,
+                payable_only=True,
             ).lines
             if line["payable"]
         }
