@@ -7,8 +7,10 @@ import datetime as dt
 import polars as pl
 import pytest
 from django.db import IntegrityError, connection, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from koers.core.bulk import bulk_insert, reset_sequences
+from koers.core.bulk import _copy_binary, bulk_insert, reset_sequences
 from koers.sales.models import Account
 
 
@@ -204,3 +206,77 @@ def test_naming_no_table_vacuums_the_whole_database_as_the_demo_does():
     assert not all_visible()
     vacuum()
     assert all_visible()
+
+
+NUMBERS_TABLE = (
+    "CREATE TEMPORARY TABLE numbers "
+    "(small int2, medium int4, big int8, day date, real float8, note text)"
+)
+
+
+def _numbers(rows: list[tuple]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={
+            "small": pl.Int64,
+            "medium": pl.Int64,
+            "big": pl.Int64,
+            "day": pl.Date,
+            "real": pl.Float64,
+        },
+        orient="row",
+    )
+
+
+def _stored() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT small, medium, big, day, real, note FROM numbers ORDER BY 1, 2, 3")
+        return cursor.fetchall()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's binary COPY")
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(-(2**15), 2**15 - 1),
+            st.integers(-(2**31), 2**31 - 1),
+            st.integers(-(2**63), 2**63 - 1),
+            st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31)),
+            st.floats(allow_nan=False),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_numbers_written_in_binary_are_the_numbers_written_as_text(db, rows):
+    """A frame of numbers and dates only goes in as PostgreSQL's binary COPY: every value
+    stored is the one the text COPY stores (widths, the year 1, 29 February, -0.0, 10^308)."""
+    frame = _numbers(rows)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS numbers")
+        cursor.execute(NUMBERS_TABLE)
+        assert _copy_binary(cursor, "numbers", frame)
+    binary = _stored()
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE numbers")
+    # as text: a column with a missing value takes the text path
+    bulk_insert("numbers", frame.with_columns(pl.lit(None, dtype=pl.String).alias("note")))
+    assert binary == _stored() and len(binary) == len(rows)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's binary COPY")
+def test_a_value_wider_than_its_column_goes_as_text_and_is_refused(db):
+    with connection.cursor() as cursor:
+        cursor.execute(NUMBERS_TABLE)
+        assert not _copy_binary(cursor, "numbers", _numbers([(2**15, 0, 0, dt.date.today(), 0)]))
+        assert not _copy_binary(
+            cursor, "numbers", _numbers([(1, 2, 3, dt.date.today(), 0)]).with_columns(
+                pl.lit("x").alias("note")
+            )
+        )
+    import psycopg
+
+    with pytest.raises(psycopg.DataError), transaction.atomic():
+        bulk_insert("numbers", _numbers([(2**15, 0, 0, dt.date(2028, 2, 29), 0.5)]))
+    assert _stored() == []
