@@ -490,6 +490,26 @@ def open_round(cast: Cast, total: str | int = 150_000, *, unit: Any = None, year
     return round_open(target_round, by=cast.user("dirk"))
 
 
+def all_frozen(table: str) -> bool:
+    """Is every page of ``table`` marked all-frozen in PostgreSQL's visibility map (as a
+    ``COPY FREEZE`` or a vacuum leaves it)? Read with the ``pg_visibility`` extension,
+    created for the test's transaction; the test is skipped where it is not installed."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_visibility'")
+        if not cursor.fetchone():
+            pytest.skip("PostgreSQL's pg_visibility extension is not installed")
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_visibility")
+        cursor.execute(
+            "SELECT all_frozen, pg_relation_size(%s::regclass) / "
+            "current_setting('block_size')::int FROM pg_visibility_map_summary(%s::regclass)",
+            [f'"{table}"', f'"{table}"'],
+        )
+        frozen, pages = cursor.fetchone()
+    return pages > 0 and frozen == pages
+
+
 def reader_session(lock_timeout: str = "2s"):  # type: ignore[no-untyped-def]
     """Another session on the test database (PostgreSQL), in autocommit, that gives up on
     a lock after ``lock_timeout``: a reader beside a writer's open transaction."""

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from koers.core.bulk import _copy_binary, bulk_insert, reset_sequences
 from koers.sales.models import Account
+from tests.conftest import all_frozen
 
 
 def _schema(table: str) -> set[tuple[str, ...]]:
@@ -248,7 +249,9 @@ def _stored() -> list[tuple]:
         max_size=40,
     )
 )
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 def test_numbers_written_in_binary_are_the_numbers_written_as_text(db, rows):
     """A frame of numbers and dates only goes in as PostgreSQL's binary COPY: every value
     stored is the one the text COPY stores (widths, the year 1, 29 February, -0.0, 10^308)."""
@@ -271,12 +274,27 @@ def test_a_value_wider_than_its_column_goes_as_text_and_is_refused(db):
         cursor.execute(NUMBERS_TABLE)
         assert not _copy_binary(cursor, "numbers", _numbers([(2**15, 0, 0, dt.date.today(), 0)]))
         assert not _copy_binary(
-            cursor, "numbers", _numbers([(1, 2, 3, dt.date.today(), 0)]).with_columns(
-                pl.lit("x").alias("note")
-            )
+            cursor,
+            "numbers",
+            _numbers([(1, 2, 3, dt.date.today(), 0)]).with_columns(pl.lit("x").alias("note")),
         )
     import psycopg
 
     with pytest.raises(psycopg.DataError), transaction.atomic():
         bulk_insert("numbers", _numbers([(2**15, 0, 0, dt.date(2028, 2, 29), 0.5)]))
     assert _stored() == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's COPY FREEZE")
+def test_a_frozen_load_goes_only_into_a_table_emptied_in_the_transaction(db):
+    import psycopg
+
+    frame = _numbers([(1, 2, 3, dt.date(2026, 12, 31), 0.5)])
+    with connection.cursor() as cursor:
+        cursor.execute(NUMBERS_TABLE)  # new in this transaction
+    for text in (False, True):  # as text (a missing value) and in binary
+        load = frame.with_columns(pl.lit(None, dtype=pl.String).alias("note")) if text else frame
+        assert bulk_insert("numbers", load, freeze=True) == 1
+    assert all_frozen("numbers")
+    with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState), transaction.atomic():
+        bulk_insert("sales_account", _accounts(range(1, 3)), freeze=True)

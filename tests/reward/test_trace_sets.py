@@ -13,7 +13,7 @@ from django.db import connection, transaction
 
 from koers.reward.models import CalcRun, PayoutLine, TraceRow, TraceSet
 from koers.reward.services import run_month, trace
-from tests.conftest import on_plan, reader_session, sale
+from tests.conftest import all_frozen, on_plan, reader_session, sale
 from tests.reward.test_trace import BOSSES, NOV, REPS
 
 
@@ -175,3 +175,13 @@ def test_a_set_still_read_waits_for_the_next_run(cast, monkeypatch):
         assert old in _partitions()
     assert trace.drop_replaced() == 1
     assert _partitions() == [CalcRun.objects.get(month=NOV).trace_set]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's partitions")
+def test_a_runs_trace_is_written_frozen(cast):
+    """A set's rows go into its new partition frozen (as a vacuum would leave them): its
+    first readers write no hint bits, and no vacuum reads it again."""
+    _scenario(cast)
+    run_month(NOV, by=None)
+    name = trace.partition_name(CalcRun.objects.get(month=NOV).trace_set)
+    assert all_frozen(name)
