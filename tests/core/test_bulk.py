@@ -298,3 +298,22 @@ def test_a_frozen_load_goes_only_into_a_table_emptied_in_the_transaction(db):
     assert all_frozen("numbers")
     with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState), transaction.atomic():
         bulk_insert("sales_account", _accounts(range(1, 3)), freeze=True)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's COPY FREEZE")
+def test_tables_are_emptied_for_a_frozen_load_only_when_nothing_would_be_lost(db):
+    from koers.core.bulk import emptied_for_freezing
+
+    bulk_insert("sales_account", _accounts(range(1, 3)))
+    # the accounts hold rows; the people are empty but the accounts' owners reach them
+    assert not emptied_for_freezing("sales_account")
+    assert not emptied_for_freezing("org_person")
+    assert Account.objects.count() == 2
+    Account.objects.all().delete()
+    # the deleted rows' foreign-key checks are still pending: refused, nothing changes
+    assert not emptied_for_freezing("sales_account")
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    assert emptied_for_freezing("sales_account")
+    bulk_insert("sales_account", _accounts(range(1, 5001)), freeze=True)
+    assert all_frozen("sales_account") and Account.objects.count() == 5000

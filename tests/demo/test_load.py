@@ -81,6 +81,18 @@ def test_demo_products_are_named_as_a_wholesaler_names_them(loaded):
     assert not [n for n in names if "-" in n or n.split()[0].endswith("-")]
 
 
+def test_the_demos_tables_go_in_frozen(loaded):
+    """On PostgreSQL the demo writes its tables frozen (the vacuum at the end then reads
+    only what the later steps wrote)."""
+    from django.db import connection
+
+    from tests.conftest import all_frozen
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's COPY FREEZE")
+    assert all_frozen("sales_stagechange") and all_frozen("sales_activity")
+
+
 def test_demo_refuses_a_database_that_holds_data(loaded):
     with pytest.raises(CommandError):
         call_command("demo", today=TODAY, verbosity=0, force=True)

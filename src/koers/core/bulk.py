@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import polars as pl
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, OperationalError, connection, transaction
 
 CHUNK_ROWS = 200_000
 
@@ -192,6 +192,36 @@ def worth_rebuilding(table: str, adding: int) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT COUNT(*) FROM (SELECT 1 FROM "{table}" LIMIT {cap}) t')
         return cursor.fetchone()[0] < cap
+
+
+def emptied_for_freezing(*tables: str) -> bool:
+    """Empty ``tables`` with ``TRUNCATE`` in the caller's transaction, so that a bulk load
+    may write them frozen (``bulk_insert(..., freeze=True)``), when they and every table
+    whose foreign keys reach them hold no row; returns whether it did. Nothing on SQLite,
+    and nothing (False) when any of them holds a row: no row is ever removed."""
+    if connection.vendor != "postgresql" or not tables:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH RECURSIVE reached(oid) AS ("
+            " SELECT oid FROM pg_class WHERE relname = ANY(%s) AND relkind IN ('r', 'p')"
+            " UNION SELECT c.conrelid FROM pg_constraint c JOIN reached r ON c.confrelid = r.oid"
+            " WHERE c.contype = 'f')"
+            " SELECT relname FROM pg_class WHERE oid IN (SELECT oid FROM reached)",
+            [list(tables)],
+        )
+        reached = sorted(row[0] for row in cursor.fetchall())
+        for table in reached:
+            cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")')
+            if cursor.fetchone()[0]:
+                return False
+    try:
+        # refused while foreign-key checks of rows this transaction wrote are pending
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in reached))
+    except OperationalError:
+        return False
+    return True
 
 
 def analyze(*tables: str) -> None:

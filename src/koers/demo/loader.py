@@ -11,7 +11,7 @@ import polars as pl
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from koers.core.bulk import analyze, bulk_insert, reset_sequences, vacuum
+from koers.core.bulk import analyze, bulk_insert, emptied_for_freezing, reset_sequences, vacuum
 from koers.demo.generate import generate
 from koers.demo.sim import MONTHS
 from koers.engine.periods import add_months, month_start
@@ -163,12 +163,17 @@ def load_demo(
         frames = _with_funnel_ids(frames)
         reporting = reporting_currency()
         tables = list(frames)
+        # into an empty database the rows go in frozen, as the vacuum at the end would
+        # leave them: it then reads only what the later steps wrote
+        frozen = emptied_for_freezing(*tables)
         for table in tables:
             # each frame let go once written, its reporting amounts added just before: the
             # steps after the write start from the memory of a process, not of the whole
             # demo (3.7 GB at scale 100)
             frame = _with_reporting_amounts(table, frames.pop(table), reporting)
-            counts[table] = bulk_insert(table, frame, rebuild_indexes=frame.height > 50_000)
+            counts[table] = bulk_insert(
+                table, frame, rebuild_indexes=frame.height > 50_000, freeze=frozen
+            )
             del frame
             progress(f"{table}: {counts[table]:,} rows ({time.perf_counter() - started:.1f} s)")
         reset_sequences(*tables)
