@@ -106,6 +106,25 @@ def test_query_frame_types_every_column_alike_on_both_databases(db):
     assert empty.height == 0 and empty.schema["id"] == pl.Int64
 
 
+def test_query_frame_reads_dates_and_a_timestamp_as_a_date_alike_on_both_databases(db):
+    """Dates are read by the CSV reader itself (29 February, 31 December, the year 1,
+    missing ones); a date column fed a timestamp (PostgreSQL) is read as its day."""
+    from koers.core.bulk import query_frame
+
+    days = [dt.date(2028, 2, 29), dt.date(2026, 12, 31), dt.date(1, 1, 1), None]
+    frame = _accounts(range(1, 5)).with_columns(pl.Series("created_on", days, dtype=pl.Date))
+    bulk_insert("sales_account", frame.filter(pl.col("created_on").is_not_null()))
+    schema = {"id": pl.Int64, "day": pl.Date}
+    read = query_frame(
+        'SELECT id, created_on FROM "sales_account" UNION ALL SELECT 4, NULL ORDER BY 1', schema
+    )
+    assert read.rows() == list(zip(range(1, 5), days, strict=True))
+    if connection.vendor == "postgresql":  # SQLite has no timestamp type
+        stamp = "CAST('2026-12-31 23:59:59' AS TIMESTAMP)"
+        read = query_frame(f"SELECT 1, {stamp} UNION ALL SELECT 2, NULL ORDER BY 1", schema)
+        assert read.rows() == [(1, dt.date(2026, 12, 31)), (2, None)]
+
+
 def test_query_frame_reads_many_rows_and_reports_a_failing_query(db):
     """Many rows come back whole and in order (read in a tight loop on PostgreSQL); a query
     that fails half-way raises, and the connection then works for the next query."""
