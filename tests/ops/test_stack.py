@@ -125,6 +125,10 @@ def _start(tmp_path, settings, *, workers: int = 1, beat: bool = True, env: dict
     try:
         base = f"http://127.0.0.1:{port}"
         _wait(lambda: _get(f"{base}/health/ready")[0] == 200, "the web server to be ready", logs)
+        for name in commands:  # every worker consuming, so that each takes its share
+            if name.startswith("worker"):
+                log = tmp_path / f"{name}.log"
+                _wait(lambda log=log: " ready." in log.read_text(), f"{name} to be ready", logs)
         yield base, processes, logs
     finally:
         for process in processes.values():
