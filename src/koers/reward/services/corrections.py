@@ -74,6 +74,7 @@ def corrections(
     found: list[dict[str, Any]] = []
     for past in closed:
         assignments = [a for a in _assignments(past.month) if mine(a.person_id, share)]
+        # only the components whose period ended with the month: every line is payable
         now = {
             _line_key(line): line
             for line in compute_month(
@@ -83,7 +84,6 @@ def corrections(
                 with_trace=False,
                 payable_only=True,
             ).lines
-            if line["payable"]
         }
         paid: dict[tuple[int, int, str, dt.date], int] = defaultdict(int)
         others = ~Q(run=run) if run is not None and run.pk else Q()
