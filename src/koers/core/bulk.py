@@ -100,7 +100,7 @@ def _binary_column(series: pl.Series, pg_type: str) -> Any:
     if pg_type == "date":
         if series.dtype != pl.Date:
             return None
-        return series.to_physical().cast(pl.Int32).to_numpy() - PG_EPOCH_DAYS
+        return series.to_physical().to_numpy() - PG_EPOCH_DAYS  # days since 1970
     if pg_type == "float8":
         return series.to_numpy() if series.dtype == pl.Float64 else None
     if not series.dtype.is_integer():
