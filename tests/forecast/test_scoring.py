@@ -65,7 +65,7 @@ def test_features_see_only_what_was_known_at_the_snapshot(cast):
     sm.Activity.objects.create(
         kind="visit", date=dt.date(2026, 3, 15), owner=cast.rik, account=cast.accounts["rik"]
     )
-    frame = scoring._frame(scoring._deals(open_deals=False), today=None)
+    frame = scoring.training_frame()
     row = frame.filter(frame["id"] == deal.pk).row(0, named=True)
     assert row["stage_order"] == cast.stages["suspect"].order
     assert row["baseline"] == pytest.approx(0.10)

@@ -135,7 +135,7 @@ def calibrate(
     """Train on the deals that closed first, test on the latest ``test_share`` of them
     (by ``order``): the Brier scores of the model and of ``baseline`` and both
     reliability tables. None when either part is too small to tell."""
-    frame = frame.sort(order)
+    frame = frame.sort(order, maintain_order=True)  # deals closed the same day: as given
     cut = int(frame.height * (1 - test_share))
     train, test = frame.head(cut), frame.slice(cut)
     model = fit(train, features, target=target)

@@ -13,20 +13,23 @@ at its close, which would tell the model the outcome.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import polars as pl
 from django.core.cache import cache
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from koers.core.bulk import query_frame
 from koers.engine import win_model
 from koers.forecast.pipeline import deals_version
 from koers.sales.models import Activity, Opportunity, Stage, StageChange
 
-CACHE_SECONDS = 3600
+CACHE_SECONDS = 24 * 3600  # the key changes with the deals: kept until they do
 WINDOW = 90  # days of account activity counted before the snapshot
 
 FEATURES = [
@@ -61,129 +64,179 @@ class Scored:
     closed: int
 
 
-def _deals(open_deals: bool, people: Any = None) -> list[tuple]:
-    qs = Opportunity.objects.all()
-    if open_deals:
-        qs = qs.filter(stage__kind=Stage.Kind.OPEN)
-        if people is not None:
-            qs = qs.filter(owner__in=people.values("pk"))
-    else:
-        qs = qs.exclude(stage__kind=Stage.Kind.OPEN).exclude(closed_on=None)
-    return list(
-        qs.values_list(
-            "pk",
-            "owner",
-            "account",
-            "stage",
-            "stage__kind",
-            "stage__probability",
-            "stage__process",
-            "reporting_amount",
-            "amount",
-            "created_on",
-            "closed_on",
-            "is_new_business",
-            "source",
+DEAL_SCHEMA = {
+    "id": pl.Int64,
+    "owner": pl.Int64,
+    "account": pl.Int64,
+    "process": pl.Int64,
+    "order_now": pl.Int64,
+    "kind": pl.Utf8,
+    "amount": pl.Float64,
+    "created_on": pl.Date,
+    "closed_on": pl.Date,
+    "new_business": pl.Float64,
+    "from_marketing": pl.Float64,
+}
+CLOSED = "s.kind <> 'open' AND o.closed_on IS NOT NULL"
+
+
+def _ids(values: Any) -> str:
+    return ", ".join(str(int(v)) for v in values) or "NULL"
+
+
+def _read_deals(where: str) -> pl.DataFrame:
+    """The deals that match ``where`` (SQL over ``o``, the deal, and ``s``, its stage;
+    formatted by this module only), one row each with what their features need."""
+    sql = f"""
+        SELECT o.id, o.owner_id, o.account_id, s.process_id, s."order", s.kind,
+               COALESCE(o.reporting_amount, o.amount, 0), o.created_on, o.closed_on,
+               CASE WHEN o.is_new_business THEN 1.0 ELSE 0.0 END,
+               CASE WHEN o.source = 'marketing' THEN 1.0 ELSE 0.0 END
+        FROM {Opportunity._meta.db_table} o JOIN {Stage._meta.db_table} s ON s.id = o.stage_id
+        WHERE {where}"""  # noqa: S608 - only this module's SQL and integers
+    return query_frame(sql, DEAL_SCHEMA)
+
+
+def _epoch_days(column: str) -> pl.Expr:
+    return pl.col(column).cast(pl.Int64)
+
+
+def _as_of(
+    deals: pl.DataFrame, on: pl.Expr, history: pl.DataFrame, by: str, key: str, value: str
+) -> pl.Series:
+    """For each deal, ``value`` of ``history`` (rows of ``by``, ``day`` and ``value``) on
+    its latest ``day`` on or before ``on`` (epoch days) for the deal's ``key``; null when
+    none; in the deals' order."""
+    left = deals.select(
+        pl.int_range(pl.len()).alias("_row"), pl.col(key).alias(by), on.alias("_on")
+    )
+    matched = left.sort("_on").join_asof(
+        history.select(by, "day", value).sort("day"),
+        left_on="_on",
+        right_on="day",
+        by=by,
+        strategy="backward",
+        check_sortedness=False,
+    )
+    return matched.sort("_row")[value]
+
+
+def _history() -> dict[str, str]:
+    """The tables the features read, by role."""
+    from koers.forecast.models import OskaScore
+
+    return {
+        "change": StageChange._meta.db_table,
+        "stage": Stage._meta.db_table,
+        "activity": Activity._meta.db_table,
+        "oska": OskaScore._meta.db_table,
+    }
+
+
+def _frame(deals: pl.DataFrame, today: dt.date | None, record: pl.DataFrame) -> pl.DataFrame:
+    """Features of each deal as of its snapshot date (``today`` for open deals), computed
+    set-based: each history (stage changes, the owners' closed deals in ``record``,
+    activities on the accounts, OSKA scores) is cumulated per day and matched to the
+    snapshot by an as-of join. In the deals' order."""
+    if deals.is_empty():
+        return pl.DataFrame(schema={f: pl.Float64 for f in FEATURES})
+    tables = _history()
+    some = deals.height < 1000  # a few deals scored: read only their histories
+    only = lambda column, values: f" AND {column} IN ({_ids(values)})" if some else ""  # noqa: E731
+    stages = pl.DataFrame(
+        list(
+            Stage.objects.filter(kind=Stage.Kind.OPEN).values_list(
+                "process", "order", "probability"
+            )
+        ),
+        schema={"process": pl.Int64, "order": pl.Int64, "probability": pl.Float64},
+        orient="row",
+    )
+    first_open = stages.group_by("process").agg(pl.col("order").min().alias("first_open"))
+    config = stages.group_by("process", "order").agg(
+        (pl.col("probability").last() / 100).alias("baseline")
+    )
+    changes = (
+        query_frame(
+            f"""SELECT c.opportunity_id, c.changed_on, MAX(s."order")
+            FROM {tables["change"]} c JOIN {tables["stage"]} s ON s.id = c.stage_id
+            WHERE s.kind = 'open'{only("c.opportunity_id", deals["id"])}
+            GROUP BY c.opportunity_id, c.changed_on""",  # noqa: S608
+            {"id": pl.Int64, "day": pl.Date, "reached": pl.Int64},
         )
+        .with_columns(_epoch_days("day"))
+        .sort("id", "day")
+        .with_columns(pl.col("reached").cum_max().over("id"))
+    )
+    visits = (
+        query_frame(
+            f"""SELECT account_id, date, COUNT(*) FROM {tables["activity"]}
+            WHERE account_id IS NOT NULL{only("account_id", deals["account"].unique())}
+            GROUP BY account_id, date""",  # noqa: S608
+            {"account": pl.Int64, "day": pl.Date, "seen": pl.Int64},
+        )
+        .with_columns(_epoch_days("day"))
+        .sort("account", "day")
+        .with_columns(pl.col("seen").cum_sum().over("account"))
+    )
+    scores = query_frame(
+        f"""SELECT opportunity_id, scored_on, MAX(total) FROM {tables["oska"]}
+            WHERE 1 = 1{only("opportunity_id", deals["id"])}
+            GROUP BY opportunity_id, scored_on""",  # noqa: S608
+        {"id": pl.Int64, "day": pl.Date, "oska": pl.Float64},
+    ).with_columns(_epoch_days("day"))
+    closed = (
+        record.group_by("owner", _epoch_days("closed_on").alias("day"))
+        .agg(pl.len().alias("before"), (pl.col("kind") == Stage.Kind.WON).sum().alias("won_before"))
+        .sort("owner", "day")
+        .with_columns(pl.col("before", "won_before").cum_sum().over("owner"))
+    )
+    if today is not None:
+        snap = pl.lit((today - dt.date(1970, 1, 1)).days, pl.Int64)
+    else:  # halfway between creation and close, rounded down to the day
+        snap = (
+            _epoch_days("created_on") + (_epoch_days("closed_on") - _epoch_days("created_on")) // 2
+        )
+    frame = deals.with_columns(snap.alias("snap"))
+    at = pl.col("snap")
+    frame = frame.with_columns(
+        _as_of(frame, at, changes, "id", "id", "reached"),
+        _as_of(frame, at - 1, closed, "owner", "owner", "before"),  # closed before the day
+        _as_of(frame, at - 1, closed, "owner", "owner", "won_before"),
+        _as_of(frame, at, visits, "account", "account", "seen").alias("seen_to"),
+        _as_of(frame, at - WINDOW, visits, "account", "account", "seen").alias("seen_from"),
+        _as_of(frame, at, scores, "id", "id", "oska"),
+    ).join(first_open, on="process", how="left", maintain_order="left")
+    now_open = pl.col("kind") == Stage.Kind.OPEN
+    order = pl.coalesce("reached", "first_open", pl.lit(0))
+    if today is not None:  # an open deal scored today stands in its stage
+        order = pl.when(now_open).then(pl.col("order_now")).otherwise(order)
+    frame = frame.with_columns(order.alias("order")).join(
+        config, on=["process", "order"], how="left", maintain_order="left"
+    )
+    before, won_before = pl.col("before").fill_null(0), pl.col("won_before").fill_null(0)
+    return frame.select(
+        "id",
+        (pl.col("kind") == Stage.Kind.WON).alias("won"),
+        "closed_on",
+        pl.col("baseline").fill_null(0.0),
+        pl.col("order").cast(pl.Float64).alias("stage_order"),
+        pl.col("amount").log1p().alias("log_amount"),
+        (at - _epoch_days("created_on")).cast(pl.Float64).alias("age_days"),
+        "new_business",
+        "from_marketing",
+        ((won_before + 1) / (before + 2)).alias("owner_win_rate"),
+        (pl.col("seen_to").fill_null(0) - pl.col("seen_from").fill_null(0))
+        .cast(pl.Float64)
+        .alias("activities"),
+        pl.col("oska").fill_null(0.0),
     )
 
 
-def _frame(rows: list[tuple], today: dt.date | None) -> pl.DataFrame:
-    """Features of each deal as of its snapshot date (``today`` for open deals)."""
-    from koers.forecast.models import OskaScore
-
-    if not rows:
-        return pl.DataFrame(schema={f: pl.Float64 for f in FEATURES})
-    stages = {s.pk: s for s in Stage.objects.all()}
-    first_open: dict[int, int] = {}
-    open_probability: dict[tuple[int, int], float] = {}
-    for s in stages.values():
-        if s.kind == Stage.Kind.OPEN:
-            first_open[s.process_id] = min(first_open.get(s.process_id, s.order), s.order)
-            open_probability[(s.process_id, s.order)] = float(s.probability) / 100
-    ids = [r[0] for r in rows]
-    history: dict[int, list[tuple[dt.date, int]]] = {}
-    for opp, stage, day in StageChange.objects.filter(opportunity__in=ids).values_list(
-        "opportunity", "stage", "changed_on"
-    ):
-        if stages[stage].kind == Stage.Kind.OPEN:
-            history.setdefault(opp, []).append((day, stages[stage].order))
-    # the owners' closed deals in time, to count their record before each snapshot
-    record: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    closed = Opportunity.objects.exclude(stage__kind=Stage.Kind.OPEN).exclude(closed_on=None)
-    by_owner: dict[int, list[tuple[dt.date, bool]]] = {}
-    for owner, day, kind in closed.values_list("owner", "closed_on", "stage__kind"):
-        by_owner.setdefault(owner, []).append((day, kind == Stage.Kind.WON))
-    for owner, items in by_owner.items():
-        items.sort()
-        days = np.array([d.toordinal() for d, _w in items])
-        wins = np.cumsum([w for _d, w in items])
-        record[owner] = (days, wins)
-    accounts = {r[2] for r in rows}
-    visits: dict[int, np.ndarray] = {}
-    for account, day in Activity.objects.filter(account__in=accounts).values_list(
-        "account", "date"
-    ):
-        visits.setdefault(account, []).append(day.toordinal())  # type: ignore[arg-type]
-    visits = {a: np.sort(np.array(v)) for a, v in visits.items()}
-    oska: dict[int, list[tuple[dt.date, float]]] = {}
-    for opp, day, score in OskaScore.objects.filter(opportunity__in=ids).values_list(
-        "opportunity", "scored_on", "total"
-    ):
-        oska.setdefault(opp, []).append((day, float(score)))
-    out = []
-    for (
-        pk,
-        owner,
-        account,
-        stage,
-        kind,
-        _probability,
-        process,
-        amount,
-        raw,
-        created,
-        closed_on,
-        new,
-        source,
-    ) in rows:
-        snap = today if today is not None else created + (closed_on - created) / 2
-        reached = [o for d, o in history.get(pk, []) if d <= snap]
-        if today is not None and stages[stage].kind == Stage.Kind.OPEN:
-            order = stages[stage].order
-        else:
-            order = max(reached) if reached else first_open.get(process, 0)
-        config = open_probability.get((process, order), 0.0)
-        days, wins = record.get(owner, (np.array([]), np.array([])))
-        before = int(np.searchsorted(days, snap.toordinal(), side="left")) if len(days) else 0
-        won_before = int(wins[before - 1]) if before else 0
-        seen = visits.get(account, np.array([]))
-        recent = (
-            int(
-                np.searchsorted(seen, snap.toordinal(), side="right")
-                - np.searchsorted(seen, snap.toordinal() - WINDOW, side="right")
-            )
-            if len(seen)
-            else 0
-        )
-        scores = [s for d, s in sorted(oska.get(pk, [])) if d <= snap]
-        out.append(
-            {
-                "id": pk,
-                "won": kind == Stage.Kind.WON,
-                "closed_on": closed_on,
-                "baseline": config,
-                "stage_order": float(order),
-                "log_amount": math.log1p(float(amount if amount is not None else raw or 0)),
-                "age_days": float((snap - created).days),
-                "new_business": float(bool(new)),
-                "from_marketing": float(source == "marketing"),
-                "owner_win_rate": (won_before + 1) / (before + 2),
-                "activities": float(recent),
-                "oska": scores[-1] if scores else 0.0,
-            }
-        )
-    return pl.DataFrame(out)
+def training_frame() -> pl.DataFrame:
+    """Every closed deal's features as of its snapshot date, by id."""
+    deals = _read_deals(CLOSED).sort("id")
+    return _frame(deals, None, record=deals)
 
 
 def trained_key(version: str | None = None) -> str:
@@ -203,7 +256,7 @@ def trained() -> Scored:
     key = trained_key()
     value = cache.get(key)
     if value is None:
-        frame = _frame(_deals(open_deals=False), today=None)
+        frame = training_frame()
         value = Scored(
             win_model.fit(frame, FEATURES) if frame.height else None,
             win_model.calibrate(frame, FEATURES) if frame.height else None,
@@ -217,16 +270,23 @@ def score_open(people: Any, today: dt.date, limit: int = 50) -> list[dict[str, A
     """The open deals of ``people`` (the largest ``limit``), each with its learned win
     probability, its stage's probability and the three factors that weigh most."""
     scored = trained()
-    rows = sorted(_deals(open_deals=True, people=people), key=lambda r: -float(r[7] or r[8] or 0))[
-        :limit
-    ]
-    if not rows:
+    size = Coalesce("reporting_amount", "amount", Value(Decimal(0)))
+    ranked = list(
+        Opportunity.objects.filter(stage__kind=Stage.Kind.OPEN, owner__in=people.values("pk"))
+        .order_by(size.desc(), "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if not ranked:
         return []
-    frame = _frame(rows, today=today)
+    deals = _read_deals(f"o.id IN ({_ids(ranked)})")
+    deals = pl.DataFrame({"id": ranked}).join(deals, on="id", maintain_order="left")
+    owners = _ids(deals["owner"].unique())
+    record = _read_deals(f"{CLOSED} AND o.owner_id IN ({owners})")
+    frame = _frame(deals, today, record)
     names = feature_names()
-    deals = {
+    shown = {
         o.pk: o
-        for o in Opportunity.objects.filter(pk__in=[r[0] for r in rows]).select_related(
+        for o in Opportunity.objects.filter(pk__in=ranked).select_related(
             "account", "owner", "stage"
         )
     }
@@ -236,8 +296,8 @@ def score_open(people: Any, today: dt.date, limit: int = 50) -> list[dict[str, A
         parts = scored.model.contributions(frame)
     for i, deal_id in enumerate(frame["id"].to_list()):
         entry: dict[str, Any] = {
-            "deal": deals[deal_id],
-            "stage_probability": float(deals[deal_id].stage.probability),
+            "deal": shown[deal_id],
+            "stage_probability": float(shown[deal_id].stage.probability),
             "learned": None,
             "factors": [],
         }

@@ -24,6 +24,7 @@ PAGES = (
     "/measure/customers/",
     "/measure/deviations/",
     "/measure/forecast/calls/",
+    "/measure/forecast/win-probability/",
     "/measure/campaigns/",
     "/measure/sales-marketing/",
 )
