@@ -185,3 +185,21 @@ def test_a_runs_trace_is_written_frozen(cast):
     run_month(NOV, by=None)
     name = trace.partition_name(CalcRun.objects.get(month=NOV).trace_set)
     assert all_frozen(name)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's partitions")
+def test_a_sets_ids_are_one_block_of_the_sequence_apart_from_every_other(cast):
+    """A partition's rows take their ids from the trace's sequence in one block: every id
+    in the trace unique across sets, and an id the sequence gives afterwards beyond it."""
+    _scenario(cast)
+    run_month(NOV, by=None)
+    first = CalcRun.objects.get(month=NOV).trace_set
+    run_month(NOV, by=None)  # the first set is kept until the commit: both are there
+    second = CalcRun.objects.get(month=NOV).trace_set
+    ids = list(TraceRow.objects.filter(trace_set__in=[first, second]).values_list("pk", flat=True))
+    assert len(ids) == len(set(ids)) == 2 * len(_rows(first))
+    block = sorted(TraceRow.objects.filter(trace_set=second).values_list("pk", flat=True))
+    assert block == list(range(block[0], block[0] + len(block)))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [trace.TABLE])
+        assert cursor.fetchone()[0] > max(ids)

@@ -67,10 +67,14 @@ def _store_partition(set_id: int, frame: pl.DataFrame) -> int:
         cursor.execute(
             f'ALTER TABLE "{name}" ADD CONSTRAINT "{name}_set" CHECK (trace_set_id = {int(set_id)})'
         )
-    # in order line order: the order line index is then built from nearly sorted input;
-    # frozen, as the table is new in this transaction (no later vacuum or hint-bit writes
-    # by the first readers of 4 million rows)
-    stored = bulk_insert(name, frame.sort("order_line_id"), freeze=True)
+    # in the order of the first index (built from sorted input in half the time, and a
+    # line's rows lie together for the statements that read them); with ids taken from
+    # the sequence in one block (not one call per row); frozen, as the table is new in
+    # this transaction (no later vacuum or hint-bit writes by the first readers)
+    ordered = frame.sort("run_id", "basis", "person_id", "date", "order_line_id")
+    first = _ids_for(ordered.height)
+    ordered = ordered.with_columns(pl.int_range(first, first + ordered.height).alias("id"))
+    stored = bulk_insert(name, ordered, freeze=True)
     with connection.cursor() as cursor:
         for columns in PARTITION_INDEXES:
             cursor.execute(f'CREATE INDEX ON "{name}" {columns}')
@@ -82,6 +86,24 @@ def _store_partition(set_id: int, frame: pl.DataFrame) -> int:
         # know them the planner takes the index
         analyze(name)
     return stored
+
+
+def _ids_for(rows: int) -> int:
+    """The first of ``rows`` consecutive ids taken from the trace's sequence at once. The
+    partitions are the only writers of trace rows on PostgreSQL; the lock (held for two
+    statements, not the run's transaction) keeps two runs' blocks apart."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [TABLE])
+        sequence = cursor.fetchone()[0]
+        cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [sequence])
+        try:
+            cursor.execute("SELECT nextval(%s)", [sequence])
+            first = int(cursor.fetchone()[0])
+            if rows > 1:
+                cursor.execute("SELECT setval(%s, %s)", [sequence, first + rows - 1])
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [sequence])
+    return first
 
 
 def current_sets() -> list[int]:
