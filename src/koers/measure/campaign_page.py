@@ -9,7 +9,9 @@ from django import forms
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from koers.engine.attribution import MODELS
@@ -64,26 +66,36 @@ def returns_page(request: HttpRequest) -> HttpResponse:
     # kept until the facts change (a lead or deal edited or imported raises their version)
     # or a campaign, cost line or touch is added
     version = newest_ids(sm.Campaign, sm.CampaignCost, sm.LeadTouch)
-    # figures only (the names are the campaigns' own): one computation for both languages
-    rows = memo(
-        "campaign_returns",
-        request.user,
-        (model, year, chosen.get("kind"), version),
-        compute,
-        translated=False,
-    )
+    figures = (model, year, chosen.get("kind"), version)
+
+    def returns() -> list:
+        # figures only (the names are the campaigns' own): one computation for both languages
+        return memo("campaign_returns", request.user, figures, compute, translated=False)
+
     if request.GET.get("format") == "csv":
-        return returns_csv(rows, model, year, show_costs)
+        return returns_csv(returns(), model, year, show_costs)
+
+    def table() -> str:
+        rows = returns()
+        context = {
+            "rows": rows,
+            # the most revenue first, a page at a time (a large organisation runs thousands)
+            "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+            "totals": totals(rows),
+            "fairs": any(r.campaign.kind == sm.Campaign.Kind.TRADE_FAIR for r in rows),
+            "show_costs": show_costs,
+        }
+        return render_to_string("measure/campaign_returns_table.html", context, request=request)
+
+    # the table as shown, per page of it: a view reads its HTML, not the year's thousands
+    # of campaigns (a megabyte kept in the cache) to render fifty of them
+    shown = request.GET.get("page", "")
+    html = memo("campaign_returns_html", request.user, (*figures, shown[:12]), table)
     context = {
         "form": form,
-        "rows": rows,
-        # the most revenue first, a page at a time (a large organisation runs thousands)
-        "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
-        "totals": totals(rows),
+        "table": mark_safe(html),  # noqa: S308 - our template, rendered above
         "model_label": MODEL_LABELS[model],
         "year": year,
-        "fairs": any(r.campaign.kind == sm.Campaign.Kind.TRADE_FAIR for r in rows),
-        "show_costs": show_costs,
     }
     return render(request, "measure/campaign_returns.html", context)
 

@@ -34,6 +34,7 @@ def set_up(
     wrong and changes nothing. The top unit carries the organisation's name. The reporting
     currency can be chosen freely while nothing is stored in money; after that
     ``koers currency-switch`` converts every amount."""
+    from koers.core.request_memo import forget
     from koers.imports.gaps import company_unit
     from koers.org.models import Organisation
     from koers.org.visibility import Role, role_of
@@ -88,6 +89,7 @@ def set_up(
     # now, for what runs later in this transaction, and again at the commit, for what another
     # process read in between
     cache.delete_many([KEY, NEW_KEY, BASIS_KEY])
+    forget(BASIS_KEY)
     transaction.on_commit(lambda: cache.delete_many([KEY, NEW_KEY, BASIS_KEY]))
     return organisation
 

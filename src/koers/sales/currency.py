@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from koers.core.request_memo import once_per_request
 from koers.engine.money import quantize_money
 
 # table → (date column, the amount columns converted into their reporting_* columns)
@@ -42,7 +43,12 @@ def reporting_currency() -> str:
     """The currency every stored figure is in (``sales.CurrencyBasis``): the configured
     one, unless the setting changed after the amounts were stored. Then it stays the old
     one, so no amount is ever shown or paid under another currency's name, and
-    :func:`check_currency_basis` stops calculations and imports until the two agree."""
+    :func:`check_currency_basis` stops calculations and imports until the two agree.
+    Read once per request (a page's every amount asks for it)."""
+    return once_per_request(BASIS_KEY, _stored_basis)
+
+
+def _stored_basis() -> str:
     basis = cache.get(BASIS_KEY)
     if basis is None:
         from koers.sales.models.currencies import CurrencyBasis

@@ -43,6 +43,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from koers.core.request_memo import forget
 from koers.engine.money import quantize_money
 
 RATE_PLACES = Decimal("0.00000001")
@@ -329,6 +330,7 @@ def switch_currency(to: str, *, by: Any, today: dt.date | None = None) -> Any:
         return _switch(to, old, rates, effective, by=by, today=today)
     except BaseException:
         cache.delete(BASIS_KEY)  # read again from what the database holds
+        forget(BASIS_KEY)
         raise
 
 
@@ -348,6 +350,7 @@ def _switch(to: str, old: str, rates: Rates, effective: dt.date, *, by: Any, tod
         CurrencyBasis.objects.all().delete()
         CurrencyBasis.objects.create(currency=to)
         cache.set(BASIS_KEY, to, None)
+        forget(BASIS_KEY)
         from koers.sales.currency import convert_table
 
         summary["order lines"] = convert_table("sales_orderline", reporting=to)
