@@ -8,11 +8,13 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from koers.engine.periods import add_months
 from koers.measure.models import KpiFact, RootCauseAction, RootCauseAnalysis
 from koers.plan.models import Target
 from koers.steer import coaching, feedback, training
+from koers.steer.coaching_page import signal_text
 from koers.steer.models import (
     CoachingAction,
     CoachingGoal,
@@ -245,6 +247,20 @@ def test_the_signals_on_planted_data(cast, competencies, login):
     assert "150,0%" in dutch.content.decode()  # the reader's number format
     # Mia does not appear in her own signals, Rik (another team) not at all
     assert not {s for s in signals if s.person in (cast.mia, cast.rik)}
+    # the API answers the same signals, in the reader's language, the same when asked again
+    client = login(cast.user("mia"))
+    answers = [
+        client.get("/api/v1/steer/signals", HTTP_ACCEPT_LANGUAGE=lang)
+        for lang in ("en", "en", "nl")
+    ]
+    english, again, dutch_api = (a.json() for a in answers)
+    assert answers[0]["Content-Type"] == "application/json"
+    assert english == again
+    with translation.override("en"):
+        texts = {(s.person.pk, s.code, signal_text(s)) for s in signals}
+    assert {(a["person_id"], a["code"], a["text"]) for a in english} == texts
+    assert [a["code"] for a in dutch_api] == [a["code"] for a in english]
+    assert [a["text"] for a in dutch_api] != [a["text"] for a in english]
 
 
 def test_under_target_with_strong_skills_needs_ratings(cast, competencies):

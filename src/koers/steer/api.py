@@ -7,14 +7,16 @@ import datetime as dt
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
+from pydantic import TypeAdapter
 
 from koers.api.schemas import MAX_ID, ErrorOut
 from koers.measure.catalogue import definitions
+from koers.measure.memo import memo
 from koers.org import visibility as vis
 from koers.steer import coaching, selectors, training
 from koers.steer.coaching_page import signal_text
@@ -110,16 +112,31 @@ def list_signals(request: HttpRequest):
     """Whom to coach on what among the sellers one sees (empty for a salesperson)."""
     if not vis.may_lead_steer(request.user):
         return []
-    return [
-        SignalOut(
-            person_id=s.person.pk,
-            person=str(s.person),
-            code=s.code,
-            text=signal_text(s),
-            figures=s.figures,
+    today = timezone.localdate()
+
+    def body() -> str:
+        signals = coaching.coaching_signals(request.user, today)
+        return (
+            TypeAdapter(list[SignalOut])
+            .dump_json(
+                [
+                    SignalOut(
+                        person_id=s.person.pk,
+                        person=str(s.person),
+                        code=s.code,
+                        text=signal_text(s),
+                        figures=s.figures,
+                    )
+                    for s in signals
+                ]
+            )
+            .decode()
         )
-        for s in coaching.coaching_signals(request.user, timezone.localdate())
-    ]
+
+    # the answer as sent, kept per scope and language as the signals are (thousands for
+    # an organisation: built and validated once, not on every call)
+    version = (today, coaching.signals_version())
+    return HttpResponse(memo("signals_api", request.user, version, body), "application/json")
 
 
 class GoalIn(Schema):

@@ -346,17 +346,23 @@ def coaching_signals(user: Any, today: dt.date, unit: Any = None) -> list[Signal
     a role's requirement or an action on a deviation is added: a whole organisation's
     signals took 2–3 s per view at scale 100."""
     from koers.measure.memo import memo
+
+    return memo(
+        "coaching_signals",
+        user,
+        (today, getattr(unit, "pk", None), signals_version()),
+        lambda: _signals(user, today, unit),
+    )
+
+
+def signals_version() -> str:
+    """Rises when a rating, a role's requirement or an action on a deviation is added
+    (the facts' version, which the memo adds, covers the rest)."""
     from koers.measure.models import RootCauseAction
     from koers.measure.selectors import newest_ids
     from koers.steer.models import RoleRequirement, SkillRating
 
-    version = newest_ids(SkillRating, RoleRequirement, RootCauseAction)
-    return memo(
-        "coaching_signals",
-        user,
-        (today, getattr(unit, "pk", None), version),
-        lambda: _signals(user, today, unit),
-    )
+    return newest_ids(SkillRating, RoleRequirement, RootCauseAction)
 
 
 def _signals(user: Any, today: dt.date, unit: Any) -> list[SignalView]:
