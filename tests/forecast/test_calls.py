@@ -374,3 +374,40 @@ def test_the_people_come_in_pages_for_a_whole_organisation(cast, login, monkeypa
         rows = page.split('data-testid="person-calls"')[1].split("</table>")[0]
         seen |= set(re.findall(r'<tr data-key="(person:\d+)"', rows))
     assert len(seen) == total  # every caller once over the pages
+
+
+def test_the_kept_people_table_carries_each_readers_own_token(cast):
+    """The people table is rendered once and kept; each reader's adjust forms carry their
+    own CSRF token (put in when shown), so an adjustment posted from the kept table is
+    accepted, for the reader who rendered it and for the next one."""
+    from django.test import Client
+
+    ruud = calls.submit(
+        person=cast.ruud, month=DEC, values=_values(10, 20, 30), by=cast.user("ruud")
+    )
+    for attempt, commit in ((1, "8"), (2, "9")):
+        first = Client(enforce_csrf_checks=True)  # renders the table, kept for the next
+        first.force_login(cast.user("mia"))
+        first.get(reverse("forecast_calls"), {"month": "2026-12"})
+        client = Client(enforce_csrf_checks=True)  # another session: reads the kept table
+        client.force_login(cast.user("mia"))
+        page = client.get(reverse("forecast_calls"), {"month": "2026-12"}).content.decode()
+        form = page[page.index(f'data-testid="adjust-{cast.ruud.pk}"') :]
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+        assert "slot" not in token
+        answer = client.post(
+            reverse("forecast_calls"),
+            {
+                "csrfmiddlewaretoken": token,
+                "action": "adjust",
+                "call": ruud.pk,
+                "month": "2026-12",
+                f"a{ruud.pk}-commit": commit,
+                f"a{ruud.pk}-best_case": "20",
+                f"a{ruud.pk}-pipeline": "30",
+                f"a{ruud.pk}-reason": f"poging {attempt}",
+            },
+        )
+        assert answer.status_code == 302, attempt
+        ruud.refresh_from_db()
+        assert ruud.adjusted_commit == Decimal(commit)
