@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from koers.core.services import record_save
 from koers.kit.fields import LocalDecimalField, local_decimals
-from koers.kit.widgets import LookupWidget
+from koers.kit.widgets import LongSelect, LookupWidget
 from koers.org import services as org_services
 from koers.org.models import OrgUnit, Person
 from koers.org.write_rules import writable_fields
@@ -50,6 +50,9 @@ def use_lookup(
         if choices_of:
             url = f"{url}?{urlencode({'for': choices_of})}"
         field.widget = LookupWidget(url=url, queryset=field.queryset, in_filter=in_filter)
+    elif type(field.widget) is forms.Select:  # hundreds of units: written in one pass
+        field.widget = LongSelect(attrs=field.widget.attrs)
+        field.widget.choices = field.choices
 
 
 def build_form(
