@@ -30,3 +30,17 @@ def test_the_forecast_page_lists_its_series_with_it():
     from koers.forecast.views import SeriesForm
 
     assert isinstance(SeriesForm.base_fields["series"].widget, LongSelect)
+
+
+def test_a_record_select_that_is_no_picker_is_written_in_one_pass(cast):
+    """The units of the targets list's filter: the same options as Django's select."""
+    from koers.plan.models import Target
+    from koers.ui.entities import ENTITIES
+    from koers.ui.entity_views import _filterset
+
+    form = _filterset(ENTITIES["targets"], cast.user("dirk"), None, Target.objects.all()).form
+    widget = form.fields["unit"].widget
+    assert isinstance(widget, LongSelect)
+    theirs = forms.Select(choices=list(form.fields["unit"].choices)).render("unit", None)
+    assert parse_html(widget.render("unit", None)) == parse_html(theirs)
+    assert "Team Noord" in widget.render("unit", None)
