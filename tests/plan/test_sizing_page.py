@@ -39,3 +39,19 @@ def test_a_manager_sees_only_her_team(cast, login):
     page = login(cast.user("mia")).get(reverse("plan_sizing")).content.decode()
     assert f'data-unit="{cast.noord.pk}"' in page
     assert f'data-unit="{cast.zuid.pk}"' not in page
+
+
+def test_the_kept_table_follows_an_edit_and_a_new_account(cast, login):
+    """The table is kept per scope and parameters; an account edited (audited) or added
+    shows on the next view."""
+    from koers.core.services import record_save
+    from tests.factories import AccountFactory
+
+    client = login(cast.user("dirk"))
+    assert _row(client.get(reverse("plan_sizing")).content.decode(), cast.noord)[:2] == ["2", "6"]
+    account = Account.objects.get(pk=cast.accounts["ruud"].pk)
+    account.size_class = "large"
+    record_save(obj=account, by=cast.user("ada"))
+    assert _row(client.get(reverse("plan_sizing")).content.decode(), cast.noord)[:2] == ["2", "15"]
+    AccountFactory(name="Nieuw", owner=cast.rosa)
+    assert _row(client.get(reverse("plan_sizing")).content.decode(), cast.noord)[:2] == ["3", "18"]
