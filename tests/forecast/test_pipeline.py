@@ -180,3 +180,52 @@ def test_the_grouped_pipeline_equals_weighing_each_deal(history):
         assert (got.count, got.overdue_count) == (want.count, want.overdue_count)
         for name in ("amount", "configured", "learned", "overdue_amount"):
             assert getattr(got, name) == pytest.approx(getattr(want, name), rel=1e-12)
+
+
+def test_the_deals_version_changes_with_every_deal_saved_or_deleted(cast):
+    """Kept per version of the facts, the deals' version still changes when a deal is
+    added, moves a stage, closes or is deleted through Koers (each is audited)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.contrib.admin.sites import site
+    from django.core.cache import cache
+    from django.test import RequestFactory
+
+    from koers.core.admin import AuditedAdmin
+    from koers.forecast.pipeline import deals_version
+    from koers.sales import models as sm
+    from koers.sales.services import opportunity_save
+
+    cache.clear()
+    seen = [deals_version()]
+    deal = opportunity_save(
+        opportunity=sm.Opportunity(
+            name="Nieuw",
+            account=cast.accounts["ruud"],
+            owner=cast.ruud,
+            stage=cast.stages["suspect"],
+            amount=Decimal("500"),
+            currency="EUR",
+            created_on=dt.date(2026, 11, 1),
+            expected_close_date=dt.date(2026, 12, 1),
+            source="sales",
+        ),
+        by=cast.user("ruud"),
+    )
+    seen.append(deals_version())
+    deal.stage = cast.stages["hot_prospect"]
+    opportunity_save(opportunity=deal, by=cast.user("ruud"))
+    seen.append(deals_version())
+    deal.stage, deal.closed_on = cast.stages["customer"], dt.date(2026, 11, 20)
+    opportunity_save(opportunity=deal, by=cast.user("ruud"))
+    seen.append(deals_version())
+    request = RequestFactory().post("/")
+    request.user = cast.user("ada")
+    AuditedAdmin(sm.Opportunity, site).delete_model(request, deal)  # as the admin deletes
+    seen.append(deals_version())
+    AuditedAdmin(sm.Opportunity, site).delete_model(request, cast.opportunities["rosa"])
+    seen.append(deals_version())  # an older deal gone: no newest id changes, the count does
+    assert len(set(seen[:4] + seen[5:])) == 5
+    assert seen[4] == seen[0]  # the deals are as they were before: so is their version
+    assert deals_version() == seen[-1]  # nothing changed: the same
