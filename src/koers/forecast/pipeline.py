@@ -57,9 +57,10 @@ class Learned:
     late_won: int
 
 
-def learned() -> Learned:
-    """The learned probabilities and the slip factor, kept until a deal or stage changes."""
-    key = f"koers:stageprob:{deals_version()}"
+def learned(version: str | None = None) -> Learned:
+    """The learned probabilities and the slip factor, kept until a deal or stage changes
+    (``version``: ``deals_version()``, when the caller asked already)."""
+    key = f"koers:stageprob:{version or deals_version()}"
     value = cache.get(key)
     if value is None:
         value = _learn()
