@@ -26,7 +26,7 @@ from koers.jobs.models import Job
 from koers.jobs.services import submit
 from koers.kit.widgets import LongSelect
 from koers.measure.catalogue import kpi_name
-from koers.measure.memo import memo
+from koers.measure.memo import kept, memo
 from koers.measure.selectors import newest_ids
 from koers.org import visibility as vis
 from koers.org.models import Role
@@ -98,9 +98,16 @@ def forecast_page(request: HttpRequest) -> HttpResponse:
     }
     if run is not None and form.is_valid() and selectors.may_see(user, form.cleaned_data["series"]):
         key, kpi = form.cleaned_data["series"], form.cleaned_data["kpi"]
-        context.update(_series_context(run, key, kpi))
-        context["pace"] = selectors.pace(key, kpi, timezone.localdate())
-        context["headline"] = _headline(run, key, kpi, context["pace"], timezone.localdate())
+        today = timezone.localdate()
+
+        def series() -> dict[str, Any]:
+            found = _series_context(run, key, kpi)
+            found["pace"] = selectors.pace(key, kpi, today)
+            found["headline"] = _headline(run, key, kpi, found["pace"], today)
+            return found
+
+        # the same for everyone who may see the series: kept until a fit or the facts change
+        context.update(kept("forecast_series", (run.pk, key, kpi), series))
     return render(request, "forecast/forecast.html", context, status=400 if form.errors else 200)
 
 
