@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from koers.kit.fields import LocalDecimalField
 from koers.kit.forms import attach_errors
 from koers.measure.catalogue import definitions, kpi_name
+from koers.measure.memo import memo
 from koers.org import visibility as vis
 from koers.org.models import Person
 from koers.steer import coaching
@@ -86,7 +87,6 @@ def coaching_page(request: HttpRequest) -> HttpResponse:
         if me is None:
             raise PermissionDenied(_("Your role may not do this."))
         return redirect("steer_coaching_person", me.pk)
-    found = coaching.coaching_signals(request.user, today)
     me = vis.person_of(request.user)
     # the people longest without a session first (never coached before anyone), 50 a page
     people = Paginator(
@@ -95,14 +95,24 @@ def coaching_page(request: HttpRequest) -> HttpResponse:
         ),
         PEOPLE_PER_PAGE,
     ).get_page(request.GET.get("people"))
-    # a whole organisation's signals come 50 a page (thousands at scale 100)
-    page = Paginator(found, SIGNALS_PER_PAGE).get_page(request.GET.get("page"))
+    # a whole organisation's signals come 50 a page (thousands at scale 100); a view reads
+    # its page of them, kept like the signals (not all of them, 50 ms to unpickle)
+    asked = request.GET.get("page", "")[:12]
+
+    def signals_page() -> tuple[list, int, int]:
+        found = coaching.coaching_signals(request.user, today)
+        page = Paginator(found, SIGNALS_PER_PAGE).get_page(asked)
+        return list(page.object_list), page.number, page.paginator.count
+
+    version = (today, asked, coaching.signals_version())
+    shown, number, count = memo("coaching_signals_page", request.user, version, signals_page)
+    page = Paginator(range(count), SIGNALS_PER_PAGE).get_page(number)
     return render(
         request,
         "steer/coaching.html",
         {
             "page": page,
-            "signals": [(s, signal_text(s), signal_link(s)) for s in page.object_list],
+            "signals": [(s, signal_text(s), signal_link(s)) for s in shown],
             "frequency": coaching.coaching_frequency(request.user, today),
             "people": people,
         },
