@@ -24,6 +24,7 @@ from koers.engine import economics as econ
 from koers.engine.money import quantize_money
 from koers.engine.periods import last_twelve_months
 from koers.kit.fields import LocalDecimalField
+from koers.kit.widgets import LongSelect
 from koers.measure.selectors import kpi_values
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person, Role
@@ -52,7 +53,7 @@ class UnitForm(forms.Form):
     """Break-even of something sold by the unit."""
 
     product = forms.ModelChoiceField(
-        label=gettext_lazy("Start from a product"), queryset=None, required=False
+        label=gettext_lazy("Start from a product"), queryset=None, required=False, widget=LongSelect
     )
     fixed = _money(gettext_lazy("Fixed costs (€)"))
     price = _money(gettext_lazy("Price per unit (€)"))
@@ -73,7 +74,8 @@ class UnitForm(forms.Form):
 class RevenueForm(forms.Form):
     """Break-even of something sold in money: a team, a new salesperson."""
 
-    basis = forms.ChoiceField(label=gettext_lazy("Start from"), required=False)
+    # every unit and campaign of a large organisation (10,000 at scale 100): one pass
+    basis = forms.ChoiceField(label=gettext_lazy("Start from"), required=False, widget=LongSelect)
     fixed = _money(gettext_lazy("Fixed costs (€)"))
     margin = _percent(gettext_lazy("Gross margin (%)"), -100, 100)
     expected = _money(gettext_lazy("Expected revenue (€)"))
