@@ -246,6 +246,11 @@ def test_the_accuracy_page(facts, login):
     assert 'data-testid="snapshot-accuracy"' in text and 'data-testid="backtest-accuracy"' in text
     # Mia sees her team and its people, not Rik
     assert "Ruud" in text and "Rik" not in text
+    # the per-series table (kept as HTML) in the reader's language, the same when read again
+    table = text[text.index('data-testid="series-accuracy"') :]
+    assert "Persoon: Ruud" in table[: table.index("</table>")]
+    again = login(facts.user("mia")).get(reverse("forecast_accuracy"), HTTP_ACCEPT_LANGUAGE="nl")
+    assert again.content.decode().count("Persoon: ") == text.count("Persoon: ")
 
 
 def test_the_plans_show_the_forecast_to_the_years_end(facts, login):
