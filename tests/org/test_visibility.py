@@ -272,3 +272,47 @@ def test_a_manager_sees_who_reports_to_them_by_the_manager_column(cast):
     # and Lea sees her own report, not her manager's other people
     lea_seen = set(vis.visible_people(lead.user).values_list("pk", flat=True))
     assert junior.pk in lea_seen and cast.ruud.pk not in lea_seen
+
+
+@pytest.mark.parametrize(
+    "who", ["dirk", "cora", "ada", "mia", "max", "ruud", "rosa", "rik", "otto"]
+)
+def test_records_held_through_a_related_table_equal_the_joined_definition(cast, who):
+    """Order lines by their credits, deals by their splits, accounts by their deals: read
+    from the related table's own column, the same records as joining them back."""
+    from koers.org import visibility as vis
+    from koers.sales import models as sm
+    from tests.conftest import sale
+
+    sale(
+        cast,
+        cast.rosa,
+        "SO-R2",
+        cast.lines["rosa"].order_date,
+        "10.00",
+        account=cast.accounts["rik"],
+    )
+    user = cast.user(who) if who != "otto" else cast.otto
+    people = vis.visible_people(user)
+
+    def joined(model, *fields):
+        if vis.sees_everything(user):
+            return set(model.objects.values_list("pk", flat=True))
+        if vis.role_of(user) not in {"manager", "salesperson"}:
+            return set()
+        found = set()
+        for field in fields:
+            found |= set(
+                model.objects.filter(**{f"{field}__in": people}).values_list("pk", flat=True)
+            )
+        return found
+
+    lines = joined(sm.OrderLine, "credits__person")
+    assert set(vis.visible_order_lines(user).values_list("pk", flat=True)) == lines
+    assert bool(lines) == (who != "otto")
+    assert set(vis.visible_opportunities(user).values_list("pk", flat=True)) == joined(
+        sm.Opportunity, "owner", "splits__person"
+    )
+    assert set(vis.visible_accounts(user).values_list("pk", flat=True)) == joined(
+        sm.Account, "owner", "opportunities__owner"
+    )
