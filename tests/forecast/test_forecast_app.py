@@ -235,6 +235,10 @@ def test_fit_now_is_for_directors_and_administrators(facts, login):
     assert not ForecastRun.objects.exists()
     assert login(facts.user("dirk")).post(reverse("forecast")).status_code == 302
     assert ForecastRun.objects.filter(kind="fit").count() == 1
+    # the fit also trained the win probability: its page's first view need not wait
+    from koers.forecast import scoring
+
+    assert scoring.kept_model() is not None
 
 
 def test_the_accuracy_page(facts, login):

@@ -14,9 +14,12 @@ from koers.jobs.registry import Outcome, job
 
 @job("forecast.fit", gettext_lazy("Fitting the forecasts"))
 def fit(args: dict[str, Any], by: Any) -> Outcome:
-    from koers.forecast import services
+    from koers.forecast import scoring, services
 
     run = services.fit(today=timezone.localdate())
+    # the nightly fit also trains the win probability on the day's deals, so its page's
+    # first view reads the model instead of waiting for it (kept until the deals change)
+    scoring.trained()
     return Outcome(
         _("Fitted: %(n)s series in %(s)s seconds.") % {"n": run.series, "s": run.seconds},
         reverse("forecast"),
