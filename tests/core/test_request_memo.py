@@ -59,3 +59,28 @@ def test_the_reporting_currency_is_read_once_a_page_and_a_change_in_it_shows(db)
     assert reads == ["EUR", "EUR", "USD"]
     assert reporting_currency() == "USD"
     cache.delete(BASIS_KEY)
+
+
+def test_a_custom_kpi_added_in_a_request_is_known_in_the_rest_of_it(db):
+    from koers.measure.catalogue import custom_kpis, definitions
+    from koers.measure.models import CustomKpi
+
+    seen: list[bool] = []
+
+    def view(request):
+        seen.append("probe" in definitions())
+        CustomKpi.objects.create(
+            code="probe",
+            name_en="Probe",
+            name_nl="Probe",
+            timing="leading",
+            level="activity",
+            kind="measure",
+            source="orders",
+        )
+        seen.append("probe" in definitions())
+        seen.append(len(custom_kpis()) == 1)
+        return HttpResponse("")
+
+    RequestMemoMiddleware(view)(RequestFactory().get("/"))
+    assert seen == [False, True, True]

@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from koers.core.request_memo import forget, once_per_request
 from koers.engine import kpi
 from koers.engine.custom_kpi import Measure
 from koers.measure.models import CustomKpi
@@ -31,12 +32,17 @@ def measure_of(custom: CustomKpi) -> Measure:
 
 
 def custom_kpis() -> list[CustomKpi]:
-    """Every custom KPI, kept in the cache for a minute and dropped on any change."""
+    """Every custom KPI, kept in the cache for a minute and dropped on any change; read
+    once per request (a list of targets asks for each row's KPI)."""
+    return once_per_request(CACHE_KEY, _stored_custom_kpis)
+
+
+def _stored_custom_kpis() -> list[CustomKpi]:
     found = cache.get(CACHE_KEY)
     if found is None:
         found = list(CustomKpi.objects.all())
         cache.set(CACHE_KEY, found, CACHE_SECONDS)
-    return found
+    return found  # type: ignore[no-any-return]
 
 
 def definitions() -> dict[str, kpi.KpiDefinition]:
@@ -61,3 +67,4 @@ def kpi_name(code: str) -> str:
 @receiver([post_save, post_delete], sender=CustomKpi)
 def _forget(**_kwargs) -> None:
     cache.delete(CACHE_KEY)
+    forget(CACHE_KEY)
