@@ -69,15 +69,7 @@ def test_a_custom_kpi_added_in_a_request_is_known_in_the_rest_of_it(db):
 
     def view(request):
         seen.append("probe" in definitions())
-        CustomKpi.objects.create(
-            code="probe",
-            name_en="Probe",
-            name_nl="Probe",
-            timing="leading",
-            level="activity",
-            kind="measure",
-            source="orders",
-        )
+        CustomKpi.objects.create(code="probe", name_en="Probe", name_nl="Peiling")
         seen.append("probe" in definitions())
         seen.append(len(custom_kpis()) == 1)
         return HttpResponse("")
