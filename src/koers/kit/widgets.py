@@ -6,15 +6,24 @@ copies into the hidden input (or, picking several, adds as a chosen record)."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+
+
+def _escaped(value: Any) -> str:
+    """``conditional_escape`` without a safe string made of every option's text: the
+    standard library's escape (the same characters), what is already safe as it is."""
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html.escape(str(value))
 
 
 class LongSelect(forms.Select):
@@ -27,8 +36,8 @@ class LongSelect(forms.Select):
     ) -> str:
         chosen = "" if value is None else str(value)
         options = "".join(
-            f'<option value="{conditional_escape(key)}"'
-            f"{' selected' if str(key) == chosen else ''}>{conditional_escape(label)}</option>"
+            f'<option value="{_escaped(key)}"'
+            f"{' selected' if str(key) == chosen else ''}>{_escaped(label)}</option>"
             for key, label in self.choices
         )
         final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
