@@ -5,6 +5,7 @@ total against the system forecast, the target and the gap; the quarter beside it
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -14,7 +15,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -25,7 +25,7 @@ from koers.forecast import calls
 from koers.forecast.models import ForecastCall
 from koers.kit.fields import LocalDecimalField
 from koers.kit.forms import attach_errors
-from koers.measure.memo import memo
+from koers.measure.memo import memo, memo_html
 from koers.org import visibility as vis
 from koers.org.setup import fiscal_start_month
 
@@ -98,7 +98,7 @@ def calls_page(request: HttpRequest) -> HttpResponse:
     # the people in pages: a director's whole organisation is thousands of rows
     asked = request.GET.get("page", "")[:12]
 
-    def people_html() -> str:
+    def people_table() -> dict[str, Any]:
         page = Paginator(rollup()[0], PEOPLE_PER_PAGE).get_page(asked)
         rows = page.object_list
         adjustable = calls.adjustable(request.user) if rows else set()
@@ -113,19 +113,22 @@ def calls_page(request: HttpRequest) -> HttpResponse:
             )
             for row in rows
         ]
-        context = {
+        return {
             "people": people,
             "page": page,
             "month": month,
             "csrf_token": CSRF_SLOT,  # the reader's own token goes in when shown
         }
-        return render_to_string("forecast/calls_people.html", context, request=request)
 
     # the table with its adjust forms rendered once per reader (whose calls they may
     # adjust), month and page until the calls or the facts change: a view read the whole
     # organisation's rows from the cache and rendered a hundred forms (0.2 s a view)
     mine_key = me.pk if me is not None else None
-    table = memo("forecast_calls_people", request.user, (month, asked, mine_key), people_html)
+    parts = (month, asked, mine_key)
+    template = "forecast/calls_people.html"
+    table = memo_html(
+        "forecast_calls_people", request.user, parts, template, people_table, request=request
+    )
     first = month_start(today)
     context = {
         "month": month,
@@ -196,17 +199,11 @@ def _post(request: HttpRequest, month: dt.date, form: CallForm | None) -> HttpRe
     return None
 
 
-def _rendered(user: Any, part: str, month: dt.date, context: Any) -> str:
+def _rendered(user: Any, part: str, month: dt.date, context: Callable[[], dict]) -> str:
     """The ``part`` table (units or quarter) as HTML, kept like its figures (``memo``):
     thousands of rows for a whole organisation are rendered once, not on every view."""
-    from django.template.loader import render_to_string
-    from django.utils.safestring import mark_safe
-
-    def render_part() -> str:
-        data = context() if callable(context) else context
-        return render_to_string(f"forecast/calls_{part}.html", data)
-
-    return mark_safe(memo(f"forecast_calls_{part}_html", user, (month,), render_part))  # noqa: S308
+    template = f"forecast/calls_{part}.html"
+    return memo_html(f"forecast_calls_{part}_html", user, (month,), template, context)
 
 
 def _month_name(month: dt.date) -> str:

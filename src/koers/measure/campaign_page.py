@@ -9,15 +9,13 @@ from django import forms
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from koers.engine.attribution import MODELS
 from koers.measure.alignment import AGREED_DAYS
 from koers.measure.campaigns import campaign_returns, campaigns_between, totals
-from koers.measure.memo import memo
+from koers.measure.memo import memo, memo_html
 from koers.measure.selectors import newest_ids
 from koers.org import visibility as vis
 from koers.sales import models as sm
@@ -75,9 +73,9 @@ def returns_page(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return returns_csv(returns(), model, year, show_costs)
 
-    def table() -> str:
+    def table() -> dict:
         rows = returns()
-        context = {
+        return {
             "rows": rows,
             # the most revenue first, a page at a time (a large organisation runs thousands)
             "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
@@ -85,15 +83,21 @@ def returns_page(request: HttpRequest) -> HttpResponse:
             "fairs": any(r.campaign.kind == sm.Campaign.Kind.TRADE_FAIR for r in rows),
             "show_costs": show_costs,
         }
-        return render_to_string("measure/campaign_returns_table.html", context, request=request)
 
     # the table as shown, per page of it: a view reads its HTML, not the year's thousands
     # of campaigns (a megabyte kept in the cache) to render fifty of them
-    shown = request.GET.get("page", "")
-    html = memo("campaign_returns_html", request.user, (*figures, shown[:12]), table)
+    shown = request.GET.get("page", "")[:12]
+    template = "measure/campaign_returns_table.html"
     context = {
         "form": form,
-        "table": mark_safe(html),  # noqa: S308 - our template, rendered above
+        "table": memo_html(
+            "campaign_returns_html",
+            request.user,
+            (*figures, shown),
+            template,
+            table,
+            request=request,
+        ),
         "model_label": MODEL_LABELS[model],
         "year": year,
     }

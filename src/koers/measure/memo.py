@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from koers.measure.selectors import facts_version
@@ -79,9 +79,25 @@ def memo_page(
     it (``templates[0]``, its ``body`` and what ``around`` adds, such as the title's
     subject) is rendered for each request."""
     page, body = templates
+    content = memo_html(name, request.user, parts, body, context, request=request)
+    return render(request, page, {**(around or {}), "body": content})
+
+
+def memo_html(
+    name: str,
+    user: Any,
+    parts: tuple,
+    template: str,
+    context: Callable[[], dict[str, Any]],
+    *,
+    request: HttpRequest | None = None,
+) -> SafeString:
+    """``template`` rendered with ``context()`` once per ``user``'s scope, ``parts``, day,
+    language and version of the facts (:func:`memo`), and kept as HTML: a table of
+    thousands of rows, or fifty rows read from thousands, is rendered once, not on every
+    view. The template must hold nothing of one session (a CSRF token, a greeting)."""
 
     def html() -> str:
-        return render_to_string(body, context(), request=request)
+        return render_to_string(template, context(), request=request)
 
-    content = mark_safe(memo(name, request.user, parts, html))  # noqa: S308 - our template
-    return render(request, page, {**(around or {}), "body": content})
+    return mark_safe(memo(name, user, parts, html))  # noqa: S308 - our own template

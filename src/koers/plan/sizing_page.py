@@ -9,13 +9,11 @@ from django import forms
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from koers.engine import sizing
 from koers.kit.fields import optional_number
-from koers.measure.memo import memo
+from koers.measure.memo import memo_html
 from koers.measure.selectors import newest_ids
 from koers.org import visibility as vis
 from koers.org.models import OrgUnit, Person, Role
@@ -57,18 +55,18 @@ def sizing_page(request: HttpRequest) -> HttpResponse:
     # an account or person is added (every unit of a large organisation: 0.15 s a view)
     parameters = "-".join(f"{k}{v}" for k, v in sorted(visits.items()))
     version = (parameters, hours_per_visit, selling, newest_ids(Account, Person))
-    html = memo(
+    table = memo_html(
         "sizing_table",
         request.user,
         version,
+        "plan/sizing_table.html",
         lambda: _table(request.user, visits, hours_per_visit, selling),
     )
-    context = {"form": form, "table": mark_safe(html)}  # noqa: S308 - our template
-    return render(request, "plan/sizing.html", context)
+    return render(request, "plan/sizing.html", {"form": form, "table": table})
 
 
-def _table(user: Any, visits: Any, hours_per_visit: float, selling: float) -> str:
-    """The sizing table of ``user``'s salespeople per unit, as HTML."""
+def _table(user: Any, visits: Any, hours_per_visit: float, selling: float) -> dict[str, Any]:
+    """The sizing of ``user``'s salespeople per unit, and in total."""
     sellers = vis.visible_sellers(user).filter(role=Role.SALESPERSON)
     fte = dict(sellers.values("unit").annotate(f=Sum("fte")).order_by().values_list("unit", "f"))
     counts: dict[int, dict[str, int]] = {}
@@ -95,4 +93,4 @@ def _table(user: Any, visits: Any, hours_per_visit: float, selling: float) -> st
         hours_per_visit,
         selling,
     )
-    return render_to_string("plan/sizing_table.html", {"rows": rows, "total": total})
+    return {"rows": rows, "total": total}
