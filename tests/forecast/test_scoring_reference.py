@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from koers.core.bulk import ids_in
 from koers.forecast import scoring
 from koers.forecast.models import OskaScore
 from koers.sales import models as sm
@@ -205,7 +206,7 @@ def test_the_features_equal_the_deal_by_deal_reference(cast, seed):
     )
     today = dt.date(2026, 11, 20)
     ids = [r[0] for r in _reference_deals(open_deals=True)]
-    deals = scoring._read_deals(f"o.id IN ({scoring._ids(ids)})").sort("id")
+    deals = scoring._read_deals("1 = 1" + ids_in("o.id", ids)).sort("id")
     record = scoring._read_deals(scoring.CLOSED)
     _same(
         scoring._frame(deals, today, record).select(columns),

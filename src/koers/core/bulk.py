@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -242,6 +242,15 @@ def vacuum(*tables: str) -> None:
     with connection.cursor() as cursor:
         for table in tables or (None,):
             cursor.execute("VACUUM (ANALYZE)" + (f' "{table}"' if table else ""))
+
+
+def ids_in(column: str, ids: Iterable[int] | None) -> str:
+    """SQL: `` AND column IN (ids)`` (integers Koers formatted itself), or nothing when
+    ``ids`` is None (an empty list matches nothing)."""
+    if ids is None:
+        return ""
+    listed = ", ".join(str(int(i)) for i in sorted(set(ids))) or "NULL"
+    return f" AND {column} IN ({listed})"
 
 
 def reserve_ids(table: str, count: int) -> pl.Series:

@@ -24,7 +24,7 @@ from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from koers.core.bulk import query_frame
+from koers.core.bulk import ids_in, query_frame
 from koers.engine import win_model
 from koers.forecast.pipeline import deals_version
 from koers.sales.models import Activity, Opportunity, Stage, StageChange
@@ -80,10 +80,6 @@ DEAL_SCHEMA = {
 CLOSED = "s.kind <> 'open' AND o.closed_on IS NOT NULL"
 
 
-def _ids(values: Any) -> str:
-    return ", ".join(str(int(v)) for v in values) or "NULL"
-
-
 def _read_deals(where: str) -> pl.DataFrame:
     """The deals that match ``where`` (SQL over ``o``, the deal, and ``s``, its stage;
     formatted by this module only), one row each with what their features need."""
@@ -102,14 +98,12 @@ def _epoch_days(column: str) -> pl.Expr:
 
 
 def _as_of(
-    deals: pl.DataFrame, on: pl.Expr, history: pl.DataFrame, by: str, key: str, value: str
+    deals: pl.DataFrame, on: pl.Expr, history: pl.DataFrame, by: str, value: str
 ) -> pl.Series:
     """For each deal, ``value`` of ``history`` (rows of ``by``, ``day`` and ``value``) on
-    its latest ``day`` on or before ``on`` (epoch days) for the deal's ``key``; null when
+    its latest ``day`` on or before ``on`` (epoch days) for the deal's ``by``; null when
     none; in the deals' order."""
-    left = deals.select(
-        pl.int_range(pl.len()).alias("_row"), pl.col(key).alias(by), on.alias("_on")
-    )
+    left = deals.select(pl.int_range(pl.len()).alias("_row"), by, on.alias("_on"))
     matched = left.sort("_on").join_asof(
         history.select(by, "day", value).sort("day"),
         left_on="_on",
@@ -121,18 +115,6 @@ def _as_of(
     return matched.sort("_row")[value]
 
 
-def _history() -> dict[str, str]:
-    """The tables the features read, by role."""
-    from koers.forecast.models import OskaScore
-
-    return {
-        "change": StageChange._meta.db_table,
-        "stage": Stage._meta.db_table,
-        "activity": Activity._meta.db_table,
-        "oska": OskaScore._meta.db_table,
-    }
-
-
 def _frame(deals: pl.DataFrame, today: dt.date | None, record: pl.DataFrame) -> pl.DataFrame:
     """Features of each deal as of its snapshot date (``today`` for open deals), computed
     set-based: each history (stage changes, the owners' closed deals in ``record``,
@@ -140,9 +122,13 @@ def _frame(deals: pl.DataFrame, today: dt.date | None, record: pl.DataFrame) -> 
     snapshot by an as-of join. In the deals' order."""
     if deals.is_empty():
         return pl.DataFrame(schema={f: pl.Float64 for f in FEATURES})
-    tables = _history()
+    from koers.forecast.models import OskaScore
+
     some = deals.height < 1000  # a few deals scored: read only their histories
-    only = lambda column, values: f" AND {column} IN ({_ids(values)})" if some else ""  # noqa: E731
+
+    def only(column: str, values: pl.Series) -> str:
+        return ids_in(column, values.to_list() if some else None)
+
     stages = pl.DataFrame(
         list(
             Stage.objects.filter(kind=Stage.Kind.OPEN).values_list(
@@ -159,18 +145,18 @@ def _frame(deals: pl.DataFrame, today: dt.date | None, record: pl.DataFrame) -> 
     changes = (
         query_frame(
             f"""SELECT c.opportunity_id, c.changed_on, MAX(s."order")
-            FROM {tables["change"]} c JOIN {tables["stage"]} s ON s.id = c.stage_id
+            FROM {StageChange._meta.db_table} c JOIN {Stage._meta.db_table} s ON s.id = c.stage_id
             WHERE s.kind = 'open'{only("c.opportunity_id", deals["id"])}
             GROUP BY c.opportunity_id, c.changed_on""",  # noqa: S608
-            {"id": pl.Int64, "day": pl.Date, "reached": pl.Int64},
+            {"deal": pl.Int64, "day": pl.Date, "reached": pl.Int64},
         )
         .with_columns(_epoch_days("day"))
-        .sort("id", "day")
-        .with_columns(pl.col("reached").cum_max().over("id"))
+        .sort("deal", "day")
+        .with_columns(pl.col("reached").cum_max().over("deal"))
     )
     visits = (
         query_frame(
-            f"""SELECT account_id, date, COUNT(*) FROM {tables["activity"]}
+            f"""SELECT account_id, date, COUNT(*) FROM {Activity._meta.db_table}
             WHERE account_id IS NOT NULL{only("account_id", deals["account"].unique())}
             GROUP BY account_id, date""",  # noqa: S608
             {"account": pl.Int64, "day": pl.Date, "seen": pl.Int64},
@@ -180,10 +166,10 @@ def _frame(deals: pl.DataFrame, today: dt.date | None, record: pl.DataFrame) -> 
         .with_columns(pl.col("seen").cum_sum().over("account"))
     )
     scores = query_frame(
-        f"""SELECT opportunity_id, scored_on, MAX(total) FROM {tables["oska"]}
+        f"""SELECT opportunity_id, scored_on, MAX(total) FROM {OskaScore._meta.db_table}
             WHERE 1 = 1{only("opportunity_id", deals["id"])}
             GROUP BY opportunity_id, scored_on""",  # noqa: S608
-        {"id": pl.Int64, "day": pl.Date, "oska": pl.Float64},
+        {"deal": pl.Int64, "day": pl.Date, "oska": pl.Float64},
     ).with_columns(_epoch_days("day"))
     closed = (
         record.group_by("owner", _epoch_days("closed_on").alias("day"))
@@ -197,15 +183,15 @@ def _frame(deals: pl.DataFrame, today: dt.date | None, record: pl.DataFrame) -> 
         snap = (
             _epoch_days("created_on") + (_epoch_days("closed_on") - _epoch_days("created_on")) // 2
         )
-    frame = deals.with_columns(snap.alias("snap"))
+    frame = deals.with_columns(snap.alias("snap"), pl.col("id").alias("deal"))
     at = pl.col("snap")
     frame = frame.with_columns(
-        _as_of(frame, at, changes, "id", "id", "reached"),
-        _as_of(frame, at - 1, closed, "owner", "owner", "before"),  # closed before the day
-        _as_of(frame, at - 1, closed, "owner", "owner", "won_before"),
-        _as_of(frame, at, visits, "account", "account", "seen").alias("seen_to"),
-        _as_of(frame, at - WINDOW, visits, "account", "account", "seen").alias("seen_from"),
-        _as_of(frame, at, scores, "id", "id", "oska"),
+        _as_of(frame, at, changes, "deal", "reached"),
+        _as_of(frame, at - 1, closed, "owner", "before"),  # closed before the day
+        _as_of(frame, at - 1, closed, "owner", "won_before"),
+        _as_of(frame, at, visits, "account", "seen").alias("seen_to"),
+        _as_of(frame, at - WINDOW, visits, "account", "seen").alias("seen_from"),
+        _as_of(frame, at, scores, "deal", "oska"),
     ).join(first_open, on="process", how="left", maintain_order="left")
     now_open = pl.col("kind") == Stage.Kind.OPEN
     order = pl.coalesce("reached", "first_open", pl.lit(0))
@@ -278,10 +264,9 @@ def score_open(people: Any, today: dt.date, limit: int = 50) -> list[dict[str, A
     )
     if not ranked:
         return []
-    deals = _read_deals(f"o.id IN ({_ids(ranked)})")
+    deals = _read_deals("1 = 1" + ids_in("o.id", ranked))
     deals = pl.DataFrame({"id": ranked}).join(deals, on="id", maintain_order="left")
-    owners = _ids(deals["owner"].unique())
-    record = _read_deals(f"{CLOSED} AND o.owner_id IN ({owners})")
+    record = _read_deals(CLOSED + ids_in("o.owner_id", deals["owner"].to_list()))
     frame = _frame(deals, today, record)
     names = feature_names()
     shown = {

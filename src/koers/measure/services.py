@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from koers.core.bulk import (
     bulk_insert,
     dates_between,
+    ids_in,
     new_account_sql,
     query_frame,
     replace_rows,
@@ -52,14 +53,6 @@ def _inputs(
     }
 
 
-def _ids_in(column: str, ids: Iterable[int] | None) -> str:
-    """SQL: `` AND column IN (ids)`` (integers Koers formatted itself), or nothing."""
-    if ids is None:
-        return ""
-    listed = ", ".join(str(int(i)) for i in sorted(set(ids))) or "NULL"
-    return f" AND {column} IN ({listed})"
-
-
 # a refresh of at most this many months reads each line's credits by the line's index
 LATERAL_MONTHS = 3
 
@@ -92,7 +85,7 @@ def _input_queries(
             f"SELECT a.owner_id, a.date, a.kind, a.duration_minutes, {NEW_ACCOUNT}, "
             "acc.segment FROM sales_activity a "
             "LEFT JOIN sales_account acc ON acc.id = a.account_id "
-            f"WHERE {dates_between('a.date', start, end)}{_ids_in('a.owner_id', people)}",
+            f"WHERE {dates_between('a.date', start, end)}{ids_in('a.owner_id', people)}",
             {
                 "person_id": I64,
                 "date": DATE,
@@ -110,7 +103,7 @@ def _input_queries(
             "LEFT JOIN sales_product p ON p.id = l.product_id "
             "JOIN sales_account acc ON acc.id = l.account_id "
             f"WHERE {dates_between('l.order_date', start, end)} AND {counted_sql('l')}"
-            f"{_ids_in('c.person_id', people)}",
+            f"{ids_in('c.person_id', people)}",
             {
                 "line_id": I64,
                 "person_id": I64,
@@ -136,7 +129,7 @@ def _input_queries(
             "FROM sales_opportunity o JOIN sales_stage s ON s.id = o.stage_id "
             "JOIN sales_account acc ON acc.id = o.account_id "
             f"WHERE ({dates_between('o.created_on', start, end)} "
-            f"OR {dates_between('o.closed_on', start, end)}){_ids_in('o.owner_id', people)}",
+            f"OR {dates_between('o.closed_on', start, end)}){ids_in('o.owner_id', people)}",
             {
                 "person_id": I64,
                 "created_on": DATE,
@@ -152,7 +145,7 @@ def _input_queries(
             "SELECT l.owner_id, l.created_on, l.source, acc.segment FROM sales_lead l "
             "LEFT JOIN sales_account acc ON acc.id = l.account_id "
             f"WHERE {dates_between('l.created_on', start, end)} AND l.owner_id IS NOT NULL"
-            f"{_ids_in('l.owner_id', people)}",
+            f"{ids_in('l.owner_id', people)}",
             {"person_id": I64, "date": DATE, "source": pl.Utf8, "segment": pl.Utf8},
         ),
         "payments": (
@@ -160,7 +153,7 @@ def _input_queries(
             "CAST(ROUND(l.reporting_amount * c.percent) AS BIGINT) "
             f"FROM {_credited_lines(people, start, end)} "
             f"WHERE {dates_between('l.paid_date', start, end)} AND {counted_sql('l')}"
-            f"{_ids_in('c.person_id', people)}",
+            f"{ids_in('c.person_id', people)}",
             {"person_id": I64, "paid_date": DATE, "invoice_date": DATE, "amount_cents": I64},
         ),
         "answers": (
@@ -168,7 +161,7 @@ def _input_queries(
             "FROM sales_npsresponse n JOIN sales_account acc ON acc.id = n.account_id "
             f"WHERE {dates_between('n.responded_on', start, end)} "
             "AND COALESCE(n.person_id, acc.owner_id) IS NOT NULL"
-            f"{_ids_in('COALESCE(n.person_id, acc.owner_id)', people)}",
+            f"{ids_in('COALESCE(n.person_id, acc.owner_id)', people)}",
             {"person_id": I64, "date": DATE, "score": I64},
         ),
         # each person's own commit call of the months that have closed (forecast accuracy)
@@ -176,7 +169,7 @@ def _input_queries(
             f"SELECT f.person_id, f.month, {cents.format(COMMIT)} "
             "FROM forecast_forecastcall f "
             f"WHERE {dates_between('f.month', start, min(end, _last_closed_day()))}"
-            f"{_ids_in('f.person_id', people)}",
+            f"{ids_in('f.person_id', people)}",
             {"person_id": I64, "month": DATE, "commit_cents": I64},
         ),
     }
@@ -201,7 +194,7 @@ def _order_lines(
         "SELECT l.account_id, l.order_date, CAST(ROUND(l.reporting_amount * 100) AS BIGINT), "
         "CAST(ROUND(l.reporting_cost * 100) AS BIGINT) FROM sales_orderline l "
         f"WHERE {dates_between('l.order_date', start, end)} AND {counted_sql('l')}"
-        f"{_ids_in('l.account_id', accounts)}",
+        f"{ids_in('l.account_id', accounts)}",
         {"account_id": I64, "date": DATE, "amount_cents": I64, "cost_cents": I64},
     )
 
@@ -323,13 +316,13 @@ def _replace_facts(
         frames = _inputs(first, last, people=people)
         facts = _compute(frames, first, last)
         groups = kpi.group_facts(frames["credits"]).filter(pl.col("month").is_between(first, last))
-        theirs = in_range + _ids_in("person_id", people)
+        theirs = in_range + ids_in("person_id", people)
         replace_rows("measure_groupsalesfact", groups, theirs)
         replace_rows("measure_kpifact", facts.select(list(kpi.FACT_SCHEMA)), theirs)
         stored = facts.height
     if accounts is None or accounts:
         bought = account_month_facts(_order_lines(first, last, accounts))
-        replace_rows("measure_accountmonthfact", bought, in_range + _ids_in("account_id", accounts))
+        replace_rows("measure_accountmonthfact", bought, in_range + ids_in("account_id", accounts))
     return stored
 
 
