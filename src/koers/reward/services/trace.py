@@ -18,7 +18,7 @@ import logging
 import polars as pl
 from django.db import OperationalError, connection, transaction
 
-from koers.core.bulk import analyze, bulk_insert
+from koers.core.bulk import analyze, bulk_insert, reserve_id_block
 from koers.reward.models import CalcRun, TraceSet
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def _store_partition(set_id: int, frame: pl.DataFrame) -> int:
     # the sequence in one block (not one call per row); frozen, as the table is new in
     # this transaction (no later vacuum or hint-bit writes by the first readers)
     ordered = frame.sort("run_id", "basis", "person_id", "date", "order_line_id")
-    first = _ids_for(ordered.height)
+    first = reserve_id_block(TABLE, ordered.height)  # a run's partition: the only writer
     ordered = ordered.with_columns(pl.int_range(first, first + ordered.height).alias("id"))
     stored = bulk_insert(name, ordered, freeze=True)
     with connection.cursor() as cursor:
@@ -86,24 +86,6 @@ def _store_partition(set_id: int, frame: pl.DataFrame) -> int:
         # know them the planner takes the index
         analyze(name)
     return stored
-
-
-def _ids_for(rows: int) -> int:
-    """The first of ``rows`` consecutive ids taken from the trace's sequence at once. The
-    partitions are the only writers of trace rows on PostgreSQL; the lock (held for two
-    statements, not the run's transaction) keeps two runs' blocks apart."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [TABLE])
-        sequence = cursor.fetchone()[0]
-        cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [sequence])
-        try:
-            cursor.execute("SELECT nextval(%s)", [sequence])
-            first = int(cursor.fetchone()[0])
-            if rows > 1:
-                cursor.execute("SELECT setval(%s, %s)", [sequence, first + rows - 1])
-        finally:
-            cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [sequence])
-    return first
 
 
 def current_sets() -> list[int]:
