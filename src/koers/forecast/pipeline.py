@@ -17,6 +17,7 @@ from django.db.models.functions import TruncMonth
 
 from koers.engine import stage_probability
 from koers.engine.periods import month_start
+from koers.measure.memo import kept
 from koers.sales.models import Opportunity, Stage, StageChange
 
 CACHE_SECONDS = 3600
@@ -35,8 +36,6 @@ def deals_version() -> str:
     probabilities and the win model in the cache. Counted once per version of the facts
     (every deal saved, deleted or imported raises it, being audited or refreshing facts):
     counting every deal took 55 ms of each view at scale 100."""
-    from koers.measure.memo import kept
-
     return kept("deals_version", (), _counted, translated=False)
 
 

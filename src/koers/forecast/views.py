@@ -250,7 +250,7 @@ def accuracy_page(request: HttpRequest) -> HttpResponse:
     context = {
         "kpi": kpi,
         "kpis": [(k, kpi_name(k)) for k in ("revenue", "volume")],
-        **memo("forecast_accuracy", request.user, (kpi, version, 2), figures),
+        **memo("forecast_accuracy_figures", request.user, (kpi, version), figures),
         "backtest": selectors.latest("backtest"),
         "snapshots": selectors.snapshot_count(),
         "may_backtest": vis.role_of(request.user) in FITTERS,
