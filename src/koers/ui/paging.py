@@ -32,22 +32,17 @@ class EstimatingPaginator(Paginator):
         self.estimated = True
         return max(guess, EXACT_UP_TO + 1)
 
-    def page(self, number: Any) -> Any:
+    def _get_page(self, rows: Any, number: int, paginator: Any) -> Any:
         """The page's records found in two steps when they join other tables: first the
         ids of the page (sorted and cut without the joins), then those records with their
         joins. Sorting a manager's 12,600 order lines joined to their accounts to show 50
         read every one of those accounts."""
-        rows = self.object_list
-        if not hasattr(rows, "query") or not rows.query.select_related or rows.query.combinator:
-            return super().page(number)
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        ids = list(rows.values_list("pk", flat=True)[bottom:top])
-        found = {row.pk: row for row in rows.order_by().filter(pk__in=ids)}
-        return self._get_page([found[i] for i in ids if i in found], number, self)
+        query = getattr(rows, "query", None)
+        if query is not None and query.select_related and not query.combinator:
+            ids = list(rows.values_list("pk", flat=True))
+            found = {row.pk: row for row in self.object_list.order_by().filter(pk__in=ids)}
+            rows = [found[i] for i in ids if i in found]
+        return super()._get_page(rows, number, paginator)
 
 
 def planner_rows(queryset: Any) -> int | None:
