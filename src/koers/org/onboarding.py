@@ -34,11 +34,10 @@ def set_up(
     wrong and changes nothing. The top unit carries the organisation's name. The reporting
     currency can be chosen freely while nothing is stored in money; after that
     ``koers currency-switch`` converts every amount."""
-    from koers.core.request_memo import forget
     from koers.imports.gaps import company_unit
     from koers.org.models import Organisation
     from koers.org.visibility import Role, role_of
-    from koers.sales.currency import BASIS_KEY
+    from koers.sales.currency import BASIS_KEY, basis_changed
     from koers.sales.models import CurrencyBasis
 
     if by is not None and role_of(by) != Role.ADMIN:
@@ -88,8 +87,8 @@ def set_up(
         top.save(update_fields=["name"])
     # now, for what runs later in this transaction, and again at the commit, for what another
     # process read in between
-    cache.delete_many([KEY, NEW_KEY, BASIS_KEY])
-    forget(BASIS_KEY)
+    cache.delete_many([KEY, NEW_KEY])
+    basis_changed()
     transaction.on_commit(lambda: cache.delete_many([KEY, NEW_KEY, BASIS_KEY]))
     return organisation
 

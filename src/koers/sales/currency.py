@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from koers.core.request_memo import once_per_request
+from koers.core.request_memo import forget, once_per_request
 from koers.engine.money import quantize_money
 
 # table → (date column, the amount columns converted into their reporting_* columns)
@@ -57,6 +57,17 @@ def _stored_basis() -> str:
         basis = str(basis or configured_currency()).upper()
         cache.set(BASIS_KEY, basis, None)
     return str(basis)
+
+
+def basis_changed(currency: str | None = None) -> None:
+    """The currency the stored figures are in is now ``currency``, or is to be read again
+    from the database (None): for every process (the shared cache) and for the rest of
+    this request (:func:`reporting_currency` reads it once per request)."""
+    if currency is None:
+        cache.delete(BASIS_KEY)
+    else:
+        cache.set(BASIS_KEY, currency, None)
+    forget(BASIS_KEY)
 
 
 def check_currency_basis() -> None:

@@ -37,13 +37,11 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from koers.core.request_memo import forget
 from koers.engine.money import quantize_money
 
 RATE_PLACES = Decimal("0.00000001")
@@ -302,7 +300,7 @@ def switch_currency(to: str, *, by: Any, today: dt.date | None = None) -> Any:
     """Convert every stored amount to ``to`` (the configured reporting currency); returns the
     ``CurrencySwitch``. Raises ValidationError, changing nothing, when a rate is missing."""
     from koers.reward.selectors import first_open_day
-    from koers.sales.currency import BASIS_KEY, configured_currency, reporting_currency
+    from koers.sales.currency import basis_changed, configured_currency, reporting_currency
     from koers.sales.models import ExchangeRate
 
     to, old = to.upper(), reporting_currency()
@@ -329,8 +327,7 @@ def switch_currency(to: str, *, by: Any, today: dt.date | None = None) -> Any:
     try:
         return _switch(to, old, rates, effective, by=by, today=today)
     except BaseException:
-        cache.delete(BASIS_KEY)  # read again from what the database holds
-        forget(BASIS_KEY)
+        basis_changed()  # read again from what the database holds
         raise
 
 
@@ -338,7 +335,7 @@ def _switch(to: str, old: str, rates: Rates, effective: dt.date, *, by: Any, tod
     from koers.core.audit import audit
     from koers.reward.models import CalcRun
     from koers.reward.services import restate
-    from koers.sales.currency import BASIS_KEY
+    from koers.sales.currency import basis_changed
     from koers.sales.models import CurrencyBasis, CurrencySwitch
 
     with transaction.atomic():
@@ -349,8 +346,7 @@ def _switch(to: str, old: str, rates: Rates, effective: dt.date, *, by: Any, tod
         summary: dict[str, int] = {"rates": _rebase_rates(old, to, rates)}
         CurrencyBasis.objects.all().delete()
         CurrencyBasis.objects.create(currency=to)
-        cache.set(BASIS_KEY, to, None)
-        forget(BASIS_KEY)
+        basis_changed(to)
         from koers.sales.currency import convert_table
 
         summary["order lines"] = convert_table("sales_orderline", reporting=to)
